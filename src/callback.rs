@@ -1,0 +1,111 @@
+//! The authorization response (RFC 6749 §4.1.2, OIDC Core 3.1.2.5–3.1.2.6, RFC 9207): checks
+//! the callback URL before a code is exchanged.
+//!
+//! The order of the checks matters: a parameter given twice is refused first (two parsers could
+//! pick different copies), then the issuer (RFC 9207 mix-up defence, so an answer from another
+//! provider is never even interpreted), then `state` (so an `error=` is only believed when it
+//! belongs to this browser's request, SECURITY F13), then `error`, then anything from the implicit
+//! or hybrid flows or JARM, which stepup never asked for.
+
+use serde::{Deserialize, Serialize};
+
+use crate::url::parse_query;
+use crate::{Error, Result};
+
+/// What the callback is checked against.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResponseExpectations {
+    /// The `state` sent with the request; absent means the request had none, and then a response
+    /// carrying one is refused.
+    #[serde(default)]
+    pub expected_state: Option<String>,
+    /// The issuer the request went to (from the transaction, never from the response).
+    pub expected_issuer: String,
+    /// Refuse a response without `iss` (set when discovery advertises
+    /// `authorization_response_iss_parameter_supported`).
+    #[serde(default)]
+    pub require_issuer: bool,
+}
+
+/// A successful authorization response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthorizationResponse {
+    /// The authorization code to exchange.
+    pub code: String,
+    /// The RFC 9207 `iss` parameter, when the provider sent one (already checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+}
+
+/// Parameters that belong to flows stepup does not use (implicit, hybrid, JARM); their presence
+/// means the response is not the one this request asked for.
+const FOREIGN_PARAMS: [&str; 5] = ["id_token", "access_token", "token", "token_type", "response"];
+
+/// Checks a callback URL (or a bare `?query`) and returns the code. Only the query is read: a
+/// code-flow response never travels in the fragment.
+pub fn validate_authorization_response(
+    callback_url: &str,
+    expect: &ResponseExpectations,
+) -> Result<AuthorizationResponse> {
+    let without_fragment = callback_url.split('#').next().unwrap_or_default();
+    let query = without_fragment.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let pairs = parse_query(query).map_err(|why| Error::response("query", why))?;
+    // RFC 6749 §3.1: parameters must not be repeated. Sorting keeps this linear-logarithmic
+    // however many parameters a hostile URL carries.
+    let mut names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::response(pair[0], "must be provided only once"));
+    }
+    let get = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+
+    // RFC 9207 §2.4: compare `iss` with the issuer this request was sent to.
+    let iss = get("iss");
+    match iss {
+        Some(iss) if iss != expect.expected_issuer => {
+            return Err(Error::IssuerMismatch {
+                expected: expect.expected_issuer.clone(),
+                actual: iss.to_string(),
+            })
+        }
+        None if expect.require_issuer => {
+            return Err(Error::response("iss", "missing, and the issuer always sends it"))
+        }
+        _ => {}
+    }
+
+    // RFC 6749 §10.12: `state` binds the response to the browser that made the request.
+    match (get("state"), expect.expected_state.as_deref()) {
+        (Some(got), Some(want)) if got != want => {
+            return Err(Error::response("state", "does not match the request"))
+        }
+        (None, Some(_)) => return Err(Error::response("state", "missing")),
+        (Some(_), None) => return Err(Error::response("state", "unexpected: no state was sent")),
+        _ => {}
+    }
+
+    if let Some(error) = get("error") {
+        return Err(Error::AuthResponseError {
+            error: error.to_string(),
+            description: get("error_description").map(str::to_string),
+        });
+    }
+    if let Some(name) = FOREIGN_PARAMS.iter().find(|n| pairs.iter().any(|(p, _)| p == *n)) {
+        return Err(Error::response(
+            *name,
+            "implicit, hybrid and JARM responses are not supported",
+        ));
+    }
+    match get("code") {
+        Some(code) if !code.is_empty() => Ok(AuthorizationResponse {
+            code: code.to_string(),
+            iss: iss.map(str::to_string),
+        }),
+        Some(_) => Err(Error::response("code", "empty")),
+        None => Err(Error::response("code", "missing")),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! Provider metadata (OpenID Connect Discovery 1.0 §3–§4, RFC 8414): the document at
+//! `{issuer}/.well-known/openid-configuration`.
+//!
+//! The `issuer` must equal the configured issuer exactly (Discovery §4.3; SECURITY C12): no
+//! trailing-slash or case leniency, since the issuer is what every ID token's `iss` is compared
+//! with. The members stepup relies on are type-checked here once, so later steps can trust them;
+//! every other member is kept as sent.
+
+use serde_json::Value;
+
+use crate::json::{self, Object};
+use crate::url::Endpoint;
+use crate::{Error, Result};
+
+/// Members that hold endpoints stepup may send a user or a request to.
+const ENDPOINTS: [&str; 6] = [
+    "authorization_endpoint",
+    "token_endpoint",
+    "jwks_uri",
+    "userinfo_endpoint",
+    "end_session_endpoint",
+    "pushed_authorization_request_endpoint",
+];
+
+/// Members that must be there (Discovery §3 lists more as REQUIRED; these are the ones a
+/// step-up sign-in cannot work without).
+const REQUIRED: [&str; 3] = ["issuer", "authorization_endpoint", "jwks_uri"];
+
+/// Metadata members stepup reads, with their types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata {
+    /// Every member as sent, for the caller.
+    pub document: Object,
+}
+
+impl Metadata {
+    /// The exact issuer.
+    pub fn issuer(&self) -> &str {
+        self.str("issuer").unwrap_or_default()
+    }
+
+    /// A string member (already type-checked when the document was parsed).
+    pub fn str(&self, member: &str) -> Option<&str> {
+        self.document.get(member).and_then(Value::as_str)
+    }
+
+    /// A string-array member such as `acr_values_supported` (already type-checked).
+    pub fn list(&self, member: &str) -> Option<Vec<&str>> {
+        let items = self.document.get(member)?.as_array()?;
+        Some(items.iter().filter_map(Value::as_str).collect())
+    }
+
+    /// RFC 9207 §3: whether the provider always sends `iss` in authorization responses.
+    pub fn sends_response_iss(&self) -> bool {
+        self.document.get("authorization_response_iss_parameter_supported")
+            == Some(&Value::Bool(true))
+    }
+}
+
+/// Parses and checks a discovery document (JSON text) against the expected issuer.
+pub fn parse_discovery_document(text: &[u8], expected_issuer: &str) -> Result<Metadata> {
+    let bad = |why: String| Error::FetchFailed(format!("discovery document: {why}"));
+    let document = json::parse_object(text).map_err(bad)?;
+    for member in REQUIRED {
+        if !document.contains_key(member) {
+            return Err(bad(format!("\"{member}\" is missing")));
+        }
+    }
+    for (member, value) in &document {
+        let kind = if ENDPOINTS.contains(&member.as_str()) || member == "issuer" {
+            Kind::Url
+        } else if ["parameter_supported", "logout_supported", "session_supported"]
+            .iter()
+            .any(|suffix| member.ends_with(suffix))
+        {
+            Kind::Bool
+        } else if member.ends_with("_supported") {
+            Kind::StringList
+        } else {
+            continue;
+        };
+        kind.check(value).map_err(|why| bad(format!("\"{member}\" {why}")))?;
+    }
+    let issuer = document.get("issuer").and_then(Value::as_str).unwrap_or_default();
+    if issuer != expected_issuer {
+        return Err(Error::IssuerMismatch {
+            expected: expected_issuer.to_string(),
+            actual: issuer.to_string(),
+        });
+    }
+    for member in ENDPOINTS {
+        if let Some(Value::String(url)) = document.get(member) {
+            Endpoint::parse(url, member).map_err(|e| bad(e.to_string()))?;
+        }
+    }
+    Ok(Metadata { document })
+}
+
+enum Kind {
+    Url,
+    StringList,
+    Bool,
+}
+
+impl Kind {
+    fn check(&self, value: &Value) -> std::result::Result<(), &'static str> {
+        match (self, value) {
+            (Kind::Url, Value::String(s)) if !s.is_empty() => Ok(()),
+            (Kind::Url, _) => Err("must be a non-empty string"),
+            (Kind::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+            (Kind::StringList, _) => Err("must be an array of strings"),
+            (Kind::Bool, Value::Bool(_)) => Ok(()),
+            (Kind::Bool, _) => Err("must be a boolean"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,155 @@
+//! The few URL rules the protocol needs, kept strict and small instead of pulling in a general
+//! URL parser: which endpoints stepup will send a user or a request to, how a parameter value is
+//! percent-encoded exactly once, and how a response's query is read without guessing.
+
+use crate::{pkce::is_unreserved, Error, Result};
+
+/// An endpoint stepup may talk to (RFC 9700 §2.6 / OAuth 2.1: TLS, or plain HTTP to loopback
+/// only), already split at its query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `scheme://authority/path`, exactly as given.
+    pub base: String,
+    /// The endpoint's own query, without `?`, exactly as given (kept, never re-encoded).
+    pub query: Option<String>,
+    /// Lower-cased host, with brackets for IPv6.
+    pub host: String,
+}
+
+impl Endpoint {
+    /// Parses `https://host[:port][/path][?query]`, or `http://` with a loopback host
+    /// (`localhost`, `127.0.0.1`, `[::1]`). Refuses user info, fragments, and anything that is
+    /// not already-encoded visible ASCII, because such a value would be interpreted differently
+    /// by different URL parsers. `param` names the option in errors.
+    pub fn parse(text: &str, param: &str) -> Result<Self> {
+        let bad = |why: &str| Error::arg_value(param, why.to_string());
+        if text.is_empty() {
+            return Err(bad("must not be empty"));
+        }
+        if !text.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') {
+            return Err(bad("must be an absolute URL of visible ASCII (percent-encode the rest)"));
+        }
+        if text.contains('#') {
+            return Err(bad("must not have a fragment"));
+        }
+        let lower = text.to_ascii_lowercase();
+        let (secure, rest) = if lower.starts_with("https://") {
+            (true, &text[8..])
+        } else if lower.starts_with("http://") {
+            (false, &text[7..])
+        } else {
+            return Err(bad("must be an https URL (http only for localhost)"));
+        };
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let authority = &rest[..authority_end];
+        if authority.contains('@') {
+            return Err(bad("must not contain user info"));
+        }
+        let host = split_host(authority).ok_or_else(|| bad("has no valid host"))?;
+        let host = host.to_ascii_lowercase();
+        if !secure && !matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]") {
+            return Err(bad("must use https (http is allowed for localhost only)"));
+        }
+        let (base, query) = match text.split_once('?') {
+            Some((base, query)) => (base.to_string(), Some(query.to_string())),
+            None => (text.to_string(), None),
+        };
+        Ok(Endpoint { base, query, host })
+    }
+}
+
+/// Splits `host[:port]` and checks both parts; returns the host.
+fn split_host(authority: &str) -> Option<&str> {
+    let (host, port) = if let Some(end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
+        let host = &authority[..end + 2];
+        let ipv6 = &host[1..host.len() - 1];
+        if ipv6.is_empty() || !ipv6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return None;
+        }
+        (host, &authority[end + 2..])
+    } else {
+        let end = authority.find(':').unwrap_or(authority.len());
+        let host = &authority[..end];
+        let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+        if host.is_empty() || !host.chars().all(valid) || host.starts_with(['.', '-']) {
+            return None;
+        }
+        (host, &authority[end..])
+    };
+    match port.strip_prefix(':') {
+        None if port.is_empty() => Some(host),
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) => {
+            p.parse::<u16>().ok().filter(|n| *n > 0).map(|_| host)
+        }
+        _ => None,
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so a value survives any
+/// query parser unchanged (space becomes `%20`, never `+`).
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if is_unreserved(b as char) && b.is_ascii() {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
+            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+/// Appends `name=value` pairs to a query, each encoded exactly once.
+pub fn append_query(out: &mut String, pairs: &[(&str, &str)]) {
+    for (name, value) in pairs {
+        if !out.ends_with(['?', '&']) {
+            out.push('&');
+        }
+        out.push_str(&percent_encode(name));
+        out.push('=');
+        out.push_str(&percent_encode(value));
+    }
+}
+
+/// Reads an `application/x-www-form-urlencoded` query strictly: malformed percent-escapes and
+/// bytes that do not decode to UTF-8 are refused rather than replaced, so the value checked is
+/// the value sent. Returns the pairs in order; `param` names the input in errors.
+pub fn parse_query(query: &str) -> std::result::Result<Vec<(String, String)>, String> {
+    let mut pairs = Vec::new();
+    for piece in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        pairs.push((form_decode(name)?, form_decode(value)?));
+    }
+    Ok(pairs)
+}
+
+fn form_decode(text: &str) -> std::result::Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
+                match byte {
+                    Some(b) if hex.is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit())) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    _ => return Err(format!("malformed percent-encoding in {text:?}")),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| "percent-encoding does not decode to UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,21 @@
+// Loads the wasm package the way node and edge workers do: initSync with the module bytes.
+import { readFileSync } from "node:fs";
+import * as stepup from "../../pkg/stepup.js";
+
+stepup.initSync({ module: readFileSync(new URL("../../pkg/stepup_bg.wasm", import.meta.url)) });
+
+export default stepup;
+
+export function vectors(name) {
+  return JSON.parse(readFileSync(new URL(`../vectors/${name}.json`, import.meta.url), "utf8"));
+}
+
+/** Runs fn and returns what it threw (fails the test if it did not throw). */
+export function thrown(fn) {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error("expected a throw");
+}

@@ -1,0 +1,65 @@
+// Compiled with `tsc --noEmit` by `make test`: every export is usable with real types, and the
+// `@ts-expect-error` lines prove that mistakes are caught at compile time (tsc fails if one of
+// them stops being an error).
+import init, * as stepup from "../../pkg/stepup.js";
+import type {
+  AuthorizationParams,
+  AuthorizationResponse,
+  DiscoveryMetadata,
+  StepUpError,
+  StepUpErrorCode,
+} from "../../pkg/stepup.js";
+
+export async function signIn(): Promise<string> {
+  await init();
+  const verifier: string = stepup.generateCodeVerifier();
+  const params: AuthorizationParams = {
+    authorizationEndpoint: "https://idp.example/authorize",
+    clientId: "spa",
+    redirectUri: "https://app.example/callback",
+    state: stepup.generateState(),
+    nonce: stepup.generateNonce(),
+    codeChallenge: stepup.calculateCodeChallenge(verifier),
+    acrValues: ["LOA3", "LOA2"],
+    maxAge: 300,
+    essentialAcr: true,
+    claims: { userinfo: { email: { essential: true } } },
+    extraParams: { audience: "https://api.example" },
+  };
+  // @ts-expect-error acrValues is a list, not a space-separated string
+  const wrong: AuthorizationParams = { ...params, acrValues: "LOA3 LOA2" };
+  void wrong;
+  const auth0 = stepup.authorizationParamsFromAuth0({ domain: "t.auth0.com", clientID: "x", acr_values: "a b" });
+  const lock = stepup.authorizationParamsFromLock("x", "t.auth0.com", { auth: { params: { acr_values: "a" } } });
+  const fromAuth0: string = stepup.buildAuthorizationUrl({ ...auth0, ...lock, state: "s", codeChallenge: params.codeChallenge, redirectUri: "https://a/cb" });
+  void fromAuth0;
+  return stepup.buildAuthorizationUrl(params);
+}
+
+export function callback(url: string): AuthorizationResponse | StepUpErrorCode {
+  try {
+    const metadata: DiscoveryMetadata = stepup.parseDiscoveryDocument("{}", "https://idp.example");
+    const acr: string[] | undefined = metadata.acr_values_supported;
+    void acr;
+    const response = stepup.validateAuthorizationResponse(new URL(url), {
+      expectedState: "s",
+      expectedIssuer: metadata.issuer,
+      requireIssuer: metadata.authorization_response_iss_parameter_supported === true,
+    });
+    const code: string = response.code;
+    void code;
+    // @ts-expect-error expectedIssuer is required
+    stepup.validateAuthorizationResponse(url, { expectedState: "s" });
+    return response;
+  } catch (e) {
+    if (stepup.isStepUpError(e)) {
+      const err = e as StepUpError;
+      if (err.code === "ERR_AUTH_RESPONSE_ERROR") return err.code;
+      // @ts-expect-error not a stepup code
+      if (err.code === "ERR_NOT_A_CODE") return err.code;
+    }
+    throw e;
+  }
+}
+
+export const codes: StepUpErrorCode[] = stepup.errorCodes();
