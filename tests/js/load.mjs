@@ -9,13 +9,3 @@ export default stepup;
 export function vectors(name) {
   return JSON.parse(readFileSync(new URL(`../vectors/${name}.json`, import.meta.url), "utf8"));
 }
-
-/** Runs fn and returns what it threw (fails the test if it did not throw). */
-export function thrown(fn) {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected a throw");
-}
