@@ -16,7 +16,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The wasm-bindgen CLI must be exactly the version of the crate in Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 
-.PHONY: setup build test test-native test-deps test-js test-types test-browser demo bench worker clean
+.PHONY: setup build test test-native test-deps test-js test-types test-browser test-fuzz fuzz demo bench worker clean
 
 ## setup: install only what is missing (idempotent)
 setup: node_modules/.package-lock.json
@@ -25,6 +25,7 @@ setup: node_modules/.package-lock.json
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 	  echo "installing Debian's chromium and chromium-driver"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi
@@ -37,7 +38,7 @@ node_modules/.package-lock.json: package-lock.json package.json
 build: setup
 	wasm-pack build --target web --release
 
-test: build test-native test-deps test-js test-types test-browser
+test: build test-native test-deps test-js test-types test-browser test-fuzz
 	@echo "make test: every layer passed"
 
 test-native:
@@ -60,6 +61,21 @@ test-types:
 
 test-browser: setup
 	wasm-pack test --headless --chrome -- --test web
+
+# Fuzzing (cargo-fuzz, libFuzzer): every parser of untrusted input, for FUZZ_SECONDS each. The
+# machine has only the stable toolchain, so RUSTC_BOOTSTRAP lets cargo-fuzz pass its -Z flags.
+FUZZ_TARGETS = $(sort $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs))))
+FUZZ_SECONDS ?= 10
+
+test-fuzz: setup
+	@for target in $(FUZZ_TARGETS); do \
+	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) 2>&1 | grep -E '^(Done|==|SUMMARY)|panicked' || exit 1; \
+	done
+
+## fuzz: longer campaigns (FUZZ_SECONDS=300 by default)
+fuzz: FUZZ_SECONDS = 300
+fuzz: test-fuzz
 
 demo: setup
 	@echo "stepup demo: the local IdP, the edge worker and the www/ banking app are not built yet."
