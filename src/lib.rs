@@ -35,6 +35,7 @@ pub mod base64url;
 pub mod callback;
 pub mod discovery;
 pub mod error;
+pub mod guard;
 pub mod json;
 pub mod pkce;
 pub mod step_up;

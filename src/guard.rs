@@ -1,0 +1,5 @@
+//! The edge guard's pure core (contract section 6): which rule a request falls under
+//! ([`path`]), and, as the guard grows, the cookies and the decision for a request. The worker's
+//! JavaScript glue (requests, responses, fetch, WebCrypto) lives in the wasm layer.
+
+pub mod path;
