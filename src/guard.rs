@@ -2,4 +2,5 @@
 //! ([`path`]), and, as the guard grows, the cookies and the decision for a request. The worker's
 //! JavaScript glue (requests, responses, fetch, WebCrypto) lives in the wasm layer.
 
+pub mod cookie;
 pub mod path;

@@ -1,0 +1,110 @@
+//! The guard's cookies (contract section 6; SECURITY G01–G04): integrity-protected values in
+//! `__Host-` cookies.
+//!
+//! A value is `base64url(payload) "." base64url(HMAC-SHA256)`, where the MAC covers the cookie's
+//! name and payload under a key derived for one purpose from `STEPUP_SESSION_SECRET`. So a
+//! transaction cookie cannot be replayed as a session cookie, a flipped byte or a truncated value
+//! is simply no cookie (G03), and the expiry travels inside the MAC. Cookies are signed, not
+//! encrypted: they hold nothing an attacker who can already read HttpOnly, Secure cookies could
+//! not get elsewhere.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{base64url, json, Error, Result};
+
+/// The longest cookie value the guard writes; browsers keep at least 4096 bytes per cookie
+/// (RFC 6265 §6.1), name and attributes included.
+pub const MAX_VALUE_LEN: usize = 3800;
+
+/// A MAC key for one purpose.
+pub struct CookieKey([u8; 32]);
+
+impl std::fmt::Debug for CookieKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CookieKey(..)")
+    }
+}
+
+impl CookieKey {
+    /// Derives the key for `purpose` from the configured secret (at least 32 bytes).
+    pub fn derive(secret: &[u8], purpose: &str) -> Result<Self> {
+        if secret.len() < 32 {
+            return Err(Error::arg_value("STEPUP_SESSION_SECRET", "must be at least 32 bytes"));
+        }
+        Ok(CookieKey(hmac_sha256(secret, &[b"stepup cookie v1\0", purpose.as_bytes()])))
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) over the concatenation of `parts`.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > 64 {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(block.map(|b| b ^ 0x36));
+    for part in parts {
+        inner.update(part);
+    }
+    let mut outer = Sha256::new();
+    outer.update(block.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+/// Compares two MACs without an early exit.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Seals a payload for the cookie `name`, valid until `expires_at` (seconds since the epoch).
+pub fn seal(key: &CookieKey, name: &str, payload: &Map<String, Value>, expires_at: u64) -> Result<String> {
+    let mut body = payload.clone();
+    body.insert("exp".into(), expires_at.into());
+    let body = base64url::encode(Value::Object(body).to_string().as_bytes());
+    let mac = hmac_sha256(&key.0, &[name.as_bytes(), b"=", body.as_bytes()]);
+    let value = format!("{body}.{}", base64url::encode(&mac));
+    if value.len() > MAX_VALUE_LEN {
+        return Err(Error::arg_value(name, format!("cookie would be {} bytes, over {MAX_VALUE_LEN}", value.len())));
+    }
+    Ok(value)
+}
+
+/// Opens a cookie value: the payload if the MAC is right and it has not expired, else `None`.
+pub fn open(key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Map<String, Value>> {
+    if value.len() > MAX_VALUE_LEN {
+        return None;
+    }
+    let (body, mac) = value.split_once('.')?;
+    let expected = hmac_sha256(&key.0, &[name.as_bytes(), b"=", body.as_bytes()]);
+    if !same(&base64url::decode(mac)?, &expected) {
+        return None;
+    }
+    let mut payload = json::parse_object(&base64url::decode(body)?).ok()?;
+    let exp = payload.remove("exp")?.as_u64()?;
+    (now < exp).then_some(payload)
+}
+
+/// A `Set-Cookie` value for a `__Host-` cookie: no `Domain`, `Path=/`, `Secure`, `HttpOnly`,
+/// `SameSite=Lax` (G01, G02). `max_age` 0 deletes it.
+pub fn set_cookie(name: &str, value: &str, max_age: u64) -> String {
+    format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}")
+}
+
+/// The value of cookie `name` in a `Cookie` header. A name sent twice is ambiguous (a sibling
+/// domain can plant a second cookie) and reads as absent.
+pub fn read<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    let mut found = header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(n, _)| *n == name)
+        .map(|(_, v)| v);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+#[cfg(test)]
+mod tests;
