@@ -4,3 +4,4 @@
 
 pub mod cookie;
 pub mod path;
+pub mod redirect;
