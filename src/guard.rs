@@ -2,6 +2,7 @@
 //! ([`path`]), and, as the guard grows, the cookies and the decision for a request. The worker's
 //! JavaScript glue (requests, responses, fetch, WebCrypto) lives in the wasm layer.
 
+pub mod bearer;
 pub mod cookie;
 pub mod path;
 pub mod redirect;

@@ -1,0 +1,54 @@
+//! Reading `Authorization: Bearer` (RFC 6750 §2.1; SECURITY E16). The scheme is
+//! case-insensitive; anything else that is not exactly one scheme, one space and one `b64token`
+//! is a malformed request (RFC 6750 §3.1 `invalid_request`), never a token to try. Two
+//! `Authorization` headers arrive joined by `, ` (Fetch `Headers`), which is malformed too.
+
+/// What the `Authorization` header holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials<'a> {
+    /// No `Authorization` header, or another scheme: no credentials for this guard.
+    None,
+    /// A bearer token, syntactically valid (not yet verified).
+    Bearer(&'a str),
+    /// A `Bearer` header that is not well-formed.
+    Malformed,
+}
+
+/// Parses the `Authorization` header value, if any.
+pub fn credentials(header: Option<&str>) -> Credentials<'_> {
+    let Some(header) = header else { return Credentials::None };
+    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Credentials::None;
+    }
+    if is_b64token(rest) {
+        Credentials::Bearer(rest)
+    } else {
+        Credentials::Malformed
+    }
+}
+
+/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e16_authorization_header_forms() {
+        assert_eq!(credentials(Some("Bearer abc.def-_~+/==")), Credentials::Bearer("abc.def-_~+/=="));
+        assert_eq!(credentials(Some("bearer x")), Credentials::Bearer("x"));
+        assert_eq!(credentials(Some("BEARER x")), Credentials::Bearer("x"));
+        for bad in ["Bearer", "Bearer ", "Bearer  x", "Bearer x y", "Bearer x, Bearer y", "Bearer =", "Bearer x\n", "Bearer é"] {
+            assert_eq!(credentials(Some(bad)), Credentials::Malformed, "{bad:?}");
+        }
+        assert_eq!(credentials(None), Credentials::None);
+        assert_eq!(credentials(Some("Basic dXNlcjpwYXNz")), Credentials::None);
+        assert_eq!(credentials(Some("DPoP x")), Credentials::None);
+    }
+}
