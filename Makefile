@@ -16,7 +16,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The wasm-bindgen CLI must be exactly the version of the crate in Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 
-.PHONY: setup build test test-native test-deps test-js test-types test-browser test-fuzz fuzz demo bench worker clean
+.PHONY: setup build test test-native test-deps test-js test-types test-browser test-e2e test-fuzz fuzz demo bench worker clean
 
 ## setup: install only what is missing (idempotent)
 setup: node_modules/.package-lock.json
@@ -38,7 +38,7 @@ node_modules/.package-lock.json: package-lock.json package.json
 build: setup
 	wasm-pack build --target web --release
 
-test: build test-native test-deps test-js test-types test-browser test-fuzz
+test: build test-native test-deps test-js test-types test-browser test-e2e test-fuzz
 	@echo "make test: every layer passed"
 
 test-native:
@@ -61,6 +61,10 @@ test-types:
 
 test-browser: setup
 	wasm-pack test --headless --chrome -- --test web
+
+# pkg/ loaded with init() in headless Chromium (playwright-core driving Debian's chromium).
+test-e2e:
+	node --test tests/e2e/
 
 # Fuzzing (cargo-fuzz, libFuzzer): every parser of untrusted input, for FUZZ_SECONDS each. The
 # machine has only the stable toolchain, so RUSTC_BOOTSTRAP lets cargo-fuzz pass its -Z flags.

@@ -1,0 +1,39 @@
+// Headless Chromium (Debian's /usr/bin/chromium) driven by playwright-core, and a static file
+// server for the repository, both on loopback.
+import { createServer } from "node:http";
+import { readFile } from "node:fs/promises";
+import { extname, normalize, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".json": "application/json", ".wasm": "application/wasm", ".html": "text/html", ".css": "text/css" };
+
+/** Serves files under the repository root (only `pkg/`, `tests/` and `www/`). */
+export async function serveRepo(extraRoutes = {}) {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url, "http://x").pathname;
+    if (extraRoutes[path]) return extraRoutes[path](req, res);
+    const file = normalize(join(ROOT, decodeURIComponent(path)));
+    if (!/^\/(pkg|tests|www)\//.test(path) || !file.startsWith(ROOT)) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
