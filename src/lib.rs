@@ -38,6 +38,7 @@ pub mod error;
 pub mod guard;
 pub mod json;
 pub mod pkce;
+pub mod refresh;
 pub mod step_up;
 pub mod url;
 
