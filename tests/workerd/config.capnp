@@ -16,6 +16,5 @@ const runner :Workerd.Worker = (
     (name = "suites/request.mjs", esModule = embed "../js/suites/request.mjs"),
     (name = "vectors/request.json", json = embed "../vectors/request.json"),
   ],
-  compatibilityDate = "2026-11-01",
-  compatibilityFlags = ["nodejs_compat"],
+  compatibilityDate = "2026-10-01",
 );
