@@ -28,19 +28,25 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod access_token;
 pub mod acr;
 pub mod amr;
 pub mod authorize;
 pub mod base64url;
 pub mod callback;
+pub mod claims;
 pub mod discovery;
 pub mod error;
 pub mod guard;
+pub mod id_token;
 pub mod json;
+pub mod jwks;
+pub mod jws;
 pub mod pkce;
 pub mod refresh;
 pub mod step_up;
 pub mod url;
+pub mod verify;
 
 pub use error::{Error, Result, Shortfall, ERROR_CODES};
 

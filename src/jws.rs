@@ -1,0 +1,345 @@
+//! Compact JWS (RFC 7515 §7.1) for JWTs (RFC 7519 §7.2), split in three steps so that the
+//! signature check can be done by whichever backend the platform has:
+//!
+//! 1. [`prepare`]: size cap, structure, strict base64url and JSON, header rules, algorithm
+//!    allow-list and key selection — everything that can be decided before any cryptography;
+//! 2. a backend checks [`Prepared::signature`] over [`Prepared::signing_input`] with
+//!    [`Prepared::key`]: WebCrypto in the wasm layer, or [`verify_signature`] (jwt-compact, pure
+//!    Rust) natively and as the fallback;
+//! 3. [`finish`]: the payload, parsed strictly as a JSON object only after the signature
+//!    verified, then [`crate::id_token::check`] or [`crate::access_token::check`].
+//!
+//! ## Design choices
+//! - **The token chooses nothing** (RFC 8725 §3.1, §3.10): the algorithm must be in the
+//!   caller's allow-list (exact, case-sensitive; `none` never exists here), the key comes only
+//!   from the caller's key set and must fit the algorithm; `jwk`, `jku`, `x5u`, `x5c`, `x5t`
+//!   headers are ignored, never fetched, never used; `kid` is an opaque string.
+//! - **Refuse what we do not implement** (RFC 7515 §4.1.11): any `crit`, `b64`, `cty` or `zip`
+//!   header is `ERR_JOSE_NOT_SUPPORTED` — jwt-compact 0.8 would silently accept `crit` and
+//!   `b64:false` (catalog A21, A22, [PR] E1, E2).
+//! - **One encoding per token**: canonical unpadded base64url only (A14–A16), so a token has
+//!   exactly one string form, and duplicate JSON members are refused at any depth (A19, A20).
+//! - **Signature lengths are exact** before any backend sees them: 64 bytes `r‖s` for ES256
+//!   (a DER signature is refused, B12), 64 for Ed25519, the modulus length for RSA.
+//! - ECDSA signatures are not normalised: a high-`s` ES256 signature (`n − s`) verifies, as it
+//!   does in WebCrypto (B13). Replay protection must therefore key on `jti`/`nonce`, never on the
+//!   token string.
+
+use jwt_compact::alg::{Ed25519, Es256, Rsa, RsaSignature};
+use jwt_compact::{Algorithm, AlgorithmSignature};
+use serde_json::Value;
+
+use crate::json::{self, Object};
+use crate::jwks::{Key, KeyKind, KeySet, Material};
+use crate::{base64url, Error, Result};
+
+/// The default token size cap (catalog A29): far above any real ID or access token, and below
+/// the header limits of edge runtimes.
+pub const DEFAULT_MAX_TOKEN_LENGTH: usize = 16 * 1024;
+
+/// A JWS algorithm stepup verifies (RFC 7518 §3.1, RFC 8037 §3.1, RFC 9864).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Alg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+    /// RSASSA-PSS with SHA-256, MGF1 with SHA-256 and a 32-byte salt (RFC 7518 §3.5).
+    Ps256,
+    /// ECDSA on P-256 with SHA-256, signature `r‖s`.
+    Es256,
+    /// EdDSA as named by RFC 8037; only Ed25519 keys are used.
+    EdDSA,
+    /// Ed25519 as named by RFC 9864 (the fully specified name of the same signature).
+    Ed25519,
+}
+
+/// The default allow-list (contract section 4). `Ed25519` must be asked for by name.
+pub const DEFAULT_ALGORITHMS: [Alg; 4] = [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA];
+
+impl Alg {
+    /// The `alg` header value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Alg::Rs256 => "RS256",
+            Alg::Ps256 => "PS256",
+            Alg::Es256 => "ES256",
+            Alg::EdDSA => "EdDSA",
+            Alg::Ed25519 => "Ed25519",
+        }
+    }
+
+    /// The algorithm with this exact (case-sensitive) name.
+    pub fn from_name(name: &str) -> Option<Alg> {
+        [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519]
+            .into_iter()
+            .find(|alg| alg.name() == name)
+    }
+
+    /// Parses a caller's `algorithms` option; absent means [`DEFAULT_ALGORITHMS`]. Unknown
+    /// names, repeats and an empty list are caller mistakes (`ERR_INVALID_ARG_VALUE`).
+    pub fn parse_list(names: Option<&[String]>) -> Result<Vec<Alg>> {
+        let Some(names) = names else {
+            return Ok(DEFAULT_ALGORITHMS.to_vec());
+        };
+        if names.is_empty() {
+            return Err(Error::arg_value("algorithms", "must name at least one algorithm"));
+        }
+        let mut algs = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            let alg = Alg::from_name(name).ok_or_else(|| {
+                Error::arg_value(
+                    format!("algorithms[{i}]"),
+                    format!("{name:?} is not one of RS256, PS256, ES256, EdDSA, Ed25519"),
+                )
+            })?;
+            if algs.contains(&alg) {
+                return Err(Error::arg_value(format!("algorithms[{i}]"), "is repeated"));
+            }
+            algs.push(alg);
+        }
+        Ok(algs)
+    }
+
+    /// Whether a key can verify this algorithm: its kind fits, and its `alg`, when present,
+    /// is exactly this one (RFC 7517 §4.4, catalog C08).
+    pub fn fits(self, key: &Key) -> bool {
+        let kind = match self {
+            Alg::Rs256 | Alg::Ps256 => KeyKind::Rsa,
+            Alg::Es256 => KeyKind::P256,
+            Alg::EdDSA | Alg::Ed25519 => KeyKind::Ed25519,
+        };
+        key.kind() == kind && key.alg().is_none_or(|alg| alg == self.name())
+    }
+}
+
+/// Limits on untrusted input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest token accepted, in bytes; checked before any decoding.
+    pub max_token_length: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_token_length: DEFAULT_MAX_TOKEN_LENGTH }
+    }
+}
+
+/// A token whose structure, header and key are settled; its signature is not checked yet.
+#[derive(Debug, Clone)]
+pub struct Prepared<'k> {
+    alg: Alg,
+    key: &'k Key,
+    header: Object,
+    signing_input: String,
+    payload_b64_len: usize,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl<'k> Prepared<'k> {
+    /// The algorithm, from the allow-list.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// The key the signature must verify with.
+    pub fn key(&self) -> &'k Key {
+        self.key
+    }
+
+    /// The protected header, parsed strictly.
+    pub fn header(&self) -> &Object {
+        &self.header
+    }
+
+    /// The JWS signing input (RFC 7515 §5.2 step 8): `header.payload` exactly as received.
+    pub fn signing_input(&self) -> &str {
+        &self.signing_input
+    }
+
+    /// The decoded signature, of the exact length the algorithm and key call for.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The payload segment as received (base64url).
+    pub fn payload_b64(&self) -> &str {
+        let start = self.signing_input.len() - self.payload_b64_len;
+        self.signing_input.get(start..).unwrap_or_default()
+    }
+}
+
+/// [`prepare_with`] with the default [`Limits`].
+pub fn prepare<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg]) -> Result<Prepared<'k>> {
+    prepare_with(token, keys, algorithms, &Limits::default())
+}
+
+/// Parses a compact JWS and settles everything but the signature, in this order: size cap
+/// (before any decoding), three segments, strict base64url, header as a strict JSON object,
+/// `alg` in the allow-list, a non-empty signature, unsupported header features, key selection,
+/// signature length.
+pub fn prepare_with<'k>(
+    token: &str,
+    keys: &'k KeySet,
+    algorithms: &[Alg],
+    limits: &Limits,
+) -> Result<Prepared<'k>> {
+    if token.len() > limits.max_token_length {
+        return Err(Error::JwtTooLarge { size: token.len(), limit: limits.max_token_length });
+    }
+    let (header_b64, payload_b64, signature_b64) = split(token)?;
+    let header_bytes = decode(header_b64, "header")?;
+    let payload = decode(payload_b64, "payload")?;
+    let signature = decode(signature_b64, "signature")?;
+    let header = json::parse_object(&header_bytes)
+        .map_err(|why| Error::JwtMalformed(format!("header: {why}")))?;
+    let alg = allowed_alg(&header, algorithms)?;
+    if signature.is_empty() {
+        return Err(Error::JwtMalformed("empty signature segment".into()));
+    }
+    refuse_unsupported(&header)?;
+    let key = select_key(keys, alg, &header)?;
+    if signature.len() != key.signature_len() {
+        return Err(Error::SignatureVerificationFailed);
+    }
+    let signing_input_len = header_b64.len() + 1 + payload_b64.len();
+    Ok(Prepared {
+        alg,
+        key,
+        header,
+        signing_input: token.get(..signing_input_len).unwrap_or_default().to_string(),
+        payload_b64_len: payload_b64.len(),
+        payload,
+        signature,
+    })
+}
+
+/// Exactly three segments, header and payload non-empty (RFC 7515 §7.1). Five segments are a JWE (RFC 7516 §7.1),
+/// refused as not supported; a JSON serialization (RFC 7515 §7.2) is not a compact token.
+fn split(token: &str) -> Result<(&str, &str, &str)> {
+    if token.starts_with('{') {
+        return Err(Error::JwtMalformed("a JWS JSON serialization is not a compact token".into()));
+    }
+    let segments: Vec<&str> = token.split('.').collect();
+    match segments.as_slice() {
+        [header, payload, signature] => {
+            // An empty signature is checked after `alg`: it is only meaningful for `none`
+            // (RFC 7519 §6), which is then refused as not allowed.
+            for (name, segment) in [("header", header), ("payload", payload)] {
+                if segment.is_empty() {
+                    return Err(Error::JwtMalformed(format!("empty {name} segment")));
+                }
+            }
+            Ok((header, payload, signature))
+        }
+        [_, _, _, _, _] => Err(Error::JoseNotSupported("encrypted tokens (JWE)".into())),
+        _ => Err(Error::JwtMalformed(format!("{} segments, not 3", segments.len()))),
+    }
+}
+
+fn decode(segment: &str, name: &str) -> Result<Vec<u8>> {
+    base64url::decode(segment)
+        .ok_or_else(|| Error::JwtMalformed(format!("{name} is not canonical unpadded base64url")))
+}
+
+/// `alg` (RFC 7515 §4.1.1) must be a string naming an allowed algorithm, exactly.
+fn allowed_alg(header: &Object, algorithms: &[Alg]) -> Result<Alg> {
+    let name = match header.get("alg") {
+        Some(Value::String(name)) => name,
+        Some(_) => return Err(Error::JoseAlgNotAllowed("\"alg\" must be a string".into())),
+        None => return Err(Error::JoseAlgNotAllowed("\"alg\" is missing".into())),
+    };
+    algorithms
+        .iter()
+        .copied()
+        .find(|alg| alg.name() == name)
+        .ok_or_else(|| Error::JoseAlgNotAllowed(format!("{name:?} is not allowed")))
+}
+
+/// Header parameters whose meaning stepup does not implement; ignoring any of them could
+/// change what the signature covers or what the payload means.
+fn refuse_unsupported(header: &Object) -> Result<()> {
+    for (name, what) in [
+        ("crit", "critical header parameters (\"crit\")"),
+        ("b64", "unencoded payloads (\"b64\")"),
+        ("cty", "content types (\"cty\"), including nested tokens"),
+        ("zip", "compressed payloads (\"zip\")"),
+        ("enc", "encrypted tokens (\"enc\")"),
+    ] {
+        if header.contains_key(name) {
+            return Err(Error::JoseNotSupported(what.into()));
+        }
+    }
+    Ok(())
+}
+
+/// The one key that fits: among usable keys that fit the algorithm, the one with the token's
+/// `kid` (opaque string; a non-string `kid` matches nothing), or, without a `kid`, the only
+/// one. The same key material listed twice counts once.
+fn select_key<'k>(keys: &'k KeySet, alg: Alg, header: &Object) -> Result<&'k Key> {
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(kid)) => Some(kid.as_str()),
+        Some(_) => return Err(Error::JwksNoMatchingKey),
+    };
+    let mut chosen: Option<&Key> = None;
+    let candidates = keys
+        .keys()
+        .iter()
+        .filter(|key| alg.fits(key) && kid.is_none_or(|kid| key.kid() == Some(kid)));
+    for key in candidates {
+        match chosen {
+            None => chosen = Some(key),
+            Some(first) if first.thumbprint() == key.thumbprint() => {}
+            Some(_) => return Err(Error::JwksMultipleMatchingKeys),
+        }
+    }
+    chosen.ok_or(Error::JwksNoMatchingKey)
+}
+
+/// The native signature backend: jwt-compact's algorithms over the raw signing input.
+/// RSA-PSS uses a salt as long as the hash (RFC 7518 §3.5, catalog B17); ECDSA `r`, `s` of zero
+/// or at least the group order are refused by `p256` (B10, B11); Ed25519 refuses a
+/// non-canonical `S` (B14).
+pub fn verify_signature(p: &Prepared<'_>) -> Result<()> {
+    let message = p.signing_input().as_bytes();
+    let signature = p.signature();
+    let valid = match (p.alg(), p.key().material()) {
+        (Alg::Rs256, Material::Rsa(key)) => rsa(Rsa::rs256(), key, signature, message),
+        (Alg::Ps256, Material::Rsa(key)) => rsa(Rsa::ps256(), key, signature, message),
+        (Alg::Es256, Material::P256(key)) => verify_with(&Es256, key, signature, message),
+        (Alg::EdDSA | Alg::Ed25519, Material::Ed25519(key)) => {
+            verify_with(&Ed25519, key, signature, message)
+        }
+        _ => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::SignatureVerificationFailed)
+    }
+}
+
+fn rsa(alg: Rsa, key: &jwt_compact::alg::RsaPublicKey, signature: &[u8], message: &[u8]) -> bool {
+    RsaSignature::try_from_slice(signature)
+        .is_ok_and(|signature| alg.verify_signature(&signature, key, message))
+}
+
+fn verify_with<A: Algorithm>(
+    alg: &A,
+    key: &A::VerifyingKey,
+    signature: &[u8],
+    message: &[u8],
+) -> bool {
+    A::Signature::try_from_slice(signature)
+        .is_ok_and(|signature| alg.verify_signature(&signature, key, message))
+}
+
+/// The claims of a token whose signature verified: the payload must be UTF-8 and a strict JSON
+/// object (catalog A10–A13, A20, A30). Call only after the signature check succeeded.
+pub fn finish(p: &Prepared<'_>) -> Result<Object> {
+    json::parse_object(&p.payload).map_err(|why| Error::JwtMalformed(format!("claims: {why}")))
+}
+
+#[cfg(test)]
+mod tests;

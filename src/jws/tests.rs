@@ -1,0 +1,122 @@
+use serde_json::json;
+
+use super::*;
+
+#[path = "../../tests/support/mint.rs"]
+mod mint;
+
+fn keys() -> KeySet {
+    KeySet::parse(mint::default_jwks().as_bytes()).unwrap()
+}
+
+#[test]
+fn algorithm_names_are_exact() {
+    for alg in [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519] {
+        assert_eq!(Alg::from_name(alg.name()), Some(alg));
+    }
+    for name in ["rs256", "none", "HS256", "ES256K", "RS384", "ed25519", ""] {
+        assert_eq!(Alg::from_name(name), None, "{name}");
+    }
+}
+
+#[test]
+fn the_allow_list_option_is_validated() {
+    assert_eq!(Alg::parse_list(None).unwrap(), DEFAULT_ALGORITHMS);
+    let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        Alg::parse_list(Some(&names(&["Ed25519", "ES256"]))).unwrap(),
+        [Alg::Ed25519, Alg::Es256]
+    );
+    for (bad, param) in [
+        (vec![], "algorithms"),
+        (vec!["none"], "algorithms[0]"),
+        (vec!["RS256", "HS256"], "algorithms[1]"),
+        (vec!["RS256", "RS256"], "algorithms[1]"),
+    ] {
+        let err = Alg::parse_list(Some(&names(&bad))).unwrap_err();
+        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad:?}");
+    }
+}
+
+#[test]
+fn prepared_exposes_what_a_backend_needs() {
+    let keys = keys();
+    let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
+    let p = prepare(&token, &keys, &DEFAULT_ALGORITHMS).unwrap();
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    assert_eq!(p.alg(), Alg::Es256);
+    assert_eq!(p.key().kid(), Some("k-es"));
+    assert_eq!(p.signing_input(), input);
+    assert_eq!(p.payload_b64(), input.split('.').nth(1).unwrap());
+    assert_eq!(base64url::encode(p.signature()), sig);
+    assert_eq!(p.header()["kid"], "k-es");
+    verify_signature(&p).unwrap();
+    assert_eq!(Value::Object(finish(&p).unwrap()), mint::id_claims());
+}
+
+#[test]
+fn the_size_cap_comes_before_anything_else() {
+    let keys = keys();
+    let limits = Limits { max_token_length: 10 };
+    assert_eq!(
+        prepare_with("a.b.c.d.e.f", &keys, &[], &limits).unwrap_err().code(),
+        "ERR_JWT_TOO_LARGE"
+    );
+    assert_eq!(prepare_with("a.b", &keys, &[], &limits).unwrap_err().code(), "ERR_JWT_MALFORMED");
+}
+
+#[test]
+fn checks_run_in_the_documented_order() {
+    let keys = keys();
+    let claims = mint::id_claims();
+    // alg is judged before crit, and crit before key selection.
+    let none_crit = mint::sign_raw(
+        "RS256",
+        "rsa1",
+        br#"{"alg":"none","crit":["x"]}"#,
+        claims.to_string().as_bytes(),
+    );
+    assert_eq!(
+        prepare(&none_crit, &keys, &DEFAULT_ALGORITHMS).unwrap_err().code(),
+        "ERR_JOSE_ALG_NOT_ALLOWED"
+    );
+    let crit_unknown_kid =
+        mint::sign("rsa1", &json!({"alg": "RS256", "kid": "nope", "crit": ["x"]}), &claims);
+    assert_eq!(
+        prepare(&crit_unknown_kid, &keys, &DEFAULT_ALGORITHMS).unwrap_err().code(),
+        "ERR_JOSE_NOT_SUPPORTED"
+    );
+    // The payload is not parsed before the signature: a bad payload with a bad signature is a
+    // signature failure, never a parse error.
+    let bad_payload = mint::with_signature(
+        &mint::sign_raw("RS256", "rsa1", br#"{"alg":"RS256","kid":"k1"}"#, b"not json"),
+        &[1; 256],
+    );
+    let p = prepare(&bad_payload, &keys, &DEFAULT_ALGORITHMS).unwrap();
+    assert_eq!(verify_signature(&p).unwrap_err().code(), "ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
+}
+
+#[test]
+fn signature_length_must_fit_the_key() {
+    let keys = keys();
+    let token = mint::sign("ed1", &json!({"alg": "EdDSA", "kid": "k-ed"}), &mint::id_claims());
+    let sig = mint::signature_of(&token);
+    for len in [1, 63, 65, 128] {
+        let mut s = sig.clone();
+        s.resize(len, 0);
+        let err =
+            prepare(&mint::with_signature(&token, &s), &keys, &DEFAULT_ALGORITHMS).unwrap_err();
+        assert_eq!(err, Error::SignatureVerificationFailed, "{len}");
+    }
+}
+
+#[test]
+fn a_key_alg_restricts_it_and_kinds_must_fit() {
+    let keys = keys();
+    let by_kid = |kid: &str| keys.keys().iter().find(|k| k.kid() == Some(kid)).unwrap();
+    assert!(Alg::Rs256.fits(by_kid("k1")));
+    assert!(!Alg::Ps256.fits(by_kid("k1")));
+    assert!(Alg::Ps256.fits(by_kid("k-ps")));
+    assert!(!Alg::Es256.fits(by_kid("k1")));
+    assert!(Alg::EdDSA.fits(by_kid("k-ed")) && Alg::Ed25519.fits(by_kid("k-ed")));
+}
