@@ -102,26 +102,35 @@ pub fn options<T: DeserializeOwned>(value: &JsValue, param: &str) -> Result<T> {
     if value.is_undefined() || value.is_null() {
         return Err(Error::arg_type(param, "an object"));
     }
-    from_json(to_json(value, param)?, param)
-}
-
-/// Like [`options`], but `undefined` reads as `{}` (for optional trailing option arguments).
-pub fn optional_options<T: DeserializeOwned>(value: &JsValue, param: &str) -> Result<T> {
-    if value.is_undefined() {
-        return from_json(Value::Object(Map::new()), param);
-    }
-    options(value, param)
-}
-
-/// Deserialises JSON data into a core type, naming the failing option.
-pub fn from_json<T: DeserializeOwned>(value: Value, param: &str) -> Result<T> {
+    let value = to_json(value, param)?;
     if !value.is_object() {
         return Err(Error::arg_type(param, "an object"));
     }
+    deserialize(value, param)
+}
+
+/// Like [`options`], for an optional trailing argument: absent (`undefined` or `null`) reads as
+/// the type's default.
+pub fn optional_options<T: DeserializeOwned + Default>(value: Option<JsValue>, param: &str) -> Result<T> {
+    value.map_or_else(|| Ok(T::default()), |v| options(&v, param))
+}
+
+/// Reads any JSON-shaped argument (a list, a string or an object) into a core type.
+pub fn data<T: DeserializeOwned>(value: &JsValue, param: &str) -> Result<T> {
+    deserialize(to_json(value, param)?, param)
+}
+
+fn deserialize<T: DeserializeOwned>(value: Value, param: &str) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let at = e.path().to_string();
         let message = e.inner().to_string();
-        let path = if at == "." { String::new() } else { at };
+        // Members of an options object are named as the caller spells them (`acrValues[1]`);
+        // elements of a list argument after the argument (`required[1]`).
+        let path = match at.as_str() {
+            "." => String::new(),
+            _ if at.starts_with('[') => format!("{param}{at}"),
+            _ => at,
+        };
         let name = |field: &str| if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
         if let Some(field) = between(&message, "missing field `", "`") {
             Error::arg_type(name(field), "present")
@@ -149,7 +158,27 @@ pub fn string(value: &JsValue, param: &str) -> Result<String> {
 
 /// A core result as a plain JS value (objects, not `Map`s).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    // Serialising plain data into a JS value cannot fail for the types stepup returns (no
-    // non-string map keys, no u64 over 2^53); `undefined` would only show a bug, not trap.
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::UNDEFINED)
+    // The types stepup returns are plain data with string keys; serialising them cannot fail, and
+    // `undefined` would only show a bug, never trap.
+    serde_json::to_value(value).map_or(JsValue::UNDEFINED, |v| from_json(&v))
+}
+
+/// JSON data as a JS value. Objects are built with `Object.fromEntries`, which defines own data
+/// properties: a signed claim named `__proto__` stays a claim, where assigning it would replace
+/// the object's prototype and let a token add inherited "claims" (catalog A31).
+pub fn from_json(value: &Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(n.as_f64().unwrap_or(f64::NAN)),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(from_json).collect::<Array>().into(),
+        Value::Object(members) => {
+            let entries: Array = members
+                .iter()
+                .map(|(k, v)| Array::of2(&JsValue::from_str(k), &from_json(v)))
+                .collect();
+            Object::from_entries(&entries).map_or(JsValue::UNDEFINED, JsValue::from)
+        }
+    }
 }

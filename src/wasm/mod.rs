@@ -3,5 +3,13 @@
 //! ([`convert`]), calls the core, and turns results and errors back into JS values in one place.
 
 mod convert;
+pub mod engine;
 pub mod errors;
 pub mod request;
+pub mod verify;
+mod webcrypto;
+
+/// `currentTime` when the caller gave one, else the platform clock, in seconds since the epoch.
+fn now(current_time: Option<f64>) -> f64 {
+    current_time.unwrap_or_else(|| js_sys::Date::now() / 1000.0)
+}

@@ -201,15 +201,17 @@ pub fn authorization_params_from_auth0(
 /// Lock's `(clientId, domain, options)` to `buildAuthorizationUrl` parameters.
 #[wasm_bindgen(js_name = authorizationParamsFromLock, unchecked_return_type = "AuthorizationParamsDraft")]
 pub fn authorization_params_from_lock(
-    #[wasm_bindgen(unchecked_param_type = "string")] client_id: JsValue,
+    #[wasm_bindgen(js_name = clientId, unchecked_param_type = "string")] client_id: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] domain: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LockOptions | undefined")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LockOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
         let client_id = string(&client_id, "clientId")?;
         let domain = string(&domain, "domain")?;
-        let options =
-            if options.is_undefined() { Map::new() } else { object(&options, "options")? };
+        let options = match options {
+            Some(options) => object(&options, "options")?,
+            None => Map::new(),
+        };
         auth0::params_from_lock(&client_id, &domain, &options)
     })();
     throw(result).map(|params| to_js(&params))
@@ -218,7 +220,7 @@ pub fn authorization_params_from_lock(
 /// Checks a callback URL (a string, or a `URL`/`Location` object) and returns the code.
 #[wasm_bindgen(js_name = validateAuthorizationResponse, unchecked_return_type = "AuthorizationResponse")]
 pub fn validate_authorization_response(
-    #[wasm_bindgen(unchecked_param_type = "string | URL")] callback_url: JsValue,
+    #[wasm_bindgen(js_name = callbackUrl, unchecked_param_type = "string | URL")] callback_url: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AuthorizationResponseExpectations")] expectations: JsValue,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
@@ -239,7 +241,7 @@ pub fn validate_authorization_response(
 #[wasm_bindgen(js_name = parseDiscoveryDocument, unchecked_return_type = "DiscoveryMetadata")]
 pub fn parse_discovery_document(
     #[wasm_bindgen(unchecked_param_type = "string | DiscoveryMetadata")] json: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "string")] expected_issuer: JsValue,
+    #[wasm_bindgen(js_name = expectedIssuer, unchecked_param_type = "string")] expected_issuer: JsValue,
 ) -> Result<JsValue, JsValue> {
     let result = (|| {
         let expected_issuer = string(&expected_issuer, "expectedIssuer")?;

@@ -3,11 +3,20 @@
 // them stops being an error).
 import init, * as stepup from "../../pkg/stepup.js";
 import type {
+  AccessTokenVerifyOptions,
+  AcrPolicy,
   AuthorizationParams,
   AuthorizationResponse,
   DiscoveryMetadata,
+  IdTokenVerifyOptions,
+  JsonWebKeySet,
+  JwtClaims,
+  StepUpChallenge,
+  StepUpDecision,
   StepUpError,
   StepUpErrorCode,
+  StepUpReason,
+  StepUpRequirement,
 } from "../../pkg/stepup.js";
 
 export async function signIn(): Promise<string> {
@@ -63,3 +72,35 @@ export function callback(url: string): AuthorizationResponse | StepUpErrorCode {
 }
 
 export const codes: StepUpErrorCode[] = stepup.errorCodes();
+
+export function stepUp(claims: JwtClaims): string | null {
+  const policy: AcrPolicy = stepup.acrPolicy("wso2");
+  // @ts-expect-error not a preset name
+  stepup.acrPolicy("okta");
+  const requirement: StepUpRequirement = { acr: ["LOA3"], amr: { any: ["otp", "hwk"] }, maxAge: 300 };
+  // @ts-expect-error maxAge is a number of seconds
+  const late: StepUpRequirement = { maxAge: "300" };
+  void late;
+  const decision: StepUpDecision = stepup.evaluateStepUp(claims, requirement, { policy, clockTolerance: 5 });
+  const ok: boolean = stepup.acrSatisfies(claims.acr, "LOA2", policy) && stepup.amrSatisfies(claims.amr, { all: ["pwd"] });
+  const chosen: string | null = stepup.selectStrongestAcr(["LOA2", "LOA3"], ["LOA3"], policy);
+  const resolved: string[] = stepup.resolveAcrValues({ requested: ["otp"], supported: ["otp"], fallback: { useHighestLevel: true } });
+  const amr: string[] = stepup.mapAuthenticationMethods(["SMSOTP"], { mapping: { SMSOTP: "sms" } });
+  void [ok, chosen, resolved, amr];
+  if (decision.satisfied) return null;
+  const header: string = stepup.buildStepUpChallenge({ acrValues: decision.acrValues, maxAge: decision.maxAge });
+  const challenge: StepUpChallenge | null = stepup.parseStepUpChallenge(header);
+  const reasons: StepUpReason[] = decision.reasons;
+  void reasons;
+  return challenge?.acrValues.join(" ") ?? null;
+}
+
+export async function verify(idToken: string, accessToken: string, jwks: JsonWebKeySet): Promise<number> {
+  const options: IdTokenVerifyOptions = { issuer: "https://idp.example", audience: "spa", expectedNonce: "n", requirement: { acr: "1" }, policy: stepup.acrPolicy("fief") };
+  const claims: JwtClaims = await stepup.verifyIdToken(idToken, jwks, options);
+  const api: AccessTokenVerifyOptions = { issuer: claims.iss, audience: "https://api.example", algorithms: ["ES256"] };
+  const access = await stepup.verifyAccessToken(accessToken, jwks, api);
+  // @ts-expect-error the issuer is required
+  await stepup.verifyIdToken(idToken, jwks, { audience: "spa" });
+  return access.exp;
+}

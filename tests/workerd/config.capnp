@@ -14,7 +14,13 @@ const runner :Workerd.Worker = (
     (name = "stepup_bg.wasm", wasm = embed "../../pkg/stepup_bg.wasm"),
     (name = "suites/check.mjs", esModule = embed "../js/suites/check.mjs"),
     (name = "suites/request.mjs", esModule = embed "../js/suites/request.mjs"),
+    (name = "suites/tokens.mjs", esModule = embed "../js/suites/tokens.mjs"),
+    (name = "suites/engine.mjs", esModule = embed "../js/suites/engine.mjs"),
     (name = "vectors/request.json", json = embed "../vectors/request.json"),
+    (name = "vectors/tokens.json", json = embed "../vectors/tokens.json"),
+    (name = "vectors/acr.json", json = embed "../vectors/acr.json"),
+    (name = "vectors/step_up.json", json = embed "../vectors/step_up.json"),
+    (name = "vectors/challenge.json", json = embed "../vectors/challenge.json"),
   ],
   compatibilityDate = "2026-10-01",
 );

@@ -3,12 +3,20 @@
 import * as stepup from "./stepup.js";
 import wasm from "./stepup_bg.wasm";
 import requestVectors from "./vectors/request.json";
+import tokenVectors from "./vectors/tokens.json";
+import acr from "./vectors/acr.json";
+import step_up from "./vectors/step_up.json";
+import challenge from "./vectors/challenge.json";
 import { requestSuite } from "./suites/request.mjs";
+import { tokenSuite } from "./suites/tokens.mjs";
+import { engineSuite } from "./suites/engine.mjs";
 
 stepup.initSync({ module: wasm });
 
 const suites = {
   request: () => requestSuite(stepup, requestVectors),
+  tokens: () => tokenSuite(stepup, tokenVectors),
+  engine: () => engineSuite(stepup, { acr, step_up, challenge }),
 };
 
 export default {

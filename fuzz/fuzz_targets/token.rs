@@ -1,0 +1,34 @@
+//! Token parsing and verification: any text as a token against the test key set, through every
+//! step (`prepare`, the signature, `finish`, the ID token and access token checks). Nothing may
+//! panic or overflow, whatever the header, key choice, payload or claims.
+#![no_main]
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use stepup::access_token::{self, AccessTokenOptions};
+use stepup::id_token::{self, IdTokenOptions};
+use stepup::jwks::KeySet;
+use stepup::jws::{self, Alg};
+
+const TOKENS: &str = include_str!("../../tests/vectors/tokens.json");
+
+fn keys() -> &'static KeySet {
+    static KEYS: OnceLock<KeySet> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let fixture: serde_json::Value = serde_json::from_str(TOKENS).unwrap();
+        KeySet::parse(fixture["jwks"].to_string().as_bytes()).unwrap()
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(token) = std::str::from_utf8(data) else { return };
+    let algorithms = Alg::parse_list(None).unwrap();
+    let Ok(prepared) = jws::prepare(token, keys(), &algorithms) else { return };
+    let _ = jws::verify_signature(&prepared);
+    let Ok(claims) = jws::finish(&prepared) else { return };
+    let now = 1_700_000_000.0;
+    let id = IdTokenOptions { issuer: "https://idp.example".into(), audience: "client-1".into(), ..Default::default() };
+    let _ = id_token::check(&claims, prepared.header(), &id, now);
+    let access = AccessTokenOptions { issuer: "https://idp.example".into(), audience: "https://api.example".into(), ..Default::default() };
+    let _ = access_token::check(&claims, prepared.header(), &access, now);
+});

@@ -1,0 +1,225 @@
+//! `verifyIdToken` and `verifyAccessToken`: the core prepares (size cap, strict parsing, header
+//! rules, key selection), WebCrypto checks the signature (the native verifier where WebCrypto
+//! cannot), and the core finishes with the claims checks, on every call.
+//!
+//! Two bounded caches make the edge guard's common case, the same token again and again, nearly
+//! free: parsed key sets by content, and tokens whose signature already verified, keyed by the
+//! token and the identity (RFC 7638 thumbprint) of the key that verified it. A key that leaves the
+//! set can no longer be selected, so its cached verdicts are never consulted again.
+
+use std::cell::RefCell;
+use std::collections::{HashSet, VecDeque};
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{options, string, to_js, to_json};
+use super::errors::js_error;
+use super::now;
+use super::webcrypto::{self, Outcome};
+use crate::access_token::{self, AccessTokenOptions};
+use crate::id_token::{self, IdTokenOptions};
+use crate::jwks::KeySet;
+use crate::jws::{self, Prepared};
+use crate::json::Object;
+use crate::{Error, Result};
+
+#[wasm_bindgen(typescript_custom_section)]
+const VERIFY_TYPES: &str = r#"
+/** A JSON Web Key Set (RFC 7517 §5), as text or parsed. Only public signing keys are used. */
+export type JsonWebKeySet = string | { keys: JsonValue[] };
+
+/** The claims of a verified token, every member as signed. */
+export interface JwtClaims {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  nbf?: number;
+  auth_time?: number;
+  acr?: string;
+  amr?: string[];
+  nonce?: string;
+  azp?: string;
+  [claim: string]: JsonValue | undefined;
+}
+
+/** `verifyIdToken` options (OIDC Core 3.1.3.7). */
+export interface IdTokenVerifyOptions {
+  issuer: string;
+  /** The client id. */
+  audience: string;
+  /** The nonce sent with the request; absent: a token carrying a nonce is refused. */
+  expectedNonce?: string;
+  /** Seconds; then `auth_time` is required and checked. */
+  maxAge?: number;
+  requirement?: StepUpRequirement;
+  policy?: AcrPolicy;
+  /** Default `["RS256", "PS256", "ES256", "EdDSA"]`. */
+  algorithms?: string[];
+  /** Seconds, default 30. */
+  clockTolerance?: number;
+  /** Seconds since the epoch, default the platform clock. */
+  currentTime?: number;
+  /** Seconds an `iat` may lie in the past. */
+  maxTokenAge?: number;
+}
+
+/** `verifyAccessToken` options (RFC 9068). */
+export interface AccessTokenVerifyOptions {
+  issuer: string;
+  /** This API's resource identifier. */
+  audience: string;
+  requirement?: StepUpRequirement;
+  policy?: AcrPolicy;
+  algorithms?: string[];
+  clockTolerance?: number;
+  currentTime?: number;
+}
+"#;
+
+/// Parsed key sets kept, by content; an issuer rarely serves more than one or two at a time.
+const KEY_SET_CACHE: usize = 8;
+/// Verified (token, key) pairs kept.
+const VERIFIED_CACHE: usize = 4096;
+
+/// Digests of verified (token, key) pairs; the oldest is forgotten beyond [`VERIFIED_CACHE`].
+#[derive(Default)]
+struct Verified {
+    members: HashSet<[u8; 32]>,
+    order: VecDeque<[u8; 32]>,
+}
+
+thread_local! {
+    static KEY_SETS: RefCell<VecDeque<([u8; 32], Rc<KeySet>)>> = const { RefCell::new(VecDeque::new()) };
+    static VERIFIED: RefCell<Verified> = RefCell::new(Verified::default());
+}
+
+/// The key set for a JWKS given as text or object, parsed once per distinct content.
+fn key_set(jwks: &JsValue) -> Result<Rc<KeySet>> {
+    let text = match jwks.as_string() {
+        Some(text) => text,
+        None if jwks.is_object() => to_json(jwks, "jwks")?.to_string(),
+        None => return Err(Error::arg_type("jwks", "a JSON Web Key Set (text or object)")),
+    };
+    let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+    if let Some(set) = KEY_SETS.with(|c| c.borrow().iter().find(|(d, _)| *d == digest).map(|(_, s)| s.clone())) {
+        return Ok(set);
+    }
+    let set = Rc::new(KeySet::parse(text.as_bytes())?);
+    KEY_SETS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= KEY_SET_CACHE {
+            c.pop_front();
+        }
+        c.push_back((digest, set.clone()));
+    });
+    Ok(set)
+}
+
+fn verified_key(p: &Prepared) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(p.signing_input().as_bytes());
+    h.update([0]);
+    h.update(p.signature());
+    h.update([0]);
+    h.update(p.key().thumbprint().as_bytes());
+    h.finalize().into()
+}
+
+fn remember(key: [u8; 32]) {
+    VERIFIED.with(|v| {
+        let v = &mut *v.borrow_mut();
+        if v.members.insert(key) {
+            v.order.push_back(key);
+            if v.order.len() > VERIFIED_CACHE {
+                if let Some(old) = v.order.pop_front() {
+                    v.members.remove(&old);
+                }
+            }
+        }
+    });
+}
+
+/// The signature check: the cache, then WebCrypto, then the native verifier where WebCrypto
+/// does not implement the algorithm.
+async fn check_signature(p: &Prepared<'_>) -> Result<()> {
+    let cache_key = verified_key(p);
+    if VERIFIED.with(|v| v.borrow().members.contains(&cache_key)) {
+        return Ok(());
+    }
+    let jwk = to_js(&p.key().jwk());
+    let outcome = webcrypto::verify(
+        p.alg().name(),
+        p.key().thumbprint(),
+        &jwk,
+        p.signature(),
+        p.signing_input().as_bytes(),
+    )
+    .await;
+    match outcome {
+        Outcome::Valid => {}
+        Outcome::Invalid => return Err(Error::SignatureVerificationFailed),
+        Outcome::Unsupported => jws::verify_signature(p)?,
+    }
+    remember(cache_key);
+    Ok(())
+}
+
+async fn verify<O: DeserializeOwned>(
+    token: &JsValue,
+    jwks: &JsValue,
+    opts: &JsValue,
+    finish: impl FnOnce(&Object, &Object, &O) -> Result<()>,
+    algorithms: impl FnOnce(&O) -> Result<Vec<jws::Alg>>,
+) -> Result<Object> {
+    let token = string(token, "token")?;
+    let opts: O = options(opts, "options")?;
+    let keys = key_set(jwks)?;
+    let prepared = jws::prepare(&token, &keys, &algorithms(&opts)?)?;
+    check_signature(&prepared).await?;
+    let claims = jws::finish(&prepared)?;
+    finish(&claims, prepared.header(), &opts)?;
+    Ok(claims)
+}
+
+/// Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims.
+#[wasm_bindgen(js_name = verifyIdToken, unchecked_return_type = "Promise<JwtClaims>")]
+pub async fn verify_id_token(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "IdTokenVerifyOptions")] opts: JsValue,
+) -> std::result::Result<JsValue, JsValue> {
+    verify::<IdTokenOptions>(
+        &token,
+        &jwks,
+        &opts,
+        |claims, header, o| id_token::check(claims, header, o, now(o.current_time)),
+        |o| o.algorithms(),
+    )
+    .await
+    .map(|claims| to_js(&claims))
+    .map_err(|e| js_error(&e))
+}
+
+/// Verifies a JWT access token (RFC 9068) for this API and returns its claims.
+#[wasm_bindgen(js_name = verifyAccessToken, unchecked_return_type = "Promise<JwtClaims>")]
+pub async fn verify_access_token(
+    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AccessTokenVerifyOptions")] opts: JsValue,
+) -> std::result::Result<JsValue, JsValue> {
+    verify::<AccessTokenOptions>(
+        &token,
+        &jwks,
+        &opts,
+        |claims, header, o| access_token::check(claims, header, o, now(o.current_time)),
+        |o| o.algorithms(),
+    )
+    .await
+    .map(|claims| to_js(&claims))
+    .map_err(|e| js_error(&e))
+}
