@@ -1,0 +1,175 @@
+// The local OpenID Provider for tests and the demo: oidc-provider behind a tiny HTTP wrapper that
+// serves the interaction pages, injects faults, and swaps the provider on key rotation.
+//
+//   const idp = await startIdp({ profile: "wso2", clients: [spaClient([cb])] });
+//   idp.issuer, idp.url, idp.port, idp.provider, idp.lastOtp("alice")
+//   idp.rotateKeys(), idp.setDown(true), idp.setJwksMode("garbage"), await idp.close()
+//
+// Run directly: `IDP_PORT=9000 IDP_PROFILE=fief node tests/idp/server.mjs`.
+import { createServer } from "node:http";
+import Provider from "oidc-provider";
+import { randomBytes } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import {
+  EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID, edgeClient, generateSigningKeys,
+  interactionPrefix, memoryAdapter, providerConfiguration, spaClient,
+} from "./config.mjs";
+import { interactionHandler } from "./interactions.mjs";
+import { profile as loadProfile } from "./profiles.mjs";
+
+export { API_AUDIENCE, API_SCOPES, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID, USERS,
+  edgeClient, spaClient } from "./config.mjs";
+export { PROFILES } from "./profiles.mjs";
+
+const JWKS_MODES = new Set(["ok", "slow", "garbage", "error"]);
+const SLOW_JWKS_MS = 10_000;
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/**
+ * Starts an IdP on `host:port` (port 0: any free port). `clients` are oidc-provider client
+ * metadata (default: the SPA and edge clients with loopback redirect URIs). `issuer` may be a
+ * string or `(port) => string`; a path in it is served as the provider's mount path.
+ */
+export async function startIdp({
+  port = 0,
+  host = "127.0.0.1",
+  profile = "fief",
+  clients = [
+    spaClient(["http://127.0.0.1:8080/callback", "http://localhost:8080/callback"]),
+    edgeClient(["http://127.0.0.1:8787/callback", "http://localhost:8787/callback"]),
+  ],
+  issuer,
+} = {}) {
+  if (!LOOPBACK.has(host)) throw new TypeError(`the local IdP binds to loopback only, not ${host}`);
+  const p = loadProfile(profile);
+  // Janssen: the SPA client carries default_acr_values unless the caller chose its own.
+  const registered = clients.map((c) => c.client_id === SPA_CLIENT_ID && p.clientDefaultAcrValues &&
+    !("default_acr_values" in c) ? { ...c, default_acr_values: p.clientDefaultAcrValues } : c);
+  const cookieKeys = [randomBytes(32).toString("base64url")];
+  const Adapter = memoryAdapter((model, payload) => {
+    // Fief: "level 0: the user was authenticated through ... a refresh token".
+    if (model === "RefreshToken" && p.refreshAcr !== undefined) payload.acr = p.refreshAcr;
+  });
+  const otps = new Map();
+
+  let down = false;
+  let jwksMode = "ok";
+  let keys = await generateSigningKeys();
+  let provider;
+  let callback;
+  const timers = new Set();
+
+  const server = createServer((req, res) => {
+    dispatch(req, res).catch((err) => {
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end(`local IdP error: ${err.message}\n`);
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const actualPort = server.address().port;
+  const url = `http://${host}:${actualPort}`;
+  const iss = typeof issuer === "function" ? issuer(actualPort) : issuer ?? url;
+  const mount = new URL(iss).pathname.replace(/\/$/, "");
+  const prefix = interactionPrefix(iss);
+  const interactions = interactionHandler({ provider: () => provider, profile: p, prefix, otps });
+
+  // oidc-provider reads `jwks` once, so a rotation builds a new Provider over the same storage,
+  // cookie keys and clients: sessions, grants and refresh tokens survive, keys do not.
+  const build = async () => {
+    provider = new Provider(iss, providerConfiguration({
+      profile: p, clients: registered, keys, cookieKeys, Adapter,
+    }));
+    callback = provider.callback();
+  };
+  await build();
+
+  async function dispatch(req, res) {
+    const path = new URL(req.url, url).pathname;
+    if (down) {
+      res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "1" });
+      return res.end("local IdP is down (fault injected)\n");
+    }
+    if (path === `${mount}/jwks` && jwksMode !== "ok") {
+      if (jwksMode === "error") {
+        res.writeHead(500, { "Content-Type": "text/plain" });
+        return res.end("JWKS fault injected\n");
+      }
+      if (jwksMode === "garbage") {
+        // Claims JSON, is not: a client must parse defensively, not trust the content type.
+        res.writeHead(200, { "Content-Type": "application/json" });
+        return res.end("<html>this is not a key set}");
+      }
+      await new Promise((resolve) => {
+        const t = setTimeout(() => { timers.delete(t); resolve(); }, SLOW_JWKS_MS);
+        timers.add(t);
+      });
+      if (res.destroyed) return undefined;
+    }
+    if (path.startsWith(`${prefix}/`)) return interactions(req, res);
+    if (mount && !(path === mount || path.startsWith(`${mount}/`))) {
+      res.writeHead(404, { "Content-Type": "text/plain" });
+      return res.end("not found\n");
+    }
+    if (mount) {
+      // Mounted like Express does it: oidc-provider rebuilds its URLs from originalUrl.
+      req.originalUrl = req.url;
+      const rest = req.url.slice(mount.length);
+      req.url = rest.startsWith("/") ? rest : `/${rest}`;
+    }
+    return callback(req, res);
+  }
+
+  return {
+    issuer: iss,
+    url,
+    port: actualPort,
+    get provider() { return provider; },
+    /** Publishes a new key per algorithm and signs with it; old keys are dropped unless kept. */
+    async rotateKeys({ keepPrevious = false } = {}) {
+      const fresh = await generateSigningKeys();
+      keys = keepPrevious ? [...fresh, ...keys] : fresh;
+      await build();
+      return fresh.map((k) => k.kid);
+    },
+    setDown(value) { down = Boolean(value); },
+    setJwksMode(mode) {
+      if (!JWKS_MODES.has(mode)) throw new TypeError(`jwks mode must be one of ${[...JWKS_MODES]}`);
+      jwksMode = mode;
+    },
+    lastOtp(user) { return otps.get(user); },
+    async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      await new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const port = Number(process.env.IDP_PORT ?? 9000);
+  const profile = process.env.IDP_PROFILE ?? "fief";
+  const list = (name, fallback) => process.env[name]?.split(/[ ,]+/).filter(Boolean) ?? fallback;
+  const idp = await startIdp({
+    port,
+    profile,
+    clients: [
+      spaClient(list("IDP_SPA_REDIRECT_URIS", [`http://127.0.0.1:8080/callback`])),
+      edgeClient(list("IDP_EDGE_REDIRECT_URIS", [`http://127.0.0.1:8787/callback`])),
+    ],
+  });
+  console.log(`stepup local IdP (profile ${profile}) — issuer ${idp.issuer}`);
+  console.log(`  discovery  ${idp.issuer}/.well-known/openid-configuration`);
+  console.log(`  clients    ${SPA_CLIENT_ID} (public, PKCE)`);
+  console.log(`             ${EDGE_CLIENT_ID} / ${EDGE_CLIENT_SECRET} (client_secret_basic)`);
+  console.log("  users      alice / wonderland (password + one-time code)");
+  console.log("             bob / builder (password only: strong levels are unmet)");
+  const stop = async () => { await idp.close(); process.exit(0); };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
