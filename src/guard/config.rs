@@ -1,0 +1,154 @@
+//! The guard's configuration from the environment (contract section 7). Every setting is checked
+//! at start-up and an invalid one is refused with its name, so a typo can never leave a path
+//! unguarded or a requirement weaker than written.
+//!
+//! Beyond the contract's list: `STEPUP_API_AUDIENCE`, the audience of access tokens sent to the
+//! guarded API (RFC 9068 §4 requires checking it; without it the guard accepts no bearer tokens),
+//! and `STEPUP_SESSION_MAX_AGE`, the session cookie's lifetime in seconds (default 8 hours;
+//! freshness is judged by `auth_time`, not by the cookie's age).
+
+use std::collections::BTreeMap;
+
+use super::cookie::CookieKey;
+use super::rules::Rules;
+use crate::acr::{preset, AcrPolicy};
+use crate::discovery::Metadata;
+use crate::url::Endpoint;
+use crate::{Error, Result};
+
+/// The session cookie's lifetime when `STEPUP_SESSION_MAX_AGE` is not set.
+pub const DEFAULT_SESSION_MAX_AGE: u64 = 8 * 3600;
+
+/// The guard's configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// `STEPUP_ISSUER`, exactly as the provider's `iss`.
+    pub issuer: String,
+    /// `STEPUP_CLIENT_ID`.
+    pub client_id: String,
+    /// `STEPUP_CLIENT_SECRET`: then the guard is a confidential client (`client_secret_basic`).
+    pub client_secret: Option<String>,
+    /// `STEPUP_REDIRECT_PATH` (default `/callback`).
+    pub redirect_path: String,
+    /// Keys derived from `STEPUP_SESSION_SECRET`, one per cookie purpose.
+    pub session_key: CookieKey,
+    /// The transaction cookie's key.
+    pub transaction_key: CookieKey,
+    /// `STEPUP_UPSTREAM`: the origin requests are forwarded to.
+    pub upstream: Option<String>,
+    /// `STEPUP_ACR_POLICY`.
+    pub policy: AcrPolicy,
+    /// `STEPUP_RULES`.
+    pub rules: Rules,
+    /// `STEPUP_API_AUDIENCE`.
+    pub api_audience: Option<String>,
+    /// `STEPUP_SESSION_MAX_AGE`.
+    pub session_max_age: u64,
+}
+
+fn setting_error(name: &str, why: impl Into<String>) -> Error {
+    Error::arg_value(name, why)
+}
+
+impl Config {
+    /// Reads the settings; the error's `param` names the first bad one.
+    pub fn from_env(env: &BTreeMap<String, String>) -> Result<Config> {
+        let get = |name: &str| env.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let required = |name: &str| get(name).ok_or_else(|| Error::arg_type(name, "set"));
+
+        let issuer = required("STEPUP_ISSUER")?.to_string();
+        Endpoint::parse(&issuer, "STEPUP_ISSUER")?;
+        if issuer.contains(['?', '#']) {
+            return Err(setting_error("STEPUP_ISSUER", "may not have a query or fragment"));
+        }
+        let client_id = required("STEPUP_CLIENT_ID")?.to_string();
+        let client_secret = get("STEPUP_CLIENT_SECRET").map(str::to_string);
+        let redirect_path = get("STEPUP_REDIRECT_PATH").unwrap_or("/callback").to_string();
+        if !redirect_path.starts_with('/') || redirect_path.starts_with("//") || redirect_path.contains(['?', '#', '\\']) {
+            return Err(setting_error("STEPUP_REDIRECT_PATH", "must be a plain path such as /callback"));
+        }
+        let secret = required("STEPUP_SESSION_SECRET")?;
+        let session_key = CookieKey::derive(secret.as_bytes(), "session")
+            .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))?;
+        let transaction_key = CookieKey::derive(secret.as_bytes(), "transaction")
+            .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))?;
+        let upstream = match get("STEPUP_UPSTREAM") {
+            None => None,
+            Some(upstream) => Some(origin(upstream).ok_or_else(|| {
+                setting_error("STEPUP_UPSTREAM", "must be an origin such as https://app.internal")
+            })?),
+        };
+        let policy = match get("STEPUP_ACR_POLICY") {
+            None => AcrPolicy::default(),
+            Some(text) if text.starts_with('{') => {
+                let value = crate::json::parse_value(text.as_bytes())
+                    .map_err(|e| setting_error("STEPUP_ACR_POLICY", format!("is not JSON: {e}")))?;
+                let policy: AcrPolicy = serde_json::from_value(value)
+                    .map_err(|e| setting_error("STEPUP_ACR_POLICY", e.to_string()))?;
+                policy.check_at("STEPUP_ACR_POLICY")?;
+                policy
+            }
+            Some(name) => preset(name).map_err(|_| {
+                setting_error("STEPUP_ACR_POLICY", format!("{name:?} is neither a preset name nor a JSON policy"))
+            })?,
+        };
+        let rules = Rules::parse(required("STEPUP_RULES")?, "STEPUP_RULES")?;
+        let api_audience = get("STEPUP_API_AUDIENCE").map(str::to_string);
+        let session_max_age = match get("STEPUP_SESSION_MAX_AGE") {
+            None => DEFAULT_SESSION_MAX_AGE,
+            Some(text) => text
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (60..=30 * 86400).contains(s))
+                .ok_or_else(|| setting_error("STEPUP_SESSION_MAX_AGE", "must be whole seconds between 60 and 2592000"))?,
+        };
+        Ok(Config {
+            issuer,
+            client_id,
+            client_secret,
+            redirect_path,
+            session_key,
+            transaction_key,
+            upstream,
+            policy,
+            rules,
+            api_audience,
+            session_max_age,
+        })
+    }
+
+    /// Refuses rules the provider cannot satisfy: an ACR value it does not list in
+    /// `acr_values_supported` (when it lists any) could only ever end in a refusal.
+    pub fn check_against(&self, metadata: &Metadata) -> Result<()> {
+        for member in ["authorization_endpoint", "token_endpoint", "jwks_uri"] {
+            if metadata.str(member).is_none() {
+                return Err(Error::FetchFailed(format!("the provider's metadata has no {member}")));
+            }
+        }
+        let Some(supported) = metadata.list("acr_values_supported") else { return Ok(()) };
+        for (at, value) in self.rules.acr_values() {
+            if !supported.contains(&value) {
+                return Err(setting_error(
+                    &format!("STEPUP_RULES{at}"),
+                    format!("{value:?} is not in the provider's acr_values_supported {supported:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `scheme://host[:port]` of an absolute http(s) URL without path, query or fragment.
+fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    let plain = !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    plain.then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests;

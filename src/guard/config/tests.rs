@@ -1,0 +1,88 @@
+use super::*;
+use crate::discovery::parse_discovery_document;
+
+fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = [
+        ("STEPUP_ISSUER", "https://idp.example"),
+        ("STEPUP_CLIENT_ID", "edge"),
+        ("STEPUP_SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("STEPUP_RULES", r#"[{"path":"/admin/*","acr":["LOA3"]}]"#),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in pairs {
+        if v.is_empty() {
+            env.remove(*k);
+        } else {
+            env.insert(k.to_string(), v.to_string());
+        }
+    }
+    env
+}
+
+#[test]
+fn defaults() {
+    let config = Config::from_env(&env(&[])).unwrap();
+    assert_eq!(config.redirect_path, "/callback");
+    assert_eq!(config.upstream, None);
+    assert_eq!(config.policy, AcrPolicy::default());
+    assert_eq!(config.session_max_age, DEFAULT_SESSION_MAX_AGE);
+    assert!(config.client_secret.is_none() && config.api_audience.is_none());
+}
+
+#[test]
+fn presets_json_policies_and_upstreams() {
+    let config = Config::from_env(&env(&[
+        ("STEPUP_ACR_POLICY", "wso2"),
+        ("STEPUP_UPSTREAM", "http://127.0.0.1:8080/"),
+    ]))
+    .unwrap();
+    assert_eq!(config.policy, preset("wso2").unwrap());
+    assert_eq!(config.upstream.as_deref(), Some("http://127.0.0.1:8080"));
+    let json = Config::from_env(&env(&[("STEPUP_ACR_POLICY", r#"{"ladder":["a",["b","c"]]}"#)])).unwrap();
+    assert_eq!(json.policy.ladder.len(), 2);
+}
+
+#[test]
+fn every_bad_setting_is_named() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("STEPUP_ISSUER", "", "STEPUP_ISSUER"),
+        ("STEPUP_ISSUER", "http://idp.example", "STEPUP_ISSUER"),
+        ("STEPUP_ISSUER", "https://idp.example?x=1", "STEPUP_ISSUER"),
+        ("STEPUP_CLIENT_ID", "", "STEPUP_CLIENT_ID"),
+        ("STEPUP_SESSION_SECRET", "short", "STEPUP_SESSION_SECRET"),
+        ("STEPUP_SESSION_SECRET", "", "STEPUP_SESSION_SECRET"),
+        ("STEPUP_REDIRECT_PATH", "callback", "STEPUP_REDIRECT_PATH"),
+        ("STEPUP_REDIRECT_PATH", "//evil.example/cb", "STEPUP_REDIRECT_PATH"),
+        ("STEPUP_UPSTREAM", "ftp://x", "STEPUP_UPSTREAM"),
+        ("STEPUP_UPSTREAM", "https://app/path", "STEPUP_UPSTREAM"),
+        ("STEPUP_ACR_POLICY", "okta", "STEPUP_ACR_POLICY"),
+        ("STEPUP_ACR_POLICY", r#"{"ladder":[[]]}"#, "STEPUP_ACR_POLICY.ladder[0]"),
+        ("STEPUP_ACR_POLICY", r#"{"ladder":["a"],"ladder":["b"]}"#, "STEPUP_ACR_POLICY"),
+        ("STEPUP_RULES", "", "STEPUP_RULES"),
+        ("STEPUP_RULES", r#"[{"path":"/a","acr":"urn:mfa\", realm=\"x"}]"#, "STEPUP_RULES[0].acr[0]"),
+        ("STEPUP_SESSION_MAX_AGE", "forever", "STEPUP_SESSION_MAX_AGE"),
+    ];
+    for (name, value, param) in cases {
+        let err = Config::from_env(&env(&[(name, value)])).unwrap_err();
+        assert_eq!(err.param(), Some(*param), "{name}={value}: {err}");
+        assert!(err.is_caller_mistake(), "{name}={value}");
+    }
+}
+
+#[test]
+fn rules_the_provider_cannot_satisfy_are_refused() {
+    let metadata = |acr: &str| {
+        let doc = format!(
+            r#"{{"issuer":"https://idp.example","authorization_endpoint":"https://idp.example/auth",
+            "token_endpoint":"https://idp.example/token","jwks_uri":"https://idp.example/jwks"{acr}}}"#
+        );
+        parse_discovery_document(doc.as_bytes(), "https://idp.example").unwrap()
+    };
+    let config = Config::from_env(&env(&[])).unwrap();
+    config.check_against(&metadata("")).unwrap();
+    config.check_against(&metadata(r#","acr_values_supported":["LOA2","LOA3"]"#)).unwrap();
+    let err = config.check_against(&metadata(r#","acr_values_supported":["LOA1","LOA2"]"#)).unwrap_err();
+    assert_eq!(err.param(), Some("STEPUP_RULES[0].acr[0]"));
+}

@@ -1,0 +1,203 @@
+//! The guard's rules (contract section 7, `STEPUP_RULES`): which paths need what. A rule's need is
+//! a step-up requirement, or a combination of them: `allOf` (every part) and `anyOf` (the first
+//! part that holds, parts in order of preference), so one rule can say "phishing-resistant within
+//! five minutes, or multi-factor with a hardware key".
+//!
+//! When a need falls short, [`Need::evaluate`] also says what to ask the provider for: the
+//! first (most preferred) alternative of an `anyOf`; for an `allOf`, the ACR values of its first
+//! short part that asks for any, and the smallest `max_age` any short part asks for, because one
+//! authorization request can carry only one `acr_values` list and one `max_age`.
+
+use serde_json::{Map, Value};
+
+use super::path::{Normalized, Pattern};
+use crate::acr::AcrPolicy;
+use crate::step_up::{evaluate_step_up, Decision, Reason, Requirement};
+use crate::{Error, Result};
+
+/// What a rule needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// One requirement.
+    One(Requirement),
+    /// Every part.
+    AllOf(Vec<Need>),
+    /// Any part, the first being the one to ask for.
+    AnyOf(Vec<Need>),
+}
+
+/// One rule: a path pattern, its need, and whether the path is an API (challenges, never
+/// redirects).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Which paths.
+    pub pattern: Pattern,
+    /// What they need.
+    pub need: Need,
+    /// Answer with RFC 9470 challenges even to browsers.
+    pub api: bool,
+}
+
+/// The rules, first match wins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules(pub Vec<Rule>);
+
+impl Rules {
+    /// Parses `STEPUP_RULES`, naming the offending member (`STEPUP_RULES[2].anyOf[0].acr[1]`).
+    pub fn parse(json: &str, setting: &str) -> Result<Rules> {
+        let value: Value = crate::json::parse_value(json.as_bytes())
+            .map_err(|e| Error::arg_value(setting, format!("is not JSON: {e}")))?;
+        let Value::Array(items) = value else {
+            return Err(Error::arg_value(setting, "must be a JSON array of rules"));
+        };
+        let mut rules = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let at = format!("{setting}[{i}]");
+            let Value::Object(mut members) = item else {
+                return Err(Error::arg_value(at, "must be an object"));
+            };
+            let path = match members.remove("path") {
+                Some(Value::String(path)) => path,
+                _ => return Err(Error::arg_value(format!("{at}.path"), "must be a path pattern string")),
+            };
+            let pattern = Pattern::parse(&path).map_err(|why| Error::arg_value(format!("{at}.path"), why))?;
+            let api = match members.remove("api") {
+                None => false,
+                Some(Value::Bool(api)) => api,
+                Some(_) => return Err(Error::arg_value(format!("{at}.api"), "must be true or false")),
+            };
+            let need = need(members, &at)?;
+            rules.push(Rule { pattern, need, api });
+        }
+        Ok(Rules(rules))
+    }
+
+    /// The rule for a request path, or `None` when no rule guards it. A path that origins could
+    /// read differently falls under every rule at once (G11): all needs, API if any rule is.
+    pub fn find(&self, path: &Normalized) -> Option<Rule> {
+        match path {
+            Normalized::Path(path) => self.0.iter().find(|r| r.pattern.matches(path)).cloned(),
+            Normalized::Ambiguous => {
+                let first = self.0.first()?;
+                Some(Rule {
+                    pattern: first.pattern.clone(),
+                    need: Need::AllOf(self.0.iter().map(|r| r.need.clone()).collect()),
+                    api: self.0.iter().any(|r| r.api),
+                })
+            }
+        }
+    }
+
+    /// Every ACR value the rules may ask for, for checking against `acr_values_supported`.
+    pub fn acr_values(&self) -> Vec<(String, &str)> {
+        let mut out = Vec::new();
+        for (i, rule) in self.0.iter().enumerate() {
+            rule.need.acr_values(&format!("[{i}]"), &mut out);
+        }
+        out
+    }
+}
+
+/// Reads a need: `allOf` or `anyOf` (a list of needs), or one requirement's members.
+fn need(mut members: Map<String, Value>, at: &str) -> Result<Need> {
+    let all_of = members.remove("allOf");
+    let any_of = members.remove("anyOf");
+    let (name, list) = match (all_of, any_of) {
+        (Some(_), Some(_)) => return Err(Error::arg_value(at, "may have allOf or anyOf, not both")),
+        (Some(list), None) => ("allOf", list),
+        (None, Some(list)) => ("anyOf", list),
+        (None, None) => {
+            let requirement: Requirement = serde_json::from_value(Value::Object(members))
+                .map_err(|e| Error::arg_value(at, e.to_string()))?;
+            requirement.check_at(at)?;
+            return Ok(Need::One(requirement));
+        }
+    };
+    if !members.is_empty() {
+        return Err(Error::arg_value(at, format!("may combine requirements with {name} or state one, not both")));
+    }
+    let Value::Array(items) = list else {
+        return Err(Error::arg_value(format!("{at}.{name}"), "must be a list of requirements"));
+    };
+    if items.is_empty() {
+        return Err(Error::arg_value(format!("{at}.{name}"), "must list at least one requirement"));
+    }
+    let parts = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let part_at = format!("{at}.{name}[{i}]");
+            match item {
+                Value::Object(members) => need(members, &part_at),
+                _ => Err(Error::arg_value(part_at, "must be an object")),
+            }
+        })
+        .collect::<Result<Vec<Need>>>()?;
+    Ok(if name == "allOf" { Need::AllOf(parts) } else { Need::AnyOf(parts) })
+}
+
+impl Need {
+    fn acr_values<'a>(&'a self, at: &str, out: &mut Vec<(String, &'a str)>) {
+        match self {
+            Need::One(r) => {
+                for (i, value) in r.acr.iter().flat_map(|l| l.0.iter()).enumerate() {
+                    out.push((format!("{at}.acr[{i}]"), value.as_str()));
+                }
+            }
+            Need::AllOf(parts) | Need::AnyOf(parts) => {
+                let name = if matches!(self, Need::AllOf(_)) { "allOf" } else { "anyOf" };
+                for (i, part) in parts.iter().enumerate() {
+                    part.acr_values(&format!("{at}.{name}[{i}]"), out);
+                }
+            }
+        }
+    }
+
+    /// Whether the claims meet the need at `now`, and if not what to ask for.
+    pub fn evaluate(&self, claims: &Map<String, Value>, policy: &AcrPolicy, now: i64, tolerance: u64) -> Decision {
+        match self {
+            Need::One(r) => evaluate_step_up(claims, r, policy, now, tolerance),
+            Need::AnyOf(parts) => {
+                let mut first: Option<Decision> = None;
+                for part in parts {
+                    let decision = part.evaluate(claims, policy, now, tolerance);
+                    if decision.satisfied {
+                        return decision;
+                    }
+                    first.get_or_insert(decision);
+                }
+                first.unwrap_or_default()
+            }
+            Need::AllOf(parts) => {
+                let mut out = Decision { satisfied: true, ..Decision::default() };
+                for decision in parts.iter().map(|p| p.evaluate(claims, policy, now, tolerance)) {
+                    if decision.satisfied {
+                        continue;
+                    }
+                    out.satisfied = false;
+                    for reason in decision.reasons {
+                        if !out.reasons.contains(&reason) {
+                            out.reasons.push(reason);
+                        }
+                    }
+                    if out.acr_values.is_none() {
+                        out.acr_values = decision.acr_values;
+                    }
+                    out.max_age = match (out.max_age, decision.max_age) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                out.reasons.sort_by_key(|r| match r {
+                    Reason::Acr => 0,
+                    Reason::Amr => 1,
+                    Reason::MaxAge => 2,
+                });
+                out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,115 @@
+use serde_json::json;
+
+use super::*;
+use crate::acr::preset;
+use crate::guard::path::normalize;
+
+fn claims(v: Value) -> Map<String, Value> {
+    v.as_object().unwrap().clone()
+}
+
+const NOW: i64 = 1_700_000_000;
+
+#[test]
+fn first_matching_rule_wins_and_unmatched_paths_are_free() {
+    let rules = Rules::parse(
+        r#"[{"path":"/admin/*","acr":["2"]},{"path":"/*","maxAge":60,"api":true}]"#,
+        "STEPUP_RULES",
+    )
+    .unwrap();
+    let admin = rules.find(&normalize("/ADMIN/x")).unwrap();
+    assert!(!admin.api);
+    assert!(matches!(admin.need, Need::One(ref r) if r.acr.is_some()));
+    assert!(rules.find(&normalize("/other")).unwrap().api);
+    let only_admin = Rules::parse(r#"[{"path":"/admin/*"}]"#, "R").unwrap();
+    assert!(only_admin.find(&normalize("/public")).is_none());
+}
+
+#[test]
+fn g11_ambiguous_paths_fall_under_every_rule() {
+    let rules = Rules::parse(
+        r#"[{"path":"/admin/*","acr":["2"]},{"path":"/api/*","maxAge":60,"api":true}]"#,
+        "R",
+    )
+    .unwrap();
+    let rule = rules.find(&normalize("/public%2f..%2fadmin")).unwrap();
+    assert!(rule.api);
+    assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2));
+}
+
+#[test]
+fn settings_errors_name_the_member() {
+    let cases = [
+        (r#"{"path":"/a"}"#, "R"),
+        (r#"[{"acr":["1"]}]"#, "R[0].path"),
+        (r#"[{"path":"/a/*/b"}]"#, "R[0].path"),
+        (r#"[{"path":"/a","api":"yes"}]"#, "R[0].api"),
+        (r#"[{"path":"/a","acr":[]}]"#, "R[0].acr"),
+        (r#"[{"path":"/a","acr":["x", "urn:mfa "]}]"#, "R[0].acr[1]"),
+        (r#"[{"path":"/a","max_age":5}]"#, "R[0]"),
+        (r#"[{"path":"/a","anyOf":[]}]"#, "R[0].anyOf"),
+        (r#"[{"path":"/a","anyOf":[{"acr":"1"}],"maxAge":5}]"#, "R[0]"),
+        (r#"[{"path":"/a","anyOf":[{"acr":"1"}],"allOf":[{"acr":"1"}]}]"#, "R[0]"),
+        (r#"[{"path":"/a","anyOf":[{"allOf":[{"acr":[]}]}]}]"#, "R[0].anyOf[0].allOf[0].acr"),
+        (r#"[{"path":"/a","anyOf":["1"]}]"#, "R[0].anyOf[0]"),
+        (r#"[{"path":"/a"}] x"#, "R"),
+    ];
+    for (json, param) in cases {
+        let err = Rules::parse(json, "R").unwrap_err();
+        assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE", "{json}");
+        assert_eq!(err.param(), Some(param), "{json}: {err}");
+    }
+}
+
+#[test]
+fn any_of_holds_when_one_part_holds_and_asks_for_the_first() {
+    let rules = Rules::parse(
+        r#"[{"path":"/pay","anyOf":[{"acr":"phrh","maxAge":300},{"acr":"phr","amr":{"all":["hwk"]}}]}]"#,
+        "R",
+    )
+    .unwrap();
+    let need = &rules.0[0].need;
+    let policy = preset("phr").unwrap();
+    let hwk = claims(json!({"acr":"phr","amr":["hwk","pin"],"auth_time":NOW - 3600}));
+    assert!(need.evaluate(&hwk, &policy, NOW, 30).satisfied);
+    let weak = claims(json!({"acr":"phr","amr":["pwd"],"auth_time":NOW - 3600}));
+    let d = need.evaluate(&weak, &policy, NOW, 30);
+    assert!(!d.satisfied);
+    assert_eq!(d.acr_values, Some(vec!["phrh".to_string()]));
+    assert_eq!(d.max_age, Some(300));
+}
+
+#[test]
+fn all_of_needs_every_part_and_asks_for_the_tightest_freshness() {
+    let rules = Rules::parse(
+        r#"[{"path":"/x","allOf":[{"acr":"2","maxAge":600},{"amr":{"any":["otp"]},"maxAge":120}]}]"#,
+        "R",
+    )
+    .unwrap();
+    let need = &rules.0[0].need;
+    let policy = AcrPolicy::default();
+    let ok = claims(json!({"acr":"2","amr":["otp"],"auth_time":NOW - 60}));
+    assert!(need.evaluate(&ok, &policy, NOW, 0).satisfied);
+    let stale = claims(json!({"acr":"1","amr":["pwd"],"auth_time":NOW - 900}));
+    let d = need.evaluate(&stale, &policy, NOW, 0);
+    assert_eq!(d.reasons, vec![Reason::Acr, Reason::Amr, Reason::MaxAge]);
+    assert_eq!(d.acr_values, Some(vec!["2".to_string()]));
+    assert_eq!(d.max_age, Some(120));
+}
+
+#[test]
+fn acr_values_are_listed_with_their_place() {
+    let rules = Rules::parse(
+        r#"[{"path":"/a","acr":["LOA2","LOA3"]},{"path":"/b","anyOf":[{"acr":"LOA3"}]}]"#,
+        "R",
+    )
+    .unwrap();
+    assert_eq!(
+        rules.acr_values(),
+        vec![
+            ("[0].acr[0]".to_string(), "LOA2"),
+            ("[0].acr[1]".to_string(), "LOA3"),
+            ("[1].anyOf[0].acr[0]".to_string(), "LOA3")
+        ]
+    );
+}
