@@ -34,9 +34,12 @@ node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-## build: the npm package in pkg/
-build: setup
+## build: the npm package in pkg/ (rebuilt only when the crate changed)
+build: setup pkg/stepup_bg.wasm
+
+pkg/stepup_bg.wasm: Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 	wasm-pack build --target web --release
+	@touch $@
 
 test: build test-native test-deps test-js test-types test-browser test-e2e test-fuzz
 	@echo "make test: every layer passed"
@@ -88,8 +91,9 @@ demo: setup
 bench: setup
 	@echo "stepup bench: the benchmarks are not written yet (see the performance issue)."
 
-worker: setup
-	@echo "stepup worker: the edge worker is not written yet (see the edge guard issue)."
+## worker: the edge guard in workerd on 127.0.0.1:$PORT (default 8787), set up from STEPUP_*
+worker: build
+	node worker/serve.mjs
 
 clean:
 	rm -rf pkg target node_modules

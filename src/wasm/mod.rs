@@ -5,6 +5,8 @@
 mod convert;
 pub mod engine;
 pub mod errors;
+pub mod guard;
+mod http;
 pub mod request;
 pub mod verify;
 mod webcrypto;

@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
@@ -169,21 +168,35 @@ async fn check_signature(p: &Prepared<'_>) -> Result<()> {
     Ok(())
 }
 
-async fn verify<O: DeserializeOwned>(
-    token: &JsValue,
-    jwks: &JsValue,
-    opts: &JsValue,
-    finish: impl FnOnce(&Object, &Object, &O) -> Result<()>,
-    algorithms: impl FnOnce(&O) -> Result<Vec<jws::Alg>>,
+/// The whole verification with a parsed key set: the core's preparation, the signature check,
+/// then `finish` (the claims checks), which runs on every call, cached signature or not.
+pub(super) async fn verify_with(
+    token: &str,
+    keys: &KeySet,
+    algorithms: &[jws::Alg],
+    finish: impl FnOnce(&Object, &Object) -> Result<()>,
 ) -> Result<Object> {
-    let token = string(token, "token")?;
-    let opts: O = options(opts, "options")?;
-    let keys = key_set(jwks)?;
-    let prepared = jws::prepare(&token, &keys, &algorithms(&opts)?)?;
+    let prepared = jws::prepare(token, keys, algorithms)?;
     check_signature(&prepared).await?;
     let claims = jws::finish(&prepared)?;
-    finish(&claims, prepared.header(), &opts)?;
+    finish(&claims, prepared.header())?;
     Ok(claims)
+}
+
+/// Verifies an ID token with a parsed key set (the guard's callback).
+pub(super) async fn id_token(token: &str, keys: &KeySet, o: &IdTokenOptions) -> Result<Object> {
+    verify_with(token, keys, &o.algorithms()?, |claims, header| {
+        id_token::check(claims, header, o, now(o.current_time))
+    })
+    .await
+}
+
+/// Verifies an access token with a parsed key set (the guard's API requests).
+pub(super) async fn access_token(token: &str, keys: &KeySet, o: &AccessTokenOptions) -> Result<Object> {
+    verify_with(token, keys, &o.algorithms()?, |claims, header| {
+        access_token::check(claims, header, o, now(o.current_time))
+    })
+    .await
 }
 
 /// Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims.
@@ -193,16 +206,12 @@ pub async fn verify_id_token(
     #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
     #[wasm_bindgen(unchecked_param_type = "IdTokenVerifyOptions")] opts: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
-    verify::<IdTokenOptions>(
-        &token,
-        &jwks,
-        &opts,
-        |claims, header, o| id_token::check(claims, header, o, now(o.current_time)),
-        |o| o.algorithms(),
-    )
-    .await
-    .map(|claims| to_js(&claims))
-    .map_err(|e| js_error(&e))
+    let result = async {
+        let token = string(&token, "token")?;
+        let opts: IdTokenOptions = options(&opts, "options")?;
+        id_token(&token, &*key_set(&jwks)?, &opts).await
+    };
+    result.await.map(|claims| to_js(&claims)).map_err(|e| js_error(&e))
 }
 
 /// Verifies a JWT access token (RFC 9068) for this API and returns its claims.
@@ -212,14 +221,10 @@ pub async fn verify_access_token(
     #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AccessTokenVerifyOptions")] opts: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
-    verify::<AccessTokenOptions>(
-        &token,
-        &jwks,
-        &opts,
-        |claims, header, o| access_token::check(claims, header, o, now(o.current_time)),
-        |o| o.algorithms(),
-    )
-    .await
-    .map(|claims| to_js(&claims))
-    .map_err(|e| js_error(&e))
+    let result = async {
+        let token = string(&token, "token")?;
+        let opts: AccessTokenOptions = options(&opts, "options")?;
+        access_token(&token, &*key_set(&jwks)?, &opts).await
+    };
+    result.await.map(|claims| to_js(&claims)).map_err(|e| js_error(&e))
 }

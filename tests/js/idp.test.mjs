@@ -8,6 +8,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import {
   API_AUDIENCE, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID, edgeClient, spaClient, startIdp,
 } from "../idp/server.mjs";
+import { Agent, PASSWORDS, fillPage } from "./agent.mjs";
 
 const SPA_CB = "http://127.0.0.1:5999/callback";
 const EDGE_CB = "http://127.0.0.1:5998/callback";
@@ -15,34 +16,7 @@ const MFA_URI = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 const PWD = ["pwd"];
 const MFA = ["pwd", "otp", "mfa"];
 
-/** A user agent: follows redirects by hand, keeps cookies (name, path; host-only, one origin). */
-class Agent {
-  cookies = new Map(); // `${name};${path}` → { name, value, path }
-
-  async fetch(url, init = {}) {
-    const { pathname } = new URL(url);
-    const within = (path) => pathname === path ||
-      pathname.startsWith(path.endsWith("/") ? path : `${path}/`);
-    const cookie = [...this.cookies.values()].filter((c) => within(c.path))
-      .map((c) => `${c.name}=${c.value}`).join("; ");
-    const headers = { ...init.headers, ...(cookie ? { cookie } : {}) };
-    const res = await fetch(url, { ...init, headers, redirect: "manual" });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";").map((s) => s.trim());
-      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
-      const attr = (k) => attrs.find((a) => a.toLowerCase().startsWith(`${k}=`))?.split("=")[1];
-      const path = attr("path") ?? "/";
-      const expires = attr("expires");
-      const gone = attr("max-age") === "0" || (expires && Date.parse(expires) < Date.now());
-      if (gone) this.cookies.delete(`${name};${path}`);
-      else this.cookies.set(`${name};${path}`, { name, value, path });
-    }
-    return res;
-  }
-}
-
 const b64url = (buf) => buf.toString("base64url");
-const PASSWORDS = { alice: "wonderland", bob: "builder" };
 const BASIC = `Basic ${Buffer.from(`${EDGE_CLIENT_ID}:${EDGE_CLIENT_SECRET}`).toString("base64")}`;
 
 /**
@@ -79,22 +53,8 @@ async function authorize(idp, agent, {
       res = await agent.fetch(location);
       continue;
     }
-    const html = await res.text();
-    assert.equal(res.status, 200, html);
-    const action = new URL(html.match(/<form id="[^"]+" method="post" action="([^"]+)"/)[1],
-      idp.url);
-    let form;
-    if (html.includes('id="password"')) {
-      pages.push("password");
-      form = { username: user, password: password ?? PASSWORDS[user] };
-    } else if (html.includes('id="otp"')) {
-      pages.push("otp");
-      const shown = html.match(/<output id="otp-code"[^>]*>(\d{6})<\/output>/)[1];
-      assert.equal(shown, idp.lastOtp(user), "the page shows the code lastOtp() reports");
-      form = { otp: shown };
-    } else {
-      assert.fail(`unexpected page:\n${html}`);
-    }
+    const { page, action, form } = await fillPage(idp, res, user, password);
+    pages.push(page);
     res = await agent.fetch(action, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },

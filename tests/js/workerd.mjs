@@ -13,9 +13,9 @@ export async function freePort() {
   return port;
 }
 
-/** Serves `config` (a URL of a .capnp file) with its `http` socket on 127.0.0.1. */
-export async function startWorkerd(config, { socket = "http", env = {} } = {}) {
-  const port = await freePort();
+/** Serves `config` (a URL of a .capnp file) with its `http` socket on 127.0.0.1 (`port`, or any free one). */
+export async function startWorkerd(config, { socket = "http", env = {}, port } = {}) {
+  port ??= await freePort();
   const child = spawn(WORKERD, ["serve", fileURLToPath(config), `--socket-addr=${socket}=127.0.0.1:${port}`], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },

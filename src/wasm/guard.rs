@@ -1,0 +1,487 @@
+//! The edge guard's glue (contract section 6): `new Guard(env)` reads the configuration (a bad
+//! setting throws, naming it), and `guard.fetch(request)` answers one request with the core's
+//! decision, doing the I/O the core cannot: discovery, key sets, the token endpoint, WebCrypto,
+//! random values, the clock and forwarding to the upstream.
+//!
+//! Provider metadata and the key set are fetched once per isolate and kept by the core's refresh
+//! rules ([`crate::refresh`]): refreshed after ten minutes, refetched when a token names an
+//! unknown `kid` (at most once per cooldown), and kept through an outage, so signed-in users keep
+//! working while the provider is down. Without them the guard answers `503`, never a crash.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use base64ct::{Base64, Encoding};
+use js_sys::{Object, Promise, Reflect};
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{Headers, Request, Response, ResponseInit};
+
+use super::errors::throw;
+use super::{http, now, verify};
+use crate::access_token::AccessTokenOptions;
+use crate::callback::{validate_authorization_response, ResponseExpectations};
+use crate::discovery::{parse_discovery_document, Metadata};
+use crate::guard::bearer::{credentials, Credentials};
+use crate::guard::config::Config;
+use crate::guard::flow::{self, Incoming, Randoms, Reply, Route, IDENTITY_PREFIX};
+use crate::guard::session::{read_session, session_claims, Transaction};
+use crate::id_token::IdTokenOptions;
+use crate::jwks::KeySet;
+use crate::refresh::{self, Action};
+use crate::url::{parse_query, percent_encode};
+use crate::{Error, Result};
+
+#[wasm_bindgen(typescript_custom_section)]
+const GUARD_TYPES: &str = r#"
+/** The guard's settings (contract section 7), e.g. a worker's `env`. */
+export type GuardEnv = { [setting: string]: string | undefined };
+"#;
+
+/// What the guard holds from the provider, and when it fetched it.
+#[derive(Default)]
+struct Provider {
+    metadata: Option<Rc<Metadata>>,
+    metadata_state: refresh::State,
+    keys: Option<Rc<KeySet>>,
+    keys_state: refresh::State,
+}
+
+struct Inner {
+    config: Config,
+    provider: RefCell<Provider>,
+}
+
+/// The edge guard.
+#[wasm_bindgen]
+pub struct Guard {
+    inner: Rc<Inner>,
+}
+
+#[wasm_bindgen]
+impl Guard {
+    /// Reads the settings; throws a `TypeError` naming the first missing or invalid one.
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "GuardEnv")] env: JsValue) -> std::result::Result<Guard, JsValue> {
+        let config = throw(read_env(&env).and_then(|env| Config::from_env(&env)))?;
+        Ok(Guard { inner: Rc::new(Inner { config, provider: RefCell::default() }) })
+    }
+
+    /// Fetches discovery and checks the rules against it (`acr_values_supported`), so a rule the
+    /// provider cannot satisfy stops start-up instead of failing every sign-in.
+    #[wasm_bindgen(js_name = checkProvider, unchecked_return_type = "Promise<void>")]
+    pub fn check_provider(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let metadata = throw(inner.metadata().await)?;
+            throw(inner.config.check_against(&metadata))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Answers one request.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn fetch(&self, request: Request) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let response = match inner.handle(&request).await {
+                Ok(response) => response,
+                Err(e) => respond(&failure(&e))?,
+            };
+            Ok(response.into())
+        })
+    }
+}
+
+/// The environment as settings: string values only (bindings of other kinds are not settings).
+fn read_env(env: &JsValue) -> Result<BTreeMap<String, String>> {
+    if !env.is_object() {
+        return Err(Error::arg_type("env", "an object of settings"));
+    }
+    let mut out = BTreeMap::new();
+    let keys = Reflect::own_keys(env).map_err(|_| Error::arg_value("env", "could not be read"))?;
+    for key in keys.iter() {
+        let (Some(name), Ok(value)) = (key.as_string(), Reflect::get(env, &key)) else { continue };
+        if let Some(value) = value.as_string() {
+            out.insert(name, value);
+        }
+    }
+    Ok(out)
+}
+
+/// An error the guard could not turn into a decision: the provider is unreachable (503) or
+/// something is wrong with the guard itself (500). Never a partial answer.
+fn failure(e: &Error) -> Reply {
+    match e {
+        Error::FetchFailed(why) => Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}")),
+        other => Reply::page(500, "The guard failed", &other.to_string()),
+    }
+}
+
+fn respond(reply: &Reply) -> std::result::Result<Response, JsValue> {
+    let headers = Headers::new()?;
+    for (name, value) in &reply.headers {
+        headers.append(name, value)?;
+    }
+    let init = ResponseInit::new();
+    init.set_status(reply.status);
+    init.set_headers(&headers);
+    let body = (!reply.body.is_empty()).then_some(reply.body.as_str());
+    Response::new_with_opt_str_and_init(body, &init)
+}
+
+fn random() -> Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|_| Error::CryptoUnavailable("crypto.getRandomValues".into()))?;
+    Ok(bytes)
+}
+
+fn header(request: &Request, name: &str) -> Option<String> {
+    request.headers().get(name).ok().flatten()
+}
+
+/// `(origin, path, path and query)` of a request URL.
+fn split_url(url: &str) -> (String, String, String) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let path_start = url[after_scheme..].find('/').map_or(url.len(), |i| after_scheme + i);
+    let origin = url[..path_start].to_string();
+    let path_and_query = url[path_start..].split('#').next().unwrap_or("/").to_string();
+    let path = path_and_query.split('?').next().unwrap_or("/").to_string();
+    (origin, if path.is_empty() { "/".into() } else { path }, path_and_query)
+}
+
+impl Inner {
+    fn now(&self) -> u64 {
+        now(None) as u64
+    }
+
+    async fn metadata(&self) -> Result<Rc<Metadata>> {
+        let (action, held) = {
+            let p = self.provider.borrow();
+            (refresh::Policy::default().decide(&p.metadata_state, now(None), false), p.metadata.clone())
+        };
+        match (action, held) {
+            (Action::UseHeld, Some(held)) => return Ok(held),
+            (Action::Unavailable, held) => {
+                return held.ok_or_else(|| Error::FetchFailed("discovery failed recently; retrying shortly".into()))
+            }
+            _ => {}
+        }
+        let issuer = &self.config.issuer;
+        let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+        self.provider.borrow_mut().metadata_state.attempted_at = Some(now(None));
+        let fetched = async {
+            let reply = http::send(&url, None, &[]).await?;
+            if reply.status != 200 {
+                return Err(Error::FetchFailed(format!("GET {url}: status {}", reply.status)));
+            }
+            parse_discovery_document(reply.body.as_bytes(), issuer)
+        }
+        .await;
+        let mut p = self.provider.borrow_mut();
+        match fetched {
+            Ok(metadata) => {
+                let metadata = Rc::new(metadata);
+                p.metadata = Some(metadata.clone());
+                p.metadata_state.fetched_at = Some(now(None));
+                Ok(metadata)
+            }
+            // An outage keeps what was held (C05).
+            Err(e) => p.metadata.clone().ok_or(e),
+        }
+    }
+
+    async fn keys(&self, metadata: &Metadata, kid_missing: bool) -> Result<Rc<KeySet>> {
+        let (action, held) = {
+            let p = self.provider.borrow();
+            (refresh::Policy::default().decide(&p.keys_state, now(None), kid_missing), p.keys.clone())
+        };
+        match (action, held) {
+            (Action::UseHeld, Some(held)) => return Ok(held),
+            (Action::Unavailable, held) => {
+                return held.ok_or_else(|| Error::FetchFailed("the key set failed recently; retrying shortly".into()))
+            }
+            _ => {}
+        }
+        let url = metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("no jwks_uri".into()))?.to_string();
+        self.provider.borrow_mut().keys_state.attempted_at = Some(now(None));
+        let fetched = async {
+            let reply = http::send(&url, None, &[]).await?;
+            if reply.status != 200 {
+                return Err(Error::FetchFailed(format!("GET {url}: status {}", reply.status)));
+            }
+            KeySet::parse(reply.body.as_bytes())
+        }
+        .await;
+        let mut p = self.provider.borrow_mut();
+        match fetched {
+            Ok(keys) => {
+                let keys = Rc::new(keys);
+                p.keys = Some(keys.clone());
+                p.keys_state.fetched_at = Some(now(None));
+                Ok(keys)
+            }
+            Err(e) => p.keys.clone().ok_or(e),
+        }
+    }
+
+    /// Runs a verification, and once more with a refreshed key set when the token names a key
+    /// the held set lacks (rotation, C03).
+    async fn with_keys<F, Fut>(&self, metadata: &Metadata, verify: F) -> Result<Map<String, Value>>
+    where
+        F: Fn(Rc<KeySet>) -> Fut,
+        Fut: std::future::Future<Output = Result<Map<String, Value>>>,
+    {
+        match verify(self.keys(metadata, false).await?).await {
+            Err(Error::JwksNoMatchingKey) => verify(self.keys(metadata, true).await?).await,
+            other => other,
+        }
+    }
+
+    async fn handle(&self, request: &Request) -> Result<Response> {
+        let url = request.url();
+        let (origin, path, path_and_query) = split_url(&url);
+        let cookie = header(request, "cookie");
+        let route = flow::route(&self.config, &path);
+        let reply = match &route {
+            Route::Callback => self.callback(&url, &origin, cookie.as_deref()).await?,
+            Route::Open => return self.forward(request, &path_and_query, &[], false).await,
+            Route::Guarded(rule) => {
+                let authorization = header(request, "authorization");
+                let api = flow::is_api(rule, authorization.as_deref(), header(request, "accept").as_deref());
+                let now = self.now();
+                let claims = match credentials(authorization.as_deref()) {
+                    Credentials::Malformed => return reply_js(&flow::bad_credentials(true, "malformed Authorization header")),
+                    Credentials::Bearer(token) => match self.access_token(token).await {
+                        Ok(claims) => Some(claims),
+                        Err(Error::FetchFailed(why)) => return Err(Error::FetchFailed(why)),
+                        Err(e) => return reply_js(&flow::bad_credentials(false, e.code())),
+                    },
+                    Credentials::None => read_session(&self.config, cookie.as_deref(), now),
+                };
+                let decision = rule.need.evaluate(
+                    claims.as_ref().unwrap_or(&Map::new()),
+                    &self.config.policy,
+                    now as i64,
+                    crate::claims::DEFAULT_CLOCK_TOLERANCE,
+                );
+                match (claims, api) {
+                    (Some(claims), _) if decision.satisfied => {
+                        return self.forward(request, &path_and_query, &flow::identity_headers(&claims), true).await
+                    }
+                    (None, true) => flow::unauthorized(),
+                    (Some(_), true) => flow::step_up_challenge(&decision)?,
+                    (_, false) => {
+                        let metadata = self.metadata().await?;
+                        let endpoint = metadata.str("authorization_endpoint").unwrap_or_default().to_string();
+                        let randoms = Randoms { state: random()?, nonce: random()?, verifier: random()? };
+                        let incoming = Incoming { origin: &origin, return_to: &path_and_query, cookie: cookie.as_deref(), now };
+                        flow::sign_in(&self.config, &endpoint, &incoming, &decision, &randoms)?
+                    }
+                }
+            }
+        };
+        reply_js(&reply)
+    }
+
+    async fn access_token(&self, token: &str) -> Result<Map<String, Value>> {
+        let Some(audience) = self.config.api_audience.clone() else {
+            return Err(Error::claim_invalid("aud", "this guard accepts no bearer tokens (STEPUP_API_AUDIENCE is not set)"));
+        };
+        let metadata = self.metadata().await?;
+        let options = AccessTokenOptions { issuer: self.config.issuer.clone(), audience, ..AccessTokenOptions::default() };
+        self.with_keys(&metadata, |keys| {
+            let options = options.clone();
+            async move { verify::access_token(token, &keys, &options).await }
+        })
+        .await
+    }
+
+    /// The redirect path: the transaction, the response, the code exchange, the ID token and the
+    /// rule the user was going to, in that order; any failure is a page, never another redirect.
+    async fn callback(&self, url: &str, origin: &str, cookie: Option<&str>) -> Result<Reply> {
+        let now = self.now();
+        let query = url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default()).unwrap_or_default();
+        let state = parse_query(query)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(n, _)| n == "state").map(|(_, v)| v));
+        let Some(transaction) = state.and_then(|s| Transaction::find(&self.config, cookie, &s, now)) else {
+            return Ok(flow::refused(None, 400, "This sign-in has expired", "The sign-in was already completed, took too long, or started in another browser. Go back and try again."));
+        };
+        let metadata = self.metadata().await?;
+        let expect = ResponseExpectations {
+            expected_state: Some(transaction.state.clone()),
+            expected_issuer: self.config.issuer.clone(),
+            require_issuer: metadata.sends_response_iss(),
+        };
+        let code = match validate_authorization_response(url, &expect) {
+            Ok(response) => response.code,
+            Err(Error::AuthResponseError { error, description }) => {
+                let message = if error == "unmet_authentication_requirements" {
+                    "The identity provider could not authenticate you as strongly as this page requires.".to_string()
+                } else {
+                    format!("The identity provider refused the sign-in: {error} {}", description.unwrap_or_default())
+                };
+                return Ok(flow::refused(Some(&transaction), 403, "Sign-in refused", &message));
+            }
+            Err(e) => return Ok(flow::refused(Some(&transaction), 400, "Invalid sign-in response", &e.to_string())),
+        };
+        let id_token = self.exchange(&metadata, &code, origin, &transaction).await?;
+        let options = IdTokenOptions {
+            issuer: self.config.issuer.clone(),
+            audience: self.config.client_id.clone(),
+            expected_nonce: Some(transaction.nonce.clone()),
+            max_age: transaction.max_age,
+            ..IdTokenOptions::default()
+        };
+        let claims = self
+            .with_keys(&metadata, |keys| {
+                let options = options.clone();
+                let id_token = id_token.clone();
+                async move { verify::id_token(&id_token, &keys, &options).await }
+            })
+            .await;
+        let claims = match claims {
+            Ok(claims) => claims,
+            Err(e @ Error::FetchFailed(_)) => return Err(e),
+            Err(e) => return Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string())),
+        };
+        // The rule the user was going to, judged on the new token (G15: short again is a page).
+        let (_, return_path, _) = split_url(&format!("{origin}{}", transaction.return_to));
+        if let Route::Guarded(rule) = flow::route(&self.config, &return_path) {
+            let decision = rule.need.evaluate(&claims, &self.config.policy, now as i64, crate::claims::DEFAULT_CLOCK_TOLERANCE);
+            if !decision.satisfied {
+                let asked = decision.acr_values.unwrap_or_default().join(" ");
+                let got = claims.get("acr").and_then(Value::as_str).unwrap_or("none");
+                let message = format!("This page needs a stronger or more recent sign-in (asked for {asked:?}, signed in with {got:?}), and the identity provider did not provide it.");
+                return Ok(flow::refused(Some(&transaction), 403, "Sign-in not strong enough", &message));
+            }
+        }
+        flow::signed_in(&self.config, &transaction, &session_claims(&claims), origin, now)
+    }
+
+    /// The code exchange (RFC 6749 §4.1.3 with PKCE), with `client_secret_basic` when a secret
+    /// is configured (RFC 6749 §2.3.1: form-encoded, then base64).
+    async fn exchange(&self, metadata: &Metadata, code: &str, origin: &str, t: &Transaction) -> Result<String> {
+        let endpoint = metadata.str("token_endpoint").unwrap_or_default().to_string();
+        let redirect_uri = format!("{origin}{}", self.config.redirect_path);
+        let mut body = format!(
+            "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
+            percent_encode(code),
+            percent_encode(&redirect_uri),
+            percent_encode(&t.verifier)
+        );
+        let basic;
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        match &self.config.client_secret {
+            Some(secret) => {
+                let pair = format!("{}:{}", percent_encode(&self.config.client_id), percent_encode(secret));
+                basic = format!("Basic {}", Base64::encode_string(pair.as_bytes()));
+                headers.push(("authorization", &basic));
+            }
+            None => body.push_str(&format!("&client_id={}", percent_encode(&self.config.client_id))),
+        }
+        let reply = http::send(&endpoint, Some(&body), &headers).await?;
+        if reply.status != 200 {
+            return Err(Error::FetchFailed(format!("POST {endpoint}: status {}", reply.status)));
+        }
+        let response = crate::json::parse_object(reply.body.as_bytes())
+            .map_err(|_| Error::FetchFailed(format!("POST {endpoint}: not a JSON object")))?;
+        response
+            .get("id_token")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))
+    }
+
+    /// Forwards to the upstream without the guard's cookies or any incoming identity header, with
+    /// the verified identity added; guarded answers are made private and uncacheable (G08).
+    async fn forward(&self, request: &Request, path_and_query: &str, identity: &[(String, String)], guarded: bool) -> Result<Response> {
+        let fail = |e: JsValue| Error::FetchFailed(format!("upstream: {}", describe(&e)));
+        let Some(upstream) = &self.config.upstream else {
+            return reply_js(&session_page(identity, guarded)).map_err(|_| Error::FetchFailed("response".into()));
+        };
+        let headers = Headers::new().map_err(fail)?;
+        let incoming = request.headers();
+        let entries = js_sys::try_iter(&incoming).ok().flatten();
+        for entry in entries.into_iter().flatten().flatten() {
+            let pair = js_sys::Array::from(&entry);
+            let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else { continue };
+            if name.starts_with(IDENTITY_PREFIX) {
+                continue;
+            }
+            if name == "cookie" {
+                let kept: Vec<&str> = value.split(';').map(str::trim).filter(|c| !c.starts_with("__Host-stepup-")).collect();
+                if !kept.is_empty() {
+                    headers.append("cookie", &kept.join("; ")).map_err(fail)?;
+                }
+                continue;
+            }
+            headers.append(&name, &value).map_err(fail)?;
+        }
+        for (name, value) in identity {
+            headers.set(name, value).map_err(fail)?;
+        }
+        let init = Object::new();
+        let set = |k: &str, v: &JsValue| Reflect::set(&init, &k.into(), v).map(|_| ());
+        set("method", &request.method().into()).map_err(fail)?;
+        set("headers", &headers).map_err(fail)?;
+        set("redirect", &"manual".into()).map_err(fail)?;
+        if !matches!(request.method().as_str(), "GET" | "HEAD") {
+            if let Some(body) = request.body() {
+                set("body", &body).map_err(fail)?;
+            }
+        }
+        let promise = fetch(&format!("{upstream}{path_and_query}"), &init).map_err(fail)?;
+        let response: Response = JsFuture::from(promise).await.map_err(fail)?.unchecked_into();
+        if !guarded {
+            return Ok(response);
+        }
+        let copy = Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &{
+            let init = ResponseInit::new();
+            init.set_status(response.status());
+            init.set_headers(&response.headers());
+            init
+        })
+        .map_err(fail)?;
+        copy.headers().set("cache-control", "private, no-store").map_err(fail)?;
+        copy.headers().append("vary", "Cookie, Authorization").map_err(fail)?;
+        Ok(copy)
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn fetch(url: &str, init: &JsValue) -> std::result::Result<Promise, JsValue>;
+}
+
+fn describe(e: &JsValue) -> String {
+    Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "failed".into())
+}
+
+fn reply_js(reply: &Reply) -> Result<Response> {
+    respond(reply).map_err(|e| Error::FetchFailed(format!("building a response: {}", describe(&e))))
+}
+
+/// Without an upstream: a page that shows who is signed in (the demo's and `make worker`'s
+/// default), as JSON for tools.
+fn session_page(identity: &[(String, String)], guarded: bool) -> Reply {
+    let members: Map<String, Value> = identity
+        .iter()
+        .map(|(k, v)| (k.trim_start_matches(IDENTITY_PREFIX).to_string(), Value::String(v.clone())))
+        .collect();
+    let mut body = Map::new();
+    body.insert("guarded".into(), guarded.into());
+    body.insert("identity".into(), Value::Object(members));
+    Reply {
+        status: 200,
+        headers: vec![
+            ("cache-control".into(), "private, no-store".into()),
+            ("content-type".into(), "application/json".into()),
+        ],
+        body: Value::Object(body).to_string(),
+    }
+}

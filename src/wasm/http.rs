@@ -1,0 +1,76 @@
+//! `fetch` for the few requests stepup makes itself (discovery, key sets, the token endpoint),
+//! with a timeout, and every failure as `ERR_FETCH_FAILED` naming the request.
+
+use js_sys::{Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::{Error, Result};
+
+/// How long stepup waits for an identity provider (jose's default for key sets).
+pub const TIMEOUT_MS: f64 = 5000.0;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(url: &str, init: &JsValue) -> std::result::Result<Promise, JsValue>;
+
+    #[wasm_bindgen(catch, js_namespace = AbortSignal, js_name = timeout)]
+    fn abort_after(ms: f64) -> std::result::Result<JsValue, JsValue>;
+}
+
+/// A response's status and body text.
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, read as text.
+    pub body: String,
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Sends a request: GET without `body`, else POST `application/x-www-form-urlencoded` with
+/// the given extra headers (e.g. `authorization` for client authentication).
+pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Result<Reply> {
+    let what = |why: String| Error::FetchFailed(format!("{} {url}: {why}", if body.is_some() { "POST" } else { "GET" }));
+    let init = Object::new();
+    let head = Object::new();
+    set(&head, "accept", &"application/json".into());
+    for (name, value) in headers {
+        set(&head, name, &(*value).into());
+    }
+    if let Some(body) = body {
+        set(&init, "method", &"POST".into());
+        set(&head, "content-type", &"application/x-www-form-urlencoded".into());
+        set(&init, "body", &body.into());
+    }
+    set(&init, "headers", &head);
+    // Never follow a redirect: a provider's endpoints answer directly. "manual" (a 3xx then fails
+    // the status check) because edge runtimes do not implement "error".
+    set(&init, "redirect", &"manual".into());
+    if let Ok(signal) = abort_after(TIMEOUT_MS) {
+        set(&init, "signal", &signal);
+    }
+    let describe = |e: JsValue| {
+        Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "network error".into())
+    };
+    let promise = global_fetch(url, &init).map_err(|e| what(describe(e)))?;
+    let response = JsFuture::from(promise).await.map_err(|e| what(describe(e)))?;
+    let status = Reflect::get(&response, &"status".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .map(|s| s as u16)
+        .ok_or_else(|| what("not a Response".into()))?;
+    let text = Reflect::get(&response, &"text".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| what("not a Response".into()))?;
+    let body_promise: Promise = text
+        .call0(&response)
+        .and_then(|p| p.dyn_into::<Promise>())
+        .map_err(|e| what(describe(e)))?;
+    let body = JsFuture::from(body_promise).await.map_err(|e| what(describe(e)))?;
+    Ok(Reply { status, body: body.as_string().unwrap_or_default() })
+}

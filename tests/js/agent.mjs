@@ -1,0 +1,74 @@
+// A user agent for tests that drive real HTTP flows without a browser: a cookie jar and the
+// local IdP's sign-in pages (tests/idp/) filled in like a person would.
+import assert from "node:assert/strict";
+
+export const PASSWORDS = { alice: "wonderland", bob: "builder" };
+
+/** A user agent: follows redirects by hand, keeps cookies (name, path; host-only, one origin). */
+export class Agent {
+  cookies = new Map(); // `${name};${path}` → { name, value, path }
+
+  async fetch(url, init = {}) {
+    const { pathname } = new URL(url);
+    const within = (path) => pathname === path ||
+      pathname.startsWith(path.endsWith("/") ? path : `${path}/`);
+    const cookie = [...this.cookies.values()].filter((c) => within(c.path))
+      .map((c) => `${c.name}=${c.value}`).join("; ");
+    const headers = { ...init.headers, ...(cookie ? { cookie } : {}) };
+    const res = await fetch(url, { ...init, headers, redirect: "manual" });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";").map((s) => s.trim());
+      const [name, value] = [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)];
+      const attr = (k) => attrs.find((a) => a.toLowerCase().startsWith(`${k}=`))?.split("=")[1];
+      const path = attr("path") ?? "/";
+      const expires = attr("expires");
+      const gone = attr("max-age") === "0" || (expires && Date.parse(expires) < Date.now());
+      if (gone) this.cookies.delete(`${name};${path}`);
+      else this.cookies.set(`${name};${path}`, { name, value, path });
+    }
+    return res;
+  }
+}
+
+/**
+ * Reads one IdP page (password or one-time code) from a 200 response and says what to post:
+ * `{ page, action, form }`.
+ */
+export async function fillPage(idp, res, user = "alice", password = undefined) {
+  const html = await res.text();
+  assert.equal(res.status, 200, html);
+  const action = new URL(html.match(/<form id="[^"]+" method="post" action="([^"]+)"/)[1], idp.url);
+  if (html.includes('id="password"')) {
+    return { page: "password", action, form: { username: user, password: password ?? PASSWORDS[user] } };
+  }
+  if (html.includes('id="otp"')) {
+    const shown = html.match(/<output id="otp-code"[^>]*>(\d{6})<\/output>/)[1];
+    assert.equal(shown, idp.lastOtp(user), "the page shows the code lastOtp() reports");
+    return { page: "otp", action, form: { otp: shown } };
+  }
+  assert.fail(`unexpected page:\n${html}`);
+}
+
+/**
+ * Follows a redirect to the IdP through its pages until it sends the agent away from the IdP;
+ * returns that response (the redirect to the relying party's callback) and the pages seen.
+ */
+export async function signIn(idp, agent, res, { user = "alice", password } = {}) {
+  const pages = [];
+  for (let hop = 0; hop < 20; hop++) {
+    if (res.status >= 300 && res.status < 400) {
+      const location = new URL(res.headers.get("location"), idp.url);
+      if (location.origin !== new URL(idp.url).origin) return { res, location, pages };
+      res = await agent.fetch(location);
+      continue;
+    }
+    const { page, action, form } = await fillPage(idp, res, user, password);
+    pages.push(page);
+    res = await agent.fetch(action, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+  assert.fail("too many redirects");
+}

@@ -1,0 +1,35 @@
+# workerd configuration for the edge guard (`make worker` and the tests): worker.js with pkg/
+# embedded, every setting of contract section 7 read from the environment, and an outbound
+# network that may reach loopback (a local IdP and upstream). The listening address is given on
+# the command line: --socket-addr http=127.0.0.1:$PORT.
+using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+    (name = "guard", worker = .guard),
+    (name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true))),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:0", http = (), service = "guard") ],
+);
+
+const guard :Workerd.Worker = (
+  modules = [
+    (name = "worker/worker.js", esModule = embed "worker.js"),
+    (name = "pkg/stepup.js", esModule = embed "../pkg/stepup.js"),
+    (name = "pkg/stepup_bg.wasm", wasm = embed "../pkg/stepup_bg.wasm"),
+  ],
+  compatibilityDate = "2026-10-01",
+  bindings = [
+    (name = "STEPUP_ISSUER", fromEnvironment = "STEPUP_ISSUER"),
+    (name = "STEPUP_CLIENT_ID", fromEnvironment = "STEPUP_CLIENT_ID"),
+    (name = "STEPUP_CLIENT_SECRET", fromEnvironment = "STEPUP_CLIENT_SECRET"),
+    (name = "STEPUP_REDIRECT_PATH", fromEnvironment = "STEPUP_REDIRECT_PATH"),
+    (name = "STEPUP_SESSION_SECRET", fromEnvironment = "STEPUP_SESSION_SECRET"),
+    (name = "STEPUP_UPSTREAM", fromEnvironment = "STEPUP_UPSTREAM"),
+    (name = "STEPUP_ACR_POLICY", fromEnvironment = "STEPUP_ACR_POLICY"),
+    (name = "STEPUP_RULES", fromEnvironment = "STEPUP_RULES"),
+    (name = "STEPUP_API_AUDIENCE", fromEnvironment = "STEPUP_API_AUDIENCE"),
+    (name = "STEPUP_SESSION_MAX_AGE", fromEnvironment = "STEPUP_SESSION_MAX_AGE"),
+  ],
+  globalOutbound = "internet",
+);
