@@ -8,6 +8,7 @@ import type {
   AuthorizationParams,
   AuthorizationResponse,
   DiscoveryMetadata,
+  GuardEnv,
   IdTokenVerifyOptions,
   JsonWebKeySet,
   JwtClaims,
@@ -103,4 +104,10 @@ export async function verify(idToken: string, accessToken: string, jwks: JsonWeb
   // @ts-expect-error the issuer is required
   await stepup.verifyIdToken(idToken, jwks, { audience: "spa" });
   return access.exp;
+}
+
+export function edge(env: GuardEnv): (request: Request) => Promise<Response> {
+  const guard = new stepup.Guard(env);
+  void guard.checkProvider();
+  return (request) => guard.fetch(request);
 }
