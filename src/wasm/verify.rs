@@ -199,8 +199,10 @@ pub(super) async fn access_token(token: &str, keys: &KeySet, o: &AccessTokenOpti
     .await
 }
 
+// An async export's declared return type is the resolved value: wasm-bindgen adds the Promise.
+
 /// Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims.
-#[wasm_bindgen(js_name = verifyIdToken, unchecked_return_type = "Promise<JwtClaims>")]
+#[wasm_bindgen(js_name = verifyIdToken, unchecked_return_type = "JwtClaims")]
 pub async fn verify_id_token(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
@@ -215,7 +217,7 @@ pub async fn verify_id_token(
 }
 
 /// Verifies a JWT access token (RFC 9068) for this API and returns its claims.
-#[wasm_bindgen(js_name = verifyAccessToken, unchecked_return_type = "Promise<JwtClaims>")]
+#[wasm_bindgen(js_name = verifyAccessToken, unchecked_return_type = "JwtClaims")]
 pub async fn verify_access_token(
     #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
     #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
