@@ -5,7 +5,9 @@
 //! Beyond the contract's list: `STEPUP_API_AUDIENCE`, the audience of access tokens sent to the
 //! guarded API (RFC 9068 §4 requires checking it; without it the guard accepts no bearer tokens),
 //! and `STEPUP_SESSION_MAX_AGE`, the session cookie's lifetime in seconds (default 8 hours;
-//! freshness is judged by `auth_time`, not by the cookie's age).
+//! freshness is judged by `auth_time`, not by the cookie's age); `STEPUP_KEYS_MAX_AGE` and
+//! `STEPUP_KEYS_COOLDOWN`, jose's `cacheMaxAge` and `cooldownDuration` for the provider's
+//! metadata and key set (defaults 600 s and 30 s, see [`crate::refresh`]).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,7 @@ use super::cookie::CookieKey;
 use super::rules::Rules;
 use crate::acr::{preset, AcrPolicy};
 use crate::discovery::Metadata;
+use crate::refresh;
 use crate::url::Endpoint;
 use crate::{Error, Result};
 
@@ -44,6 +47,8 @@ pub struct Config {
     pub api_audience: Option<String>,
     /// `STEPUP_SESSION_MAX_AGE`.
     pub session_max_age: u64,
+    /// `STEPUP_KEYS_MAX_AGE` and `STEPUP_KEYS_COOLDOWN`.
+    pub refresh: refresh::Policy,
 }
 
 fn setting_error(name: &str, why: impl Into<String>) -> Error {
@@ -94,13 +99,19 @@ impl Config {
         };
         let rules = Rules::parse(required("STEPUP_RULES")?, "STEPUP_RULES")?;
         let api_audience = get("STEPUP_API_AUDIENCE").map(str::to_string);
-        let session_max_age = match get("STEPUP_SESSION_MAX_AGE") {
-            None => DEFAULT_SESSION_MAX_AGE,
-            Some(text) => text
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (60..=30 * 86400).contains(s))
-                .ok_or_else(|| setting_error("STEPUP_SESSION_MAX_AGE", "must be whole seconds between 60 and 2592000"))?,
+        // Whole seconds within `range`, or `default` when unset.
+        let seconds = |name: &str, range: std::ops::RangeInclusive<u64>, default: u64| match get(name) {
+            None => Ok(default),
+            Some(text) => text.parse::<u64>().ok().filter(|s| range.contains(s)).ok_or_else(|| {
+                setting_error(name, format!("must be whole seconds between {} and {}", range.start(), range.end()))
+            }),
+        };
+        let session_max_age = seconds("STEPUP_SESSION_MAX_AGE", 60..=30 * 86400, DEFAULT_SESSION_MAX_AGE)?;
+        let defaults = refresh::Policy::default();
+        // A cooldown of at least a second: it is what bounds a flood of unknown `kid`s (C04).
+        let refresh = refresh::Policy {
+            max_age: seconds("STEPUP_KEYS_MAX_AGE", 60..=86400, defaults.max_age as u64)? as f64,
+            cooldown: seconds("STEPUP_KEYS_COOLDOWN", 1..=3600, defaults.cooldown as u64)? as f64,
         };
         Ok(Config {
             issuer,
@@ -114,6 +125,7 @@ impl Config {
             rules,
             api_audience,
             session_max_age,
+            refresh,
         })
     }
 

@@ -100,25 +100,28 @@ impl Transaction {
     pub fn start(&self, config: &Config, cookie_header: Option<&str>) -> Result<Vec<String>> {
         let name = transaction_cookie_name(&self.state);
         let value = seal(&config.transaction_key, &name, &self.payload(), self.created + TRANSACTION_MAX_AGE)?;
-        let mut existing: Vec<(u64, &str)> = cookie_header
+        // (created, position in the header, name). Browsers list older cookies first (RFC 6265
+        // §5.4 step 2), which orders transactions started within the same second.
+        let mut existing: Vec<(u64, usize, &str)> = cookie_header
             .unwrap_or_default()
             .split(';')
             .filter_map(|pair| pair.trim().split_once('='))
             .filter(|(n, _)| n.starts_with(TRANSACTION_PREFIX) && *n != name)
-            .map(|(n, v)| {
+            .enumerate()
+            .map(|(position, (n, v))| {
                 let created = open(&config.transaction_key, n, v, self.created)
                     .and_then(|m| Transaction::from_payload(&m))
                     .map_or(0, |t| t.created);
-                (created, n)
+                (created, position, n)
             })
             .collect();
         // Newest first; everything past the newest MAX - 1 is deleted.
-        existing.sort_by_key(|&(created, _)| std::cmp::Reverse(created));
+        existing.sort_by_key(|&(created, position, _)| std::cmp::Reverse((created, position)));
         let mut cookies: Vec<String> = existing
             .iter()
             .enumerate()
-            .filter(|(i, (created, _))| *i + 1 >= MAX_TRANSACTIONS || *created == 0)
-            .map(|(_, (_, n))| set_cookie(n, "", 0))
+            .filter(|(i, (created, _, _))| *i + 1 >= MAX_TRANSACTIONS || *created == 0)
+            .map(|(_, (_, _, n))| set_cookie(n, "", 0))
             .collect();
         cookies.push(set_cookie(&name, &value, TRANSACTION_MAX_AGE));
         Ok(cookies)

@@ -3,12 +3,12 @@
 //! decision, doing the I/O the core cannot: discovery, key sets, the token endpoint, WebCrypto,
 //! random values, the clock and forwarding to the upstream.
 //!
-//! Provider metadata and the key set are fetched once per isolate and kept by the core's refresh
-//! rules ([`crate::refresh`]): refreshed after ten minutes, refetched when a token names an
-//! unknown `kid` (at most once per cooldown), and kept through an outage, so signed-in users keep
-//! working while the provider is down. Without them the guard answers `503`, never a crash.
+//! Provider metadata and the key set are held as [`Document`]s: refreshed after ten minutes,
+//! refetched when a token names an unknown `kid` (at most once per cooldown), fetched once for a
+//! burst of requests, shared between isolates through the Cache API, and kept through an outage,
+//! so signed-in users keep working while the provider is down. Without them the guard answers
+//! `503`, never a crash.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -20,6 +20,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Headers, Request, Response, ResponseInit};
 
 use super::errors::throw;
+use super::provider::Document;
 use super::{http, now, verify};
 use crate::access_token::AccessTokenOptions;
 use crate::callback::{validate_authorization_response, ResponseExpectations};
@@ -30,7 +31,6 @@ use crate::guard::flow::{self, Incoming, Randoms, Reply, Route, IDENTITY_PREFIX}
 use crate::guard::session::{read_session, session_claims, Transaction};
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
-use crate::refresh::{self, Action};
 use crate::url::{parse_query, percent_encode};
 use crate::{Error, Result};
 
@@ -40,18 +40,10 @@ const GUARD_TYPES: &str = r#"
 export type GuardEnv = { [setting: string]: string | undefined };
 "#;
 
-/// What the guard holds from the provider, and when it fetched it.
-#[derive(Default)]
-struct Provider {
-    metadata: Option<Rc<Metadata>>,
-    metadata_state: refresh::State,
-    keys: Option<Rc<KeySet>>,
-    keys_state: refresh::State,
-}
-
 struct Inner {
     config: Config,
-    provider: RefCell<Provider>,
+    metadata: Document<Metadata>,
+    keys: Document<KeySet>,
 }
 
 /// The edge guard.
@@ -66,7 +58,10 @@ impl Guard {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "GuardEnv")] env: JsValue) -> std::result::Result<Guard, JsValue> {
         let config = throw(read_env(&env).and_then(|env| Config::from_env(&env)))?;
-        Ok(Guard { inner: Rc::new(Inner { config, provider: RefCell::default() }) })
+        let issuer = config.issuer.clone();
+        let metadata = Document::new(config.refresh, move |body| parse_discovery_document(body, &issuer));
+        let keys = Document::new(config.refresh, KeySet::parse);
+        Ok(Guard { inner: Rc::new(Inner { config, metadata, keys }) })
     }
 
     /// Fetches discovery and checks the rules against it (`acr_values_supported`), so a rule the
@@ -158,73 +153,13 @@ impl Inner {
     }
 
     async fn metadata(&self) -> Result<Rc<Metadata>> {
-        let (action, held) = {
-            let p = self.provider.borrow();
-            (refresh::Policy::default().decide(&p.metadata_state, now(None), false), p.metadata.clone())
-        };
-        match (action, held) {
-            (Action::UseHeld, Some(held)) => return Ok(held),
-            (Action::Unavailable, held) => {
-                return held.ok_or_else(|| Error::FetchFailed("discovery failed recently; retrying shortly".into()))
-            }
-            _ => {}
-        }
-        let issuer = &self.config.issuer;
-        let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
-        self.provider.borrow_mut().metadata_state.attempted_at = Some(now(None));
-        let fetched = async {
-            let reply = http::send(&url, None, &[]).await?;
-            if reply.status != 200 {
-                return Err(Error::FetchFailed(format!("GET {url}: status {}", reply.status)));
-            }
-            parse_discovery_document(reply.body.as_bytes(), issuer)
-        }
-        .await;
-        let mut p = self.provider.borrow_mut();
-        match fetched {
-            Ok(metadata) => {
-                let metadata = Rc::new(metadata);
-                p.metadata = Some(metadata.clone());
-                p.metadata_state.fetched_at = Some(now(None));
-                Ok(metadata)
-            }
-            // An outage keeps what was held (C05).
-            Err(e) => p.metadata.clone().ok_or(e),
-        }
+        let url = format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
+        self.metadata.get(&url, false).await
     }
 
     async fn keys(&self, metadata: &Metadata, kid_missing: bool) -> Result<Rc<KeySet>> {
-        let (action, held) = {
-            let p = self.provider.borrow();
-            (refresh::Policy::default().decide(&p.keys_state, now(None), kid_missing), p.keys.clone())
-        };
-        match (action, held) {
-            (Action::UseHeld, Some(held)) => return Ok(held),
-            (Action::Unavailable, held) => {
-                return held.ok_or_else(|| Error::FetchFailed("the key set failed recently; retrying shortly".into()))
-            }
-            _ => {}
-        }
-        let url = metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("no jwks_uri".into()))?.to_string();
-        self.provider.borrow_mut().keys_state.attempted_at = Some(now(None));
-        let fetched = async {
-            let reply = http::send(&url, None, &[]).await?;
-            if reply.status != 200 {
-                return Err(Error::FetchFailed(format!("GET {url}: status {}", reply.status)));
-            }
-            KeySet::parse(reply.body.as_bytes())
-        }
-        .await;
-        let mut p = self.provider.borrow_mut();
-        match fetched {
-            Ok(keys) => {
-                let keys = Rc::new(keys);
-                p.keys = Some(keys.clone());
-                p.keys_state.fetched_at = Some(now(None));
-                Ok(keys)
-            }
-            Err(e) => p.keys.clone().ok_or(e),
-        }
+        let url = metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))?;
+        self.keys.get(url, kid_missing).await
     }
 
     /// Runs a verification, and once more with a refreshed key set when the token names a key
@@ -235,7 +170,11 @@ impl Inner {
         Fut: std::future::Future<Output = Result<Map<String, Value>>>,
     {
         match verify(self.keys(metadata, false).await?).await {
-            Err(Error::JwksNoMatchingKey) => verify(self.keys(metadata, true).await?).await,
+            // Still no key after a refetch that failed: the provider is at fault, not the token.
+            Err(Error::JwksNoMatchingKey) => match verify(self.keys(metadata, true).await?).await {
+                Err(Error::JwksNoMatchingKey) => Err(self.keys.failure().unwrap_or(Error::JwksNoMatchingKey)),
+                other => other,
+            },
             other => other,
         }
     }

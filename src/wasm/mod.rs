@@ -7,6 +7,7 @@ pub mod engine;
 pub mod errors;
 pub mod guard;
 mod http;
+mod provider;
 pub mod request;
 pub mod verify;
 mod webcrypto;

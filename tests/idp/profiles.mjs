@@ -93,7 +93,8 @@ export function requestedAcr(p, params) {
     if (Array.isArray(acr.values)) return { values: acr.values, essential: true };
     if (typeof acr.value === "string") return { values: [acr.value], essential: true };
   }
-  if (params.acr_values) return { values: params.acr_values.split(" "), essential: false };
+  // An IdP may treat acr_values as voluntary and ignore it (`idp.ignoreAcrValues(true)`).
+  if (params.acr_values && !p.ignoresAcrValues) return { values: params.acr_values.split(" "), essential: false };
   const fallback = p.serverDefaultAcr ?? p.internalAcr;
   return { values: fallback ? [fallback] : [], essential: false };
 }

@@ -3,7 +3,8 @@
 //
 //   const idp = await startIdp({ profile: "wso2", clients: [spaClient([cb])] });
 //   idp.issuer, idp.url, idp.port, idp.provider, idp.lastOtp("alice")
-//   idp.rotateKeys(), idp.setDown(true), idp.setJwksMode("garbage"), await idp.close()
+//   idp.rotateKeys(), idp.setDown(true), idp.setJwksMode("garbage"), idp.ignoreAcrValues(true),
+//   idp.hits("/jwks"), await idp.close()
 //
 // Run directly: `IDP_PORT=9000 IDP_PROFILE=fief node tests/idp/server.mjs`.
 import { createServer } from "node:http";
@@ -53,6 +54,7 @@ export async function startIdp({
   const otps = new Map();
 
   let down = false;
+  const hits = new Map(); // path → requests received
   let jwksMode = "ok";
   let keys = await generateSigningKeys();
   let provider;
@@ -88,6 +90,7 @@ export async function startIdp({
 
   async function dispatch(req, res) {
     const path = new URL(req.url, url).pathname;
+    hits.set(path, (hits.get(path) ?? 0) + 1);
     if (down) {
       res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "1" });
       return res.end("local IdP is down (fault injected)\n");
@@ -139,6 +142,10 @@ export async function startIdp({
       if (!JWKS_MODES.has(mode)) throw new TypeError(`jwks mode must be one of ${[...JWKS_MODES]}`);
       jwksMode = mode;
     },
+    /** Stop (or resume) honouring `acr_values`: sign-ins then assert whatever the user did. */
+    ignoreAcrValues(value) { p.ignoresAcrValues = Boolean(value); },
+    /** How many requests reached `path` (relative to the issuer). */
+    hits(path) { return hits.get(`${mount}${path}`) ?? 0; },
     lastOtp(user) { return otps.get(user); },
     async close() {
       for (const t of timers) clearTimeout(t);

@@ -72,3 +72,16 @@ export async function signIn(idp, agent, res, { user = "alice", password } = {})
   }
   assert.fail("too many redirects");
 }
+
+/**
+ * Signs `user` in through a guard (worker/), starting at `url`: the guard's redirect, the IdP's
+ * pages, then the guard's callback. Returns `{ start, callback, location }`.
+ */
+export async function signInThrough(idp, agent, url, user = "alice") {
+  const html = { accept: "text/html,application/xhtml+xml" };
+  const start = await agent.fetch(url, { headers: html });
+  assert.equal(start.status, 302, await start.clone().text());
+  const { location } = await signIn(idp, agent, start, { user });
+  assert.equal(location.origin, new URL(url).origin, location.href);
+  return { start, callback: await agent.fetch(location, { headers: html }), location };
+}

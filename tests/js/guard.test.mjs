@@ -4,9 +4,9 @@
 // an IdP that cannot reach the level, and outages.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import { createServer, request } from "node:http";
 import { EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, API_AUDIENCE, edgeClient, startIdp } from "../idp/server.mjs";
-import { Agent, signIn } from "./agent.mjs";
+import { Agent, signIn, signInThrough } from "./agent.mjs";
 import { freePort, startWorkerd } from "./workerd.mjs";
 
 const RULES = [
@@ -48,14 +48,8 @@ after(async () => {
 
 const html = { accept: "text/html,application/xhtml+xml" };
 
-/** Signs `user` in through the guard, starting at `path`; returns the callback's answer. */
-async function signInThroughGuard(agent, path, user = "alice") {
-  const start = await agent.fetch(`${base}${path}`, { headers: html });
-  assert.equal(start.status, 302, await start.clone().text());
-  const { location } = await signIn(idp, agent, start, { user });
-  assert.ok(location.href.startsWith(`${base}/callback?`), location.href);
-  return { start, callback: await agent.fetch(location, { headers: html }), location };
-}
+/** Signs `user` in through the guard, starting at `path`. */
+const signInThroughGuard = (agent, path, user = "alice") => signInThrough(idp, agent, `${base}${path}`, user);
 
 test("open paths are forwarded without the guard's cookies or spoofed identity headers (G13)", async () => {
   const res = await fetch(`${base}/public/x?y=1`, {
@@ -195,4 +189,81 @@ test("sessions keep working while the IdP is down; new sign-ins get a clear 503"
   } finally {
     idp.setDown(false);
   }
+});
+
+test("an IdP that ignores acr_values: the short token gets a 403 that says so, not a loop (E06, G15)", async () => {
+  idp.ignoreAcrValues(true);
+  try {
+    const agent = new Agent();
+    const { callback } = await signInThroughGuard(agent, "/admin/x");
+    assert.equal(callback.status, 403);
+    assert.equal(callback.headers.get("location"), null);
+    const page = await callback.text();
+    assert.match(page, /asked for &quot;LOA2&quot;, signed in with &quot;LOA1&quot;|asked for "LOA2", signed in with "LOA1"/);
+    assert.ok(!callback.headers.getSetCookie().some((c) => c.startsWith("__Host-stepup-session=")), "no session");
+  } finally {
+    idp.ignoreAcrValues(false);
+  }
+});
+
+/** Sends `path` exactly as written (fetch would normalise it first). */
+function rawRequest(path, { method = "GET", headers = html } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: new URL(base).port, path, method, headers }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("every spelling an origin could route to /admin is guarded (G10, G11)", async () => {
+  const spellings = [
+    "/admin", "/admin/", "/ADMIN", "/Admin/x", "/admin/../admin", "/public/../admin",
+    "/public/%2e%2e/admin", "/public/.%2e/admin", "/%2e/admin", "/./admin", "//admin", "/admin//x",
+    "/%61dmin", "/adm%69n", "/admin%2f", "/public%2f..%2fadmin", "/admin;jsessionid=1", "/admin%00",
+    "/admin%20", "/admin%09", "/admin.", "/admin..;/", "/public\\..\\admin", "/%C0%AE%C0%AE/admin",
+    "/public/%252e%252e/admin", "/admin%zz", "/%FF/admin",
+  ];
+  for (const path of spellings) {
+    const res = await rawRequest(path);
+    assert.ok([302, 400, 401].includes(res.status), `${path}: ${res.status} ${res.body.slice(0, 200)}`);
+    if (res.status === 302) assert.ok(res.headers.location.startsWith(`${idp.issuer}/auth?`), path);
+  }
+});
+
+test("every method gets the decision GET gets; none reaches the origin unguarded (G12)", async () => {
+  for (const method of ["HEAD", "OPTIONS", "PATCH", "DELETE", "PROPFIND"]) {
+    const page = await rawRequest("/admin/x", { method });
+    assert.equal(page.status, 302, `${method} /admin/x`);
+    assert.ok(page.headers.location.startsWith(`${idp.issuer}/auth?`), method);
+    const api = await rawRequest("/api/x", { method, headers: { accept: "application/json" } });
+    assert.equal(api.status, 401, `${method} /api/x`);
+    assert.equal(api.headers["www-authenticate"], "Bearer", method);
+  }
+  // A method the runtime does not know never reaches the guard or the origin.
+  const unknown = await rawRequest("/admin/x", { method: "FOO" });
+  assert.ok(unknown.status >= 400 && !unknown.body.includes('"headers"'), `FOO: ${unknown.status}`);
+});
+
+test("fifty tabs signing in at once keep at most four transactions; the newest complete (G04)", async () => {
+  const agent = new Agent();
+  const starts = [];
+  for (let tab = 0; tab < 50; tab++) {
+    starts.push(await agent.fetch(`${base}/admin/tab/${tab}`, { headers: html }));
+  }
+  const transactions = [...agent.cookies.values()].filter((c) => c.name.startsWith("__Host-stepup-tx-"));
+  assert.equal(transactions.length, 4);
+  const header = [...agent.cookies.values()].map((c) => `${c.name}=${c.value}`).join("; ");
+  assert.ok(header.length < 4096, `cookie header of ${header.length} bytes`);
+
+  const newest = await signIn(idp, agent, starts[49]);
+  const done = await agent.fetch(newest.location, { headers: html });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get("location"), `${base}/admin/tab/49`);
+  const oldest = await signIn(idp, agent, starts[0]);
+  const expired = await agent.fetch(oldest.location, { headers: html });
+  assert.equal(expired.status, 400, "the evicted tab's sign-in has expired");
 });

@@ -13,10 +13,15 @@ export async function freePort() {
   return port;
 }
 
-/** Serves `config` (a URL of a .capnp file) with its `http` socket on 127.0.0.1 (`port`, or any free one). */
-export async function startWorkerd(config, { socket = "http", env = {}, port } = {}) {
+/**
+ * Serves `config` (a URL of a .capnp file) with its `http` socket on 127.0.0.1 (`port`, or any
+ * free one); `external` maps external service names to loopback addresses (--external-addr).
+ */
+export async function startWorkerd(config, { socket = "http", env = {}, port, external = {} } = {}) {
   port ??= await freePort();
-  const child = spawn(WORKERD, ["serve", fileURLToPath(config), `--socket-addr=${socket}=127.0.0.1:${port}`], {
+  const args = ["serve", fileURLToPath(config), `--socket-addr=${socket}=127.0.0.1:${port}`,
+    ...Object.entries(external).map(([name, address]) => `--external-addr=${name}=${address}`)];
+  const child = spawn(WORKERD, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });

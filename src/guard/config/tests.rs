@@ -28,6 +28,7 @@ fn defaults() {
     assert_eq!(config.upstream, None);
     assert_eq!(config.policy, AcrPolicy::default());
     assert_eq!(config.session_max_age, DEFAULT_SESSION_MAX_AGE);
+    assert_eq!(config.refresh, crate::refresh::Policy::default());
     assert!(config.client_secret.is_none() && config.api_audience.is_none());
 }
 
@@ -42,6 +43,12 @@ fn presets_json_policies_and_upstreams() {
     assert_eq!(config.upstream.as_deref(), Some("http://127.0.0.1:8080"));
     let json = Config::from_env(&env(&[("STEPUP_ACR_POLICY", r#"{"ladder":["a",["b","c"]]}"#)])).unwrap();
     assert_eq!(json.policy.ladder.len(), 2);
+}
+
+#[test]
+fn key_refresh_timing_is_tunable() {
+    let config = Config::from_env(&env(&[("STEPUP_KEYS_COOLDOWN", "1"), ("STEPUP_KEYS_MAX_AGE", "120")])).unwrap();
+    assert_eq!(config.refresh, crate::refresh::Policy { max_age: 120.0, cooldown: 1.0 });
 }
 
 #[test]
@@ -63,6 +70,8 @@ fn every_bad_setting_is_named() {
         ("STEPUP_RULES", "", "STEPUP_RULES"),
         ("STEPUP_RULES", r#"[{"path":"/a","acr":"urn:mfa\", realm=\"x"}]"#, "STEPUP_RULES[0].acr[0]"),
         ("STEPUP_SESSION_MAX_AGE", "forever", "STEPUP_SESSION_MAX_AGE"),
+        ("STEPUP_KEYS_COOLDOWN", "0", "STEPUP_KEYS_COOLDOWN"),
+        ("STEPUP_KEYS_MAX_AGE", "-5", "STEPUP_KEYS_MAX_AGE"),
     ];
     for (name, value, param) in cases {
         let err = Config::from_env(&env(&[(name, value)])).unwrap_err();

@@ -1,0 +1,191 @@
+//! The provider's documents at the edge — discovery and the key set — held per isolate and
+//! refreshed by the core's rules ([`crate::refresh`]):
+//!
+//! - **single flight**: while one fetch is under way, every other request awaits it, so a burst
+//!   on a cold isolate costs the provider one request and none of the burst is refused;
+//! - **kept through outages**: a failed fetch keeps the held document (C05);
+//! - **shared between isolates** through the Workers Cache API (`caches.default`) where the
+//!   runtime has one: a new isolate starts from what another fetched (with its fetch time, so
+//!   the refresh rules still apply), and an isolate born during an outage finds a copy.
+//!
+//! Any failure to get a usable document — network, status, or a body that does not parse — is
+//! `ERR_FETCH_FAILED` naming the URL: the provider's fault, answered with a `503`.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{Headers, Response, ResponseInit};
+
+use super::{http, now};
+use crate::refresh::{self, Action};
+use crate::{Error, Result};
+
+type Parse<T> = Rc<dyn Fn(&[u8]) -> Result<T>>;
+
+/// What is held of one document.
+struct Held<T> {
+    value: Option<Rc<T>>,
+    state: refresh::State,
+    /// The fetch under way, which every concurrent request awaits.
+    inflight: Option<Promise>,
+    /// Why the last fetch failed, for requests that find nothing held.
+    error: Option<Error>,
+}
+
+/// One provider document, fetched from a URL and parsed by `parse`.
+pub struct Document<T> {
+    held: Rc<RefCell<Held<T>>>,
+    parse: Parse<T>,
+    policy: refresh::Policy,
+}
+
+impl<T: 'static> Document<T> {
+    pub fn new(policy: refresh::Policy, parse: impl Fn(&[u8]) -> Result<T> + 'static) -> Self {
+        let held = Held { value: None, state: refresh::State::default(), inflight: None, error: None };
+        Document { held: Rc::new(RefCell::new(held)), parse: Rc::new(parse), policy }
+    }
+
+    /// The document at `url`: the held one while fresh, else a fetched one. `refetch` asks for a
+    /// fetch even within the max age (a token names a key the held set lacks), once per cooldown.
+    pub async fn get(&self, url: &str, refetch: bool) -> Result<Rc<T>> {
+        let inflight = self.held.borrow().inflight.clone();
+        if let Some(fetch) = inflight {
+            let _ = JsFuture::from(fetch).await;
+            return self.current();
+        }
+        let (action, value) = {
+            let held = self.held.borrow();
+            (self.policy.decide(&held.state, now(None), refetch), held.value.clone())
+        };
+        match (action, value) {
+            (Action::UseHeld, Some(value)) => return Ok(value),
+            (Action::Fetch, _) => {}
+            _ => return self.current(),
+        }
+        let (held, parse, url, policy) = (self.held.clone(), self.parse.clone(), url.to_string(), self.policy);
+        let fetch = future_to_promise(async move {
+            update(&held, &*parse, &url, policy, refetch).await;
+            held.borrow_mut().inflight = None;
+            Ok(JsValue::UNDEFINED)
+        });
+        // The future first runs on the next microtask, so the flight is registered before it lands.
+        self.held.borrow_mut().inflight = Some(fetch.clone());
+        let _ = JsFuture::from(fetch).await;
+        self.current()
+    }
+
+    /// Why the latest fetch failed, when it did (a held document may be older than it should).
+    pub fn failure(&self) -> Option<Error> {
+        self.held.borrow().error.clone()
+    }
+
+    fn current(&self) -> Result<Rc<T>> {
+        let held = self.held.borrow();
+        held.value.clone().ok_or_else(|| {
+            held.error.clone().unwrap_or_else(|| Error::FetchFailed("the provider failed recently; retrying shortly".into()))
+        })
+    }
+}
+
+/// One fetch: from the shared cache when nothing is held yet, then from the provider unless the
+/// shared copy is fresh enough.
+async fn update<T>(held: &RefCell<Held<T>>, parse: &dyn Fn(&[u8]) -> Result<T>, url: &str, policy: refresh::Policy, refetch: bool) {
+    held.borrow_mut().state.attempted_at = Some(now(None));
+    if held.borrow().value.is_none() {
+        if let Some((body, fetched_at)) = shared::read(url).await {
+            if let Ok(value) = parse(body.as_bytes()) {
+                let mut held = held.borrow_mut();
+                held.value = Some(Rc::new(value));
+                held.state.fetched_at = Some(fetched_at);
+                if !refetch && now(None) - fetched_at < policy.max_age {
+                    return;
+                }
+            }
+        }
+    }
+    let fetched = async {
+        let reply = http::send(url, None, &[]).await?;
+        if reply.status != 200 {
+            return Err(Error::FetchFailed(format!("GET {url}: status {}", reply.status)));
+        }
+        let value = parse(reply.body.as_bytes()).map_err(|e| Error::FetchFailed(format!("GET {url}: {e}")))?;
+        Ok((value, reply.body))
+    }
+    .await;
+    let fetched_at = now(None);
+    match fetched {
+        Ok((value, body)) => {
+            {
+                let mut held = held.borrow_mut();
+                held.value = Some(Rc::new(value));
+                held.state.fetched_at = Some(fetched_at);
+                held.error = None;
+            }
+            shared::write(url, &body, fetched_at).await;
+        }
+        Err(e) => held.borrow_mut().error = Some(e),
+    }
+}
+
+/// The Workers Cache API as a best-effort second level: where `caches.default` is missing or
+/// refuses (workerd without a cache service says "No Cache was configured"), the isolate stops
+/// asking and works from memory alone.
+mod shared {
+    use super::*;
+
+    /// How long a shared copy is kept: long enough to outlive an outage; its age is judged by
+    /// the refresh rules, not by the cache.
+    const KEEP_SECONDS: u32 = 86_400;
+    const FETCHED_AT: &str = "x-stepup-fetched-at";
+
+    thread_local! {
+        static UNAVAILABLE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Calls `caches.default[method](args…)` and awaits it; `None` (and no more tries in this
+    /// isolate) when the runtime has no usable cache.
+    async fn call(method: &str, args: &[&JsValue]) -> Option<JsValue> {
+        if UNAVAILABLE.get() {
+            return None;
+        }
+        let attempt = async {
+            let caches = Reflect::get(&js_sys::global(), &"caches".into()).ok().filter(JsValue::is_object)?;
+            let cache = Reflect::get(&caches, &"default".into()).ok().filter(JsValue::is_object)?;
+            let function: Function = Reflect::get(&cache, &method.into()).ok()?.dyn_into().ok()?;
+            let list: js_sys::Array = args.iter().copied().collect();
+            let promise: Promise = function.apply(&cache, &list).ok()?.dyn_into().ok()?;
+            JsFuture::from(promise).await.ok()
+        };
+        let result = attempt.await;
+        if result.is_none() {
+            UNAVAILABLE.set(true);
+        }
+        result
+    }
+
+    /// The shared copy of `url` and when it was fetched.
+    pub async fn read(url: &str) -> Option<(String, f64)> {
+        let response: Response = call("match", &[&url.into()]).await?.dyn_into().ok()?;
+        let fetched_at = response.headers().get(FETCHED_AT).ok().flatten()?.parse::<f64>().ok()?;
+        let body = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+        Some((body, fetched_at))
+    }
+
+    pub async fn write(url: &str, body: &str, fetched_at: f64) {
+        let response = (|| {
+            let headers = Headers::new()?;
+            headers.set("content-type", "application/json")?;
+            headers.set("cache-control", &format!("max-age={KEEP_SECONDS}"))?;
+            headers.set(FETCHED_AT, &fetched_at.to_string())?;
+            let init = ResponseInit::new();
+            init.set_headers(&headers);
+            Response::new_with_opt_str_and_init(Some(body), &init)
+        })();
+        if let Ok(response) = response {
+            call("put", &[&url.into(), &response]).await;
+        }
+    }
+}
