@@ -9,7 +9,7 @@ use std::fmt;
 
 /// Every code an [`Error`] can carry, in the contract's order. Pinned by a test and exported to
 /// TypeScript as the `StepUpErrorCode` union.
-pub const ERROR_CODES: [&str; 20] = [
+pub const ERROR_CODES: [&str; 21] = [
     "ERR_JWT_MALFORMED",
     "ERR_JWT_TOO_LARGE",
     "ERR_JOSE_NOT_SUPPORTED",
@@ -30,6 +30,7 @@ pub const ERROR_CODES: [&str; 20] = [
     "ERR_INVALID_ARG_TYPE",
     "ERR_INVALID_ARG_VALUE",
     "ERR_CRYPTO_UNAVAILABLE",
+    "ERR_STEP_UP_REQUIRED",
 ];
 
 /// What a caller must ask the identity provider for when a step-up requirement is not met
@@ -83,6 +84,9 @@ pub enum Error {
     AmrNotSatisfied(Shortfall),
     /// The authentication is older than the requirement's `maxAge`.
     AuthTimeTooOld(Shortfall),
+    /// An API answered with a step-up challenge (RFC 9470) that no token held meets: only a new
+    /// sign-in asking for the shortfall can.
+    StepUpRequired(Shortfall),
     /// The authorization response (callback) is not acceptable.
     AuthResponseInvalid {
         /// The response parameter at fault (`state`, `code`, `iss`, ...).
@@ -149,6 +153,7 @@ impl Error {
             Error::InvalidArgType { .. } => "ERR_INVALID_ARG_TYPE",
             Error::InvalidArgValue { .. } => "ERR_INVALID_ARG_VALUE",
             Error::CryptoUnavailable(_) => "ERR_CRYPTO_UNAVAILABLE",
+            Error::StepUpRequired(_) => "ERR_STEP_UP_REQUIRED",
         }
     }
 
@@ -176,12 +181,13 @@ impl Error {
         }
     }
 
-    /// What to ask the identity provider for, for the three step-up errors.
+    /// What to ask the identity provider for, for the step-up errors.
     pub fn shortfall(&self) -> Option<&Shortfall> {
         match self {
-            Error::AcrNotSatisfied(s) | Error::AmrNotSatisfied(s) | Error::AuthTimeTooOld(s) => {
-                Some(s)
-            }
+            Error::AcrNotSatisfied(s)
+            | Error::AmrNotSatisfied(s)
+            | Error::AuthTimeTooOld(s)
+            | Error::StepUpRequired(s) => Some(s),
             _ => None,
         }
     }
@@ -236,6 +242,16 @@ impl fmt::Display for Error {
                 Some(max_age) => write!(f, "authentication is older than {max_age} seconds"),
                 None => f.write_str("authentication is too old"),
             },
+            Error::StepUpRequired(s) => {
+                f.write_str("the API requires a step-up sign-in")?;
+                if !s.acr_values.is_empty() {
+                    write!(f, " (acr_values: {})", s.acr_values.join(" "))?;
+                }
+                match s.max_age {
+                    Some(max_age) => write!(f, " (max_age: {max_age})"),
+                    None => Ok(()),
+                }
+            }
             Error::AuthResponseInvalid { param, reason } => {
                 write!(f, "authorization response \"{param}\" parameter: {reason}")
             }

@@ -45,6 +45,7 @@ pub mod jws;
 pub mod pkce;
 pub mod refresh;
 pub mod step_up;
+pub mod tokens;
 pub mod url;
 pub mod verify;
 

@@ -24,6 +24,7 @@ fn one_of_each() -> Vec<Error> {
         Error::arg_type("p", "a string"),
         Error::arg_value("p", "x"),
         Error::CryptoUnavailable("crypto.getRandomValues".into()),
+        Error::StepUpRequired(Shortfall { acr_values: vec!["LOA2".into()], max_age: Some(60) }),
     ]
 }
 
@@ -54,6 +55,7 @@ fn every_code_is_pinned_to_the_contract() {
             "ERR_INVALID_ARG_TYPE",
             "ERR_INVALID_ARG_VALUE",
             "ERR_CRYPTO_UNAVAILABLE",
+            "ERR_STEP_UP_REQUIRED",
         ]
     );
 }

@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use base64ct::{Base64, Encoding};
 use js_sys::{Object, Promise, Reflect};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -31,7 +30,7 @@ use crate::guard::flow::{self, Incoming, Randoms, Reply, Route, IDENTITY_PREFIX}
 use crate::guard::session::{read_session, session_claims, Transaction};
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
-use crate::url::{parse_query, percent_encode};
+use crate::url::parse_query;
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -267,7 +266,11 @@ impl Inner {
             }
             Err(e) => return Ok(flow::refused(Some(&transaction), 400, "Invalid sign-in response", &e.to_string())),
         };
-        let id_token = self.exchange(&metadata, &code, origin, &transaction).await?;
+        let endpoint = metadata.str("token_endpoint").unwrap_or_default();
+        let client = http::ClientAuth { client_id: &self.config.client_id, secret: self.config.client_secret.as_deref() };
+        let redirect_uri = format!("{origin}{}", self.config.redirect_path);
+        let tokens = http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier).await?;
+        let id_token = tokens.id_token;
         let options = IdTokenOptions {
             issuer: self.config.issuer.clone(),
             audience: self.config.client_id.clone(),
@@ -299,40 +302,6 @@ impl Inner {
             }
         }
         flow::signed_in(&self.config, &transaction, &session_claims(&claims), origin, now)
-    }
-
-    /// The code exchange (RFC 6749 §4.1.3 with PKCE), with `client_secret_basic` when a secret
-    /// is configured (RFC 6749 §2.3.1: form-encoded, then base64).
-    async fn exchange(&self, metadata: &Metadata, code: &str, origin: &str, t: &Transaction) -> Result<String> {
-        let endpoint = metadata.str("token_endpoint").unwrap_or_default().to_string();
-        let redirect_uri = format!("{origin}{}", self.config.redirect_path);
-        let mut body = format!(
-            "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
-            percent_encode(code),
-            percent_encode(&redirect_uri),
-            percent_encode(&t.verifier)
-        );
-        let basic;
-        let mut headers: Vec<(&str, &str)> = Vec::new();
-        match &self.config.client_secret {
-            Some(secret) => {
-                let pair = format!("{}:{}", percent_encode(&self.config.client_id), percent_encode(secret));
-                basic = format!("Basic {}", Base64::encode_string(pair.as_bytes()));
-                headers.push(("authorization", &basic));
-            }
-            None => body.push_str(&format!("&client_id={}", percent_encode(&self.config.client_id))),
-        }
-        let reply = http::send(&endpoint, Some(&body), &headers).await?;
-        if reply.status != 200 {
-            return Err(Error::FetchFailed(format!("POST {endpoint}: status {}", reply.status)));
-        }
-        let response = crate::json::parse_object(reply.body.as_bytes())
-            .map_err(|_| Error::FetchFailed(format!("POST {endpoint}: not a JSON object")))?;
-        response
-            .get("id_token")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))
     }
 
     /// Forwards to the upstream without the guard's cookies or any incoming identity header, with

@@ -5,6 +5,10 @@ use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use base64ct::{Base64, Encoding};
+use serde_json::Value;
+
+use crate::url::percent_encode;
 use crate::{Error, Result};
 
 /// How long stepup waits for an identity provider (jose's default for key sets).
@@ -73,4 +77,52 @@ pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Re
         .map_err(|e| what(describe(e)))?;
     let body = JsFuture::from(body_promise).await.map_err(|e| what(describe(e)))?;
     Ok(Reply { status, body: body.as_string().unwrap_or_default() })
+}
+
+/// Who is exchanging a code: a public client (the SPA) sends its id in the body; a confidential
+/// one (the guard) authenticates with `client_secret_basic` (RFC 6749 §2.3.1: form-encoded, then
+/// base64).
+pub struct ClientAuth<'a> {
+    pub client_id: &'a str,
+    pub secret: Option<&'a str>,
+}
+
+/// What the token endpoint returned.
+pub struct Tokens {
+    pub id_token: String,
+    pub access_token: Option<String>,
+    /// `expires_in`, seconds.
+    pub expires_in: Option<u64>,
+}
+
+/// The code exchange (RFC 6749 §4.1.3 with PKCE, RFC 7636 §4.5).
+pub async fn exchange_code(endpoint: &str, client: &ClientAuth<'_>, code: &str, redirect_uri: &str, verifier: &str) -> Result<Tokens> {
+    let mut body = format!(
+        "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
+        percent_encode(code),
+        percent_encode(redirect_uri),
+        percent_encode(verifier)
+    );
+    let basic;
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    match client.secret {
+        Some(secret) => {
+            let pair = format!("{}:{}", percent_encode(client.client_id), percent_encode(secret));
+            basic = format!("Basic {}", Base64::encode_string(pair.as_bytes()));
+            headers.push(("authorization", &basic));
+        }
+        None => body.push_str(&format!("&client_id={}", percent_encode(client.client_id))),
+    }
+    let reply = send(endpoint, Some(&body), &headers).await?;
+    if reply.status != 200 {
+        return Err(Error::FetchFailed(format!("POST {endpoint}: status {}", reply.status)));
+    }
+    let response = crate::json::parse_object(reply.body.as_bytes())
+        .map_err(|_| Error::FetchFailed(format!("POST {endpoint}: not a JSON object")))?;
+    let text = |name: &str| response.get(name).and_then(Value::as_str).map(str::to_string);
+    Ok(Tokens {
+        id_token: text("id_token").ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))?,
+        access_token: text("access_token"),
+        expires_in: response.get("expires_in").and_then(Value::as_u64),
+    })
 }

@@ -145,7 +145,7 @@ export interface DiscoveryMetadata {
 "#;
 
 /// 32 bytes from `crypto.getRandomValues`, base64url; fails rather than falling back.
-fn random_value() -> Result<String> {
+pub(super) fn random_value() -> Result<String> {
     let mut bytes = [0u8; pkce::RANDOM_BYTES];
     getrandom::getrandom(&mut bytes)
         .map_err(|_| Error::CryptoUnavailable("crypto.getRandomValues".into()))?;

@@ -37,3 +37,29 @@ export async function launch() {
       "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
 }
+
+/**
+ * Goes through the local IdP's pages (tests/idp/) in `page` as `user` — password, then the
+ * one-time code the page shows — until the browser is back on `origin`.
+ */
+export async function passIdp(page, origin, { user = "alice", password } = {}) {
+  const passwords = { alice: "wonderland", bob: "builder" };
+  await page.waitForURL((u) => !u.href.startsWith(origin));
+  for (let step = 0; step < 4; step++) {
+    await page.waitForLoadState();
+    if (page.url().startsWith(origin)) return;
+    const before = page.url();
+    if (await page.locator("#password").count()) {
+      await page.fill("#username", user);
+      await page.fill("#password", password ?? passwords[user]);
+      await page.click("#sign-in");
+    } else if (await page.locator("#otp").count()) {
+      await page.fill("#otp", (await page.locator("#otp-code").textContent()).trim());
+      await page.click("#verify");
+    } else {
+      throw new Error(`unexpected page at ${before}: ${(await page.content()).slice(0, 500)}`);
+    }
+    await page.waitForURL((u) => u.href !== before);
+  }
+  await page.waitForURL((u) => u.href.startsWith(origin));
+}

@@ -14,7 +14,7 @@ test("error codes are the contract's, and isStepUpError tells them apart", () =>
     "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "ERR_JWT_EXPIRED", "ERR_JWT_CLAIM_VALIDATION_FAILED",
     "ERR_ACR_NOT_SATISFIED", "ERR_AMR_NOT_SATISFIED", "ERR_AUTH_TIME_TOO_OLD",
     "ERR_AUTH_RESPONSE_INVALID", "ERR_AUTH_RESPONSE_ERROR", "ERR_ISSUER_MISMATCH", "ERR_FETCH_FAILED",
-    "ERR_INVALID_ARG_TYPE", "ERR_INVALID_ARG_VALUE", "ERR_CRYPTO_UNAVAILABLE",
+    "ERR_INVALID_ARG_TYPE", "ERR_INVALID_ARG_VALUE", "ERR_CRYPTO_UNAVAILABLE", "ERR_STEP_UP_REQUIRED",
   ]);
   for (const notOurs of [new Error("x"), Object.assign(new Error("x"), { name: "StepUpError", code: "NOPE" }), null, "ERR_JWT_EXPIRED", {}]) {
     assert.equal(stepup.isStepUpError(notOurs), false);
