@@ -4,8 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, passIdp, serveRepo } from "./browser.mjs";
-import { API_AUDIENCE, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
-import { freePort, startWorkerd } from "../js/workerd.mjs";
+import { API_AUDIENCE, SPA_CLIENT_ID, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
+import { freePort, guardEnv, startWorkerd } from "../js/workerd.mjs";
 
 let idp, app, worker, browser, base;
 const PAGE = "/tests/e2e/client.html";
@@ -22,19 +22,11 @@ before(async () => {
   app = await serveRepo({ "/api/basic": api, "/api/mfa": api });
   worker = await startWorkerd(new URL("../../worker/config.capnp", import.meta.url), {
     port,
-    env: {
-      STEPUP_ISSUER: idp.issuer,
-      STEPUP_CLIENT_ID: EDGE_CLIENT_ID,
-      STEPUP_CLIENT_SECRET: EDGE_CLIENT_SECRET,
-      STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes",
+    env: guardEnv(idp, {
       STEPUP_UPSTREAM: app.url,
-      STEPUP_ACR_POLICY: "wso2",
       STEPUP_API_AUDIENCE: API_AUDIENCE,
-      STEPUP_RULES: JSON.stringify([
-        { path: "/api/basic", acr: ["LOA1"], api: true },
-        { path: "/api/mfa", acr: ["LOA2"], api: true },
-      ]),
-    },
+      STEPUP_RULES: [{ path: "/api/basic", acr: ["LOA1"], api: true }, { path: "/api/mfa", acr: ["LOA2"], api: true }],
+    }),
   });
   browser = await launch();
 });

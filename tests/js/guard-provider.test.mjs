@@ -5,9 +5,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, edgeClient, startIdp } from "../idp/server.mjs";
+import { edgeClient, startIdp } from "../idp/server.mjs";
 import { Agent, signInThrough } from "./agent.mjs";
-import { freePort, startWorkerd } from "./workerd.mjs";
+import { freePort, guardEnv, startWorkerd } from "./workerd.mjs";
 
 const CONFIG = new URL("../workerd/guard-cache.capnp", import.meta.url);
 const COOLDOWN_MS = 1000;
@@ -57,15 +57,10 @@ async function startGuard(port) {
   const worker = await startWorkerd(CONFIG, {
     port,
     external: { cache: cache.address },
-    env: {
-      STEPUP_ISSUER: idp.issuer,
-      STEPUP_CLIENT_ID: EDGE_CLIENT_ID,
-      STEPUP_CLIENT_SECRET: EDGE_CLIENT_SECRET,
-      STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes",
-      STEPUP_ACR_POLICY: "wso2",
-      STEPUP_RULES: JSON.stringify([{ path: "/admin/*", acr: ["LOA2"] }]),
+    env: guardEnv(idp, {
+      STEPUP_RULES: [{ path: "/admin/*", acr: ["LOA2"] }],
       STEPUP_KEYS_COOLDOWN: String(COOLDOWN_MS / 1000),
-    },
+    }),
   });
   workers.push(worker);
   return worker.url;
@@ -153,11 +148,7 @@ test("without a shared copy, an isolate born in an outage answers 503, not a cra
   try {
     const lonely = await startWorkerd(new URL("../../worker/config.capnp", import.meta.url), {
       port: ports[2],
-      env: {
-        STEPUP_ISSUER: idp.issuer, STEPUP_CLIENT_ID: EDGE_CLIENT_ID,
-        STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes",
-        STEPUP_RULES: JSON.stringify([{ path: "/admin/*", maxAge: 60 }]),
-      },
+      env: guardEnv(idp, { STEPUP_RULES: [{ path: "/admin/*", maxAge: 60 }] }),
     });
     workers.push(lonely);
     const res = await fetch(`${lonely.url}/admin/x`, { headers: html, redirect: "manual" });

@@ -5,9 +5,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, request } from "node:http";
-import { EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, API_AUDIENCE, edgeClient, startIdp } from "../idp/server.mjs";
+import { EDGE_CLIENT_ID, API_AUDIENCE, edgeClient, startIdp } from "../idp/server.mjs";
 import { Agent, signIn, signInThrough } from "./agent.mjs";
-import { freePort, startWorkerd } from "./workerd.mjs";
+import { freePort, guardEnv, startWorkerd } from "./workerd.mjs";
 
 const RULES = [
   { path: "/admin/*", acr: ["LOA2"] },
@@ -28,16 +28,11 @@ before(async () => {
   await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
   worker = await startWorkerd(new URL("../../worker/config.capnp", import.meta.url), {
     port,
-    env: {
-      STEPUP_ISSUER: idp.issuer,
-      STEPUP_CLIENT_ID: EDGE_CLIENT_ID,
-      STEPUP_CLIENT_SECRET: EDGE_CLIENT_SECRET,
-      STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes",
+    env: guardEnv(idp, {
       STEPUP_UPSTREAM: `http://127.0.0.1:${upstream.address().port}`,
-      STEPUP_ACR_POLICY: "wso2",
-      STEPUP_RULES: JSON.stringify(RULES),
+      STEPUP_RULES: RULES,
       STEPUP_API_AUDIENCE: API_AUDIENCE,
-    },
+    }),
   });
 });
 after(async () => {

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { EDGE_CLIENT_ID, EDGE_CLIENT_SECRET } from "../idp/server.mjs";
 
 const WORKERD = fileURLToPath(new URL("../../node_modules/.bin/workerd", import.meta.url));
 
@@ -51,5 +52,21 @@ export async function startWorkerd(config, { socket = "http", env = {}, port, ex
       child.once("exit", resolve);
       child.kill("SIGTERM");
     }),
+  };
+}
+
+/**
+ * The guard's settings for the local IdP's confidential edge client (tests/idp/), WSO2's dialect
+ * and a test session secret; `settings` adds or overrides (`STEPUP_RULES` as an array).
+ */
+export function guardEnv(idp, { STEPUP_RULES, ...settings }) {
+  return {
+    STEPUP_ISSUER: idp.issuer,
+    STEPUP_CLIENT_ID: EDGE_CLIENT_ID,
+    STEPUP_CLIENT_SECRET: EDGE_CLIENT_SECRET,
+    STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes",
+    STEPUP_ACR_POLICY: "wso2",
+    STEPUP_RULES: JSON.stringify(STEPUP_RULES),
+    ...settings,
   };
 }
