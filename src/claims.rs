@@ -25,6 +25,13 @@ pub const DEFAULT_CLOCK_TOLERANCE: u64 = 30;
 /// The largest NumericDate accepted: JavaScript's `Number.MAX_SAFE_INTEGER`.
 pub const MAX_NUMERIC_DATE: f64 = 9_007_199_254_740_991.0;
 
+/// Whether a new sign-in's claims are the same user as `held` (claims already trusted), or
+/// nothing is held. SECURITY D27 / OIDC Core 12.2: a step-up that comes back as someone else
+/// must not swap who is signed in.
+pub fn same_user(held: Option<&Object>, claims: &Object) -> bool {
+    held.and_then(|h| h.get("sub")).is_none_or(|sub| claims.get("sub") == Some(sub))
+}
+
 /// `now` must be a usable time; anything else is a caller mistake.
 pub(crate) fn check_now(now: f64) -> Result<()> {
     if now.is_finite() && (0.0..=MAX_NUMERIC_DATE).contains(&now) {
@@ -218,3 +225,6 @@ pub(crate) fn requirement(
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -39,4 +39,5 @@ const bindings :List(Workerd.Worker.Binding) = [
   (name = "STEPUP_SESSION_MAX_AGE", fromEnvironment = "STEPUP_SESSION_MAX_AGE"),
   (name = "STEPUP_KEYS_MAX_AGE", fromEnvironment = "STEPUP_KEYS_MAX_AGE"),
   (name = "STEPUP_KEYS_COOLDOWN", fromEnvironment = "STEPUP_KEYS_COOLDOWN"),
+  (name = "STEPUP_PUBLIC_ORIGIN", fromEnvironment = "STEPUP_PUBLIC_ORIGIN"),
 ];

@@ -7,7 +7,10 @@
 //! and `STEPUP_SESSION_MAX_AGE`, the session cookie's lifetime in seconds (default 8 hours;
 //! freshness is judged by `auth_time`, not by the cookie's age); `STEPUP_KEYS_MAX_AGE` and
 //! `STEPUP_KEYS_COOLDOWN`, jose's `cacheMaxAge` and `cooldownDuration` for the provider's
-//! metadata and key set (defaults 600 s and 30 s, see [`crate::refresh`]).
+//! metadata and key set (defaults 600 s and 30 s, see [`crate::refresh`]); and
+//! `STEPUP_PUBLIC_ORIGIN`, the origin browsers reach the guard at: then `redirect_uri` and every
+//! absolute URL come from it, and a request for another host is refused (SECURITY F18), instead
+//! of trusting the request's `Host`.
 
 use std::collections::BTreeMap;
 
@@ -49,6 +52,8 @@ pub struct Config {
     pub session_max_age: u64,
     /// `STEPUP_KEYS_MAX_AGE` and `STEPUP_KEYS_COOLDOWN`.
     pub refresh: refresh::Policy,
+    /// `STEPUP_PUBLIC_ORIGIN`.
+    pub public_origin: Option<String>,
 }
 
 fn setting_error(name: &str, why: impl Into<String>) -> Error {
@@ -77,12 +82,12 @@ impl Config {
             .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))?;
         let transaction_key = CookieKey::derive(secret.as_bytes(), "transaction")
             .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))?;
-        let upstream = match get("STEPUP_UPSTREAM") {
-            None => None,
-            Some(upstream) => Some(origin(upstream).ok_or_else(|| {
-                setting_error("STEPUP_UPSTREAM", "must be an origin such as https://app.internal")
-            })?),
+        let an_origin = |name: &str, example: &str| match get(name) {
+            None => Ok(None),
+            Some(value) => origin(value).map(Some).ok_or_else(|| setting_error(name, format!("must be an origin such as {example}"))),
         };
+        let upstream = an_origin("STEPUP_UPSTREAM", "https://app.internal")?;
+        let public_origin = an_origin("STEPUP_PUBLIC_ORIGIN", "https://app.example")?;
         let policy = match get("STEPUP_ACR_POLICY") {
             None => AcrPolicy::default(),
             Some(text) if text.starts_with('{') => {
@@ -126,6 +131,7 @@ impl Config {
             api_audience,
             session_max_age,
             refresh,
+            public_origin,
         })
     }
 

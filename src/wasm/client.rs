@@ -444,12 +444,15 @@ impl Inner {
             other => other?,
         };
         let now = unix_now();
+        let mut sets = self.sets()?;
+        if !crate::claims::same_user(sets.first().map(|s| &s.claims), &claims) {
+            return Err(Error::claim_invalid("sub", "the provider signed in another user than the one signed in here; sign out first"));
+        }
         let set = TokenSet {
             claims: claims.clone(),
             access_token: tokens.access_token,
             expires_at: tokens.expires_in.map(|s| now + s),
         };
-        let mut sets = self.sets()?;
         tokens::keep(&mut sets, set, &self.policy, now);
         storage::write(&self.key("tokens"), &sets)?;
         let result = Object::new();

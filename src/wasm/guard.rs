@@ -181,6 +181,14 @@ impl Inner {
     async fn handle(&self, request: &Request) -> Result<Response> {
         let url = request.url();
         let (origin, path, path_and_query) = split_url(&url);
+        // F18: with a configured public origin, the request's Host decides nothing.
+        let origin = match &self.config.public_origin {
+            Some(public) if !public.eq_ignore_ascii_case(&origin) => {
+                return reply_js(&Reply::page(421, "Wrong host", "This guard does not serve that host."));
+            }
+            Some(public) => public.clone(),
+            None => origin,
+        };
         let cookie = header(request, "cookie");
         let route = flow::route(&self.config, &path);
         let reply = match &route {
@@ -290,6 +298,10 @@ impl Inner {
             Err(e @ Error::FetchFailed(_)) => return Err(e),
             Err(e) => return Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string())),
         };
+        if !crate::claims::same_user(read_session(&self.config, cookie, now).as_ref(), &claims) {
+            let message = "The identity provider signed in a different user than the one signed in here. Sign out first to switch users.";
+            return Ok(flow::refused(Some(&transaction), 403, "Signed in as someone else", message));
+        }
         // The rule the user was going to, judged on the new token (G15: short again is a page).
         let (_, return_path, _) = split_url(&format!("{origin}{}", transaction.return_to));
         if let Route::Guarded(rule) = flow::route(&self.config, &return_path) {

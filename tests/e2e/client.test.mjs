@@ -72,7 +72,7 @@ async function viaIdp(page, fn, arg, user = "alice") {
 const call = (page, path, options) => page.evaluate(async ({ path, options }) => {
   try {
     const res = await window.client.fetch(path, { method: "POST", body: "{}" }, options);
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, cache: res.headers.get("cache-control"), body: await res.json() };
   } catch (e) {
     return { error: JSON.parse(JSON.stringify({ code: e.code, acrValues: e.acrValues, maxAge: e.maxAge })) };
   }
@@ -88,7 +88,9 @@ test("sign in, call the API, meet its step-up challenge, replay once; both token
   assert.equal(signedIn.ok.claims.sub, "alice");
   assert.equal(signedIn.ok.returnTo, `${base}${PAGE}`);
 
-  assert.deepEqual((await call(page, "/api/basic")).body, { path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" });
+  const basic = await call(page, "/api/basic");
+  assert.deepEqual(basic.body, { path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" });
+  assert.equal(basic.cache, "private, no-store", "a bearer-authenticated answer is never shared (G09)");
   assert.deepEqual(await call(page, "/api/mfa"), { error: { code: "ERR_STEP_UP_REQUIRED", acrValues: ["LOA2"] } });
   const status = await page.evaluate(() => window.client.session({ acr: ["LOA2"] }));
   assert.equal(status.satisfied, false);

@@ -32,6 +32,7 @@ before(async () => {
       STEPUP_UPSTREAM: `http://127.0.0.1:${upstream.address().port}`,
       STEPUP_RULES: RULES,
       STEPUP_API_AUDIENCE: API_AUDIENCE,
+      STEPUP_PUBLIC_ORIGIN: base,
     }),
   });
 });
@@ -58,7 +59,7 @@ test("open paths are forwarded without the guard's cookies or spoofed identity h
   assert.equal(seen.headers.cookie, "theme=dark");
 });
 
-test("a browser without a session is sent to the IdP with everything step-up needs (G02, G08)", async () => {
+test("a browser without a session is sent to the IdP with everything step-up needs (E20, F16, G02, G08)", async () => {
   const agent = new Agent();
   const res = await agent.fetch(`${base}/Admin/../admin/panel?tab=2`, { headers: html });
   assert.equal(res.status, 302);
@@ -105,7 +106,7 @@ test("the whole sign-in: callback, session cookie, 303 back, forwarded with the 
   assert.equal(api.status, 200);
 });
 
-test("a replayed callback is refused with a page, never a redirect (F, G07)", async () => {
+test("a replayed callback, or one in another browser, is refused with a page, never a redirect (F06, F07, G07)", async () => {
   const agent = new Agent();
   const { location } = await signInThroughGuard(agent, "/admin/x");
   const again = await agent.fetch(location, { headers: html });
@@ -261,4 +262,26 @@ test("fifty tabs signing in at once keep at most four transactions; the newest c
   const oldest = await signIn(idp, agent, starts[0]);
   const expired = await agent.fetch(oldest.location, { headers: html });
   assert.equal(expired.status, 400, "the evicted tab's sign-in has expired");
+});
+
+test("a request for another host is refused; no URL is built from the Host header (F18)", async () => {
+  for (const headers of [{ ...html, host: "evil.example" }, { ...html, host: `evil.example:${new URL(base).port}` }]) {
+    const res = await rawRequest("/admin/x", { headers });
+    assert.equal(res.status, 421, headers.host);
+    assert.equal(res.headers.location, undefined);
+  }
+  const forwarded = await rawRequest("/admin/x", { headers: { ...html, "x-forwarded-host": "evil.example" } });
+  assert.equal(forwarded.status, 302);
+  assert.equal(new URL(forwarded.headers.location).searchParams.get("redirect_uri"), `${base}/callback`);
+});
+
+test("after a step-up, the pre-step-up session cookie does not open the stepped-up page (E11)", async () => {
+  const agent = new Agent();
+  assert.equal((await signInThroughGuard(agent, "/fresh")).callback.status, 303);
+  const before = [...agent.cookies.values()].find((c) => c.name === "__Host-stepup-session").value;
+  const { callback } = await signInThroughGuard(agent, "/admin/x");
+  assert.equal(callback.status, 303);
+  assert.equal((await agent.fetch(`${base}/admin/x`, { headers: html })).status, 200);
+  const old = await fetch(`${base}/admin/x`, { headers: { ...html, cookie: `__Host-stepup-session=${before}` }, redirect: "manual" });
+  assert.equal(old.status, 302, "the LOA1 session is still LOA1");
 });

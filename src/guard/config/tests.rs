@@ -41,6 +41,8 @@ fn presets_json_policies_and_upstreams() {
     .unwrap();
     assert_eq!(config.policy, preset("wso2").unwrap());
     assert_eq!(config.upstream.as_deref(), Some("http://127.0.0.1:8080"));
+    let public = Config::from_env(&env(&[("STEPUP_PUBLIC_ORIGIN", "https://App.Example/")])).unwrap();
+    assert_eq!(public.public_origin.as_deref(), Some("https://app.example"));
     let json = Config::from_env(&env(&[("STEPUP_ACR_POLICY", r#"{"ladder":["a",["b","c"]]}"#)])).unwrap();
     assert_eq!(json.policy.ladder.len(), 2);
 }
@@ -71,6 +73,7 @@ fn every_bad_setting_is_named() {
         ("STEPUP_RULES", r#"[{"path":"/a","acr":"urn:mfa\", realm=\"x"}]"#, "STEPUP_RULES[0].acr[0]"),
         ("STEPUP_SESSION_MAX_AGE", "forever", "STEPUP_SESSION_MAX_AGE"),
         ("STEPUP_KEYS_COOLDOWN", "0", "STEPUP_KEYS_COOLDOWN"),
+        ("STEPUP_PUBLIC_ORIGIN", "https://app.example/path", "STEPUP_PUBLIC_ORIGIN"),
         ("STEPUP_KEYS_MAX_AGE", "-5", "STEPUP_KEYS_MAX_AGE"),
     ];
     for (name, value, param) in cases {
