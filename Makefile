@@ -89,8 +89,12 @@ demo: setup
 	@echo "stepup demo: the local IdP, the edge worker and the www/ banking app are not built yet."
 	@echo "Until they are, 'make test' shows what works: the sign-in request side in node and Chromium."
 
-bench: setup
-	@echo "stepup bench: the benchmarks are not written yet (see the performance issue)."
+# stepup against jose and bare WebCrypto in node, workerd and Chromium, the guard under wrk, the
+# core natively, sizes, cold start and memory: prints the table, kept in tests/bench/RESULTS.md.
+bench: build
+	@command -v wrk >/dev/null || { echo "installing Debian's wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	node tests/bench/run.mjs
 
 ## worker: the edge guard in workerd on 127.0.0.1:$PORT (default 8787), set up from STEPUP_*
 worker: build

@@ -1,0 +1,87 @@
+//! The core natively (`make bench`, tests/bench/native.mjs reads the results): token verification
+//! with the pure-Rust verifiers (the fallback the wasm build uses where WebCrypto lacks an
+//! algorithm), the step-up decision, and the guard's work for an allowed request with a session.
+//! Runs briefly: the figures are for comparison within one run, not for publication alone.
+
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use serde_json::{json, Map, Value};
+
+use stepup::acr::preset;
+use stepup::claims::DEFAULT_CLOCK_TOLERANCE;
+use stepup::guard::config::Config;
+use stepup::guard::flow::{identity_headers, route, Route};
+use stepup::guard::session::{read_session, session_cookie};
+use stepup::id_token::IdTokenOptions;
+use stepup::jwks::KeySet;
+use stepup::step_up::{evaluate_step_up, Requirement};
+use stepup::verify::verify_id_token;
+
+#[path = "../tests/support/mint.rs"]
+mod mint;
+
+fn verification(c: &mut Criterion) {
+    let keys = KeySet::parse(mint::default_jwks().as_bytes()).expect("key set");
+    let options = IdTokenOptions {
+        issuer: mint::ISS.into(),
+        audience: mint::CLIENT.into(),
+        expected_nonce: Some(mint::NONCE.into()),
+        ..IdTokenOptions::default()
+    };
+    let now = mint::NOW as f64;
+    let mut group = c.benchmark_group("verify_id_token");
+    for (alg, key, kid) in [("RS256", "rsa1", "k1"), ("ES256", "ec1", "k-es"), ("EdDSA", "ed1", "k-ed")] {
+        let token = mint::sign(key, &json!({ "alg": alg, "kid": kid, "typ": "JWT" }), &mint::id_claims());
+        verify_id_token(&token, &keys, &options, now).expect("the token verifies");
+        group.bench_function(alg, |b| b.iter(|| verify_id_token(black_box(&token), &keys, &options, now)));
+    }
+    group.finish();
+}
+
+fn decisions(c: &mut Criterion) {
+    let claims: Map<String, Value> = serde_json::from_value(mint::id_claims()).expect("claims");
+    let requirement: Requirement =
+        serde_json::from_value(json!({ "acr": ["urn:mfa"], "amr": { "any": ["otp"] }, "maxAge": 300 })).expect("requirement");
+    let policy = preset("wso2").expect("preset");
+    c.bench_function("evaluate_step_up", |b| {
+        b.iter(|| evaluate_step_up(black_box(&claims), &requirement, &policy, mint::NOW, DEFAULT_CLOCK_TOLERANCE))
+    });
+
+    // The guard's whole decision for an allowed page request: the route, the session cookie
+    // (HMAC and JSON), the rule, and the identity headers for the origin.
+    let env: BTreeMap<String, String> = [
+        ("STEPUP_ISSUER", mint::ISS),
+        ("STEPUP_CLIENT_ID", mint::CLIENT),
+        ("STEPUP_SESSION_SECRET", "a-bench-session-secret-of-at-least-32-bytes"),
+        ("STEPUP_ACR_POLICY", "wso2"),
+        ("STEPUP_RULES", r#"[{"path":"/app/*","acr":["LOA2"],"maxAge":3600}]"#),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let config = Config::from_env(&env).expect("config");
+    let now = mint::NOW as u64;
+    let session: Map<String, Value> =
+        serde_json::from_value(json!({ "sub": "alice", "acr": "LOA2", "amr": ["pwd", "otp"], "auth_time": now - 60 })).expect("session");
+    let set_cookie = session_cookie(&config, &session, now).expect("session cookie");
+    let cookie = format!("theme=dark; {}", set_cookie.split(';').next().expect("name=value"));
+    c.bench_function("guard_allowed_request", |b| {
+        b.iter(|| {
+            let Route::Guarded(rule) = route(&config, black_box("/app/bench")) else { panic!("not guarded") };
+            let claims = read_session(&config, Some(black_box(&cookie)), now).expect("a session");
+            let decision = rule.need.evaluate(&claims, &config.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);
+            assert!(decision.satisfied);
+            identity_headers(&claims)
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2)).sample_size(30);
+    targets = verification, decisions
+}
+criterion_main!(benches);

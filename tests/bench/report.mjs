@@ -1,0 +1,153 @@
+// The results as markdown: the goals of issue 7 first, then every figure they come from.
+import { ALGS } from "./suite.mjs";
+
+const KiB = 1024;
+const us = (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ms = (v) => (v >= 10 ? v.toFixed(0) : v.toFixed(2));
+const ratio = (v) => `${v.toFixed(2)}×`;
+const kib = (bytes) => `${(bytes / KiB).toFixed(1)} KiB`;
+const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+/** "met" or "missed by …" for a figure that must reach at least `goal` (a ratio). */
+const atLeast = (value, goal) => (value >= goal ? "met" : `missed by ${ratio(goal / value)} (${ratio(value)} of ${ratio(goal)})`);
+/** … and for one that must stay at most `goal`; `unit` formats the excess. */
+const atMost = (value, goal, unit) => (value <= goal ? "met" : `missed by ${unit(value - goal)} (${ratio(value / goal)} the goal)`);
+
+/** Ratios of one runtime's verification medians: jose time / stepup time (> 1: stepup faster). */
+function compare(v) {
+  return {
+    cold: v["jose-cold"] / v["stepup-cold"],
+    aboveBare: v["stepup-cold"] - v["bare-cold"],
+    repeated: v["jose-repeated"] / v["stepup-repeated"],
+  };
+}
+
+function goals(r) {
+  const rows = [];
+  for (const alg of ALGS) {
+    const c = compare(r.verification.workerd[alg]);
+    const aim = c.cold >= 1.3 && c.aboveBare < 10 ? "; aim met" : `; aim (1.3×, < 10 µs above bare): ${us(c.aboveBare)} µs above bare`;
+    rows.push([`workerd cold ${alg}: ≥ 1.0× jose`, ratio(c.cold), `${atLeast(c.cold, 1)}${aim}`]);
+  }
+  for (const alg of ALGS) {
+    const c = compare(r.verification.workerd[alg]);
+    rows.push([`workerd repeated ${alg}: ≥ 30× jose`, ratio(c.repeated), atLeast(c.repeated, 30)]);
+  }
+  const overhead = r.guard.inWorker.guard - r.guard.inWorker.plain;
+  rows.push(["guard overhead, allowed request: ≤ 50 µs", `${us(overhead)} µs`, atMost(overhead, 50, (v) => `${us(v)} µs`)]);
+  rows.push(["pkg wasm + JS: ≤ 80 KiB gzipped", kib(r.sizes.pkg.gzip), atMost(r.sizes.pkg.gzip, 80 * KiB, kib)]);
+  const memories = [...Object.entries(r.memory.verification).map(([rt, m]) => [`${rt}, 100 000 verifications`, m.warm, m.after]),
+    ["workerd, 100 000 guard requests", r.memory.guard.before, r.memory.guard.after]];
+  for (const [what, before, after] of memories) {
+    rows.push([`memory flat: ${what}`, `${kib(before)} → ${kib(after)}`, after === before ? "met" : `missed: grew by ${kib(after - before)}`]);
+  }
+  return table(["goal (issue 7)", "measured", "goal: met/missed by X"], rows);
+}
+
+function verification(r) {
+  const rows = [];
+  for (const [runtime, byAlg] of Object.entries(r.verification)) {
+    for (const alg of ALGS) {
+      const v = byAlg[alg];
+      const c = compare(v);
+      rows.push([runtime, alg, us(v["stepup-cold"]), us(v["jose-cold"]), us(v["bare-cold"]), ratio(c.cold), us(c.aboveBare),
+        us(v["stepup-repeated"]), us(v["jose-repeated"]), ratio(c.repeated)]);
+    }
+  }
+  return table(["runtime", "alg", "cold: stepup µs", "jose µs", "bare µs", "stepup vs jose", "stepup above bare µs",
+    "repeated: stepup µs", "jose µs", "stepup vs jose"], rows);
+}
+
+function guard(r) {
+  const { inWorker, load } = r.guard;
+  const perRequest = (rps) => 1e6 / rps;
+  return table(["guard in workerd, allowed page request", "guard", "without guard", "guard's cost"], [
+    ["in the worker, µs per request (median of batches)", us(inWorker.guard), us(inWorker.plain), `${us(inWorker.guard - inWorker.plain)} µs`],
+    ["wrk, 1 connection: median latency µs", us(load.single.guard.p50), us(load.single.plain.p50), `${us(load.single.guard.p50 - load.single.plain.p50)} µs`],
+    [`wrk, ${r.params.connections} connections: requests/s`, load.loaded.guard.rps.toFixed(0), load.loaded.plain.rps.toFixed(0),
+      `${ratio(load.loaded.guard.rps / load.loaded.plain.rps)} the throughput; ${us(perRequest(load.loaded.guard.rps) - perRequest(load.loaded.plain.rps))} µs per request`],
+  ]);
+}
+
+function sizes(r) {
+  const s = r.sizes;
+  const row = (what, m) => [what, kib(m.raw), kib(m.gzip)];
+  return table(["what (gzip -9)", "raw", "gzipped"], [
+    row("stepup pkg: stepup_bg.wasm + stepup.js (everything)", s.pkg),
+    row("jose: jwtVerify + createLocalJWKSet (esbuild, minified)", s.jose),
+    row("oauth4webapi: the whole module (esbuild, minified)", s.oauth4webapi),
+    [...row("edge worker: worker.js + stepup.js (esbuild, minified) + wasm", s.worker).slice(0, 2),
+      `${kib(s.worker.gzip)}: ${(100 * s.worker.gzip / (3 * KiB * KiB)).toFixed(1)}% of Cloudflare's 3 MiB (free), ${(100 * s.worker.gzip / (10 * KiB * KiB)).toFixed(1)}% of 10 MiB (paid)`],
+  ]);
+}
+
+function coldStart(r) {
+  const c = r.coldStart;
+  return table(["runtime", "compile ms", "instantiate ms", "note"], [
+    ["node", ms(c.node.compile), ms(c.node.instantiate), "WebAssembly.compile of bytes V8 has not seen; instantiation with stub imports"],
+    ["Chromium", ms(c.Chromium.compile), ms(c.Chromium.instantiate), "the same, in the page (a much newer V8 than node 20's)"],
+    ["workerd", `(${ms(c.workerd.startup)} at load)`, ms(c.workerd.instantiate),
+      "workerd compiles a worker's wasm when it loads it: the figure is a start of worker/ to its first answer less that of a worker without stepup"],
+  ]);
+}
+
+function memory(r) {
+  const rows = Object.entries(r.memory.verification).map(([runtime, m]) =>
+    [`${runtime}: verifications (1 in 10 unseen, 9 repeated)`, kib(m.start), kib(m.warm), kib(m.after)]);
+  rows.push(["workerd: guard requests (bench worker's own Guard)", "–", kib(r.memory.guard.before), kib(r.memory.guard.after)]);
+  return table(["wasm linear memory", "after the timing runs", "+10 000 (caches full)", "+100 000"], rows);
+}
+
+function native(r) {
+  return table(["native Rust (criterion, opt-level 3, median)", "µs"], Object.entries(r.native).map(([name, v]) => [name, us(v)]));
+}
+
+export function markdown(r) {
+  const m = r.machine;
+  const p = r.params;
+  return `# stepup benchmarks
+
+\`make bench\` on ${m.date}: ${m.cpu}, ${m.cores} cores; node ${m.node}, workerd ${m.workerd}, Chromium ${m.chromium}.
+Timing figures are medians of ${p.rounds} batches (after one warm-up batch) of ${p.coldBatch} never-seen tokens
+(cold) or ${p.repeatedBatch} verifications of one token (repeated), each token an ID token with a unique \`jti\`
+from a key generated at the start of the run; the key set holds one RS256, one ES256 and one Ed25519 key. Ratios
+are jose's time / stepup's time in the same run (> 1: stepup is faster). stepup is \`verifyIdToken(token, jwks,
+{ issuer, audience })\` with the key set as an object; jose is \`jwtVerify(token, createLocalJWKSet(jwks), { issuer,
+audience })\`; bare is \`crypto.subtle.verify\` of the same signature with a key imported beforehand. Inside
+workerd clocks stand still during compute, so workerd batches are timed from node, less an empty request's
+round trip (${us(r.workerdRoundTrip * 1000)} µs).
+
+## Goals
+
+${goals(r)}
+
+## Verification, µs per token
+
+${verification(r)}
+
+## The edge guard in workerd
+
+${guard(r)}
+
+"In the worker": the bench worker's own \`Guard\` (\`worker/worker.js\` makes it the same way) answers
+${p.guardBatch} requests per batch with a session cookie, forwarding each to an in-process upstream; "without
+guard" fetches the same upstream directly. wrk runs ${p.wrkSeconds} s per run (median of ${p.wrkRuns}) from its own
+process on loopback against \`worker/worker.js\` and against a worker that only forwards.
+
+## Native Rust
+
+${native(r)}
+
+## Sizes
+
+${sizes(r)}
+
+## Cold start
+
+${coldStart(r)}
+
+## Memory
+
+${memory(r)}
+`;
+}

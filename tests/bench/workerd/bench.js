@@ -1,0 +1,62 @@
+// The bench worker (bench.capnp, socket "http"): each request runs one batch of work and answers
+// when it is done. tests/bench/workerd.mjs times the requests from node and subtracts an empty
+// request's round trip: inside workerd the clocks stand still while code computes.
+import * as stepup from "../pkg/stepup.js";
+import wasm from "../pkg/stepup_bg.wasm";
+import { createBench, instantiate } from "./suite.js";
+
+const { memory } = stepup.initSync({ module: wasm });
+
+let bench; // the verification workloads, once POST /fixtures has sent the tokens
+let guard; // a Guard of this worker's own, made as worker/worker.js makes one
+let app; // { path, session }: a page of the guarded app and a signed-in user's Cookie header
+
+/** Sends `n` allowed page requests through `send`, each answered 200 and read to the end. */
+async function requests(n, send) {
+  if (!app) throw new Error("POST /app first");
+  const headers = { cookie: app.session, accept: "text/html" };
+  for (let i = 0; i < n; i++) {
+    const response = await send(app.path, headers);
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`app request answered ${response.status}`);
+  }
+  return { memory: memory.buffer.byteLength };
+}
+
+const routes = {
+  "/noop": () => null,
+  "/fixtures": async ({ request }) => {
+    bench = await createBench(stepup, memory, await request.json());
+    return null;
+  },
+  "/run": ({ q, n }) => bench.run(q.get("workload"), q.get("alg"), n).then(() => null),
+  "/soak": async ({ n }) => ({ memory: await bench.soak(n) }),
+  "/memory": () => ({ memory: memory.buffer.byteLength }),
+  "/instantiate": ({ n }) => {
+    instantiate(wasm, n);
+    return null;
+  },
+  "/app": async ({ request }) => {
+    app = await request.json();
+    return null;
+  },
+  "/guard": ({ n, env }) => {
+    guard ??= new stepup.Guard(env);
+    return requests(n, (path, headers) => guard.fetch(new Request(`http://bench.example${path}`, { headers })));
+  },
+  "/plain": ({ n, env }) => requests(n, (path, headers) => fetch(`${env.STEPUP_UPSTREAM}${path}`, { headers, redirect: "manual" })),
+};
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const route = routes[url.pathname];
+    if (!route) return new Response(`no route ${url.pathname}\n`, { status: 404 });
+    try {
+      const n = Number(url.searchParams.get("n") ?? 0);
+      return Response.json(await route({ request, env, q: url.searchParams, n }));
+    } catch (e) {
+      return new Response(`${e?.stack ?? e}\n`, { status: 500 });
+    }
+  },
+};
