@@ -160,25 +160,12 @@ pub fn string(value: &JsValue, param: &str) -> Result<String> {
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     // The types stepup returns are plain data with string keys; serialising them cannot fail, and
     // `undefined` would only show a bug, never trap.
-    serde_json::to_value(value).map_or(JsValue::UNDEFINED, |v| from_json(&v))
+    serde_json::to_string(value).map_or(JsValue::UNDEFINED, |text| parse_json(&text))
 }
 
-/// JSON data as a JS value. Objects are built with `Object.fromEntries`, which defines own data
-/// properties: a signed claim named `__proto__` stays a claim, where assigning it would replace
-/// the object's prototype and let a token add inherited "claims" (catalog A31).
-pub fn from_json(value: &Value) -> JsValue {
-    match value {
-        Value::Null => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::Number(n) => JsValue::from_f64(n.as_f64().unwrap_or(f64::NAN)),
-        Value::String(s) => JsValue::from_str(s),
-        Value::Array(items) => items.iter().map(from_json).collect::<Array>().into(),
-        Value::Object(members) => {
-            let entries: Array = members
-                .iter()
-                .map(|(k, v)| Array::of2(&JsValue::from_str(k), &from_json(v)))
-                .collect();
-            Object::from_entries(&entries).map_or(JsValue::UNDEFINED, JsValue::from)
-        }
-    }
+/// `JSON.parse`: one native pass instead of a call per member, and it defines own data
+/// properties, so a signed claim named `__proto__` stays a claim, where assigning it would
+/// replace the object's prototype and let a token add inherited "claims" (catalog A31).
+fn parse_json(text: &str) -> JsValue {
+    js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
 }

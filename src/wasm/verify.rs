@@ -3,7 +3,7 @@
 //! cannot), and the core finishes with the claims checks, on every call.
 //!
 //! Two bounded caches make the edge guard's common case, the same token again and again, nearly
-//! free: parsed key sets by content, and tokens whose signature already verified, keyed by the
+//! free: parsed key sets by their JSON text, and tokens whose signature already verified, keyed by the
 //! token and the identity (RFC 7638 thumbprint) of the key that verified it. A key that leaves the
 //! set can no longer be selected, so its cached verdicts are never consulted again.
 
@@ -93,28 +93,37 @@ struct Verified {
 }
 
 thread_local! {
-    static KEY_SETS: RefCell<VecDeque<([u8; 32], Rc<KeySet>)>> = const { RefCell::new(VecDeque::new()) };
+    static KEY_SETS: RefCell<VecDeque<(String, Rc<KeySet>)>> = const { RefCell::new(VecDeque::new()) };
     static VERIFIED: RefCell<Verified> = RefCell::new(Verified::default());
 }
 
-/// The key set for a JWKS given as text or object, parsed once per distinct content.
+/// The key set for a JWKS given as text or object, parsed once per distinct content. The cache
+/// is keyed by the JSON text: `JSON.stringify` (native, one pass) for an object. Text seen before
+/// was parsed strictly before; new content goes through the strict converter and parser.
 fn key_set(jwks: &JsValue) -> Result<Rc<KeySet>> {
     let text = match jwks.as_string() {
-        Some(text) => text,
-        None if jwks.is_object() => to_json(jwks, "jwks")?.to_string(),
+        Some(text) => Some(text),
+        // A value JSON.stringify cannot render (cycles, BigInt, revoked proxies) is left to the
+        // strict converter below, which names what is wrong.
+        None if jwks.is_object() => js_sys::JSON::stringify(jwks).ok().and_then(|t| t.as_string()),
         None => return Err(Error::arg_type("jwks", "a JSON Web Key Set (text or object)")),
     };
-    let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
-    if let Some(set) = KEY_SETS.with(|c| c.borrow().iter().find(|(d, _)| *d == digest).map(|(_, s)| s.clone())) {
-        return Ok(set);
+    if let Some(text) = &text {
+        if let Some(set) = KEY_SETS.with(|c| c.borrow().iter().find(|(t, _)| t == text).map(|(_, s)| s.clone())) {
+            return Ok(set);
+        }
     }
-    let set = Rc::new(KeySet::parse(text.as_bytes())?);
+    let strict = match jwks.as_string() {
+        Some(text) => text,
+        None => to_json(jwks, "jwks")?.to_string(),
+    };
+    let set = Rc::new(KeySet::parse(strict.as_bytes())?);
     KEY_SETS.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= KEY_SET_CACHE {
             c.pop_front();
         }
-        c.push_back((digest, set.clone()));
+        c.push_back((text.unwrap_or(strict), set.clone()));
     });
     Ok(set)
 }
@@ -150,11 +159,10 @@ async fn check_signature(p: &Prepared<'_>) -> Result<()> {
     if VERIFIED.with(|v| v.borrow().members.contains(&cache_key)) {
         return Ok(());
     }
-    let jwk = to_js(&p.key().jwk());
     let outcome = webcrypto::verify(
         p.alg().name(),
         p.key().thumbprint(),
-        &jwk,
+        || to_js(&p.key().jwk()),
         p.signature(),
         p.signing_input().as_bytes(),
     )

@@ -105,7 +105,7 @@ async fn crypto_key(
     subtle: &SubtleCrypto,
     identity: &str,
     alg: &'static str,
-    jwk: &JsValue,
+    jwk: impl FnOnce() -> JsValue,
     import: &JsValue,
 ) -> Result<JsValue, JsValue> {
     let cache_key = (identity.to_string(), alg);
@@ -113,7 +113,7 @@ async fn crypto_key(
         return Ok(key);
     }
     let usages = Array::of1(&JsValue::from_str("verify"));
-    let key = JsFuture::from(subtle.import_key("jwk", jwk, import, false, &usages)?).await?;
+    let key = JsFuture::from(subtle.import_key("jwk", &jwk(), import, false, &usages)?).await?;
     KEYS.with(|keys| {
         let mut keys = keys.borrow_mut();
         if keys.len() >= KEY_CACHE_LIMIT {
@@ -124,12 +124,13 @@ async fn crypto_key(
     Ok(key)
 }
 
-/// Verifies `signature` over `data` with the public key `jwk` (public members only, no `alg`,
+/// Verifies `signature` over `data` with the public key `jwk()`, built only when the key is not
+/// imported yet (public members only, no `alg`,
 /// `use` or `key_ops`: the core has already checked those).
 pub async fn verify(
     alg: &'static str,
     identity: &str,
-    jwk: &JsValue,
+    jwk: impl FnOnce() -> JsValue,
     signature: &[u8],
     data: &[u8],
 ) -> Outcome {
