@@ -85,9 +85,10 @@ test-fuzz: setup
 fuzz: FUZZ_SECONDS = 300
 fuzz: test-fuzz
 
-demo: setup
-	@echo "stepup demo: the local IdP, the edge worker and the www/ banking app are not built yet."
-	@echo "Until they are, 'make test' shows what works: the sign-in request side in node and Chromium."
+## demo: the local IdP, the bank's server (www/) and the edge guard in front of it on 127.0.0.1;
+## IDP_PROFILE=fief|auth0|wso2|janssen picks the dialect, PORT the guard's port (default 8787)
+demo: build
+	node www/demo.mjs
 
 # stepup against jose and bare WebCrypto in node, workerd and Chromium, the guard under wrk, the
 # core natively, sizes, cold start and memory: prints the table, kept in tests/bench/RESULTS.md.
