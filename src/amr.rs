@@ -56,7 +56,7 @@ pub(crate) fn check_methods(param: &str, methods: &[String]) -> Result<()> {
                 "must be a non-empty method name without spaces",
             ));
         }
-        if methods[..i].contains(method) {
+        if methods.iter().take(i).any(|m| m == method) {
             return Err(Error::arg_value(
                 param(),
                 format!("{method:?} is listed twice"),

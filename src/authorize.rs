@@ -169,8 +169,7 @@ fn non_empty(param: &str, value: &str) -> Result<()> {
 /// RFC 6749 §3.1.2: absolute, no fragment. http(s) URIs follow the endpoint rule (TLS or
 /// loopback); other schemes (native apps' private-use schemes, RFC 8252 §7.1) pass as they are.
 fn check_redirect_uri(uri: &str) -> Result<()> {
-    let scheme_end = uri.find(':').unwrap_or(0);
-    let scheme = &uri[..scheme_end];
+    let scheme = uri.split_once(':').map_or("", |(scheme, _)| scheme);
     let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     if !scheme_ok {
@@ -206,7 +205,7 @@ pub(crate) fn check_acr_values(values: &[String]) -> Result<()> {
         if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::arg_value(param(), "must be non-empty visible ASCII without spaces"));
         }
-        if values[..i].contains(value) {
+        if values.iter().take(i).any(|v| v == value) {
             return Err(Error::arg_value(param(), format!("{value:?} is listed twice")));
         }
     }

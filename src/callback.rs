@@ -55,8 +55,11 @@ pub fn validate_authorization_response(
     // however many parameters a hostile URL carries.
     let mut names: Vec<&str> = pairs.iter().map(|(n, _)| n.as_str()).collect();
     names.sort_unstable();
-    if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::response(pair[0], "must be provided only once"));
+    if let Some(name) = names.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    }) {
+        return Err(Error::response(name, "must be provided only once"));
     }
     let get = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
 

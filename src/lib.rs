@@ -27,6 +27,21 @@
 //! `state`, `nonce` or PKCE values.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Panics cannot happen (hardening, issue 8): nothing outside the tests unwraps, indexes or slices
+// in a way that can panic on what a peer sends. `tests/lint/no-panics.sh` checks the same by text.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 
 pub mod access_token;
 pub mod acr;

@@ -81,7 +81,7 @@ fn check_acr_list(param: &str, values: &[String]) -> Result<()> {
     for (i, value) in values.iter().enumerate() {
         let param = || format!("{param}[{i}]");
         check_acr_value(value).map_err(|why| Error::arg_value(param(), why))?;
-        if values[..i].contains(value) {
+        if values.iter().take(i).any(|v| v == value) {
             return Err(Error::arg_value(
                 param(),
                 format!("{value:?} is listed twice"),
@@ -297,7 +297,7 @@ pub fn build_step_up_challenge(params: &ChallengeParams) -> Result<String> {
             return Err(Error::arg_value(param, "must be non-empty without spaces"));
         }
         check_header_text(&param, value)?;
-        if params.acr_values[..i].contains(value) {
+        if params.acr_values.iter().take(i).any(|v| v == value) {
             return Err(Error::arg_value(
                 param,
                 format!("{value:?} is listed twice"),

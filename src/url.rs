@@ -32,16 +32,14 @@ impl Endpoint {
         if text.contains('#') {
             return Err(bad("must not have a fragment"));
         }
-        let lower = text.to_ascii_lowercase();
-        let (secure, rest) = if lower.starts_with("https://") {
-            (true, &text[8..])
-        } else if lower.starts_with("http://") {
-            (false, &text[7..])
+        let (secure, rest) = if let Some(rest) = strip_prefix_ignore_case(text, "https://") {
+            (true, rest)
+        } else if let Some(rest) = strip_prefix_ignore_case(text, "http://") {
+            (false, rest)
         } else {
             return Err(bad("must be an https URL (http only for localhost)"));
         };
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let authority = &rest[..authority_end];
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
         if authority.contains('@') {
             return Err(bad("must not contain user info"));
         }
@@ -58,24 +56,29 @@ impl Endpoint {
     }
 }
 
+/// `text` without `prefix`, compared ignoring ASCII case.
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let (head, rest) = text.split_at_checked(prefix.len())?;
+    head.eq_ignore_ascii_case(prefix).then_some(rest)
+}
+
 /// Splits `host[:port]` and checks both parts; returns the host.
 fn split_host(authority: &str) -> Option<&str> {
-    let (host, port) = if let Some(end) = authority.strip_prefix('[').and_then(|a| a.find(']')) {
-        let host = &authority[..end + 2];
-        let ipv6 = &host[1..host.len() - 1];
+    let (host, port) = if let Some((ipv6, _)) = authority.strip_prefix('[').and_then(|a| a.split_once(']')) {
         if ipv6.is_empty() || !ipv6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
         {
             return None;
         }
-        (host, &authority[end + 2..])
+        // `[`, the address and `]`.
+        authority.split_at_checked(ipv6.len() + 2)?
     } else {
         let end = authority.find(':').unwrap_or(authority.len());
-        let host = &authority[..end];
+        let (host, port) = authority.split_at_checked(end)?;
         let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
         if host.is_empty() || !host.chars().all(valid) || host.starts_with(['.', '-']) {
             return None;
         }
-        (host, &authority[end..])
+        (host, port)
     };
     match port.strip_prefix(':') {
         None if port.is_empty() => Some(host),
@@ -95,11 +98,16 @@ pub fn percent_encode(value: &str) -> String {
             out.push(b as char);
         } else {
             out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 15)]));
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 15));
         }
     }
     out
+}
+
+/// The upper-case hex digit for a nibble (0 to 15).
+fn hex_digit(nibble: u8) -> char {
+    char::from_digit(u32::from(nibble & 15), 16).map_or('0', |c| c.to_ascii_uppercase())
 }
 
 /// Appends `name=value` pairs to a query, each encoded exactly once.

@@ -38,11 +38,16 @@ impl CookieKey {
 
 /// HMAC-SHA256 (RFC 2104) over the concatenation of `parts`.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
+    let digest;
+    let key = if key.len() > 64 {
+        digest = Sha256::digest(key);
+        digest.as_slice()
     } else {
-        block[..key.len()].copy_from_slice(key);
+        key
+    };
+    let mut block = [0u8; 64];
+    for (b, k) in block.iter_mut().zip(key) {
+        *b = *k;
     }
     let mut inner = Sha256::new();
     inner.update(block.map(|b| b ^ 0x36));

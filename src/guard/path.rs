@@ -6,7 +6,8 @@
 //! escapes, Java servlet containers drop `;parameters`, Spring trims whitespace, proxies merge
 //! slashes, Windows servers drop trailing dots. So the guard folds every one of those differences
 //! into one canonical path, and anything it cannot fold unambiguously (an encoded `/`, `\` or
-//! `%`, a NUL or other control character, a malformed escape or non-UTF-8 bytes) is
+//! `%`, a NUL or other control character, a malformed escape, non-UTF-8 bytes, or a segment of
+//! dots and whitespace such as `...` that is neither `.` nor `..`) is
 //! [`Normalized::Ambiguous`]: the guard then applies every rule at once instead of none.
 
 /// The outcome of normalising a request path.
@@ -24,7 +25,8 @@ pub fn normalize(path: &str) -> Normalized {
     let Some(decoded) = decode(path) else { return Normalized::Ambiguous };
     let mut segments: Vec<String> = Vec::new();
     for raw in decoded.split(['/', '\\']) {
-        match canonical_segment(raw).as_str() {
+        let Some(segment) = canonical_segment(raw) else { return Normalized::Ambiguous };
+        match segment.as_str() {
             "" | "." => {}
             ".." => {
                 segments.pop();
@@ -66,16 +68,19 @@ fn decode(path: &str) -> Option<String> {
 }
 
 /// One segment as the most lenient origin would read it: `;parameters` dropped (servlet
-/// containers), surrounding whitespace and trailing dots dropped (Spring, Windows), lower case
-/// (case-insensitive routers). `..;` therefore reads as `..`, as Tomcat reads it.
-fn canonical_segment(raw: &str) -> String {
+/// containers), surrounding whitespace and trailing dots dropped in any order (Spring, Windows:
+/// `admin .` is `admin`), lower case (case-insensitive routers). `..;` therefore reads as `..`,
+/// as Tomcat reads it. A segment of dots and whitespace other than `.` and `..` (`...`, `. .`,
+/// `.. .`) is `None`: origins differ on whether it names this directory, its parent or a file.
+fn canonical_segment(raw: &str) -> Option<String> {
     let without_params = raw.split(';').next().unwrap_or_default();
     let trimmed = without_params.trim();
-    let trimmed = match trimmed {
-        "." | ".." => trimmed,
-        _ => trimmed.trim_end_matches('.'),
-    };
-    trimmed.to_lowercase()
+    let stripped = trimmed.trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    match (trimmed, stripped) {
+        ("" | "." | "..", _) => Some(trimmed.to_string()),
+        (_, "") => None,
+        _ => Some(stripped.to_lowercase()),
+    }
 }
 
 /// A rule's path pattern: an exact path, or a prefix when it ends in `/*` (`*` may appear only
