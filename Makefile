@@ -16,7 +16,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 # The wasm-bindgen CLI must be exactly the version of the crate in Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 
-.PHONY: setup build test test-native test-deps test-js test-types test-browser test-e2e test-fuzz fuzz demo bench worker clean
+.PHONY: setup build test test-native test-lint test-deps test-js test-types test-browser test-e2e test-fuzz fuzz demo bench worker clean
 
 ## setup: install only what is missing (idempotent)
 setup: node_modules/.package-lock.json
@@ -41,12 +41,18 @@ pkg/stepup_bg.wasm: Cargo.toml Cargo.lock $(shell find src -name '*.rs')
 	wasm-pack build --target web --release
 	@touch $@
 
-test: build test-native test-deps test-js test-types test-browser test-e2e test-fuzz
+test: build test-native test-lint test-deps test-js test-types test-browser test-e2e test-fuzz
 	@echo "make test: every layer passed"
 
 test-native:
 	cargo test --all-targets
 	cargo clippy --all-targets -- -D warnings
+
+# No panics on input: clippy denies unwrap/expect/panic/indexing outside the tests (src/lib.rs),
+# for the wasm build too, and a text check with an explicit allow-list says the same.
+test-lint: setup
+	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+	bash tests/lint/no-panics.sh
 
 # The core must build natively without any of the JavaScript glue.
 test-deps:

@@ -264,7 +264,12 @@ impl Client {
                 Some(url) => string(&url, "url")?,
                 None => location_href()?,
             };
-            inner.handle_callback(&url).await
+            let result = inner.handle_callback(&url).await;
+            if result.is_err() {
+                // A call saved for a step-up that failed is never replayed by a later sign-in.
+                storage::remove(&inner.key("pending"))?;
+            }
+            result
         })
     }
 

@@ -139,11 +139,11 @@ fn header(request: &Request, name: &str) -> Option<String> {
 /// `(origin, path, path and query)` of a request URL.
 fn split_url(url: &str) -> (String, String, String) {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let path_start = url[after_scheme..].find('/').map_or(url.len(), |i| after_scheme + i);
-    let origin = url[..path_start].to_string();
-    let path_and_query = url[path_start..].split('#').next().unwrap_or("/").to_string();
-    let path = path_and_query.split('?').next().unwrap_or("/").to_string();
-    (origin, if path.is_empty() { "/".into() } else { path }, path_and_query)
+    let (scheme, tail) = url.split_at_checked(after_scheme).unwrap_or(("", url));
+    let (authority, rest) = tail.split_at_checked(tail.find('/').unwrap_or(tail.len())).unwrap_or((tail, ""));
+    let path_and_query = rest.split('#').next().unwrap_or_default().to_string();
+    let path = path_and_query.split('?').next().unwrap_or_default().to_string();
+    (format!("{scheme}{authority}"), if path.is_empty() { "/".into() } else { path }, path_and_query)
 }
 
 impl Inner {

@@ -6,10 +6,6 @@ pub mod client;
 mod convert;
 pub mod engine;
 pub mod errors;
-// The one exemption from the crate's no-panic lints: `guard::split_url` slices the request URL at
-// positions `find` returned (ASCII, so on character boundaries). To go once it uses
-// `split_at_checked`; `guard.rs` is being edited elsewhere.
-#[allow(clippy::string_slice)]
 pub mod guard;
 mod http;
 mod provider;

@@ -48,7 +48,9 @@ export async function passIdp(page, origin, { user = "alice", password } = {}) {
   for (let step = 0; step < 4; step++) {
     await page.waitForLoadState();
     if (page.url().startsWith(origin)) return;
-    const before = page.url();
+    // The next page may come at the same URL (the code step after the password), so wait for a
+    // navigation, not for a new address.
+    const submitted = page.waitForNavigation();
     if (await page.locator("#password").count()) {
       await page.fill("#username", user);
       await page.fill("#password", password ?? passwords[user]);
@@ -57,9 +59,9 @@ export async function passIdp(page, origin, { user = "alice", password } = {}) {
       await page.fill("#otp", (await page.locator("#otp-code").textContent()).trim());
       await page.click("#verify");
     } else {
-      throw new Error(`unexpected page at ${before}: ${(await page.content()).slice(0, 500)}`);
+      throw new Error(`unexpected page at ${page.url()}: ${(await page.content()).slice(0, 500)}`);
     }
-    await page.waitForURL((u) => u.href !== before);
+    await submitted;
   }
   await page.waitForURL((u) => u.href.startsWith(origin));
 }

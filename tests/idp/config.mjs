@@ -71,6 +71,11 @@ export function memoryAdapter(onUpsert = () => {}) {
     expiresAt: typeof expiresIn === "number" ? Date.now() + expiresIn * 1000 : undefined,
   });
 
+  // Revoking a grant removes the tokens issued under it, as oidc-provider's own memory adapter
+  // does; an interaction under way (another user signing in in this browser) survives.
+  const GRANTABLE = new Set(["AccessToken", "AuthorizationCode", "RefreshToken", "DeviceCode",
+    "BackchannelAuthenticationRequest"]);
+
   return class Adapter {
     constructor(model) { this.model = model; }
     key(id) { return `${this.model}:${id}`; }
@@ -78,7 +83,7 @@ export function memoryAdapter(onUpsert = () => {}) {
       onUpsert(this.model, payload);
       set(this.key(id), payload, expiresIn);
       if (this.model === "Session") set(`sessionUid:${payload.uid}`, id, expiresIn);
-      if (payload.grantId) {
+      if (payload.grantId && GRANTABLE.has(this.model)) {
         const members = get(`grant:${payload.grantId}`) ?? [];
         set(`grant:${payload.grantId}`, [...members, this.key(id)]);
       }
