@@ -41,6 +41,10 @@ pub struct IdTokenOptions {
     /// refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_nonce: Option<String>,
+    /// The token answers a refresh (OIDC Core 12.2): it need not repeat the nonce, but one it
+    /// carries must be `expected_nonce`. Internal to the browser client.
+    #[serde(skip)]
+    pub refreshed: bool,
     /// The `max_age` sent with the request, in seconds; then `auth_time` is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
@@ -103,7 +107,7 @@ pub fn check(claims: &Object, header: &Object, opts: &IdTokenOptions, now: f64) 
     let max_token_age = opts.max_token_age.unwrap_or(DEFAULT_MAX_TOKEN_AGE);
     claims::issued_at(claims, now, tolerance, Some(max_token_age))?;
     // Step 11: the nonce binds the token to this authentication request.
-    check_nonce(claims, opts.expected_nonce.as_deref())?;
+    check_nonce(claims, opts.expected_nonce.as_deref(), opts.refreshed)?;
     // Step 12: `acr` (and `amr`) must at least be well typed; whether they are appropriate is
     // the requirement's business below.
     claims::acr_amr_types(claims)?;
@@ -149,9 +153,10 @@ fn check_sub(claims: &Object) -> Result<()> {
     Ok(())
 }
 
-fn check_nonce(claims: &Object, expected: Option<&str>) -> Result<()> {
+fn check_nonce(claims: &Object, expected: Option<&str>, refreshed: bool) -> Result<()> {
     match (claims.get("nonce"), expected) {
         (None, None) => Ok(()),
+        (None, Some(_)) if refreshed => Ok(()),
         (Some(_), None) => Err(Error::claim_invalid("nonce", "no nonce was expected")),
         (None, Some(_)) => Err(Error::claim_invalid("nonce", "is missing")),
         (Some(Value::String(nonce)), Some(expected)) if nonce == expected => Ok(()),

@@ -3,6 +3,10 @@
 //! each call"): a step-up adds a stronger set beside the weaker one instead of replacing it, and
 //! each call uses the weakest set that meets it, so a strong, short-lived authentication is not
 //! spent where a basic one does.
+//!
+//! A refresh (OIDC Core 12.2) renews a set's access token. Its ID token may say the
+//! authentication is now weaker (Fief reports `acr` "0" for "authenticated through a refresh
+//! token"): the set then counts at that level, and the caller is told ([`refreshed`]).
 
 use std::cmp::Ordering;
 
@@ -10,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::acr::AcrPolicy;
-use crate::claims::DEFAULT_CLOCK_TOLERANCE;
+use crate::claims::{same_user, DEFAULT_CLOCK_TOLERANCE};
 use crate::step_up::{evaluate_step_up, Requirement};
+use crate::{Error, Result};
 
 /// Sets kept at once: one per level a user typically climbs (basic, multi-factor, fresh).
 pub const MAX_TOKEN_SETS: usize = 4;
@@ -28,6 +33,9 @@ pub struct TokenSet {
     /// When the access token expires (seconds since the epoch), from `expires_in`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
+    /// The refresh token, if the provider issued one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 impl TokenSet {
@@ -39,13 +47,29 @@ impl TokenSet {
         self.claims.get("auth_time").and_then(Value::as_f64)
     }
 
-    fn usable(&self, now: u64) -> bool {
+    fn amr(&self) -> impl Iterator<Item = &Value> {
+        self.claims.get("amr").and_then(Value::as_array).into_iter().flatten()
+    }
+
+    /// Whether its access token (if it has one) has not expired.
+    pub fn usable(&self, now: u64) -> bool {
         self.expires_at.is_none_or(|at| at > now)
+    }
+
+    /// Worth keeping: its access token still works, or a refresh can renew it.
+    fn alive(&self, now: u64) -> bool {
+        self.usable(now) || self.refresh_token.is_some()
+    }
+
+    /// Whether the authentication behind the set meets `requirement` now, whatever the state
+    /// of its access token.
+    fn authentication_meets(&self, requirement: &Requirement, policy: &AcrPolicy, now: u64) -> bool {
+        evaluate_step_up(&self.claims, requirement, policy, now as i64, DEFAULT_CLOCK_TOLERANCE).satisfied
     }
 
     /// Whether the set meets `requirement` now.
     pub fn meets(&self, requirement: &Requirement, policy: &AcrPolicy, now: u64) -> bool {
-        self.usable(now) && evaluate_step_up(&self.claims, requirement, policy, now as i64, DEFAULT_CLOCK_TOLERANCE).satisfied
+        self.usable(now) && self.authentication_meets(requirement, policy, now)
     }
 
     /// Seconds until the set stops meeting `requirement`: its access token expires or its
@@ -74,10 +98,10 @@ fn weaker(policy: &AcrPolicy, a: &TokenSet, b: &TokenSet) -> Ordering {
     level.then_with(|| a.auth_time().partial_cmp(&b.auth_time()).unwrap_or(Ordering::Equal))
 }
 
-/// Adds a new set. One set per `acr` value is kept (the newest), expired ones are dropped, and
-/// beyond [`MAX_TOKEN_SETS`] the weakest go first.
+/// Adds a new set. One set per `acr` value is kept (the newest), expired ones that cannot be
+/// refreshed are dropped, and beyond [`MAX_TOKEN_SETS`] the weakest go first.
 pub fn keep(sets: &mut Vec<TokenSet>, new: TokenSet, policy: &AcrPolicy, now: u64) {
-    sets.retain(|s| s.usable(now) && s.acr() != new.acr());
+    sets.retain(|s| s.alive(now) && s.acr() != new.acr());
     sets.push(new);
     sets.sort_by(|a, b| weaker(policy, a, b));
     let excess = sets.len().saturating_sub(MAX_TOKEN_SETS);
@@ -87,6 +111,54 @@ pub fn keep(sets: &mut Vec<TokenSet>, new: TokenSet, policy: &AcrPolicy, now: u6
 /// The weakest set that meets `requirement` now.
 pub fn weakest<'a>(sets: &'a [TokenSet], requirement: &Requirement, policy: &AcrPolicy, now: u64) -> Option<&'a TokenSet> {
     sets.iter().filter(|s| s.meets(requirement, policy, now)).min_by(|a, b| weaker(policy, a, b))
+}
+
+/// The weakest set holding a refresh token whose authentication meets `requirement`: what to
+/// refresh (when no set meets it as held, its access token has expired).
+pub fn refreshable<'a>(sets: &'a [TokenSet], requirement: &Requirement, policy: &AcrPolicy, now: u64) -> Option<&'a TokenSet> {
+    sets.iter()
+        .filter(|s| s.refresh_token.is_some() && s.authentication_meets(requirement, policy, now))
+        .min_by(|a, b| weaker(policy, a, b))
+}
+
+/// What a refresh made of a set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refreshed {
+    /// The set as it now stands: new tokens, and the claims of the refresh's ID token if it
+    /// brought one (without one the provider said nothing new, and the claims stay).
+    pub set: TokenSet,
+    /// The provider reported a weaker authentication than the set had: a lower `acr` on the
+    /// policy's ladder (or one it cannot rank against the old), no `acr` at all, or fewer `amr`
+    /// methods.
+    pub downgraded: bool,
+}
+
+/// Checks a refresh's ID token claims against the set refreshed (OIDC Core 12.2: the same
+/// `sub`, and `auth_time` still the original authentication, so a refresh never makes a
+/// session look fresher than its sign-in) and tells whether it came back downgraded.
+pub fn refreshed(old: &TokenSet, claims: Option<Map<String, Value>>, mut renewed: TokenSet, policy: &AcrPolicy) -> Result<Refreshed> {
+    // RFC 6749 §6: without a new refresh token the old one stays valid.
+    renewed.refresh_token = renewed.refresh_token.or_else(|| old.refresh_token.clone());
+    let Some(claims) = claims else {
+        renewed.claims = old.claims.clone();
+        return Ok(Refreshed { set: renewed, downgraded: false });
+    };
+    if !same_user(Some(&old.claims), &claims) {
+        return Err(Error::claim_invalid("sub", "a refresh must not change the signed-in user (OIDC Core 12.2)"));
+    }
+    if let (Some(then), Some(now)) = (old.claims.get("auth_time"), claims.get("auth_time")) {
+        if then != now {
+            return Err(Error::claim_invalid("auth_time", "a refresh must keep the time of the original authentication (OIDC Core 12.2)"));
+        }
+    }
+    renewed.claims = claims;
+    let weaker_acr = match (old.acr(), renewed.acr()) {
+        (Some(then), Some(now)) => then != now && policy.compare(now, then).is_none_or(Ordering::is_lt),
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let lost_amr = old.amr().any(|method| !renewed.amr().any(|m| m == method));
+    Ok(Refreshed { set: renewed, downgraded: weaker_acr || lost_amr })
 }
 
 /// The strongest set, by the same order: what "the session" shows.

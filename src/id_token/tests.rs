@@ -115,3 +115,17 @@ fn max_age_shortfall_carries_max_age() {
     assert_eq!(err, Error::AuthTimeTooOld(Shortfall { acr_values: vec![], max_age: Some(60) }));
     assert_eq!(check(&claims(json!({"auth_time": NOW - 60.0})), &header(), &o, NOW), Ok(()));
 }
+
+#[test]
+fn a_refreshed_id_token_may_omit_the_nonce_but_never_change_it() {
+    // OIDC Core 12.2: "it SHOULD NOT have a nonce Claim ... if it is present, its value MUST be
+    // the same as in the ID Token issued at the time of the original authentication".
+    let refreshed = IdTokenOptions { refreshed: true, ..opts(json!({})) };
+    let mut without = claims(json!({}));
+    without.remove("nonce");
+    assert!(check(&without, &header(), &refreshed, NOW).is_ok());
+    assert!(check(&claims(json!({})), &header(), &refreshed, NOW).is_ok());
+    assert_eq!(check(&claims(json!({"nonce": "other"})), &header(), &refreshed, NOW).unwrap_err().claim(), Some("nonce"));
+    assert_eq!(check(&without, &header(), &opts(json!({})), NOW).unwrap_err().claim(), Some("nonce"), "a sign-in's must be there");
+    assert!(serde_json::from_value::<IdTokenOptions>(json!({"issuer": "i", "audience": "a", "refreshed": true})).is_err(), "not an option of verifyIdToken");
+}

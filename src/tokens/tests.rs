@@ -5,7 +5,7 @@ use serde_json::json;
 fn set(acr: &str, auth_time: u64, token: &str, expires_at: Option<u64>) -> TokenSet {
     let claims = json!({ "sub": "alice", "acr": acr, "auth_time": auth_time });
     let Value::Object(claims) = claims else { unreachable!() };
-    TokenSet { claims, access_token: Some(token.into()), expires_at }
+    TokenSet { claims, access_token: Some(token.into()), expires_at, refresh_token: None }
 }
 
 fn acr(values: &[&str]) -> Requirement {
@@ -62,4 +62,71 @@ fn expired_sets_are_dropped_when_a_new_one_arrives() {
     keep(&mut sets, set("0", 1600, "new", Some(9000)), &fief, 1600);
     assert_eq!(sets.len(), 1);
     assert_eq!(sets[0].access_token.as_deref(), Some("new"));
+}
+
+fn claims(value: Value) -> Map<String, Value> {
+    let Value::Object(claims) = value else { unreachable!() };
+    claims
+}
+
+fn renewal() -> TokenSet {
+    TokenSet { claims: Map::new(), access_token: Some("renewed".into()), expires_at: Some(9000), refresh_token: Some("r2".into()) }
+}
+
+#[test]
+fn expired_sets_with_a_refresh_token_are_kept_for_a_refresh() {
+    let fief = preset("fief").unwrap();
+    let mut sets = Vec::new();
+    let mut strong = set("1", 1000, "strong", Some(1100));
+    strong.refresh_token = Some("r1".into());
+    keep(&mut sets, strong, &fief, 1000);
+    keep(&mut sets, set("0", 1000, "other", Some(1100)), &fief, 1000);
+    keep(&mut sets, set("0", 1200, "new", Some(5000)), &fief, 1200);
+    assert_eq!(sets.len(), 2, "the expired set without a refresh token went, the refreshable one stayed");
+    assert!(weakest(&sets, &acr(&["1"]), &fief, 1200).is_none(), "an expired access token meets nothing");
+    let due = refreshable(&sets, &acr(&["1"]), &fief, 1200).and_then(|s| s.refresh_token.as_deref());
+    assert_eq!(due, Some("r1"));
+    assert!(refreshable(&sets, &acr(&["2"]), &fief, 1200).is_none());
+}
+
+#[test]
+fn a_refresh_reporting_a_weaker_authentication_is_a_downgrade() {
+    let fief = preset("fief").unwrap();
+    let old = set("1", 1000, "strong", Some(1100));
+    let back = |acr: &str| refreshed(&old, Some(claims(json!({ "sub": "alice", "acr": acr, "auth_time": 1000 }))), renewal(), &fief).unwrap();
+    let fief_refresh = back("0");
+    assert!(fief_refresh.downgraded);
+    assert_eq!(fief_refresh.set.acr(), Some("0"), "the set now counts at the level reported");
+    assert_eq!(fief_refresh.set.access_token.as_deref(), Some("renewed"));
+    assert!(!back("1").downgraded);
+    assert!(back("unheard-of").downgraded, "a value the ladder cannot rank is not known to be as strong");
+    let no_acr = refreshed(&old, Some(claims(json!({ "sub": "alice", "auth_time": 1000 }))), renewal(), &fief).unwrap();
+    assert!(no_acr.downgraded);
+}
+
+#[test]
+fn a_refresh_losing_an_amr_method_is_a_downgrade() {
+    let auth0 = preset("auth0").unwrap();
+    let mut old = set("x", 1000, "strong", None);
+    old.claims.insert("amr".into(), json!(["pwd", "mfa"]));
+    let back = |amr: Value| refreshed(&old, Some(claims(json!({ "sub": "alice", "acr": "x", "auth_time": 1000, "amr": amr }))), renewal(), &auth0).unwrap();
+    assert!(back(json!(["pwd"])).downgraded);
+    assert!(!back(json!(["mfa", "pwd"])).downgraded);
+}
+
+#[test]
+fn a_refresh_without_an_id_token_keeps_the_claims() {
+    let fief = preset("fief").unwrap();
+    let old = set("1", 1000, "strong", Some(1100));
+    let result = refreshed(&old, None, renewal(), &fief).unwrap();
+    assert_eq!((result.set.claims, result.downgraded), (old.claims, false));
+}
+
+#[test]
+fn d27_a_refresh_never_changes_the_user_or_the_authentication_time() {
+    let fief = preset("fief").unwrap();
+    let old = set("1", 1000, "strong", Some(1100));
+    let try_with = |value: Value| refreshed(&old, Some(claims(value)), renewal(), &fief).map_err(|e| e.code());
+    assert_eq!(try_with(json!({ "sub": "mallory", "acr": "1", "auth_time": 1000 })), Err("ERR_JWT_CLAIM_VALIDATION_FAILED"));
+    assert_eq!(try_with(json!({ "sub": "alice", "acr": "1", "auth_time": 1050 })), Err("ERR_JWT_CLAIM_VALIDATION_FAILED"), "no freshness gained by a refresh");
 }

@@ -83,6 +83,16 @@ export interface SessionStatus {
     expiresIn?: number;
 }
 
+/** What `refresh` did. */
+export interface RefreshResult {
+    /** The claims the refreshed tokens now stand for. */
+    claims: JwtClaims;
+    /** The provider reported a weaker authentication than the tokens had (a lower `acr`, none, or fewer `amr` methods): they now count at the new level. */
+    downgraded: boolean;
+    /** The `acr` and `amr` before the refresh, when downgraded. */
+    previous?: { acr?: string; amr?: string[] };
+}
+
 export interface ClientFetchOptions {
     /** Meet a step-up challenge by signing in again (navigates away; `resume()` replays the call). */
     stepUp?: boolean;
@@ -296,6 +306,26 @@ impl Client {
         result.map_err(|e| js_error(&e))
     }
 
+    /// Renews the tokens of the weakest held sign-in that meets `requirement` (default: any)
+    /// with its refresh token, and tells whether the provider came back with a weaker
+    /// authentication. `fetch` does this by itself when a token it needs has expired.
+    #[wasm_bindgen(unchecked_return_type = "Promise<RefreshResult>")]
+    pub fn refresh(&self, #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>) -> Promise {
+        let inner = self.inner.clone();
+        run(async move {
+            let requirement: Requirement = optional_options(requirement, "requirement")?;
+            requirement.check_at("requirement")?;
+            let sets = inner.sets()?;
+            let old = tokens::refreshable(&sets, &requirement, &inner.policy, unix_now()).cloned();
+            // Nothing to renew, or the provider refused the refresh token: only a sign-in helps.
+            let refreshed = match old {
+                Some(old) => inner.refresh(&old).await?.map(|r| refresh_result(&old, &r)),
+                None => None,
+            };
+            refreshed.ok_or_else(|| step_up_required(&requirement))
+        })
+    }
+
     /// `fetch` with the weakest held access token. A `401` step-up challenge is retried once
     /// with a held token that meets it; otherwise it throws `ERR_STEP_UP_REQUIRED`, or with
     /// `{ stepUp: true }` saves the call and signs in for exactly what the API asked.
@@ -443,27 +473,88 @@ impl Inner {
             policy: Some(self.policy.clone()),
             ..IdTokenOptions::default()
         };
-        let jwks_uri = metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))?;
-        let claims = match verify::id_token(&tokens.id_token, &*self.keys.get(jwks_uri, false).await?, &options).await {
-            Err(Error::JwksNoMatchingKey) => verify::id_token(&tokens.id_token, &*self.keys.get(jwks_uri, true).await?, &options).await?,
-            other => other?,
-        };
+        let claims = self.verify_id_token(&metadata, &tokens.id_token, &options).await?;
         let now = unix_now();
         let mut sets = self.sets()?;
         if !crate::claims::same_user(sets.first().map(|s| &s.claims), &claims) {
             return Err(Error::claim_invalid("sub", "the provider signed in another user than the one signed in here; sign out first"));
         }
-        let set = TokenSet {
-            claims: claims.clone(),
-            access_token: tokens.access_token,
-            expires_at: tokens.expires_in.map(|s| now + s),
-        };
+        let set = token_set(claims.clone(), tokens.grant, now);
         tokens::keep(&mut sets, set, &self.policy, now);
         storage::write(&self.key("tokens"), &sets)?;
         let result = Object::new();
         set_member(&result, "claims", &to_js(&claims));
         set_member(&result, "returnTo", &tx.return_to.into());
         Ok(result.into())
+    }
+
+    /// `verifyIdToken` with the provider's key set, fetched once more for a `kid` it lacks.
+    async fn verify_id_token(&self, metadata: &Metadata, id_token: &str, options: &IdTokenOptions) -> Result<Map<String, Value>> {
+        let jwks_uri = metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))?;
+        match verify::id_token(id_token, &*self.keys.get(jwks_uri, false).await?, options).await {
+            Err(Error::JwksNoMatchingKey) => verify::id_token(id_token, &*self.keys.get(jwks_uri, true).await?, options).await,
+            other => other,
+        }
+    }
+
+    /// Refreshes `old` (OIDC Core 12.2) and stores the outcome in its place. `None`: the
+    /// provider refused the refresh token, which is dropped (the set stays while its access
+    /// token lasts).
+    async fn refresh(&self, old: &TokenSet) -> Result<Option<tokens::Refreshed>> {
+        let metadata = self.metadata().await?;
+        let endpoint = metadata.str("token_endpoint").unwrap_or_default();
+        let client = http::ClientAuth { client_id: &self.client_id, secret: None };
+        let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
+        let Some((id_token, grant)) = http::refresh(endpoint, &client, refresh_token, self.resource.as_deref()).await? else {
+            self.replace(old, None)?;
+            return Ok(None);
+        };
+        let claims = match id_token {
+            Some(id_token) => {
+                let options = IdTokenOptions {
+                    issuer: self.issuer.clone(),
+                    audience: self.client_id.clone(),
+                    expected_nonce: old.claims.get("nonce").and_then(Value::as_str).map(str::to_string),
+                    refreshed: true,
+                    policy: Some(self.policy.clone()),
+                    ..IdTokenOptions::default()
+                };
+                Some(self.verify_id_token(&metadata, &id_token, &options).await?)
+            }
+            None => None,
+        };
+        let refreshed = tokens::refreshed(old, claims, token_set(Map::new(), grant, unix_now()), &self.policy)?;
+        self.replace(old, Some(refreshed.set.clone()))?;
+        Ok(Some(refreshed))
+    }
+
+    /// Stores what a refresh of `old` gave. `old`'s refresh token is spent (or was refused),
+    /// but its access token still works until it expires, so a downgraded refresh does not
+    /// throw away a stronger token still in force (RFC 9470 §2).
+    fn replace(&self, old: &TokenSet, new: Option<TokenSet>) -> Result<()> {
+        let now = unix_now();
+        let mut sets = self.sets()?;
+        sets.retain(|s| s != old);
+        if old.usable(now) {
+            tokens::keep(&mut sets, TokenSet { refresh_token: None, ..old.clone() }, &self.policy, now);
+        }
+        if let Some(new) = new {
+            tokens::keep(&mut sets, new, &self.policy, now);
+        }
+        storage::write(&self.key("tokens"), &sets)
+    }
+
+    /// The access token of the weakest set that meets `requirement`. When only sets whose
+    /// access token expired would, the weakest of them is refreshed first, and used only if it
+    /// still meets the requirement (a downgraded refresh may not).
+    async fn token_for(&self, requirement: &Requirement) -> Result<Option<String>> {
+        let sets = self.sets()?;
+        if let Some(set) = tokens::weakest(&sets, requirement, &self.policy, unix_now()) {
+            return Ok(set.access_token.clone());
+        }
+        let Some(old) = tokens::refreshable(&sets, requirement, &self.policy, unix_now()) else { return Ok(None) };
+        let refreshed = self.refresh(old).await?.map(|r| r.set);
+        Ok(refreshed.filter(|set| set.meets(requirement, &self.policy, unix_now())).and_then(|set| set.access_token))
     }
 
     fn session(&self, requirement: &Requirement) -> Result<JsValue> {
@@ -494,13 +585,11 @@ impl Inner {
 
     /// Sends `request` with the weakest token; meets a challenge as `fetch` documents.
     async fn fetch(&self, request: Request, step_up: bool) -> Result<Response> {
-        let sets = self.sets()?;
-        let now = unix_now();
-        let first = tokens::weakest(&sets, &Requirement::default(), &self.policy, now).and_then(|s| s.access_token.clone());
+        let first = self.token_for(&Requirement::default()).await?;
         let spare = request.clone().map_err(js_failure)?;
         let response = send_with(&request, first.as_deref()).await?;
         let Some(requirement) = challenge_requirement(&response) else { return Ok(response) };
-        if let Some(better) = tokens::weakest(&sets, &requirement, &self.policy, now).and_then(|s| s.access_token.clone()) {
+        if let Some(better) = self.token_for(&requirement).await? {
             if Some(&better) != first.as_ref() {
                 return send_with(&spare, Some(&better)).await;
             }
@@ -520,10 +609,7 @@ impl Inner {
         let key = self.key("pending");
         let Some(pending) = storage::read::<Pending>(&key)? else { return Ok(JsValue::NULL) };
         storage::remove(&key)?;
-        let sets = self.sets()?;
-        let token = tokens::weakest(&sets, &pending.requirement, &self.policy, unix_now())
-            .and_then(|s| s.access_token.clone())
-            .ok_or_else(|| step_up_required(&pending.requirement))?;
+        let token = self.token_for(&pending.requirement).await?.ok_or_else(|| step_up_required(&pending.requirement))?;
         let response = send_with(&pending.request()?, Some(&token)).await?;
         match challenge_requirement(&response) {
             Some(requirement) => Err(step_up_required(&requirement)),
@@ -564,6 +650,29 @@ impl Pending {
         }
         new_request(&self.url.clone().into(), Some(&init))
     }
+}
+
+/// The set a grant made, standing for `claims`.
+fn token_set(claims: Map<String, Value>, grant: http::Grant, now: u64) -> TokenSet {
+    TokenSet {
+        claims,
+        access_token: grant.access_token,
+        expires_at: grant.expires_in.map(|s| now + s),
+        refresh_token: grant.refresh_token,
+    }
+}
+
+/// `RefreshResult` for JavaScript.
+fn refresh_result(old: &TokenSet, refreshed: &tokens::Refreshed) -> JsValue {
+    let mut result = Map::new();
+    result.insert("claims".into(), Value::Object(refreshed.set.claims.clone()));
+    result.insert("downgraded".into(), refreshed.downgraded.into());
+    if refreshed.downgraded {
+        let previous: Map<String, Value> =
+            ["acr", "amr"].iter().filter_map(|name| Some((name.to_string(), old.claims.get(*name)?.clone()))).collect();
+        result.insert("previous".into(), Value::Object(previous));
+    }
+    to_js(&result)
 }
 
 /// The requirement a `401` step-up challenge states, if the response is one.

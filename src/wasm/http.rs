@@ -87,22 +87,63 @@ pub struct ClientAuth<'a> {
     pub secret: Option<&'a str>,
 }
 
-/// What the token endpoint returned.
-pub struct Tokens {
-    pub id_token: String,
+/// What a grant gave besides the ID token.
+pub struct Grant {
     pub access_token: Option<String>,
     /// `expires_in`, seconds.
     pub expires_in: Option<u64>,
+    pub refresh_token: Option<String>,
+}
+
+/// What a code exchange returned: always an ID token (OIDC Core 3.1.3.3).
+pub struct Tokens {
+    pub id_token: String,
+    pub grant: Grant,
 }
 
 /// The code exchange (RFC 6749 §4.1.3 with PKCE, RFC 7636 §4.5).
 pub async fn exchange_code(endpoint: &str, client: &ClientAuth<'_>, code: &str, redirect_uri: &str, verifier: &str) -> Result<Tokens> {
-    let mut body = format!(
+    let body = format!(
         "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
         percent_encode(code),
         percent_encode(redirect_uri),
         percent_encode(verifier)
     );
+    let (id_token, grant) = granted(endpoint, post_grant(endpoint, client, body).await?)?;
+    let id_token = id_token.ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))?;
+    Ok(Tokens { id_token, grant })
+}
+
+/// A refresh (RFC 6749 §6; the ID token is optional, OIDC Core 12.2). `resource` (RFC 8707)
+/// asks for an access token for the same API as the sign-in did. `None`: the provider refused
+/// the refresh token as invalid, expired or revoked (`invalid_grant`, §5.2) — it will never
+/// work again.
+pub async fn refresh(endpoint: &str, client: &ClientAuth<'_>, refresh_token: &str, resource: Option<&str>) -> Result<Option<(Option<String>, Grant)>> {
+    let mut body = format!("grant_type=refresh_token&refresh_token={}", percent_encode(refresh_token));
+    if let Some(resource) = resource {
+        body.push_str(&format!("&resource={}", percent_encode(resource)));
+    }
+    let answer = post_grant(endpoint, client, body).await?;
+    if answer.status == 400 && answer.text("error").as_deref() == Some("invalid_grant") {
+        return Ok(None);
+    }
+    granted(endpoint, answer).map(Some)
+}
+
+/// The token endpoint's status and JSON object (if its body is one).
+struct Answer {
+    status: u16,
+    body: Option<crate::json::Object>,
+}
+
+impl Answer {
+    fn text(&self, name: &str) -> Option<String> {
+        self.body.as_ref()?.get(name).and_then(Value::as_str).map(str::to_string)
+    }
+}
+
+/// POSTs a grant to the token endpoint with the client's authentication.
+async fn post_grant(endpoint: &str, client: &ClientAuth<'_>, mut body: String) -> Result<Answer> {
     let basic;
     let mut headers: Vec<(&str, &str)> = Vec::new();
     match client.secret {
@@ -114,15 +155,22 @@ pub async fn exchange_code(endpoint: &str, client: &ClientAuth<'_>, code: &str, 
         None => body.push_str(&format!("&client_id={}", percent_encode(client.client_id))),
     }
     let reply = send(endpoint, Some(&body), &headers).await?;
-    if reply.status != 200 {
-        return Err(Error::FetchFailed(format!("POST {endpoint}: status {}", reply.status)));
+    Ok(Answer { status: reply.status, body: crate::json::parse_object(reply.body.as_bytes()).ok() })
+}
+
+/// A successful answer's tokens; a refusal names the OAuth `error` (RFC 6749 §5.2) given.
+fn granted(endpoint: &str, answer: Answer) -> Result<(Option<String>, Grant)> {
+    if answer.status != 200 {
+        let error = answer.text("error").map(|e| format!(" ({e})")).unwrap_or_default();
+        return Err(Error::FetchFailed(format!("POST {endpoint}: status {}{error}", answer.status)));
     }
-    let response = crate::json::parse_object(reply.body.as_bytes())
-        .map_err(|_| Error::FetchFailed(format!("POST {endpoint}: not a JSON object")))?;
-    let text = |name: &str| response.get(name).and_then(Value::as_str).map(str::to_string);
-    Ok(Tokens {
-        id_token: text("id_token").ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))?,
-        access_token: text("access_token"),
-        expires_in: response.get("expires_in").and_then(Value::as_u64),
-    })
+    if answer.body.is_none() {
+        return Err(Error::FetchFailed(format!("POST {endpoint}: not a JSON object")));
+    }
+    let grant = Grant {
+        access_token: answer.text("access_token"),
+        expires_in: answer.body.as_ref().and_then(|r| r.get("expires_in")).and_then(Value::as_u64),
+        refresh_token: answer.text("refresh_token"),
+    };
+    Ok((answer.text("id_token"), grant))
 }

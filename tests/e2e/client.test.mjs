@@ -4,11 +4,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, passIdp, serveRepo } from "./browser.mjs";
-import { API_AUDIENCE, SPA_CLIENT_ID, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
+import { PAGE, clientPages } from "./client-page.mjs";
+import { API_AUDIENCE, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
 import { freePort, guardEnv, startWorkerd } from "../js/workerd.mjs";
 
-let idp, app, worker, browser, base;
-const PAGE = "/tests/e2e/client.html";
+let idp, app, worker, browser, base, open, ready, viaIdp;
 
 before(async () => {
   const port = await freePort();
@@ -29,6 +29,7 @@ before(async () => {
     }),
   });
   browser = await launch();
+  ({ open, ready, viaIdp } = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE }));
 });
 after(async () => {
   await browser?.close();
@@ -36,38 +37,6 @@ after(async () => {
   await app?.close();
   await idp?.close();
 });
-
-/** A fresh tab on the test page, with `window.client` made from the IdP's settings. */
-async function open(context, path = PAGE) {
-  const page = await context.newPage();
-  page.on("pageerror", (e) => console.error("page error:", e));
-  await page.goto(`${base}${path}`);
-  await ready(page);
-  return page;
-}
-
-async function ready(page) {
-  await page.waitForFunction(() => window.ready === true);
-  await page.evaluate(({ issuer, clientId, redirectUri }) => {
-    window.client = new window.stepup.Client({
-      issuer, clientId, redirectUri, resource: "https://api.stepup.test", policy: window.stepup.acrPolicy("wso2"),
-    });
-  }, { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}` });
-}
-
-/** Runs `fn` (which navigates to the IdP) in the page, signs in, and handles the callback. */
-async function viaIdp(page, fn, arg, user = "alice") {
-  await page.evaluate(fn, arg);
-  await passIdp(page, base, { user });
-  await ready(page);
-  return page.evaluate(async () => {
-    try {
-      return { ok: await window.client.handleCallback() };
-    } catch (e) {
-      return { error: { code: e.code, error: e.error, acrValues: e.acrValues, message: e.message } };
-    }
-  });
-}
 
 const call = (page, path, options) => page.evaluate(async ({ path, options }) => {
   try {

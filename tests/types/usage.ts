@@ -11,6 +11,7 @@ import type {
   DiscoveryMetadata,
   GuardEnv,
   IdTokenVerifyOptions,
+  RefreshResult,
   SessionStatus,
   SignInOptions,
   JsonWebKeySet,
@@ -125,7 +126,8 @@ export async function spa(): Promise<string | undefined> {
   const status: SessionStatus = client.session({ acr: ["LOA2"], maxAge: 300 });
   const res: Response = await client.fetch("/api/transfer", { method: "POST" }, { stepUp: true });
   const replayed: Response | null = await client.resume();
-  void [status.expiresIn, res.status, replayed?.status];
+  const { downgraded, previous }: RefreshResult = await client.refresh({ acr: ["LOA1"] });
+  void [status.expiresIn, res.status, replayed?.status, downgraded, previous?.acr];
   // @ts-expect-error step-up requirements are objects
   await client.stepUp("LOA2");
   return claims.acr ?? client.accessToken({ acr: ["LOA1"] });
