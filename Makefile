@@ -26,9 +26,9 @@ setup: node_modules/.package-lock.json
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); fi
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  echo "installing Debian's chromium and chromium-driver"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v wrk >/dev/null; then \
+	  echo "installing Debian's chromium, chromium-driver and wrk (the guard's load test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver wrk >/dev/null; fi
 
 node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund
@@ -60,7 +60,7 @@ test-deps:
 	  echo "the native dependency tree must not contain wasm-bindgen, js-sys or web-sys"; exit 1; fi
 	@echo "native dependency tree: no wasm-bindgen"
 
-test-js:
+test-js: setup
 	node --test tests/js/
 
 test-types:
@@ -99,8 +99,6 @@ demo: build
 # stepup against jose and bare WebCrypto in node, workerd and Chromium, the guard under wrk, the
 # core natively, sizes, cold start and memory: prints the table, kept in tests/bench/RESULTS.md.
 bench: build
-	@command -v wrk >/dev/null || { echo "installing Debian's wrk"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	node tests/bench/run.mjs
 
 ## worker: the edge guard in workerd on 127.0.0.1:$PORT (default 8787), set up from STEPUP_*

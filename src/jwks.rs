@@ -22,9 +22,10 @@
 //!   `k`): symmetric and private keys never come from a key set (C10);
 //! - `kid`, `use`, `alg` that are not strings; `key_ops` that is not an array of distinct strings
 //!   (C07); a missing `kty`;
-//! - for a signing key: an RSA modulus under 2048 bits (B18), an even or unit public exponent
-//!   (B19), a P-256 point of the wrong length or off the curve (B23), an Ed25519 point that does
-//!   not decompress or has small order (a small-order key lets anyone forge signatures).
+//! - for a signing key: an RSA modulus under 2048 bits (B18) or with the ROCA fingerprint (B21:
+//!   made by Infineon's RSALib, so anyone can factor it, CVE-2017-15361), an even or unit public
+//!   exponent (B19), a P-256 point of the wrong length or off the curve (B23), an Ed25519 point
+//!   that does not decompress or has small order (a small-order key lets anyone forge signatures).
 //!
 //! Two different keys with the same `kid` are not refused here; selecting between them is
 //! ambiguous and fails with `ERR_JWKS_MULTIPLE_MATCHING_KEYS` (C09, contract section 3).
@@ -38,6 +39,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{base64url, json, Error, Result};
+
+mod roca;
 
 /// The most keys a set may hold; real providers publish a handful.
 pub const MAX_KEYS: usize = 100;
@@ -335,6 +338,10 @@ fn parse_rsa(jwk: &Map<String, Value>) -> ParseResult {
     }
     if n.last().is_some_and(|b| b % 2 == 0) {
         return Err("rsa modulus is even".into());
+    }
+    // CVE-2017-15361: a modulus from Infineon's RSALib can be factored from n alone.
+    if roca::has_fingerprint(n) {
+        return Err("rsa modulus has the ROCA fingerprint (CVE-2017-15361)".into());
     }
     // e = 1 makes every "signature" its own message; an even e is not an RSA exponent.
     if e == [1] || e.last().is_none_or(|b| b % 2 == 0) {

@@ -10,6 +10,7 @@ mod mint;
 use mint::*;
 use serde_json::{json, Value};
 use stepup::access_token::AccessTokenOptions;
+use stepup::claims::DEFAULT_CLOCK_TOLERANCE;
 use stepup::id_token::IdTokenOptions;
 use stepup::jwks::KeySet;
 use stepup::verify::{verify_access_token, verify_id_token};
@@ -452,6 +453,13 @@ fn catalog_b_algorithms_and_signatures() {
     rows.push(row("B19", "e = 3, Bleichenbacher forgery", with_signature(&e3, &e3_forgery(&format!("{e3h}.{e3p}"))), Code("ERR_JWS_SIGNATURE_VERIFICATION_FAILED")).jwks(e3_jwks));
     rows.push(row("B20", "8192-bit key is unusable, not a crash", sign("rsa1", &header("RS256", "huge"), &claims), Code("ERR_JWKS_NO_MATCHING_KEY"))
         .jwks(jwks(vec![public_jwk("rsa8192_public", json!({"kid": "huge"})), public_jwk("rsa1", json!({"kid": "k1"}))])));
+    // B21: a key Infineon's RSALib made (tests/vectors/roca.json, see tests/js/fixtures/roca-key.mjs)
+    // makes the set invalid like a short one; residues alone, without a common exponent, do not.
+    let roca: Value = serde_json::from_str(include_str!("vectors/roca.json")).unwrap();
+    for (what, member, expect) in [("ROCA-structured key beside k1", "roca", Code("ERR_JWKS_INVALID")), ("fingerprint residues, no common exponent", "unstructured", Accept)] {
+        let other = with(roca[member].clone(), json!({"kid": "other"}));
+        rows.push(row("B21", what, t.clone(), expect).jwks(jwks(vec![public_jwk("rsa1", json!({"kid": "k1"})), other])));
+    }
     rows.push(row("B22", "empty HMAC key in the set", hs256(b""), Code("ERR_JWKS_INVALID")).jwks(jwks(vec![json!({"kty": "oct", "k": ""})])));
     let ec1 = public_jwk("ec1", json!({"kid": "k-es"}));
     let ec2 = public_jwk("ec2", json!({}));
@@ -668,6 +676,79 @@ fn catalog_e_step_up_and_access_tokens() {
         let token = sign("rsa1", &json!({"alg": "RS256", "kid": "k1", "typ": "at+jwt"}), &with(at_claims(), json!({ claim: value })));
         let name: &'static str = if claim == "jti" { "jti" } else { "client_id" };
         rows.push(row("E14", format!("{claim} {value}"), token, Claim(name)).access());
+    }
+    run(rows);
+}
+
+/// H01: `r` with the clock (`currentTime`) one second before, at and one second after `edge`,
+/// with the given `clockTolerance`; `answers` are the expectations at those three times.
+fn around(r: &Row, skew: Option<u64>, edge: i64, answers: &[Expect; 3]) -> Vec<Row> {
+    let s = skew.unwrap_or(DEFAULT_CLOCK_TOLERANCE);
+    [-1, 0, 1]
+        .into_iter()
+        .zip(answers.iter().cloned())
+        .map(|(delta, expect)| Row {
+            what: format!("{}, skew {s}, now = boundary {delta:+}", r.what),
+            token: r.token.clone(),
+            jwks: r.jwks.clone(),
+            opts: merged(r.opts.clone(), &json!({"currentTime": edge + delta, "clockTolerance": skew})),
+            expect,
+            ..*r
+        })
+        .collect()
+}
+
+/// H01: [`around`] the boundary `edge(skew)` with `clockTolerance` 0 and with the default.
+fn sweep(r: Row, edge: impl Fn(i64) -> i64, answers: [Expect; 3]) -> Vec<Row> {
+    [Some(0), None]
+        .into_iter()
+        .flat_map(|skew| around(&r, skew, edge(skew.unwrap_or(DEFAULT_CLOCK_TOLERANCE) as i64), &answers))
+        .collect()
+}
+
+/// H01: every clock boundary of D16–D18, E02, E04 and E05, swept by [`sweep`]. The tokens stay
+/// fixed and only `now` moves; with skew s and the claim at T:
+/// - expired once now ≥ exp + s: `exp` itself is already too late (RFC 7519 §4.1.4, D16, D17);
+/// - valid from now = nbf − s on (D18);
+/// - `auth_time` fresh while now ≤ auth_time + maxAge + s (E02; maxAge 0 for E05) and not in
+///   the future from now = auth_time − s on (E04).
+#[test]
+fn h01_clock_sweep_around_every_boundary() {
+    const T: i64 = NOW;
+    let (expired, too_old) = (Code("ERR_JWT_EXPIRED"), Code("ERR_AUTH_TIME_TOO_OLD"));
+    let (nbf, future) = (Claim("nbf"), Claim("auth_time"));
+    let access = |changes: Value| sign("rsa1", &json!({"alg": "RS256", "kid": "k1", "typ": "at+jwt"}), &with(at_claims(), changes));
+    // iat and auth_time well before every `now` of the sweeps that do not test them.
+    let early = json!({"iat": T - 600, "auth_time": T - 600});
+    let fresh = json!({"auth_time": T, "iat": T, "exp": T + 3600});
+    let (max_age, required) = (|age: u64| json!({"maxAge": age}), |age: u64| json!({"requirement": {"maxAge": age}}));
+    let boundaries = [
+        sweep(row("D16", "access token exp = T", access(with(early.clone(), json!({"exp": T}))), Accept).access(), |s| T + s, [Accept, expired.clone(), expired.clone()]),
+        sweep(row("D17", "exp = T", id_token(with(early.clone(), json!({"exp": T}))), Accept), |s| T + s, [Accept, expired.clone(), expired.clone()]),
+        sweep(row("D18", "nbf = T", id_token(with(early.clone(), json!({"nbf": T}))), Accept), |s| T - s, [nbf.clone(), Accept, Accept]),
+        sweep(row("D18", "access token nbf = T", access(with(early.clone(), json!({"nbf": T}))), Accept).access(), |s| T - s, [nbf.clone(), Accept, Accept]),
+        sweep(row("E02", "maxAge 300, auth_time = T", id_token(fresh.clone()), Accept).opts(max_age(300)), |s| T + 300 + s, [Accept, Accept, too_old.clone()]),
+        sweep(row("E02", "requirement maxAge 300, auth_time = T", id_token(fresh.clone()), Accept).opts(required(300)), |s| T + 300 + s, [Accept, Accept, too_old.clone()]),
+        sweep(row("E02", "access token, requirement maxAge 300", access(fresh.clone()), Accept).access().opts(required(300)), |s| T + 300 + s, [Accept, Accept, too_old.clone()]),
+        sweep(row("E04", "auth_time = T", id_token(json!({"auth_time": T, "iat": T - 600})), Accept), |s| T - s, [future.clone(), Accept, Accept]),
+        sweep(row("E04", "maxAge 300, auth_time = T", id_token(json!({"auth_time": T, "iat": T - 600})), Accept).opts(max_age(300)), |s| T - s, [future.clone(), Accept, Accept]),
+        sweep(row("E04", "access token auth_time = T", access(json!({"auth_time": T, "iat": T - 600})), Accept).access(), |s| T - s, [future.clone(), Accept, Accept]),
+    ];
+    let mut rows: Vec<Row> = boundaries.into_iter().flatten().collect();
+    // E05: with maxAge 0 only now ≤ auth_time + s is fresh. Without skew that leaves now =
+    // auth_time alone: a second earlier, auth_time lies in the future (E04).
+    let reused = id_token(with(early.clone(), json!({"auth_time": T, "exp": T + 3600})));
+    for opts in [max_age(0), required(0)] {
+        let r = row("E05", format!("{opts}, auth_time = T"), reused.clone(), Accept).opts(opts);
+        rows.extend(around(&r, Some(0), T, &[future.clone(), Accept, too_old.clone()]));
+        rows.extend(around(&r, None, T + DEFAULT_CLOCK_TOLERANCE as i64, &[Accept, Accept, too_old.clone()]));
+    }
+    // The catalog's own points, far from any boundary, with either skew: D16 `exp = now − 360`;
+    // E05 a max_age=0 step-up started at now answered with a session authenticated 600 s before.
+    for skew in [Some(0), None] {
+        let at = |now: i64, extra: Value| merged(json!({"currentTime": now, "clockTolerance": skew}), &extra);
+        rows.push(row("D16", format!("exp = now - 360, skew {skew:?}"), id_token(with(early.clone(), json!({"exp": T}))), expired.clone()).opts(at(T + 360, json!({}))));
+        rows.push(row("E05", format!("auth_time = now - 600, skew {skew:?}"), id_token(with(fresh.clone(), json!({"iat": T + 600}))), too_old.clone()).opts(at(T + 600, max_age(0))));
     }
     run(rows);
 }

@@ -1,14 +1,14 @@
 // The attack catalog (the steering repository's shared/SECURITY.md), row by row, against the
 // tests that name its IDs. `node tests/catalog/coverage.mjs --write` regenerates the table in
-// SECURITY.md from the catalog and the test sources; `coverageProblems()` (run by
-// tests/js/catalog.test.mjs) checks that the committed table still tells the truth.
+// SECURITY.md and in the README's security section from the catalog and the test sources;
+// `coverageProblems()` (run by tests/js/catalog.test.mjs) checks that both still tell the truth.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CATALOG = join(ROOT, "..", "shared", "SECURITY.md");
-const TABLE = join(ROOT, "SECURITY.md");
+const TABLES = ["SECURITY.md", "README.md"];
 const NOTES = JSON.parse(readFileSync(new URL("./notes.json", import.meta.url), "utf8"));
 const START = "<!-- catalog:start -->";
 const END = "<!-- catalog:end -->";
@@ -64,27 +64,29 @@ function render(rows, found) {
   return `${START}\n${tested} of ${rows.length} rows are named by a test.\n\n${lines.join("\n")}\n${END}`;
 }
 
-/** The committed table's rows: id → files it claims. */
-function committed() {
-  const text = readFileSync(TABLE, "utf8");
+/** The rows of the table committed in `file`: id → files it claims. */
+function committed(file) {
+  const text = readFileSync(join(ROOT, file), "utf8");
   const table = text.slice(text.indexOf(START), text.indexOf(END));
   return new Map([...table.matchAll(/^\| ([A-H]\d{2}) \| [^|]+ \| ([^|]*) \|$/gm)]
     .map(([, id, where]) => [id, where.startsWith("—") ? [] : [...where.matchAll(/`([^`]+)`/g)].map((m) => m[1])]));
 }
 
-/** What is wrong with the committed table, if anything. */
+/** What is wrong with the committed tables, if anything. */
 export function coverageProblems() {
-  const table = committed();
-  const found = references([...table.keys()]);
   const problems = [];
-  if (table.size < 100) problems.push(`SECURITY.md lists only ${table.size} catalog rows`);
-  for (const [id, claimed] of table) {
-    const actual = found.get(id);
-    for (const file of claimed) {
-      if (!actual.includes(file)) problems.push(`${id}: ${file} does not name it`);
-    }
-    for (const file of actual) {
-      if (!claimed.includes(file)) problems.push(`${id}: ${file} names it but the table does not list it`);
+  for (const name of TABLES) {
+    const table = committed(name);
+    const found = references([...table.keys()]);
+    if (table.size < 100) problems.push(`${name} lists only ${table.size} catalog rows`);
+    for (const [id, claimed] of table) {
+      const actual = found.get(id);
+      for (const file of claimed) {
+        if (!actual.includes(file)) problems.push(`${name}, ${id}: ${file} does not name it`);
+      }
+      for (const file of actual) {
+        if (!claimed.includes(file)) problems.push(`${name}, ${id}: ${file} names it but the table does not list it`);
+      }
     }
   }
   return problems;
@@ -93,8 +95,11 @@ export function coverageProblems() {
 if (process.argv.includes("--write")) {
   if (!existsSync(CATALOG)) throw new Error(`the catalog is not at ${CATALOG}`);
   const rows = catalogRows();
-  const text = readFileSync(TABLE, "utf8");
   const table = render(rows, references(rows.map((r) => r.id)));
-  writeFileSync(TABLE, `${text.slice(0, text.indexOf(START))}${table}${text.slice(text.indexOf(END) + END.length)}`);
+  for (const name of TABLES) {
+    const text = readFileSync(join(ROOT, name), "utf8");
+    if (!text.includes(START) || !text.includes(END)) throw new Error(`${name} has no ${START} … ${END} markers`);
+    writeFileSync(join(ROOT, name), `${text.slice(0, text.indexOf(START))}${table}${text.slice(text.indexOf(END) + END.length)}`);
+  }
   console.log(table.split("\n")[1]);
 }

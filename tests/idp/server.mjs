@@ -3,8 +3,8 @@
 //
 //   const idp = await startIdp({ profile: "wso2", clients: [spaClient([cb])] });
 //   idp.issuer, idp.url, idp.port, idp.provider, idp.lastOtp("alice")
-//   idp.rotateKeys(), idp.setDown(true), idp.setJwksMode("garbage"), idp.ignoreAcrValues(true),
-//   idp.hits("/jwks"), await idp.close()
+//   idp.rotateKeys(), idp.setDown(true), idp.setJwksMode("garbage"), idp.setTokenMode("slow"),
+//   idp.ignoreAcrValues(true), idp.hits("/jwks"), await idp.close()
 //
 // Run directly: `IDP_PORT=9000 IDP_PROFILE=fief node tests/idp/server.mjs`.
 import { createServer } from "node:http";
@@ -22,8 +22,10 @@ export { API_AUDIENCE, API_SCOPES, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIEN
   edgeClient, spaClient } from "./config.mjs";
 export { PROFILES } from "./profiles.mjs";
 
-const JWKS_MODES = new Set(["ok", "slow", "garbage", "error"]);
-const SLOW_JWKS_MS = 10_000;
+// Faults of one endpoint (the key set, the token endpoint): "slow" answers after SLOW_MS, longer
+// than a client should wait; "garbage" is a 200 that claims JSON and is not; "error" a 500.
+const FAULT_MODES = new Set(["ok", "slow", "garbage", "error"]);
+const SLOW_MS = 10_000;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /**
@@ -55,7 +57,7 @@ export async function startIdp({
 
   let down = false;
   const hits = new Map(); // path → requests received
-  let jwksMode = "ok";
+  const faults = { jwks: "ok", token: "ok" }; // endpoint → fault mode
   let keys = await generateSigningKeys();
   let provider;
   let callback;
@@ -95,21 +97,10 @@ export async function startIdp({
       res.writeHead(503, { "Content-Type": "text/plain", "Retry-After": "1" });
       return res.end("local IdP is down (fault injected)\n");
     }
-    if (path === `${mount}/jwks` && jwksMode !== "ok") {
-      if (jwksMode === "error") {
-        res.writeHead(500, { "Content-Type": "text/plain" });
-        return res.end("JWKS fault injected\n");
-      }
-      if (jwksMode === "garbage") {
-        // Claims JSON, is not: a client must parse defensively, not trust the content type.
-        res.writeHead(200, { "Content-Type": "application/json" });
-        return res.end("<html>this is not a key set}");
-      }
-      await new Promise((resolve) => {
-        const t = setTimeout(() => { timers.delete(t); resolve(); }, SLOW_JWKS_MS);
-        timers.add(t);
-      });
-      if (res.destroyed) return undefined;
+    const endpoint = Object.keys(faults).find((name) => path === `${mount}/${name}`);
+    if (endpoint && faults[endpoint] !== "ok") {
+      const answered = await injectFault(endpoint, faults[endpoint], res);
+      if (answered) return undefined;
     }
     if (path.startsWith(`${prefix}/`)) return interactions(req, res);
     if (mount && !(path === mount || path.startsWith(`${mount}/`))) {
@@ -125,6 +116,36 @@ export async function startIdp({
     return callback(req, res);
   }
 
+  /**
+   * Answers a request to `endpoint` as its fault `mode` says: true once it is dealt with, false
+   * when it should then be served as usual ("slow", after the delay, if the client still waits).
+   */
+  async function injectFault(endpoint, mode, res) {
+    if (mode === "error") {
+      res.writeHead(500, { "Content-Type": "text/plain" });
+      res.end(`${endpoint} fault injected\n`);
+      return true;
+    }
+    if (mode === "garbage") {
+      // Claims JSON, is not: a client must parse defensively, not trust the content type.
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(`<html>this is not what ${endpoint} should answer}`);
+      return true;
+    }
+    // A client that gave up closes the connection: its request (a code, say) is then never
+    // processed, as with a provider that never got round to it.
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { timers.delete(t); resolve(res.destroyed); }, SLOW_MS);
+      timers.add(t);
+      res.once("close", () => { timers.delete(t); clearTimeout(t); resolve(true); });
+    });
+  }
+
+  const setFault = (endpoint) => (mode) => {
+    if (!FAULT_MODES.has(mode)) throw new TypeError(`${endpoint} mode must be one of ${[...FAULT_MODES]}`);
+    faults[endpoint] = mode;
+  };
+
   return {
     issuer: iss,
     url,
@@ -138,10 +159,10 @@ export async function startIdp({
       return fresh.map((k) => k.kid);
     },
     setDown(value) { down = Boolean(value); },
-    setJwksMode(mode) {
-      if (!JWKS_MODES.has(mode)) throw new TypeError(`jwks mode must be one of ${[...JWKS_MODES]}`);
-      jwksMode = mode;
-    },
+    /** Faults of the key set (`/jwks`): "ok", "slow", "garbage" or "error". */
+    setJwksMode: setFault("jwks"),
+    /** Faults of the token endpoint (`/token`), the same modes. */
+    setTokenMode: setFault("token"),
     /** Stop (or resume) honouring `acr_values`: sign-ins then assert whatever the user did. */
     ignoreAcrValues(value) { p.ignoresAcrValues = Boolean(value); },
     /** How many requests reached `path` (relative to the issuer). */

@@ -1,6 +1,8 @@
 // A user agent for tests that drive real HTTP flows without a browser: a cookie jar and the
 // local IdP's sign-in pages (tests/idp/) filled in like a person would.
 import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID } from "../idp/server.mjs";
 
 export const PASSWORDS = { alice: "wonderland", bob: "builder" };
 
@@ -84,4 +86,71 @@ export async function signInThrough(idp, agent, url, user = "alice") {
   const { location } = await signIn(idp, agent, start, { user });
   assert.equal(location.origin, new URL(url).origin, location.href);
   return { start, callback: await agent.fetch(location, { headers: html }), location };
+}
+
+const b64url = (buf) => buf.toString("base64url");
+
+/**
+ * One authorization-code flow with PKCE S256 straight against the IdP, as a client of its own
+ * (`clientId`, `redirectUri`: the redirect is read, never followed). Fills whatever pages the IdP
+ * shows (password, one-time code) and returns the pages seen plus the callback's parameters.
+ */
+export async function authorize(idp, agent, {
+  clientId = SPA_CLIENT_ID, redirectUri, user = "alice", password,
+  acrValues, prompt, maxAge, claims, scope = "openid profile",
+} = {}) {
+  const verifier = b64url(randomBytes(32));
+  const state = b64url(randomBytes(16));
+  const nonce = b64url(randomBytes(16));
+  const url = new URL(`${idp.issuer}/auth`);
+  const params = {
+    response_type: "code", client_id: clientId, redirect_uri: redirectUri, scope, state, nonce,
+    code_challenge: b64url(createHash("sha256").update(verifier).digest()),
+    code_challenge_method: "S256",
+    acr_values: acrValues?.join(" "), prompt, max_age: maxAge,
+    claims: claims && JSON.stringify(claims),
+  };
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+
+  const { location, pages } = await signIn(idp, agent, await agent.fetch(url), { user, password });
+  assert.ok(location.href.startsWith(redirectUri), `the IdP sent the agent to ${location.href}`);
+  const q = Object.fromEntries(location.searchParams);
+  assert.equal(q.state, state, "state is echoed");
+  return { ...q, pages, verifier, nonce, redirectUri, clientId };
+}
+
+/**
+ * Sends the code of a flow from `authorize` to the IdP's token endpoint (the edge client with
+ * client_secret_basic, any other as a public client); `init` adds to the fetch (a signal).
+ */
+export function tokenRequest(idp, flow, init = {}) {
+  assert.ok(flow.code, `expected a code, got ${JSON.stringify(flow)}`);
+  const body = new URLSearchParams({
+    grant_type: "authorization_code", code: flow.code, redirect_uri: flow.redirectUri,
+    code_verifier: flow.verifier,
+  });
+  const headers = { "content-type": "application/x-www-form-urlencoded" };
+  if (flow.clientId === EDGE_CLIENT_ID) {
+    headers.authorization = `Basic ${Buffer.from(`${EDGE_CLIENT_ID}:${EDGE_CLIENT_SECRET}`).toString("base64")}`;
+  } else {
+    body.set("client_id", flow.clientId);
+  }
+  return fetch(`${idp.issuer}/token`, { ...init, method: "POST", headers, body });
+}
+
+/** Redeems the code of a flow from `authorize`; returns the token response. */
+export async function exchangeCode(idp, flow) {
+  const res = await tokenRequest(idp, flow);
+  const raw = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(raw));
+  return raw;
+}
+
+/**
+ * An RFC 9068 access token for the IdP's API, of `user` signed in at `acrValues` by the SPA
+ * client (registered with `redirectUri`) in a browser of its own.
+ */
+export async function accessToken(idp, { redirectUri, user = "alice", acrValues }) {
+  const flow = await authorize(idp, new Agent(), { redirectUri, user, acrValues });
+  return (await exchangeCode(idp, flow)).access_token;
 }

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import {
-  API_AUDIENCE, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID, edgeClient, spaClient, startIdp,
+  API_AUDIENCE, EDGE_CLIENT_ID, SPA_CLIENT_ID, edgeClient, spaClient, startIdp,
 } from "../idp/server.mjs";
-import { Agent, PASSWORDS, fillPage } from "./agent.mjs";
+import { Agent, authorize as authorizeAtIdp, exchangeCode, tokenRequest } from "./agent.mjs";
 
 const SPA_CB = "http://127.0.0.1:5999/callback";
 const EDGE_CB = "http://127.0.0.1:5998/callback";
@@ -17,70 +17,14 @@ const PWD = ["pwd"];
 const MFA = ["pwd", "otp", "mfa"];
 
 const b64url = (buf) => buf.toString("base64url");
-const BASIC = `Basic ${Buffer.from(`${EDGE_CLIENT_ID}:${EDGE_CLIENT_SECRET}`).toString("base64")}`;
 
-/**
- * One authorization-code flow with PKCE S256. Fills whatever pages the IdP shows (password,
- * one-time code) and returns the pages seen plus the callback's parameters.
- */
-async function authorize(idp, agent, {
-  clientId = SPA_CLIENT_ID, redirectUri = SPA_CB, user = "alice", password,
-  acrValues, prompt, maxAge, claims, scope = "openid profile",
-} = {}) {
-  const verifier = b64url(randomBytes(32));
-  const state = b64url(randomBytes(16));
-  const nonce = b64url(randomBytes(16));
-  const url = new URL(`${idp.issuer}/auth`);
-  const params = {
-    response_type: "code", client_id: clientId, redirect_uri: redirectUri, scope, state, nonce,
-    code_challenge: b64url(createHash("sha256").update(verifier).digest()),
-    code_challenge_method: "S256",
-    acr_values: acrValues?.join(" "), prompt, max_age: maxAge,
-    claims: claims && JSON.stringify(claims),
-  };
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
-
-  const pages = [];
-  let res = await agent.fetch(url);
-  for (let hop = 0; hop < 20; hop++) {
-    if (res.status >= 300 && res.status < 400) {
-      const location = new URL(res.headers.get("location"), res.url || url);
-      if (location.href.startsWith(redirectUri)) {
-        const q = Object.fromEntries(location.searchParams);
-        assert.equal(q.state, state, "state is echoed");
-        return { ...q, pages, verifier, nonce, redirectUri, clientId };
-      }
-      res = await agent.fetch(location);
-      continue;
-    }
-    const { page, action, form } = await fillPage(idp, res, user, password);
-    pages.push(page);
-    res = await agent.fetch(action, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams(form).toString(),
-    });
-  }
-  assert.fail("too many redirects");
-}
+/** A flow straight against the IdP (agent.mjs), to the SPA's redirect URI unless told. */
+const authorize = (idp, agent, options) => authorizeAtIdp(idp, agent, { redirectUri: SPA_CB, ...options });
 
 /** Exchanges the code and verifies both tokens; returns { id, at, idHeader, raw }. */
 async function redeem(idp, flow) {
-  assert.ok(flow.code, `expected a code, got ${JSON.stringify(flow)}`);
   assert.equal(flow.iss, idp.issuer, "RFC 9207 iss in the authorization response");
-  const body = new URLSearchParams({
-    grant_type: "authorization_code", code: flow.code, redirect_uri: flow.redirectUri,
-    code_verifier: flow.verifier,
-  });
-  const headers = { "content-type": "application/x-www-form-urlencoded" };
-  if (flow.clientId === EDGE_CLIENT_ID) {
-    headers.authorization = BASIC;
-  } else {
-    body.set("client_id", flow.clientId);
-  }
-  const res = await fetch(`${idp.issuer}/token`, { method: "POST", headers, body });
-  const raw = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(raw));
+  const raw = await exchangeCode(idp, flow);
   return { ...(await verifyTokens(idp, raw, flow)), raw };
 }
 
@@ -419,5 +363,27 @@ describe("keys and faults", () => {
     idp.setJwksMode("ok");
     assert.equal((await fetch(`${idp.issuer}/jwks`)).status, 200);
     assert.throws(() => idp.setJwksMode("sometimes"), TypeError);
+  });
+
+  test("setTokenMode: error, garbage and slow affect only the token endpoint; the code survives", async () => {
+    const flow = await authorize(idp, new Agent(), { acrValues: ["LOA1"] });
+    idp.setTokenMode("error");
+    assert.equal((await tokenRequest(idp, flow)).status, 500);
+    assert.equal((await fetch(`${idp.issuer}/jwks`)).status, 200);
+
+    idp.setTokenMode("garbage");
+    const garbage = await tokenRequest(idp, flow);
+    assert.equal(garbage.status, 200);
+    const text = await garbage.text();
+    assert.throws(() => JSON.parse(text), SyntaxError);
+
+    idp.setTokenMode("slow");
+    await assert.rejects(tokenRequest(idp, flow, { signal: AbortSignal.timeout(300) }),
+      { name: "TimeoutError" });
+
+    // None of those redeemed the code (the slow one was given up before it was served).
+    idp.setTokenMode("ok");
+    assert.equal((await redeem(idp, flow)).id.acr, "LOA1");
+    assert.throws(() => idp.setTokenMode("sometimes"), TypeError);
   });
 });

@@ -17,12 +17,15 @@ export async function freePort() {
 /**
  * Serves `config` (a URL of a .capnp file) with its `http` socket on 127.0.0.1 (`port`, or any
  * free one); `external` maps external service names to loopback addresses (--external-addr).
+ * `lineBuffered` makes workerd's stdout (V8's --trace-gc, say) arrive line by line rather than
+ * in blocks (coreutils stdbuf, which then execs workerd: same process).
  */
-export async function startWorkerd(config, { socket = "http", env = {}, port, external = {} } = {}) {
+export async function startWorkerd(config, { socket = "http", env = {}, port, external = {}, lineBuffered = false } = {}) {
   port ??= await freePort();
   const args = ["serve", fileURLToPath(config), `--socket-addr=${socket}=127.0.0.1:${port}`,
     ...Object.entries(external).map(([name, address]) => `--external-addr=${name}=${address}`)];
-  const child = spawn(WORKERD, args, {
+  const [command, ...prefix] = lineBuffered ? ["stdbuf", "-oL", WORKERD] : [WORKERD];
+  const child = spawn(command, [...prefix, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
@@ -46,6 +49,8 @@ export async function startWorkerd(config, { socket = "http", env = {}, port, ex
   }
   return {
     url,
+    /** The workerd process's id (for its memory in /proc). */
+    pid: child.pid,
     output: () => output,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
