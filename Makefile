@@ -87,9 +87,12 @@ test-fuzz: setup
 	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) 2>&1 | grep -E '^(Done|==|SUMMARY)|panicked' || exit 1; \
 	done
 
-## fuzz: longer campaigns (FUZZ_SECONDS=300 by default)
+## fuzz: longer campaigns: each cargo-fuzz target for FUZZ_SECONDS (300 by default), then
+## DIFF_CASES (20000) random tokens verified by stepup and by jose, from DIFF_SEED (a new one
+## each run unless given; printed, so a failure can be replayed)
 fuzz: FUZZ_SECONDS = 300
-fuzz: test-fuzz
+fuzz: build test-fuzz
+	DIFF_CASES=$${DIFF_CASES:-20000} DIFF_SEED=$${DIFF_SEED:-$$(date +%s)} node --test tests/js/differential.test.mjs
 
 ## demo: the local IdP, the bank's server (www/) and the edge guard in front of it on 127.0.0.1;
 ## IDP_PROFILE=fief|auth0|wso2|janssen picks the dialect, PORT the guard's port (default 8787)
