@@ -51,15 +51,19 @@ impl<T: 'static> Document<T> {
     /// The document at `url`: the held one while fresh, else a fetched one. `refetch` asks for a
     /// fetch even within the max age (a token names a key the held set lacks), once per cooldown.
     pub async fn get(&self, url: &str, refetch: bool) -> Result<Rc<T>> {
-        let inflight = self.held.borrow().inflight.clone();
+        let (action, value, inflight) = {
+            let held = self.held.borrow();
+            (self.policy.decide(&held.state, now(None), refetch), held.value.clone(), held.inflight.clone())
+        };
+        // What the policy says to use as held needs no network, so it never waits behind another
+        // request's fetch: a stalled key set must not hold up tokens whose keys are already here.
+        if let (Action::UseHeld, Some(value), false) = (action, &value, refetch) {
+            return Ok(value.clone());
+        }
         if let Some(fetch) = inflight {
             let _ = JsFuture::from(fetch).await;
             return self.current();
         }
-        let (action, value) = {
-            let held = self.held.borrow();
-            (self.policy.decide(&held.state, now(None), refetch), held.value.clone())
-        };
         match (action, value) {
             (Action::UseHeld, Some(value)) => return Ok(value),
             (Action::Fetch, _) => {}

@@ -1,0 +1,275 @@
+// The guard when the provider's endpoints fail, in workerd against the local IdP: a token
+// endpoint that errs, answers garbage or hangs during the callback's code exchange; a key set
+// that hangs just when a rotation makes the guard refetch it; keys rotating while wrk keeps the
+// guard busy. What the README promises ("The provider", in the edge worker section): signed-in
+// users and the keys already held keep working; a request that needs the provider gets a 503
+// page saying the identity provider cannot be reached, within stepup's fetch timeout (5 s), with
+// no redirect and no session; once the provider is back, sign-ins work again.
+// guard-provider.test.mjs covers a key set that fails or turns to garbage, plain rotation and
+// outages; guard.test.mjs an IdP that is down altogether. The key-refresh cooldown is one second
+// here (STEPUP_KEYS_COOLDOWN), so a rotation costs no waiting.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { API_AUDIENCE, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
+import { Agent, accessToken, signIn, signInThrough } from "./agent.mjs";
+import { byKind, latencyLine, mixProblems, runMix } from "./load/mix.mjs";
+import { freePort, guardEnv, startWorkerd } from "./workerd.mjs";
+
+const CONFIG = new URL("../../worker/config.capnp", import.meta.url);
+const COOLDOWN_MS = 1000;
+/** stepup's wait for the provider (src/wasm/http.rs); the IdP's "slow" answers after 10 s. */
+const FETCH_TIMEOUT_MS = 5000;
+/** Bounds with slack for a busy two-core machine: past the timeout, well short of 10 s. */
+const GAVE_UP_AFTER_MS = FETCH_TIMEOUT_MS - 500;
+const GAVE_UP_BEFORE_MS = 9000;
+const SPA_CALLBACK = "http://127.0.0.1:5998/callback"; // the SPA client's tokens; never followed
+const SESSION = "__Host-stepup-session";
+const RULES = [
+  { path: "/admin/*", acr: ["LOA2"] },
+  { path: "/api/*", acr: ["LOA2"], api: true },
+];
+const html = { accept: "text/html,application/xhtml+xml" };
+const ports = { tokens: await freePort(), keys: await freePort(), load: await freePort() };
+
+let idp;
+const workers = [];
+
+before(async () => {
+  idp = await startIdp({
+    profile: "wso2",
+    clients: [
+      edgeClient(Object.values(ports).map((p) => `http://127.0.0.1:${p}/callback`)),
+      spaClient([SPA_CALLBACK]),
+    ],
+  });
+});
+after(async () => {
+  idp?.setJwksMode("ok");
+  idp?.setTokenMode("ok");
+  for (const w of workers) await w.stop();
+  await idp?.close();
+});
+
+/** A guard of its own (own isolate, own held keys) on `port`, taking bearer tokens for the API. */
+async function startGuard(port) {
+  const worker = await startWorkerd(CONFIG, {
+    port,
+    env: guardEnv(idp, {
+      STEPUP_RULES: RULES,
+      STEPUP_API_AUDIENCE: API_AUDIENCE,
+      STEPUP_KEYS_COOLDOWN: String(COOLDOWN_MS / 1000),
+    }),
+  });
+  workers.push(worker);
+  return worker.url;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const cooldown = () => sleep(COOLDOWN_MS + 200);
+
+/** Resolves to `{ res, ms }`: the answer and how long it took. */
+async function timed(pending) {
+  const started = Date.now();
+  const res = await pending;
+  return { res, ms: Date.now() - started };
+}
+
+const kid = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[0], "base64url")).kid;
+const bearer = (base, token) => fetch(`${base}/api/balance`, { headers: { authorization: `Bearer ${token}` } });
+const strongToken = () => accessToken(idp, { redirectUri: SPA_CALLBACK, acrValues: ["LOA2"] });
+
+/** An agent with alice's session, signed in through the guard at `base`. */
+async function signedIn(base) {
+  const agent = new Agent();
+  const { callback } = await signInThrough(idp, agent, `${base}/admin/x`);
+  assert.equal(callback.status, 303, await callback.clone().text());
+  assert.ok(hasSession(agent), "the callback set a session");
+  return agent;
+}
+
+const hasSession = (agent) => [...agent.cookies.values()].some((c) => c.name === SESSION);
+
+/**
+ * A new agent up to the IdP's redirect back to the guard: the IdP's own pages only, so faults
+ * of its token endpoint or key set are not met yet. Returns the agent and the callback URL.
+ */
+async function atCallback(base) {
+  const agent = new Agent();
+  const start = await agent.fetch(`${base}/admin/x`, { headers: html });
+  assert.equal(start.status, 302, await start.clone().text());
+  const { location } = await signIn(idp, agent, start);
+  assert.equal(location.pathname, "/callback", location.href);
+  return { agent, location };
+}
+
+/**
+ * The README's answer when the provider cannot be reached: a 503 page saying so and naming what
+ * failed (`names`), uncacheable, no redirect, no session cookie.
+ */
+async function assertUnreachable(res, names, label) {
+  const body = await res.text();
+  assert.equal(res.status, 503, `${label}: ${body}`);
+  assert.match(body, /identity provider cannot be reached/, label);
+  assert.match(body, names, label);
+  assert.equal(res.headers.get("location"), null, `${label}: not a redirect`);
+  assert.equal(res.headers.get("cache-control"), "no-store", label);
+  assert.ok(!res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION}=`)), `${label}: no session cookie`);
+  return body;
+}
+
+test("a token endpoint that fails, answers garbage or hangs: the callback is a bounded 503 naming it, no session, no redirect; sessions keep working; sign-ins recover", async (t) => {
+  const base = await startGuard(ports.tokens);
+  const alice = await signedIn(base);
+  const token = new RegExp(`POST ${idp.issuer}/token: `);
+  const why = {
+    error: /status 500/,
+    garbage: /not a JSON object/,
+    slow: /./, // the runtime's own words for a timeout
+  };
+  for (const mode of ["error", "garbage", "slow"]) {
+    const { agent, location } = await atCallback(base);
+    const exchanges = idp.hits("/token");
+    idp.setTokenMode(mode);
+    let callback, session;
+    try {
+      const pending = timed(agent.fetch(location, { headers: html }));
+      // While the callback waits on the provider, a signed-in user is not kept waiting.
+      session = await timed(alice.fetch(`${base}/admin/x`, { headers: html }));
+      callback = await pending;
+    } finally {
+      idp.setTokenMode("ok");
+    }
+    const body = await assertUnreachable(callback.res, token, mode);
+    assert.match(body, why[mode], mode);
+    assert.equal(idp.hits("/token") - exchanges, 1, `${mode}: one exchange, no retry`);
+    assert.ok(!hasSession(agent), `${mode}: no session`);
+    assert.equal(session.res.status, 200, `${mode}: the session works during the fault`);
+    if (mode === "slow") {
+      assert.ok(callback.ms >= GAVE_UP_AFTER_MS && callback.ms < GAVE_UP_BEFORE_MS,
+        `slow: gave up after ${callback.ms} ms (timeout ${FETCH_TIMEOUT_MS} ms, the IdP answers after 10 s)`);
+      assert.ok(session.ms < callback.ms, `slow: the session answered in ${session.ms} ms, before the callback (${callback.ms} ms)`);
+    } else {
+      assert.ok(callback.ms < FETCH_TIMEOUT_MS, `${mode}: answered at once (${callback.ms} ms), not at a timeout`);
+    }
+    t.diagnostic(`${mode}: 503 after ${callback.ms} ms (session meanwhile ${session.ms} ms): ${body.match(/<p>(.*)<\/p>/)?.[1]}`);
+
+    // Reloading the error page once the provider is back: a completed sign-in or the "expired"
+    // page, either way a documented answer, never a 5xx or a redirect to the IdP.
+    const reload = await agent.fetch(location, { headers: html });
+    assert.ok([303, 400].includes(reload.status), `${mode}: reload ${reload.status} ${await reload.clone().text()}`);
+    if (reload.status === 303) assert.ok(!reload.headers.get("location").startsWith(idp.issuer), `${mode}: not sent back to the IdP`);
+    t.diagnostic(`${mode}: reloading the callback after recovery: ${reload.status}`);
+
+    // Recovery: a fresh sign-in works and its session is good.
+    const fresh = await signedIn(base);
+    assert.equal((await fresh.fetch(`${base}/admin/x`, { headers: html })).status, 200, `${mode}: recovered`);
+  }
+  assert.equal((await alice.fetch(`${base}/admin/x`, { headers: html })).status, 200, "the first session is still good");
+});
+
+test("C11 C03 a key set that hangs when a rotation needs it: a 503 within the fetch timeout; sessions and held keys keep working; then the new key is fetched once", async (t) => {
+  const base = await startGuard(ports.keys);
+  const alice = await signedIn(base);
+  const old = await strongToken();
+  assert.equal((await bearer(base, old)).status, 200, "the key set is held");
+
+  const kids = await idp.rotateKeys({ keepPrevious: true });
+  const rotated = await strongToken();
+  assert.ok(kids.includes(kid(rotated)) && kid(rotated) !== kid(old), "the new token names the new key");
+  await cooldown();
+
+  idp.setJwksMode("slow");
+  let callback, session, held, attempts;
+  const jwks = idp.hits("/jwks");
+  try {
+    // The new ID token names the new key: the guard must refetch the key set, which hangs.
+    const { agent, location } = await atCallback(base);
+    const pending = timed(agent.fetch(location, { headers: html }));
+    await sleep(300);
+    session = await timed(alice.fetch(`${base}/admin/x`, { headers: html }));
+    held = await timed(bearer(base, old));
+    callback = await pending;
+    await assertUnreachable(callback.res, new RegExp(`GET ${idp.issuer}/jwks`), "sign-in");
+    assert.ok(!hasSession(agent), "no session");
+    assert.ok(callback.ms >= GAVE_UP_AFTER_MS && callback.ms < GAVE_UP_BEFORE_MS,
+      `gave up after ${callback.ms} ms (timeout ${FETCH_TIMEOUT_MS} ms, the IdP answers after 10 s)`);
+    assert.equal(session.res.status, 200, "the session needs no keys");
+    assert.ok(session.ms < callback.ms, `the session answered in ${session.ms} ms, before the callback`);
+    assert.equal(held.res.status, 200, "a token signed by a held key verifies");
+    // It does not wait behind the hanging refetch (src/wasm/provider.rs: held documents first).
+    assert.ok(held.ms < callback.ms - 1000, `the held-key bearer answered in ${held.ms} ms, the callback in ${callback.ms} ms`);
+
+    // Right after, within the cooldown: held keys answer at once, the new key is still a 503.
+    const again = await timed(bearer(base, old));
+    assert.equal(again.res.status, 200);
+    assert.ok(again.ms < FETCH_TIMEOUT_MS, `held key: ${again.ms} ms`);
+    const missing = await timed(bearer(base, rotated));
+    await assertUnreachable(missing.res, /jwks/, "bearer with the new key");
+    assert.ok(missing.ms < GAVE_UP_BEFORE_MS, `bearer with the new key: ${missing.ms} ms`);
+    attempts = idp.hits("/jwks") - jwks;
+    t.diagnostic(`sign-in 503 after ${callback.ms} ms; meanwhile session ${session.ms} ms, held-key bearer ${held.ms} ms; ` +
+      `then held-key bearer ${again.ms} ms, new-key bearer 503 after ${missing.ms} ms; ${attempts} key-set requests`);
+    // One per attempt, each at least a cooldown after the last: never a retry storm.
+    assert.ok(attempts >= 1 && attempts <= 2, `${attempts} key-set requests while it hung`);
+  } finally {
+    idp.setJwksMode("ok");
+  }
+
+  // Recovery: past the cooldown the new key is fetched once, and everything works.
+  await cooldown();
+  const recovered = idp.hits("/jwks");
+  assert.equal((await bearer(base, rotated)).status, 200, "the new key verifies");
+  assert.equal(idp.hits("/jwks") - recovered, 1, "one refetch");
+  const fresh = await signedIn(base);
+  assert.equal((await fresh.fetch(`${base}/admin/x`, { headers: html })).status, 200);
+  assert.equal((await bearer(base, old)).status, 200, "the previous key is still published and held");
+  assert.equal(idp.hits("/jwks") - recovered, 1, "no further refetch");
+});
+
+test("C03 keys rotating under load: no 5xx, every answer its own, each new key fetched once", async (t) => {
+  const base = await startGuard(ports.load);
+  const alice = [...(await signedIn(base)).cookies.values()].find((c) => c.name === SESSION).value;
+  const old = await strongToken();
+  assert.equal((await bearer(base, old)).status, 200, "the key set is held");
+  await idp.rotateKeys({ keepPrevious: true });
+  const rotated = await strongToken(); // a key the guard has not seen: the run's first use refetches
+  await cooldown();
+
+  const cookie = { cookie: `${SESSION}=${alice}` };
+  const mix = [
+    { name: "session-page", kind: "allowed", path: "/admin/x", headers: { ...html, ...cookie }, status: 200, check: ["cache-control", "private, no-store"] },
+    { name: "session-api", kind: "allowed", path: "/api/balance", headers: { accept: "application/json", ...cookie }, status: 200 },
+    { name: "bearer-old-key", kind: "allowed", path: "/api/balance", headers: { authorization: `Bearer ${old}` }, status: 200 },
+    { name: "bearer-rotated-key", kind: "allowed", path: "/api/balance", headers: { authorization: `Bearer ${rotated}` }, status: 200 },
+  ];
+  const SECONDS = 6;
+  const jwks = idp.hits("/jwks");
+  const ends = Date.now() + SECONDS * 1000;
+  const run = runMix(base, mix, { seconds: SECONDS });
+
+  // Mid-run: another rotation, and a token from the newest key used alongside the mix.
+  await sleep(1500);
+  const beforeRotation = idp.hits("/jwks") - jwks;
+  await idp.rotateKeys({ keepPrevious: true });
+  const latest = await strongToken();
+  await cooldown();
+  const statuses = [];
+  while (Date.now() < ends - 700) statuses.push((await bearer(base, latest)).status);
+  const report = await run;
+
+  t.diagnostic(latencyLine(report));
+  t.diagnostic(`${statuses.length} requests with the newest key during the run; key-set requests: ${beforeRotation} before the mid-run rotation, ${idp.hits("/jwks") - jwks} in all`);
+  assert.deepEqual(mixProblems(report), []);
+  const allowed = byKind(report).allowed;
+  assert.equal(allowed.server_errors, 0, "no 5xx");
+  assert.equal(allowed.mismatched, 0, "every answer as expected");
+  for (const { name } of mix) assert.ok(report.variants[name].ok > 0, `${name}: answered`);
+  assert.ok(statuses.length > 0, "the newest key was used during the run");
+  assert.deepEqual([...new Set(statuses)], [200], "the newest key verifies during the run");
+  assert.equal(beforeRotation, 1, "the rotated key: one refetch, however many requests named it");
+  assert.equal(idp.hits("/jwks") - jwks, 2, "one refetch per new key");
+
+  // After the run: every key still verifies, with no further fetch.
+  for (const token of [old, rotated, latest]) assert.equal((await bearer(base, token)).status, 200);
+  assert.equal(idp.hits("/jwks") - jwks, 2, "no further refetch");
+});
