@@ -44,6 +44,13 @@ pub enum Action {
 }
 
 impl Policy {
+    /// Whether the held set is within `max_age` (as [`Policy::decide`] judges it): it may be used
+    /// without waiting for a fetch another lookup has under way. A stale set is only a fallback
+    /// once that fetch has failed.
+    pub fn fresh(&self, state: &State, now: f64) -> bool {
+        state.fetched_at.is_some_and(|at| now - at < self.max_age)
+    }
+
     /// Decides for a lookup at `now`; `kid_missing` is true when the token's `kid` is not in the
     /// held set.
     pub fn decide(&self, state: &State, now: f64, kid_missing: bool) -> Action {
@@ -63,6 +70,19 @@ mod tests {
     use super::*;
 
     const P: Policy = Policy { max_age: 600.0, cooldown: 30.0 };
+
+    #[test]
+    fn c05_only_a_set_within_max_age_is_fresh() {
+        assert!(!P.fresh(&State::default(), 0.0));
+        let s = State { fetched_at: Some(0.0), attempted_at: Some(0.0) };
+        assert!(P.fresh(&s, 599.0));
+        assert!(!P.fresh(&s, 600.0));
+        // Stale and a fetch just started (within the cooldown): decide says use the held set as
+        // a fallback, but it is not fresh, so lookups wait for that fetch.
+        let fetching = State { fetched_at: Some(0.0), attempted_at: Some(700.0) };
+        assert_eq!(P.decide(&fetching, 701.0, false), Action::UseHeld);
+        assert!(!P.fresh(&fetching, 701.0));
+    }
 
     #[test]
     fn first_lookup_fetches() {

@@ -129,4 +129,8 @@ fn d27_a_refresh_never_changes_the_user_or_the_authentication_time() {
     let try_with = |value: Value| refreshed(&old, Some(claims(value)), renewal(), &fief).map_err(|e| e.code());
     assert_eq!(try_with(json!({ "sub": "mallory", "acr": "1", "auth_time": 1000 })), Err("ERR_JWT_CLAIM_VALIDATION_FAILED"));
     assert_eq!(try_with(json!({ "sub": "alice", "acr": "1", "auth_time": 1050 })), Err("ERR_JWT_CLAIM_VALIDATION_FAILED"), "no freshness gained by a refresh");
+    assert_eq!(try_with(json!({ "sub": "alice", "acr": "1", "auth_time": 1000.0 })).map(|r| r.downgraded), Ok(false), "the same time, written as a decimal");
+    let timeless = TokenSet { claims: claims(json!({ "sub": "alice", "acr": "1" })), ..old.clone() };
+    let gained = refreshed(&timeless, Some(claims(json!({ "sub": "alice", "acr": "1", "auth_time": 1050 }))), renewal(), &fief);
+    assert_eq!(gained.map_err(|e| e.code()).err(), Some("ERR_JWT_CLAIM_VALIDATION_FAILED"), "no time of authentication gained by a refresh");
 }

@@ -461,7 +461,7 @@ impl Inner {
             require_issuer: metadata.sends_response_iss(),
         };
         let code = validate_authorization_response(url, &expect)?.code;
-        let endpoint = metadata.str("token_endpoint").unwrap_or_default();
+        let endpoint = token_endpoint(&metadata)?;
         let client = http::ClientAuth { client_id: &self.client_id, secret: None };
         let tokens = http::exchange_code(endpoint, &client, &code, &self.redirect_uri, &tx.verifier).await?;
         let options = IdTokenOptions {
@@ -502,13 +502,22 @@ impl Inner {
     /// token lasts).
     async fn refresh(&self, old: &TokenSet) -> Result<Option<tokens::Refreshed>> {
         let metadata = self.metadata().await?;
-        let endpoint = metadata.str("token_endpoint").unwrap_or_default();
+        let endpoint = token_endpoint(&metadata)?;
         let client = http::ClientAuth { client_id: &self.client_id, secret: None };
         let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
         let Some((id_token, grant)) = http::refresh(endpoint, &client, refresh_token, self.resource.as_deref()).await? else {
             self.replace(old, None)?;
             return Ok(None);
         };
+        // The refresh token is spent now (rotation) whatever follows: an answer that fails its
+        // checks drops it too, rather than leaving every later call to retry a dead token.
+        let renewed = self.renewed(old, &metadata, id_token, grant).await;
+        self.replace(old, renewed.as_ref().ok().map(|r| r.set.clone()))?;
+        renewed.map(Some)
+    }
+
+    /// Checks what a refresh of `old` answered (OIDC Core 12.2).
+    async fn renewed(&self, old: &TokenSet, metadata: &Metadata, id_token: Option<String>, grant: http::Grant) -> Result<tokens::Refreshed> {
         let claims = match id_token {
             Some(id_token) => {
                 let options = IdTokenOptions {
@@ -519,13 +528,11 @@ impl Inner {
                     policy: Some(self.policy.clone()),
                     ..IdTokenOptions::default()
                 };
-                Some(self.verify_id_token(&metadata, &id_token, &options).await?)
+                Some(self.verify_id_token(metadata, &id_token, &options).await?)
             }
             None => None,
         };
-        let refreshed = tokens::refreshed(old, claims, token_set(Map::new(), grant, unix_now()), &self.policy)?;
-        self.replace(old, Some(refreshed.set.clone()))?;
-        Ok(Some(refreshed))
+        tokens::refreshed(old, claims, token_set(Map::new(), grant, unix_now()), &self.policy)
     }
 
     /// Stores what a refresh of `old` gave. `old`'s refresh token is spent (or was refused),
@@ -653,10 +660,16 @@ impl Pending {
 }
 
 /// The set a grant made, standing for `claims`.
+/// Where codes and refresh tokens go. Without one, `fetch("")` would post them to the page's own
+/// URL, so its absence is an error, not an empty string.
+fn token_endpoint(metadata: &Metadata) -> Result<&str> {
+    metadata.str("token_endpoint").ok_or_else(|| Error::FetchFailed("discovery names no token_endpoint".into()))
+}
+
 fn token_set(claims: Map<String, Value>, grant: http::Grant, now: u64) -> TokenSet {
     TokenSet {
         claims,
-        access_token: grant.access_token,
+        access_token: Some(grant.access_token),
         expires_at: grant.expires_in.map(|s| now + s),
         refresh_token: grant.refresh_token,
     }

@@ -89,7 +89,7 @@ pub struct ClientAuth<'a> {
 
 /// What a grant gave besides the ID token.
 pub struct Grant {
-    pub access_token: Option<String>,
+    pub access_token: String,
     /// `expires_in`, seconds.
     pub expires_in: Option<u64>,
     pub refresh_token: Option<String>,
@@ -167,8 +167,9 @@ fn granted(endpoint: &str, answer: Answer) -> Result<(Option<String>, Grant)> {
     if answer.body.is_none() {
         return Err(Error::FetchFailed(format!("POST {endpoint}: not a JSON object")));
     }
+    // RFC 6749 §5.1: access_token is REQUIRED; a set without one would never expire or refresh.
     let grant = Grant {
-        access_token: answer.text("access_token"),
+        access_token: answer.text("access_token").ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no access_token")))?,
         expires_in: answer.body.as_ref().and_then(|r| r.get("expires_in")).and_then(Value::as_u64),
         refresh_token: answer.text("refresh_token"),
     };

@@ -51,13 +51,15 @@ impl<T: 'static> Document<T> {
     /// The document at `url`: the held one while fresh, else a fetched one. `refetch` asks for a
     /// fetch even within the max age (a token names a key the held set lacks), once per cooldown.
     pub async fn get(&self, url: &str, refetch: bool) -> Result<Rc<T>> {
-        let (action, value, inflight) = {
+        let (action, value, inflight, fresh) = {
             let held = self.held.borrow();
-            (self.policy.decide(&held.state, now(None), refetch), held.value.clone(), held.inflight.clone())
+            let at = now(None);
+            (self.policy.decide(&held.state, at, refetch), held.value.clone(), held.inflight.clone(), self.policy.fresh(&held.state, at))
         };
-        // What the policy says to use as held needs no network, so it never waits behind another
-        // request's fetch: a stalled key set must not hold up tokens whose keys are already here.
-        if let (Action::UseHeld, Some(value), false) = (action, &value, refetch) {
+        // A fresh document needs no network, so it never waits behind another request's fetch: a
+        // stalled key set must not hold up tokens whose keys are already here. A stale one (a
+        // shared copy from hours ago, say) waits for the fetch, and is used only if that fails.
+        if let (Action::UseHeld, Some(value), false, true) = (action, &value, refetch, fresh) {
             return Ok(value.clone());
         }
         if let Some(fetch) = inflight {

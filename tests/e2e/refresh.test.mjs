@@ -24,7 +24,10 @@ after(async () => {
   await app?.close();
 });
 
-/** A signed-in page of a client for `profile`'s IdP; `fn` calls `after()` when done. */
+/**
+ * Signs in with `signIn` options at `profile`'s IdP, then runs `fn(page, idp, claims)`; the IdP
+ * and the browser context are closed afterwards.
+ */
 async function signedIn(profile, signIn, fn) {
   const idp = await startIdp({ profile, clients: [spaClient([`${app.url}${PAGE}`])] });
   const context = await browser.newContext();
@@ -118,8 +121,11 @@ test("fetch refreshes an expired access token before calling; a refused refresh 
       const sets = JSON.parse(sessionStorage.getItem(key)).map((s) => ({ ...s, refreshToken: "revoked" }));
       sessionStorage.setItem(key, JSON.stringify(sets));
     });
+    const asked = idp.hits("/token");
     assert.deepEqual(await refresh(page), { error: "ERR_STEP_UP_REQUIRED" });
+    assert.equal(idp.hits("/token"), asked + 1, "the refresh token was tried, and refused");
     assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
     assert.deepEqual(await refresh(page), { error: "ERR_STEP_UP_REQUIRED" }, "nothing left to refresh");
+    assert.equal(idp.hits("/token"), asked + 1, "the refused token was dropped, not tried again");
   });
 });

@@ -5,6 +5,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID } from "../idp/server.mjs";
 
 export const PASSWORDS = { alice: "wonderland", bob: "builder" };
+/** What a browser sends for a page: the guard redirects these, and challenges API calls. */
+export const HTML = { accept: "text/html,application/xhtml+xml" };
+/** The guard's session cookie (worker/, contract section 6). */
+export const SESSION_COOKIE = "__Host-stepup-session";
+
+export const b64url = (buf) => buf.toString("base64url");
 
 /** A user agent: follows redirects by hand, keeps cookies (name, path; host-only, one origin). */
 export class Agent {
@@ -75,20 +81,29 @@ export async function signIn(idp, agent, res, { user = "alice", password } = {})
   assert.fail("too many redirects");
 }
 
+/** The value of the guard's session cookie the agent holds, or undefined. */
+export const sessionCookie = (agent) => [...agent.cookies.values()].find((c) => c.name === SESSION_COOKIE)?.value;
+
 /**
- * Signs `user` in through a guard (worker/), starting at `url`: the guard's redirect, the IdP's
- * pages, then the guard's callback. Returns `{ start, callback, location }`.
+ * Takes `user` through a guard (worker/) from `url` up to, not into, the guard's callback: the
+ * guard's redirect and the IdP's pages. Returns `{ start, location }` (the callback URL).
  */
-export async function signInThrough(idp, agent, url, user = "alice") {
-  const html = { accept: "text/html,application/xhtml+xml" };
-  const start = await agent.fetch(url, { headers: html });
+export async function toCallback(idp, agent, url, user = "alice") {
+  const start = await agent.fetch(url, { headers: HTML });
   assert.equal(start.status, 302, await start.clone().text());
   const { location } = await signIn(idp, agent, start, { user });
   assert.equal(location.origin, new URL(url).origin, location.href);
-  return { start, callback: await agent.fetch(location, { headers: html }), location };
+  return { start, location };
 }
 
-const b64url = (buf) => buf.toString("base64url");
+/**
+ * Signs `user` in through a guard, starting at `url`: [`toCallback`], then the guard's
+ * callback. Returns `{ start, callback, location }`.
+ */
+export async function signInThrough(idp, agent, url, user = "alice") {
+  const { start, location } = await toCallback(idp, agent, url, user);
+  return { start, callback: await agent.fetch(location, { headers: HTML }), location };
+}
 
 /**
  * One authorization-code flow with PKCE S256 straight against the IdP, as a client of its own

@@ -8,7 +8,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import {
   API_AUDIENCE, EDGE_CLIENT_ID, SPA_CLIENT_ID, edgeClient, spaClient, startIdp,
 } from "../idp/server.mjs";
-import { Agent, authorize as authorizeAtIdp, exchangeCode, tokenRequest } from "./agent.mjs";
+import { Agent, authorize as authorizeAtIdp, b64url, exchangeCode, tokenRequest } from "./agent.mjs";
 
 const SPA_CB = "http://127.0.0.1:5999/callback";
 const EDGE_CB = "http://127.0.0.1:5998/callback";
@@ -16,7 +16,6 @@ const MFA_URI = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 const PWD = ["pwd"];
 const MFA = ["pwd", "otp", "mfa"];
 
-const b64url = (buf) => buf.toString("base64url");
 
 /** A flow straight against the IdP (agent.mjs), to the SPA's redirect URI unless told. */
 const authorize = (idp, agent, options) => authorizeAtIdp(idp, agent, { redirectUri: SPA_CB, ...options });

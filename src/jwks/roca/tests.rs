@@ -104,15 +104,3 @@ fn b21_random_moduli_are_not_flagged() {
     let group: f64 = PRIMES.iter().map(|p| f64::from(p.p - 1).log2()).sum();
     assert!(group - (lcm as f64).log2() > 154.0, "{group} {lcm}");
 }
-
-#[test]
-fn tmp_timing() {
-    let n = fixture_modulus("roca");
-    let t = std::time::Instant::now();
-    for _ in 0..1000 { assert!(has_fingerprint(std::hint::black_box(&n))); }
-    eprintln!("roca key: {:?} per check", t.elapsed() / 1000);
-    let keys = random_moduli(1000, 256);
-    let t = std::time::Instant::now();
-    for n in &keys { assert!(!has_fingerprint(std::hint::black_box(n))); }
-    eprintln!("random: {:?} per check", t.elapsed() / 1000);
-}
