@@ -44,7 +44,8 @@ fn verification(c: &mut Criterion) {
 fn decisions(c: &mut Criterion) {
     let claims: Map<String, Value> = serde_json::from_value(mint::id_claims()).expect("claims");
     let requirement: Requirement =
-        serde_json::from_value(json!({ "acr": ["urn:mfa"], "amr": { "any": ["otp"] }, "maxAge": 300 })).expect("requirement");
+        serde_json::from_value(json!({ "acr": ["urn:mfa"], "amr": { "any": ["otp"] }, "maxAge": 300 }))
+            .expect("requirement");
     let policy = preset("wso2").expect("preset");
     c.bench_function("evaluate_step_up", |b| {
         b.iter(|| evaluate_step_up(black_box(&claims), &requirement, &policy, mint::NOW, DEFAULT_CLOCK_TOLERANCE))
@@ -65,7 +66,8 @@ fn decisions(c: &mut Criterion) {
     let config = Config::from_env(&env).expect("config");
     let now = mint::NOW as u64;
     let session: Map<String, Value> =
-        serde_json::from_value(json!({ "sub": "alice", "acr": "LOA2", "amr": ["pwd", "otp"], "auth_time": now - 60 })).expect("session");
+        serde_json::from_value(json!({ "sub": "alice", "acr": "LOA2", "amr": ["pwd", "otp"], "auth_time": now - 60 }))
+            .expect("session");
     let set_cookie = session_cookie(&config, &session, now).expect("session cookie");
     let cookie = format!("theme=dark; {}", set_cookie.split(';').next().expect("name=value"));
     c.bench_function("guard_allowed_request", |b| {

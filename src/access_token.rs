@@ -89,13 +89,7 @@ pub fn check(claims: &Object, header: &Object, opts: &AccessTokenOptions, now: f
     // §2.2.1 and step 8: authentication information, then the step-up requirement.
     claims::acr_amr_types(claims)?;
     claims::auth_time(claims, now, tolerance)?;
-    claims::requirement(
-        claims,
-        opts.requirement.as_ref(),
-        opts.policy.as_ref(),
-        now,
-        opts.clock_tolerance(),
-    )
+    claims::requirement(claims, opts.requirement.as_ref(), opts.policy.as_ref(), now, opts.clock_tolerance())
 }
 
 #[cfg(test)]

@@ -40,11 +40,9 @@ pub const PRESETS: [&str; 7] = ["fief", "auth0", "wso2", "janssen", "eidas", "ni
 pub const PAPE_MULTI_FACTOR: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
 /// PAPE 1.0 §4: multi-factor where at least one factor is physical (a hardware device or
 /// biometric).
-pub const PAPE_MULTI_FACTOR_PHYSICAL: &str =
-    "http://schemas.openid.net/pape/policies/2007/06/multi-factor-physical";
+pub const PAPE_MULTI_FACTOR_PHYSICAL: &str = "http://schemas.openid.net/pape/policies/2007/06/multi-factor-physical";
 /// PAPE 1.0 §4: no shared secret is given to a party that the relying party might control.
-pub const PAPE_PHISHING_RESISTANT: &str =
-    "http://schemas.openid.net/pape/policies/2007/06/phishing-resistant";
+pub const PAPE_PHISHING_RESISTANT: &str = "http://schemas.openid.net/pape/policies/2007/06/phishing-resistant";
 /// PAPE 1.0 `openid.pape.auth_policies` value for "no policy was met".
 pub const PAPE_NONE: &str = "http://schemas.openid.net/pape/policies/2007/06/none";
 /// Janssen's internal ACR (level −1), used when nothing else is configured or can be invoked.
@@ -148,18 +146,14 @@ impl AcrPolicy {
                 };
                 check_acr_value(value).map_err(|why| Error::arg_value(param(), why))?;
                 if seen.contains(&value.as_str()) {
-                    return Err(Error::arg_value(
-                        param(),
-                        format!("{value:?} is already on the ladder"),
-                    ));
+                    return Err(Error::arg_value(param(), format!("{value:?} is already on the ladder")));
                 }
                 seen.push(value);
             }
         }
         for (i, level) in self.amr_levels.iter().enumerate() {
             let param = path(prefix, &format!("amrLevels[{i}]"));
-            check_acr_value(&level.acr)
-                .map_err(|why| Error::arg_value(format!("{param}.acr"), why))?;
+            check_acr_value(&level.acr).map_err(|why| Error::arg_value(format!("{param}.acr"), why))?;
             if level.all.is_empty() && level.any.is_empty() {
                 return Err(Error::arg_value(param, "must name methods in all or any"));
             }
@@ -175,10 +169,7 @@ impl AcrPolicy {
             let numeric = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
             numeric.then(|| Rank::Number(value.trim_start_matches('0')))
         } else {
-            self.ladder
-                .iter()
-                .position(|rung| rung.0.iter().any(|v| v == value))
-                .map(Rank::Rung)
+            self.ladder.iter().position(|rung| rung.0.iter().any(|v| v == value)).map(Rank::Rung)
         }
     }
 
@@ -195,12 +186,8 @@ impl AcrPolicy {
         let order = self.compare(actual, required);
         match self.comparison {
             // Numbers have no rungs, so with no ladder "exact" is textual equality only.
-            Comparison::Exact => {
-                same || (!self.ladder.is_empty() && order == Some(Ordering::Equal))
-            }
-            Comparison::Minimum => {
-                same || matches!(order, Some(Ordering::Greater | Ordering::Equal))
-            }
+            Comparison::Exact => same || (!self.ladder.is_empty() && order == Some(Ordering::Equal)),
+            Comparison::Minimum => same || matches!(order, Some(Ordering::Greater | Ordering::Equal)),
             Comparison::Better => order == Some(Ordering::Greater),
             Comparison::Maximum => same || matches!(order, Some(Ordering::Less | Ordering::Equal)),
         }
@@ -208,32 +195,21 @@ impl AcrPolicy {
 
     /// The ACR values a token's `amr` proves through `amrLevels`, in the policy's order.
     pub fn derived_acrs<'a>(&'a self, amr: Option<&Value>) -> Vec<&'a str> {
-        self.amr_levels
-            .iter()
-            .filter(|l| methods_satisfy(amr, &l.all, &l.any))
-            .map(|l| l.acr.as_str())
-            .collect()
+        self.amr_levels.iter().filter(|l| methods_satisfy(amr, &l.all, &l.any)).map(|l| l.acr.as_str()).collect()
     }
 
     /// Whether a token with this `acr` and `amr` satisfies any of `required`. The asserted `acr`
     /// counts under every comparison; values derived from `amr` are lower bounds ("at least"), so
     /// they count under `minimum` and `better` only, since they cannot show that an
     /// authentication was exactly, or at most, something.
-    pub fn token_satisfies(
-        &self,
-        acr: Option<&str>,
-        amr: Option<&Value>,
-        required: &[String],
-    ) -> bool {
+    pub fn token_satisfies(&self, acr: Option<&str>, amr: Option<&Value>, required: &[String]) -> bool {
         if acr_satisfies(acr, required, self) {
             return true;
         }
         if !matches!(self.comparison, Comparison::Minimum | Comparison::Better) {
             return false;
         }
-        self.derived_acrs(amr)
-            .into_iter()
-            .any(|derived| required.iter().any(|r| self.satisfies_value(derived, r)))
+        self.derived_acrs(amr).into_iter().any(|derived| required.iter().any(|r| self.satisfies_value(derived, r)))
     }
 }
 
@@ -241,9 +217,7 @@ impl AcrPolicy {
 /// A missing or empty `acr` satisfies nothing, and an empty `required` is never satisfied.
 pub fn acr_satisfies(actual: Option<&str>, required: &[String], policy: &AcrPolicy) -> bool {
     match actual {
-        Some(actual) if !actual.is_empty() => {
-            required.iter().any(|r| policy.satisfies_value(actual, r))
-        }
+        Some(actual) if !actual.is_empty() => required.iter().any(|r| policy.satisfies_value(actual, r)),
         _ => false,
     }
 }
@@ -251,15 +225,9 @@ pub fn acr_satisfies(actual: Option<&str>, required: &[String], policy: &AcrPoli
 /// WSO2's `selectAcrFrom`: among the values in both lists, the strongest by the policy. Ties go to
 /// the first in `supported` order; unranked values only count when no common value is ranked, and
 /// then the first common value in `supported` order wins. `None` when the lists share nothing.
-pub fn select_strongest_acr(
-    requested: &[String],
-    supported: &[String],
-    policy: &AcrPolicy,
-) -> Option<String> {
+pub fn select_strongest_acr(requested: &[String], supported: &[String], policy: &AcrPolicy) -> Option<String> {
     let common: Vec<&String> = supported.iter().filter(|s| requested.contains(s)).collect();
-    strongest_ranked(&common, policy)
-        .or_else(|| common.first().copied())
-        .cloned()
+    strongest_ranked(&common, policy).or_else(|| common.first().copied()).cloned()
 }
 
 fn strongest_ranked<'a>(values: &[&'a String], policy: &AcrPolicy) -> Option<&'a String> {
@@ -295,10 +263,7 @@ fn internal_acr() -> String {
 
 impl Default for AcrFallback {
     fn default() -> Self {
-        AcrFallback {
-            use_highest_level: false,
-            internal_acr: internal_acr(),
-        }
+        AcrFallback { use_highest_level: false, internal_acr: internal_acr() }
     }
 }
 
@@ -327,11 +292,7 @@ pub struct AcrResolution {
 impl AcrResolution {
     /// Refuses values that could never be sent in `acr_values` (empty, spaces, non-ASCII).
     pub fn check(&self) -> Result<()> {
-        let server = self
-            .server_default
-            .as_ref()
-            .map(|l| l.0.as_slice())
-            .unwrap_or_default();
+        let server = self.server_default.as_ref().map(|l| l.0.as_slice()).unwrap_or_default();
         let supported = self.supported.as_deref().unwrap_or_default();
         for (name, list) in [
             ("requested", self.requested.as_slice()),
@@ -340,13 +301,11 @@ impl AcrResolution {
             ("supported", supported),
         ] {
             for (i, value) in list.iter().enumerate() {
-                check_acr_value(value)
-                    .map_err(|why| Error::arg_value(format!("{name}[{i}]"), why))?;
+                check_acr_value(value).map_err(|why| Error::arg_value(format!("{name}[{i}]"), why))?;
             }
         }
         if let Some(fallback) = &self.fallback {
-            check_acr_value(&fallback.internal_acr)
-                .map_err(|why| Error::arg_value("fallback.internalAcr", why))?;
+            check_acr_value(&fallback.internal_acr).map_err(|why| Error::arg_value("fallback.internalAcr", why))?;
         }
         Ok(())
     }
@@ -379,16 +338,8 @@ pub fn resolve_acr_values(resolution: &AcrResolution, policy: &AcrPolicy) -> Vec
         }
         kept
     };
-    let server = resolution
-        .server_default
-        .as_ref()
-        .map(|l| l.0.as_slice())
-        .unwrap_or_default();
-    for stage in [
-        resolution.requested.as_slice(),
-        resolution.client_default.as_slice(),
-        server,
-    ] {
+    let server = resolution.server_default.as_ref().map(|l| l.0.as_slice()).unwrap_or_default();
+    for stage in [resolution.requested.as_slice(), resolution.client_default.as_slice(), server] {
         let kept = keep(stage);
         if !kept.is_empty() {
             return kept;
@@ -425,17 +376,11 @@ pub(crate) fn check_acr_value(value: &str) -> std::result::Result<(), &'static s
 }
 
 fn rungs(values: &[&[&str]]) -> Vec<Rung> {
-    values
-        .iter()
-        .map(|rung| Rung(rung.iter().map(|v| v.to_string()).collect()))
-        .collect()
+    values.iter().map(|rung| Rung(rung.iter().map(|v| v.to_string()).collect())).collect()
 }
 
 fn on_ladder(ladder: &[&[&str]]) -> AcrPolicy {
-    AcrPolicy {
-        ladder: rungs(ladder),
-        ..AcrPolicy::default()
-    }
+    AcrPolicy { ladder: rungs(ladder), ..AcrPolicy::default() }
 }
 
 const SAML_PASSWORD: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password";
@@ -493,11 +438,7 @@ pub fn preset(name: &str) -> Result<AcrPolicy> {
                 all: Vec::new(),
                 any: vec!["mfa".to_string()],
             }],
-            ..on_ladder(&[
-                &[PAPE_NONE],
-                &[PAPE_MULTI_FACTOR],
-                &[PAPE_MULTI_FACTOR_PHYSICAL],
-            ])
+            ..on_ladder(&[&[PAPE_NONE], &[PAPE_MULTI_FACTOR], &[PAPE_MULTI_FACTOR_PHYSICAL]])
         },
         "wso2" => on_ladder(&[
             &[SAML_PASSWORD, "LOA1"],
@@ -527,12 +468,7 @@ pub fn preset(name: &str) -> Result<AcrPolicy> {
             &["http://idmanagement.gov/ns/assurance/aal/3"],
         ]),
         "phr" => on_ladder(&[&["phr"], &["phrh"]]),
-        _ => {
-            return Err(Error::arg_value(
-                "name",
-                format!("unknown preset (one of: {})", PRESETS.join(", ")),
-            ))
-        }
+        _ => return Err(Error::arg_value("name", format!("unknown preset (one of: {})", PRESETS.join(", ")))),
     };
     Ok(policy)
 }
@@ -552,10 +488,7 @@ impl<'de> Visitor<'de> for OneOrMany {
     fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Self::Value, E> {
         Ok(vec![v])
     }
-    fn visit_seq<A: SeqAccess<'de>>(
-        self,
-        mut seq: A,
-    ) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
         let mut values = Vec::new();
         while let Some(value) = seq.next_element::<String>()? {
             values.push(value);

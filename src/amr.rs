@@ -51,16 +51,10 @@ pub(crate) fn check_methods(param: &str, methods: &[String]) -> Result<()> {
     for (i, method) in methods.iter().enumerate() {
         let param = || format!("{param}[{i}]");
         if method.is_empty() || method.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::arg_value(
-                param(),
-                "must be a non-empty method name without spaces",
-            ));
+            return Err(Error::arg_value(param(), "must be a non-empty method name without spaces"));
         }
         if methods.iter().take(i).any(|m| m == method) {
-            return Err(Error::arg_value(
-                param(),
-                format!("{method:?} is listed twice"),
-            ));
+            return Err(Error::arg_value(param(), format!("{method:?} is listed twice")));
         }
     }
     Ok(())
@@ -83,11 +77,7 @@ pub(crate) fn methods_satisfy(amr: Option<&Value>, all: &[String], any: &[String
     let Some(Value::Array(items)) = amr else {
         return false;
     };
-    let has = |method: &String| {
-        items
-            .iter()
-            .any(|item| item.as_str() == Some(method.as_str()))
-    };
+    let has = |method: &String| items.iter().any(|item| item.as_str() == Some(method.as_str()));
     all.iter().all(has) && (any.is_empty() || any.iter().any(has))
 }
 

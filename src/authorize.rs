@@ -87,24 +87,17 @@ pub const RESERVED_PARAMS: [&str; 14] = [
 pub fn build_authorization_url(req: &AuthorizationRequest) -> Result<String> {
     let endpoint = Endpoint::parse(&req.authorization_endpoint, "authorizationEndpoint")?;
     if let Some(query) = &endpoint.query {
-        let pairs = parse_query(query)
-            .map_err(|why| Error::arg_value("authorizationEndpoint", format!("query: {why}")))?;
-        if let Some((name, _)) = pairs.iter().find(|(n, _)| RESERVED_PARAMS.contains(&n.as_str()))
-        {
-            return Err(Error::arg_value(
-                "authorizationEndpoint",
-                format!("its query may not set \"{name}\""),
-            ));
+        let pairs =
+            parse_query(query).map_err(|why| Error::arg_value("authorizationEndpoint", format!("query: {why}")))?;
+        if let Some((name, _)) = pairs.iter().find(|(n, _)| RESERVED_PARAMS.contains(&n.as_str())) {
+            return Err(Error::arg_value("authorizationEndpoint", format!("its query may not set \"{name}\"")));
         }
     }
     check_redirect_uri(&req.redirect_uri)?;
     non_empty("clientId", &req.client_id)?;
     non_empty("state", &req.state)?;
     if !pkce::is_s256_challenge(&req.code_challenge) {
-        return Err(Error::arg_value(
-            "codeChallenge",
-            "must be an S256 challenge (43 base64url characters)",
-        ));
+        return Err(Error::arg_value("codeChallenge", "must be an S256 challenge (43 base64url characters)"));
     }
     if let Some(nonce) = &req.nonce {
         non_empty("nonce", nonce)?;
@@ -217,7 +210,10 @@ fn check_prompt(prompt: &str) -> Result<&str> {
     let values: Vec<&str> = prompt.split(' ').collect();
     let valid = |v: &&str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
     if !values.iter().all(valid) {
-        return Err(Error::arg_value("prompt", "must be values such as login, consent, select_account separated by single spaces"));
+        return Err(Error::arg_value(
+            "prompt",
+            "must be values such as login, consent, select_account separated by single spaces",
+        ));
     }
     if values.len() > 1 && values.contains(&"none") {
         return Err(Error::arg_value("prompt", "\"none\" cannot be combined with other values"));

@@ -67,22 +67,15 @@ pub fn validate_authorization_response(
     let iss = get("iss");
     match iss {
         Some(iss) if iss != expect.expected_issuer => {
-            return Err(Error::IssuerMismatch {
-                expected: expect.expected_issuer.clone(),
-                actual: iss.to_string(),
-            })
+            return Err(Error::IssuerMismatch { expected: expect.expected_issuer.clone(), actual: iss.to_string() })
         }
-        None if expect.require_issuer => {
-            return Err(Error::response("iss", "missing, and the issuer always sends it"))
-        }
+        None if expect.require_issuer => return Err(Error::response("iss", "missing, and the issuer always sends it")),
         _ => {}
     }
 
     // RFC 6749 §10.12: `state` binds the response to the browser that made the request.
     match (get("state"), expect.expected_state.as_deref()) {
-        (Some(got), Some(want)) if got != want => {
-            return Err(Error::response("state", "does not match the request"))
-        }
+        (Some(got), Some(want)) if got != want => return Err(Error::response("state", "does not match the request")),
         (None, Some(_)) => return Err(Error::response("state", "missing")),
         (Some(_), None) => return Err(Error::response("state", "unexpected: no state was sent")),
         _ => {}
@@ -95,16 +88,12 @@ pub fn validate_authorization_response(
         });
     }
     if let Some(name) = FOREIGN_PARAMS.iter().find(|n| pairs.iter().any(|(p, _)| p == *n)) {
-        return Err(Error::response(
-            *name,
-            "implicit, hybrid and JARM responses are not supported",
-        ));
+        return Err(Error::response(*name, "implicit, hybrid and JARM responses are not supported"));
     }
     match get("code") {
-        Some(code) if !code.is_empty() => Ok(AuthorizationResponse {
-            code: code.to_string(),
-            iss: iss.map(str::to_string),
-        }),
+        Some(code) if !code.is_empty() => {
+            Ok(AuthorizationResponse { code: code.to_string(), iss: iss.map(str::to_string) })
+        }
         Some(_) => Err(Error::response("code", "empty")),
         None => Err(Error::response("code", "missing")),
     }

@@ -131,21 +131,14 @@ pub(crate) fn expiry(claims: &Object, now: f64, tolerance: f64) -> Result<()> {
 /// `nbf`, when present, must not lie after `now + tolerance`.
 pub(crate) fn not_before(claims: &Object, now: f64, tolerance: f64) -> Result<()> {
     match numeric_date(claims, "nbf")? {
-        Some(nbf) if nbf > now + tolerance => {
-            Err(Error::claim_invalid("nbf", "the token is not valid yet"))
-        }
+        Some(nbf) if nbf > now + tolerance => Err(Error::claim_invalid("nbf", "the token is not valid yet")),
         _ => Ok(()),
     }
 }
 
 /// `iat` is required, must not lie in the future beyond the tolerance and, with `max_age`, must
 /// not be older than `max_age + tolerance`.
-pub(crate) fn issued_at(
-    claims: &Object,
-    now: f64,
-    tolerance: f64,
-    max_age: Option<u64>,
-) -> Result<()> {
+pub(crate) fn issued_at(claims: &Object, now: f64, tolerance: f64, max_age: Option<u64>) -> Result<()> {
     let iat = required_date(claims, "iat")?;
     if iat > now + tolerance {
         return Err(Error::claim_invalid("iat", "lies in the future"));

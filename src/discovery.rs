@@ -52,8 +52,7 @@ impl Metadata {
 
     /// RFC 9207 §3: whether the provider always sends `iss` in authorization responses.
     pub fn sends_response_iss(&self) -> bool {
-        self.document.get("authorization_response_iss_parameter_supported")
-            == Some(&Value::Bool(true))
+        self.document.get("authorization_response_iss_parameter_supported") == Some(&Value::Bool(true))
     }
 }
 
@@ -83,10 +82,7 @@ pub fn parse_discovery_document(text: &[u8], expected_issuer: &str) -> Result<Me
     }
     let issuer = document.get("issuer").and_then(Value::as_str).unwrap_or_default();
     if issuer != expected_issuer {
-        return Err(Error::IssuerMismatch {
-            expected: expected_issuer.to_string(),
-            actual: issuer.to_string(),
-        });
+        return Err(Error::IssuerMismatch { expected: expected_issuer.to_string(), actual: issuer.to_string() });
     }
     for member in ENDPOINTS {
         if let Some(Value::String(url)) = document.get(member) {

@@ -235,9 +235,7 @@ impl fmt::Display for Error {
             Error::AcrNotSatisfied(s) => {
                 write!(f, "authentication context class is not sufficient (need one of: {})", s.acr_values.join(" "))
             }
-            Error::AmrNotSatisfied(_) => {
-                f.write_str("authentication methods do not satisfy the requirement")
-            }
+            Error::AmrNotSatisfied(_) => f.write_str("authentication methods do not satisfy the requirement"),
             Error::AuthTimeTooOld(s) => match s.max_age {
                 Some(max_age) => write!(f, "authentication is older than {max_age} seconds"),
                 None => f.write_str("authentication is too old"),

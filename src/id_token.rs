@@ -113,21 +113,13 @@ pub fn check(claims: &Object, header: &Object, opts: &IdTokenOptions, now: f64) 
     claims::acr_amr_types(claims)?;
     // Step 13: with `max_age`, `auth_time` is required and must be recent enough.
     check_auth_time(claims, opts.max_age, now, opts.clock_tolerance())?;
-    claims::requirement(
-        claims,
-        opts.requirement.as_ref(),
-        opts.policy.as_ref(),
-        now,
-        opts.clock_tolerance(),
-    )
+    claims::requirement(claims, opts.requirement.as_ref(), opts.policy.as_ref(), now, opts.clock_tolerance())
 }
 
 fn check_typ(claims: &Object, header: &Object) -> Result<()> {
     match claims::typ(header)?.as_deref() {
         None | Some("jwt") => {}
-        Some(other) => {
-            return Err(Error::claim_invalid("typ", format!("{other:?} is not an id token type")))
-        }
+        Some(other) => return Err(Error::claim_invalid("typ", format!("{other:?} is not an id token type"))),
     }
     if claims.contains_key("events") {
         return Err(Error::claim_invalid("typ", "a token with \"events\" is a logout token"));
@@ -138,9 +130,7 @@ fn check_typ(claims: &Object, header: &Object) -> Result<()> {
 fn check_azp(claims: &Object, audiences: &[&str], client_id: &str) -> Result<()> {
     match claims::string_claim(claims, "azp")? {
         Some(azp) if azp != client_id => Err(Error::claim_invalid("azp", "is not the client id")),
-        None if audiences.len() > 1 => {
-            Err(Error::claim_invalid("azp", "is required when there are several audiences"))
-        }
+        None if audiences.len() > 1 => Err(Error::claim_invalid("azp", "is required when there are several audiences")),
         _ => Ok(()),
     }
 }
@@ -160,9 +150,7 @@ fn check_nonce(claims: &Object, expected: Option<&str>, refreshed: bool) -> Resu
         (Some(_), None) => Err(Error::claim_invalid("nonce", "no nonce was expected")),
         (None, Some(_)) => Err(Error::claim_invalid("nonce", "is missing")),
         (Some(Value::String(nonce)), Some(expected)) if nonce == expected => Ok(()),
-        (Some(Value::String(_)), Some(_)) => {
-            Err(Error::claim_invalid("nonce", "is not the expected nonce"))
-        }
+        (Some(Value::String(_)), Some(_)) => Err(Error::claim_invalid("nonce", "is not the expected nonce")),
         (Some(_), Some(_)) => Err(Error::claim_invalid("nonce", "must be a string")),
     }
 }
@@ -178,10 +166,7 @@ fn check_auth_time(claims: &Object, max_age: Option<u64>, now: f64, tolerance: u
         return Err(Error::claim_invalid("auth_time", "is required when maxAge is set"));
     };
     if now - auth_time > max_age as f64 + tolerance as f64 {
-        return Err(Error::AuthTimeTooOld(Shortfall {
-            acr_values: Vec::new(),
-            max_age: Some(max_age),
-        }));
+        return Err(Error::AuthTimeTooOld(Shortfall { acr_values: Vec::new(), max_age: Some(max_age) }));
     }
     Ok(())
 }

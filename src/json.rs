@@ -59,9 +59,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(v.into())
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        serde_json::Number::from_f64(v)
-            .map(Value::Number)
-            .ok_or_else(|| E::custom("number out of range"))
+        serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("number out of range"))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
@@ -116,9 +114,18 @@ mod tests {
 
     #[test]
     fn non_objects_and_garbage_are_refused() {
-        for bad in [&b"0"[..], b"[]", b"null", b"\"x\"", b"{", b"{\"sub\":\"x\"} x", b"",
-            b"{\"sub\":\"a\xC0\xAFb\"}", br#"{"sub":"\ud800"}"#, br#"{"n":1e400}"#]
-        {
+        for bad in [
+            &b"0"[..],
+            b"[]",
+            b"null",
+            b"\"x\"",
+            b"{",
+            b"{\"sub\":\"x\"} x",
+            b"",
+            b"{\"sub\":\"a\xC0\xAFb\"}",
+            br#"{"sub":"\ud800"}"#,
+            br#"{"n":1e400}"#,
+        ] {
             assert!(parse_object(bad).is_err(), "{}", String::from_utf8_lossy(bad));
         }
     }

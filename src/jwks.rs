@@ -162,9 +162,7 @@ impl KeySet {
         }
         let mut set = KeySet::default();
         for (i, entry) in entries.iter().enumerate() {
-            match parse_entry(entry)
-                .map_err(|why| Error::JwksInvalid(format!("keys[{i}]: {why}")))?
-            {
+            match parse_entry(entry).map_err(|why| Error::JwksInvalid(format!("keys[{i}]: {why}")))? {
                 Ok(key) => set.keys.push(key),
                 Err(skipped) => set.skipped.push(skipped),
             }
@@ -225,10 +223,7 @@ fn parse_entry(entry: &Value) -> std::result::Result<Entry, String> {
 }
 
 /// A member that must be a string when present.
-fn string_member(
-    jwk: &Map<String, Value>,
-    name: &str,
-) -> std::result::Result<Option<String>, String> {
+fn string_member(jwk: &Map<String, Value>, name: &str) -> std::result::Result<Option<String>, String> {
     match jwk.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -238,9 +233,7 @@ fn string_member(
 
 /// `use` (RFC 7517 §4.2) and `key_ops` (§4.3): `Some(reason)` when the key is not for
 /// verifying signatures, an error when the members are malformed.
-fn unusable_for_verification(
-    jwk: &Map<String, Value>,
-) -> std::result::Result<Option<String>, String> {
+fn unusable_for_verification(jwk: &Map<String, Value>) -> std::result::Result<Option<String>, String> {
     if let Some(usage) = string_member(jwk, "use")? {
         if usage != "sig" {
             return Ok(Some(format!("\"use\" is {usage:?}, not \"sig\"")));
@@ -302,8 +295,9 @@ impl Parsed {
 /// A base64url member holding bytes.
 fn bytes_member(jwk: &Map<String, Value>, name: &str) -> std::result::Result<Vec<u8>, String> {
     match jwk.get(name) {
-        Some(Value::String(text)) => base64url::decode(text)
-            .ok_or_else(|| format!("\"{name}\" is not canonical unpadded base64url")),
+        Some(Value::String(text)) => {
+            base64url::decode(text).ok_or_else(|| format!("\"{name}\" is not canonical unpadded base64url"))
+        }
         Some(_) => Err(format!("\"{name}\" must be a string")),
         None => Err(format!("\"{name}\" is missing")),
     }
@@ -347,18 +341,10 @@ fn parse_rsa(jwk: &Map<String, Value>) -> ParseResult {
     if e == [1] || e.last().is_none_or(|b| b % 2 == 0) {
         return Err("rsa public exponent must be odd and greater than 1".into());
     }
-    let parts = JsonWebKey::Rsa {
-        modulus: Cow::Borrowed(n),
-        public_exponent: Cow::Borrowed(e),
-        private_parts: None,
-    };
+    let parts = JsonWebKey::Rsa { modulus: Cow::Borrowed(n), public_exponent: Cow::Borrowed(e), private_parts: None };
     let key = RsaPublicKey::try_from(&parts).map_err(|e| format!("rsa key: {e}"))?;
     Ok(Ok(Parsed {
-        members: vec![
-            ("e", base64url::encode(e)),
-            ("kty", "RSA".into()),
-            ("n", base64url::encode(n)),
-        ],
+        members: vec![("e", base64url::encode(e)), ("kty", "RSA".into()), ("n", base64url::encode(n))],
         signature_len: n.len(),
         material: Material::Rsa(key),
     }))
@@ -413,18 +399,13 @@ fn parse_okp(jwk: &Map<String, Value>) -> ParseResult {
     if x.len() != 32 {
         return Err("ed25519 public key must be 32 bytes".into());
     }
-    let parts =
-        JsonWebKey::KeyPair { curve: Cow::Borrowed("Ed25519"), x: Cow::Borrowed(&x), secret: None };
+    let parts = JsonWebKey::KeyPair { curve: Cow::Borrowed("Ed25519"), x: Cow::Borrowed(&x), secret: None };
     let key = Ed25519Key::try_from(&parts).map_err(|_| "ed25519 point does not decompress")?;
     if key.is_weak() {
         return Err("ed25519 public key has small order".into());
     }
     Ok(Ok(Parsed {
-        members: vec![
-            ("crv", "Ed25519".into()),
-            ("kty", "OKP".into()),
-            ("x", base64url::encode(&x)),
-        ],
+        members: vec![("crv", "Ed25519".into()), ("kty", "OKP".into()), ("x", base64url::encode(&x))],
         signature_len: 64,
         material: Material::Ed25519(key),
     }))

@@ -69,9 +69,7 @@ impl Alg {
 
     /// The algorithm with this exact (case-sensitive) name.
     pub fn from_name(name: &str) -> Option<Alg> {
-        [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519]
-            .into_iter()
-            .find(|alg| alg.name() == name)
+        [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519].into_iter().find(|alg| alg.name() == name)
     }
 
     /// Parses a caller's `algorithms` option; absent means [`DEFAULT_ALGORITHMS`]. Unknown
@@ -178,12 +176,7 @@ pub fn prepare<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg]) -> Result<
 /// (before any decoding), three segments, strict base64url, header as a strict JSON object,
 /// `alg` in the allow-list, a non-empty signature, unsupported header features, key selection,
 /// signature length.
-pub fn prepare_with<'k>(
-    token: &str,
-    keys: &'k KeySet,
-    algorithms: &[Alg],
-    limits: &Limits,
-) -> Result<Prepared<'k>> {
+pub fn prepare_with<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg], limits: &Limits) -> Result<Prepared<'k>> {
     if token.len() > limits.max_token_length {
         return Err(Error::JwtTooLarge { size: token.len(), limit: limits.max_token_length });
     }
@@ -191,8 +184,7 @@ pub fn prepare_with<'k>(
     let header_bytes = decode(header_b64, "header")?;
     let payload = decode(payload_b64, "payload")?;
     let signature = decode(signature_b64, "signature")?;
-    let header = json::parse_object(&header_bytes)
-        .map_err(|why| Error::JwtMalformed(format!("header: {why}")))?;
+    let header = json::parse_object(&header_bytes).map_err(|why| Error::JwtMalformed(format!("header: {why}")))?;
     let alg = allowed_alg(&header, algorithms)?;
     if signature.is_empty() {
         return Err(Error::JwtMalformed("empty signature segment".into()));
@@ -238,8 +230,7 @@ fn split(token: &str) -> Result<(&str, &str, &str)> {
 }
 
 fn decode(segment: &str, name: &str) -> Result<Vec<u8>> {
-    base64url::decode(segment)
-        .ok_or_else(|| Error::JwtMalformed(format!("{name} is not canonical unpadded base64url")))
+    base64url::decode(segment).ok_or_else(|| Error::JwtMalformed(format!("{name} is not canonical unpadded base64url")))
 }
 
 /// `alg` (RFC 7515 §4.1.1) must be a string naming an allowed algorithm, exactly.
@@ -283,10 +274,7 @@ fn select_key<'k>(keys: &'k KeySet, alg: Alg, header: &Object) -> Result<&'k Key
         Some(_) => return Err(Error::JwksNoMatchingKey),
     };
     let mut chosen: Option<&Key> = None;
-    let candidates = keys
-        .keys()
-        .iter()
-        .filter(|key| alg.fits(key) && kid.is_none_or(|kid| key.kid() == Some(kid)));
+    let candidates = keys.keys().iter().filter(|key| alg.fits(key) && kid.is_none_or(|kid| key.kid() == Some(kid)));
     for key in candidates {
         match chosen {
             None => chosen = Some(key),
@@ -308,9 +296,7 @@ pub fn verify_signature(p: &Prepared<'_>) -> Result<()> {
         (Alg::Rs256, Material::Rsa(key)) => rsa(Rsa::rs256(), key, signature, message),
         (Alg::Ps256, Material::Rsa(key)) => rsa(Rsa::ps256(), key, signature, message),
         (Alg::Es256, Material::P256(key)) => verify_with(&Es256, key, signature, message),
-        (Alg::EdDSA | Alg::Ed25519, Material::Ed25519(key)) => {
-            verify_with(&Ed25519, key, signature, message)
-        }
+        (Alg::EdDSA | Alg::Ed25519, Material::Ed25519(key)) => verify_with(&Ed25519, key, signature, message),
         _ => false,
     };
     if valid {
@@ -321,18 +307,11 @@ pub fn verify_signature(p: &Prepared<'_>) -> Result<()> {
 }
 
 fn rsa(alg: Rsa, key: &jwt_compact::alg::RsaPublicKey, signature: &[u8], message: &[u8]) -> bool {
-    RsaSignature::try_from_slice(signature)
-        .is_ok_and(|signature| alg.verify_signature(&signature, key, message))
+    RsaSignature::try_from_slice(signature).is_ok_and(|signature| alg.verify_signature(&signature, key, message))
 }
 
-fn verify_with<A: Algorithm>(
-    alg: &A,
-    key: &A::VerifyingKey,
-    signature: &[u8],
-    message: &[u8],
-) -> bool {
-    A::Signature::try_from_slice(signature)
-        .is_ok_and(|signature| alg.verify_signature(&signature, key, message))
+fn verify_with<A: Algorithm>(alg: &A, key: &A::VerifyingKey, signature: &[u8], message: &[u8]) -> bool {
+    A::Signature::try_from_slice(signature).is_ok_and(|signature| alg.verify_signature(&signature, key, message))
 }
 
 /// The claims of a token whose signature verified: the payload must be UTF-8 and a strict JSON

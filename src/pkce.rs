@@ -28,10 +28,7 @@ pub fn check_code_verifier(verifier: &str) -> Result<()> {
         ));
     }
     if let Some(c) = verifier.chars().find(|c| !is_unreserved(*c)) {
-        return Err(Error::arg_value(
-            "codeVerifier",
-            format!("may only contain A-Z a-z 0-9 - . _ ~, found {c:?}"),
-        ));
+        return Err(Error::arg_value("codeVerifier", format!("may only contain A-Z a-z 0-9 - . _ ~, found {c:?}")));
     }
     Ok(())
 }
@@ -80,9 +77,14 @@ mod tests {
         let ok128 = "~".repeat(128);
         assert!(check_code_verifier(&ok43).is_ok());
         assert!(check_code_verifier(&ok128).is_ok());
-        for bad in ["a".repeat(42), "a".repeat(129), format!("{}+", "a".repeat(42)),
-            format!("{} ", "a".repeat(43)), format!("{}é", "a".repeat(42)), String::new()]
-        {
+        for bad in [
+            "a".repeat(42),
+            "a".repeat(129),
+            format!("{}+", "a".repeat(42)),
+            format!("{} ", "a".repeat(43)),
+            format!("{}é", "a".repeat(42)),
+            String::new(),
+        ] {
             let err = code_challenge_s256(&bad).unwrap_err();
             assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE", "{bad:?}");
         }

@@ -82,10 +82,7 @@ fn check_acr_list(param: &str, values: &[String]) -> Result<()> {
         let param = || format!("{param}[{i}]");
         check_acr_value(value).map_err(|why| Error::arg_value(param(), why))?;
         if values.iter().take(i).any(|v| v == value) {
-            return Err(Error::arg_value(
-                param(),
-                format!("{value:?} is listed twice"),
-            ));
+            return Err(Error::arg_value(param(), format!("{value:?} is listed twice")));
         }
     }
     Ok(())
@@ -123,10 +120,7 @@ impl Decision {
     /// The step-up error for the first reason (`ERR_ACR_NOT_SATISFIED`, `ERR_AMR_NOT_SATISFIED`,
     /// `ERR_AUTH_TIME_TOO_OLD`), carrying what to ask for; `None` when satisfied.
     pub fn error(&self) -> Option<Error> {
-        let shortfall = Shortfall {
-            acr_values: self.acr_values.clone().unwrap_or_default(),
-            max_age: self.max_age,
-        };
+        let shortfall = Shortfall { acr_values: self.acr_values.clone().unwrap_or_default(), max_age: self.max_age };
         Some(match self.reasons.first()? {
             Reason::Acr => Error::AcrNotSatisfied(shortfall),
             Reason::Amr => Error::AmrNotSatisfied(shortfall),
@@ -182,9 +176,7 @@ pub fn evaluate_step_up(
         }
     }
 
-    let short_of_class = reasons
-        .iter()
-        .any(|r| matches!(r, Reason::Acr | Reason::Amr));
+    let short_of_class = reasons.iter().any(|r| matches!(r, Reason::Acr | Reason::Amr));
     let acr_values = match (&requirement.acr, &requirement.amr) {
         _ if !short_of_class => None,
         (Some(required), _) => Some(required.0.clone()),
@@ -193,9 +185,7 @@ pub fn evaluate_step_up(
     };
     Decision {
         satisfied: reasons.is_empty(),
-        max_age: requirement
-            .max_age
-            .filter(|_| reasons.contains(&Reason::MaxAge)),
+        max_age: requirement.max_age.filter(|_| reasons.contains(&Reason::MaxAge)),
         reasons,
         acr_values,
     }
@@ -210,11 +200,7 @@ fn acr_for_methods(policy: &AcrPolicy, required: &AmrRequirement) -> Option<Stri
         v
     }
     let (all, any) = (sorted(&required.all), sorted(&required.any));
-    policy
-        .amr_levels
-        .iter()
-        .find(|l| sorted(&l.all) == all && sorted(&l.any) == any)
-        .map(|l| l.acr.clone())
+    policy.amr_levels.iter().find(|l| sorted(&l.all) == all && sorted(&l.any) == any).map(|l| l.acr.clone())
 }
 
 /// OIDC Core §2 `auth_time` is a NumericDate: a JSON number, possibly fractional. Integers are
@@ -225,8 +211,7 @@ fn is_fresh(auth_time: Option<&Value>, max_age: u64, now: i64, tolerance: u64) -
         return false;
     };
     if let Some(t) = n.as_i64() {
-        let (t, now, max_age, tolerance) =
-            (t as i128, now as i128, max_age as i128, tolerance as i128);
+        let (t, now, max_age, tolerance) = (t as i128, now as i128, max_age as i128, tolerance as i128);
         return t <= now + tolerance && now - t <= max_age + tolerance;
     }
     if n.as_u64().is_some() {
@@ -266,10 +251,7 @@ pub struct ChallengeParams {
 /// `,` and `=` are allowed: inside a quoted-string they cannot start a parameter, and login.gov's
 /// ACR values (`…/aal/2?phishing_resistant=true`) contain `=`.
 fn check_header_text(param: &str, value: &str) -> Result<()> {
-    if let Some(c) = value
-        .chars()
-        .find(|&c| !matches!(c, ' '..='~') || c == '"' || c == '\\')
-    {
+    if let Some(c) = value.chars().find(|&c| !matches!(c, ' '..='~') || c == '"' || c == '\\') {
         return Err(Error::arg_value(
             param,
             format!("may not contain {c:?} (only printable ASCII without '\"' and '\\\\')"),
@@ -286,10 +268,7 @@ fn check_header_text(param: &str, value: &str) -> Result<()> {
 /// asked for, else "More recent authentication is required".
 pub fn build_step_up_challenge(params: &ChallengeParams) -> Result<String> {
     if params.acr_values.is_empty() && params.max_age.is_none() {
-        return Err(Error::arg_value(
-            "acrValues",
-            "a challenge needs acrValues or maxAge",
-        ));
+        return Err(Error::arg_value("acrValues", "a challenge needs acrValues or maxAge"));
     }
     for (i, value) in params.acr_values.iter().enumerate() {
         let param = format!("acrValues[{i}]");
@@ -298,10 +277,7 @@ pub fn build_step_up_challenge(params: &ChallengeParams) -> Result<String> {
         }
         check_header_text(&param, value)?;
         if params.acr_values.iter().take(i).any(|v| v == value) {
-            return Err(Error::arg_value(
-                param,
-                format!("{value:?} is listed twice"),
-            ));
+            return Err(Error::arg_value(param, format!("{value:?} is listed twice")));
         }
     }
     if let Some(description) = &params.error_description {
@@ -314,22 +290,13 @@ pub fn build_step_up_challenge(params: &ChallengeParams) -> Result<String> {
         check_header_text("realm", realm)?;
     }
 
-    let default_description = if params.acr_values.is_empty() {
-        MAX_AGE_DESCRIPTION
-    } else {
-        ACR_DESCRIPTION
-    };
-    let description = params
-        .error_description
-        .as_deref()
-        .unwrap_or(default_description);
+    let default_description = if params.acr_values.is_empty() { MAX_AGE_DESCRIPTION } else { ACR_DESCRIPTION };
+    let description = params.error_description.as_deref().unwrap_or(default_description);
     let mut header = String::from("Bearer ");
     if let Some(realm) = &params.realm {
         header.push_str(&format!("realm=\"{realm}\", "));
     }
-    header.push_str(&format!(
-        "error=\"{INSUFFICIENT_USER_AUTHENTICATION}\", error_description=\"{description}\""
-    ));
+    header.push_str(&format!("error=\"{INSUFFICIENT_USER_AUTHENTICATION}\", error_description=\"{description}\""));
     if !params.acr_values.is_empty() {
         header.push_str(&format!(", acr_values=\"{}\"", params.acr_values.join(" ")));
     }
@@ -402,10 +369,7 @@ pub struct AuthChallenge {
 impl AuthChallenge {
     /// The value of the parameter `name` (lower case).
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -420,10 +384,7 @@ impl AuthChallenge {
 /// scheme alone (`Bearer`, RFC 6750 §3's answer to a request without a token) is a challenge.
 /// One pass, no backtracking beyond one token: linear in the input.
 pub fn parse_www_authenticate(header: &str) -> Option<Vec<AuthChallenge>> {
-    let mut c = Cursor {
-        s: header.as_bytes(),
-        pos: 0,
-    };
+    let mut c = Cursor { s: header.as_bytes(), pos: 0 };
     let mut challenges = Vec::new();
     loop {
         c.skip_separators();
@@ -431,11 +392,7 @@ pub fn parse_www_authenticate(header: &str) -> Option<Vec<AuthChallenge>> {
             return Some(challenges);
         }
         let scheme = c.token()?.to_ascii_lowercase();
-        let mut challenge = AuthChallenge {
-            scheme,
-            params: Vec::new(),
-            token68: None,
-        };
+        let mut challenge = AuthChallenge { scheme, params: Vec::new(), token68: None };
         let spaced = c.skip_ows();
         match c.peek() {
             None => {
@@ -554,10 +511,7 @@ impl<'a> Cursor<'a> {
     /// the challenge ends right after it; otherwise the cursor is left where it was.
     fn token68(&mut self) -> Option<&'a str> {
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
-        {
+        while self.peek().is_some_and(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)) {
             self.pos += 1;
         }
         if self.pos > start {
@@ -630,19 +584,13 @@ pub fn parse_step_up_challenge(header: &str) -> Option<Challenge> {
     None
 }
 
-fn step_up_challenge(
-    kind: ChallengeKind,
-    scheme: &str,
-    challenge: &AuthChallenge,
-) -> Option<Challenge> {
+fn step_up_challenge(kind: ChallengeKind, scheme: &str, challenge: &AuthChallenge) -> Option<Challenge> {
     let mut acr_values = match challenge.param("acr_values") {
         Some(values) => split_acr_values(values)?,
         None => Vec::new(),
     };
     let max_age = match challenge.param("max_age") {
-        Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(text.parse::<u64>().ok()?)
-        }
+        Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Some(text.parse::<u64>().ok()?),
         Some(_) => return None,
         None => None,
     };

@@ -109,13 +109,23 @@ pub fn keep(sets: &mut Vec<TokenSet>, new: TokenSet, policy: &AcrPolicy, now: u6
 }
 
 /// The weakest set that meets `requirement` now.
-pub fn weakest<'a>(sets: &'a [TokenSet], requirement: &Requirement, policy: &AcrPolicy, now: u64) -> Option<&'a TokenSet> {
+pub fn weakest<'a>(
+    sets: &'a [TokenSet],
+    requirement: &Requirement,
+    policy: &AcrPolicy,
+    now: u64,
+) -> Option<&'a TokenSet> {
     sets.iter().filter(|s| s.meets(requirement, policy, now)).min_by(|a, b| weaker(policy, a, b))
 }
 
 /// The weakest set holding a refresh token whose authentication meets `requirement`: what to
 /// refresh (when no set meets it as held, its access token has expired).
-pub fn refreshable<'a>(sets: &'a [TokenSet], requirement: &Requirement, policy: &AcrPolicy, now: u64) -> Option<&'a TokenSet> {
+pub fn refreshable<'a>(
+    sets: &'a [TokenSet],
+    requirement: &Requirement,
+    policy: &AcrPolicy,
+    now: u64,
+) -> Option<&'a TokenSet> {
     sets.iter()
         .filter(|s| s.refresh_token.is_some() && s.authentication_meets(requirement, policy, now))
         .min_by(|a, b| weaker(policy, a, b))
@@ -136,7 +146,12 @@ pub struct Refreshed {
 /// Checks a refresh's ID token claims against the set refreshed (OIDC Core 12.2: the same
 /// `sub`, and `auth_time` still the original authentication, so a refresh never makes a
 /// session look fresher than its sign-in) and tells whether it came back downgraded.
-pub fn refreshed(old: &TokenSet, claims: Option<Map<String, Value>>, mut renewed: TokenSet, policy: &AcrPolicy) -> Result<Refreshed> {
+pub fn refreshed(
+    old: &TokenSet,
+    claims: Option<Map<String, Value>>,
+    mut renewed: TokenSet,
+    policy: &AcrPolicy,
+) -> Result<Refreshed> {
     // RFC 6749 §6: without a new refresh token the old one stays valid.
     renewed.refresh_token = renewed.refresh_token.or_else(|| old.refresh_token.clone());
     let Some(claims) = claims else {
@@ -150,7 +165,10 @@ pub fn refreshed(old: &TokenSet, claims: Option<Map<String, Value>>, mut renewed
     // Absent before and present now would be as much a gain in freshness as a later time; absent
     // now is no claim at all (the set then meets no maxAge), so it gains nothing.
     if renewed.auth_time().is_some_and(|now| old.auth_time() != Some(now)) {
-        return Err(Error::claim_invalid("auth_time", "a refresh must keep the time of the original authentication (OIDC Core 12.2)"));
+        return Err(Error::claim_invalid(
+            "auth_time",
+            "a refresh must keep the time of the original authentication (OIDC Core 12.2)",
+        ));
     }
     let weaker_acr = match (old.acr(), renewed.acr()) {
         (Some(then), Some(now)) => then != now && policy.compare(now, then).is_none_or(Ordering::is_lt),

@@ -65,8 +65,7 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 /// Splits `host[:port]` and checks both parts; returns the host.
 fn split_host(authority: &str) -> Option<&str> {
     let (host, port) = if let Some((ipv6, _)) = authority.strip_prefix('[').and_then(|a| a.split_once(']')) {
-        if ipv6.is_empty() || !ipv6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        {
+        if ipv6.is_empty() || !ipv6.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
             return None;
         }
         // `[`, the address and `]`.

@@ -10,12 +10,7 @@ use crate::{jws, Result};
 
 /// Verifies an ID token against a key set at time `now` (seconds since the epoch) and returns
 /// its claims (OIDC Core 3.1.3.7).
-pub fn verify_id_token(
-    token: &str,
-    keys: &KeySet,
-    opts: &IdTokenOptions,
-    now: f64,
-) -> Result<Object> {
+pub fn verify_id_token(token: &str, keys: &KeySet, opts: &IdTokenOptions, now: f64) -> Result<Object> {
     let prepared = jws::prepare(token, keys, &opts.algorithms()?)?;
     jws::verify_signature(&prepared)?;
     let claims = jws::finish(&prepared)?;
@@ -25,12 +20,7 @@ pub fn verify_id_token(
 
 /// Verifies a JWT access token (RFC 9068) against a key set at time `now` and returns its
 /// claims.
-pub fn verify_access_token(
-    token: &str,
-    keys: &KeySet,
-    opts: &AccessTokenOptions,
-    now: f64,
-) -> Result<Object> {
+pub fn verify_access_token(token: &str, keys: &KeySet, opts: &AccessTokenOptions, now: f64) -> Result<Object> {
     let prepared = jws::prepare(token, keys, &opts.algorithms()?)?;
     jws::verify_signature(&prepared)?;
     let claims = jws::finish(&prepared)?;

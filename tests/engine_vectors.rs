@@ -5,22 +5,16 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use stepup::acr::{
-    acr_satisfies, preset, resolve_acr_values, select_strongest_acr, AcrPolicy, AcrResolution,
-};
+use stepup::acr::{acr_satisfies, preset, resolve_acr_values, select_strongest_acr, AcrPolicy, AcrResolution};
 use stepup::amr::{amr_satisfies, map_authentication_methods, AmrRequirement, MethodMapping};
 use stepup::step_up::{
-    build_step_up_challenge, evaluate_step_up, parse_step_up_challenge, ChallengeParams,
-    Requirement,
+    build_step_up_challenge, evaluate_step_up, parse_step_up_challenge, ChallengeParams, Requirement,
 };
 use stepup::Error;
 
 fn section(file: &str, name: &str) -> Vec<Value> {
     let all: Value = serde_json::from_str(file).unwrap();
-    let cases = all[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("no section {name}"))
-        .clone();
+    let cases = all[name].as_array().unwrap_or_else(|| panic!("no section {name}")).clone();
     assert!(!cases.is_empty(), "{name} is empty");
     cases
 }
@@ -47,9 +41,7 @@ fn read<T: DeserializeOwned>(name: &str, value: &Value, error: Option<&Value>) -
     match serde_json::from_value(value.clone()) {
         Ok(t) => Some(t),
         Err(e) => {
-            let code = error
-                .and_then(|e| e["code"].as_str())
-                .unwrap_or_else(|| panic!("{name}: {e}"));
+            let code = error.and_then(|e| e["code"].as_str()).unwrap_or_else(|| panic!("{name}: {e}"));
             assert!(code.starts_with("ERR_INVALID_ARG_"), "{name}: {e}");
             None
         }
@@ -74,11 +66,7 @@ fn with_policy(v: &Value, f: impl FnOnce(&AcrPolicy)) {
     match policy_of(v) {
         None => {}
         Some(Ok(policy)) => {
-            assert!(
-                v.get("error").is_none() || v.get("expected").is_some(),
-                "{}: expected an error",
-                name(v)
-            );
+            assert!(v.get("error").is_none() || v.get("expected").is_some(), "{}: expected an error", name(v));
             f(&policy)
         }
         Some(Err(err)) => assert_error(name(v), &err, &v["error"]),
@@ -88,10 +76,7 @@ fn with_policy(v: &Value, f: impl FnOnce(&AcrPolicy)) {
 fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().unwrap().to_string())
-            .collect(),
+        Value::Array(items) => items.iter().map(|i| i.as_str().unwrap().to_string()).collect(),
         other => panic!("not a string list: {other}"),
     }
 }
@@ -102,12 +87,7 @@ fn preset_vectors() {
         match preset(v["preset"].as_str().unwrap()) {
             Ok(policy) => {
                 assert!(v.get("error").is_none(), "{}: expected an error", name(&v));
-                assert_eq!(
-                    serde_json::to_value(&policy).unwrap(),
-                    v["policy"],
-                    "{}",
-                    name(&v)
-                );
+                assert_eq!(serde_json::to_value(&policy).unwrap(), v["policy"], "{}", name(&v));
                 // The pinned JSON reads back into the same policy.
                 let back: AcrPolicy = serde_json::from_value(v["policy"].clone()).unwrap();
                 assert_eq!(back, policy, "{}", name(&v));
@@ -133,14 +113,8 @@ fn acr_satisfies_vectors() {
 fn select_strongest_acr_vectors() {
     for v in section(ACR, "selectStrongestAcr") {
         with_policy(&v, |policy| {
-            let got =
-                select_strongest_acr(&strings(&v["requested"]), &strings(&v["supported"]), policy);
-            assert_eq!(
-                got.map_or(Value::Null, Value::String),
-                v["expected"],
-                "{}",
-                name(&v)
-            );
+            let got = select_strongest_acr(&strings(&v["requested"]), &strings(&v["supported"]), policy);
+            assert_eq!(got.map_or(Value::Null, Value::String), v["expected"], "{}", name(&v));
         });
     }
 }
@@ -183,8 +157,7 @@ fn map_authentication_methods_vectors() {
 #[test]
 fn evaluate_step_up_vectors() {
     for v in section(STEP_UP, "evaluateStepUp") {
-        let Some(requirement) = read::<Requirement>(name(&v), &v["requirement"], v.get("error"))
-        else {
+        let Some(requirement) = read::<Requirement>(name(&v), &v["requirement"], v.get("error")) else {
             continue;
         };
         if let Err(err) = requirement.check() {
@@ -196,12 +169,7 @@ fn evaluate_step_up_vectors() {
         let tolerance = v["clockTolerance"].as_u64().unwrap();
         with_policy(&v, |policy| {
             let decision = evaluate_step_up(claims, &requirement, policy, now, tolerance);
-            assert_eq!(
-                serde_json::to_value(&decision).unwrap(),
-                v["expected"],
-                "{}",
-                name(&v)
-            );
+            assert_eq!(serde_json::to_value(&decision).unwrap(), v["expected"], "{}", name(&v));
         });
     }
 }
@@ -214,15 +182,10 @@ fn build_step_up_challenge_vectors() {
         };
         match build_step_up_challenge(&params) {
             Ok(header) => {
-                assert!(
-                    v.get("error").is_none(),
-                    "{}: expected an error, got {header}",
-                    name(&v)
-                );
+                assert!(v.get("error").is_none(), "{}: expected an error, got {header}", name(&v));
                 assert_eq!(header, v["header"], "{}", name(&v));
                 // E17: the header round-trips through the strict parser to exactly its params.
-                let parsed =
-                    parse_step_up_challenge(&header).map(|c| serde_json::to_value(c).unwrap());
+                let parsed = parse_step_up_challenge(&header).map(|c| serde_json::to_value(c).unwrap());
                 assert_eq!(parsed.as_ref(), Some(&v["parsed"]), "{}", name(&v));
             }
             Err(err) => assert_error(name(&v), &err, &v["error"]),

@@ -6,8 +6,7 @@
 use js_sys::{Function, Object, Reflect};
 use stepup::wasm::errors::is_step_up_error;
 use stepup::wasm::request::{
-    build_authorization_url, calculate_code_challenge, generate_code_verifier, generate_nonce,
-    generate_state,
+    build_authorization_url, calculate_code_challenge, generate_code_verifier, generate_nonce, generate_state,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;

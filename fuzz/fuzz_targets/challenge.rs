@@ -2,9 +2,7 @@
 //! have written: rebuilt from what was read, it parses to the same request (catalog E17-E19).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use stepup::step_up::{
-    build_step_up_challenge, parse_step_up_challenge, parse_www_authenticate, ChallengeParams,
-};
+use stepup::step_up::{build_step_up_challenge, parse_step_up_challenge, parse_www_authenticate, ChallengeParams};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(header) = std::str::from_utf8(data) else { return };

@@ -70,7 +70,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
 
     // Among other cookies: found when its name is there once, absent when twice.
     let others: Vec<String> = u.arbitrary()?;
-    let others: Vec<&str> = others.iter().map(|s| s.trim_matches(|c| c == ';' || c == ' ')).filter(|s| !s.contains(';')).collect();
+    let others: Vec<&str> =
+        others.iter().map(|s| s.trim_matches(|c| c == ';' || c == ' ')).filter(|s| !s.contains(';')).collect();
     let position = u.choose_index(others.len() + 1)?;
     let mut pairs: Vec<String> = others.iter().map(|s| s.to_string()).collect();
     pairs.insert(position, format!("{NAME}={sealed}"));

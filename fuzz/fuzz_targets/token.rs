@@ -29,6 +29,10 @@ fuzz_target!(|data: &[u8]| {
     let now = 1_700_000_000.0;
     let id = IdTokenOptions { issuer: "https://idp.example".into(), audience: "client-1".into(), ..Default::default() };
     let _ = id_token::check(&claims, prepared.header(), &id, now);
-    let access = AccessTokenOptions { issuer: "https://idp.example".into(), audience: "https://api.example".into(), ..Default::default() };
+    let access = AccessTokenOptions {
+        issuer: "https://idp.example".into(),
+        audience: "https://api.example".into(),
+        ..Default::default()
+    };
     let _ = access_token::check(&claims, prepared.header(), &access, now);
 });

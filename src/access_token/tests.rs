@@ -12,10 +12,7 @@ fn claims() -> Object {
 }
 
 fn opts() -> AccessTokenOptions {
-    serde_json::from_value(
-        json!({"issuer": "https://as.example", "audience": "https://api.example"}),
-    )
-    .unwrap()
+    serde_json::from_value(json!({"issuer": "https://as.example", "audience": "https://api.example"})).unwrap()
 }
 
 fn header(typ: Value) -> Object {
@@ -40,11 +37,7 @@ fn typ_must_be_at_jwt_in_either_spelling() {
         json!("application/x/at+jwt"),
         json!(["at+jwt"]),
     ] {
-        assert_eq!(
-            check(&claims(), &header(typ.clone()), &opts(), NOW).unwrap_err().claim(),
-            Some("typ"),
-            "{typ}"
-        );
+        assert_eq!(check(&claims(), &header(typ.clone()), &opts(), NOW).unwrap_err().claim(), Some("typ"), "{typ}");
     }
 }
 

@@ -36,22 +36,12 @@ fn assert_ordered(name: &str, ladder: &[&[&str]]) {
 #[test]
 fn every_preset_is_valid_and_ordered() {
     assert_ordered("fief", &[&["0"], &["1"]]);
-    assert_ordered(
-        "auth0",
-        &[
-            &[PAPE_NONE],
-            &[PAPE_MULTI_FACTOR],
-            &[PAPE_MULTI_FACTOR_PHYSICAL],
-        ],
-    );
+    assert_ordered("auth0", &[&[PAPE_NONE], &[PAPE_MULTI_FACTOR], &[PAPE_MULTI_FACTOR_PHYSICAL]]);
     assert_ordered(
         "wso2",
         &[
             &["urn:oasis:names:tc:SAML:2.0:ac:classes:Password", "LOA1"],
-            &[
-                "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-                "LOA2",
-            ],
+            &["urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport", "LOA2"],
             &[
                 "urn:oasis:names:tc:SAML:2.0:ac:classes:Kerberos",
                 "urn:oasis:names:tc:SAML:2.0:classes:Kerberos",
@@ -108,11 +98,7 @@ fn every_preset_is_valid_and_ordered() {
 fn unknown_preset_is_a_caller_mistake() {
     for name in ["", "FIEF", "okta", "fief "] {
         let err = preset(name).unwrap_err();
-        assert_eq!(
-            (err.code(), err.param()),
-            ("ERR_INVALID_ARG_VALUE", Some("name")),
-            "{name:?}"
-        );
+        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some("name")), "{name:?}");
     }
 }
 
@@ -121,34 +107,14 @@ fn off_ladder_variants_match_only_themselves() {
     // login.gov's phishing-resistant AAL2 must not be met by a plain AAL2 (or AAL3) token.
     let nist = preset("nist").unwrap();
     let pr = "http://idmanagement.gov/ns/assurance/aal/2?phishing_resistant=true";
-    assert!(!sat(
-        Some("http://idmanagement.gov/ns/assurance/aal/2"),
-        &[pr],
-        &nist
-    ));
-    assert!(!sat(
-        Some("http://idmanagement.gov/ns/assurance/aal/3"),
-        &[pr],
-        &nist
-    ));
+    assert!(!sat(Some("http://idmanagement.gov/ns/assurance/aal/2"), &[pr], &nist));
+    assert!(!sat(Some("http://idmanagement.gov/ns/assurance/aal/3"), &[pr], &nist));
     assert!(sat(Some(pr), &[pr], &nist));
-    assert!(!sat(
-        Some(pr),
-        &["http://idmanagement.gov/ns/assurance/aal/1"],
-        &nist
-    ));
+    assert!(!sat(Some(pr), &["http://idmanagement.gov/ns/assurance/aal/1"], &nist));
     // PAPE phishing-resistant is independent of the factor count.
     let auth0 = preset("auth0").unwrap();
-    assert!(!sat(
-        Some(PAPE_PHISHING_RESISTANT),
-        &[PAPE_MULTI_FACTOR],
-        &auth0
-    ));
-    assert!(!sat(
-        Some(PAPE_MULTI_FACTOR_PHYSICAL),
-        &[PAPE_PHISHING_RESISTANT],
-        &auth0
-    ));
+    assert!(!sat(Some(PAPE_PHISHING_RESISTANT), &[PAPE_MULTI_FACTOR], &auth0));
+    assert!(!sat(Some(PAPE_MULTI_FACTOR_PHYSICAL), &[PAPE_PHISHING_RESISTANT], &auth0));
     // Fief levels it does not know yet are not assumed stronger.
     assert!(!sat(Some("2"), &["1"], &preset("fief").unwrap()));
 }
@@ -175,29 +141,14 @@ fn e08_numeric_levels_rank_by_magnitude_never_lexically() {
         ("２", "1", false), // fullwidth digit
         ("", "0", false),
     ] {
-        assert_eq!(
-            sat(Some(actual), &[required], &p),
-            expected,
-            "{actual:?} for {required:?}"
-        );
+        assert_eq!(sat(Some(actual), &[required], &p), expected, "{actual:?} for {required:?}");
     }
 }
 
 #[test]
 fn e08_acr_matching_is_exact() {
-    for p in [
-        AcrPolicy::default(),
-        policy(json!({ "ladder": ["urn:pwd", "urn:mfa"] })),
-    ] {
-        for actual in [
-            "urn:mfa ",
-            " urn:mfa",
-            "URN:MFA",
-            "urn:MFA",
-            "urn:mfa:weak",
-            "urn:mf",
-            "urn:mfa\0",
-        ] {
+    for p in [AcrPolicy::default(), policy(json!({ "ladder": ["urn:pwd", "urn:mfa"] }))] {
+        for actual in ["urn:mfa ", " urn:mfa", "URN:MFA", "urn:MFA", "urn:mfa:weak", "urn:mf", "urn:mfa\0"] {
             assert!(!sat(Some(actual), &["urn:mfa"], &p), "{actual:?}");
         }
         assert!(sat(Some("urn:mfa"), &["urn:mfa"], &p));
@@ -244,17 +195,10 @@ fn saml_comparison_truth_tables() {
         ("A", "a", [false, false, false, false]),
         ("1", "0", [false, false, false, false]), // digits are not numbers when a ladder exists
     ];
-    for (i, comparison) in ["exact", "minimum", "better", "maximum"]
-        .into_iter()
-        .enumerate()
-    {
+    for (i, comparison) in ["exact", "minimum", "better", "maximum"].into_iter().enumerate() {
         let p = policy(json!({ "ladder": ["a", ["b", "b2"], "c"], "comparison": comparison }));
         for (actual, required, expected) in table {
-            assert_eq!(
-                sat(Some(actual), &[required], &p),
-                expected[i],
-                "{comparison}: {actual} for {required}"
-            );
+            assert_eq!(sat(Some(actual), &[required], &p), expected[i], "{comparison}: {actual} for {required}");
         }
     }
 }
@@ -279,15 +223,9 @@ fn numeric_exact_is_textual_and_numeric_maximum_works() {
 fn compare_orders_ranked_values_only() {
     let p = preset("eidas").unwrap();
     let high = "http://eidas.europa.eu/LoA/high";
-    assert_eq!(
-        p.compare(high, "http://eidas.europa.eu/LoA/low"),
-        Some(Ordering::Greater)
-    );
+    assert_eq!(p.compare(high, "http://eidas.europa.eu/LoA/low"), Some(Ordering::Greater));
     assert_eq!(p.compare(high, "other"), None);
-    assert_eq!(
-        AcrPolicy::default().compare("10", "9"),
-        Some(Ordering::Greater)
-    );
+    assert_eq!(AcrPolicy::default().compare("10", "9"), Some(Ordering::Greater));
 }
 
 #[test]
@@ -296,10 +234,7 @@ fn policies_read_from_json_and_refuse_unknown_fields() {
     assert_eq!(p.ladder, vec![Rung(s(&["a"])), Rung(s(&["b", "c"]))]);
     assert_eq!(p.comparison, Comparison::Better);
     assert_eq!(policy(json!({})), AcrPolicy::default());
-    assert_eq!(
-        serde_json::to_value(&p).unwrap(),
-        json!({ "ladder": ["a", ["b", "c"]], "comparison": "better" })
-    );
+    assert_eq!(serde_json::to_value(&p).unwrap(), json!({ "ladder": ["a", ["b", "c"]], "comparison": "better" }));
     for bad in [
         json!({ "ladder": ["a"], "comparision": "exact" }),
         json!({ "comparison": "Minimum" }),
@@ -311,10 +246,7 @@ fn policies_read_from_json_and_refuse_unknown_fields() {
         json!({ "amrLevels": [{ "acr": "a", "all": ["x"], "extra": 1 }] }),
         json!("fief"),
     ] {
-        assert!(
-            serde_json::from_value::<AcrPolicy>(bad.clone()).is_err(),
-            "{bad}"
-        );
+        assert!(serde_json::from_value::<AcrPolicy>(bad.clone()).is_err(), "{bad}");
     }
 }
 
@@ -325,46 +257,24 @@ fn check_refuses_ambiguous_ladders() {
         (json!({ "ladder": [""] }), "policy.ladder[0]"),
         (json!({ "ladder": ["a", ["b", ""]] }), "policy.ladder[1][1]"),
         (json!({ "ladder": ["a", "b", "a"] }), "policy.ladder[2]"),
-        (
-            json!({ "ladder": ["a", ["b", "a"]] }),
-            "policy.ladder[1][1]",
-        ),
+        (json!({ "ladder": ["a", ["b", "a"]] }), "policy.ladder[1][1]"),
         (json!({ "ladder": [["a", "a"]] }), "policy.ladder[0][1]"),
         (json!({ "ladder": ["urn:mfa "] }), "policy.ladder[0]"),
         (json!({ "ladder": ["a b"] }), "policy.ladder[0]"),
         (json!({ "ladder": ["é"] }), "policy.ladder[0]"),
-        (
-            json!({ "amrLevels": [{ "acr": "a" }] }),
-            "policy.amrLevels[0]",
-        ),
-        (
-            json!({ "amrLevels": [{ "acr": "", "any": ["mfa"] }] }),
-            "policy.amrLevels[0].acr",
-        ),
-        (
-            json!({ "amrLevels": [{ "acr": "a", "any": [""] }] }),
-            "policy.amrLevels[0].any[0]",
-        ),
-        (
-            json!({ "amrLevels": [{ "acr": "a", "all": ["x", "x"] }] }),
-            "policy.amrLevels[0].all[1]",
-        ),
+        (json!({ "amrLevels": [{ "acr": "a" }] }), "policy.amrLevels[0]"),
+        (json!({ "amrLevels": [{ "acr": "", "any": ["mfa"] }] }), "policy.amrLevels[0].acr"),
+        (json!({ "amrLevels": [{ "acr": "a", "any": [""] }] }), "policy.amrLevels[0].any[0]"),
+        (json!({ "amrLevels": [{ "acr": "a", "all": ["x", "x"] }] }), "policy.amrLevels[0].all[1]"),
     ] {
         let p: AcrPolicy = serde_json::from_value(bad.clone()).unwrap();
         let err = p.check().unwrap_err();
-        assert_eq!(
-            (err.code(), err.param()),
-            ("ERR_INVALID_ARG_VALUE", Some(param)),
-            "{bad}"
-        );
+        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad}");
     }
     let err = policy(json!({})).check_at("STEPUP_ACR_POLICY");
     assert!(err.is_ok());
     let p: AcrPolicy = serde_json::from_value(json!({ "ladder": [[]] })).unwrap();
-    assert_eq!(
-        p.check_at("STEPUP_ACR_POLICY").unwrap_err().param(),
-        Some("STEPUP_ACR_POLICY.ladder[0]")
-    );
+    assert_eq!(p.check_at("STEPUP_ACR_POLICY").unwrap_err().param(), Some("STEPUP_ACR_POLICY.ladder[0]"));
 }
 
 #[test]
@@ -374,48 +284,25 @@ fn amr_levels_lift_tokens_under_minimum_and_better_only() {
     assert!(auth0.token_satisfies(None, Some(&json!(["pwd", "mfa"])), &mfa));
     assert!(auth0.token_satisfies(Some(PAPE_NONE), Some(&json!(["mfa"])), &mfa));
     assert!(auth0.token_satisfies(Some(PAPE_MULTI_FACTOR), None, &mfa));
-    for amr in [
-        json!(["pwd"]),
-        json!(["MFA"]),
-        json!("mfa"),
-        json!([]),
-        json!(null),
-        json!({ "mfa": true }),
-    ] {
+    for amr in [json!(["pwd"]), json!(["MFA"]), json!("mfa"), json!([]), json!(null), json!({ "mfa": true })] {
         assert!(!auth0.token_satisfies(None, Some(&amr), &mfa), "{amr}");
     }
     assert!(!auth0.token_satisfies(None, None, &mfa));
     // A derived value is a lower bound: not above multi-factor-physical.
-    assert!(!auth0.token_satisfies(
-        None,
-        Some(&json!(["mfa"])),
-        &[PAPE_MULTI_FACTOR_PHYSICAL.into()]
-    ));
-    assert_eq!(
-        auth0.derived_acrs(Some(&json!(["mfa"]))),
-        vec![PAPE_MULTI_FACTOR]
-    );
+    assert!(!auth0.token_satisfies(None, Some(&json!(["mfa"])), &[PAPE_MULTI_FACTOR_PHYSICAL.into()]));
+    assert_eq!(auth0.derived_acrs(Some(&json!(["mfa"]))), vec![PAPE_MULTI_FACTOR]);
 
     let levels = json!([{ "acr": "phrh", "all": ["hwk", "pin"] }]);
     let minimum = policy(json!({ "ladder": ["phr", "phrh"], "amrLevels": levels }));
     assert!(minimum.token_satisfies(Some("pwd"), Some(&json!(["pin", "hwk"])), &s(&["phr"])));
     assert!(!minimum.token_satisfies(Some("pwd"), Some(&json!(["hwk"])), &s(&["phr"])));
-    let better =
-        policy(json!({ "ladder": ["phr", "phrh"], "comparison": "better", "amrLevels": levels }));
+    let better = policy(json!({ "ladder": ["phr", "phrh"], "comparison": "better", "amrLevels": levels }));
     assert!(better.token_satisfies(None, Some(&json!(["hwk", "pin"])), &s(&["phr"])));
     assert!(!better.token_satisfies(None, Some(&json!(["hwk", "pin"])), &s(&["phrh"])));
     for comparison in ["exact", "maximum"] {
-        let p = policy(
-            json!({ "ladder": ["phr", "phrh"], "comparison": comparison, "amrLevels": levels }),
-        );
-        assert!(
-            !p.token_satisfies(None, Some(&json!(["hwk", "pin"])), &s(&["phrh"])),
-            "{comparison}"
-        );
-        assert!(
-            p.token_satisfies(Some("phrh"), None, &s(&["phrh"])),
-            "{comparison}"
-        );
+        let p = policy(json!({ "ladder": ["phr", "phrh"], "comparison": comparison, "amrLevels": levels }));
+        assert!(!p.token_satisfies(None, Some(&json!(["hwk", "pin"])), &s(&["phrh"])), "{comparison}");
+        assert!(p.token_satisfies(Some("phrh"), None, &s(&["phrh"])), "{comparison}");
     }
 }
 
@@ -436,33 +323,17 @@ fn select_strongest_acr_follows_wso2_select_acr_from() {
     );
     let cases: [(&[&str], &[&str], Option<&str>); 9] = [
         // The strongest wins whatever the order of either list.
-        (
-            &["LOA1", "LOA3", "LOA2"],
-            &["LOA1", "LOA2", "LOA3"],
-            Some("LOA3"),
-        ),
+        (&["LOA1", "LOA3", "LOA2"], &["LOA1", "LOA2", "LOA3"], Some("LOA3")),
         (&["LOA3", "LOA1"], &["LOA3", "LOA1"], Some("LOA3")),
         // Ties go to the first in supported order.
         (
-            &[
-                "urn:federation:authentication:windows",
-                "urn:oasis:names:tc:SAML:2.0:classes:Kerberos",
-            ],
-            &[
-                "urn:oasis:names:tc:SAML:2.0:classes:Kerberos",
-                "urn:federation:authentication:windows",
-            ],
+            &["urn:federation:authentication:windows", "urn:oasis:names:tc:SAML:2.0:classes:Kerberos"],
+            &["urn:oasis:names:tc:SAML:2.0:classes:Kerberos", "urn:federation:authentication:windows"],
             Some("urn:oasis:names:tc:SAML:2.0:classes:Kerberos"),
         ),
         (
-            &[
-                "LOA2",
-                "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-            ],
-            &[
-                "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
-                "LOA2",
-            ],
+            &["LOA2", "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"],
+            &["urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport", "LOA2"],
             Some("urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"),
         ),
         // A ranked common value beats an unranked one listed first.
@@ -483,10 +354,7 @@ fn select_strongest_acr_follows_wso2_select_acr_from() {
     }
     // Numeric without a ladder.
     let p = AcrPolicy::default();
-    assert_eq!(
-        select_strongest_acr(&s(&["2", "10", "x"]), &s(&["x", "2", "10"]), &p).as_deref(),
-        Some("10")
-    );
+    assert_eq!(select_strongest_acr(&s(&["2", "10", "x"]), &s(&["x", "2", "10"]), &p).as_deref(), Some("10"));
 }
 
 fn resolve(value: serde_json::Value, policy: &AcrPolicy) -> Vec<String> {
@@ -508,46 +376,25 @@ fn resolve_acr_values_follows_janssen_precedence() {
     assert_eq!(resolve(all.clone(), &p), s(&["otp", "basic"]));
     // 2. Then the client's default_acr_values.
     assert_eq!(
-        resolve(
-            json!({ "requested": [], "clientDefault": ["fido2", "otp"], "serverDefault": "basic" }),
-            &p
-        ),
+        resolve(json!({ "requested": [], "clientDefault": ["fido2", "otp"], "serverDefault": "basic" }), &p),
         s(&["fido2", "otp"])
     );
     // 3. Then the server default (one value or a list).
-    assert_eq!(
-        resolve(json!({ "serverDefault": "basic" }), &p),
-        s(&["basic"])
-    );
-    assert_eq!(
-        resolve(json!({ "serverDefault": ["basic", "otp"] }), &p),
-        s(&["basic", "otp"])
-    );
+    assert_eq!(resolve(json!({ "serverDefault": "basic" }), &p), s(&["basic"]));
+    assert_eq!(resolve(json!({ "serverDefault": ["basic", "otp"] }), &p), s(&["basic", "otp"]));
     // 4. Then the strongest supported value, when asked for.
     assert_eq!(
-        resolve(
-            json!({ "supported": ["basic", "fido2", "otp"], "fallback": { "useHighestLevel": true } }),
-            &p
-        ),
+        resolve(json!({ "supported": ["basic", "fido2", "otp"], "fallback": { "useHighestLevel": true } }), &p),
         s(&["fido2"])
     );
     // 5. Then the internal ACR.
+    assert_eq!(resolve(json!({ "fallback": {} }), &p), s(&["default_password_auth"]));
     assert_eq!(
-        resolve(json!({ "fallback": {} }), &p),
+        resolve(json!({ "supported": ["basic"], "fallback": { "useHighestLevel": false } }), &p),
         s(&["default_password_auth"])
     );
     assert_eq!(
-        resolve(
-            json!({ "supported": ["basic"], "fallback": { "useHighestLevel": false } }),
-            &p
-        ),
-        s(&["default_password_auth"])
-    );
-    assert_eq!(
-        resolve(
-            json!({ "fallback": { "internalAcr": "simple_password_auth" } }),
-            &p
-        ),
+        resolve(json!({ "fallback": { "internalAcr": "simple_password_auth" } }), &p),
         s(&["simple_password_auth"])
     );
     // Without a fallback nothing applies.
@@ -560,18 +407,12 @@ fn resolve_acr_values_filters_each_stage_by_supported() {
     let supported = json!(["basic", "otp", "super_gluu"]);
     // Unsupported requested values are dropped, the rest keep their order.
     assert_eq!(
-        resolve(
-            json!({ "requested": ["fido2", "otp", "basic", "otp"], "supported": supported }),
-            &p
-        ),
+        resolve(json!({ "requested": ["fido2", "otp", "basic", "otp"], "supported": supported }), &p),
         s(&["otp", "basic"])
     );
     // A stage left empty falls through to the next one.
     assert_eq!(
-        resolve(
-            json!({ "requested": ["fido2"], "clientDefault": ["cert", "otp"], "supported": supported }),
-            &p
-        ),
+        resolve(json!({ "requested": ["fido2"], "clientDefault": ["cert", "otp"], "supported": supported }), &p),
         s(&["otp"])
     );
     assert_eq!(
@@ -590,25 +431,16 @@ fn resolve_acr_values_filters_each_stage_by_supported() {
     );
     // The highest level only considers ranked values; unranked ones fall through to internal.
     assert_eq!(
-        resolve(
-            json!({ "supported": ["custom_script"], "fallback": { "useHighestLevel": true } }),
-            &p
-        ),
+        resolve(json!({ "supported": ["custom_script"], "fallback": { "useHighestLevel": true } }), &p),
         s(&["default_password_auth"])
     );
     // An empty supported list filters everything out.
     assert_eq!(
-        resolve(
-            json!({ "requested": ["otp"], "supported": [], "fallback": {} }),
-            &p
-        ),
+        resolve(json!({ "requested": ["otp"], "supported": [], "fallback": {} }), &p),
         s(&["default_password_auth"])
     );
     // Without supported nothing is filtered, only repeats.
-    assert_eq!(
-        resolve(json!({ "requested": ["x", "x", "y"] }), &p),
-        s(&["x", "y"])
-    );
+    assert_eq!(resolve(json!({ "requested": ["x", "x", "y"] }), &p), s(&["x", "y"]));
 }
 
 #[test]
@@ -618,18 +450,11 @@ fn resolution_options_are_checked() {
         (json!({ "clientDefault": ["a", "b c"] }), "clientDefault[1]"),
         (json!({ "serverDefault": "é" }), "serverDefault[0]"),
         (json!({ "supported": ["a\n"] }), "supported[0]"),
-        (
-            json!({ "fallback": { "internalAcr": "" } }),
-            "fallback.internalAcr",
-        ),
+        (json!({ "fallback": { "internalAcr": "" } }), "fallback.internalAcr"),
     ] {
         let r: AcrResolution = serde_json::from_value(bad.clone()).unwrap();
         let err = r.check().unwrap_err();
-        assert_eq!(
-            (err.code(), err.param()),
-            ("ERR_INVALID_ARG_VALUE", Some(param)),
-            "{bad}"
-        );
+        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad}");
     }
     for bad in [
         json!({ "request": ["a"] }),
@@ -637,10 +462,7 @@ fn resolution_options_are_checked() {
         json!({ "fallback": true }),
         json!({ "requested": "a" }),
     ] {
-        assert!(
-            serde_json::from_value::<AcrResolution>(bad.clone()).is_err(),
-            "{bad}"
-        );
+        assert!(serde_json::from_value::<AcrResolution>(bad.clone()).is_err(), "{bad}");
     }
 }
 
@@ -651,9 +473,6 @@ fn acr_lists_read_one_or_many() {
     assert_eq!((one.0, many.0.clone()), (s(&["a"]), s(&["a", "b"])));
     assert_eq!(serde_json::to_value(&many).unwrap(), json!(["a", "b"]));
     for bad in [json!(1), json!(null), json!([1]), json!({})] {
-        assert!(
-            serde_json::from_value::<AcrList>(bad.clone()).is_err(),
-            "{bad}"
-        );
+        assert!(serde_json::from_value::<AcrList>(bad.clone()).is_err(), "{bad}");
     }
 }

@@ -7,10 +7,7 @@ fn s(values: &[&str]) -> Vec<String> {
 }
 
 fn req(all: &[&str], any: &[&str]) -> AmrRequirement {
-    AmrRequirement {
-        all: s(all),
-        any: s(any),
-    }
+    AmrRequirement { all: s(all), any: s(any) }
 }
 
 #[test]
@@ -39,21 +36,13 @@ fn e09_amr_that_is_not_an_array_of_strings_satisfies_nothing() {
 #[test]
 fn e10_amr_elements_match_exactly() {
     let mfa = req(&["mfa"], &[]);
-    for amr in [
-        json!(["pwd"]),
-        json!(["MFA"]),
-        json!(["pwd", "otp"]),
-        json!(["mfa "]),
-        json!([" mfa"]),
-    ] {
+    for amr in [json!(["pwd"]), json!(["MFA"]), json!(["pwd", "otp"]), json!(["mfa "]), json!([" mfa"])] {
         assert!(!amr_satisfies(Some(&amr), &mfa), "{amr}");
     }
     assert!(amr_satisfies(Some(&json!(["pwd", "mfa"])), &mfa));
     // With an explicit mapping otp counts as mfa.
-    let mapping = MethodMapping {
-        mapping: [("otp".to_string(), "mfa".to_string())].into(),
-        ..MethodMapping::default()
-    };
+    let mapping =
+        MethodMapping { mapping: [("otp".to_string(), "mfa".to_string())].into(), ..MethodMapping::default() };
     let mapped = map_authentication_methods(&s(&["pwd", "otp"]), &mapping);
     assert!(amr_satisfies(Some(&json!(mapped)), &mfa));
 }
@@ -74,11 +63,7 @@ fn all_and_any_combine() {
         (&["pwd", "otp", "hwk"], &["hwk"], true),
     ];
     for (all, any, expected) in table {
-        assert_eq!(
-            amr_satisfies(Some(&amr), &req(all, any)),
-            expected,
-            "{all:?} {any:?}"
-        );
+        assert_eq!(amr_satisfies(Some(&amr), &req(all, any)), expected, "{all:?} {any:?}");
     }
 }
 
@@ -103,21 +88,10 @@ fn requirements_are_checked_and_read_strictly() {
         (req(&["pwd", "pwd"], &[]), "amr.all[1]"),
     ] {
         let err = bad.check_at("amr").unwrap_err();
-        assert_eq!(
-            (err.code(), err.param()),
-            ("ERR_INVALID_ARG_VALUE", Some(param)),
-            "{bad:?}"
-        );
+        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad:?}");
     }
-    for bad in [
-        json!({ "one": ["mfa"] }),
-        json!({ "all": "mfa" }),
-        json!({ "any": [1] }),
-    ] {
-        assert!(
-            serde_json::from_value::<AmrRequirement>(bad.clone()).is_err(),
-            "{bad}"
-        );
+    for bad in [json!({ "one": ["mfa"] }), json!({ "all": "mfa" }), json!({ "any": [1] })] {
+        assert!(serde_json::from_value::<AmrRequirement>(bad.clone()).is_err(), "{bad}");
     }
 }
 
@@ -131,10 +105,7 @@ fn wso2_method_refs_translate_exclude_and_dedupe() {
     .unwrap();
     let table: [(&[&str], &[&str]); 7] = [
         (&["BasicAuthenticator", "SMSOTP"], &["sms"]),
-        (
-            &["EmailOTP", "SMSOTP", "DemoFingerprintAuthenticator"],
-            &["otp", "sms", "DemoFingerprintAuthenticator"],
-        ),
+        (&["EmailOTP", "SMSOTP", "DemoFingerprintAuthenticator"], &["otp", "sms", "DemoFingerprintAuthenticator"]),
         (&["SMSOTP", "sms", "SMSOTP"], &["sms"]),
         (&["otp", "EmailOTP"], &["otp"]),
         (&["AuthenticationMethodToBeIgnored"], &[]),
@@ -142,21 +113,11 @@ fn wso2_method_refs_translate_exclude_and_dedupe() {
         (&[], &[]),
     ];
     for (methods, expected) in table {
-        assert_eq!(
-            map_authentication_methods(&s(methods), &mapping),
-            s(expected),
-            "{methods:?}"
-        );
+        assert_eq!(map_authentication_methods(&s(methods), &mapping), s(expected), "{methods:?}");
     }
     // Exclusion is by authenticator name and wins over a mapping.
-    let both = MethodMapping {
-        mapping: [("X".to_string(), "otp".to_string())].into(),
-        excluded: s(&["X"]),
-    };
-    assert_eq!(
-        map_authentication_methods(&s(&["X", "pwd"]), &both),
-        s(&["pwd"])
-    );
+    let both = MethodMapping { mapping: [("X".to_string(), "otp".to_string())].into(), excluded: s(&["X"]) };
+    assert_eq!(map_authentication_methods(&s(&["X", "pwd"]), &both), s(&["pwd"]));
     assert!(serde_json::from_value::<MethodMapping>(json!({ "map": {} })).is_err());
     assert!(serde_json::from_value::<MethodMapping>(json!({ "mapping": { "a": 1 } })).is_err());
 }

@@ -16,11 +16,10 @@ use crate::{Error, Result};
 /// `acr_values`, `max_age`, `prompt`, `login_hint`; every other key becomes an extra parameter).
 pub fn params_from_auth0(options: &Map<String, Value>) -> Result<Map<String, Value>> {
     let mut out = Map::new();
-    let domain = string(options, "domain", "options")?
-        .ok_or_else(|| Error::arg_type("options.domain", "a string"))?;
+    let domain = string(options, "domain", "options")?.ok_or_else(|| Error::arg_type("options.domain", "a string"))?;
     out.insert("authorizationEndpoint".into(), endpoint_for(domain, "options.domain")?.into());
-    let client_id = string(options, "clientID", "options")?
-        .ok_or_else(|| Error::arg_type("options.clientID", "a string"))?;
+    let client_id =
+        string(options, "clientID", "options")?.ok_or_else(|| Error::arg_type("options.clientID", "a string"))?;
     out.insert("clientId".into(), client_id.into());
     let rest: Map<String, Value> = options
         .iter()
@@ -36,11 +35,7 @@ pub fn params_from_auth0(options: &Map<String, Value>) -> Result<Map<String, Val
 /// interface options outside `auth`, and its `auth` switches that only steer the widget
 /// (`redirect`, `sso`, `autoParseHash`, `autoclose`, `connectionScopes`), do not reach the
 /// request. The Auth0 step-up document writes `auth: { acr_values }`; that form is read too.
-pub fn params_from_lock(
-    client_id: &str,
-    domain: &str,
-    options: &Map<String, Value>,
-) -> Result<Map<String, Value>> {
+pub fn params_from_lock(client_id: &str, domain: &str, options: &Map<String, Value>) -> Result<Map<String, Value>> {
     let mut out = Map::new();
     out.insert("authorizationEndpoint".into(), endpoint_for(domain, "domain")?.into());
     if client_id.is_empty() {
@@ -59,9 +54,7 @@ pub fn params_from_lock(
     };
     for (key, value) in auth {
         let target = match key.as_str() {
-            "params" | "redirect" | "sso" | "autoParseHash" | "autoclose" | "connectionScopes" => {
-                continue
-            }
+            "params" | "redirect" | "sso" | "autoParseHash" | "autoclose" | "connectionScopes" => continue,
             "redirectUrl" => "redirectUri",
             "responseType" | "responseMode" | "audience" | "acr_values" | "state" | "nonce" => key,
             _ => {
@@ -132,8 +125,7 @@ fn translate_params(input: &Map<String, Value>, at: &str, out: &mut Map<String, 
                     Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
                     _ => None,
                 };
-                let max_age = max_age
-                    .ok_or_else(|| Error::arg_value(param(), "must be a whole number of seconds"))?;
+                let max_age = max_age.ok_or_else(|| Error::arg_value(param(), "must be a whole number of seconds"))?;
                 out.insert("maxAge".into(), max_age.into());
             }
             _ => {

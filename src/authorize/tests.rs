@@ -77,7 +77,12 @@ fn essential_acr_sends_a_claims_request() {
     let req = AuthorizationRequest {
         acr_values: vec!["LOA3".into(), "LOA2".into()],
         essential_acr: true,
-        claims: Some(json!({"userinfo": {"email": null}, "id_token": {"auth_time": {"essential": true}}}).as_object().unwrap().clone()),
+        claims: Some(
+            json!({"userinfo": {"email": null}, "id_token": {"auth_time": {"essential": true}}})
+                .as_object()
+                .unwrap()
+                .clone(),
+        ),
         ..base()
     };
     let url = build_authorization_url(&req).unwrap();
@@ -93,11 +98,17 @@ fn essential_acr_sends_a_claims_request() {
 
 #[test]
 fn endpoint_query_is_kept_and_may_not_set_reserved_params() {
-    let req = AuthorizationRequest { authorization_endpoint: "https://idp.example/authorize?tenant=a%20b".into(), ..base() };
+    let req =
+        AuthorizationRequest { authorization_endpoint: "https://idp.example/authorize?tenant=a%20b".into(), ..base() };
     let url = build_authorization_url(&req).unwrap();
     assert!(url.starts_with("https://idp.example/authorize?tenant=a%20b&response_type=code&"), "{url}");
-    for bad in ["https://idp.example/a?client_id=x", "https://idp.example/a?x=1&response_type=token", "https://idp.example/a?code_challenge_method=plain"] {
-        let err = build_authorization_url(&AuthorizationRequest { authorization_endpoint: bad.into(), ..base() }).unwrap_err();
+    for bad in [
+        "https://idp.example/a?client_id=x",
+        "https://idp.example/a?x=1&response_type=token",
+        "https://idp.example/a?code_challenge_method=plain",
+    ] {
+        let err = build_authorization_url(&AuthorizationRequest { authorization_endpoint: bad.into(), ..base() })
+            .unwrap_err();
         assert_eq!(err.param(), Some("authorizationEndpoint"), "{bad}");
     }
 }
@@ -123,7 +134,10 @@ fn bad_values_are_refused_with_the_option_named() {
         (AuthorizationRequest { redirect_uri: "https://app.example/cb#x".into(), ..base() }, "redirectUri"),
         (AuthorizationRequest { redirect_uri: "http://app.example/cb".into(), ..base() }, "redirectUri"),
         (AuthorizationRequest { redirect_uri: "com.example.app:/cb#x".into(), ..base() }, "redirectUri"),
-        (AuthorizationRequest { authorization_endpoint: "http://idp.example/a".into(), ..base() }, "authorizationEndpoint"),
+        (
+            AuthorizationRequest { authorization_endpoint: "http://idp.example/a".into(), ..base() },
+            "authorizationEndpoint",
+        ),
         (AuthorizationRequest { scope: Some("a  b".into()), ..base() }, "scope"),
         (AuthorizationRequest { scope: Some("a\r\nb".into()), ..base() }, "scope"),
         (AuthorizationRequest { acr_values: vec!["urn:a urn:b".into()], ..base() }, "acrValues[0]"),
@@ -133,9 +147,19 @@ fn bad_values_are_refused_with_the_option_named() {
         (AuthorizationRequest { prompt: Some("none login".into()), ..base() }, "prompt"),
         (AuthorizationRequest { prompt: Some("login\n".into()), ..base() }, "prompt"),
         (AuthorizationRequest { essential_acr: true, ..base() }, "essentialAcr"),
-        (AuthorizationRequest { claims: Some(json!({"other": {}}).as_object().unwrap().clone()), ..base() }, "claims.other"),
-        (AuthorizationRequest { acr_values: vec!["a".into()], essential_acr: true,
-            claims: Some(json!({"id_token": {"acr": {}}}).as_object().unwrap().clone()), ..base() }, "claims.id_token.acr"),
+        (
+            AuthorizationRequest { claims: Some(json!({"other": {}}).as_object().unwrap().clone()), ..base() },
+            "claims.other",
+        ),
+        (
+            AuthorizationRequest {
+                acr_values: vec!["a".into()],
+                essential_acr: true,
+                claims: Some(json!({"id_token": {"acr": {}}}).as_object().unwrap().clone()),
+                ..base()
+            },
+            "claims.id_token.acr",
+        ),
     ];
     for (req, param) in cases {
         let err = build_authorization_url(&req).unwrap_err();
@@ -210,5 +234,8 @@ fn lock_options_map_to_params_in_both_documented_forms() {
     let conflict = json!({"auth": {"acr_values": "x", "params": {"acr_values": "y"}}});
     assert!(params_from_lock("cid", "a.auth0.com", conflict.as_object().unwrap()).is_err());
     let unknown = json!({"auth": {"redirectUrl": "https://a/cb", "paramz": {}}});
-    assert_eq!(params_from_lock("cid", "a.auth0.com", unknown.as_object().unwrap()).unwrap_err().param(), Some("options.auth.paramz"));
+    assert_eq!(
+        params_from_lock("cid", "a.auth0.com", unknown.as_object().unwrap()).unwrap_err().param(),
+        Some("options.auth.paramz")
+    );
 }

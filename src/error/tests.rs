@@ -71,8 +71,7 @@ fn messages_are_lower_case() {
 
 #[test]
 fn only_arg_errors_are_caller_mistakes() {
-    let mistakes: Vec<&str> =
-        one_of_each().iter().filter(|e| e.is_caller_mistake()).map(Error::code).collect();
+    let mistakes: Vec<&str> = one_of_each().iter().filter(|e| e.is_caller_mistake()).map(Error::code).collect();
     assert_eq!(mistakes, ["ERR_INVALID_ARG_TYPE", "ERR_INVALID_ARG_VALUE"]);
 }
 

@@ -44,7 +44,9 @@ mod tests {
         assert_eq!(credentials(Some("Bearer abc.def-_~+/==")), Credentials::Bearer("abc.def-_~+/=="));
         assert_eq!(credentials(Some("bearer x")), Credentials::Bearer("x"));
         assert_eq!(credentials(Some("BEARER x")), Credentials::Bearer("x"));
-        for bad in ["Bearer", "Bearer ", "Bearer  x", "Bearer x y", "Bearer x, Bearer y", "Bearer =", "Bearer x\n", "Bearer é"] {
+        for bad in
+            ["Bearer", "Bearer ", "Bearer  x", "Bearer x y", "Bearer x, Bearer y", "Bearer =", "Bearer x\n", "Bearer é"]
+        {
             assert_eq!(credentials(Some(bad)), Credentials::Malformed, "{bad:?}");
         }
         assert_eq!(credentials(None), Credentials::None);

@@ -74,7 +74,10 @@ impl Config {
         let client_id = required("STEPUP_CLIENT_ID")?.to_string();
         let client_secret = get("STEPUP_CLIENT_SECRET").map(str::to_string);
         let redirect_path = get("STEPUP_REDIRECT_PATH").unwrap_or("/callback").to_string();
-        if !redirect_path.starts_with('/') || redirect_path.starts_with("//") || redirect_path.contains(['?', '#', '\\']) {
+        if !redirect_path.starts_with('/')
+            || redirect_path.starts_with("//")
+            || redirect_path.contains(['?', '#', '\\'])
+        {
             return Err(setting_error("STEPUP_REDIRECT_PATH", "must be a plain path such as /callback"));
         }
         let secret = required("STEPUP_SESSION_SECRET")?;
@@ -84,7 +87,9 @@ impl Config {
             .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))?;
         let an_origin = |name: &str, example: &str| match get(name) {
             None => Ok(None),
-            Some(value) => origin(value).map(Some).ok_or_else(|| setting_error(name, format!("must be an origin such as {example}"))),
+            Some(value) => origin(value)
+                .map(Some)
+                .ok_or_else(|| setting_error(name, format!("must be an origin such as {example}"))),
         };
         let upstream = an_origin("STEPUP_UPSTREAM", "https://app.internal")?;
         let public_origin = an_origin("STEPUP_PUBLIC_ORIGIN", "https://app.example")?;
@@ -93,8 +98,8 @@ impl Config {
             Some(text) if text.starts_with('{') => {
                 let value = crate::json::parse_value(text.as_bytes())
                     .map_err(|e| setting_error("STEPUP_ACR_POLICY", format!("is not JSON: {e}")))?;
-                let policy: AcrPolicy = serde_json::from_value(value)
-                    .map_err(|e| setting_error("STEPUP_ACR_POLICY", e.to_string()))?;
+                let policy: AcrPolicy =
+                    serde_json::from_value(value).map_err(|e| setting_error("STEPUP_ACR_POLICY", e.to_string()))?;
                 policy.check_at("STEPUP_ACR_POLICY")?;
                 policy
             }
@@ -163,8 +168,7 @@ fn origin(url: &str) -> Option<String> {
         return None;
     }
     let host = rest.strip_suffix('/').unwrap_or(rest);
-    let plain = !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    let plain = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
     plain.then(|| format!("{scheme}://{}", host.to_ascii_lowercase()))
 }
 

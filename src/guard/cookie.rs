@@ -102,11 +102,8 @@ pub fn set_cookie(name: &str, value: &str, max_age: u64) -> String {
 /// The value of cookie `name` in a `Cookie` header. A name sent twice is ambiguous (a sibling
 /// domain can plant a second cookie) and reads as absent.
 pub fn read<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    let mut found = header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(n, _)| *n == name)
-        .map(|(_, v)| v);
+    let mut found =
+        header.split(';').filter_map(|pair| pair.trim().split_once('=')).filter(|(n, _)| *n == name).map(|(_, v)| v);
     let first = found.next()?;
     found.next().is_none().then_some(first)
 }

@@ -35,10 +35,7 @@ impl Reply {
     fn new(status: u16, content_type: &str, body: String) -> Reply {
         Reply {
             status,
-            headers: vec![
-                ("cache-control".into(), "no-store".into()),
-                ("content-type".into(), content_type.into()),
-            ],
+            headers: vec![("cache-control".into(), "no-store".into()), ("content-type".into(), content_type.into())],
             body,
         }
     }
@@ -193,7 +190,13 @@ pub fn sign_in(
 
 /// After a verified callback whose claims meet the rule: the session cookie, the transaction
 /// deleted, 303 back to where the user was going (same origin only, G05-G07).
-pub fn signed_in(config: &Config, transaction: &Transaction, session: &Map<String, Value>, origin: &str, now: u64) -> Result<Reply> {
+pub fn signed_in(
+    config: &Config,
+    transaction: &Transaction,
+    session: &Map<String, Value>,
+    origin: &str,
+    now: u64,
+) -> Result<Reply> {
     Ok(Reply::new(303, "text/plain; charset=utf-8", String::new())
         .with("location", return_location(origin, Some(&transaction.return_to)))
         .with("set-cookie", transaction.clear())
@@ -221,9 +224,10 @@ pub fn identity_headers(claims: &Map<String, Value>) -> Vec<(String, String)> {
     };
     add("sub", claims.get("sub").and_then(Value::as_str).map(str::to_string));
     add("acr", claims.get("acr").and_then(Value::as_str).map(str::to_string));
-    let amr = claims.get("amr").and_then(Value::as_array).map(|a| {
-        a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")
-    });
+    let amr = claims
+        .get("amr")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "));
     add("amr", amr);
     add("auth-time", claims.get("auth_time").and_then(Value::as_u64).map(|t| t.to_string()));
     headers

@@ -118,8 +118,7 @@ impl Pattern {
             return true;
         }
         self.prefix
-            && (self.base == "/"
-                || path.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.starts_with('/')))
+            && (self.base == "/" || path.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.starts_with('/')))
     }
 }
 

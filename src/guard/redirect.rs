@@ -35,12 +35,28 @@ mod tests {
     #[test]
     fn g05_g06_open_redirect_attempts_fall_back_to_the_root() {
         for evil in [
-            "//evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example",
-            " //evil.example", "\n//evil.example", "///evil.example", "\\/evil.example",
-            "https://evil.example", "HTTPS://evil.example", "https://app.example@evil.example/",
-            "https://app.example.evil.example/", "javascript:alert(1)", "JaVaScRiPt:alert(1)",
-            "data:text/html,x", "https://app.example:8443/x", "http://app.example/",
-            "/.//evil.example", "/..//evil.example", "/%2e//evil.example", "/x/%2E%2E//evil", "",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            " //evil.example",
+            "\n//evil.example",
+            "///evil.example",
+            "\\/evil.example",
+            "https://evil.example",
+            "HTTPS://evil.example",
+            "https://app.example@evil.example/",
+            "https://app.example.evil.example/",
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            "https://app.example:8443/x",
+            "http://app.example/",
+            "/.//evil.example",
+            "/..//evil.example",
+            "/%2e//evil.example",
+            "/x/%2E%2E//evil",
+            "",
         ] {
             assert_eq!(return_location(ORIGIN, Some(evil)), "https://app.example/", "{evil:?}");
         }

@@ -107,8 +107,8 @@ fn need(mut members: Map<String, Value>, at: &str) -> Result<Need> {
         (Some(list), None) => ("allOf", list),
         (None, Some(list)) => ("anyOf", list),
         (None, None) => {
-            let requirement: Requirement = serde_json::from_value(Value::Object(members))
-                .map_err(|e| Error::arg_value(at, e.to_string()))?;
+            let requirement: Requirement =
+                serde_json::from_value(Value::Object(members)).map_err(|e| Error::arg_value(at, e.to_string()))?;
             requirement.check_at(at)?;
             return Ok(Need::One(requirement));
         }

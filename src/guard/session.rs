@@ -27,10 +27,7 @@ const SESSION_CLAIMS: [&str; 5] = ["sub", "acr", "amr", "auth_time", "sid"];
 
 /// The session's claims, from a verified ID token.
 pub fn session_claims(id_token: &Object) -> Map<String, Value> {
-    SESSION_CLAIMS
-        .iter()
-        .filter_map(|&name| Some((name.to_string(), id_token.get(name)?.clone())))
-        .collect()
+    SESSION_CLAIMS.iter().filter_map(|&name| Some((name.to_string(), id_token.get(name)?.clone()))).collect()
 }
 
 /// The session in a `Cookie` header, if it is intact and unexpired (G03: anything else is no

@@ -13,8 +13,7 @@ fn claims(changes: Value) -> Object {
 }
 
 fn opts(extra: Value) -> IdTokenOptions {
-    let mut o =
-        json!({"issuer": "https://idp.example", "audience": "client-1", "expectedNonce": "n"});
+    let mut o = json!({"issuer": "https://idp.example", "audience": "client-1", "expectedNonce": "n"});
     for (k, v) in extra.as_object().unwrap() {
         o[k] = v.clone();
     }
@@ -30,10 +29,7 @@ fn options_are_camel_case_and_strict() {
     let o = opts(
         json!({"maxAge": 60, "clockTolerance": 0, "currentTime": 1.5, "maxTokenAge": 10, "algorithms": ["ES256"], "requirement": {"acr": ["urn:mfa"]}, "policy": {"ladder": ["a", "b"]}}),
     );
-    assert_eq!(
-        (o.max_age, o.clock_tolerance(), o.current_time, o.max_token_age),
-        (Some(60), 0, Some(1.5), Some(10))
-    );
+    assert_eq!((o.max_age, o.clock_tolerance(), o.current_time, o.max_token_age), (Some(60), 0, Some(1.5), Some(10)));
     assert_eq!(o.algorithms().unwrap(), [Alg::Es256]);
     let typo = json!({"issuer": "i", "audience": "a", "expectedNonse": "n"});
     assert!(serde_json::from_value::<IdTokenOptions>(typo).is_err());
@@ -58,9 +54,8 @@ fn caller_mistakes_are_not_claim_errors() {
 #[test]
 fn steps_run_in_order() {
     // typ before iss before aud before azp before sub before exp before iat before nonce.
-    let everything_wrong = claims(
-        json!({"iss": "x", "aud": "y", "azp": "z", "sub": 1, "exp": 1, "iat": 1e12, "nonce": 5, "events": {}}),
-    );
+    let everything_wrong =
+        claims(json!({"iss": "x", "aud": "y", "azp": "z", "sub": 1, "exp": 1, "iat": 1e12, "nonce": 5, "events": {}}));
     let mut c = everything_wrong.clone();
     let o = opts(json!({}));
     for expected in ["typ", "iss", "aud", "azp", "sub", "exp", "iat", "nonce"] {
@@ -84,26 +79,12 @@ fn steps_run_in_order() {
 fn boundaries_with_fractional_times() {
     let o = opts(json!({"clockTolerance": 0}));
     assert_eq!(check(&claims(json!({"exp": NOW + 0.5})), &header(), &o, NOW), Ok(()));
+    assert_eq!(check(&claims(json!({"exp": NOW})), &header(), &o, NOW + 0.0), Err(Error::JwtExpired));
+    assert_eq!(check(&claims(json!({"exp": NOW + 0.5})), &header(), &o, NOW + 0.5), Err(Error::JwtExpired));
+    assert_eq!(check(&claims(json!({"iat": NOW + 0.5})), &header(), &o, NOW).unwrap_err().claim(), Some("iat"));
+    assert_eq!(check(&claims(json!({"exp": 9_007_199_254_740_991u64})), &header(), &o, NOW), Ok(()));
     assert_eq!(
-        check(&claims(json!({"exp": NOW})), &header(), &o, NOW + 0.0),
-        Err(Error::JwtExpired)
-    );
-    assert_eq!(
-        check(&claims(json!({"exp": NOW + 0.5})), &header(), &o, NOW + 0.5),
-        Err(Error::JwtExpired)
-    );
-    assert_eq!(
-        check(&claims(json!({"iat": NOW + 0.5})), &header(), &o, NOW).unwrap_err().claim(),
-        Some("iat")
-    );
-    assert_eq!(
-        check(&claims(json!({"exp": 9_007_199_254_740_991u64})), &header(), &o, NOW),
-        Ok(())
-    );
-    assert_eq!(
-        check(&claims(json!({"exp": 9_007_199_254_740_992u64})), &header(), &o, NOW)
-            .unwrap_err()
-            .claim(),
+        check(&claims(json!({"exp": 9_007_199_254_740_992u64})), &header(), &o, NOW).unwrap_err().claim(),
         Some("exp")
     );
 }
@@ -125,7 +106,17 @@ fn a_refreshed_id_token_may_omit_the_nonce_but_never_change_it() {
     without.remove("nonce");
     assert!(check(&without, &header(), &refreshed, NOW).is_ok());
     assert!(check(&claims(json!({})), &header(), &refreshed, NOW).is_ok());
-    assert_eq!(check(&claims(json!({"nonce": "other"})), &header(), &refreshed, NOW).unwrap_err().claim(), Some("nonce"));
-    assert_eq!(check(&without, &header(), &opts(json!({})), NOW).unwrap_err().claim(), Some("nonce"), "a sign-in's must be there");
-    assert!(serde_json::from_value::<IdTokenOptions>(json!({"issuer": "i", "audience": "a", "refreshed": true})).is_err(), "not an option of verifyIdToken");
+    assert_eq!(
+        check(&claims(json!({"nonce": "other"})), &header(), &refreshed, NOW).unwrap_err().claim(),
+        Some("nonce")
+    );
+    assert_eq!(
+        check(&without, &header(), &opts(json!({})), NOW).unwrap_err().claim(),
+        Some("nonce"),
+        "a sign-in's must be there"
+    );
+    assert!(
+        serde_json::from_value::<IdTokenOptions>(json!({"issuer": "i", "audience": "a", "refreshed": true})).is_err(),
+        "not an option of verifyIdToken"
+    );
 }

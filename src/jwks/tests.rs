@@ -19,8 +19,7 @@ fn rsa(extra: serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn rfc7638_thumbprint_and_public_jwk() {
-    let keys =
-        set(json!([rsa(json!({"kid": "2011-04-29", "alg": "RS256", "use": "sig"}))])).unwrap();
+    let keys = set(json!([rsa(json!({"kid": "2011-04-29", "alg": "RS256", "use": "sig"}))])).unwrap();
     let key = &keys.keys()[0];
     assert_eq!(key.thumbprint(), "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs");
     assert_eq!(key.kid(), Some("2011-04-29"));
@@ -94,11 +93,7 @@ fn invalid_sets_name_the_key_and_the_reason() {
 #[test]
 fn set_shape_and_size() {
     for text in ["", "{}", "[]", r#"{"keys":null}"#, r#"{"keys":{}}"#, r#"{"keys":[],"keys":[]}"#] {
-        assert_eq!(
-            KeySet::parse(text.as_bytes()).unwrap_err().code(),
-            "ERR_JWKS_INVALID",
-            "{text}"
-        );
+        assert_eq!(KeySet::parse(text.as_bytes()).unwrap_err().code(), "ERR_JWKS_INVALID", "{text}");
     }
     assert!(KeySet::parse(br#"{"keys":[],"other":1}"#).unwrap().keys().is_empty());
     let many: Vec<_> = (0..=MAX_KEYS).map(|i| rsa(json!({"kid": i.to_string()}))).collect();

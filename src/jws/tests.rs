@@ -23,10 +23,7 @@ fn algorithm_names_are_exact() {
 fn the_allow_list_option_is_validated() {
     assert_eq!(Alg::parse_list(None).unwrap(), DEFAULT_ALGORITHMS);
     let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    assert_eq!(
-        Alg::parse_list(Some(&names(&["Ed25519", "ES256"]))).unwrap(),
-        [Alg::Ed25519, Alg::Es256]
-    );
+    assert_eq!(Alg::parse_list(Some(&names(&["Ed25519", "ES256"]))).unwrap(), [Alg::Ed25519, Alg::Es256]);
     for (bad, param) in [
         (vec![], "algorithms"),
         (vec!["none"], "algorithms[0]"),
@@ -58,10 +55,7 @@ fn prepared_exposes_what_a_backend_needs() {
 fn the_size_cap_comes_before_anything_else() {
     let keys = keys();
     let limits = Limits { max_token_length: 10 };
-    assert_eq!(
-        prepare_with("a.b.c.d.e.f", &keys, &[], &limits).unwrap_err().code(),
-        "ERR_JWT_TOO_LARGE"
-    );
+    assert_eq!(prepare_with("a.b.c.d.e.f", &keys, &[], &limits).unwrap_err().code(), "ERR_JWT_TOO_LARGE");
     assert_eq!(prepare_with("a.b", &keys, &[], &limits).unwrap_err().code(), "ERR_JWT_MALFORMED");
 }
 
@@ -70,22 +64,10 @@ fn checks_run_in_the_documented_order() {
     let keys = keys();
     let claims = mint::id_claims();
     // alg is judged before crit, and crit before key selection.
-    let none_crit = mint::sign_raw(
-        "RS256",
-        "rsa1",
-        br#"{"alg":"none","crit":["x"]}"#,
-        claims.to_string().as_bytes(),
-    );
-    assert_eq!(
-        prepare(&none_crit, &keys, &DEFAULT_ALGORITHMS).unwrap_err().code(),
-        "ERR_JOSE_ALG_NOT_ALLOWED"
-    );
-    let crit_unknown_kid =
-        mint::sign("rsa1", &json!({"alg": "RS256", "kid": "nope", "crit": ["x"]}), &claims);
-    assert_eq!(
-        prepare(&crit_unknown_kid, &keys, &DEFAULT_ALGORITHMS).unwrap_err().code(),
-        "ERR_JOSE_NOT_SUPPORTED"
-    );
+    let none_crit = mint::sign_raw("RS256", "rsa1", br#"{"alg":"none","crit":["x"]}"#, claims.to_string().as_bytes());
+    assert_eq!(prepare(&none_crit, &keys, &DEFAULT_ALGORITHMS).unwrap_err().code(), "ERR_JOSE_ALG_NOT_ALLOWED");
+    let crit_unknown_kid = mint::sign("rsa1", &json!({"alg": "RS256", "kid": "nope", "crit": ["x"]}), &claims);
+    assert_eq!(prepare(&crit_unknown_kid, &keys, &DEFAULT_ALGORITHMS).unwrap_err().code(), "ERR_JOSE_NOT_SUPPORTED");
     // The payload is not parsed before the signature: a bad payload with a bad signature is a
     // signature failure, never a parse error.
     let bad_payload = mint::with_signature(
@@ -104,8 +86,7 @@ fn signature_length_must_fit_the_key() {
     for len in [1, 63, 65, 128] {
         let mut s = sig.clone();
         s.resize(len, 0);
-        let err =
-            prepare(&mint::with_signature(&token, &s), &keys, &DEFAULT_ALGORITHMS).unwrap_err();
+        let err = prepare(&mint::with_signature(&token, &s), &keys, &DEFAULT_ALGORITHMS).unwrap_err();
         assert_eq!(err, Error::SignatureVerificationFailed, "{len}");
     }
 }

@@ -32,18 +32,9 @@ fn evaluate(c: Value, r: Value, policy: &AcrPolicy, tolerance: u64) -> Decision 
 fn requirements_read_the_javascript_shape() {
     let r = requirement(json!({ "acr": "urn:mfa", "amr": { "any": ["hwk"] }, "maxAge": 300 }));
     assert_eq!(r.acr, Some(AcrList(s(&["urn:mfa"]))));
-    assert_eq!(
-        r.amr,
-        Some(AmrRequirement {
-            all: vec![],
-            any: s(&["hwk"])
-        })
-    );
+    assert_eq!(r.amr, Some(AmrRequirement { all: vec![], any: s(&["hwk"]) }));
     assert_eq!(r.max_age, Some(300));
-    assert_eq!(
-        requirement(json!({ "acr": ["a", "b"] })).acr,
-        Some(AcrList(s(&["a", "b"])))
-    );
+    assert_eq!(requirement(json!({ "acr": ["a", "b"] })).acr, Some(AcrList(s(&["a", "b"]))));
     assert_eq!(requirement(json!({})), Requirement::default());
     for bad in [
         json!({ "acr_values": ["a"] }),
@@ -55,10 +46,7 @@ fn requirements_read_the_javascript_shape() {
         json!({ "acr": [["a"]] }),
         json!({ "amr": ["mfa"] }),
     ] {
-        assert!(
-            serde_json::from_value::<Requirement>(bad.clone()).is_err(),
-            "{bad}"
-        );
+        assert!(serde_json::from_value::<Requirement>(bad.clone()).is_err(), "{bad}");
     }
 }
 
@@ -76,17 +64,10 @@ fn requirements_are_checked() {
     ] {
         let r: Requirement = serde_json::from_value(bad.clone()).unwrap();
         let err = r.check().unwrap_err();
-        assert_eq!(
-            (err.code(), err.param()),
-            ("ERR_INVALID_ARG_VALUE", Some(param)),
-            "{bad}"
-        );
+        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad}");
     }
     let r: Requirement = serde_json::from_value(json!({ "acr": [] })).unwrap();
-    assert_eq!(
-        r.check_at("STEPUP_RULES[2]").unwrap_err().param(),
-        Some("STEPUP_RULES[2].acr")
-    );
+    assert_eq!(r.check_at("STEPUP_RULES[2]").unwrap_err().param(), Some("STEPUP_RULES[2].acr"));
 }
 
 // ---- evaluate_step_up ----
@@ -99,19 +80,8 @@ fn satisfied_tokens_pass_with_nothing_to_ask() {
         &AcrPolicy::default(),
         30,
     );
-    assert_eq!(
-        d,
-        Decision {
-            satisfied: true,
-            reasons: vec![],
-            acr_values: None,
-            max_age: None
-        }
-    );
-    assert_eq!(
-        serde_json::to_value(&d).unwrap(),
-        json!({ "satisfied": true, "reasons": [] })
-    );
+    assert_eq!(d, Decision { satisfied: true, reasons: vec![], acr_values: None, max_age: None });
+    assert_eq!(serde_json::to_value(&d).unwrap(), json!({ "satisfied": true, "reasons": [] }));
     assert!(d.error().is_none());
     // An empty requirement is met by any claims.
     assert!(evaluate(json!({}), json!({}), &AcrPolicy::default(), 0).satisfied);
@@ -120,12 +90,7 @@ fn satisfied_tokens_pass_with_nothing_to_ask() {
 #[test]
 fn e06_insufficient_or_missing_acr_asks_for_the_required_values() {
     for c in [json!({ "acr": "urn:pwd" }), json!({})] {
-        let d = evaluate(
-            c.clone(),
-            json!({ "acr": ["urn:mfa", "urn:hwk"] }),
-            &AcrPolicy::default(),
-            30,
-        );
+        let d = evaluate(c.clone(), json!({ "acr": ["urn:mfa", "urn:hwk"] }), &AcrPolicy::default(), 30);
         assert_eq!(
             serde_json::to_value(&d).unwrap(),
             json!({ "satisfied": false, "reasons": ["acr"], "acrValues": ["urn:mfa", "urn:hwk"] }),
@@ -133,10 +98,7 @@ fn e06_insufficient_or_missing_acr_asks_for_the_required_values() {
         );
         let err = d.error().unwrap();
         assert_eq!(err.code(), "ERR_ACR_NOT_SATISFIED");
-        assert_eq!(
-            err.shortfall().unwrap().acr_values,
-            s(&["urn:mfa", "urn:hwk"])
-        );
+        assert_eq!(err.shortfall().unwrap().acr_values, s(&["urn:mfa", "urn:hwk"]));
     }
     // Fief: a session (0) does not satisfy a password sign-in (1).
     let fief = preset("fief").unwrap();
@@ -146,30 +108,14 @@ fn e06_insufficient_or_missing_acr_asks_for_the_required_values() {
 
 #[test]
 fn e07_acr_must_be_a_string() {
-    for acr in [
-        json!(["urn:mfa"]),
-        json!(2),
-        json!({}),
-        json!(""),
-        json!(null),
-        json!(true),
-        json!({ "value": "urn:mfa" }),
-    ] {
-        let d = evaluate(
-            json!({ "acr": acr }),
-            json!({ "acr": "urn:mfa" }),
-            &AcrPolicy::default(),
-            30,
-        );
+    for acr in
+        [json!(["urn:mfa"]), json!(2), json!({}), json!(""), json!(null), json!(true), json!({ "value": "urn:mfa" })]
+    {
+        let d = evaluate(json!({ "acr": acr }), json!({ "acr": "urn:mfa" }), &AcrPolicy::default(), 30);
         assert_eq!(d.reasons, vec![Reason::Acr], "{acr}");
     }
     // Even a number that equals a numeric level is not the string level.
-    let d = evaluate(
-        json!({ "acr": 2 }),
-        json!({ "acr": "1" }),
-        &AcrPolicy::default(),
-        30,
-    );
+    let d = evaluate(json!({ "acr": 2 }), json!({ "acr": "1" }), &AcrPolicy::default(), 30);
     assert_eq!(d.reasons, vec![Reason::Acr]);
 }
 
@@ -179,10 +125,7 @@ fn e08_requirements_use_the_policy() {
     assert!(evaluate(json!({ "acr": "10" }), json!({ "acr": "2" }), &p, 0).satisfied);
     assert!(!evaluate(json!({ "acr": "2" }), json!({ "acr": "10" }), &p, 0).satisfied);
     for acr in ["urn:mfa ", "URN:MFA", "urn:mfa:weak"] {
-        assert!(
-            !evaluate(json!({ "acr": acr }), json!({ "acr": "urn:mfa" }), &p, 0).satisfied,
-            "{acr}"
-        );
+        assert!(!evaluate(json!({ "acr": acr }), json!({ "acr": "urn:mfa" }), &p, 0).satisfied, "{acr}");
     }
     let wso2 = preset("wso2").unwrap();
     assert!(evaluate(json!({ "acr": "LOA3" }), json!({ "acr": "LOA2" }), &wso2, 0).satisfied);
@@ -192,26 +135,10 @@ fn e08_requirements_use_the_policy() {
 #[test]
 fn e09_e10_amr_shortfalls() {
     let p = AcrPolicy::default();
-    for amr in [
-        json!("mfa"),
-        json!([1]),
-        json!([]),
-        json!(null),
-        json!(["pwd"]),
-        json!(["MFA"]),
-        json!(["pwd", "otp"]),
-    ] {
-        let d = evaluate(
-            json!({ "amr": amr }),
-            json!({ "amr": { "all": ["mfa"] } }),
-            &p,
-            0,
-        );
-        assert_eq!(
-            serde_json::to_value(&d).unwrap(),
-            json!({ "satisfied": false, "reasons": ["amr"] }),
-            "{amr}"
-        );
+    for amr in [json!("mfa"), json!([1]), json!([]), json!(null), json!(["pwd"]), json!(["MFA"]), json!(["pwd", "otp"])]
+    {
+        let d = evaluate(json!({ "amr": amr }), json!({ "amr": { "all": ["mfa"] } }), &p, 0);
+        assert_eq!(serde_json::to_value(&d).unwrap(), json!({ "satisfied": false, "reasons": ["amr"] }), "{amr}");
         assert_eq!(d.error().unwrap().code(), "ERR_AMR_NOT_SATISFIED");
     }
     // With an acr in the requirement, that is what to ask for, even if only amr fell short.
@@ -221,10 +148,7 @@ fn e09_e10_amr_shortfalls() {
         &p,
         0,
     );
-    assert_eq!(
-        (d.reasons, d.acr_values),
-        (vec![Reason::Amr], Some(s(&["urn:mfa"])))
-    );
+    assert_eq!((d.reasons, d.acr_values), (vec![Reason::Amr], Some(s(&["urn:mfa"]))));
 }
 
 #[test]
@@ -232,40 +156,14 @@ fn amr_levels_count_for_acr_and_tell_what_to_ask_for() {
     let auth0 = preset("auth0").unwrap();
     let mfa = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
     // amr ["mfa"] proves multi-factor under the auth0 preset.
-    assert!(
-        evaluate(
-            json!({ "amr": ["pwd", "mfa"] }),
-            json!({ "acr": mfa }),
-            &auth0,
-            0
-        )
-        .satisfied
-    );
+    assert!(evaluate(json!({ "amr": ["pwd", "mfa"] }), json!({ "acr": mfa }), &auth0, 0).satisfied);
     // Only amr required, falls short: the amrLevels entry with the same methods gives the acr.
-    let d = evaluate(
-        json!({ "amr": ["pwd"] }),
-        json!({ "amr": { "any": ["mfa"] } }),
-        &auth0,
-        0,
-    );
-    assert_eq!(
-        (d.reasons.clone(), d.acr_values),
-        (vec![Reason::Amr], Some(s(&[mfa])))
-    );
+    let d = evaluate(json!({ "amr": ["pwd"] }), json!({ "amr": { "any": ["mfa"] } }), &auth0, 0);
+    assert_eq!((d.reasons.clone(), d.acr_values), (vec![Reason::Amr], Some(s(&[mfa]))));
     // Different methods: nothing to ask for.
-    let d = evaluate(
-        json!({ "amr": ["pwd"] }),
-        json!({ "amr": { "all": ["mfa"] } }),
-        &auth0,
-        0,
-    );
+    let d = evaluate(json!({ "amr": ["pwd"] }), json!({ "amr": { "all": ["mfa"] } }), &auth0, 0);
     assert_eq!(d.acr_values, None);
-    let d = evaluate(
-        json!({ "amr": ["pwd"] }),
-        json!({ "amr": { "any": ["mfa", "hwk"] } }),
-        &auth0,
-        0,
-    );
+    let d = evaluate(json!({ "amr": ["pwd"] }), json!({ "amr": { "any": ["mfa", "hwk"] } }), &auth0, 0);
     assert_eq!(d.acr_values, None);
     // Same methods in another order still match.
     let p: AcrPolicy = serde_json::from_value(json!({
@@ -273,12 +171,7 @@ fn amr_levels_count_for_acr_and_tell_what_to_ask_for() {
         "amrLevels": [{ "acr": "phrh", "all": ["pin", "hwk"] }],
     }))
     .unwrap();
-    let d = evaluate(
-        json!({}),
-        json!({ "amr": { "all": ["hwk", "pin"] } }),
-        &p,
-        0,
-    );
+    let d = evaluate(json!({}), json!({ "amr": { "all": ["hwk", "pin"] } }), &p, 0);
     assert_eq!(d.acr_values, Some(s(&["phrh"])));
 }
 
@@ -307,16 +200,8 @@ fn e02_e04_e05_max_age_boundaries() {
         (json!(1e300), 30, false),
     ];
     for (auth_time, tolerance, fresh) in table {
-        let d = evaluate(
-            json!({ "auth_time": auth_time }),
-            json!({ "maxAge": 300 }),
-            &p,
-            tolerance,
-        );
-        assert_eq!(
-            d.satisfied, fresh,
-            "auth_time {auth_time} tolerance {tolerance}"
-        );
+        let d = evaluate(json!({ "auth_time": auth_time }), json!({ "maxAge": 300 }), &p, tolerance);
+        assert_eq!(d.satisfied, fresh, "auth_time {auth_time} tolerance {tolerance}");
         if !fresh {
             assert_eq!(
                 serde_json::to_value(&d).unwrap(),
@@ -328,25 +213,13 @@ fn e02_e04_e05_max_age_boundaries() {
     // E05: a max_age=0 step-up answered with a reused session is not fresh; only the tolerance
     // is forgiven.
     for (auth_time, fresh) in [(NOW - 600, false), (NOW - 30, true), (NOW - 31, false)] {
-        let d = evaluate(
-            json!({ "auth_time": auth_time }),
-            json!({ "maxAge": 0 }),
-            &p,
-            30,
-        );
-        assert_eq!(
-            (d.satisfied, d.max_age),
-            (fresh, (!fresh).then_some(0)),
-            "{auth_time}"
-        );
+        let d = evaluate(json!({ "auth_time": auth_time }), json!({ "maxAge": 0 }), &p, 30);
+        assert_eq!((d.satisfied, d.max_age), (fresh, (!fresh).then_some(0)), "{auth_time}");
     }
     // Huge maxAge and tolerance do not overflow.
     let d = evaluate_step_up(
         &claims(json!({ "auth_time": 0 })),
-        &Requirement {
-            max_age: Some(u64::MAX),
-            ..Default::default()
-        },
+        &Requirement { max_age: Some(u64::MAX), ..Default::default() },
         &p,
         i64::MAX,
         u64::MAX,
@@ -354,10 +227,7 @@ fn e02_e04_e05_max_age_boundaries() {
     assert!(d.satisfied);
     let d = evaluate_step_up(
         &claims(json!({ "auth_time": i64::MAX })),
-        &Requirement {
-            max_age: Some(0),
-            ..Default::default()
-        },
+        &Requirement { max_age: Some(0), ..Default::default() },
         &p,
         i64::MIN,
         0,
@@ -368,33 +238,17 @@ fn e02_e04_e05_max_age_boundaries() {
 #[test]
 fn e01_e03_auth_time_must_be_a_number_and_iat_never_counts() {
     let p = AcrPolicy::default();
-    for auth_time in [
-        json!(null),
-        json!("1"),
-        json!(format!("{}", NOW)),
-        json!(true),
-        json!([]),
-        json!({}),
-        json!([NOW]),
-    ] {
-        let d = evaluate(
-            json!({ "auth_time": auth_time, "iat": NOW }),
-            json!({ "maxAge": 300 }),
-            &p,
-            30,
-        );
+    for auth_time in
+        [json!(null), json!("1"), json!(format!("{}", NOW)), json!(true), json!([]), json!({}), json!([NOW])]
+    {
+        let d = evaluate(json!({ "auth_time": auth_time, "iat": NOW }), json!({ "maxAge": 300 }), &p, 30);
         assert_eq!(d.reasons, vec![Reason::MaxAge], "{auth_time}");
     }
     // Missing auth_time, fresh iat: still a shortfall.
     let d = evaluate(json!({ "iat": NOW }), json!({ "maxAge": 300 }), &p, 30);
     assert_eq!((d.reasons, d.max_age), (vec![Reason::MaxAge], Some(300)));
     // Old auth_time, fresh iat (a refreshed token): stale.
-    let d = evaluate(
-        json!({ "iat": NOW, "auth_time": NOW - 3600 }),
-        json!({ "maxAge": 300 }),
-        &p,
-        30,
-    );
+    let d = evaluate(json!({ "iat": NOW, "auth_time": NOW - 3600 }), json!({ "maxAge": 300 }), &p, 30);
     assert!(!d.satisfied);
 }
 
@@ -421,8 +275,7 @@ fn every_shortfall_is_reported_in_order() {
     );
     assert_eq!((d.acr_values, d.max_age), (None, Some(60)));
     let back: Decision =
-        serde_json::from_value(json!({ "satisfied": false, "reasons": ["max_age"], "maxAge": 60 }))
-            .unwrap();
+        serde_json::from_value(json!({ "satisfied": false, "reasons": ["max_age"], "maxAge": 60 })).unwrap();
     assert_eq!(back.reasons, vec![Reason::MaxAge]);
 }
 
@@ -463,24 +316,16 @@ fn challenges_put_realm_first_and_values_in_order() {
     assert_eq!(parsed.max_age, Some(300));
     assert_eq!(parsed.error_description.as_deref(), Some("Step up, please"));
     // An empty realm (Entra sends realm="") is allowed.
-    assert!(
-        build_step_up_challenge(&params(json!({ "realm": "", "maxAge": 0 })))
-            .unwrap()
-            .starts_with(r#"Bearer realm="", "#)
-    );
+    assert!(build_step_up_challenge(&params(json!({ "realm": "", "maxAge": 0 })))
+        .unwrap()
+        .starts_with(r#"Bearer realm="", "#));
 }
 
 #[test]
 fn e19_header_injection_is_refused() {
     let cases = [
-        (
-            json!({ "acrValues": ["urn:mfa\", realm=\"evil"] }),
-            "acrValues[0]",
-        ),
-        (
-            json!({ "acrValues": ["ok", "urn:mfa\r\nSet-Cookie: x=1"] }),
-            "acrValues[1]",
-        ),
+        (json!({ "acrValues": ["urn:mfa\", realm=\"evil"] }), "acrValues[0]"),
+        (json!({ "acrValues": ["ok", "urn:mfa\r\nSet-Cookie: x=1"] }), "acrValues[1]"),
         (json!({ "acrValues": ["urn:mfa\n"] }), "acrValues[0]"),
         (json!({ "acrValues": ["urn:é"] }), "acrValues[0]"),
         (json!({ "acrValues": ["urn\\mfa"] }), "acrValues[0]"),
@@ -488,34 +333,13 @@ fn e19_header_injection_is_refused() {
         (json!({ "acrValues": ["\t"] }), "acrValues[0]"),
         (json!({ "acrValues": [""] }), "acrValues[0]"),
         (json!({ "acrValues": ["a", "a"] }), "acrValues[1]"),
-        (
-            json!({ "maxAge": 5, "errorDescription": "bad\" , realm=\"evil" }),
-            "errorDescription",
-        ),
-        (
-            json!({ "maxAge": 5, "errorDescription": "line\r\nbreak" }),
-            "errorDescription",
-        ),
-        (
-            json!({ "maxAge": 5, "errorDescription": "café" }),
-            "errorDescription",
-        ),
-        (
-            json!({ "maxAge": 5, "errorDescription": "back\\slash" }),
-            "errorDescription",
-        ),
-        (
-            json!({ "maxAge": 5, "errorDescription": "nul\u{0}" }),
-            "errorDescription",
-        ),
-        (
-            json!({ "maxAge": 5, "errorDescription": "del\u{7f}" }),
-            "errorDescription",
-        ),
-        (
-            json!({ "maxAge": 5, "errorDescription": "" }),
-            "errorDescription",
-        ),
+        (json!({ "maxAge": 5, "errorDescription": "bad\" , realm=\"evil" }), "errorDescription"),
+        (json!({ "maxAge": 5, "errorDescription": "line\r\nbreak" }), "errorDescription"),
+        (json!({ "maxAge": 5, "errorDescription": "café" }), "errorDescription"),
+        (json!({ "maxAge": 5, "errorDescription": "back\\slash" }), "errorDescription"),
+        (json!({ "maxAge": 5, "errorDescription": "nul\u{0}" }), "errorDescription"),
+        (json!({ "maxAge": 5, "errorDescription": "del\u{7f}" }), "errorDescription"),
+        (json!({ "maxAge": 5, "errorDescription": "" }), "errorDescription"),
         (json!({ "maxAge": 5, "realm": "evil\"" }), "realm"),
         (json!({ "maxAge": 5, "realm": "a\nb" }), "realm"),
         (json!({ "maxAge": 5, "realm": "é" }), "realm"),
@@ -524,11 +348,7 @@ fn e19_header_injection_is_refused() {
     ];
     for (bad, param) in cases {
         let err = build_step_up_challenge(&params(bad.clone())).unwrap_err();
-        assert_eq!(
-            (err.code(), err.param()),
-            ("ERR_INVALID_ARG_VALUE", Some(param)),
-            "{bad}"
-        );
+        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad}");
     }
 }
 
@@ -554,15 +374,8 @@ fn e19_commas_and_equals_stay_inside_their_quoted_string() {
 
 #[test]
 fn challenge_params_refuse_unknown_fields() {
-    for bad in [
-        json!({ "acr_values": ["a"] }),
-        json!({ "maxAge": "5" }),
-        json!({ "scope": "x", "maxAge": 5 }),
-    ] {
-        assert!(
-            serde_json::from_value::<ChallengeParams>(bad.clone()).is_err(),
-            "{bad}"
-        );
+    for bad in [json!({ "acr_values": ["a"] }), json!({ "maxAge": "5" }), json!({ "scope": "x", "maxAge": 5 })] {
+        assert!(serde_json::from_value::<ChallengeParams>(bad.clone()).is_err(), "{bad}");
     }
 }
 
@@ -577,10 +390,7 @@ fn assert_parses(header: &str, expected: Option<Expected<'_>>) {
             .iter()
             .map(|(scheme, params, token68)| AuthChallenge {
                 scheme: scheme.to_string(),
-                params: params
-                    .iter()
-                    .map(|(n, v)| (n.to_string(), v.to_string()))
-                    .collect(),
+                params: params.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
                 token68: token68.map(str::to_string),
             })
             .collect::<Vec<_>>()
@@ -623,88 +433,36 @@ fn www_authenticate_grammar() {
     // Well formed.
     assert_parses("", Some(&[]));
     assert_parses(" , ,", Some(&[]));
-    assert_parses(
-        "Scheme realm=\"foo\"",
-        Some(&[("scheme", &[("realm", "foo")], None)]),
-    );
-    assert_parses(
-        "SCHEME REALM=\"foo\"",
-        Some(&[("scheme", &[("realm", "foo")], None)]),
-    );
-    assert_parses(
-        "Scheme realm=foo",
-        Some(&[("scheme", &[("realm", "foo")], None)]),
-    );
-    assert_parses(
-        "Scheme realm='foo'",
-        Some(&[("scheme", &[("realm", "'foo'")], None)]),
-    );
-    assert_parses(
-        "Scheme realm=\"foo%20bar\"",
-        Some(&[("scheme", &[("realm", "foo%20bar")], None)]),
-    );
-    assert_parses(
-        "Scheme , realm=\"foo\"",
-        Some(&[("scheme", &[("realm", "foo")], None)]),
-    );
-    assert_parses(
-        "Scheme realm = \"foo\"",
-        Some(&[("scheme", &[("realm", "foo")], None)]),
-    );
-    assert_parses(
-        "Scheme realm=\"\\\"foo\\\"\"",
-        Some(&[("scheme", &[("realm", "\"foo\"")], None)]),
-    );
+    assert_parses("Scheme realm=\"foo\"", Some(&[("scheme", &[("realm", "foo")], None)]));
+    assert_parses("SCHEME REALM=\"foo\"", Some(&[("scheme", &[("realm", "foo")], None)]));
+    assert_parses("Scheme realm=foo", Some(&[("scheme", &[("realm", "foo")], None)]));
+    assert_parses("Scheme realm='foo'", Some(&[("scheme", &[("realm", "'foo'")], None)]));
+    assert_parses("Scheme realm=\"foo%20bar\"", Some(&[("scheme", &[("realm", "foo%20bar")], None)]));
+    assert_parses("Scheme , realm=\"foo\"", Some(&[("scheme", &[("realm", "foo")], None)]));
+    assert_parses("Scheme realm = \"foo\"", Some(&[("scheme", &[("realm", "foo")], None)]));
+    assert_parses("Scheme realm=\"\\\"foo\\\"\"", Some(&[("scheme", &[("realm", "\"foo\"")], None)]));
     assert_parses(
         "Scheme realm=\"foo\", bar=\"xyz\",, a=b,,,c=d",
-        Some(&[(
-            "scheme",
-            &[("realm", "foo"), ("bar", "xyz"), ("a", "b"), ("c", "d")],
-            None,
-        )]),
+        Some(&[("scheme", &[("realm", "foo"), ("bar", "xyz"), ("a", "b"), ("c", "d")], None)]),
     );
-    assert_parses(
-        ",Scheme realm=\"basic\"",
-        Some(&[("scheme", &[("realm", "basic")], None)]),
-    );
+    assert_parses(",Scheme realm=\"basic\"", Some(&[("scheme", &[("realm", "basic")], None)]));
     assert_parses(
         "Newauth realm=\"apps\", type=1, title=\"Login to \\\"apps\\\"\", Scheme realm=\"simple\" ",
         Some(&[
-            (
-                "newauth",
-                &[
-                    ("realm", "apps"),
-                    ("type", "1"),
-                    ("title", "Login to \"apps\""),
-                ],
-                None,
-            ),
+            ("newauth", &[("realm", "apps"), ("type", "1"), ("title", "Login to \"apps\"")], None),
             ("scheme", &[("realm", "simple")], None),
         ]),
     );
     assert_parses(
         "Scheme foo=\"realm=nottherealm\", realm=\"basic\"",
-        Some(&[(
-            "scheme",
-            &[("foo", "realm=nottherealm"), ("realm", "basic")],
-            None,
-        )]),
+        Some(&[("scheme", &[("foo", "realm=nottherealm"), ("realm", "basic")], None)]),
     );
-    assert_parses(
-        "NTLS Y2hhbGxlbmdl",
-        Some(&[("ntls", &[], Some("Y2hhbGxlbmdl"))]),
-    );
+    assert_parses("NTLS Y2hhbGxlbmdl", Some(&[("ntls", &[], Some("Y2hhbGxlbmdl"))]));
     assert_parses(
         "NTLS Y2hhbGxlbmdlIGRhdGE=, Scheme realm=\"foobar\"",
-        Some(&[
-            ("ntls", &[], Some("Y2hhbGxlbmdlIGRhdGE=")),
-            ("scheme", &[("realm", "foobar")], None),
-        ]),
+        Some(&[("ntls", &[], Some("Y2hhbGxlbmdlIGRhdGE=")), ("scheme", &[("realm", "foobar")], None)]),
     );
-    assert_parses(
-        "Negotiate a/b+c==",
-        Some(&[("negotiate", &[], Some("a/b+c=="))]),
-    );
+    assert_parses("Negotiate a/b+c==", Some(&[("negotiate", &[], Some("a/b+c=="))]));
     assert_parses("Bearer error=", Some(&[("bearer", &[], Some("error="))]));
     assert_parses("Bearer realm= ,", Some(&[("bearer", &[], Some("realm="))]));
     assert_parses(
@@ -719,10 +477,7 @@ fn www_authenticate_grammar() {
         "Bearer ERROR=\"token\", Scope=\"read\"",
         Some(&[("bearer", &[("error", "token"), ("scope", "read")], None)]),
     );
-    assert_parses(
-        "Bearer realm=\"foo\",",
-        Some(&[("bearer", &[("realm", "foo")], None)]),
-    );
+    assert_parses("Bearer realm=\"foo\",", Some(&[("bearer", &[("realm", "foo")], None)]));
     assert_parses(
         "Bearer realm=\"foo\", Digest blah==, Basic realm=\"bar\"",
         Some(&[
@@ -733,25 +488,13 @@ fn www_authenticate_grammar() {
     );
     // A scheme alone is a challenge (RFC 6750 §3: no token, no error code).
     assert_parses("Bearer", Some(&[("bearer", &[], None)]));
-    assert_parses(
-        "Scheme, DPoP algs=\"ES256\"",
-        Some(&[("scheme", &[], None), ("dpop", &[("algs", "ES256")], None)]),
-    );
-    assert_parses(
-        "Basic, Bearer",
-        Some(&[("basic", &[], None), ("bearer", &[], None)]),
-    );
+    assert_parses("Scheme, DPoP algs=\"ES256\"", Some(&[("scheme", &[], None), ("dpop", &[("algs", "ES256")], None)]));
+    assert_parses("Basic, Bearer", Some(&[("basic", &[], None), ("bearer", &[], None)]));
     // `%` is a tchar: a scheme alone, not garbage (oauth4webapi refuses schemes without params).
     assert_parses("%%%%%%%", Some(&[("%%%%%%%", &[], None)]));
     // Tabs are whitespace; UTF-8 is obs-text inside quotes.
-    assert_parses(
-        "Bearer\trealm=\t\"caf\u{e9}\"",
-        Some(&[("bearer", &[("realm", "caf\u{e9}")], None)]),
-    );
-    assert_parses(
-        "Bearer realm=\"\\\u{e9}\"",
-        Some(&[("bearer", &[("realm", "\u{e9}")], None)]),
-    );
+    assert_parses("Bearer\trealm=\t\"caf\u{e9}\"", Some(&[("bearer", &[("realm", "caf\u{e9}")], None)]));
+    assert_parses("Bearer realm=\"\\\u{e9}\"", Some(&[("bearer", &[("realm", "\u{e9}")], None)]));
 }
 
 // ---- parse_step_up_challenge ----
@@ -795,27 +538,17 @@ fn several_challenges_and_schemes() {
     .unwrap();
     assert_eq!((c.scheme.as_str(), c.acr_values), ("Bearer", s(&["x"])));
     let c = parse_step_up_challenge(r#"Basic realm="x", Bearer realm="api", error="insufficient_user_authentication", acr_values="a  b a", max_age=0"#).unwrap();
-    assert_eq!(
-        (c.realm.as_deref(), c.acr_values, c.max_age),
-        (Some("api"), s(&["a", "b"]), Some(0))
-    );
-    let c = parse_step_up_challenge(
-        r#"DPoP error="insufficient_user_authentication", max_age="60", algs="ES256 PS256""#,
-    )
-    .unwrap();
+    assert_eq!((c.realm.as_deref(), c.acr_values, c.max_age), (Some("api"), s(&["a", "b"]), Some(0)));
+    let c =
+        parse_step_up_challenge(r#"DPoP error="insufficient_user_authentication", max_age="60", algs="ES256 PS256""#)
+            .unwrap();
     assert_eq!((c.scheme.as_str(), c.max_age), ("DPoP", Some(60)));
     // The first step-up challenge wins.
     let c = parse_step_up_challenge(r#"Bearer error="invalid_token", Bearer error="insufficient_user_authentication", acr_values="second", Bearer error="insufficient_user_authentication", acr_values="third""#).unwrap();
     assert_eq!(c.acr_values, s(&["second"]));
     // Not Bearer or DPoP: not a step-up challenge.
-    assert_eq!(
-        parsed(r#"Basic error="insufficient_user_authentication", acr_values="x""#),
-        None
-    );
-    assert_eq!(
-        parsed(r#"Newauth error="insufficient_user_authentication""#),
-        None
-    );
+    assert_eq!(parsed(r#"Basic error="insufficient_user_authentication", acr_values="x""#), None);
+    assert_eq!(parsed(r#"Newauth error="insufficient_user_authentication""#), None);
 }
 
 #[test]
@@ -864,11 +597,7 @@ fn okta_insufficient_authentication_context() {
     let c = parse_step_up_challenge(r#"Bearer realm="IdpMyAccountAPI", error="insufficient_authentication_context", error_description="The access token requires additional assurance to access the resource", max_age=900, acr_values="urn:okta:loa:2fa:any:ifpossible""#).unwrap();
     assert_eq!(
         (c.kind, c.acr_values, c.max_age),
-        (
-            ChallengeKind::Okta,
-            s(&["urn:okta:loa:2fa:any:ifpossible"]),
-            Some(900)
-        )
+        (ChallengeKind::Okta, s(&["urn:okta:loa:2fa:any:ifpossible"]), Some(900))
     );
 }
 
@@ -892,10 +621,7 @@ fn entra_claims_challenges() {
     // Continuous access evaluation: a claims request without acrs.
     let c = parse_step_up_challenge(r#"Bearer error="insufficient_claims", claims="eyJhY2Nlc3NfdG9rZW4iOnsibmJmIjp7ImVzc2VudGlhbCI6dHJ1ZSwgInZhbHVlIjoiMTYwMjA0MjMzNCJ9fX0=""#).unwrap();
     assert!(c.acr_values.is_empty());
-    assert_eq!(
-        c.claims_request.unwrap()["access_token"]["nbf"]["value"],
-        "1602042334"
-    );
+    assert_eq!(c.claims_request.unwrap()["access_token"]["nbf"]["value"], "1602042334");
     for bad in [
         r#"Bearer error="insufficient_claims""#,
         r#"Bearer error="insufficient_claims", claims="not base64!""#,
@@ -917,16 +643,13 @@ fn auth0_mfa_required() {
     .unwrap();
     assert_eq!(c.kind, ChallengeKind::Auth0);
     assert_eq!(c.acr_values, s(&[PAPE_MULTI_FACTOR]));
-    let c =
-        parse_step_up_challenge(r#"Bearer error="mfa_required", acr_values="urn:custom""#).unwrap();
+    let c = parse_step_up_challenge(r#"Bearer error="mfa_required", acr_values="urn:custom""#).unwrap();
     assert_eq!(c.acr_values, s(&["urn:custom"]));
 }
 
 /// A small deterministic generator, so the hostile-input tests need no dependency.
 fn lcg(seed: &mut u64) -> u64 {
-    *seed = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     *seed >> 33
 }
 
@@ -976,16 +699,10 @@ fn huge_input_is_handled_in_linear_time() {
         format!("Bearer {}", "a=b, ".repeat(n)),
         format!("Bearer {}", "a".repeat(n * 5)),
         ",".repeat(n * 5),
-        format!(
-            "{} Bearer error=\"insufficient_user_authentication\"",
-            "Basic, ".repeat(n)
-        ),
+        format!("{} Bearer error=\"insufficient_user_authentication\"", "Basic, ".repeat(n)),
         format!("Bearer realm=\"{}\"", "\\\"".repeat(n * 2)),
         "B".repeat(n * 5) + "=",
-        format!(
-            "Bearer error=\"insufficient_user_authentication\", acr_values=\"{}\"",
-            "x ".repeat(n * 2)
-        ),
+        format!("Bearer error=\"insufficient_user_authentication\", acr_values=\"{}\"", "x ".repeat(n * 2)),
         "Negotiate ".to_string() + &"=".repeat(n * 5),
     ];
     for header in &cases {
@@ -993,9 +710,7 @@ fn huge_input_is_handled_in_linear_time() {
     }
     // Each input is about a megabyte; a quadratic parser would take minutes.
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
-    let many = format!(
-        "{}Bearer error=\"insufficient_user_authentication\", max_age=1",
-        "Basic realm=\"x\", ".repeat(n)
-    );
+    let many =
+        format!("{}Bearer error=\"insufficient_user_authentication\", max_age=1", "Basic realm=\"x\", ".repeat(n));
     assert_eq!(parse_step_up_challenge(&many).unwrap().max_age, Some(1));
 }

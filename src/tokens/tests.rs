@@ -70,7 +70,12 @@ fn claims(value: Value) -> Map<String, Value> {
 }
 
 fn renewal() -> TokenSet {
-    TokenSet { claims: Map::new(), access_token: Some("renewed".into()), expires_at: Some(9000), refresh_token: Some("r2".into()) }
+    TokenSet {
+        claims: Map::new(),
+        access_token: Some("renewed".into()),
+        expires_at: Some(9000),
+        refresh_token: Some("r2".into()),
+    }
 }
 
 #[test]
@@ -93,7 +98,10 @@ fn expired_sets_with_a_refresh_token_are_kept_for_a_refresh() {
 fn a_refresh_reporting_a_weaker_authentication_is_a_downgrade() {
     let fief = preset("fief").unwrap();
     let old = set("1", 1000, "strong", Some(1100));
-    let back = |acr: &str| refreshed(&old, Some(claims(json!({ "sub": "alice", "acr": acr, "auth_time": 1000 }))), renewal(), &fief).unwrap();
+    let back = |acr: &str| {
+        refreshed(&old, Some(claims(json!({ "sub": "alice", "acr": acr, "auth_time": 1000 }))), renewal(), &fief)
+            .unwrap()
+    };
     let fief_refresh = back("0");
     assert!(fief_refresh.downgraded);
     assert_eq!(fief_refresh.set.acr(), Some("0"), "the set now counts at the level reported");
@@ -109,7 +117,15 @@ fn a_refresh_losing_an_amr_method_is_a_downgrade() {
     let auth0 = preset("auth0").unwrap();
     let mut old = set("x", 1000, "strong", None);
     old.claims.insert("amr".into(), json!(["pwd", "mfa"]));
-    let back = |amr: Value| refreshed(&old, Some(claims(json!({ "sub": "alice", "acr": "x", "auth_time": 1000, "amr": amr }))), renewal(), &auth0).unwrap();
+    let back = |amr: Value| {
+        refreshed(
+            &old,
+            Some(claims(json!({ "sub": "alice", "acr": "x", "auth_time": 1000, "amr": amr }))),
+            renewal(),
+            &auth0,
+        )
+        .unwrap()
+    };
     assert!(back(json!(["pwd"])).downgraded);
     assert!(!back(json!(["mfa", "pwd"])).downgraded);
 }
@@ -127,10 +143,26 @@ fn d27_a_refresh_never_changes_the_user_or_the_authentication_time() {
     let fief = preset("fief").unwrap();
     let old = set("1", 1000, "strong", Some(1100));
     let try_with = |value: Value| refreshed(&old, Some(claims(value)), renewal(), &fief).map_err(|e| e.code());
-    assert_eq!(try_with(json!({ "sub": "mallory", "acr": "1", "auth_time": 1000 })), Err("ERR_JWT_CLAIM_VALIDATION_FAILED"));
-    assert_eq!(try_with(json!({ "sub": "alice", "acr": "1", "auth_time": 1050 })), Err("ERR_JWT_CLAIM_VALIDATION_FAILED"), "no freshness gained by a refresh");
-    assert_eq!(try_with(json!({ "sub": "alice", "acr": "1", "auth_time": 1000.0 })).map(|r| r.downgraded), Ok(false), "the same time, written as a decimal");
+    assert_eq!(
+        try_with(json!({ "sub": "mallory", "acr": "1", "auth_time": 1000 })),
+        Err("ERR_JWT_CLAIM_VALIDATION_FAILED")
+    );
+    assert_eq!(
+        try_with(json!({ "sub": "alice", "acr": "1", "auth_time": 1050 })),
+        Err("ERR_JWT_CLAIM_VALIDATION_FAILED"),
+        "no freshness gained by a refresh"
+    );
+    assert_eq!(
+        try_with(json!({ "sub": "alice", "acr": "1", "auth_time": 1000.0 })).map(|r| r.downgraded),
+        Ok(false),
+        "the same time, written as a decimal"
+    );
     let timeless = TokenSet { claims: claims(json!({ "sub": "alice", "acr": "1" })), ..old.clone() };
-    let gained = refreshed(&timeless, Some(claims(json!({ "sub": "alice", "acr": "1", "auth_time": 1050 }))), renewal(), &fief);
-    assert_eq!(gained.map_err(|e| e.code()).err(), Some("ERR_JWT_CLAIM_VALIDATION_FAILED"), "no time of authentication gained by a refresh");
+    let gained =
+        refreshed(&timeless, Some(claims(json!({ "sub": "alice", "acr": "1", "auth_time": 1050 }))), renewal(), &fief);
+    assert_eq!(
+        gained.map_err(|e| e.code()).err(),
+        Some("ERR_JWT_CLAIM_VALIDATION_FAILED"),
+        "no time of authentication gained by a refresh"
+    );
 }

@@ -162,7 +162,11 @@ impl SignInOptions {
         let lock = self.auth.and_then(|a| a.params).unwrap_or_default();
         let split = |v: String| v.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
         let acr_values = self.acr_values.or_else(|| self.auth0_acr_values.or(lock.acr_values).map(split));
-        (acr_values.unwrap_or_default(), self.max_age.or(self.auth0_max_age).or(lock.max_age), self.prompt.or(lock.prompt))
+        (
+            acr_values.unwrap_or_default(),
+            self.max_age.or(self.auth0_max_age).or(lock.max_age),
+            self.prompt.or(lock.prompt),
+        )
     }
 }
 
@@ -208,7 +212,9 @@ struct Inner {
 #[wasm_bindgen]
 impl Client {
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientOptions")] settings: JsValue) -> std::result::Result<Client, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientOptions")] settings: JsValue,
+    ) -> std::result::Result<Client, JsValue> {
         let o: ClientOptions = options(&settings, "options").map_err(|e| js_error(&e))?;
         crate::url::Endpoint::parse(&o.issuer, "issuer").map_err(|e| js_error(&e))?;
         let policy = o.policy.unwrap_or_default();
@@ -229,7 +235,10 @@ impl Client {
 
     /// The authorization URL for a sign-in, with its transaction stored (for custom navigation).
     #[wasm_bindgen(js_name = authorizationUrl, unchecked_return_type = "Promise<string>")]
-    pub fn authorization_url(&self, #[wasm_bindgen(unchecked_optional_param_type = "SignInOptions")] options: Option<JsValue>) -> Promise {
+    pub fn authorization_url(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "SignInOptions")] options: Option<JsValue>,
+    ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
             let options: SignInOptions = optional_options(options, "options")?;
@@ -239,7 +248,10 @@ impl Client {
 
     /// Signs in: navigates to the provider.
     #[wasm_bindgen(js_name = signIn, unchecked_return_type = "Promise<void>")]
-    pub fn sign_in(&self, #[wasm_bindgen(unchecked_optional_param_type = "SignInOptions")] options: Option<JsValue>) -> Promise {
+    pub fn sign_in(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "SignInOptions")] options: Option<JsValue>,
+    ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
             let options: SignInOptions = optional_options(options, "options")?;
@@ -267,7 +279,10 @@ impl Client {
 
     /// Completes a sign-in on the redirect page; resolves to the verified claims and where to go.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<CallbackResult>")]
-    pub fn handle_callback(&self, #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>) -> Promise {
+    pub fn handle_callback(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] url: Option<JsValue>,
+    ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
             let url = match url {
@@ -285,7 +300,10 @@ impl Client {
 
     /// Whether the session meets `requirement` (default: any sign-in), and for how long.
     #[wasm_bindgen(unchecked_return_type = "SessionStatus")]
-    pub fn session(&self, #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>) -> std::result::Result<JsValue, JsValue> {
+    pub fn session(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>,
+    ) -> std::result::Result<JsValue, JsValue> {
         let result = (|| {
             let requirement: Requirement = optional_options(requirement, "requirement")?;
             requirement.check_at("requirement")?;
@@ -296,12 +314,16 @@ impl Client {
 
     /// The weakest held access token that meets `requirement`, or `undefined`.
     #[wasm_bindgen(js_name = accessToken)]
-    pub fn access_token(&self, #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>) -> std::result::Result<Option<String>, JsValue> {
+    pub fn access_token(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>,
+    ) -> std::result::Result<Option<String>, JsValue> {
         let result = (|| {
             let requirement: Requirement = optional_options(requirement, "requirement")?;
             requirement.check_at("requirement")?;
             let sets = self.inner.sets()?;
-            Ok(tokens::weakest(&sets, &requirement, &self.inner.policy, unix_now()).and_then(|s| s.access_token.clone()))
+            Ok(tokens::weakest(&sets, &requirement, &self.inner.policy, unix_now())
+                .and_then(|s| s.access_token.clone()))
         })();
         result.map_err(|e| js_error(&e))
     }
@@ -310,7 +332,10 @@ impl Client {
     /// with its refresh token, and tells whether the provider came back with a weaker
     /// authentication. `fetch` does this by itself when a token it needs has expired.
     #[wasm_bindgen(unchecked_return_type = "Promise<RefreshResult>")]
-    pub fn refresh(&self, #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>) -> Promise {
+    pub fn refresh(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>,
+    ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
             let requirement: Requirement = optional_options(requirement, "requirement")?;
@@ -409,12 +434,19 @@ impl Inner {
         let sets = self.sets()?;
         let held = tokens::strongest(&sets, &self.policy, unix_now());
         let claims = held.map(|s| s.claims.clone()).unwrap_or_default();
-        let decision = evaluate_step_up(&claims, &requirement, &self.policy, unix_now() as i64, DEFAULT_CLOCK_TOLERANCE);
+        let decision =
+            evaluate_step_up(&claims, &requirement, &self.policy, unix_now() as i64, DEFAULT_CLOCK_TOLERANCE);
         let only_freshness = decision.acr_values.is_none() && decision.max_age.is_some();
         self.start(requirement, only_freshness.then(|| "login".to_string()), None, return_to).await
     }
 
-    async fn start(&self, requirement: Requirement, prompt: Option<String>, login_hint: Option<String>, return_to: Option<String>) -> Result<String> {
+    async fn start(
+        &self,
+        requirement: Requirement,
+        prompt: Option<String>,
+        login_hint: Option<String>,
+        return_to: Option<String>,
+    ) -> Result<String> {
         let metadata = self.metadata().await?;
         let (state, nonce, verifier) = (random_value()?, random_value()?, random_value()?);
         let mut extra_params = std::collections::BTreeMap::new();
@@ -452,7 +484,8 @@ impl Inner {
             .ok_or_else(|| Error::response("state", "missing"))?;
         let key = self.key(&format!("tx:{state}"));
         // One use only: the transaction goes whatever happens next.
-        let tx: Transaction = storage::read(&key)?.ok_or_else(|| Error::response("state", "no sign-in under way in this browser for this state"))?;
+        let tx: Transaction = storage::read(&key)?
+            .ok_or_else(|| Error::response("state", "no sign-in under way in this browser for this state"))?;
         storage::remove(&key)?;
         let metadata = self.metadata().await?;
         let expect = ResponseExpectations {
@@ -477,7 +510,10 @@ impl Inner {
         let now = unix_now();
         let mut sets = self.sets()?;
         if !crate::claims::same_user(sets.first().map(|s| &s.claims), &claims) {
-            return Err(Error::claim_invalid("sub", "the provider signed in another user than the one signed in here; sign out first"));
+            return Err(Error::claim_invalid(
+                "sub",
+                "the provider signed in another user than the one signed in here; sign out first",
+            ));
         }
         let set = token_set(claims.clone(), tokens.grant, now);
         tokens::keep(&mut sets, set, &self.policy, now);
@@ -489,10 +525,18 @@ impl Inner {
     }
 
     /// `verifyIdToken` with the provider's key set, fetched once more for a `kid` it lacks.
-    async fn verify_id_token(&self, metadata: &Metadata, id_token: &str, options: &IdTokenOptions) -> Result<Map<String, Value>> {
-        let jwks_uri = metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))?;
+    async fn verify_id_token(
+        &self,
+        metadata: &Metadata,
+        id_token: &str,
+        options: &IdTokenOptions,
+    ) -> Result<Map<String, Value>> {
+        let jwks_uri =
+            metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))?;
         match verify::id_token(id_token, &*self.keys.get(jwks_uri, false).await?, options).await {
-            Err(Error::JwksNoMatchingKey) => verify::id_token(id_token, &*self.keys.get(jwks_uri, true).await?, options).await,
+            Err(Error::JwksNoMatchingKey) => {
+                verify::id_token(id_token, &*self.keys.get(jwks_uri, true).await?, options).await
+            }
             other => other,
         }
     }
@@ -505,7 +549,8 @@ impl Inner {
         let endpoint = token_endpoint(&metadata)?;
         let client = http::ClientAuth { client_id: &self.client_id, secret: None };
         let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
-        let Some((id_token, grant)) = http::refresh(endpoint, &client, refresh_token, self.resource.as_deref()).await? else {
+        let Some((id_token, grant)) = http::refresh(endpoint, &client, refresh_token, self.resource.as_deref()).await?
+        else {
             self.replace(old, None)?;
             return Ok(None);
         };
@@ -517,7 +562,13 @@ impl Inner {
     }
 
     /// Checks what a refresh of `old` answered (OIDC Core 12.2).
-    async fn renewed(&self, old: &TokenSet, metadata: &Metadata, id_token: Option<String>, grant: http::Grant) -> Result<tokens::Refreshed> {
+    async fn renewed(
+        &self,
+        old: &TokenSet,
+        metadata: &Metadata,
+        id_token: Option<String>,
+        grant: http::Grant,
+    ) -> Result<tokens::Refreshed> {
         let claims = match id_token {
             Some(id_token) => {
                 let options = IdTokenOptions {
@@ -616,7 +667,8 @@ impl Inner {
         let key = self.key("pending");
         let Some(pending) = storage::read::<Pending>(&key)? else { return Ok(JsValue::NULL) };
         storage::remove(&key)?;
-        let token = self.token_for(&pending.requirement).await?.ok_or_else(|| step_up_required(&pending.requirement))?;
+        let token =
+            self.token_for(&pending.requirement).await?.ok_or_else(|| step_up_required(&pending.requirement))?;
         let response = send_with(&pending.request()?, Some(&token)).await?;
         match challenge_requirement(&response) {
             Some(requirement) => Err(step_up_required(&requirement)),
@@ -710,8 +762,10 @@ async fn send_with(request: &Request, token: Option<&str>) -> Result<Response> {
     if let Some(token) = token {
         request.headers().set("authorization", &format!("Bearer {token}")).map_err(js_failure)?;
     }
-    let fetch: Function = Reflect::get(&js_sys::global(), &"fetch".into()).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
-    let promise: Promise = fetch.call1(&JsValue::UNDEFINED, request).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
+    let fetch: Function =
+        Reflect::get(&js_sys::global(), &"fetch".into()).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
+    let promise: Promise =
+        fetch.call1(&JsValue::UNDEFINED, request).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
     let response = JsFuture::from(promise).await.map_err(js_failure)?;
     response.dyn_into().map_err(js_failure)
 }
@@ -750,12 +804,16 @@ fn location() -> Result<JsValue> {
 }
 
 fn location_href() -> Result<String> {
-    Reflect::get(&location()?, &"href".into()).ok().and_then(|h| h.as_string()).ok_or_else(|| Error::FetchFailed("location.href".into()))
+    Reflect::get(&location()?, &"href".into())
+        .ok()
+        .and_then(|h| h.as_string())
+        .ok_or_else(|| Error::FetchFailed("location.href".into()))
 }
 
 fn navigate(url: &str) -> Result<JsValue> {
     let location = location()?;
-    let assign: Function = Reflect::get(&location, &"assign".into()).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
+    let assign: Function =
+        Reflect::get(&location, &"assign".into()).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
     assign.call1(&location, &url.into()).map_err(js_failure)?;
     Ok(JsValue::UNDEFINED)
 }
@@ -779,7 +837,8 @@ mod storage {
 
     fn call(method: &str, args: &[JsValue]) -> Result<JsValue> {
         let store = store()?;
-        let function: Function = Reflect::get(&store, &method.into()).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
+        let function: Function =
+            Reflect::get(&store, &method.into()).map_err(js_failure)?.dyn_into().map_err(js_failure)?;
         let args: Array = args.iter().cloned().collect();
         function.apply(&store, &args).map_err(js_failure)
     }

@@ -42,8 +42,7 @@ fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value> {
     }
     // Asked first because a revoked Proxy throws from every operation: Reflect reports that as an
     // error, where `Array.isArray` would unwind through the wasm stack.
-    let proto = Reflect::get_prototype_of(value)
-        .map_err(|_| Error::arg_value(path, "could not be read"))?;
+    let proto = Reflect::get_prototype_of(value).map_err(|_| Error::arg_value(path, "could not be read"))?;
     if Array::is_array(value) {
         let array: &Array = value.unchecked_ref();
         let mut items = Vec::with_capacity(array.length() as usize);
@@ -59,15 +58,13 @@ fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value> {
         let mut map = Map::new();
         // Reflect's calls report a throwing Proxy trap as an error instead of unwinding
         // through the wasm stack.
-        let keys = Reflect::own_keys(object)
-            .map_err(|_| Error::arg_value(path, "could not be read"))?;
+        let keys = Reflect::own_keys(object).map_err(|_| Error::arg_value(path, "could not be read"))?;
         for key in keys.iter() {
             let Some(name) = key.as_string() else { continue };
             // Members are named as the caller spells options (`extraParams.x`), without the
             // argument's own name in front.
             let at = if depth == 0 { name.clone() } else { format!("{path}.{name}") };
-            let item =
-                Reflect::get(object, &key).map_err(|_| Error::arg_value(&at, "could not be read"))?;
+            let item = Reflect::get(object, &key).map_err(|_| Error::arg_value(&at, "could not be read"))?;
             // `undefined` members read as absent, as in JSON.
             if !item.is_undefined() {
                 let item = walk(&item, &at, depth + 1)?;

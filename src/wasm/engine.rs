@@ -220,8 +220,7 @@ struct StepUpOptions {
 /// Whether claims meet a requirement, and if not, why and what to ask for.
 #[wasm_bindgen(js_name = evaluateStepUp, unchecked_return_type = "StepUpDecision")]
 pub fn evaluate_step_up(
-    #[wasm_bindgen(unchecked_param_type = "JwtClaims | { [claim: string]: JsonValue }")]
-    claims: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JwtClaims | { [claim: string]: JsonValue }")] claims: JsValue,
     #[wasm_bindgen(unchecked_param_type = "StepUpRequirement")] requirement: JsValue,
     #[wasm_bindgen(js_name = options, unchecked_optional_param_type = "StepUpOptions")] opts: Option<JsValue>,
 ) -> std::result::Result<JsValue, JsValue> {
@@ -248,10 +247,7 @@ pub fn evaluate_step_up(
 pub fn build_step_up_challenge(
     #[wasm_bindgen(unchecked_param_type = "StepUpChallengeParams")] params: JsValue,
 ) -> std::result::Result<String, JsValue> {
-    throw(
-        options::<ChallengeParams>(&params, "params")
-            .and_then(|p| step_up::build_step_up_challenge(&p)),
-    )
+    throw(options::<ChallengeParams>(&params, "params").and_then(|p| step_up::build_step_up_challenge(&p)))
 }
 
 /// The first step-up challenge in a `WWW-Authenticate` value, or `null`.
@@ -259,6 +255,5 @@ pub fn build_step_up_challenge(
 pub fn parse_step_up_challenge(
     #[wasm_bindgen(unchecked_param_type = "string")] header: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
-    throw(string(&header, "header"))
-        .map(|h| step_up::parse_step_up_challenge(&h).map_or(JsValue::NULL, |c| to_js(&c)))
+    throw(string(&header, "header")).map(|h| step_up::parse_step_up_challenge(&h).map_or(JsValue::NULL, |c| to_js(&c)))
 }

@@ -109,7 +109,9 @@ fn read_env(env: &JsValue) -> Result<BTreeMap<String, String>> {
 /// something is wrong with the guard itself (500). Never a partial answer.
 fn failure(e: &Error) -> Reply {
     match e {
-        Error::FetchFailed(why) => Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}")),
+        Error::FetchFailed(why) => {
+            Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}"))
+        }
         other => Reply::page(500, "The guard failed", &other.to_string()),
     }
 }
@@ -199,7 +201,9 @@ impl Inner {
                 let api = flow::is_api(rule, authorization.as_deref(), header(request, "accept").as_deref());
                 let now = self.now();
                 let claims = match credentials(authorization.as_deref()) {
-                    Credentials::Malformed => return reply_js(&flow::bad_credentials(true, "malformed Authorization header")),
+                    Credentials::Malformed => {
+                        return reply_js(&flow::bad_credentials(true, "malformed Authorization header"))
+                    }
                     Credentials::Bearer(token) => match self.access_token(token).await {
                         Ok(claims) => Some(claims),
                         Err(Error::FetchFailed(why)) => return Err(Error::FetchFailed(why)),
@@ -223,7 +227,8 @@ impl Inner {
                         let metadata = self.metadata().await?;
                         let endpoint = metadata.str("authorization_endpoint").unwrap_or_default().to_string();
                         let randoms = Randoms { state: random()?, nonce: random()?, verifier: random()? };
-                        let incoming = Incoming { origin: &origin, return_to: &path_and_query, cookie: cookie.as_deref(), now };
+                        let incoming =
+                            Incoming { origin: &origin, return_to: &path_and_query, cookie: cookie.as_deref(), now };
                         flow::sign_in(&self.config, &endpoint, &incoming, &decision, &randoms)?
                     }
                 }
@@ -234,10 +239,14 @@ impl Inner {
 
     async fn access_token(&self, token: &str) -> Result<Map<String, Value>> {
         let Some(audience) = self.config.api_audience.clone() else {
-            return Err(Error::claim_invalid("aud", "this guard accepts no bearer tokens (STEPUP_API_AUDIENCE is not set)"));
+            return Err(Error::claim_invalid(
+                "aud",
+                "this guard accepts no bearer tokens (STEPUP_API_AUDIENCE is not set)",
+            ));
         };
         let metadata = self.metadata().await?;
-        let options = AccessTokenOptions { issuer: self.config.issuer.clone(), audience, ..AccessTokenOptions::default() };
+        let options =
+            AccessTokenOptions { issuer: self.config.issuer.clone(), audience, ..AccessTokenOptions::default() };
         self.with_keys(&metadata, |keys| {
             let options = options.clone();
             async move { verify::access_token(token, &keys, &options).await }
@@ -250,9 +259,8 @@ impl Inner {
     async fn callback(&self, url: &str, origin: &str, cookie: Option<&str>) -> Result<Reply> {
         let now = self.now();
         let query = url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default()).unwrap_or_default();
-        let state = parse_query(query)
-            .ok()
-            .and_then(|pairs| pairs.into_iter().find(|(n, _)| n == "state").map(|(_, v)| v));
+        let state =
+            parse_query(query).ok().and_then(|pairs| pairs.into_iter().find(|(n, _)| n == "state").map(|(_, v)| v));
         let Some(transaction) = state.and_then(|s| Transaction::find(&self.config, cookie, &s, now)) else {
             return Ok(flow::refused(None, 400, "This sign-in has expired", "The sign-in was already completed, took too long, or started in another browser. Go back and try again."));
         };
@@ -275,7 +283,8 @@ impl Inner {
             Err(e) => return Ok(flow::refused(Some(&transaction), 400, "Invalid sign-in response", &e.to_string())),
         };
         let endpoint = metadata.str("token_endpoint").unwrap_or_default();
-        let client = http::ClientAuth { client_id: &self.config.client_id, secret: self.config.client_secret.as_deref() };
+        let client =
+            http::ClientAuth { client_id: &self.config.client_id, secret: self.config.client_secret.as_deref() };
         let redirect_uri = format!("{origin}{}", self.config.redirect_path);
         let tokens = http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier).await?;
         let id_token = tokens.id_token;
@@ -296,7 +305,9 @@ impl Inner {
         let claims = match claims {
             Ok(claims) => claims,
             Err(e @ Error::FetchFailed(_)) => return Err(e),
-            Err(e) => return Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string())),
+            Err(e) => {
+                return Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string()))
+            }
         };
         if !crate::claims::same_user(read_session(&self.config, cookie, now).as_ref(), &claims) {
             let message = "The identity provider signed in a different user than the one signed in here. Sign out first to switch users.";
@@ -305,7 +316,8 @@ impl Inner {
         // The rule the user was going to, judged on the new token (G15: short again is a page).
         let (_, return_path, _) = split_url(&format!("{origin}{}", transaction.return_to));
         if let Route::Guarded(rule) = flow::route(&self.config, &return_path) {
-            let decision = rule.need.evaluate(&claims, &self.config.policy, now as i64, crate::claims::DEFAULT_CLOCK_TOLERANCE);
+            let decision =
+                rule.need.evaluate(&claims, &self.config.policy, now as i64, crate::claims::DEFAULT_CLOCK_TOLERANCE);
             if !decision.satisfied {
                 let asked = decision.acr_values.unwrap_or_default().join(" ");
                 let got = claims.get("acr").and_then(Value::as_str).unwrap_or("none");
@@ -318,7 +330,13 @@ impl Inner {
 
     /// Forwards to the upstream without the guard's cookies or any incoming identity header, with
     /// the verified identity added; guarded answers are made private and uncacheable (G08).
-    async fn forward(&self, request: &Request, path_and_query: &str, identity: &[(String, String)], guarded: bool) -> Result<Response> {
+    async fn forward(
+        &self,
+        request: &Request,
+        path_and_query: &str,
+        identity: &[(String, String)],
+        guarded: bool,
+    ) -> Result<Response> {
         let fail = |e: JsValue| Error::FetchFailed(format!("upstream: {}", describe(&e)));
         let Some(upstream) = &self.config.upstream else {
             return reply_js(&session_page(identity, guarded)).map_err(|_| Error::FetchFailed("response".into()));
@@ -333,7 +351,8 @@ impl Inner {
                 continue;
             }
             if name == "cookie" {
-                let kept: Vec<&str> = value.split(';').map(str::trim).filter(|c| !c.starts_with("__Host-stepup-")).collect();
+                let kept: Vec<&str> =
+                    value.split(';').map(str::trim).filter(|c| !c.starts_with("__Host-stepup-")).collect();
                 if !kept.is_empty() {
                     headers.append("cookie", &kept.join("; ")).map_err(fail)?;
                 }

@@ -38,7 +38,8 @@ fn set(target: &Object, key: &str, value: &JsValue) {
 /// Sends a request: GET without `body`, else POST `application/x-www-form-urlencoded` with
 /// the given extra headers (e.g. `authorization` for client authentication).
 pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Result<Reply> {
-    let what = |why: String| Error::FetchFailed(format!("{} {url}: {why}", if body.is_some() { "POST" } else { "GET" }));
+    let what =
+        |why: String| Error::FetchFailed(format!("{} {url}: {why}", if body.is_some() { "POST" } else { "GET" }));
     let init = Object::new();
     let head = Object::new();
     set(&head, "accept", &"application/json".into());
@@ -71,10 +72,8 @@ pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Re
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         .ok_or_else(|| what("not a Response".into()))?;
-    let body_promise: Promise = text
-        .call0(&response)
-        .and_then(|p| p.dyn_into::<Promise>())
-        .map_err(|e| what(describe(e)))?;
+    let body_promise: Promise =
+        text.call0(&response).and_then(|p| p.dyn_into::<Promise>()).map_err(|e| what(describe(e)))?;
     let body = JsFuture::from(body_promise).await.map_err(|e| what(describe(e)))?;
     Ok(Reply { status, body: body.as_string().unwrap_or_default() })
 }
@@ -102,7 +101,13 @@ pub struct Tokens {
 }
 
 /// The code exchange (RFC 6749 §4.1.3 with PKCE, RFC 7636 §4.5).
-pub async fn exchange_code(endpoint: &str, client: &ClientAuth<'_>, code: &str, redirect_uri: &str, verifier: &str) -> Result<Tokens> {
+pub async fn exchange_code(
+    endpoint: &str,
+    client: &ClientAuth<'_>,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &str,
+) -> Result<Tokens> {
     let body = format!(
         "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
         percent_encode(code),
@@ -118,7 +123,12 @@ pub async fn exchange_code(endpoint: &str, client: &ClientAuth<'_>, code: &str, 
 /// asks for an access token for the same API as the sign-in did. `None`: the provider refused
 /// the refresh token as invalid, expired or revoked (`invalid_grant`, §5.2) — it will never
 /// work again.
-pub async fn refresh(endpoint: &str, client: &ClientAuth<'_>, refresh_token: &str, resource: Option<&str>) -> Result<Option<(Option<String>, Grant)>> {
+pub async fn refresh(
+    endpoint: &str,
+    client: &ClientAuth<'_>,
+    refresh_token: &str,
+    resource: Option<&str>,
+) -> Result<Option<(Option<String>, Grant)>> {
     let mut body = format!("grant_type=refresh_token&refresh_token={}", percent_encode(refresh_token));
     if let Some(resource) = resource {
         body.push_str(&format!("&resource={}", percent_encode(resource)));
@@ -169,7 +179,9 @@ fn granted(endpoint: &str, answer: Answer) -> Result<(Option<String>, Grant)> {
     }
     // RFC 6749 §5.1: access_token is REQUIRED; a set without one would never expire or refresh.
     let grant = Grant {
-        access_token: answer.text("access_token").ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no access_token")))?,
+        access_token: answer
+            .text("access_token")
+            .ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no access_token")))?,
         expires_in: answer.body.as_ref().and_then(|r| r.get("expires_in")).and_then(Value::as_u64),
         refresh_token: answer.text("refresh_token"),
     };

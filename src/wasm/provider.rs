@@ -54,7 +54,12 @@ impl<T: 'static> Document<T> {
         let (action, value, inflight, fresh) = {
             let held = self.held.borrow();
             let at = now(None);
-            (self.policy.decide(&held.state, at, refetch), held.value.clone(), held.inflight.clone(), self.policy.fresh(&held.state, at))
+            (
+                self.policy.decide(&held.state, at, refetch),
+                held.value.clone(),
+                held.inflight.clone(),
+                self.policy.fresh(&held.state, at),
+            )
         };
         // A fresh document needs no network, so it never waits behind another request's fetch: a
         // stalled key set must not hold up tokens whose keys are already here. A stale one (a
@@ -91,14 +96,22 @@ impl<T: 'static> Document<T> {
     fn current(&self) -> Result<Rc<T>> {
         let held = self.held.borrow();
         held.value.clone().ok_or_else(|| {
-            held.error.clone().unwrap_or_else(|| Error::FetchFailed("the provider failed recently; retrying shortly".into()))
+            held.error
+                .clone()
+                .unwrap_or_else(|| Error::FetchFailed("the provider failed recently; retrying shortly".into()))
         })
     }
 }
 
 /// One fetch: from the shared cache when nothing is held yet, then from the provider unless the
 /// shared copy is fresh enough.
-async fn update<T>(held: &RefCell<Held<T>>, parse: &dyn Fn(&[u8]) -> Result<T>, url: &str, policy: refresh::Policy, refetch: bool) {
+async fn update<T>(
+    held: &RefCell<Held<T>>,
+    parse: &dyn Fn(&[u8]) -> Result<T>,
+    url: &str,
+    policy: refresh::Policy,
+    refetch: bool,
+) {
     held.borrow_mut().state.attempted_at = Some(now(None));
     if held.borrow().value.is_none() {
         if let Some((body, fetched_at)) = shared::read(url).await {

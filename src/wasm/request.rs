@@ -147,8 +147,7 @@ export interface DiscoveryMetadata {
 /// 32 bytes from `crypto.getRandomValues`, base64url; fails rather than falling back.
 pub(super) fn random_value() -> Result<String> {
     let mut bytes = [0u8; pkce::RANDOM_BYTES];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|_| Error::CryptoUnavailable("crypto.getRandomValues".into()))?;
+    getrandom::getrandom(&mut bytes).map_err(|_| Error::CryptoUnavailable("crypto.getRandomValues".into()))?;
     Ok(pkce::random_value(&bytes))
 }
 
@@ -183,10 +182,7 @@ pub fn calculate_code_challenge(
 pub fn build_authorization_url(
     #[wasm_bindgen(unchecked_param_type = "AuthorizationParams")] params: JsValue,
 ) -> Result<String, JsValue> {
-    throw(
-        options::<AuthorizationRequest>(&params, "params")
-            .and_then(|req| authorize::build_authorization_url(&req)),
-    )
+    throw(options::<AuthorizationRequest>(&params, "params").and_then(|req| authorize::build_authorization_url(&req)))
 }
 
 /// auth0.js option names to `buildAuthorizationUrl` parameters.
@@ -262,4 +258,3 @@ fn object(value: &JsValue, param: &str) -> Result<Map<String, serde_json::Value>
         _ => Err(Error::arg_type(param, "an object")),
     }
 }
-

@@ -20,9 +20,9 @@ use super::now;
 use super::webcrypto::{self, Outcome};
 use crate::access_token::{self, AccessTokenOptions};
 use crate::id_token::{self, IdTokenOptions};
+use crate::json::Object;
 use crate::jwks::KeySet;
 use crate::jws::{self, Prepared};
-use crate::json::Object;
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -193,10 +193,8 @@ pub(super) async fn verify_with(
 
 /// Verifies an ID token with a parsed key set (the guard's callback).
 pub(super) async fn id_token(token: &str, keys: &KeySet, o: &IdTokenOptions) -> Result<Object> {
-    verify_with(token, keys, &o.algorithms()?, |claims, header| {
-        id_token::check(claims, header, o, now(o.current_time))
-    })
-    .await
+    verify_with(token, keys, &o.algorithms()?, |claims, header| id_token::check(claims, header, o, now(o.current_time)))
+        .await
 }
 
 /// Verifies an access token with a parsed key set (the guard's API requests).

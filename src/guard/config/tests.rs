@@ -34,11 +34,9 @@ fn defaults() {
 
 #[test]
 fn presets_json_policies_and_upstreams() {
-    let config = Config::from_env(&env(&[
-        ("STEPUP_ACR_POLICY", "wso2"),
-        ("STEPUP_UPSTREAM", "http://127.0.0.1:8080/"),
-    ]))
-    .unwrap();
+    let config =
+        Config::from_env(&env(&[("STEPUP_ACR_POLICY", "wso2"), ("STEPUP_UPSTREAM", "http://127.0.0.1:8080/")]))
+            .unwrap();
     assert_eq!(config.policy, preset("wso2").unwrap());
     assert_eq!(config.upstream.as_deref(), Some("http://127.0.0.1:8080"));
     let public = Config::from_env(&env(&[("STEPUP_PUBLIC_ORIGIN", "https://App.Example/")])).unwrap();

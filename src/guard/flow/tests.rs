@@ -78,7 +78,12 @@ fn sign_in_redirects_with_everything_step_up_needs() {
 
 #[test]
 fn e17_e18_challenges() {
-    let decision = Decision { satisfied: false, reasons: vec![Reason::Acr], acr_values: Some(vec!["myACR".into()]), max_age: None };
+    let decision = Decision {
+        satisfied: false,
+        reasons: vec![Reason::Acr],
+        acr_values: Some(vec!["myACR".into()]),
+        max_age: None,
+    };
     let reply = step_up_challenge(&decision).unwrap();
     assert_eq!(reply.status, 401);
     assert_eq!(

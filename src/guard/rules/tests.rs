@@ -12,11 +12,9 @@ const NOW: i64 = 1_700_000_000;
 
 #[test]
 fn first_matching_rule_wins_and_unmatched_paths_are_free() {
-    let rules = Rules::parse(
-        r#"[{"path":"/admin/*","acr":["2"]},{"path":"/*","maxAge":60,"api":true}]"#,
-        "STEPUP_RULES",
-    )
-    .unwrap();
+    let rules =
+        Rules::parse(r#"[{"path":"/admin/*","acr":["2"]},{"path":"/*","maxAge":60,"api":true}]"#, "STEPUP_RULES")
+            .unwrap();
     let admin = rules.find(&normalize("/ADMIN/x")).unwrap();
     assert!(!admin.api);
     assert!(matches!(admin.need, Need::One(ref r) if r.acr.is_some()));
@@ -27,11 +25,8 @@ fn first_matching_rule_wins_and_unmatched_paths_are_free() {
 
 #[test]
 fn g11_ambiguous_paths_fall_under_every_rule() {
-    let rules = Rules::parse(
-        r#"[{"path":"/admin/*","acr":["2"]},{"path":"/api/*","maxAge":60,"api":true}]"#,
-        "R",
-    )
-    .unwrap();
+    let rules =
+        Rules::parse(r#"[{"path":"/admin/*","acr":["2"]},{"path":"/api/*","maxAge":60,"api":true}]"#, "R").unwrap();
     let rule = rules.find(&normalize("/public%2f..%2fadmin")).unwrap();
     assert!(rule.api);
     assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2));
@@ -81,11 +76,9 @@ fn any_of_holds_when_one_part_holds_and_asks_for_the_first() {
 
 #[test]
 fn all_of_needs_every_part_and_asks_for_the_tightest_freshness() {
-    let rules = Rules::parse(
-        r#"[{"path":"/x","allOf":[{"acr":"2","maxAge":600},{"amr":{"any":["otp"]},"maxAge":120}]}]"#,
-        "R",
-    )
-    .unwrap();
+    let rules =
+        Rules::parse(r#"[{"path":"/x","allOf":[{"acr":"2","maxAge":600},{"amr":{"any":["otp"]},"maxAge":120}]}]"#, "R")
+            .unwrap();
     let need = &rules.0[0].need;
     let policy = AcrPolicy::default();
     let ok = claims(json!({"acr":"2","amr":["otp"],"auth_time":NOW - 60}));
@@ -99,11 +92,8 @@ fn all_of_needs_every_part_and_asks_for_the_tightest_freshness() {
 
 #[test]
 fn acr_values_are_listed_with_their_place() {
-    let rules = Rules::parse(
-        r#"[{"path":"/a","acr":["LOA2","LOA3"]},{"path":"/b","anyOf":[{"acr":"LOA3"}]}]"#,
-        "R",
-    )
-    .unwrap();
+    let rules =
+        Rules::parse(r#"[{"path":"/a","acr":["LOA2","LOA3"]},{"path":"/b","anyOf":[{"acr":"LOA3"}]}]"#, "R").unwrap();
     assert_eq!(
         rules.acr_values(),
         vec![

@@ -40,7 +40,10 @@ fn sessions_keep_only_the_claims_that_matter_and_round_trip() {
     let claims = session_claims(id_token.as_object().unwrap());
     assert_eq!(Value::Object(claims.clone()), json!({"sub":"u1","acr":"2","amr":["pwd","otp"],"auth_time":100}));
     let set = session_cookie(&config, &claims, 1000).unwrap();
-    assert!(set.starts_with("__Host-stepup-session=") && set.ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=28800"));
+    assert!(
+        set.starts_with("__Host-stepup-session=")
+            && set.ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=28800")
+    );
     let header = format!("a=b; {}", pair(&set));
     assert_eq!(read_session(&config, Some(&header), 1001), Some(claims));
     assert_eq!(read_session(&config, Some(&header), 1000 + 28800), None, "expired");
@@ -59,7 +62,9 @@ fn g03_tampered_or_foreign_cookies_are_no_session() {
     let tx = pair(&t.start(&config, None).unwrap()[0]).to_string();
     let (_, tx_value) = tx.split_once('=').unwrap();
     let replayed = format!("{SESSION_COOKIE}={tx_value}");
-    for header in [String::from_utf8_lossy(&flipped).to_string(), truncated.to_string(), replayed, format!("{good}; {good}")] {
+    for header in
+        [String::from_utf8_lossy(&flipped).to_string(), truncated.to_string(), replayed, format!("{good}; {good}")]
+    {
         assert_eq!(read_session(&config, Some(&header), 1001), None, "{header}");
     }
 }
@@ -74,7 +79,11 @@ fn g02_transactions_are_found_by_state_and_cleared() {
     assert!(cookies[0].ends_with("; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=600"));
     let header = pair(&cookies[0]).to_string();
     assert_eq!(Transaction::find(&config, Some(&header), &t.state, 1100), Some(t.clone()));
-    assert_eq!(Transaction::find(&config, Some(&header), "state-abcdefghijklmnoX", 1100), None, "other state, same prefix");
+    assert_eq!(
+        Transaction::find(&config, Some(&header), "state-abcdefghijklmnoX", 1100),
+        None,
+        "other state, same prefix"
+    );
     assert_eq!(Transaction::find(&config, Some(&header), &t.state, 1600), None, "expired");
     assert!(t.clear().ends_with("Max-Age=0"));
 }
