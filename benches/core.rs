@@ -13,8 +13,8 @@ use serde_json::{json, Map, Value};
 use stepup::acr::preset;
 use stepup::claims::DEFAULT_CLOCK_TOLERANCE;
 use stepup::guard::config::Config;
-use stepup::guard::flow::{identity_headers, route, Route};
-use stepup::guard::session::{read_session, session_cookie};
+use stepup::guard::judge::{judge, Action, Request};
+use stepup::guard::session::session_cookie;
 use stepup::id_token::IdTokenOptions;
 use stepup::jwks::KeySet;
 use stepup::step_up::{evaluate_step_up, Requirement};
@@ -70,13 +70,21 @@ fn decisions(c: &mut Criterion) {
             .expect("session");
     let set_cookie = session_cookie(&config, &session, now).expect("session cookie");
     let cookie = format!("theme=dark; {}", set_cookie.split(';').next().expect("name=value"));
+    // The guard's whole answer to an allowed request: the target parsed, the rule found, the
+    // session opened and judged, the forwarding planned.
+    let headers: Vec<(String, String)> =
+        vec![("accept".into(), "text/html".into()), ("cookie".into(), cookie), ("user-agent".into(), "bench".into())];
+    let upstream = Config::from_env(&{
+        let mut env = env.clone();
+        env.insert("STEPUP_UPSTREAM".into(), "http://app.internal".into());
+        env
+    })
+    .expect("config");
     c.bench_function("guard_allowed_request", |b| {
         b.iter(|| {
-            let Route::Guarded(rule) = route(&config, black_box("/app/bench")) else { panic!("not guarded") };
-            let claims = read_session(&config, Some(black_box(&cookie)), now).expect("a session");
-            let decision = rule.need.evaluate(&claims, &config.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);
-            assert!(decision.satisfied);
-            identity_headers(&claims)
+            let request = Request { url: black_box("https://app.example/app/bench?x=1"), headers: &headers };
+            let Ok(Action::Forward(plan)) = judge(&upstream, &request, now) else { panic!("not forwarded") };
+            plan
         })
     });
 }

@@ -1,79 +1,125 @@
-//! Path normalisation and rule matching (SECURITY G10, G11): any request path, and rules built
-//! from arbitrary patterns and from the path itself.
+//! The request target the guard judges and forwards (SECURITY G10, G11, G19): any request
+//! target, generated from pieces that parsers read differently, and rules built from arbitrary
+//! patterns and from the target itself.
 //!
-//! - A canonical path is a fixed point: normalising it again gives it back, so an origin that
-//!   folds the path once more (decoding, trimming, lower-casing) reaches the same resource.
-//! - Every other spelling of a canonical path an origin routes to the same resource (case,
-//!   percent escapes, `;parameters`, trailing dots and whitespace, `.` and `x/..` segments,
-//!   repeated slashes, backslashes) normalises to that path or is Ambiguous; either way a guarded
-//!   path stays guarded, by the same rule or by all of them.
+//! - An accepted target is what `fetch()` sends: the WHATWG URL parser (the `url` crate, which
+//!   implements the URL Standard) reads the raw target to exactly the serialisation the guard
+//!   forwards, and reads that serialisation to itself again (the upstream receives it as is).
+//! - What the upstream receives is judged the same: parsed again, it has the same key, so the
+//!   same rule applies to both.
+//! - Every other spelling of a guarded path that lenient origins route to the same resource
+//!   (case, escapes, `;parameters`, trailing dots and whitespace, `.` and `x/..` detours,
+//!   repeated slashes, backslashes) is refused or judged by the same rule.
 //! - A rule guards its own path, and a prefix rule exactly its base and what lies below it.
-//! - An Ambiguous path is judged by every rule: all needs at once, an API if any rule is one.
 #![no_main]
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
-use stepup::acr::preset;
-use stepup::guard::path::{normalize, Normalized};
-use stepup::guard::rules::{Need, Rule, Rules};
+use stepup::guard::path::Target;
+use stepup::guard::rules::{Rule, Rules};
 
-/// The wso2 preset's ladder values (LOA1 < LOA2 < LOA3).
 const ACR: [&str; 3] = ["LOA1", "LOA2", "LOA3"];
 const AMR: [&str; 4] = ["pwd", "otp", "hwk", "mfa"];
-const NOW: i64 = 1_700_000_000;
+
+/// Pieces of targets that parsers disagree on.
+const PIECES: [&str; 40] = [
+    "admin",
+    "Admin",
+    "public",
+    "",
+    ".",
+    "..",
+    "...",
+    "..;",
+    ".;x",
+    ";x",
+    "%2e",
+    "%2E%2e",
+    ".%2e",
+    "..%20",
+    "..%3b",
+    "..%C2%A0",
+    "%2f",
+    "%5C",
+    "\\",
+    "%25",
+    "%3F",
+    "%23",
+    "?",
+    "#",
+    "%20",
+    " ",
+    "\t",
+    "adm%C4%B1n",
+    "ı",
+    "é",
+    "%C3%A9",
+    "a;b=c",
+    "a.",
+    "%zz",
+    "%",
+    "ｄ",
+    "%7E",
+    "{",
+    "`",
+    "x",
+];
 
 fuzz_target!(|data: &[u8]| {
     let _ = run(&mut Unstructured::new(data));
 });
 
 fn run(u: &mut Unstructured) -> Result<()> {
-    let raw: String = u.arbitrary()?;
-    let normalized = normalize(&raw);
-    if let Normalized::Path(q) = &normalized {
-        check_canonical(q);
-    }
-
+    let raw = if u.arbitrary()? {
+        format!("/{}", u.arbitrary::<String>()?)
+    } else {
+        let mut raw = String::new();
+        for _ in 0..u.int_in_range(1..=6)? {
+            raw.push(*u.choose(&['/', '/', '/', '?', '#'])?);
+            raw.push_str(u.choose(&PIECES)?);
+        }
+        raw
+    };
     let patterns = rules(u, &raw)?;
-    let rules = Rules(patterns.iter().map(|(rule, _)| rule.clone()).collect());
     check_own_paths(&patterns);
-    check_ambiguous(u, &rules)?;
+    let rules = Rules(patterns.iter().map(|(rule, _)| rule.clone()).collect());
+    let Ok(target) = Target::parse(&raw) else { return Ok(()) };
+    check_forwarded(&raw, &target, &rules);
 
-    // Spellings of the canonical path: each is that path or Ambiguous, and guarded alike.
-    let Normalized::Path(q) = normalized else { return Ok(()) };
-    let guard = rules.find(&Normalized::Path(q.clone()));
+    // Spellings of the judged path: each is refused or judged by the same rule.
+    let guard = rules.find(&target.key);
     for _ in 0..u.int_in_range(1..=4)? {
-        let variant = spell(u, &q)?;
-        let n = normalize(&variant);
-        if let Normalized::Path(p) = &n {
-            assert_eq!(p, &q, "{variant:?} is a spelling of {q:?}");
+        let variant = spell(u, &target.key)?;
+        let Ok(spelled) = Target::parse(&variant) else { continue };
+        if let Some(rule) = &guard {
+            assert_eq!(
+                Some(rule),
+                rules.find(&spelled.key).as_ref(),
+                "{variant:?} escaped the rule for {:?}",
+                target.key
+            );
         }
-        match (&guard, rules.find(&n), &n) {
-            (None, _, _) => {}
-            (Some(_), None, _) => panic!("{variant:?} escaped the rule guarding {q:?}"),
-            (Some(g), Some(f), Normalized::Path(_)) => assert_eq!(g, &f),
-            (Some(g), Some(f), Normalized::Ambiguous) => {
-                let Need::AllOf(parts) = &f.need else { panic!("ambiguous need is not allOf") };
-                assert!(parts.contains(&g.need), "ambiguous {variant:?} skipped the rule guarding {q:?}");
-                assert!(f.api || !g.api);
-            }
-        }
+        check_forwarded(&variant, &spelled, &rules);
     }
     Ok(())
 }
 
-/// The shape the module documents: lower case, `/`-separated, no empty, `.` or `..` segments,
-/// no trailing slash; nothing an origin could still fold; and normalising again changes nothing.
-fn check_canonical(q: &str) {
-    assert!(q.starts_with('/'), "{q:?}");
-    assert!(q == "/" || !q.ends_with('/'), "{q:?}");
-    assert!(!q.contains(['\\', ';', '%']) && !q.bytes().any(|b| b.is_ascii_control()), "{q:?}");
-    for segment in q.split('/').skip(1).filter(|_| q != "/") {
-        assert!(!matches!(segment, "" | "." | ".."), "{q:?}");
-        assert_eq!(segment, segment.trim(), "{q:?}");
-        assert!(!segment.ends_with('.'), "{q:?}");
-        assert!(!segment.bytes().any(|b| b.is_ascii_uppercase()), "{q:?}");
-    }
-    assert_eq!(normalize(q), Normalized::Path(q.to_string()), "canonical {q:?} is not a fixed point");
+/// What the guard forwards is what `fetch()` sends and what the upstream, parsing it again,
+/// judges the same way.
+fn check_forwarded(raw: &str, target: &Target, rules: &Rules) {
+    let forwarded = target.path_and_query();
+    assert_eq!(forwarded, whatwg(raw), "{raw:?} is judged as {forwarded:?} but fetch() sends another target");
+    assert_eq!(whatwg(&forwarded), forwarded, "fetch() changes the forwarded {forwarded:?}");
+    let received =
+        Target::parse(&forwarded).unwrap_or_else(|e| panic!("the upstream's {forwarded:?} is refused: {e:?}"));
+    assert_eq!(received, *target, "{raw:?}");
+    assert_eq!(rules.find(&received.key), rules.find(&target.key));
+}
+
+/// The path and query the WHATWG URL parser reads from a target.
+fn whatwg(raw: &str) -> String {
+    let url = url::Url::parse(&format!("http://upstream.example{raw}")).expect("an accepted target parses");
+    format!("{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default())
 }
 
 /// Up to four rules with the pattern text each was parsed from; each pattern is arbitrary text
@@ -81,10 +127,7 @@ fn check_canonical(q: &str) {
 fn rules(u: &mut Unstructured, raw: &str) -> Result<Vec<(Rule, String)>> {
     let mut out = Vec::new();
     for _ in 0..u.int_in_range(0..=4)? {
-        let base = match normalize(raw) {
-            Normalized::Path(q) => q,
-            Normalized::Ambiguous => "/admin".to_string(),
-        };
+        let base = Target::parse(raw).map_or_else(|_| "/admin".to_string(), |t| t.path);
         let pattern = match u.int_in_range(0..=4)? {
             0 => u.arbitrary::<String>()?,
             1 => raw.to_string(),
@@ -140,7 +183,7 @@ fn check_own_paths(rules: &[(Rule, String)]) {
             Some(base) => (base, true),
             None => (pattern.as_str(), false),
         };
-        let Normalized::Path(base) = normalize(base) else { panic!("{pattern:?} was accepted") };
+        let base = Target::parse(if base.is_empty() { "/" } else { base }).expect("an accepted pattern").key;
         assert!(rule.pattern.matches(&base), "{pattern:?} does not guard {base:?}");
         let child = format!("{}/x", base.trim_end_matches('/'));
         assert_eq!(rule.pattern.matches(&child), prefix, "{pattern:?} and {child:?}");
@@ -149,35 +192,6 @@ fn check_own_paths(rules: &[(Rule, String)]) {
             assert!(!rule.pattern.matches(&sibling), "{pattern:?} guards {sibling:?}");
         }
     }
-}
-
-/// An Ambiguous path falls under every rule: all their needs, in order; an API if any rule is.
-/// Judged against claims, the combined need holds exactly when every rule's need holds.
-fn check_ambiguous(u: &mut Unstructured, all: &Rules) -> Result<()> {
-    let Some(rule) = all.find(&Normalized::Ambiguous) else {
-        assert!(all.0.is_empty(), "an ambiguous path escaped {} rules", all.0.len());
-        return Ok(());
-    };
-    let needs: Vec<Need> = all.0.iter().map(|r| r.need.clone()).collect();
-    assert_eq!(rule.need, Need::AllOf(needs));
-    assert_eq!(rule.api, all.0.iter().any(|r| r.api));
-
-    let mut claims = Map::new();
-    if u.arbitrary()? {
-        claims.insert("acr".into(), (*u.choose(&ACR)?).into());
-    }
-    if u.arbitrary()? {
-        claims.insert("amr".into(), subset(u, &AMR)?.into());
-    }
-    if u.arbitrary()? {
-        claims.insert("auth_time".into(), (NOW - u.int_in_range(-5..=900i64)?).into());
-    }
-    let policy = preset("wso2").expect("a preset");
-    let combined = rule.need.evaluate(&claims, &policy, NOW, 0);
-    let each = all.0.iter().all(|r| r.need.evaluate(&claims, &policy, NOW, 0).satisfied);
-    assert_eq!(combined.satisfied, each, "{claims:?}");
-    assert!(combined.satisfied || !combined.reasons.is_empty());
-    Ok(())
 }
 
 /// Another spelling of the canonical path `q` that lenient origins route to the same resource.

@@ -10,7 +10,8 @@
 //! metadata and key set (defaults 600 s and 30 s, see [`crate::refresh`]); and
 //! `STEPUP_PUBLIC_ORIGIN`, the origin browsers reach the guard at: then `redirect_uri` and every
 //! absolute URL come from it, and a request for another host is refused (SECURITY F18), instead
-//! of trusting the request's `Host`.
+//! of trusting the request's `Host`; `STEPUP_UPSTREAM_TIMEOUT`, how many seconds the guard waits
+//! for the upstream to begin answering (default 30).
 
 use std::collections::BTreeMap;
 
@@ -25,8 +26,11 @@ use crate::{Error, Result};
 /// The session cookie's lifetime when `STEPUP_SESSION_MAX_AGE` is not set.
 pub const DEFAULT_SESSION_MAX_AGE: u64 = 8 * 3600;
 
-/// The guard's configuration.
-#[derive(Debug)]
+/// How long the guard waits for the upstream's answer to begin when `STEPUP_UPSTREAM_TIMEOUT` is
+/// not set: a hung upstream is a `504`, not a request that never ends.
+pub const DEFAULT_UPSTREAM_TIMEOUT: u64 = 30;
+
+/// The guard's configuration. Its `Debug` leaves out the client secret.
 pub struct Config {
     /// `STEPUP_ISSUER`, exactly as the provider's `iss`.
     pub issuer: String,
@@ -54,6 +58,23 @@ pub struct Config {
     pub refresh: refresh::Policy,
     /// `STEPUP_PUBLIC_ORIGIN`.
     pub public_origin: Option<String>,
+    /// `STEPUP_UPSTREAM_TIMEOUT`: seconds to wait for the upstream's answer to begin.
+    pub upstream_timeout: u64,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field("redirect_path", &self.redirect_path)
+            .field("upstream", &self.upstream)
+            .field("rules", &self.rules)
+            .field("api_audience", &self.api_audience)
+            .field("public_origin", &self.public_origin)
+            .finish_non_exhaustive()
+    }
 }
 
 fn setting_error(name: &str, why: impl Into<String>) -> Error {
@@ -81,10 +102,14 @@ impl Config {
             return Err(setting_error("STEPUP_REDIRECT_PATH", "must be a plain path such as /callback"));
         }
         let secret = required("STEPUP_SESSION_SECRET")?;
-        let session_key = CookieKey::derive(secret.as_bytes(), "session")
-            .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))?;
-        let transaction_key = CookieKey::derive(secret.as_bytes(), "transaction")
-            .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))?;
+        // Keys bound to the provider and the client (G23): two guards that share a secret but not
+        // both of those cannot read each other's sessions or sign-ins.
+        let key = |purpose: &str| {
+            CookieKey::derive(secret.as_bytes(), &format!("{purpose}\0{issuer}\0{client_id}"))
+                .map_err(|_| setting_error("STEPUP_SESSION_SECRET", "must be at least 32 bytes"))
+        };
+        let session_key = key("session")?;
+        let transaction_key = key("transaction")?;
         let an_origin = |name: &str, example: &str| match get(name) {
             None => Ok(None),
             Some(value) => origin(value)
@@ -123,7 +148,9 @@ impl Config {
             max_age: seconds("STEPUP_KEYS_MAX_AGE", 60..=86400, defaults.max_age as u64)? as f64,
             cooldown: seconds("STEPUP_KEYS_COOLDOWN", 1..=3600, defaults.cooldown as u64)? as f64,
         };
+        let upstream_timeout = seconds("STEPUP_UPSTREAM_TIMEOUT", 1..=600, DEFAULT_UPSTREAM_TIMEOUT)?;
         Ok(Config {
+            upstream_timeout,
             issuer,
             client_id,
             client_secret,

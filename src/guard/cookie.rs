@@ -99,11 +99,17 @@ pub fn set_cookie(name: &str, value: &str, max_age: u64) -> String {
     format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}")
 }
 
+/// The `name=value` pairs of a `Cookie` header. Two `Cookie` lines arrive joined by `, ` (Fetch
+/// `Headers`), and cookie values may not contain `,` (RFC 6265 §4.1.1), so `,` separates pairs
+/// as `;` does.
+pub fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header.split([';', ',']).filter_map(|pair| pair.trim().split_once('='))
+}
+
 /// The value of cookie `name` in a `Cookie` header. A name sent twice is ambiguous (a sibling
 /// domain can plant a second cookie) and reads as absent.
 pub fn read<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    let mut found =
-        header.split(';').filter_map(|pair| pair.trim().split_once('=')).filter(|(n, _)| *n == name).map(|(_, v)| v);
+    let mut found = cookie_pairs(header).filter(|(n, _)| *n == name).map(|(_, v)| v);
     let first = found.next()?;
     found.next().is_none().then_some(first)
 }

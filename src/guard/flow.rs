@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::config::Config;
-use super::path::normalize;
+use super::path::Target;
 use super::redirect::return_location;
 use super::rules::Rule;
 use super::session::{session_cookie, Transaction};
@@ -16,9 +16,22 @@ use crate::authorize::{build_authorization_url, AuthorizationRequest};
 use crate::step_up::{build_step_up_challenge, ChallengeParams, Decision, Reason};
 use crate::{pkce, Result};
 
-/// Headers the guard sets on forwarded requests; any incoming header with this prefix is
-/// removed first, so the origin can trust them (G13).
+/// Headers the guard sets on forwarded requests; any incoming header that a server could read
+/// as one of them is removed first, so the origin can trust them (G13, [`is_identity_header`]).
 pub const IDENTITY_PREFIX: &str = "x-stepup-";
+
+/// Headers on every page, redirect and challenge the guard writes itself: nothing in them is
+/// active content, may be sniffed into some, or framed (G20).
+const OWN_ANSWER_HEADERS: [(&str, &str); 5] = [
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+];
 
 /// An answer the guard makes itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,12 +45,11 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn new(status: u16, content_type: &str, body: String) -> Reply {
-        Reply {
-            status,
-            headers: vec![("cache-control".into(), "no-store".into()), ("content-type".into(), content_type.into())],
-            body,
-        }
+    pub(super) fn new(status: u16, content_type: &str, body: String) -> Reply {
+        let mut headers: Vec<(String, String)> =
+            OWN_ANSWER_HEADERS.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        headers.push(("content-type".into(), content_type.into()));
+        Reply { status, headers, body }
     }
 
     /// A short HTML page; `message` is escaped.
@@ -81,13 +93,18 @@ pub enum Route {
     Guarded(Rule),
 }
 
-/// The route for a request path (without query).
-pub fn route(config: &Config, path: &str) -> Route {
-    let normalized = normalize(path);
-    if normalized == normalize(&config.redirect_path) {
+/// The route for a request target, by its key (the redirect path too, so `/Callback/` is the
+/// callback wherever `/callback` is).
+pub fn route(config: &Config, target: &Target) -> Route {
+    if Target::parse(&config.redirect_path).is_ok_and(|callback| callback.key == target.key) {
         return Route::Callback;
     }
-    config.rules.find(&normalized).map_or(Route::Open, Route::Guarded)
+    config.rules.find(&target.key).map_or(Route::Open, Route::Guarded)
+}
+
+/// A target whose meaning depends on who parses it: refused, never guessed (G10, G19).
+pub fn bad_target(refusal: super::path::Refusal) -> Reply {
+    Reply::page(refusal.status(), "Bad request", refusal.reason())
 }
 
 /// Whether to answer like an API (a challenge) rather than a browser (a redirect): the rule says
@@ -151,6 +168,17 @@ pub struct Randoms {
     pub verifier: [u8; pkce::RANDOM_BYTES],
 }
 
+/// The longest path and query a sign-in returns to: the transaction cookie must stay under a
+/// browser's 4 KiB per cookie (RFC 6265 §6.1).
+pub const MAX_RETURN_TO: usize = 1024;
+
+/// Where a sign-in returns to: the request's path and query, its path alone when that is too
+/// long, the root when even the path is (a long deep link still signs in, G24).
+fn kept_return_to(return_to: &str) -> &str {
+    let path = return_to.split('?').next().unwrap_or_default();
+    [return_to, path].into_iter().find(|p| p.len() <= MAX_RETURN_TO).unwrap_or("/")
+}
+
 /// 302 to the provider asking for what `decision` says is missing, with the transaction cookie.
 /// `prompt=login` when only freshness is missing, so a provider session cannot answer it.
 pub fn sign_in(
@@ -164,7 +192,7 @@ pub fn sign_in(
         state: pkce::random_value(&randoms.state),
         nonce: pkce::random_value(&randoms.nonce),
         verifier: pkce::random_value(&randoms.verifier),
-        return_to: request.return_to.to_string(),
+        return_to: kept_return_to(request.return_to).to_string(),
         max_age: decision.max_age,
         created: request.now,
     };
@@ -213,24 +241,143 @@ pub fn refused(transaction: Option<&Transaction>, status: u16, title: &str, mess
     }
 }
 
-/// The identity headers for a forwarded request.
-pub fn identity_headers(claims: &Map<String, Value>) -> Vec<(String, String)> {
-    let mut headers = Vec::new();
-    let mut add = |name: &str, value: Option<String>| {
-        // Header values must be visible ASCII; anything else is left out rather than mangled.
-        if let Some(value) = value.filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b))) {
-            headers.push((format!("{IDENTITY_PREFIX}{name}"), value));
-        }
+/// The identity headers for a forwarded request, or `None` when the identity cannot be told to
+/// the upstream exactly (G21): no `sub`, or a `sub`, `acr` or `amr` value that is not visible
+/// ASCII without spaces (a header would drop, trim or mangle it, or an `amr` value with a space
+/// would read as two). Such credentials then count as no credentials at all, never as a user
+/// the upstream cannot see.
+pub fn identity_headers(claims: &Map<String, Value>) -> Option<Vec<(String, String)>> {
+    fn visible(text: &str) -> bool {
+        !text.is_empty() && text.bytes().all(|b| b.is_ascii_graphic())
+    }
+    let text = |name: &str| match claims.get(name) {
+        None => Some(None),
+        Some(Value::String(value)) if visible(value) => Some(Some(value.clone())),
+        Some(_) => None,
     };
-    add("sub", claims.get("sub").and_then(Value::as_str).map(str::to_string));
-    add("acr", claims.get("acr").and_then(Value::as_str).map(str::to_string));
-    let amr = claims
-        .get("amr")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "));
-    add("amr", amr);
-    add("auth-time", claims.get("auth_time").and_then(Value::as_u64).map(|t| t.to_string()));
-    headers
+    let mut headers = vec![(format!("{IDENTITY_PREFIX}sub"), text("sub")??)];
+    if let Some(acr) = text("acr")? {
+        headers.push((format!("{IDENTITY_PREFIX}acr"), acr));
+    }
+    if let Some(amr) = claims.get("amr") {
+        let values: Option<Vec<&str>> = amr.as_array()?.iter().map(|v| v.as_str().filter(|v| visible(v))).collect();
+        headers.push((format!("{IDENTITY_PREFIX}amr"), values?.join(" ")));
+    }
+    if let Some(auth_time) = claims.get("auth_time") {
+        headers.push((format!("{IDENTITY_PREFIX}auth-time"), auth_time.as_u64()?.to_string()));
+    }
+    Some(headers)
+}
+
+/// Whether a request header could reach the upstream as one of the identity headers: CGI, WSGI,
+/// Rack and PHP map `x-stepup_sub` and `X_STEPUP.SUB` to `HTTP_X_STEPUP_SUB` as they map
+/// `x-stepup-sub` (the class of Puma's CVE-2024-45614), so every spelling that folds to the
+/// prefix is one.
+pub fn is_identity_header(name: &str) -> bool {
+    let mut folded = name.bytes().map(|b| if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() } else { b'-' });
+    IDENTITY_PREFIX.bytes().all(|want| folded.next() == Some(want))
+}
+
+/// Whether a cookie name is one of the guard's own, in any case and with any surrounding
+/// whitespace (servers and browsers differ on both).
+pub fn is_guard_cookie(name: &str) -> bool {
+    let name = name.trim().as_bytes();
+    name.len() >= GUARD_COOKIE_PREFIX.len()
+        && name.get(..GUARD_COOKIE_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(GUARD_COOKIE_PREFIX.as_bytes()))
+}
+
+/// Every cookie the guard writes starts with this.
+pub const GUARD_COOKIE_PREFIX: &str = "__Host-stepup-";
+
+/// The `Cookie` header for the upstream: the request's without any of the guard's cookies
+/// (G01), `None` when nothing is left. Two `Cookie` lines arrive joined by `, ` (Fetch
+/// `Headers`), so pairs are split at `,` as well as `;`; everything else is kept as sent.
+pub fn upstream_cookie(header: &str) -> Option<String> {
+    let kept: Vec<String> = header
+        .split(';')
+        .filter_map(|item| {
+            let parts: Vec<&str> = item.split(',').filter(|part| !is_guard_cookie(cookie_name(part))).collect();
+            let joined = parts.join(",");
+            (!joined.trim().is_empty()).then(|| joined.trim().to_string())
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("; "))
+}
+
+/// The name of a `name=value` cookie pair; a nameless one (`=value` or `value`) is read by
+/// browsers as its value, so that is what is checked.
+fn cookie_name(pair: &str) -> &str {
+    let pair = pair.trim();
+    match pair.split_once('=') {
+        Some(("", value)) => value.split('=').next().unwrap_or_default(),
+        Some((name, _)) => name,
+        None => pair,
+    }
+}
+
+/// Whether the upstream may set this cookie (`Set-Cookie` value): never one of the guard's, so
+/// an application cannot plant or end a session (G22).
+pub fn upstream_may_set(set_cookie: &str) -> bool {
+    !is_guard_cookie(cookie_name(set_cookie.split(';').next().unwrap_or_default()))
+}
+
+/// What the shell does to a forwarded request: send it to `url` with the request's headers,
+/// minus `remove`, plus `set`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forward {
+    /// The upstream origin and exactly the target that was judged.
+    pub url: String,
+    /// Header names to delete (spoofed identity headers, `cookie` when only the guard's were
+    /// in it).
+    pub remove: Vec<String>,
+    /// Headers to set (the identity, the `cookie` without the guard's).
+    pub set: Vec<(String, String)>,
+    /// Whether a rule applied: the answer is then made private ([`GUARDED_ANSWER`]).
+    pub guarded: bool,
+}
+
+/// Plans forwarding a request with these headers (name, value pairs as Fetch `Headers` lists
+/// them) to `upstream` + `target`, with `identity` set on guarded requests.
+pub fn forward(
+    upstream: &str,
+    target: &Target,
+    headers: &[(String, String)],
+    identity: Vec<(String, String)>,
+    guarded: bool,
+) -> Forward {
+    let mut plan =
+        Forward { url: format!("{upstream}{}", target.path_and_query()), remove: Vec::new(), set: identity, guarded };
+    for (name, value) in headers {
+        if is_identity_header(name) {
+            plan.remove.push(name.clone());
+        } else if name.eq_ignore_ascii_case("cookie") {
+            match upstream_cookie(value) {
+                Some(kept) if kept == *value => {}
+                Some(kept) => plan.set.push(("cookie".into(), kept)),
+                None => plan.remove.push(name.clone()),
+            }
+        }
+    }
+    plan
+}
+
+/// What a guarded answer from the upstream loses and gains (G08): it is about one user, so no
+/// shared cache, CDN or browser may keep it, whatever the upstream said.
+pub const GUARDED_ANSWER: GuardedAnswer = GuardedAnswer {
+    remove: &["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control", "expires"],
+    set: &[("cache-control", "private, no-store")],
+    append: &[("vary", "Cookie, Authorization")],
+};
+
+/// See [`GUARDED_ANSWER`].
+#[derive(Debug)]
+pub struct GuardedAnswer {
+    /// Headers removed.
+    pub remove: &'static [&'static str],
+    /// Headers set.
+    pub set: &'static [(&'static str, &'static str)],
+    /// Headers appended.
+    pub append: &'static [(&'static str, &'static str)],
 }
 
 #[cfg(test)]

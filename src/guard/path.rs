@@ -1,93 +1,264 @@
-//! Path normalisation and rule matching for the edge guard (contract section 6; SECURITY G10,
-//! G11).
+//! The request target the guard judges and forwards (contract section 6; SECURITY G10, G11, G19;
+//! README, "One request target").
 //!
-//! The guard and the origin behind it must agree on which resource a request names, yet origins
-//! disagree with each other: Express matches case-insensitively, nginx and node decode percent
-//! escapes, Java servlet containers drop `;parameters`, Spring trims whitespace, proxies merge
-//! slashes, Windows servers drop trailing dots. So the guard folds every one of those differences
-//! into one canonical path, and anything it cannot fold unambiguously (an encoded `/`, `\` or
-//! `%`, a NUL or other control character, a malformed escape, non-UTF-8 bytes, or a segment of
-//! dots and whitespace such as `...` that is neither `.` nor `..`) is
-//! [`Normalized::Ambiguous`]: the guard then applies every rule at once instead of none.
+//! The guard reads a request's target once, the way the WHATWG URL parser inside the forwarding
+//! `fetch()` reads it (URL Standard, path state: `.` and `..` segments resolved, code points
+//! outside the path percent-encode set escaped), judges that path, and forwards exactly that
+//! serialisation: the upstream receives the path that was judged, byte for byte. Before this, the
+//! guard resolved `/admin//../panel` its own way (`/panel`, no rule) while `fetch()` sent
+//! `/admin/panel`.
+//!
+//! Origins still read one path in different ways: Express matches case-insensitively, nginx
+//! merges slashes, servlet containers drop `;parameters` and read `..;` as `..`, IIS drops
+//! trailing dots and spaces, CGI-era servers decode escapes once more. So rules are matched
+//! against a [`Target::key`] that folds the readings that cannot hide a different resource
+//! (escapes decoded, lower case, empty segments and `;parameters` dropped), and a target whose
+//! meaning depends on who parses it is refused with `400` ([`Refusal`]) rather than guessed:
+//! an encoded `/`, `\`, `.`, `?`, `#`, `;` or `%`; a `\`; a control character or whitespace
+//! outside an escape; a segment with leading or trailing whitespace or trailing dots (`..;`,
+//! `..%20`, `admin.`, `...`); non-ASCII whitespace; a character whose case mapping is ASCII
+//! (`ı`, `ſ`, the Kelvin sign) or that compatibility-normalises to ASCII (full-width forms).
 
-/// The outcome of normalising a request path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Normalized {
-    /// The canonical path: lower case, `/`-separated, no empty, `.` or `..` segments, no
-    /// trailing slash (the root is `/`).
-    Path(String),
-    /// The path could be read differently by different origins.
-    Ambiguous,
+/// The longest request target the guard reads (path and query); browsers and servers commonly
+/// stop at 8 KiB.
+pub const MAX_TARGET_LEN: usize = 8192;
+
+/// Why a request target is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Longer than [`MAX_TARGET_LEN`] (answered with `414`).
+    TooLong,
+    /// Not a path starting with `/` (an absolute-form or `*` target).
+    NotAPath,
+    /// A control character, space or DEL outside an escape: parsers drop, trim or keep them.
+    Control,
+    /// `\`: the URL parser reads it as `/`, many servers as a character.
+    Backslash,
+    /// A `%` not followed by two hex digits, or escapes that are not UTF-8.
+    BadEscape,
+    /// An escape that decodes to `/`, `\`, `.`, `?`, `#`, `;`, `%` or a control character: a
+    /// server that decodes before routing reads another path.
+    EncodedDelimiter,
+    /// Whitespace or dots at the edge of a segment, or `;parameters` on an empty or dot segment
+    /// (`..;`, `..%20`, `admin.`, `...`): servers trim them, and some then read `..`.
+    Segment,
+    /// Non-ASCII whitespace.
+    Whitespace,
+    /// A character that case folding or compatibility normalisation turns into ASCII.
+    CaseFolding,
 }
 
-/// Normalises the path of a request URL (without query or fragment).
-pub fn normalize(path: &str) -> Normalized {
-    let Some(decoded) = decode(path) else { return Normalized::Ambiguous };
-    let mut segments: Vec<String> = Vec::new();
-    for raw in decoded.split(['/', '\\']) {
-        let Some(segment) = canonical_segment(raw) else { return Normalized::Ambiguous };
-        match segment.as_str() {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            segment => segments.push(segment.to_string()),
+impl Refusal {
+    /// The HTTP status of the refusal.
+    pub fn status(self) -> u16 {
+        if self == Refusal::TooLong {
+            414
+        } else {
+            400
         }
     }
-    Normalized::Path(format!("/{}", segments.join("/")))
+
+    /// What is wrong, for the page (no request data is echoed).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::TooLong => "The address is too long.",
+            Refusal::NotAPath => "The request target is not a path.",
+            Refusal::Control => "The address contains a control character or a space.",
+            Refusal::Backslash => "The address contains a backslash.",
+            Refusal::BadEscape => "The address contains a malformed percent escape.",
+            Refusal::EncodedDelimiter => {
+                "The address contains an encoded /, \\, ., ?, #, ; or % that servers read in different ways."
+            }
+            Refusal::Segment => {
+                "A path segment has leading or trailing spaces or dots, or parameters on a dot segment."
+            }
+            Refusal::Whitespace => "The address contains non-ASCII whitespace.",
+            Refusal::CaseFolding => "The address contains a character that case folding turns into another one.",
+        }
+    }
 }
 
-/// Percent-decodes a path, refusing escapes whose decoding changes how the path splits
-/// (`%2F`, `%5C`, `%25`), control characters, malformed escapes and non-UTF-8 results.
-fn decode(path: &str) -> Option<String> {
-    let bytes = path.as_bytes();
+/// A request target as the forwarding `fetch()` will send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The path, serialised as the WHATWG URL parser serialises it: what the upstream receives.
+    pub path: String,
+    /// `?` and the serialised query, or empty when the target has no `?`.
+    pub query: String,
+    /// What rules are matched against: `/`-joined segments, percent-decoded, lower case, without
+    /// `;parameters` or empty segments (the root is `/`).
+    pub key: String,
+}
+
+impl Target {
+    /// Reads a request target (path and query; a fragment is dropped, as `fetch()` drops it).
+    pub fn parse(raw: &str) -> Result<Target, Refusal> {
+        if raw.len() > MAX_TARGET_LEN {
+            return Err(Refusal::TooLong);
+        }
+        let raw = raw.split('#').next().unwrap_or_default();
+        if raw.bytes().any(|b| b <= b' ' || b == 0x7f) {
+            return Err(Refusal::Control);
+        }
+        let (path, query) = match raw.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (raw, None),
+        };
+        let Some(path) = path.strip_prefix('/') else { return Err(Refusal::NotAPath) };
+        if path.contains('\\') {
+            return Err(Refusal::Backslash);
+        }
+        // URL Standard, path state: a `..` segment removes the last one, `.` nothing, and either
+        // at the end leaves an empty last segment (a trailing slash).
+        let mut segments: Vec<String> = Vec::new();
+        let mut raw_segments = path.split('/').peekable();
+        while let Some(segment) = raw_segments.next() {
+            let last = raw_segments.peek().is_none();
+            check_segment(segment)?;
+            match segment {
+                "." | ".." => {
+                    if segment == ".." {
+                        segments.pop();
+                    }
+                    if last {
+                        segments.push(String::new());
+                    }
+                }
+                segment => segments.push(escape(segment, PATH_SET)),
+            }
+        }
+        let key = key_of(&segments);
+        let query = query.map(|q| format!("?{}", escape(q, QUERY_SET))).unwrap_or_default();
+        Ok(Target { path: format!("/{}", segments.join("/")), query, key })
+    }
+
+    /// The path and query, as forwarded.
+    pub fn path_and_query(&self) -> String {
+        format!("{}{}", self.path, self.query)
+    }
+}
+
+/// Splits an absolute request URL (what a runtime's `request.url` holds) into its origin and
+/// its target.
+pub fn split_url(url: &str) -> (&str, &str) {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end =
+        url.get(after_scheme..).and_then(|rest| rest.find(['/', '?', '#'])).map_or(url.len(), |i| after_scheme + i);
+    let (origin, target) = url.split_at_checked(end).unwrap_or((url, ""));
+    (origin, if target.is_empty() { "/" } else { target })
+}
+
+/// ASCII the URL Standard's path percent-encode set escapes (besides controls and space, which
+/// are refused before). `^` joined the set lately: parsers from before keep it, and since every
+/// parser keeps an escape as it is, escaping it makes the forwarded target read the same in all.
+const PATH_SET: &[u8] = b"\"#<>?^`{}";
+/// The special-query percent-encode set.
+const QUERY_SET: &[u8] = b"\"#<>'";
+
+/// Escapes what the URL parser would: the ASCII in `set` and every non-ASCII character, as
+/// upper-case UTF-8 escapes; existing escapes are kept as they are.
+fn escape(text: &str, set: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() && !set.contains(&(c as u8)) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
+/// Refuses a raw segment that servers could read as something else (see [`Refusal`]).
+fn check_segment(raw: &str) -> Result<(), Refusal> {
+    let decoded = decode(raw)?;
+    for c in decoded.chars().filter(|c| !c.is_ascii()) {
+        if c.is_whitespace() {
+            return Err(Refusal::Whitespace);
+        }
+        if folds_to_ascii(c) {
+            return Err(Refusal::CaseFolding);
+        }
+    }
+    if raw == "." || raw == ".." {
+        return Ok(());
+    }
+    let (base, parameters) = match decoded.split_once(';') {
+        Some((base, _)) => (base, true),
+        None => (decoded.as_str(), false),
+    };
+    if parameters && base.bytes().all(|b| b == b'.') {
+        return Err(Refusal::Segment);
+    }
+    if base.starts_with(char::is_whitespace) || base.ends_with(|c: char| c.is_whitespace() || c == '.') {
+        return Err(Refusal::Segment);
+    }
+    Ok(())
+}
+
+/// Whether a non-ASCII character becomes ASCII under case mapping (`ı` → `I`, `ſ` → `S`,
+/// `K` → `k`, `ﬀ` → `FF`) or compatibility normalisation of the letter blocks (full-width
+/// forms, mathematical alphanumerics), so that a router folding case or normalising reads an
+/// ASCII path the rules did not see.
+fn folds_to_ascii(c: char) -> bool {
+    c.to_lowercase().chain(c.to_uppercase()).any(|m| m.is_ascii())
+        || matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{1D400}'..='\u{1D7FF}' | '\u{2100}'..='\u{214F}')
+}
+
+/// Percent-decodes a raw segment, refusing malformed escapes, escapes of delimiters and
+/// controls, and bytes that are not UTF-8.
+fn decode(raw: &str) -> Result<String, Refusal> {
+    if !raw.contains('%') {
+        return Ok(raw.to_string());
+    }
+    let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
-        let byte = if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            if !hex.iter().all(u8::is_ascii_hexdigit) {
-                return None;
-            }
-            i += 2;
-            let value = u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
-            if matches!(value, b'/' | b'\\' | b'%') {
-                return None;
-            }
-            value
-        } else {
-            b
-        };
-        if byte.is_ascii_control() {
-            return None;
+        if b != b'%' {
+            out.push(b);
+            i += 1;
+            continue;
         }
-        out.push(byte);
-        i += 1;
+        let value = match (bytes.get(i + 1).and_then(hex_value), bytes.get(i + 2).and_then(hex_value)) {
+            (Some(high), Some(low)) => Some(high << 4 | low),
+            _ => None,
+        };
+        let Some(value) = value else { return Err(Refusal::BadEscape) };
+        if value < 0x20 || value == 0x7f || b"/\\.?#;%".contains(&value) {
+            return Err(Refusal::EncodedDelimiter);
+        }
+        out.push(value);
+        i += 3;
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).map_err(|_| Refusal::BadEscape)
 }
 
-/// One segment as the most lenient origin would read it: `;parameters` dropped (servlet
-/// containers), surrounding whitespace and trailing dots dropped in any order (Spring, Windows:
-/// `admin .` is `admin`), lower case (case-insensitive routers). `..;` therefore reads as `..`,
-/// as Tomcat reads it. A segment of dots and whitespace other than `.` and `..` (`...`, `. .`,
-/// `.. .`) is `None`: origins differ on whether it names this directory, its parent or a file.
-fn canonical_segment(raw: &str) -> Option<String> {
-    let without_params = raw.split(';').next().unwrap_or_default();
-    let trimmed = without_params.trim();
-    let stripped = trimmed.trim_end_matches(|c: char| c == '.' || c.is_whitespace());
-    match (trimmed, stripped) {
-        ("" | "." | "..", _) => Some(trimmed.to_string()),
-        (_, "") => None,
-        _ => Some(stripped.to_lowercase()),
-    }
+fn hex_value(b: &u8) -> Option<u8> {
+    (*b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// The rule-matching key of serialised segments (already checked, so decoding cannot fail).
+fn key_of(segments: &[String]) -> String {
+    let parts: Vec<String> = segments
+        .iter()
+        .filter_map(|s| {
+            let decoded = decode(s).unwrap_or_default();
+            let base = decoded.split(';').next().unwrap_or_default().to_lowercase();
+            (!base.is_empty()).then_some(base)
+        })
+        .collect();
+    format!("/{}", parts.join("/"))
 }
 
 /// A rule's path pattern: an exact path, or a prefix when it ends in `/*` (`*` may appear only
-/// as the last segment).
+/// as the last segment). Both are compared by [`Target::key`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
-    /// The normalised path or prefix.
+    /// The key of the path or prefix.
     base: String,
     /// Whether everything below `base` matches too.
     prefix: bool,
@@ -103,22 +274,22 @@ impl Pattern {
             Some(base) => (base, true),
             None => (pattern, false),
         };
-        if base.contains('*') {
-            return Err(format!("{pattern:?}: * may only be the last segment"));
+        if base.contains(['*', '?', '#']) {
+            return Err(format!("{pattern:?}: * may only be the last segment, and no query or fragment"));
         }
-        match normalize(base) {
-            Normalized::Path(base) => Ok(Pattern { base, prefix }),
-            Normalized::Ambiguous => Err(format!("{pattern:?} is not a plain path")),
+        match Target::parse(if base.is_empty() { "/" } else { base }) {
+            Ok(target) => Ok(Pattern { base: target.key, prefix }),
+            Err(refusal) => Err(format!("{pattern:?} is not a plain path: {}", refusal.reason())),
         }
     }
 
-    /// Whether a normalised path falls under this pattern.
-    pub fn matches(&self, path: &str) -> bool {
-        if path == self.base {
+    /// Whether a target's key falls under this pattern.
+    pub fn matches(&self, key: &str) -> bool {
+        if key == self.base {
             return true;
         }
         self.prefix
-            && (self.base == "/" || path.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.starts_with('/')))
+            && (self.base == "/" || key.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.starts_with('/')))
     }
 }
 

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::path::{Normalized, Pattern};
+use super::path::Pattern;
 use crate::acr::AcrPolicy;
 use crate::step_up::{evaluate_step_up, Decision, Reason, Requirement};
 use crate::{Error, Result};
@@ -72,20 +72,10 @@ impl Rules {
         Ok(Rules(rules))
     }
 
-    /// The rule for a request path, or `None` when no rule guards it. A path that origins could
-    /// read differently falls under every rule at once (G11): all needs, API if any rule is.
-    pub fn find(&self, path: &Normalized) -> Option<Rule> {
-        match path {
-            Normalized::Path(path) => self.0.iter().find(|r| r.pattern.matches(path)).cloned(),
-            Normalized::Ambiguous => {
-                let first = self.0.first()?;
-                Some(Rule {
-                    pattern: first.pattern.clone(),
-                    need: Need::AllOf(self.0.iter().map(|r| r.need.clone()).collect()),
-                    api: self.0.iter().any(|r| r.api),
-                })
-            }
-        }
+    /// The rule for a request target's key ([`super::path::Target::key`]), or `None` when no
+    /// rule guards it; the first rule that matches wins.
+    pub fn find(&self, key: &str) -> Option<Rule> {
+        self.0.iter().find(|r| r.pattern.matches(key)).cloned()
     }
 
     /// Every ACR value the rules may ask for, for checking against `acr_values_supported`.

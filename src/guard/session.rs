@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::config::Config;
-use super::cookie::{open, read, seal, set_cookie};
+use super::cookie::{cookie_pairs, open, read, seal, set_cookie};
 use crate::json::Object;
 use crate::Result;
 
@@ -20,6 +20,9 @@ pub const TRANSACTION_PREFIX: &str = "__Host-stepup-tx-";
 pub const MAX_TRANSACTIONS: usize = 4;
 /// How long a sign-in may take (G02: at most 600 seconds).
 pub const TRANSACTION_MAX_AGE: u64 = 600;
+/// Transaction cookies a sign-in looks at and deletes at most: a request carrying thousands
+/// (a cookie bomb) costs neither thousands of MACs nor thousands of `Set-Cookie` lines (G04).
+const MAX_EXAMINED: usize = 16;
 
 /// The claims a session keeps from the ID token: enough to judge requirements and to tell the
 /// origin who the user is, small enough for a cookie.
@@ -43,8 +46,8 @@ pub fn session_cookie(config: &Config, claims: &Map<String, Value>, now: u64) ->
     Ok(set_cookie(SESSION_COOKIE, &value, config.session_max_age))
 }
 
-/// A sign-in under way.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A sign-in under way. Its `Debug` shows no secret (nonce, PKCE verifier, state).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Transaction {
     /// `state` sent to the provider.
     pub state: String,
@@ -58,6 +61,19 @@ pub struct Transaction {
     pub max_age: Option<u64>,
     /// When the sign-in started.
     pub created: u64,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("state", &"<redacted>")
+            .field("nonce", &"<redacted>")
+            .field("verifier", &"<redacted>")
+            .field("return_to", &self.return_to)
+            .field("max_age", &self.max_age)
+            .field("created", &self.created)
+            .finish()
+    }
 }
 
 /// The cookie name of the transaction with this `state`.
@@ -99,11 +115,9 @@ impl Transaction {
         let value = seal(&config.transaction_key, &name, &self.payload(), self.created + TRANSACTION_MAX_AGE)?;
         // (created, position in the header, name). Browsers list older cookies first (RFC 6265
         // §5.4 step 2), which orders transactions started within the same second.
-        let mut existing: Vec<(u64, usize, &str)> = cookie_header
-            .unwrap_or_default()
-            .split(';')
-            .filter_map(|pair| pair.trim().split_once('='))
+        let mut existing: Vec<(u64, usize, &str)> = cookie_pairs(cookie_header.unwrap_or_default())
             .filter(|(n, _)| n.starts_with(TRANSACTION_PREFIX) && *n != name)
+            .take(MAX_EXAMINED)
             .enumerate()
             .map(|(position, (n, v))| {
                 let created = open(&config.transaction_key, n, v, self.created)

@@ -12,11 +12,11 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{Headers, Request, Response, ResponseInit};
+use web_sys::{AbortController, Headers, Request, Response, ResponseInit};
 
 use super::errors::throw;
 use super::provider::Document;
@@ -24,13 +24,11 @@ use super::{http, now, verify};
 use crate::access_token::AccessTokenOptions;
 use crate::callback::{validate_authorization_response, ResponseExpectations};
 use crate::discovery::{parse_discovery_document, Metadata};
-use crate::guard::bearer::{credentials, Credentials};
 use crate::guard::config::Config;
-use crate::guard::flow::{self, Incoming, Randoms, Reply, Route, IDENTITY_PREFIX};
-use crate::guard::session::{read_session, session_claims, Transaction};
+use crate::guard::flow::{self, Forward, Incoming, Randoms, Reply, GUARDED_ANSWER};
+use crate::guard::judge::{self, Action};
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
-use crate::url::parse_query;
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -106,14 +104,33 @@ fn read_env(env: &JsValue) -> Result<BTreeMap<String, String>> {
 }
 
 /// An error the guard could not turn into a decision: the provider is unreachable (503) or
-/// something is wrong with the guard itself (500). Never a partial answer.
+/// something is wrong with the guard itself (500). The page names the provider's failure but
+/// never the guard's internals, which go to the log.
 fn failure(e: &Error) -> Reply {
     match e {
         Error::FetchFailed(why) => {
             Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}"))
         }
-        other => Reply::page(500, "The guard failed", &other.to_string()),
+        other => {
+            web_sys_log(&format!("stepup guard: {other}"));
+            Reply::page(500, "The guard failed", "The request could not be handled. Try again later.")
+        }
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn web_sys_log(message: &str);
+
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn fetch(url: &str, init: &JsValue) -> std::result::Result<Promise, JsValue>;
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &Function, ms: f64) -> JsValue;
+
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
 }
 
 fn respond(reply: &Reply) -> std::result::Result<Response, JsValue> {
@@ -128,24 +145,32 @@ fn respond(reply: &Reply) -> std::result::Result<Response, JsValue> {
     Response::new_with_opt_str_and_init(body, &init)
 }
 
+fn reply_js(reply: &Reply) -> Result<Response> {
+    respond(reply).map_err(|e| Error::FetchFailed(format!("building a response: {}", describe(&e))))
+}
+
+fn describe(e: &JsValue) -> String {
+    Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "failed".into())
+}
+
 fn random() -> Result<[u8; 32]> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|_| Error::CryptoUnavailable("crypto.getRandomValues".into()))?;
     Ok(bytes)
 }
 
-fn header(request: &Request, name: &str) -> Option<String> {
-    request.headers().get(name).ok().flatten()
-}
-
-/// `(origin, path, path and query)` of a request URL.
-fn split_url(url: &str) -> (String, String, String) {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    let (scheme, tail) = url.split_at_checked(after_scheme).unwrap_or(("", url));
-    let (authority, rest) = tail.split_at_checked(tail.find('/').unwrap_or(tail.len())).unwrap_or((tail, ""));
-    let path_and_query = rest.split('#').next().unwrap_or_default().to_string();
-    let path = path_and_query.split('?').next().unwrap_or_default().to_string();
-    (format!("{scheme}{authority}"), if path.is_empty() { "/".into() } else { path }, path_and_query)
+/// The request's headers as Fetch lists them (lower-case names, repeated ones joined).
+fn header_list(request: &Request) -> Vec<(String, String)> {
+    let entries = js_sys::try_iter(&request.headers()).ok().flatten();
+    entries
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pair = js_sys::Array::from(&entry);
+            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+        })
+        .collect()
 }
 
 impl Inner {
@@ -180,61 +205,39 @@ impl Inner {
         }
     }
 
+    /// Carries out the core's answer ([`judge`]), doing the I/O it asks for.
     async fn handle(&self, request: &Request) -> Result<Response> {
         let url = request.url();
-        let (origin, path, path_and_query) = split_url(&url);
-        // F18: with a configured public origin, the request's Host decides nothing.
-        let origin = match &self.config.public_origin {
-            Some(public) if !public.eq_ignore_ascii_case(&origin) => {
-                return reply_js(&Reply::page(421, "Wrong host", "This guard does not serve that host."));
-            }
-            Some(public) => public.clone(),
-            None => origin,
-        };
-        let cookie = header(request, "cookie");
-        let route = flow::route(&self.config, &path);
-        let reply = match &route {
-            Route::Callback => self.callback(&url, &origin, cookie.as_deref()).await?,
-            Route::Open => return self.forward(request, &path_and_query, &[], false).await,
-            Route::Guarded(rule) => {
-                let authorization = header(request, "authorization");
-                let api = flow::is_api(rule, authorization.as_deref(), header(request, "accept").as_deref());
-                let now = self.now();
-                let claims = match credentials(authorization.as_deref()) {
-                    Credentials::Malformed => {
-                        return reply_js(&flow::bad_credentials(true, "malformed Authorization header"))
-                    }
-                    Credentials::Bearer(token) => match self.access_token(token).await {
-                        Ok(claims) => Some(claims),
-                        Err(Error::FetchFailed(why)) => return Err(Error::FetchFailed(why)),
-                        Err(e) => return reply_js(&flow::bad_credentials(false, e.code())),
-                    },
-                    Credentials::None => read_session(&self.config, cookie.as_deref(), now),
-                };
-                let decision = rule.need.evaluate(
-                    claims.as_ref().unwrap_or(&Map::new()),
-                    &self.config.policy,
-                    now as i64,
-                    crate::claims::DEFAULT_CLOCK_TOLERANCE,
-                );
-                match (claims, api) {
-                    (Some(claims), _) if decision.satisfied => {
-                        return self.forward(request, &path_and_query, &flow::identity_headers(&claims), true).await
-                    }
-                    (None, true) => flow::unauthorized(),
-                    (Some(_), true) => flow::step_up_challenge(&decision)?,
-                    (_, false) => {
-                        let metadata = self.metadata().await?;
-                        let endpoint = metadata.str("authorization_endpoint").unwrap_or_default().to_string();
-                        let randoms = Randoms { state: random()?, nonce: random()?, verifier: random()? };
-                        let incoming =
-                            Incoming { origin: &origin, return_to: &path_and_query, cookie: cookie.as_deref(), now };
-                        flow::sign_in(&self.config, &endpoint, &incoming, &decision, &randoms)?
-                    }
+        let headers = header_list(request);
+        let incoming = judge::Request { url: &url, headers: &headers };
+        let mut action = judge::judge(&self.config, &incoming, self.now())?;
+        loop {
+            action = match action {
+                Action::Reply(reply) => return reply_js(&reply),
+                Action::Forward(plan) => return self.forward(request, &plan).await,
+                Action::Callback { origin } => return reply_js(&self.callback(&incoming, &origin).await?),
+                Action::VerifyBearer(pending) => {
+                    let verified = match self.access_token(&pending.token).await {
+                        Err(e @ Error::FetchFailed(_)) => return Err(e),
+                        other => other,
+                    };
+                    let verified = verified.as_ref().map_err(Error::code);
+                    judge::after_bearer(&self.config, &pending, verified, &incoming, self.now())?
+                }
+                Action::SignIn(sign_in) => {
+                    let metadata = self.metadata().await?;
+                    let endpoint = metadata.str("authorization_endpoint").unwrap_or_default().to_string();
+                    let randoms = Randoms { state: random()?, nonce: random()?, verifier: random()? };
+                    let incoming = Incoming {
+                        origin: &sign_in.origin,
+                        return_to: &sign_in.return_to,
+                        cookie: incoming.header("cookie"),
+                        now: self.now(),
+                    };
+                    Action::Reply(flow::sign_in(&self.config, &endpoint, &incoming, &sign_in.decision, &randoms)?)
                 }
             }
-        };
-        reply_js(&reply)
+        }
     }
 
     async fn access_token(&self, token: &str) -> Result<Map<String, Value>> {
@@ -256,13 +259,11 @@ impl Inner {
 
     /// The redirect path: the transaction, the response, the code exchange, the ID token and the
     /// rule the user was going to, in that order; any failure is a page, never another redirect.
-    async fn callback(&self, url: &str, origin: &str, cookie: Option<&str>) -> Result<Reply> {
+    async fn callback(&self, request: &judge::Request<'_>, origin: &str) -> Result<Reply> {
         let now = self.now();
-        let query = url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default()).unwrap_or_default();
-        let state =
-            parse_query(query).ok().and_then(|pairs| pairs.into_iter().find(|(n, _)| n == "state").map(|(_, v)| v));
-        let Some(transaction) = state.and_then(|s| Transaction::find(&self.config, cookie, &s, now)) else {
-            return Ok(flow::refused(None, 400, "This sign-in has expired", "The sign-in was already completed, took too long, or started in another browser. Go back and try again."));
+        let transaction = match judge::callback_state(&self.config, request, now) {
+            Ok(transaction) => transaction,
+            Err(page) => return Ok(page),
         };
         let metadata = self.metadata().await?;
         let expect = ResponseExpectations {
@@ -270,7 +271,7 @@ impl Inner {
             expected_issuer: self.config.issuer.clone(),
             require_issuer: metadata.sends_response_iss(),
         };
-        let code = match validate_authorization_response(url, &expect) {
+        let code = match validate_authorization_response(request.url, &expect) {
             Ok(response) => response.code,
             Err(Error::AuthResponseError { error, description }) => {
                 let message = if error == "unmet_authentication_requirements" {
@@ -286,7 +287,17 @@ impl Inner {
         let client =
             http::ClientAuth { client_id: &self.config.client_id, secret: self.config.client_secret.as_deref() };
         let redirect_uri = format!("{origin}{}", self.config.redirect_path);
-        let tokens = http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier).await?;
+        let tokens = match http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier).await {
+            Ok(tokens) => tokens,
+            // The provider refused the code (replayed, expired, not this client's): this sign-in
+            // is over, whatever the network did (RFC 6749 §5.2).
+            Err(Error::AuthResponseError { error, .. }) => {
+                let message =
+                    format!("The identity provider refused to complete the sign-in ({error}). Go back and try again.");
+                return Ok(flow::refused(Some(&transaction), 400, "The sign-in could not be completed", &message));
+            }
+            Err(e) => return Err(e),
+        };
         let id_token = tokens.id_token;
         let options = IdTokenOptions {
             issuer: self.config.issuer.clone(),
@@ -302,125 +313,99 @@ impl Inner {
                 async move { verify::id_token(&id_token, &keys, &options).await }
             })
             .await;
-        let claims = match claims {
-            Ok(claims) => claims,
-            Err(e @ Error::FetchFailed(_)) => return Err(e),
-            Err(e) => {
-                return Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string()))
-            }
-        };
-        if !crate::claims::same_user(read_session(&self.config, cookie, now).as_ref(), &claims) {
-            let message = "The identity provider signed in a different user than the one signed in here. Sign out first to switch users.";
-            return Ok(flow::refused(Some(&transaction), 403, "Signed in as someone else", message));
+        match claims {
+            Ok(claims) => judge::signed_in(&self.config, &transaction, &claims, request, origin, now),
+            Err(e @ Error::FetchFailed(_)) => Err(e),
+            Err(e) => Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string())),
         }
-        // The rule the user was going to, judged on the new token (G15: short again is a page).
-        let (_, return_path, _) = split_url(&format!("{origin}{}", transaction.return_to));
-        if let Route::Guarded(rule) = flow::route(&self.config, &return_path) {
-            let decision =
-                rule.need.evaluate(&claims, &self.config.policy, now as i64, crate::claims::DEFAULT_CLOCK_TOLERANCE);
-            if !decision.satisfied {
-                let asked = decision.acr_values.unwrap_or_default().join(" ");
-                let got = claims.get("acr").and_then(Value::as_str).unwrap_or("none");
-                let message = format!("This page needs a stronger or more recent sign-in (asked for {asked:?}, signed in with {got:?}), and the identity provider did not provide it.");
-                return Ok(flow::refused(Some(&transaction), 403, "Sign-in not strong enough", &message));
-            }
-        }
-        flow::signed_in(&self.config, &transaction, &session_claims(&claims), origin, now)
     }
 
-    /// Forwards to the upstream without the guard's cookies or any incoming identity header, with
-    /// the verified identity added; guarded answers are made private and uncacheable (G08).
-    async fn forward(
-        &self,
-        request: &Request,
-        path_and_query: &str,
-        identity: &[(String, String)],
-        guarded: bool,
-    ) -> Result<Response> {
+    /// Forwards to the upstream exactly as planned: the request's own headers (copied once),
+    /// minus and plus what the plan says, to the judged target. A hung upstream is a `504` after
+    /// `STEPUP_UPSTREAM_TIMEOUT`; the upstream cannot set the guard's cookies (G22), and a
+    /// guarded answer is made private and uncacheable (G08).
+    async fn forward(&self, request: &Request, plan: &Forward) -> Result<Response> {
         let fail = |e: JsValue| Error::FetchFailed(format!("upstream: {}", describe(&e)));
-        let Some(upstream) = &self.config.upstream else {
-            return reply_js(&session_page(identity, guarded)).map_err(|_| Error::FetchFailed("response".into()));
-        };
-        let headers = Headers::new().map_err(fail)?;
-        let incoming = request.headers();
-        let entries = js_sys::try_iter(&incoming).ok().flatten();
-        for entry in entries.into_iter().flatten().flatten() {
-            let pair = js_sys::Array::from(&entry);
-            let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) else { continue };
-            if name.starts_with(IDENTITY_PREFIX) {
-                continue;
-            }
-            if name == "cookie" {
-                let kept: Vec<&str> =
-                    value.split(';').map(str::trim).filter(|c| !c.starts_with("__Host-stepup-")).collect();
-                if !kept.is_empty() {
-                    headers.append("cookie", &kept.join("; ")).map_err(fail)?;
-                }
-                continue;
-            }
-            headers.append(&name, &value).map_err(fail)?;
+        let headers = Headers::new_with_headers(&request.headers()).map_err(fail)?;
+        for name in &plan.remove {
+            headers.delete(name).map_err(fail)?;
         }
-        for (name, value) in identity {
+        for (name, value) in &plan.set {
             headers.set(name, value).map_err(fail)?;
         }
+        let controller = AbortController::new().map_err(fail)?;
         let init = Object::new();
         let set = |k: &str, v: &JsValue| Reflect::set(&init, &k.into(), v).map(|_| ());
         set("method", &request.method().into()).map_err(fail)?;
         set("headers", &headers).map_err(fail)?;
         set("redirect", &"manual".into()).map_err(fail)?;
+        set("signal", &controller.signal()).map_err(fail)?;
         if !matches!(request.method().as_str(), "GET" | "HEAD") {
             if let Some(body) = request.body() {
                 set("body", &body).map_err(fail)?;
             }
         }
-        let promise = fetch(&format!("{upstream}{path_and_query}"), &init).map_err(fail)?;
-        let response: Response = JsFuture::from(promise).await.map_err(fail)?.unchecked_into();
-        if !guarded {
+        // The timeout covers the wait for the answer's head only: a long download is not cut.
+        let abort = Reflect::get(&controller, &"abort".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .map(|f| f.bind0(&controller));
+        let timer = abort.map(|abort| set_timeout(&abort, self.config.upstream_timeout as f64 * 1000.0));
+        let answer = match fetch(&plan.url, &init) {
+            Ok(promise) => JsFuture::from(promise).await,
+            Err(e) => Err(e),
+        };
+        if let Some(timer) = &timer {
+            clear_timeout(timer);
+        }
+        let response: Response = match answer {
+            Ok(response) => response.unchecked_into(),
+            Err(e) if controller.signal().aborted() => {
+                web_sys_log(&format!("stepup guard: the upstream did not answer in time: {}", describe(&e)));
+                return reply_js(&Reply::page(504, "The application did not answer", "Try again later."));
+            }
+            Err(e) => {
+                web_sys_log(&format!("stepup guard: the upstream cannot be reached: {}", describe(&e)));
+                return reply_js(&Reply::page(502, "The application cannot be reached", "Try again later."));
+            }
+        };
+        let cookies = set_cookies(&response.headers());
+        let planted = cookies.iter().any(|c| !flow::upstream_may_set(c));
+        if !plan.guarded && !planted {
             return Ok(response);
         }
-        let copy = Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &{
-            let init = ResponseInit::new();
-            init.set_status(response.status());
-            init.set_headers(&response.headers());
-            init
-        })
-        .map_err(fail)?;
-        copy.headers().set("cache-control", "private, no-store").map_err(fail)?;
-        copy.headers().append("vary", "Cookie, Authorization").map_err(fail)?;
-        Ok(copy)
+        let out = Headers::new_with_headers(&response.headers()).map_err(fail)?;
+        if planted {
+            out.delete("set-cookie").map_err(fail)?;
+            for cookie in cookies.iter().filter(|c| flow::upstream_may_set(c)) {
+                out.append("set-cookie", cookie).map_err(fail)?;
+            }
+        }
+        if plan.guarded {
+            for name in GUARDED_ANSWER.remove {
+                out.delete(name).map_err(fail)?;
+            }
+            for (name, value) in GUARDED_ANSWER.set {
+                out.set(name, value).map_err(fail)?;
+            }
+            for (name, value) in GUARDED_ANSWER.append {
+                out.append(name, value).map_err(fail)?;
+            }
+        }
+        let init = ResponseInit::new();
+        init.set_status(response.status());
+        init.set_status_text(&response.status_text());
+        init.set_headers(&out);
+        Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init).map_err(fail)
     }
 }
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(catch, js_name = fetch)]
-    fn fetch(url: &str, init: &JsValue) -> std::result::Result<Promise, JsValue>;
-}
-
-fn describe(e: &JsValue) -> String {
-    Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "failed".into())
-}
-
-fn reply_js(reply: &Reply) -> Result<Response> {
-    respond(reply).map_err(|e| Error::FetchFailed(format!("building a response: {}", describe(&e))))
-}
-
-/// Without an upstream: a page that shows who is signed in (the demo's and `make worker`'s
-/// default), as JSON for tools.
-fn session_page(identity: &[(String, String)], guarded: bool) -> Reply {
-    let members: Map<String, Value> = identity
-        .iter()
-        .map(|(k, v)| (k.trim_start_matches(IDENTITY_PREFIX).to_string(), Value::String(v.clone())))
-        .collect();
-    let mut body = Map::new();
-    body.insert("guarded".into(), guarded.into());
-    body.insert("identity".into(), Value::Object(members));
-    Reply {
-        status: 200,
-        headers: vec![
-            ("cache-control".into(), "private, no-store".into()),
-            ("content-type".into(), "application/json".into()),
-        ],
-        body: Value::Object(body).to_string(),
-    }
+/// The `Set-Cookie` lines of an answer, each on its own (`Headers.getSetCookie`).
+fn set_cookies(headers: &Headers) -> Vec<String> {
+    let Some(get) = Reflect::get(headers, &"getSetCookie".into()).ok().and_then(|f| f.dyn_into::<Function>().ok())
+    else {
+        return Vec::new();
+    };
+    let Ok(list) = get.call0(headers) else { return Vec::new() };
+    js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
 }

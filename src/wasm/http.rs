@@ -170,6 +170,11 @@ async fn post_grant(endpoint: &str, client: &ClientAuth<'_>, mut body: String) -
 
 /// A successful answer's tokens; a refusal names the OAuth `error` (RFC 6749 §5.2) given.
 fn granted(endpoint: &str, answer: Answer) -> Result<(Option<String>, Grant)> {
+    // RFC 6749 §5.2: a 400 (401 for client authentication) with an `error` is the provider's
+    // refusal of this grant (a replayed or expired code, say), not an outage.
+    if let (400 | 401, Some(error)) = (answer.status, answer.text("error")) {
+        return Err(Error::AuthResponseError { error, description: answer.text("error_description") });
+    }
     if answer.status != 200 {
         let error = answer.text("error").map(|e| format!(" ({e})")).unwrap_or_default();
         return Err(Error::FetchFailed(format!("POST {endpoint}: status {}{error}", answer.status)));

@@ -18,6 +18,10 @@ fn config(rules: &str) -> Config {
     Config::from_env(&env).unwrap()
 }
 
+fn target(raw: &str) -> Target {
+    Target::parse(raw).unwrap()
+}
+
 fn header<'a>(reply: &'a Reply, name: &str) -> Vec<&'a str> {
     reply.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
 }
@@ -25,17 +29,17 @@ fn header<'a>(reply: &'a Reply, name: &str) -> Vec<&'a str> {
 #[test]
 fn routes() {
     let config = config(r#"[{"path":"/admin/*","acr":"2"}]"#);
-    assert_eq!(route(&config, "/callback"), Route::Callback);
-    assert_eq!(route(&config, "/CALLBACK/"), Route::Callback);
-    assert_eq!(route(&config, "/public"), Route::Open);
-    assert!(matches!(route(&config, "/Admin/../admin/x"), Route::Guarded(_)));
+    assert_eq!(route(&config, &target("/callback")), Route::Callback);
+    assert_eq!(route(&config, &target("/CALLBACK/")), Route::Callback);
+    assert_eq!(route(&config, &target("/public")), Route::Open);
+    assert!(matches!(route(&config, &target("/Admin/../admin/x")), Route::Guarded(_)));
 }
 
 #[test]
 fn g14_apis_get_challenges() {
     let config = config(r#"[{"path":"/a/*"},{"path":"/b/*","api":true}]"#);
-    let Route::Guarded(page) = route(&config, "/a/x") else { panic!() };
-    let Route::Guarded(api) = route(&config, "/b/x") else { panic!() };
+    let Route::Guarded(page) = route(&config, &target("/a/x")) else { panic!() };
+    let Route::Guarded(api) = route(&config, &target("/b/x")) else { panic!() };
     let html = Some("text/html,application/xhtml+xml");
     assert!(!is_api(&page, None, html));
     assert!(is_api(&page, Some("Bearer x"), html));
@@ -103,19 +107,120 @@ fn g13_identity_headers_are_plain_ascii() {
     let headers = identity_headers(claims.as_object().unwrap());
     assert_eq!(
         headers,
-        vec![
+        Some(vec![
             ("x-stepup-sub".to_string(), "u1".to_string()),
             ("x-stepup-acr".into(), "urn:mfa".into()),
             ("x-stepup-amr".into(), "pwd otp".into()),
             ("x-stepup-auth-time".into(), "123".into())
-        ]
+        ])
     );
-    let hostile = json!({"sub":"u1\r\nx-stepup-acr: 3"});
-    assert!(identity_headers(hostile.as_object().unwrap()).is_empty());
+}
+
+/// G21: an identity the upstream cannot be told exactly is no identity at all.
+#[test]
+fn g21_unrepresentable_identities_are_refused_whole() {
+    for claims in [
+        json!({"sub":"u1\r\nx-stepup-acr: 3"}),
+        json!({"sub":"caf\u{e9}"}),
+        json!({"sub":" u1"}),
+        json!({"sub":"u 1"}),
+        json!({"sub":""}),
+        json!({"sub":42}),
+        json!({"acr":"2"}),
+        json!({"sub":"u1","acr":"a b"}),
+        json!({"sub":"u1","amr":["pwd","o tp"]}),
+        json!({"sub":"u1","amr":"pwd"}),
+        json!({"sub":"u1","auth_time":"123"}),
+        json!({"sub":"u1","auth_time":-1}),
+    ] {
+        assert_eq!(identity_headers(claims.as_object().unwrap()), None, "{claims}");
+    }
+}
+
+/// G13: every spelling a CGI-style server maps to `HTTP_X_STEPUP_*` is an identity header.
+#[test]
+fn g13_identity_header_spellings() {
+    for name in ["x-stepup-sub", "X-StepUp-Acr", "x_stepup_sub", "x-stepup_acr", "X_STEPUP.AMR", "x-stepup-anything"] {
+        assert!(is_identity_header(name), "{name}");
+    }
+    for name in ["x-stepupsub", "x-step-up-sub", "stepup-sub", "x-stepu", "accept"] {
+        assert!(!is_identity_header(name), "{name}");
+    }
+}
+
+/// G01: the guard's cookies never reach the upstream, in one `Cookie` line or two.
+#[test]
+fn g01_guard_cookies_are_stripped_from_every_cookie_line() {
+    for (header, want) in [
+        ("theme=dark", Some("theme=dark")),
+        ("__Host-stepup-session=x; theme=dark", Some("theme=dark")),
+        ("theme=dark, __Host-stepup-session=x", Some("theme=dark")),
+        ("a=1, __Host-stepup-tx-abc=y; b=2", Some("a=1; b=2")),
+        ("__host-STEPUP-session=x", None),
+        (" __Host-stepup-session =x;a=1", Some("a=1")),
+        ("=__Host-stepup-session=x; a=1", Some("a=1")),
+        ("__Host-stepup-session=x", None),
+    ] {
+        assert_eq!(upstream_cookie(header).as_deref(), want, "{header:?}");
+    }
+}
+
+/// G22: the upstream cannot set, replace or delete the guard's cookies.
+#[test]
+fn g22_upstream_cannot_set_guard_cookies() {
+    for line in [
+        "__Host-stepup-session=forged; Path=/; Secure",
+        "__host-stepup-session=x",
+        " __Host-stepup-tx-abc=; Max-Age=0",
+        "=__Host-stepup-session=x",
+        "__Host-stepup-session",
+    ] {
+        assert!(!upstream_may_set(line), "{line:?}");
+    }
+    for line in ["theme=dark; Path=/", "session=x", "x=__Host-stepup-session"] {
+        assert!(upstream_may_set(line), "{line:?}");
+    }
 }
 
 #[test]
-fn pages_escape_what_they_show() {
-    let page = Reply::page(403, "Refused", "<script>alert(1)</script>");
-    assert!(page.body.contains("&lt;script&gt;") && !page.body.contains("<script>"));
+fn forward_plans_strip_and_set() {
+    let headers: Vec<(String, String)> = [
+        ("accept", "*/*"),
+        ("x-stepup-sub", "admin"),
+        ("x_stepup_acr", "3"),
+        ("cookie", "theme=dark, __Host-stepup-session=s"),
+    ]
+    .iter()
+    .map(|(n, v)| (n.to_string(), v.to_string()))
+    .collect();
+    let identity = vec![("x-stepup-sub".to_string(), "u1".to_string())];
+    let plan = forward("http://app.internal", &target("/a/../b?c"), &headers, identity, true);
+    assert_eq!(plan.url, "http://app.internal/b?c");
+    assert_eq!(plan.remove, ["x-stepup-sub", "x_stepup_acr"]);
+    assert_eq!(
+        plan.set,
+        [("x-stepup-sub".to_string(), "u1".to_string()), ("cookie".to_string(), "theme=dark".to_string())]
+    );
+    assert!(plan.guarded);
+}
+
+/// G20: the guard's own answers cannot be sniffed, framed or cached.
+#[test]
+fn g20_own_answers_carry_protective_headers() {
+    for reply in [Reply::page(403, "t", "m"), unauthorized(), bad_credentials(true, "x")] {
+        for name in ["x-content-type-options", "content-security-policy", "x-frame-options", "cache-control"] {
+            assert_eq!(header(&reply, name).len(), 1, "{name}");
+        }
+        assert!(header(&reply, "content-security-policy")[0].contains("frame-ancestors 'none'"));
+    }
+}
+
+/// G24: a deep link too long to keep in the transaction cookie still signs in.
+#[test]
+fn g24_long_return_paths_are_shortened() {
+    let long_query = format!("/a?{}", "q".repeat(MAX_RETURN_TO));
+    assert_eq!(kept_return_to(&long_query), "/a");
+    let long_path = format!("/{}", "p".repeat(MAX_RETURN_TO));
+    assert_eq!(kept_return_to(&long_path), "/");
+    assert_eq!(kept_return_to("/a?b"), "/a?b");
 }

@@ -2,7 +2,11 @@ use serde_json::json;
 
 use super::*;
 use crate::acr::preset;
-use crate::guard::path::normalize;
+use crate::guard::path::Target;
+
+fn key(raw: &str) -> String {
+    Target::parse(raw).unwrap().key
+}
 
 fn claims(v: Value) -> Map<String, Value> {
     v.as_object().unwrap().clone()
@@ -15,21 +19,12 @@ fn first_matching_rule_wins_and_unmatched_paths_are_free() {
     let rules =
         Rules::parse(r#"[{"path":"/admin/*","acr":["2"]},{"path":"/*","maxAge":60,"api":true}]"#, "STEPUP_RULES")
             .unwrap();
-    let admin = rules.find(&normalize("/ADMIN/x")).unwrap();
+    let admin = rules.find(&key("/ADMIN/x")).unwrap();
     assert!(!admin.api);
     assert!(matches!(admin.need, Need::One(ref r) if r.acr.is_some()));
-    assert!(rules.find(&normalize("/other")).unwrap().api);
+    assert!(rules.find(&key("/other")).unwrap().api);
     let only_admin = Rules::parse(r#"[{"path":"/admin/*"}]"#, "R").unwrap();
-    assert!(only_admin.find(&normalize("/public")).is_none());
-}
-
-#[test]
-fn g11_ambiguous_paths_fall_under_every_rule() {
-    let rules =
-        Rules::parse(r#"[{"path":"/admin/*","acr":["2"]},{"path":"/api/*","maxAge":60,"api":true}]"#, "R").unwrap();
-    let rule = rules.find(&normalize("/public%2f..%2fadmin")).unwrap();
-    assert!(rule.api);
-    assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2));
+    assert!(only_admin.find(&key("/public")).is_none());
 }
 
 #[test]

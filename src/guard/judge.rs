@@ -1,0 +1,240 @@
+//! The guard's answer to one request as a pure function (contract section 6): of the request's
+//! URL and headers, the configuration and the time. It returns an [`Action`] the shell carries
+//! out exactly: forward this plan, send this reply, or do one piece of I/O (verify a bearer
+//! token, finish a sign-in, fetch the authorization endpoint) and come back with its result.
+//! The shell never reads the request again to decide anything.
+
+use serde_json::{Map, Value};
+
+use super::bearer::{credentials, Credentials};
+use super::config::Config;
+use super::flow::{self, Forward, Reply, Route};
+use super::path::{split_url, Target};
+use super::rules::Rule;
+use super::session::{read_session, session_claims, Transaction};
+use crate::step_up::Decision;
+use crate::Result;
+
+/// A request as the shell hands it over.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The absolute URL (`request.url`).
+    pub url: &'a str,
+    /// The headers as Fetch `Headers` lists them: lower-case names, repeated ones joined by `, `.
+    pub headers: &'a [(String, String)],
+}
+
+impl Request<'_> {
+    /// A header's value (names compared case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the shell does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Answer with this.
+    Reply(Reply),
+    /// Forward as planned.
+    Forward(Forward),
+    /// Verify this bearer token as an access token, then call [`after_bearer`] with the result.
+    VerifyBearer(Pending),
+    /// Fetch the provider's authorization endpoint and draw randoms, then call
+    /// [`flow::sign_in`] with this decision (a browser without a strong enough session).
+    SignIn(SignIn),
+    /// The redirect path: finish the sign-in (the shell exchanges the code and verifies the ID
+    /// token; [`callback_state`] and [`signed_in`] decide around it).
+    Callback {
+        /// The guarded origin, for `redirect_uri`.
+        origin: String,
+    },
+}
+
+/// A guarded request waiting for its bearer token's verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The token, as sent.
+    pub token: String,
+    /// The rule that applies.
+    pub rule: Rule,
+    /// The target that was judged.
+    pub target: Target,
+    /// The upstream to forward to (when set).
+    pub upstream: Option<String>,
+}
+
+/// A browser to send to sign in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// What fell short.
+    pub decision: Decision,
+    /// The guarded origin.
+    pub origin: String,
+    /// The path and query to come back to.
+    pub return_to: String,
+}
+
+/// The guard's answer to a request at `now` (seconds since the epoch).
+pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action> {
+    let (origin, raw_target) = split_url(request.url);
+    // F18: with a configured public origin, the request's Host decides nothing.
+    let origin = match &config.public_origin {
+        Some(public) if !public.eq_ignore_ascii_case(origin) => {
+            return Ok(Action::Reply(Reply::page(421, "Wrong host", "This guard does not serve that host.")));
+        }
+        Some(public) => public.clone(),
+        None => origin.to_string(),
+    };
+    let target = match Target::parse(raw_target) {
+        Ok(target) => target,
+        Err(refusal) => return Ok(Action::Reply(flow::bad_target(refusal))),
+    };
+    let rule = match flow::route(config, &target) {
+        Route::Callback => return Ok(Action::Callback { origin }),
+        Route::Open => return Ok(pass(config, &target, request.headers, Vec::new(), false)),
+        Route::Guarded(rule) => rule,
+    };
+    let authorization = request.header("authorization");
+    let api = flow::is_api(&rule, authorization, request.header("accept"));
+    match credentials(authorization) {
+        Credentials::Malformed => Ok(Action::Reply(flow::bad_credentials(true, "malformed Authorization header"))),
+        Credentials::Bearer(token) => Ok(Action::VerifyBearer(Pending {
+            token: token.to_string(),
+            rule,
+            target,
+            upstream: config.upstream.clone(),
+        })),
+        Credentials::None => {
+            // A session whose identity the upstream could not be told is no session (G21).
+            let session = read_session(config, request.header("cookie"), now)
+                .and_then(|claims| flow::identity_headers(&claims).map(|identity| (claims, identity)));
+            let decision = evaluate(config, &rule, session.as_ref().map(|(claims, _)| claims), now);
+            match session {
+                Some((_, identity)) if decision.satisfied => Ok(pass(config, &target, request.headers, identity, true)),
+                _ if api => refuse_api(session.is_some(), &decision),
+                _ => Ok(Action::SignIn(SignIn { decision, origin, return_to: target.path_and_query() })),
+            }
+        }
+    }
+}
+
+/// The answer once a bearer token was verified (`Ok(claims)`) or refused (`Err(code)`, the
+/// error's code). An API is never redirected.
+pub fn after_bearer(
+    config: &Config,
+    pending: &Pending,
+    verified: std::result::Result<&Map<String, Value>, &str>,
+    request: &Request<'_>,
+    now: u64,
+) -> Result<Action> {
+    let claims = match verified {
+        Ok(claims) => claims,
+        Err(code) => return Ok(Action::Reply(flow::bad_credentials(false, code))),
+    };
+    let Some(identity) = flow::identity_headers(claims) else {
+        return Ok(Action::Reply(flow::bad_credentials(false, "ERR_JWT_CLAIM_VALIDATION_FAILED")));
+    };
+    let decision = evaluate(config, &pending.rule, Some(claims), now);
+    if decision.satisfied {
+        Ok(pass(config, &pending.target, request.headers, identity, true))
+    } else {
+        refuse_api(true, &decision)
+    }
+}
+
+fn evaluate(config: &Config, rule: &Rule, claims: Option<&Map<String, Value>>, now: u64) -> Decision {
+    rule.need.evaluate(
+        claims.unwrap_or(&Map::new()),
+        &config.policy,
+        now as i64,
+        crate::claims::DEFAULT_CLOCK_TOLERANCE,
+    )
+}
+
+/// RFC 6750 §3 without credentials, RFC 9470 §3 with credentials that fall short.
+fn refuse_api(signed_in: bool, decision: &Decision) -> Result<Action> {
+    Ok(Action::Reply(if signed_in { flow::step_up_challenge(decision)? } else { flow::unauthorized() }))
+}
+
+/// Lets a request through: forwarded to the upstream, or without one the page that shows who
+/// is signed in (the demo's and `make worker`'s default).
+fn pass(
+    config: &Config,
+    target: &Target,
+    headers: &[(String, String)],
+    identity: Vec<(String, String)>,
+    guarded: bool,
+) -> Action {
+    match &config.upstream {
+        Some(upstream) => Action::Forward(flow::forward(upstream, target, headers, identity, guarded)),
+        None => Action::Reply(session_page(&identity, guarded)),
+    }
+}
+
+/// Without an upstream: who is signed in, as JSON for tools.
+fn session_page(identity: &[(String, String)], guarded: bool) -> Reply {
+    let members: Map<String, Value> = identity
+        .iter()
+        .map(|(k, v)| (k.trim_start_matches(flow::IDENTITY_PREFIX).to_string(), Value::String(v.clone())))
+        .collect();
+    let mut body = Map::new();
+    body.insert("guarded".into(), guarded.into());
+    body.insert("identity".into(), Value::Object(members));
+    Reply::new(200, "application/json", Value::Object(body).to_string())
+}
+
+/// The `state` of a callback URL, and the transaction it belongs to (G02: its cookie intact,
+/// unexpired and for this very `state`); `Err` is the page for a sign-in that cannot be found.
+pub fn callback_state(config: &Config, request: &Request<'_>, now: u64) -> std::result::Result<Transaction, Reply> {
+    let query = request.url.split('#').next().unwrap_or_default().split_once('?').map_or("", |(_, q)| q);
+    let state = crate::url::parse_query(query)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(n, _)| n == "state").map(|(_, v)| v));
+    state.and_then(|s| Transaction::find(config, request.header("cookie"), &s, now)).ok_or_else(|| {
+        flow::refused(
+            None,
+            400,
+            "This sign-in has expired",
+            "The sign-in was already completed, took too long, or started in another browser. Go back and try again.",
+        )
+    })
+}
+
+/// The end of a sign-in whose ID token verified: refused when it signed in another user than
+/// the session's (D27), when the identity cannot be told to the upstream (G21), or when it
+/// still falls short of the rule the user was going to (G15: a page, never another redirect);
+/// else the session cookie and the way back.
+pub fn signed_in(
+    config: &Config,
+    transaction: &Transaction,
+    claims: &Map<String, Value>,
+    request: &Request<'_>,
+    origin: &str,
+    now: u64,
+) -> Result<Reply> {
+    let refuse = |status, title, message: &str| Ok(flow::refused(Some(transaction), status, title, message));
+    if !crate::claims::same_user(read_session(config, request.header("cookie"), now).as_ref(), claims) {
+        let message = "The identity provider signed in a different user than the one signed in here. Sign out first to switch users.";
+        return refuse(403, "Signed in as someone else", message);
+    }
+    let session = session_claims(claims);
+    if flow::identity_headers(&session).is_none() {
+        let message = "The identity provider's subject, acr or amr cannot be passed on to the application.";
+        return refuse(403, "The sign-in could not be used", message);
+    }
+    let rule = Target::parse(&transaction.return_to).ok().map(|target| flow::route(config, &target));
+    if let Some(Route::Guarded(rule)) = rule {
+        let decision = evaluate(config, &rule, Some(claims), now);
+        if !decision.satisfied {
+            let asked = decision.acr_values.unwrap_or_default().join(" ");
+            let got = claims.get("acr").and_then(Value::as_str).unwrap_or("none");
+            let message = format!("This page needs a stronger or more recent sign-in (asked for {asked:?}, signed in with {got:?}), and the identity provider did not provide it.");
+            return refuse(403, "Sign-in not strong enough", &message);
+        }
+    }
+    flow::signed_in(config, transaction, &session, origin, now)
+}
+
+#[cfg(test)]
+mod tests;

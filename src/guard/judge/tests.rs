@@ -1,0 +1,174 @@
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::*;
+use crate::guard::session::session_cookie;
+
+const NOW: u64 = 1_700_000_000;
+const RULES: &str =
+    r#"[{"path":"/admin/*","acr":["LOA2"]},{"path":"/api/*","acr":["LOA2"],"api":true},{"path":"/weak/*"}]"#;
+
+fn config_for(client_id: &str, upstream: Option<&str>) -> Config {
+    let mut env: BTreeMap<String, String> = [
+        ("STEPUP_ISSUER", "https://idp.example"),
+        ("STEPUP_CLIENT_ID", client_id),
+        ("STEPUP_SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("STEPUP_ACR_POLICY", "wso2"),
+        ("STEPUP_RULES", RULES),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    if let Some(upstream) = upstream {
+        env.insert("STEPUP_UPSTREAM".into(), upstream.into());
+    }
+    Config::from_env(&env).unwrap()
+}
+
+fn config() -> Config {
+    config_for("edge", Some("http://app.internal"))
+}
+
+/// A `Cookie` header carrying a session for `claims`.
+fn session(config: &Config, claims: serde_json::Value) -> String {
+    let set = session_cookie(config, claims.as_object().unwrap(), NOW).unwrap();
+    set.split(';').next().unwrap().to_string()
+}
+
+fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+}
+
+fn judge_at(config: &Config, url: &str, pairs: &[(&str, &str)]) -> Action {
+    let headers = headers(pairs);
+    judge(config, &Request { url, headers: &headers }, NOW).unwrap()
+}
+
+const HTML: (&str, &str) = ("accept", "text/html");
+
+fn strong() -> serde_json::Value {
+    json!({"sub":"alice","acr":"LOA2","amr":["pwd","otp"],"auth_time":NOW - 10})
+}
+
+#[test]
+fn g19_the_forwarded_url_is_the_judged_target() {
+    let config = config();
+    let Action::Forward(plan) = judge_at(&config, "http://edge.example/public//../x?y=1", &[]) else { panic!() };
+    assert_eq!(plan.url, "http://app.internal/public/x?y=1");
+    assert!(!plan.guarded);
+    // `/admin//../panel` is `/admin/panel` for fetch(), so it is judged under /admin/*.
+    let action = judge_at(&config, "http://edge.example/admin//../panel", &[HTML]);
+    let Action::SignIn(sign_in) = action else { panic!("{action:?}") };
+    assert_eq!(sign_in.return_to, "/admin/panel");
+    assert_eq!(sign_in.decision.acr_values, Some(vec!["LOA2".to_string()]));
+}
+
+#[test]
+fn g19_ambiguous_targets_are_refused_before_anything_else() {
+    let config = config();
+    let cookie = session(&config, strong());
+    for url in ["http://e/public/..;/admin", "http://e/admin%2fx", "http://e/adm%C4%B1n", "http://e/a\\b"] {
+        let Action::Reply(reply) = judge_at(&config, url, &[("cookie", &cookie)]) else { panic!("{url}") };
+        assert_eq!(reply.status, 400, "{url}");
+    }
+}
+
+#[test]
+fn a_strong_session_is_forwarded_with_its_identity_and_without_the_guard_cookie() {
+    let config = config();
+    let cookie = format!("theme=dark, {}", session(&config, strong()));
+    let action = judge_at(
+        &config,
+        "http://e/ADMIN/x",
+        &[("cookie", &cookie), ("x_stepup_sub", "mallory"), ("x-stepup-acr", "LOA3")],
+    );
+    let Action::Forward(plan) = action else { panic!("{action:?}") };
+    assert!(plan.guarded);
+    assert_eq!(plan.url, "http://app.internal/ADMIN/x");
+    assert_eq!(plan.remove, ["x_stepup_sub", "x-stepup-acr"]);
+    let set: BTreeMap<_, _> = plan.set.iter().cloned().collect();
+    assert_eq!(set["x-stepup-sub"], "alice");
+    assert_eq!(set["x-stepup-acr"], "LOA2");
+    assert_eq!(set["cookie"], "theme=dark");
+}
+
+#[test]
+fn g23_sessions_are_bound_to_the_client_and_issuer() {
+    let ours = config();
+    let other = config_for("another-client", Some("http://app.internal"));
+    let cookie = session(&other, strong());
+    let action = judge_at(&ours, "http://e/admin/x", &[("cookie", &cookie), HTML]);
+    assert!(matches!(action, Action::SignIn(_)), "{action:?}");
+    let action = judge_at(&ours, "http://e/api/x", &[("cookie", &cookie)]);
+    let Action::Reply(reply) = action else { panic!() };
+    assert_eq!(reply.status, 401);
+}
+
+#[test]
+fn g21_a_session_whose_sub_cannot_be_a_header_is_no_session() {
+    let config = config();
+    let cookie = session(&config, json!({"sub":"al\u{ef}ce","acr":"LOA2","auth_time":NOW}));
+    let action = judge_at(&config, "http://e/weak/x", &[("cookie", &cookie), HTML]);
+    assert!(matches!(action, Action::SignIn(_)), "{action:?}");
+}
+
+#[test]
+fn bearer_tokens_are_verified_then_judged() {
+    let config = config();
+    let request_headers = headers(&[("authorization", "Bearer abc.def.ghi"), ("x-stepup-sub", "x")]);
+    let request = Request { url: "http://e/api/t", headers: &request_headers };
+    let Action::VerifyBearer(pending) = judge(&config, &request, NOW).unwrap() else { panic!() };
+    assert_eq!(pending.token, "abc.def.ghi");
+    let refused = after_bearer(&config, &pending, Err("ERR_JWT_EXPIRED"), &request, NOW).unwrap();
+    assert!(matches!(refused, Action::Reply(ref r) if r.status == 401));
+    let weak = json!({"sub":"alice","acr":"LOA1"});
+    let Action::Reply(challenge) =
+        after_bearer(&config, &pending, Ok(weak.as_object().unwrap()), &request, NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert!(challenge
+        .headers
+        .iter()
+        .any(|(n, v)| n == "www-authenticate" && v.contains("insufficient_user_authentication")));
+    let binary = json!({"sub":"al ice","acr":"LOA2"});
+    let Action::Reply(bad) = after_bearer(&config, &pending, Ok(binary.as_object().unwrap()), &request, NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(bad.status, 401);
+    let claims = strong();
+    let Action::Forward(plan) =
+        after_bearer(&config, &pending, Ok(claims.as_object().unwrap()), &request, NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(plan.remove, ["x-stepup-sub"]);
+    assert!(plan.set.contains(&("x-stepup-sub".into(), "alice".into())));
+}
+
+#[test]
+fn without_an_upstream_the_guard_shows_the_session() {
+    let config = config_for("edge", None);
+    let cookie = session(&config, strong());
+    let Action::Reply(page) = judge_at(&config, "http://e/admin/x", &[("cookie", &cookie)]) else { panic!() };
+    assert_eq!(page.status, 200);
+    let body: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    assert_eq!(body["identity"]["sub"], "alice");
+    assert_eq!(body["guarded"], true);
+}
+
+#[test]
+fn f18_other_hosts_are_refused_with_a_public_origin() {
+    let mut env: BTreeMap<String, String> = BTreeMap::new();
+    env.insert("STEPUP_ISSUER".into(), "https://idp.example".into());
+    env.insert("STEPUP_CLIENT_ID".into(), "edge".into());
+    env.insert("STEPUP_SESSION_SECRET".into(), "0123456789abcdef0123456789abcdef".into());
+    env.insert("STEPUP_RULES".into(), "[]".into());
+    env.insert("STEPUP_PUBLIC_ORIGIN".into(), "https://app.example".into());
+    let config = Config::from_env(&env).unwrap();
+    let Action::Reply(reply) = judge_at(&config, "https://evil.example/x", &[]) else { panic!() };
+    assert_eq!(reply.status, 421);
+    assert!(matches!(judge_at(&config, "https://APP.example/callback?x", &[]), Action::Callback { .. }));
+}
