@@ -1,4 +1,4 @@
-//! The request target the guard judges and forwards (SECURITY G10, G11, G19): any request
+//! The request target the guard judges and forwards (SECURITY G10, G11, G16–G18): any request
 //! target, generated from pieces that parsers read differently, and rules built from arbitrary
 //! patterns and from the target itself.
 //!

@@ -102,7 +102,7 @@ impl Config {
             return Err(setting_error("STEPUP_REDIRECT_PATH", "must be a plain path such as /callback"));
         }
         let secret = required("STEPUP_SESSION_SECRET")?;
-        // Keys bound to the provider and the client (G23): two guards that share a secret but not
+        // Keys bound to the provider and the client (G21): two guards that share a secret but not
         // both of those cannot read each other's sessions or sign-ins.
         let key = |purpose: &str| {
             CookieKey::derive(secret.as_bytes(), &format!("{purpose}\0{issuer}\0{client_id}"))

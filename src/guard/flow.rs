@@ -21,7 +21,7 @@ use crate::{pkce, Result};
 pub const IDENTITY_PREFIX: &str = "x-stepup-";
 
 /// Headers on every page, redirect and challenge the guard writes itself: nothing in them is
-/// active content, may be sniffed into some, or framed (G20).
+/// active content, may be sniffed into some, or framed (G22).
 const OWN_ANSWER_HEADERS: [(&str, &str); 5] = [
     ("cache-control", "no-store"),
     ("x-content-type-options", "nosniff"),
@@ -102,7 +102,7 @@ pub fn route(config: &Config, target: &Target) -> Route {
     config.rules.find(&target.key).map_or(Route::Open, Route::Guarded)
 }
 
-/// A target whose meaning depends on who parses it: refused, never guessed (G10, G19).
+/// A target whose meaning depends on who parses it: refused, never guessed (G16, G17, G18).
 pub fn bad_target(refusal: super::path::Refusal) -> Reply {
     Reply::page(refusal.status(), "Bad request", refusal.reason())
 }
@@ -173,7 +173,7 @@ pub struct Randoms {
 pub const MAX_RETURN_TO: usize = 1024;
 
 /// Where a sign-in returns to: the request's path and query, its path alone when that is too
-/// long, the root when even the path is (a long deep link still signs in, G24).
+/// long, the root when even the path is (a long deep link still signs in, G22).
 fn kept_return_to(return_to: &str) -> &str {
     let path = return_to.split('?').next().unwrap_or_default();
     [return_to, path].into_iter().find(|p| p.len() <= MAX_RETURN_TO).unwrap_or("/")
@@ -242,7 +242,7 @@ pub fn refused(transaction: Option<&Transaction>, status: u16, title: &str, mess
 }
 
 /// The identity headers for a forwarded request, or `None` when the identity cannot be told to
-/// the upstream exactly (G21): no `sub`, or a `sub`, `acr` or `amr` value that is not visible
+/// the upstream exactly (G20): no `sub`, or a `sub`, `acr` or `amr` value that is not visible
 /// ASCII without spaces (a header would drop, trim or mangle it, or an `amr` value with a space
 /// would read as two). Such credentials then count as no credentials at all, never as a user
 /// the upstream cannot see.
@@ -316,7 +316,7 @@ fn cookie_name(pair: &str) -> &str {
 }
 
 /// Whether the upstream may set this cookie (`Set-Cookie` value): never one of the guard's, so
-/// an application cannot plant or end a session (G22).
+/// an application cannot plant or end a session (G21).
 pub fn upstream_may_set(set_cookie: &str) -> bool {
     !is_guard_cookie(cookie_name(set_cookie.split(';').next().unwrap_or_default()))
 }

@@ -106,7 +106,7 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
             upstream: config.upstream.clone(),
         })),
         Credentials::None => {
-            // A session whose identity the upstream could not be told is no session (G21).
+            // A session whose identity the upstream could not be told is no session (G20).
             let session = read_session(config, request.header("cookie"), now)
                 .and_then(|claims| flow::identity_headers(&claims).map(|identity| (claims, identity)));
             let decision = evaluate(config, &rule, session.as_ref().map(|(claims, _)| claims), now);
@@ -181,7 +181,14 @@ fn session_page(identity: &[(String, String)], guarded: bool) -> Reply {
     let mut body = Map::new();
     body.insert("guarded".into(), guarded.into());
     body.insert("identity".into(), Value::Object(members));
-    Reply::new(200, "application/json", Value::Object(body).to_string())
+    let mut page = Reply::new(200, "application/json", Value::Object(body).to_string());
+    // Like a guarded answer from an upstream (G08): about one user, kept by no cache.
+    for (name, value) in &mut page.headers {
+        if name == "cache-control" {
+            *value = "private, no-store".into();
+        }
+    }
+    page
 }
 
 /// The `state` of a callback URL, and the transaction it belongs to (G02: its cookie intact,
@@ -202,7 +209,7 @@ pub fn callback_state(config: &Config, request: &Request<'_>, now: u64) -> std::
 }
 
 /// The end of a sign-in whose ID token verified: refused when it signed in another user than
-/// the session's (D27), when the identity cannot be told to the upstream (G21), or when it
+/// the session's (D27), when the identity cannot be told to the upstream (G20), or when it
 /// still falls short of the rule the user was going to (G15: a page, never another redirect);
 /// else the session cookie and the way back.
 pub fn signed_in(

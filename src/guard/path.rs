@@ -1,4 +1,4 @@
-//! The request target the guard judges and forwards (contract section 6; SECURITY G10, G11, G19;
+//! The request target the guard judges and forwards (contract section 6; SECURITY G10, G11, G16–G18;
 //! README, "One request target").
 //!
 //! The guard reads a request's target once, the way the WHATWG URL parser inside the forwarding

@@ -116,9 +116,9 @@ fn g13_identity_headers_are_plain_ascii() {
     );
 }
 
-/// G21: an identity the upstream cannot be told exactly is no identity at all.
+/// G20: an identity the upstream cannot be told exactly is no identity at all.
 #[test]
-fn g21_unrepresentable_identities_are_refused_whole() {
+fn g20_unrepresentable_identities_are_refused_whole() {
     for claims in [
         json!({"sub":"u1\r\nx-stepup-acr: 3"}),
         json!({"sub":"caf\u{e9}"}),
@@ -137,9 +137,9 @@ fn g21_unrepresentable_identities_are_refused_whole() {
     }
 }
 
-/// G13: every spelling a CGI-style server maps to `HTTP_X_STEPUP_*` is an identity header.
+/// G13, G19: every spelling a CGI-style server maps to `HTTP_X_STEPUP_*` is an identity header.
 #[test]
-fn g13_identity_header_spellings() {
+fn g13_g19_identity_header_spellings() {
     for name in ["x-stepup-sub", "X-StepUp-Acr", "x_stepup_sub", "x-stepup_acr", "X_STEPUP.AMR", "x-stepup-anything"] {
         assert!(is_identity_header(name), "{name}");
     }
@@ -148,9 +148,9 @@ fn g13_identity_header_spellings() {
     }
 }
 
-/// G01: the guard's cookies never reach the upstream, in one `Cookie` line or two.
+/// G01, G21: the guard's cookies never reach the upstream, in one `Cookie` line or two.
 #[test]
-fn g01_guard_cookies_are_stripped_from_every_cookie_line() {
+fn g01_g21_guard_cookies_are_stripped_from_every_cookie_line() {
     for (header, want) in [
         ("theme=dark", Some("theme=dark")),
         ("__Host-stepup-session=x; theme=dark", Some("theme=dark")),
@@ -165,9 +165,9 @@ fn g01_guard_cookies_are_stripped_from_every_cookie_line() {
     }
 }
 
-/// G22: the upstream cannot set, replace or delete the guard's cookies.
+/// G21: the upstream cannot set, replace or delete the guard's cookies.
 #[test]
-fn g22_upstream_cannot_set_guard_cookies() {
+fn g21_upstream_cannot_set_guard_cookies() {
     for line in [
         "__Host-stepup-session=forged; Path=/; Secure",
         "__host-stepup-session=x",
@@ -204,9 +204,9 @@ fn forward_plans_strip_and_set() {
     assert!(plan.guarded);
 }
 
-/// G20: the guard's own answers cannot be sniffed, framed or cached.
+/// G22: the guard's own answers cannot be sniffed, framed or cached.
 #[test]
-fn g20_own_answers_carry_protective_headers() {
+fn g22_own_answers_carry_protective_headers() {
     for reply in [Reply::page(403, "t", "m"), unauthorized(), bad_credentials(true, "x")] {
         for name in ["x-content-type-options", "content-security-policy", "x-frame-options", "cache-control"] {
             assert_eq!(header(&reply, name).len(), 1, "{name}");
@@ -215,9 +215,9 @@ fn g20_own_answers_carry_protective_headers() {
     }
 }
 
-/// G24: a deep link too long to keep in the transaction cookie still signs in.
+/// G22: a deep link too long to keep in the transaction cookie still signs in.
 #[test]
-fn g24_long_return_paths_are_shortened() {
+fn g22_long_return_paths_are_shortened() {
     let long_query = format!("/a?{}", "q".repeat(MAX_RETURN_TO));
     assert_eq!(kept_return_to(&long_query), "/a");
     let long_path = format!("/{}", "p".repeat(MAX_RETURN_TO));
