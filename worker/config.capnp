@@ -40,4 +40,5 @@ const bindings :List(Workerd.Worker.Binding) = [
   (name = "STEPUP_KEYS_MAX_AGE", fromEnvironment = "STEPUP_KEYS_MAX_AGE"),
   (name = "STEPUP_KEYS_COOLDOWN", fromEnvironment = "STEPUP_KEYS_COOLDOWN"),
   (name = "STEPUP_PUBLIC_ORIGIN", fromEnvironment = "STEPUP_PUBLIC_ORIGIN"),
+  (name = "STEPUP_UPSTREAM_TIMEOUT", fromEnvironment = "STEPUP_UPSTREAM_TIMEOUT"),
 ];
