@@ -45,8 +45,11 @@ test: build test-native test-lint test-deps test-js test-types test-browser test
 	@echo "make test: every layer passed"
 
 test-native:
+	cargo fmt --check
+	cd fuzz && cargo fmt --check
 	cargo test --all-targets
 	cargo clippy --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 
 # No panics on input: clippy denies unwrap/expect/panic/indexing outside the tests (src/lib.rs),
 # for the wasm build too, and a text check with an explicit allow-list says the same.

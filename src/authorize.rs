@@ -9,16 +9,19 @@
 pub mod auth0;
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::secret::{redact, Redacted};
 use crate::url::{append_query, parse_query, Endpoint};
 use crate::{pkce, Error, Result};
 
 /// The parameters of [`build_authorization_url`]; JavaScript passes them as an object with these
 /// names in camelCase. Unknown names are refused so that a typo never drops a requirement.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// `Debug` leaves out `state` and `nonce`.
+#[derive(Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AuthorizationRequest {
     /// The provider's `authorization_endpoint`: https, or http on a loopback host.
@@ -61,6 +64,47 @@ pub struct AuthorizationRequest {
     /// Further parameters; none may replace one of the above.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra_params: BTreeMap<String, String>,
+}
+
+/// `state` and `nonce` are what bind the response and the ID token to this browser (RFC 6749
+/// §10.12, OIDC Core 15.5.2); whoever learns them can answer in its place.
+impl fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let AuthorizationRequest {
+            authorization_endpoint,
+            client_id,
+            redirect_uri,
+            state: _,
+            code_challenge,
+            nonce,
+            scope,
+            acr_values,
+            max_age,
+            prompt,
+            login_hint,
+            ui_locales,
+            essential_acr,
+            claims,
+            extra_params,
+        } = self;
+        f.debug_struct("AuthorizationRequest")
+            .field("authorization_endpoint", authorization_endpoint)
+            .field("client_id", client_id)
+            .field("redirect_uri", redirect_uri)
+            .field("state", &Redacted)
+            .field("code_challenge", code_challenge)
+            .field("nonce", &redact(nonce))
+            .field("scope", scope)
+            .field("acr_values", acr_values)
+            .field("max_age", max_age)
+            .field("prompt", prompt)
+            .field("login_hint", login_hint)
+            .field("ui_locales", ui_locales)
+            .field("essential_acr", essential_acr)
+            .field("claims", claims)
+            .field("extra_params", extra_params)
+            .finish()
+    }
 }
 
 /// Parameters stepup sets itself; neither `extraParams` nor the endpoint's own query may carry

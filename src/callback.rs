@@ -7,13 +7,16 @@
 //! belongs to this browser's request, SECURITY F13), then `error`, then anything from the implicit
 //! or hybrid flows or JARM, which stepup never asked for.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
+use crate::secret::{redact, same, Redacted};
 use crate::url::parse_query;
 use crate::{Error, Result};
 
-/// What the callback is checked against.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+/// What the callback is checked against. `Debug` leaves out the state.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResponseExpectations {
     /// The `state` sent with the request; absent means the request had none, and then a response
@@ -28,14 +31,34 @@ pub struct ResponseExpectations {
     pub require_issuer: bool,
 }
 
-/// A successful authorization response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The state is what binds the response to this browser (RFC 6749 §10.12).
+impl fmt::Debug for ResponseExpectations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ResponseExpectations { expected_state, expected_issuer, require_issuer } = self;
+        f.debug_struct("ResponseExpectations")
+            .field("expected_state", &redact(expected_state))
+            .field("expected_issuer", expected_issuer)
+            .field("require_issuer", require_issuer)
+            .finish()
+    }
+}
+
+/// A successful authorization response. `Debug` leaves out the code.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct AuthorizationResponse {
     /// The authorization code to exchange.
     pub code: String,
     /// The RFC 9207 `iss` parameter, when the provider sent one (already checked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+}
+
+/// The code is a credential until it is redeemed (RFC 6749 §10.5).
+impl fmt::Debug for AuthorizationResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let AuthorizationResponse { code: _, iss } = self;
+        f.debug_struct("AuthorizationResponse").field("code", &Redacted).field("iss", iss).finish()
+    }
 }
 
 /// Parameters that belong to flows stepup does not use (implicit, hybrid, JARM); their presence
@@ -75,7 +98,9 @@ pub fn validate_authorization_response(
 
     // RFC 6749 §10.12: `state` binds the response to the browser that made the request.
     match (get("state"), expect.expected_state.as_deref()) {
-        (Some(got), Some(want)) if got != want => return Err(Error::response("state", "does not match the request")),
+        (Some(got), Some(want)) if !same(got, want) => {
+            return Err(Error::response("state", "does not match the request"))
+        }
         (None, Some(_)) => return Err(Error::response("state", "missing")),
         (Some(_), None) => return Err(Error::response("state", "unexpected: no state was sent")),
         _ => {}

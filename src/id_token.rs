@@ -12,6 +12,8 @@
 //! - `nbf` is honoured when present (RFC 7519 §4.1.5).
 //! - `acr` must be a non-empty string and `amr` an array of strings when present (E07, E09).
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -19,6 +21,7 @@ use crate::acr::AcrPolicy;
 use crate::claims::{self, DEFAULT_CLOCK_TOLERANCE};
 use crate::json::Object;
 use crate::jws::Alg;
+use crate::secret::{redact, same};
 use crate::step_up::Requirement;
 use crate::{Error, Result, Shortfall};
 
@@ -29,8 +32,8 @@ pub const DEFAULT_MAX_TOKEN_AGE: u64 = 24 * 60 * 60;
 pub const MAX_SUB_LENGTH: usize = 255;
 
 /// The options of `verifyIdToken`; JavaScript passes them in camelCase and unknown names are
-/// refused so that a typo never drops a check.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+/// refused so that a typo never drops a check. `Debug` leaves out the nonce.
+#[derive(Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IdTokenOptions {
     /// The expected `iss`, compared exactly.
@@ -66,6 +69,39 @@ pub struct IdTokenOptions {
     /// How old `iat` may be, in seconds (default 86400).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_token_age: Option<u64>,
+}
+
+/// The nonce binds the ID token to this browser's request (OIDC Core 15.5.2); whoever learns it
+/// before the token arrives can replay a token in its place.
+impl fmt::Debug for IdTokenOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let IdTokenOptions {
+            issuer,
+            audience,
+            expected_nonce,
+            refreshed,
+            max_age,
+            requirement,
+            policy,
+            algorithms,
+            clock_tolerance,
+            current_time,
+            max_token_age,
+        } = self;
+        f.debug_struct("IdTokenOptions")
+            .field("issuer", issuer)
+            .field("audience", audience)
+            .field("expected_nonce", &redact(expected_nonce))
+            .field("refreshed", refreshed)
+            .field("max_age", max_age)
+            .field("requirement", requirement)
+            .field("policy", policy)
+            .field("algorithms", algorithms)
+            .field("clock_tolerance", clock_tolerance)
+            .field("current_time", current_time)
+            .field("max_token_age", max_token_age)
+            .finish()
+    }
 }
 
 impl IdTokenOptions {
@@ -149,7 +185,7 @@ fn check_nonce(claims: &Object, expected: Option<&str>, refreshed: bool) -> Resu
         (None, Some(_)) if refreshed => Ok(()),
         (Some(_), None) => Err(Error::claim_invalid("nonce", "no nonce was expected")),
         (None, Some(_)) => Err(Error::claim_invalid("nonce", "is missing")),
-        (Some(Value::String(nonce)), Some(expected)) if nonce == expected => Ok(()),
+        (Some(Value::String(nonce)), Some(expected)) if same(nonce, expected) => Ok(()),
         (Some(Value::String(_)), Some(_)) => Err(Error::claim_invalid("nonce", "is not the expected nonce")),
         (Some(_), Some(_)) => Err(Error::claim_invalid("nonce", "must be a string")),
     }

@@ -4,10 +4,13 @@
 //! 1. [`prepare`]: size cap, structure, strict base64url and JSON, header rules, algorithm
 //!    allow-list and key selection — everything that can be decided before any cryptography;
 //! 2. a backend checks [`Prepared::signature`] over [`Prepared::signing_input`] with
-//!    [`Prepared::key`]: WebCrypto in the wasm layer, or [`verify_signature`] (jwt-compact, pure
-//!    Rust) natively and as the fallback;
-//! 3. [`finish`]: the payload, parsed strictly as a JSON object only after the signature
-//!    verified, then [`crate::id_token::check`] or [`crate::access_token::check`].
+//!    [`Prepared::key`] and turns the [`Prepared`] into a [`Verified`] token: [`verify_signature`]
+//!    (jwt-compact, pure Rust) natively and as the fallback, or, in the wasm layer only,
+//!    `Prepared::accept_platform_verdict` with WebCrypto's answer;
+//! 3. [`Verified::claims`]: the payload, parsed strictly as a JSON object, then
+//!    [`crate::id_token::check`] or [`crate::access_token::check`]. Only a [`Verified`] token has
+//!    claims, so no caller can read them from a token whose signature was never checked
+//!    (RFC 7515 §5.2 step 8 comes before the payload is used; RFC 8725 §3.3).
 //!
 //! ## Design choices
 //! - **The token chooses nothing** (RFC 8725 §3.1, §3.10): the algorithm must be in the
@@ -16,7 +19,7 @@
 //!   headers are ignored, never fetched, never used; `kid` is an opaque string.
 //! - **Refuse what we do not implement** (RFC 7515 §4.1.11): any `crit`, `b64`, `cty` or `zip`
 //!   header is `ERR_JOSE_NOT_SUPPORTED` — jwt-compact 0.8 would silently accept `crit` and
-//!   `b64:false` (catalog A21, A22, [PR] E1, E2).
+//!   `b64:false` (catalog A21, A22; jwt-compact probes E1, E2).
 //! - **One encoding per token**: canonical unpadded base64url only (A14–A16), so a token has
 //!   exactly one string form, and duplicate JSON members are refused at any depth (A19, A20).
 //! - **Signature lengths are exact** before any backend sees them: 64 bytes `r‖s` for ES256
@@ -25,12 +28,15 @@
 //!   does in WebCrypto (B13). Replay protection must therefore key on `jti`/`nonce`, never on the
 //!   token string.
 
+use std::fmt;
+
 use jwt_compact::alg::{Ed25519, Es256, Rsa, RsaSignature};
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use serde_json::Value;
 
 use crate::json::{self, Object};
 use crate::jwks::{Key, KeyKind, KeySet, Material};
+use crate::secret::Redacted;
 use crate::{base64url, Error, Result};
 
 /// The default token size cap (catalog A29): far above any real ID or access token, and below
@@ -122,8 +128,9 @@ impl Default for Limits {
     }
 }
 
-/// A token whose structure, header and key are settled; its signature is not checked yet.
-#[derive(Debug, Clone)]
+/// A token whose structure, header and key are settled; its signature is not checked yet, so it
+/// gives no access to its claims: a signature check turns it into a [`Verified`] token.
+#[derive(Clone)]
 pub struct Prepared<'k> {
     alg: Alg,
     key: &'k Key,
@@ -164,6 +171,64 @@ impl<'k> Prepared<'k> {
     pub fn payload_b64(&self) -> &str {
         let start = self.signing_input.len() - self.payload_b64_len;
         self.signing_input.get(start..).unwrap_or_default()
+    }
+
+    /// The wasm layer's way to a [`Verified`] token: `valid` is the verdict of the platform's
+    /// verifier (WebCrypto `crypto.subtle.verify`) on exactly [`Prepared::signature`] over
+    /// [`Prepared::signing_input`] with [`Prepared::key`] and [`Prepared::alg`], or that verdict
+    /// remembered for the same three. `false` is `ERR_JWS_SIGNATURE_VERIFICATION_FAILED`.
+    /// Native builds have no platform verifier, so there only [`verify_signature`] verifies.
+    #[cfg(any(target_arch = "wasm32", test))]
+    pub fn accept_platform_verdict(self, valid: bool) -> Result<Verified<'k>> {
+        if valid {
+            Ok(Verified(self))
+        } else {
+            Err(Error::SignatureVerificationFailed)
+        }
+    }
+}
+
+/// The token is the secret here (a bearer credential, RFC 6750 §5.3): the signing input,
+/// payload and signature together rebuild it, so they are left out.
+impl fmt::Debug for Prepared<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Prepared { alg, key, header, signing_input: _, payload_b64_len: _, payload: _, signature: _ } = self;
+        f.debug_struct("Prepared")
+            .field("alg", alg)
+            .field("key", key)
+            .field("header", header)
+            .field("signing_input", &Redacted)
+            .field("payload", &Redacted)
+            .field("signature", &Redacted)
+            .finish()
+    }
+}
+
+/// A token whose signature verified with [`Verified::key`]. Only [`verify_signature`] and, in
+/// the wasm layer, the platform's verdict make one, and only it gives the claims.
+#[derive(Debug, Clone)]
+pub struct Verified<'k>(Prepared<'k>);
+
+impl<'k> Verified<'k> {
+    /// The algorithm the signature verified with.
+    pub fn alg(&self) -> Alg {
+        self.0.alg
+    }
+
+    /// The key the signature verified with.
+    pub fn key(&self) -> &'k Key {
+        self.0.key
+    }
+
+    /// The protected header, parsed strictly.
+    pub fn header(&self) -> &Object {
+        &self.0.header
+    }
+
+    /// The claims: the payload must be UTF-8 and a strict JSON object (catalog A10–A13, A20,
+    /// A30).
+    pub fn claims(&self) -> Result<Object> {
+        json::parse_object(&self.0.payload).map_err(|why| Error::JwtMalformed(format!("claims: {why}")))
     }
 }
 
@@ -289,7 +354,7 @@ fn select_key<'k>(keys: &'k KeySet, alg: Alg, header: &Object) -> Result<&'k Key
 /// RSA-PSS uses a salt as long as the hash (RFC 7518 §3.5, catalog B17); ECDSA `r`, `s` of zero
 /// or at least the group order are refused by `p256` (B10, B11); Ed25519 refuses a
 /// non-canonical `S` (B14).
-pub fn verify_signature(p: &Prepared<'_>) -> Result<()> {
+pub fn verify_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
     let message = p.signing_input().as_bytes();
     let signature = p.signature();
     let valid = match (p.alg(), p.key().material()) {
@@ -300,7 +365,7 @@ pub fn verify_signature(p: &Prepared<'_>) -> Result<()> {
         _ => false,
     };
     if valid {
-        Ok(())
+        Ok(Verified(p))
     } else {
         Err(Error::SignatureVerificationFailed)
     }
@@ -312,12 +377,6 @@ fn rsa(alg: Rsa, key: &jwt_compact::alg::RsaPublicKey, signature: &[u8], message
 
 fn verify_with<A: Algorithm>(alg: &A, key: &A::VerifyingKey, signature: &[u8], message: &[u8]) -> bool {
     A::Signature::try_from_slice(signature).is_ok_and(|signature| alg.verify_signature(&signature, key, message))
-}
-
-/// The claims of a token whose signature verified: the payload must be UTF-8 and a strict JSON
-/// object (catalog A10–A13, A20, A30). Call only after the signature check succeeded.
-pub fn finish(p: &Prepared<'_>) -> Result<Object> {
-    json::parse_object(&p.payload).map_err(|why| Error::JwtMalformed(format!("claims: {why}")))
 }
 
 #[cfg(test)]

@@ -59,6 +59,7 @@ pub mod jwks;
 pub mod jws;
 pub mod pkce;
 pub mod refresh;
+mod secret;
 pub mod step_up;
 pub mod tokens;
 pub mod url;

@@ -9,20 +9,22 @@
 //! token"): the set then counts at that level, and the caller is told ([`refreshed`]).
 
 use std::cmp::Ordering;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::acr::AcrPolicy;
 use crate::claims::{same_user, DEFAULT_CLOCK_TOLERANCE};
+use crate::secret::redact;
 use crate::step_up::{evaluate_step_up, Requirement};
 use crate::{Error, Result};
 
 /// Sets kept at once: one per level a user typically climbs (basic, multi-factor, fresh).
 pub const MAX_TOKEN_SETS: usize = 4;
 
-/// What one sign-in produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What one sign-in produced. `Debug` leaves out the tokens.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenSet {
     /// The verified ID token's claims (`acr`, `amr`, `auth_time`, `sub`, …).
@@ -36,6 +38,19 @@ pub struct TokenSet {
     /// The refresh token, if the provider issued one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+}
+
+/// Access and refresh tokens are bearer credentials (RFC 6749 §10.3, §10.4; RFC 6750 §5.3).
+impl fmt::Debug for TokenSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let TokenSet { claims, access_token, expires_at, refresh_token } = self;
+        f.debug_struct("TokenSet")
+            .field("claims", claims)
+            .field("access_token", &redact(access_token))
+            .field("expires_at", expires_at)
+            .field("refresh_token", &redact(refresh_token))
+            .finish()
+    }
 }
 
 impl TokenSet {

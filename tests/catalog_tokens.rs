@@ -387,8 +387,8 @@ fn catalog_a29_a30_limits_are_checked_first() {
     let token = raw(H1, deep.as_bytes());
     let limits = jws::Limits { max_token_length: usize::MAX };
     let prepared = jws::prepare_with(&token, &keys, &jws::DEFAULT_ALGORITHMS, &limits).unwrap();
-    jws::verify_signature(&prepared).unwrap();
-    assert_eq!(jws::finish(&prepared).unwrap_err().code(), "ERR_JWT_MALFORMED");
+    let verified = jws::verify_signature(prepared).unwrap();
+    assert_eq!(verified.claims().unwrap_err().code(), "ERR_JWT_MALFORMED");
     let deep_jwks = format!("{{\"keys\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(KeySet::parse(deep_jwks.as_bytes()).unwrap_err().code(), "ERR_JWKS_INVALID");
 }
@@ -839,11 +839,11 @@ fn catalog_b28_rfc8037_known_answer_on_the_raw_path() {
     let keys = KeySet::parse(jwks.as_bytes()).unwrap();
     let prepared = jws::prepare(token, &keys, &[jws::Alg::EdDSA]).unwrap();
     assert_eq!(unb64(prepared.payload_b64()), b"Example of Ed25519 signing");
-    jws::verify_signature(&prepared).unwrap();
+    let verified = jws::verify_signature(prepared).unwrap();
     // The JWT path refuses it: the payload is not a JSON object.
-    assert_eq!(jws::finish(&prepared).unwrap_err().code(), "ERR_JWT_MALFORMED");
+    assert_eq!(verified.claims().unwrap_err().code(), "ERR_JWT_MALFORMED");
     // RFC 8037 A.3: the thumbprint of that key.
-    assert_eq!(prepared.key().thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    assert_eq!(verified.key().thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
 }
 
 #[test]

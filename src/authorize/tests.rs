@@ -239,3 +239,17 @@ fn lock_options_map_to_params_in_both_documented_forms() {
         Some("options.auth.paramz")
     );
 }
+
+#[test]
+fn debug_output_leaves_state_and_nonce_out() {
+    let req = AuthorizationRequest {
+        state: "state-Zq3vW9xK".into(),
+        nonce: Some("nonce-Hk2mP7rT".into()),
+        login_hint: Some("alice".into()),
+        ..base()
+    };
+    let shown = format!("{req:?}");
+    assert!(!shown.contains("state-Zq3vW9xK") && !shown.contains("nonce-Hk2mP7rT"), "{shown}");
+    assert!(shown.contains(r#"state: <redacted>, code_challenge: ""#), "{shown}");
+    assert!(shown.contains("nonce: Some(<redacted>)") && shown.contains("alice"), "{shown}");
+}

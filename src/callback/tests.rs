@@ -105,3 +105,14 @@ fn a_hostile_query_is_linear() {
     // 200 000 identical names: refused as a repeated parameter, quickly.
     assert_invalid(&url, "a");
 }
+
+#[test]
+fn debug_output_leaves_the_state_and_the_code_out() {
+    let shown = format!("{:?}", expect(Some("state-Zq3vW9xK")));
+    assert!(!shown.contains("state-Zq3vW9xK") && shown.contains("expected_state: Some(<redacted>)"), "{shown}");
+    assert!(shown.contains(ISS), "{shown}");
+    let response = check("?code=code-Hk2mP7rT&state=S&iss=https%3A%2F%2Fidp.example").unwrap();
+    let shown = format!("{response:?}");
+    assert!(!shown.contains("code-Hk2mP7rT") && shown.contains("code: <redacted>"), "{shown}");
+    assert!(shown.contains(ISS), "{shown}");
+}

@@ -120,3 +120,10 @@ fn a_refreshed_id_token_may_omit_the_nonce_but_never_change_it() {
         "not an option of verifyIdToken"
     );
 }
+
+#[test]
+fn debug_output_leaves_the_nonce_out() {
+    let shown = format!("{:?}", opts(json!({"expectedNonce": "nonce-Hk2mP7rT"})));
+    assert!(!shown.contains("nonce-Hk2mP7rT") && shown.contains("expected_nonce: Some(<redacted>)"), "{shown}");
+    assert!(shown.contains("client-1"), "{shown}");
+}

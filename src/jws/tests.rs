@@ -47,8 +47,43 @@ fn prepared_exposes_what_a_backend_needs() {
     assert_eq!(p.payload_b64(), input.split('.').nth(1).unwrap());
     assert_eq!(base64url::encode(p.signature()), sig);
     assert_eq!(p.header()["kid"], "k-es");
-    verify_signature(&p).unwrap();
-    assert_eq!(Value::Object(finish(&p).unwrap()), mint::id_claims());
+    let verified = verify_signature(p).unwrap();
+    assert_eq!((verified.alg(), verified.key().kid()), (Alg::Es256, Some("k-es")));
+    assert_eq!(verified.header()["kid"], "k-es");
+    assert_eq!(Value::Object(verified.claims().unwrap()), mint::id_claims());
+}
+
+#[test]
+fn only_a_verified_token_has_claims() {
+    let keys = keys();
+    let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
+    let prepared = || prepare(&token, &keys, &DEFAULT_ALGORITHMS).unwrap();
+    // The platform's verdict is taken as given: true verifies, false is the signature error
+    // `verify_signature` gives, and nothing else is decided.
+    let verified = prepared().accept_platform_verdict(true).unwrap();
+    assert_eq!(Value::Object(verified.claims().unwrap()), mint::id_claims());
+    assert_eq!(prepared().accept_platform_verdict(false).unwrap_err(), Error::SignatureVerificationFailed);
+    let forged = mint::with_signature(&token, &[7; 64]);
+    let p = prepare(&forged, &keys, &DEFAULT_ALGORITHMS).unwrap();
+    assert_eq!(verify_signature(p).unwrap_err(), Error::SignatureVerificationFailed);
+}
+
+#[test]
+fn debug_output_leaves_the_token_out() {
+    let keys = keys();
+    let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    let (_, payload) = input.split_once('.').unwrap();
+    let p = prepare(&token, &keys, &DEFAULT_ALGORITHMS).unwrap();
+    let claims = mint::id_claims().to_string();
+    let prepared = format!("{p:?}");
+    let verified = format!("{:?}", verify_signature(p).unwrap());
+    for shown in [prepared, verified] {
+        assert!(shown.contains("k-es") && shown.contains("<redacted>"), "{shown}");
+        for secret in [payload, signature, &claims, &format!("{:?}", claims.as_bytes())] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 }
 
 #[test]
@@ -75,7 +110,7 @@ fn checks_run_in_the_documented_order() {
         &[1; 256],
     );
     let p = prepare(&bad_payload, &keys, &DEFAULT_ALGORITHMS).unwrap();
-    assert_eq!(verify_signature(&p).unwrap_err().code(), "ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
+    assert_eq!(verify_signature(p).unwrap_err().code(), "ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
 }
 
 #[test]

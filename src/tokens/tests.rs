@@ -166,3 +166,14 @@ fn d27_a_refresh_never_changes_the_user_or_the_authentication_time() {
         "no time of authentication gained by a refresh"
     );
 }
+
+#[test]
+fn debug_output_leaves_the_tokens_out() {
+    let set =
+        TokenSet { refresh_token: Some("refresh-Hk2mP7rT".into()), ..set("urn:mfa", 1_000, "access-Zq3vW9xK", None) };
+    let refreshed = Refreshed { set: set.clone(), downgraded: false };
+    for shown in [format!("{set:?}"), format!("{refreshed:?}")] {
+        assert!(!shown.contains("access-Zq3vW9xK") && !shown.contains("refresh-Hk2mP7rT"), "{shown}");
+        assert!(shown.contains("access_token: Some(<redacted>)") && shown.contains("urn:mfa"), "{shown}");
+    }
+}

@@ -22,7 +22,7 @@ use crate::access_token::{self, AccessTokenOptions};
 use crate::id_token::{self, IdTokenOptions};
 use crate::json::Object;
 use crate::jwks::KeySet;
-use crate::jws::{self, Prepared};
+use crate::jws::{self, Prepared, Verified};
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -87,14 +87,14 @@ const VERIFIED_CACHE: usize = 4096;
 
 /// Digests of verified (token, key) pairs; the oldest is forgotten beyond [`VERIFIED_CACHE`].
 #[derive(Default)]
-struct Verified {
+struct Verdicts {
     members: HashSet<[u8; 32]>,
     order: VecDeque<[u8; 32]>,
 }
 
 thread_local! {
     static KEY_SETS: RefCell<VecDeque<(String, Rc<KeySet>)>> = const { RefCell::new(VecDeque::new()) };
-    static VERIFIED: RefCell<Verified> = RefCell::new(Verified::default());
+    static VERIFIED: RefCell<Verdicts> = RefCell::new(Verdicts::default());
 }
 
 /// The key set for a JWKS given as text or object, parsed once per distinct content. The cache
@@ -154,10 +154,12 @@ fn remember(key: [u8; 32]) {
 
 /// The signature check: the cache, then WebCrypto, then the native verifier where WebCrypto
 /// does not implement the algorithm.
-async fn check_signature(p: &Prepared<'_>) -> Result<()> {
-    let cache_key = verified_key(p);
+async fn check_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
+    let cache_key = verified_key(&p);
     if VERIFIED.with(|v| v.borrow().members.contains(&cache_key)) {
-        return Ok(());
+        // The same signature over the same input verified with the same key before: the cache
+        // key covers all three.
+        return p.accept_platform_verdict(true);
     }
     let outcome = webcrypto::verify(
         p.alg().name(),
@@ -167,27 +169,27 @@ async fn check_signature(p: &Prepared<'_>) -> Result<()> {
         p.signing_input().as_bytes(),
     )
     .await;
-    match outcome {
-        Outcome::Valid => {}
-        Outcome::Invalid => return Err(Error::SignatureVerificationFailed),
+    let verified = match outcome {
+        Outcome::Valid => p.accept_platform_verdict(true)?,
+        Outcome::Invalid => p.accept_platform_verdict(false)?,
         Outcome::Unsupported => jws::verify_signature(p)?,
-    }
+    };
     remember(cache_key);
-    Ok(())
+    Ok(verified)
 }
 
 /// The whole verification with a parsed key set: the core's preparation, the signature check,
-/// then `finish` (the claims checks), which runs on every call, cached signature or not.
+/// the verified token's claims, then `check_claims`, which runs on every call, cached signature
+/// or not.
 pub(super) async fn verify_with(
     token: &str,
     keys: &KeySet,
     algorithms: &[jws::Alg],
-    finish: impl FnOnce(&Object, &Object) -> Result<()>,
+    check_claims: impl FnOnce(&Object, &Object) -> Result<()>,
 ) -> Result<Object> {
-    let prepared = jws::prepare(token, keys, algorithms)?;
-    check_signature(&prepared).await?;
-    let claims = jws::finish(&prepared)?;
-    finish(&claims, prepared.header())?;
+    let verified = check_signature(jws::prepare(token, keys, algorithms)?).await?;
+    let claims = verified.claims()?;
+    check_claims(&claims, verified.header())?;
     Ok(claims)
 }
 
