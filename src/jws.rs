@@ -355,17 +355,24 @@ fn select_key<'k>(keys: &'k KeySet, alg: Alg, header: &Object) -> Result<&'k Key
 /// or at least the group order are refused by `p256` (B10, B11); Ed25519 refuses a
 /// non-canonical `S` (B14).
 pub fn verify_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
-    let message = p.signing_input().as_bytes();
-    let signature = p.signature();
-    let valid = match (p.alg(), p.key().material()) {
-        (Alg::Rs256, Material::Rsa(key)) => rsa(Rsa::rs256(), key, signature, message),
-        (Alg::Ps256, Material::Rsa(key)) => rsa(Rsa::ps256(), key, signature, message),
-        (Alg::Es256, Material::P256(key)) => verify_with(&Es256, key, signature, message),
-        (Alg::EdDSA | Alg::Ed25519, Material::Ed25519(key)) => verify_with(&Ed25519, key, signature, message),
-        _ => false,
-    };
+    verify_message(p.alg(), p.key(), p.signing_input().as_bytes(), p.signature())?;
+    Ok(Verified(p))
+}
+
+/// The native check of one signature over a message: exactly the key's signature length (RFC
+/// 7518 §3.3, §3.4), then the algorithm. What [`verify_signature`] runs on a JWS signing input,
+/// and what the raw-signature test vectors (Wycheproof) reach directly.
+pub fn verify_message(alg: Alg, key: &Key, message: &[u8], signature: &[u8]) -> Result<()> {
+    let valid = signature.len() == key.signature_len()
+        && match (alg, key.material()) {
+            (Alg::Rs256, Material::Rsa(key)) => rsa(Rsa::rs256(), key, signature, message),
+            (Alg::Ps256, Material::Rsa(key)) => rsa(Rsa::ps256(), key, signature, message),
+            (Alg::Es256, Material::P256(key)) => verify_with(&Es256, key, signature, message),
+            (Alg::EdDSA | Alg::Ed25519, Material::Ed25519(key)) => verify_with(&Ed25519, key, signature, message),
+            _ => false,
+        };
     if valid {
-        Ok(Verified(p))
+        Ok(())
     } else {
         Err(Error::SignatureVerificationFailed)
     }

@@ -3,8 +3,8 @@
 //! is a malformed request (RFC 6750 §3.1 `invalid_request`), never a token to try. Two
 //! `Authorization` headers arrive joined by `, ` (Fetch `Headers`), which is malformed too.
 
-/// What the `Authorization` header holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the `Authorization` header holds. Its `Debug` never shows the token.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Credentials<'a> {
     /// No `Authorization` header, or another scheme: no credentials for this guard.
     None,
@@ -12,6 +12,16 @@ pub enum Credentials<'a> {
     Bearer(&'a str),
     /// A `Bearer` header that is not well-formed.
     Malformed,
+}
+
+impl std::fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credentials::None => f.write_str("None"),
+            Credentials::Bearer(_) => f.debug_tuple("Bearer").field(&crate::secret::Redacted).finish(),
+            Credentials::Malformed => f.write_str("Malformed"),
+        }
+    }
 }
 
 /// Parses the `Authorization` header value, if any.
@@ -52,5 +62,10 @@ mod tests {
         assert_eq!(credentials(None), Credentials::None);
         assert_eq!(credentials(Some("Basic dXNlcjpwYXNz")), Credentials::None);
         assert_eq!(credentials(Some("DPoP x")), Credentials::None);
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        assert_eq!(format!("{:?}", credentials(Some("Bearer s3cret.tok"))), "Bearer(<redacted>)");
     }
 }

@@ -8,8 +8,10 @@
 //! encrypted: they hold nothing an attacker who can already read HttpOnly, Secure cookies could
 //! not get elsewhere.
 
+use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 use crate::{base64url, json, Error, Result};
 
@@ -32,37 +34,26 @@ impl CookieKey {
         if secret.len() < 32 {
             return Err(Error::arg_value("STEPUP_SESSION_SECRET", "must be at least 32 bytes"));
         }
-        Ok(CookieKey(hmac_sha256(secret, &[b"stepup cookie v1\0", purpose.as_bytes()])))
+        Ok(CookieKey(hmac_sha256(secret, &[b"stepup cookie v1\0", purpose.as_bytes()])?))
     }
 }
 
-/// HMAC-SHA256 (RFC 2104) over the concatenation of `parts`.
-pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let digest;
-    let key = if key.len() > 64 {
-        digest = Sha256::digest(key);
-        digest.as_slice()
-    } else {
-        key
-    };
-    let mut block = [0u8; 64];
-    for (b, k) in block.iter_mut().zip(key) {
-        *b = *k;
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
+/// HMAC-SHA256 (RFC 2104) over the concatenation of `parts`. HMAC takes a key of any length
+/// (RFC 2104 §2 hashes a longer one first), so the error never happens: the hmac crate's
+/// constructor is fallible only because other MACs have fixed key lengths.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32]> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key)
+        .map_err(|_| Error::arg_value("STEPUP_SESSION_SECRET", "is not a usable HMAC-SHA256 key"))?;
     for part in parts {
-        inner.update(part);
+        mac.update(part);
     }
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
+    Ok(mac.finalize().into_bytes().into())
 }
 
-/// Compares two MACs without an early exit.
+/// Compares two MACs in constant time (only a length difference answers at once, and the
+/// length of a MAC is no secret).
 fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.ct_eq(b).into()
 }
 
 /// Seals a payload for the cookie `name`, valid until `expires_at` (seconds since the epoch).
@@ -70,7 +61,7 @@ pub fn seal(key: &CookieKey, name: &str, payload: &Map<String, Value>, expires_a
     let mut body = payload.clone();
     body.insert("exp".into(), expires_at.into());
     let body = base64url::encode(Value::Object(body).to_string().as_bytes());
-    let mac = hmac_sha256(&key.0, &[name.as_bytes(), b"=", body.as_bytes()]);
+    let mac = hmac_sha256(&key.0, &[name.as_bytes(), b"=", body.as_bytes()])?;
     let value = format!("{body}.{}", base64url::encode(&mac));
     if value.len() > MAX_VALUE_LEN {
         return Err(Error::arg_value(name, format!("cookie would be {} bytes, over {MAX_VALUE_LEN}", value.len())));
@@ -84,7 +75,7 @@ pub fn open(key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Map<St
         return None;
     }
     let (body, mac) = value.split_once('.')?;
-    let expected = hmac_sha256(&key.0, &[name.as_bytes(), b"=", body.as_bytes()]);
+    let expected = hmac_sha256(&key.0, &[name.as_bytes(), b"=", body.as_bytes()]).ok()?;
     if !same(&base64url::decode(mac)?, &expected) {
         return None;
     }

@@ -33,8 +33,9 @@ const OWN_ANSWER_HEADERS: [(&str, &str); 5] = [
     ("referrer-policy", "no-referrer"),
 ];
 
-/// An answer the guard makes itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An answer the guard makes itself. Its `Debug` shows header names, not values: `Set-Cookie`
+/// values are sessions and `Location` carries `state` and `nonce`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Reply {
     /// The HTTP status.
     pub status: u16,
@@ -42,6 +43,13 @@ pub struct Reply {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: String,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Reply").field("status", &self.status).field("headers", &names).finish_non_exhaustive()
+    }
 }
 
 impl Reply {

@@ -51,8 +51,8 @@ pub enum Action {
     },
 }
 
-/// A guarded request waiting for its bearer token's verification.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A guarded request waiting for its bearer token's verification. Its `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Pending {
     /// The token, as sent.
     pub token: String,
@@ -62,6 +62,16 @@ pub struct Pending {
     pub target: Target,
     /// The upstream to forward to (when set).
     pub upstream: Option<String>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("token", &crate::secret::Redacted)
+            .field("rule", &self.rule)
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A browser to send to sign in.

@@ -96,3 +96,19 @@ fn rules_the_provider_cannot_satisfy_are_refused() {
     let err = config.check_against(&metadata(r#","acr_values_supported":["LOA1","LOA2"]"#)).unwrap_err();
     assert_eq!(err.param(), Some("STEPUP_RULES[0].acr[0]"));
 }
+
+#[test]
+fn debug_shows_no_client_secret() {
+    let env: std::collections::BTreeMap<String, String> = [
+        ("STEPUP_ISSUER", "https://idp.example"),
+        ("STEPUP_CLIENT_ID", "edge"),
+        ("STEPUP_CLIENT_SECRET", "cl1ent-s3cret"),
+        ("STEPUP_SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("STEPUP_RULES", "[]"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let shown = format!("{:?}", Config::from_env(&env).unwrap());
+    assert!(!shown.contains("cl1ent-s3cret") && !shown.contains("0123456789abcdef"), "{shown}");
+}

@@ -224,3 +224,10 @@ fn g22_long_return_paths_are_shortened() {
     assert_eq!(kept_return_to(&long_path), "/");
     assert_eq!(kept_return_to("/a?b"), "/a?b");
 }
+
+#[test]
+fn debug_shows_no_cookie_or_location_values() {
+    let reply = Reply::page(200, "t", "m").with("set-cookie", "__Host-stepup-session=s3cret".into());
+    let shown = format!("{reply:?}");
+    assert!(shown.contains("set-cookie") && !shown.contains("s3cret"), "{shown}");
+}

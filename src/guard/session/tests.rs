@@ -113,3 +113,17 @@ fn g04_many_tabs_keep_at_most_four_transactions() {
         assert!(Transaction::find(&config, Some(&header), "state45", 1100).is_none(), "step {step}");
     }
 }
+
+#[test]
+fn debug_shows_no_transaction_secret() {
+    let t = Transaction {
+        state: "st4te".into(),
+        nonce: "n0nce".into(),
+        verifier: "ver1fier".into(),
+        return_to: "/x".into(),
+        max_age: None,
+        created: 1,
+    };
+    let shown = format!("{t:?}");
+    assert!(!shown.contains("st4te") && !shown.contains("n0nce") && !shown.contains("ver1fier"), "{shown}");
+}
