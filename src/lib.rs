@@ -61,6 +61,7 @@ pub mod pkce;
 pub mod refresh;
 mod secret;
 pub mod step_up;
+pub mod token_endpoint;
 pub mod tokens;
 pub mod url;
 pub mod verify;

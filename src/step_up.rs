@@ -100,6 +100,46 @@ pub enum Reason {
     MaxAge,
 }
 
+/// What to ask the identity provider for when a requirement falls short: the one decision the
+/// guard's browser redirect, its RFC 9470 challenge and the browser client all use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ask {
+    /// `acr_values`, most preferred first (empty: none).
+    pub acr_values: Vec<String>,
+    /// `max_age` (RFC 9470 §3 carries it in the challenge too).
+    pub max_age: Option<u64>,
+    /// Whether to send `prompt=login` in an authorization request (a challenge cannot carry it;
+    /// its `max_age` says the same).
+    pub prompt_login: bool,
+}
+
+impl Decision {
+    /// What to ask for ([`Ask`]), from what fell short:
+    ///
+    /// - the ACR values and `max_age` the decision names (see [`evaluate_step_up`]);
+    /// - when freshness fell short, `prompt=login` besides `max_age`: a provider that keeps a
+    ///   session but ignores `max_age` must still authenticate again (OIDC Core 3.1.2.1);
+    /// - when `amr` fell short and the policy names no ACR for the methods, there is nothing
+    ///   standard to ask for but a new authentication: `max_age=0` and `prompt=login` (OIDC Core
+    ///   3.1.2.1: `max_age=0` is `prompt=login`), so the user can choose the methods at the
+    ///   provider.
+    ///
+    /// A satisfied decision asks for nothing.
+    pub fn ask(&self) -> Ask {
+        if self.satisfied {
+            return Ask::default();
+        }
+        let acr_values = self.acr_values.clone().unwrap_or_default();
+        let amr_unnamed = self.reasons.contains(&Reason::Amr) && acr_values.is_empty();
+        let max_age = match self.max_age {
+            Some(max_age) => Some(if amr_unnamed { 0 } else { max_age }),
+            None => amr_unnamed.then_some(0),
+        };
+        let prompt_login = self.reasons.contains(&Reason::MaxAge) || amr_unnamed;
+        Ask { acr_values, max_age, prompt_login }
+    }
+}
+
 /// The outcome of [`evaluate_step_up`]: JavaScript's `{ satisfied, reasons, acrValues?, maxAge? }`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -13,7 +13,7 @@ use super::redirect::return_location;
 use super::rules::Rule;
 use super::session::{session_cookie, Transaction};
 use crate::authorize::{build_authorization_url, AuthorizationRequest};
-use crate::step_up::{build_step_up_challenge, ChallengeParams, Decision, Reason};
+use crate::step_up::{build_step_up_challenge, ChallengeParams, Decision};
 use crate::{pkce, Result};
 
 /// Headers the guard sets on forwarded requests; any incoming header that a server could read
@@ -138,18 +138,12 @@ pub fn bad_credentials(malformed: bool, code: &str) -> Reply {
 
 /// RFC 9470 §3: 401 with `insufficient_user_authentication` and what to come back with.
 pub fn step_up_challenge(decision: &Decision) -> Result<Reply> {
-    let params = ChallengeParams {
-        acr_values: decision.acr_values.clone().unwrap_or_default(),
-        max_age: decision.max_age,
+    let ask = decision.ask();
+    let header = build_step_up_challenge(&ChallengeParams {
+        acr_values: ask.acr_values,
+        max_age: ask.max_age,
         ..ChallengeParams::default()
-    };
-    let header = if params.acr_values.is_empty() && params.max_age.is_none() {
-        // Only `amr` fell short and the policy names no ACR for it: nothing standard to ask for
-        // but a fresh sign-in.
-        build_step_up_challenge(&ChallengeParams { max_age: Some(0), ..params })?
-    } else {
-        build_step_up_challenge(&params)?
-    };
+    })?;
     Ok(Reply::new(401, "text/plain; charset=utf-8", "insufficient_user_authentication\n".into())
         .with("www-authenticate", header))
 }
@@ -188,7 +182,7 @@ fn kept_return_to(return_to: &str) -> &str {
 }
 
 /// 302 to the provider asking for what `decision` says is missing, with the transaction cookie.
-/// `prompt=login` when only freshness is missing, so a provider session cannot answer it.
+/// What is asked for is [`Decision::ask`], as for the challenge and the browser client.
 pub fn sign_in(
     config: &Config,
     authorization_endpoint: &str,
@@ -204,7 +198,7 @@ pub fn sign_in(
         max_age: decision.max_age,
         created: request.now,
     };
-    let only_freshness = decision.reasons == [Reason::MaxAge];
+    let ask = decision.ask();
     let url = build_authorization_url(&AuthorizationRequest {
         authorization_endpoint: authorization_endpoint.to_string(),
         client_id: config.client_id.clone(),
@@ -212,9 +206,9 @@ pub fn sign_in(
         state: transaction.state.clone(),
         code_challenge: pkce::code_challenge_s256(&transaction.verifier)?,
         nonce: Some(transaction.nonce.clone()),
-        acr_values: decision.acr_values.clone().unwrap_or_default(),
-        max_age: decision.max_age,
-        prompt: only_freshness.then(|| "login".to_string()),
+        acr_values: ask.acr_values,
+        max_age: ask.max_age,
+        prompt: ask.prompt_login.then(|| "login".to_string()),
         ..AuthorizationRequest::default()
     })?;
     let mut reply = Reply::new(302, "text/plain; charset=utf-8", String::new()).with("location", url);

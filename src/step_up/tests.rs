@@ -714,3 +714,47 @@ fn huge_input_is_handled_in_linear_time() {
         format!("{}Bearer error=\"insufficient_user_authentication\", max_age=1", "Basic realm=\"x\", ".repeat(n));
     assert_eq!(parse_step_up_challenge(&many).unwrap().max_age, Some(1));
 }
+
+/// Every combination of shortfalls, with and without ACR values to name them: what the guard's
+/// redirect, its challenge and the browser client ask for (one decision, `Decision::ask`).
+#[test]
+fn what_to_ask_for_each_combination_of_shortfalls() {
+    use Reason::{Acr, Amr, MaxAge};
+    let named = Some(vec!["LOA2".to_string()]);
+    let ask = |reasons: Vec<Reason>, acr_values: Option<Vec<String>>, max_age: Option<u64>| {
+        Decision { satisfied: reasons.is_empty(), reasons, acr_values, max_age }.ask()
+    };
+    let want = |acr: &[&str], max_age: Option<u64>, prompt_login: bool| Ask {
+        acr_values: acr.iter().map(|s| s.to_string()).collect(),
+        max_age,
+        prompt_login,
+    };
+    // (what fell short, ACR values named, max_age named) → what is asked
+    let cases = [
+        (vec![], None, None, want(&[], None, false)),
+        (vec![Acr], named.clone(), None, want(&["LOA2"], None, false)),
+        (vec![Amr], named.clone(), None, want(&["LOA2"], None, false)),
+        (vec![Amr], None, None, want(&[], Some(0), true)),
+        (vec![MaxAge], None, Some(300), want(&[], Some(300), true)),
+        (vec![Acr, Amr], named.clone(), None, want(&["LOA2"], None, false)),
+        (vec![Acr, MaxAge], named.clone(), Some(300), want(&["LOA2"], Some(300), true)),
+        (vec![Amr, MaxAge], named.clone(), Some(300), want(&["LOA2"], Some(300), true)),
+        (vec![Amr, MaxAge], None, Some(300), want(&[], Some(0), true)),
+        (vec![Acr, Amr, MaxAge], named.clone(), Some(300), want(&["LOA2"], Some(300), true)),
+    ];
+    for (reasons, acr_values, max_age, expected) in cases {
+        assert_eq!(ask(reasons.clone(), acr_values, max_age), expected, "{reasons:?}");
+    }
+}
+
+/// The same through `evaluate_step_up`: an `amr` shortfall the Auth0 preset names (`mfa` is
+/// its multi-factor ACR) asks for that ACR; one no policy names asks for a new sign-in.
+#[test]
+fn what_to_ask_for_an_amr_shortfall_follows_the_policy() {
+    let auth0 = crate::acr::preset("auth0").unwrap();
+    let d = evaluate(json!({"amr":["pwd"]}), json!({"amr":{"any":["mfa"]}}), &auth0, 0);
+    assert_eq!(d.ask().acr_values, [crate::acr::PAPE_MULTI_FACTOR]);
+    assert!(!d.ask().prompt_login);
+    let d = evaluate(json!({"amr":["pwd"]}), json!({"amr":{"all":["hwk"]}}), &auth0, 0);
+    assert_eq!(d.ask(), Ask { acr_values: vec![], max_age: Some(0), prompt_login: true });
+}

@@ -32,7 +32,7 @@ use crate::error::Shortfall;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
 use crate::refresh;
-use crate::step_up::{evaluate_step_up, parse_step_up_challenge, Requirement};
+use crate::step_up::{evaluate_step_up, parse_step_up_challenge, Ask, Requirement};
 use crate::tokens::{self, TokenSet};
 use crate::{pkce, Error, Result};
 
@@ -425,25 +425,38 @@ impl Inner {
             max_age: max_age.or(extra.max_age),
         };
         requirement.check_at("options")?;
-        self.start(requirement, prompt, login_hint, return_to).await
+        let asked = (requirement.acr.clone().map(|a| a.0).unwrap_or_default(), requirement.max_age, prompt);
+        self.start(requirement, asked, login_hint, return_to).await
     }
 
-    /// A sign-in for what the session lacks to meet `requirement` (`prompt=login` when only
-    /// freshness is missing, as the guard does).
+    /// A sign-in for what the session lacks to meet `requirement`: [`Decision::ask`], as the
+    /// guard asks. When the held tokens already meet it by this policy (the API judged
+    /// otherwise), the requirement itself is asked for.
     async fn step_up_url(&self, requirement: Requirement, return_to: Option<String>) -> Result<String> {
         let sets = self.sets()?;
         let held = tokens::strongest(&sets, &self.policy, unix_now());
         let claims = held.map(|s| s.claims.clone()).unwrap_or_default();
         let decision =
             evaluate_step_up(&claims, &requirement, &self.policy, unix_now() as i64, DEFAULT_CLOCK_TOLERANCE);
-        let only_freshness = decision.acr_values.is_none() && decision.max_age.is_some();
-        self.start(requirement, only_freshness.then(|| "login".to_string()), None, return_to).await
+        let ask = if decision.satisfied {
+            Ask {
+                acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
+                max_age: requirement.max_age,
+                prompt_login: requirement.max_age.is_some(),
+            }
+        } else {
+            decision.ask()
+        };
+        let prompt = ask.prompt_login.then(|| "login".to_string());
+        self.start(requirement, (ask.acr_values, ask.max_age, prompt), None, return_to).await
     }
 
+    /// Starts a sign-in that will be judged by `requirement`, asking the provider for
+    /// `(acr_values, max_age, prompt)`.
     async fn start(
         &self,
         requirement: Requirement,
-        prompt: Option<String>,
+        (acr_values, max_age, prompt): (Vec<String>, Option<u64>, Option<String>),
         login_hint: Option<String>,
         return_to: Option<String>,
     ) -> Result<String> {
@@ -461,8 +474,8 @@ impl Inner {
             code_challenge: pkce::code_challenge_s256(&verifier)?,
             nonce: Some(nonce.clone()),
             scope: Some(self.scope.clone()),
-            acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
-            max_age: requirement.max_age,
+            acr_values,
+            max_age,
             prompt,
             login_hint,
             extra_params,
@@ -496,7 +509,7 @@ impl Inner {
         let code = validate_authorization_response(url, &expect)?.code;
         let endpoint = token_endpoint(&metadata)?;
         let client = http::ClientAuth { client_id: &self.client_id, secret: None };
-        let tokens = http::exchange_code(endpoint, &client, &code, &self.redirect_uri, &tx.verifier).await?;
+        let (id_token, grant) = http::exchange_code(endpoint, &client, &code, &self.redirect_uri, &tx.verifier).await?;
         let options = IdTokenOptions {
             issuer: self.issuer.clone(),
             audience: self.client_id.clone(),
@@ -506,7 +519,7 @@ impl Inner {
             policy: Some(self.policy.clone()),
             ..IdTokenOptions::default()
         };
-        let claims = self.verify_id_token(&metadata, &tokens.id_token, &options).await?;
+        let claims = self.verify_id_token(&metadata, &id_token, &options).await?;
         let now = unix_now();
         let mut sets = self.sets()?;
         if !crate::claims::same_user(sets.first().map(|s| &s.claims), &claims) {
@@ -515,7 +528,7 @@ impl Inner {
                 "the provider signed in another user than the one signed in here; sign out first",
             ));
         }
-        let set = token_set(claims.clone(), tokens.grant, now);
+        let set = token_set(claims.clone(), grant, now);
         tokens::keep(&mut sets, set, &self.policy, now);
         storage::write(&self.key("tokens"), &sets)?;
         let result = Object::new();
@@ -549,14 +562,13 @@ impl Inner {
         let endpoint = token_endpoint(&metadata)?;
         let client = http::ClientAuth { client_id: &self.client_id, secret: None };
         let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
-        let Some((id_token, grant)) = http::refresh(endpoint, &client, refresh_token, self.resource.as_deref()).await?
-        else {
+        let Some(mut grant) = http::refresh(endpoint, &client, refresh_token, self.resource.as_deref()).await? else {
             self.replace(old, None)?;
             return Ok(None);
         };
         // The refresh token is spent now (rotation) whatever follows: an answer that fails its
         // checks drops it too, rather than leaving every later call to retry a dead token.
-        let renewed = self.renewed(old, &metadata, id_token, grant).await;
+        let renewed = self.renewed(old, &metadata, grant.id_token.take(), grant).await;
         self.replace(old, renewed.as_ref().ok().map(|r| r.set.clone()))?;
         renewed.map(Some)
     }

@@ -287,7 +287,9 @@ impl Inner {
         let client =
             http::ClientAuth { client_id: &self.config.client_id, secret: self.config.client_secret.as_deref() };
         let redirect_uri = format!("{origin}{}", self.config.redirect_path);
-        let tokens = match http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier).await {
+        let (id_token, _) = match http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier)
+            .await
+        {
             Ok(tokens) => tokens,
             // The provider refused the code (replayed, expired, not this client's): this sign-in
             // is over, whatever the network did (RFC 6749 §5.2).
@@ -298,7 +300,6 @@ impl Inner {
             }
             Err(e) => return Err(e),
         };
-        let id_token = tokens.id_token;
         let options = IdTokenOptions {
             issuer: self.config.issuer.clone(),
             audience: self.config.client_id.clone(),

@@ -5,10 +5,8 @@ use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use base64ct::{Base64, Encoding};
-use serde_json::Value;
-
-use crate::url::percent_encode;
+use crate::token_endpoint::{self, GrantRequest};
+pub use crate::token_endpoint::{ClientAuth, Grant};
 use crate::{Error, Result};
 
 /// How long stepup waits for an identity provider (jose's default for key sets).
@@ -78,117 +76,36 @@ pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Re
     Ok(Reply { status, body: body.as_string().unwrap_or_default() })
 }
 
-/// Who is exchanging a code: a public client (the SPA) sends its id in the body; a confidential
-/// one (the guard) authenticates with `client_secret_basic` (RFC 6749 §2.3.1: form-encoded, then
-/// base64).
-pub struct ClientAuth<'a> {
-    pub client_id: &'a str,
-    pub secret: Option<&'a str>,
-}
-
-/// What a grant gave besides the ID token.
-pub struct Grant {
-    pub access_token: String,
-    /// `expires_in`, seconds.
-    pub expires_in: Option<u64>,
-    pub refresh_token: Option<String>,
-}
-
-/// What a code exchange returned: always an ID token (OIDC Core 3.1.3.3).
-pub struct Tokens {
-    pub id_token: String,
-    pub grant: Grant,
-}
-
-/// The code exchange (RFC 6749 §4.1.3 with PKCE, RFC 7636 §4.5).
+/// The code exchange: the ID token and the grant (OIDC Core 3.1.3.3: an ID token is required).
 pub async fn exchange_code(
     endpoint: &str,
     client: &ClientAuth<'_>,
     code: &str,
     redirect_uri: &str,
     verifier: &str,
-) -> Result<Tokens> {
-    let body = format!(
-        "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={}",
-        percent_encode(code),
-        percent_encode(redirect_uri),
-        percent_encode(verifier)
-    );
-    let (id_token, grant) = granted(endpoint, post_grant(endpoint, client, body).await?)?;
-    let id_token = id_token.ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))?;
-    Ok(Tokens { id_token, grant })
+) -> Result<(String, Grant)> {
+    let mut grant = post_grant(endpoint, token_endpoint::code_request(client, code, redirect_uri, verifier)).await?;
+    let id_token = grant.id_token.take().ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))?;
+    Ok((id_token, grant))
 }
 
-/// A refresh (RFC 6749 §6; the ID token is optional, OIDC Core 12.2). `resource` (RFC 8707)
-/// asks for an access token for the same API as the sign-in did. `None`: the provider refused
-/// the refresh token as invalid, expired or revoked (`invalid_grant`, §5.2) — it will never
-/// work again.
+/// A refresh. `None`: the provider refused the refresh token as invalid, expired or revoked
+/// (`invalid_grant`, RFC 6749 §5.2) — it will never work again.
 pub async fn refresh(
     endpoint: &str,
     client: &ClientAuth<'_>,
     refresh_token: &str,
     resource: Option<&str>,
-) -> Result<Option<(Option<String>, Grant)>> {
-    let mut body = format!("grant_type=refresh_token&refresh_token={}", percent_encode(refresh_token));
-    if let Some(resource) = resource {
-        body.push_str(&format!("&resource={}", percent_encode(resource)));
-    }
-    let answer = post_grant(endpoint, client, body).await?;
-    if answer.status == 400 && answer.text("error").as_deref() == Some("invalid_grant") {
-        return Ok(None);
-    }
-    granted(endpoint, answer).map(Some)
-}
-
-/// The token endpoint's status and JSON object (if its body is one).
-struct Answer {
-    status: u16,
-    body: Option<crate::json::Object>,
-}
-
-impl Answer {
-    fn text(&self, name: &str) -> Option<String> {
-        self.body.as_ref()?.get(name).and_then(Value::as_str).map(str::to_string)
+) -> Result<Option<Grant>> {
+    match post_grant(endpoint, token_endpoint::refresh_request(client, refresh_token, resource)).await {
+        Err(Error::AuthResponseError { error, .. }) if error == "invalid_grant" => Ok(None),
+        other => other.map(Some),
     }
 }
 
-/// POSTs a grant to the token endpoint with the client's authentication.
-async fn post_grant(endpoint: &str, client: &ClientAuth<'_>, mut body: String) -> Result<Answer> {
-    let basic;
-    let mut headers: Vec<(&str, &str)> = Vec::new();
-    match client.secret {
-        Some(secret) => {
-            let pair = format!("{}:{}", percent_encode(client.client_id), percent_encode(secret));
-            basic = format!("Basic {}", Base64::encode_string(pair.as_bytes()));
-            headers.push(("authorization", &basic));
-        }
-        None => body.push_str(&format!("&client_id={}", percent_encode(client.client_id))),
-    }
-    let reply = send(endpoint, Some(&body), &headers).await?;
-    Ok(Answer { status: reply.status, body: crate::json::parse_object(reply.body.as_bytes()).ok() })
-}
-
-/// A successful answer's tokens; a refusal names the OAuth `error` (RFC 6749 §5.2) given.
-fn granted(endpoint: &str, answer: Answer) -> Result<(Option<String>, Grant)> {
-    // RFC 6749 §5.2: a 400 (401 for client authentication) with an `error` is the provider's
-    // refusal of this grant (a replayed or expired code, say), not an outage.
-    if let (400 | 401, Some(error)) = (answer.status, answer.text("error")) {
-        return Err(Error::AuthResponseError { error, description: answer.text("error_description") });
-    }
-    if answer.status != 200 {
-        let error = answer.text("error").map(|e| format!(" ({e})")).unwrap_or_default();
-        return Err(Error::FetchFailed(format!("POST {endpoint}: status {}{error}", answer.status)));
-    }
-    if answer.body.is_none() {
-        return Err(Error::FetchFailed(format!("POST {endpoint}: not a JSON object")));
-    }
-    // RFC 6749 §5.1: access_token is REQUIRED; a set without one would never expire or refresh.
-    let grant = Grant {
-        access_token: answer
-            .text("access_token")
-            .ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no access_token")))?,
-        expires_in: answer.body.as_ref().and_then(|r| r.get("expires_in")).and_then(Value::as_u64),
-        refresh_token: answer.text("refresh_token"),
-    };
-    Ok((answer.text("id_token"), grant))
+/// POSTs a grant and reads the answer ([`token_endpoint::read_answer`]).
+async fn post_grant(endpoint: &str, request: GrantRequest) -> Result<Grant> {
+    let headers: Vec<(&str, &str)> = request.authorization.iter().map(|a| ("authorization", a.as_str())).collect();
+    let reply = send(endpoint, Some(&request.body), &headers).await?;
+    token_endpoint::read_answer(endpoint, reply.status, reply.body.as_bytes())
 }

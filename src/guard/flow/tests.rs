@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::*;
+use crate::step_up::Reason;
 use crate::url::parse_query;
 
 fn config(rules: &str) -> Config {
@@ -70,7 +71,7 @@ fn sign_in_redirects_with_everything_step_up_needs() {
     assert_eq!(get("redirect_uri"), Some("https://app.example/callback"));
     assert_eq!(get("acr_values"), Some("2 3"));
     assert_eq!(get("max_age"), Some("300"));
-    assert_eq!(get("prompt"), None, "not only freshness");
+    assert_eq!(get("prompt"), Some("login"), "freshness fell short: Decision::ask");
     assert_eq!(get("code_challenge_method"), Some("S256"));
     assert_eq!(get("state"), Some(pkce::random_value(&[1; 32]).as_str()));
     assert_eq!(header(&reply, "set-cookie").len(), 1);
