@@ -17,7 +17,8 @@
 //! an encoded `/`, `\`, `.`, `?`, `#`, `;` or `%`; a `\`; a control character or whitespace
 //! outside an escape; a segment with leading or trailing whitespace or trailing dots (`..;`,
 //! `..%20`, `admin.`, `...`); non-ASCII whitespace; a character whose case mapping is ASCII
-//! (`ı`, `ſ`, the Kelvin sign) or that compatibility-normalises to ASCII (full-width forms).
+//! (`ı`, `ſ`, the Kelvin sign) or that compatibility-normalises to ASCII (full-width forms); an
+//! invisible character (zero-width space, byte-order mark, bidirectional controls).
 
 /// The longest request target the guard reads (path and query); browsers and servers commonly
 /// stop at 8 KiB.
@@ -46,6 +47,9 @@ pub enum Refusal {
     Whitespace,
     /// A character that case folding or compatibility normalisation turns into ASCII.
     CaseFolding,
+    /// An invisible character (zero-width, byte-order mark, bidirectional control, soft hyphen):
+    /// servers that strip it read another path than the one written.
+    Invisible,
 }
 
 impl Refusal {
@@ -74,6 +78,7 @@ impl Refusal {
             }
             Refusal::Whitespace => "The address contains non-ASCII whitespace.",
             Refusal::CaseFolding => "The address contains a character that case folding turns into another one.",
+            Refusal::Invisible => "The address contains an invisible character.",
         }
     }
 }
@@ -182,6 +187,9 @@ fn check_segment(raw: &str) -> Result<(), Refusal> {
         if folds_to_ascii(c) {
             return Err(Refusal::CaseFolding);
         }
+        if invisible(c) {
+            return Err(Refusal::Invisible);
+        }
     }
     if raw == "." || raw == ".." {
         return Ok(());
@@ -206,6 +214,18 @@ fn check_segment(raw: &str) -> Result<(), Refusal> {
 fn folds_to_ascii(c: char) -> bool {
     c.to_lowercase().chain(c.to_uppercase()).any(|m| m.is_ascii())
         || matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{1D400}'..='\u{1D7FF}' | '\u{2100}'..='\u{214F}')
+}
+
+/// Whether a character is invisible: Unicode's default-ignorable code points (format
+/// characters such as the zero-width space and joiners, the byte-order mark, bidirectional
+/// controls, the soft hyphen, variation selectors, tags, fillers), which normalising servers and
+/// proxies may drop.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{AD}' | '\u{34F}' | '\u{61C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
 }
 
 /// Percent-decodes a raw segment, refusing malformed escapes, escapes of delimiters and

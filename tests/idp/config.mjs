@@ -8,6 +8,9 @@ import { acrValuesSupported, decide, requestedAcr } from "./profiles.mjs";
 export const USERS = {
   alice: { password: "wonderland", factors: ["pwd", "otp"], name: "Alice Liddell" },
   bob: { password: "builder", factors: ["pwd"], name: "Bob the Builder" }, // no second factor
+  // Subjects no HTTP header can carry exactly (SECURITY G20): not ASCII, or with a space.
+  "zoë": { password: "zoetrope", factors: ["pwd", "otp"], name: "Zoë" },
+  "zoe smith": { password: "zoetrope", factors: ["pwd", "otp"], name: "Zoe Smith" },
 };
 
 export const SPA_CLIENT_ID = "stepup-spa";
