@@ -37,8 +37,9 @@ node_modules/.package-lock.json: package-lock.json package.json
 ## build: the npm package in pkg/ (rebuilt only when the crate changed)
 build: setup pkg/stepup_bg.wasm
 
-pkg/stepup_bg.wasm: Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+pkg/stepup_bg.wasm: Cargo.toml Cargo.lock $(shell find src -name '*.rs') $(wildcard js/*)
 	wasm-pack build --target web --release
+	node js/package.mjs
 	@touch $@
 
 test: build test-native test-lint test-deps test-js test-types test-browser test-e2e test-fuzz

@@ -64,6 +64,7 @@ pub mod step_up;
 pub mod token_endpoint;
 pub mod tokens;
 pub mod url;
+pub mod verifier;
 pub mod verify;
 
 pub use error::{Error, Result, Shortfall, ERROR_CODES};

@@ -27,14 +27,16 @@ impl std::fmt::Debug for Credentials<'_> {
 /// Parses the `Authorization` header value, if any.
 pub fn credentials(header: Option<&str>) -> Credentials<'_> {
     let Some(header) = header else { return Credentials::None };
-    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
+    // The scheme ends at any whitespace, so `Bearer<TAB>token` is a malformed bearer header
+    // rather than another scheme that a lenient upstream might still read as a token.
+    let end = header.find(|c: char| c.is_whitespace()).unwrap_or(header.len());
+    let (scheme, rest) = header.split_at_checked(end).unwrap_or((header, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
         return Credentials::None;
     }
-    if is_b64token(rest) {
-        Credentials::Bearer(rest)
-    } else {
-        Credentials::Malformed
+    match rest.strip_prefix(' ') {
+        Some(token) if is_b64token(token) => Credentials::Bearer(token),
+        _ => Credentials::Malformed,
     }
 }
 

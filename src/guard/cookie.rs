@@ -94,7 +94,9 @@ pub fn set_cookie(name: &str, value: &str, max_age: u64) -> String {
 /// `Headers`), and cookie values may not contain `,` (RFC 6265 §4.1.1), so `,` separates pairs
 /// as `;` does.
 pub fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
-    header.split([';', ',']).filter_map(|pair| pair.trim().split_once('='))
+    // Only HTTP's own whitespace is trimmed (RFC 6265 §5.2), so no name reads as the session's
+    // after a vertical tab or form feed.
+    header.split([';', ',']).filter_map(|pair| pair.trim_matches([' ', '\t']).split_once('='))
 }
 
 /// The value of cookie `name` in a `Cookie` header. A name sent twice is ambiguous (a sibling

@@ -280,12 +280,27 @@ pub fn is_identity_header(name: &str) -> bool {
     IDENTITY_PREFIX.bytes().all(|want| folded.next() == Some(want))
 }
 
-/// Whether a cookie name is one of the guard's own, in any case and with any surrounding
-/// whitespace (servers and browsers differ on both).
+/// Whether a cookie name is one of the guard's own, in any case, percent-encoded or not, with
+/// anything around it: upstream cookie parsers trim other whitespace than HTTP's, fold case or
+/// decode names (PHP), so any name in which the prefix can be read counts.
 pub fn is_guard_cookie(name: &str) -> bool {
-    let name = name.trim().as_bytes();
-    name.len() >= GUARD_COOKIE_PREFIX.len()
-        && name.get(..GUARD_COOKIE_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(GUARD_COOKIE_PREFIX.as_bytes()))
+    let mut folded = String::with_capacity(name.len());
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let escaped = (b == b'%').then(|| bytes.get(i + 1..i + 3)).flatten();
+        match escaped.and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()) {
+            Some(decoded) => {
+                folded.push(char::from(decoded.to_ascii_lowercase()));
+                i += 3;
+            }
+            None => {
+                folded.push(char::from(b.to_ascii_lowercase()));
+                i += 1;
+            }
+        }
+    }
+    folded.contains(&GUARD_COOKIE_PREFIX.to_ascii_lowercase())
 }
 
 /// Every cookie the guard writes starts with this.
@@ -338,19 +353,29 @@ pub struct Forward {
     pub guarded: bool,
 }
 
+/// Request headers never forwarded: `Cookie2` (RFC 2965, obsolete) can only carry cookies the
+/// `Cookie` rules above would strip.
+const NEVER_FORWARDED: [&str; 1] = ["cookie2"];
+
 /// Plans forwarding a request with these headers (name, value pairs as Fetch `Headers` lists
-/// them) to `upstream` + `target`, with `identity` set on guarded requests.
+/// them) to `upstream` + `target`, with `identity` set on guarded requests. A request let
+/// through on a session loses its `Authorization` too (`keep_authorization` false): the
+/// identity the upstream sees is the guard's, never a second one it might parse from a header
+/// the guard did not read as a bearer token.
 pub fn forward(
     upstream: &str,
     target: &Target,
     headers: &[(String, String)],
     identity: Vec<(String, String)>,
     guarded: bool,
+    keep_authorization: bool,
 ) -> Forward {
     let mut plan =
         Forward { url: format!("{upstream}{}", target.path_and_query()), remove: Vec::new(), set: identity, guarded };
     for (name, value) in headers {
-        if is_identity_header(name) {
+        let dropped = NEVER_FORWARDED.iter().any(|n| name.eq_ignore_ascii_case(n))
+            || (!keep_authorization && name.eq_ignore_ascii_case("authorization"));
+        if is_identity_header(name) || dropped {
             plan.remove.push(name.clone());
         } else if name.eq_ignore_ascii_case("cookie") {
             match upstream_cookie(value) {
@@ -363,10 +388,34 @@ pub fn forward(
     plan
 }
 
+/// `Clear-Site-Data` from the upstream without the directives that would delete the guard's
+/// cookies (`"cookies"`, `"*"`; W3C Clear Site Data §3.1), `None` when nothing is left (G21).
+pub fn upstream_clear_site_data(value: &str) -> Option<String> {
+    let kept: Vec<&str> = value
+        .split(',')
+        .map(|d| d.trim_matches([' ', '\t']))
+        .filter(|d| !d.is_empty() && !matches!(d.trim_matches('"').to_ascii_lowercase().as_str(), "cookies" | "*"))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
 /// What a guarded answer from the upstream loses and gains (G08): it is about one user, so no
 /// shared cache, CDN or browser may keep it, whatever the upstream said.
 pub const GUARDED_ANSWER: GuardedAnswer = GuardedAnswer {
-    remove: &["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control", "expires"],
+    // Every cache's own directive that could outrank `Cache-Control`: CDNs (RFC 9213
+    // `CDN-Cache-Control`, Cloudflare's, Fastly's and Akamai's), nginx's `X-Accel-Expires`, and
+    // the HTTP/1.0 and age headers a cache may read as freshness.
+    remove: &[
+        "cdn-cache-control",
+        "cloudflare-cdn-cache-control",
+        "surrogate-control",
+        "fastly-surrogate-control",
+        "edge-control",
+        "x-accel-expires",
+        "expires",
+        "pragma",
+        "age",
+    ],
     set: &[("cache-control", "private, no-store")],
     append: &[("vary", "Cookie, Authorization")],
 };

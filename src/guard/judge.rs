@@ -87,6 +87,11 @@ pub struct SignIn {
 
 /// The guard's answer to a request at `now` (seconds since the epoch).
 pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action> {
+    // The runtime builds the URL from `Host`; a `Host` that is not just an authority would move
+    // part of the target into it (`Host: app.example/public?`), so it is refused.
+    if request.header("host").is_some_and(|host| !is_authority(host)) {
+        return Ok(Action::Reply(Reply::page(400, "Bad request", "The Host header is not a host name and port.")));
+    }
     let (origin, raw_target) = split_url(request.url);
     // F18: with a configured public origin, the request's Host decides nothing.
     let origin = match &config.public_origin {
@@ -102,7 +107,7 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
     };
     let rule = match flow::route(config, &target) {
         Route::Callback => return Ok(Action::Callback { origin }),
-        Route::Open => return Ok(pass(config, &target, request.headers, Vec::new(), false)),
+        Route::Open => return Ok(pass(config, &target, request.headers, Vec::new(), false, true)),
         Route::Guarded(rule) => rule,
     };
     let authorization = request.header("authorization");
@@ -121,12 +126,19 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
                 .and_then(|claims| flow::identity_headers(&claims).map(|identity| (claims, identity)));
             let decision = evaluate(config, &rule, session.as_ref().map(|(claims, _)| claims), now);
             match session {
-                Some((_, identity)) if decision.satisfied => Ok(pass(config, &target, request.headers, identity, true)),
+                Some((_, identity)) if decision.satisfied => {
+                    Ok(pass(config, &target, request.headers, identity, true, false))
+                }
                 _ if api => refuse_api(session.is_some(), &decision),
                 _ => Ok(Action::SignIn(SignIn { decision, origin, return_to: target.path_and_query() })),
             }
         }
     }
+}
+
+/// `host[:port]`: a name, an IPv4 address or a bracketed IPv6 address, and digits after `:`.
+fn is_authority(host: &str) -> bool {
+    !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
 }
 
 /// The answer once a bearer token was verified (`Ok(claims)`) or refused (`Err(code)`, the
@@ -147,7 +159,7 @@ pub fn after_bearer(
     };
     let decision = evaluate(config, &pending.rule, Some(claims), now);
     if decision.satisfied {
-        Ok(pass(config, &pending.target, request.headers, identity, true))
+        Ok(pass(config, &pending.target, request.headers, identity, true, true))
     } else {
         refuse_api(true, &decision)
     }
@@ -175,9 +187,12 @@ fn pass(
     headers: &[(String, String)],
     identity: Vec<(String, String)>,
     guarded: bool,
+    keep_authorization: bool,
 ) -> Action {
     match &config.upstream {
-        Some(upstream) => Action::Forward(flow::forward(upstream, target, headers, identity, guarded)),
+        Some(upstream) => {
+            Action::Forward(flow::forward(upstream, target, headers, identity, guarded, keep_authorization))
+        }
         None => Action::Reply(session_page(&identity, guarded)),
     }
 }

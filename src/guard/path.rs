@@ -208,12 +208,14 @@ fn check_segment(raw: &str) -> Result<(), Refusal> {
 }
 
 /// Whether a non-ASCII character becomes ASCII under case mapping (`ı` → `I`, `ſ` → `S`,
-/// `K` → `k`, `ﬀ` → `FF`) or compatibility normalisation of the letter blocks (full-width
-/// forms, mathematical alphanumerics), so that a router folding case or normalising reads an
-/// ASCII path the rules did not see.
+/// `K` → `k`, `ﬀ` → `FF`), under compatibility normalisation (NFKC: full-width forms, `ª`,
+/// `ⓐ`, `ⅰ`, `‥` → `..`, `;` → `;`), or under Windows' "best fit" code-page mapping of
+/// slashes and currency signs (`∕`, `⁄`, `∖` → `/` or `\`, `¥`, `₩` → `\`), so that a router that
+/// folds case, normalises or converts to a code page reads an ASCII path the rules did not see.
 fn folds_to_ascii(c: char) -> bool {
-    c.to_lowercase().chain(c.to_uppercase()).any(|m| m.is_ascii())
-        || matches!(c, '\u{FF01}'..='\u{FF5E}' | '\u{1D400}'..='\u{1D7FF}' | '\u{2100}'..='\u{214F}')
+    use unicode_normalization::UnicodeNormalization;
+    c.to_lowercase().chain(c.to_uppercase()).chain(std::iter::once(c).nfkc()).any(|m| m.is_ascii())
+        || matches!(c, '\u{2215}' | '\u{2044}' | '\u{2216}' | '\u{29F5}' | '\u{A5}' | '\u{20A9}')
 }
 
 /// Whether a character is invisible: Unicode's default-ignorable code points (format
@@ -261,14 +263,22 @@ fn hex_value(b: &u8) -> Option<u8> {
     (*b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// The rule-matching key of serialised segments (already checked, so decoding cannot fail).
+/// The rule-matching key of serialised segments (already checked, so decoding cannot fail):
+/// each segment decoded, without `;parameters`, lower case, and without a format suffix — Rails
+/// routes `/account/email.json` and Spring MVC's suffix patterns `/account/email.do` to the
+/// handler of `/account/email`, so everything from a segment's first `.` (not a leading one) is
+/// folded away; empty segments are dropped.
 fn key_of(segments: &[String]) -> String {
     let parts: Vec<String> = segments
         .iter()
         .filter_map(|s| {
             let decoded = decode(s).unwrap_or_default();
             let base = decoded.split(';').next().unwrap_or_default().to_lowercase();
-            (!base.is_empty()).then_some(base)
+            let stem = match base.get(1..).and_then(|rest| rest.find('.')) {
+                Some(dot) => base.get(..=dot).unwrap_or_default().to_string(),
+                None => base,
+            };
+            (!stem.is_empty()).then_some(stem)
         })
         .collect();
     format!("/{}", parts.join("/"))

@@ -372,10 +372,17 @@ impl Inner {
         };
         let cookies = set_cookies(&response.headers());
         let planted = cookies.iter().any(|c| !flow::upstream_may_set(c));
-        if !plan.guarded && !planted {
+        let clear_site_data = response.headers().get("clear-site-data").ok().flatten();
+        if !plan.guarded && !planted && clear_site_data.is_none() {
             return Ok(response);
         }
         let out = Headers::new_with_headers(&response.headers()).map_err(fail)?;
+        if let Some(value) = clear_site_data {
+            match flow::upstream_clear_site_data(&value) {
+                Some(kept) => out.set("clear-site-data", &kept).map_err(fail)?,
+                None => out.delete("clear-site-data").map_err(fail)?,
+            }
+        }
         if planted {
             out.delete("set-cookie").map_err(fail)?;
             for cookie in cookies.iter().filter(|c| flow::upstream_may_set(c)) {

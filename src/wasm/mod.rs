@@ -10,6 +10,7 @@ pub mod guard;
 mod http;
 mod provider;
 pub mod request;
+pub mod verifier;
 pub mod verify;
 mod webcrypto;
 

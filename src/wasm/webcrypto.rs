@@ -58,7 +58,7 @@ pub enum Outcome {
 }
 
 /// Import and verify parameters for a JOSE `alg` (RFC 7518 §3, RFC 8037 §3.1).
-fn parameters(alg: &str) -> Option<(JsValue, JsValue)> {
+pub(super) fn parameters(alg: &str) -> Option<(JsValue, JsValue)> {
     let object = |pairs: &[(&str, JsValue)]| -> JsValue {
         let o = Object::new();
         for (k, v) in pairs {

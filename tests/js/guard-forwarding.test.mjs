@@ -115,9 +115,16 @@ function startUpstream() {
         "cdn-cache-control": "max-age=600",
         "cloudflare-cdn-cache-control": "max-age=600",
         "surrogate-control": "max-age=600",
+        "fastly-surrogate-control": "max-age=600",
+        "edge-control": "cache-maxage=3600",
+        "x-accel-expires": "3600",
+        pragma: "cache",
+        age: "5",
         expires: "Thu, 01 Jan 2037 00:00:00 GMT",
       });
     }
+    if (last === "csd") headers["clear-site-data"] = '"cookies", "cache"';
+    if (last === "csd-all") headers["clear-site-data"] = '"*"';
     if (last === "plant") {
       headers["set-cookie"] = [
         `${SESSION_COOKIE}=planted; Path=/; Secure; HttpOnly; SameSite=Lax`,
@@ -195,14 +202,14 @@ after(async () => {
  * [name, value] lines, sent in order (two `Cookie` lines stay two lines). Resolves to
  * `{ status, headers: [[lower-case name, value]], get(name), all(name), body, ms }`.
  */
-function raw(target, headers = [], { port = guards.main.port, method = "GET" } = {}) {
+function raw(target, headers = [], { port = guards.main.port, method = "GET", host = true } = {}) {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const socket = connect(port, "127.0.0.1");
     const chunks = [];
     socket.setTimeout(15_000, () => socket.destroy(new Error(`no answer to ${target}`)));
     socket.on("connect", () => {
-      const lines = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`,
+      const lines = [`${method} ${target} HTTP/1.1`, ...(host ? [`Host: 127.0.0.1:${port}`] : []),
         ...headers.map(([name, value]) => `${name}: ${value}`), "Connection: close", "", ""];
       socket.write(Buffer.from(lines.join("\r\n"), "utf8"));
     });
@@ -307,7 +314,10 @@ function key(path) {
       return undefined;
     }
     const base = decoded.split(";")[0].toLowerCase();
-    if (base) parts.push(base);
+    // Rails' `(.:format)` and Spring's suffix patterns route `/admin.json` as `/admin`.
+    const dot = base.indexOf(".", 1);
+    const stem = dot > 0 ? base.slice(0, dot) : base;
+    if (stem) parts.push(stem);
   }
   return `/${parts.join("/")}`;
 }
@@ -597,7 +607,8 @@ test("G22: CDN directives are dropped from guarded answers (and kept on open one
   const guarded = await probe("/weak/cdn", [html, cookieLine(`${SESSION_COOKIE}=${sessions.bob}`)]);
   assert.equal(guarded.res.status, 200);
   assert.equal(guarded.got.length, 1);
-  for (const name of ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control", "expires"]) {
+  for (const name of ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control", "expires",
+    "fastly-surrogate-control", "edge-control", "x-accel-expires", "pragma", "age"]) {
     assert.equal(guarded.res.get(name), undefined, name);
   }
   assert.equal(guarded.res.get("cache-control"), "private, no-store");
@@ -683,4 +694,44 @@ test("hung upstream: a 504 page after STEPUP_UPSTREAM_TIMEOUT; an unreachable on
   const unreachable = await raw("/public/x", [html], { port: guards.unreachable.port });
   assert.equal(unreachable.status, 502, unreachable.body);
   assertOwnAnswer(unreachable, "502");
+});
+
+// The outside attack's second round, each checked against what the upstream received.
+test("G10 G18 G16 G19 G21: format suffixes, compatibility characters, a Host with a path, other Authorization schemes, Cookie2, Clear-Site-Data", async () => {
+  const bob = cookieLine(`${SESSION_COOKIE}=${sessions.bob}`);
+  const alice = cookieLine(`${SESSION_COOKIE}=${sessions.alice}`);
+  // Rails and Spring route `/admin.json` to `/admin`: judged under /admin/*, a step-up for bob.
+  for (const target of ["/admin.json", "/ADMIN.xml", "/admin.do/x", "/admin/panel.json"]) {
+    const { res, got } = await probe(target, [html, bob]);
+    assertSignInStart(res, target);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  // Characters whose NFKC form holds ASCII: a normalising router would read /admin or `..`.
+  for (const target of ["/%E2%93%90dmin/x", "/adm%E2%85%B0n/x", "/%C2%AApi/x", "/weak/%E2%80%A5/admin/x",
+    "/weak/%EF%B8%B0/admin/x", "/a%E2%88%95admin"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.equal(res.status, 400, target);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  // A Host that carries a path would move it into the URL the runtime builds.
+  const host = await probe("/admin/x", [["host", `127.0.0.1:${guards.main.port}/public?`]], { host: false });
+  assert.equal(host.res.status, 400);
+  assert.deepEqual(host.got, []);
+  // On a session, the upstream sees the guard's identity only: no other Authorization.
+  const basic = await probe("/admin/x", [html, alice, ["authorization", "Basic bWFsbG9yeTpwdw=="], ["cookie2", "x=1"]]);
+  assert.equal(basic.res.status, 200);
+  assert.equal(basic.got.length, 1);
+  const lines = pairsOf(basic.got[0]).map(([n]) => n.toLowerCase());
+  assert.ok(!lines.includes("authorization") && !lines.includes("cookie2"), lines.join(","));
+  assert.deepEqual(identityOf(basic.got[0])["x-stepup-sub"], ["alice"]);
+  // `Bearer<TAB>token` is a malformed bearer header, not another scheme.
+  const tab = await probe("/admin/x", [html, alice, ["authorization", "Bearer\tabc.def.ghi"]]);
+  assert.equal(tab.res.status, 400);
+  assert.deepEqual(tab.got, []);
+  // Clear-Site-Data from the upstream cannot delete the guard's cookies; its other directives pass.
+  const csd = await probe("/weak/csd", [html, bob]);
+  assert.equal(csd.res.get("clear-site-data"), '"cache"');
+  const all = await probe("/public/csd-all", [html]);
+  assert.equal(all.res.status, 200);
+  assert.equal(all.res.get("clear-site-data"), undefined);
 });

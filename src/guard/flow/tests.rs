@@ -160,10 +160,20 @@ fn g01_g21_guard_cookies_are_stripped_from_every_cookie_line() {
         ("__host-STEPUP-session=x", None),
         (" __Host-stepup-session =x;a=1", Some("a=1")),
         ("=__Host-stepup-session=x; a=1", Some("a=1")),
+        ("\u{a0}__Host-stepup-session=x; a=1", Some("a=1")),
+        ("__Host%2Dstepup-session=x; a=1", Some("a=1")),
         ("__Host-stepup-session=x", None),
     ] {
         assert_eq!(upstream_cookie(header).as_deref(), want, "{header:?}");
     }
+}
+
+/// G21: `Clear-Site-Data` from the upstream cannot delete the guard's cookies.
+#[test]
+fn g21_clear_site_data_keeps_the_guard_cookies() {
+    assert_eq!(upstream_clear_site_data(r#""cookies""#), None);
+    assert_eq!(upstream_clear_site_data(r#""*""#), None);
+    assert_eq!(upstream_clear_site_data(r#""cache", "Cookies", "storage""#).as_deref(), Some(r#""cache", "storage""#));
 }
 
 /// G21: the upstream cannot set, replace or delete the guard's cookies.
@@ -190,14 +200,16 @@ fn forward_plans_strip_and_set() {
         ("x-stepup-sub", "admin"),
         ("x_stepup_acr", "3"),
         ("cookie", "theme=dark, __Host-stepup-session=s"),
+        ("authorization", "Basic dXNlcjpwYXNz"),
+        ("cookie2", "__Host-stepup-session=s"),
     ]
     .iter()
     .map(|(n, v)| (n.to_string(), v.to_string()))
     .collect();
     let identity = vec![("x-stepup-sub".to_string(), "u1".to_string())];
-    let plan = forward("http://app.internal", &target("/a/../b?c"), &headers, identity, true);
+    let plan = forward("http://app.internal", &target("/a/../b?c"), &headers, identity, true, false);
     assert_eq!(plan.url, "http://app.internal/b?c");
-    assert_eq!(plan.remove, ["x-stepup-sub", "x_stepup_acr"]);
+    assert_eq!(plan.remove, ["x-stepup-sub", "x_stepup_acr", "authorization", "cookie2"]);
     assert_eq!(
         plan.set,
         [("x-stepup-sub".to_string(), "u1".to_string()), ("cookie".to_string(), "theme=dark".to_string())]

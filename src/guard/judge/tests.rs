@@ -172,3 +172,34 @@ fn f18_other_hosts_are_refused_with_a_public_origin() {
     assert_eq!(reply.status, 421);
     assert!(matches!(judge_at(&config, "https://APP.example/callback?x", &[]), Action::Callback { .. }));
 }
+
+/// Found by the outside attack: a `Host` carrying a path would move part of the target into
+/// the URL the runtime builds.
+#[test]
+fn g16_a_host_that_is_not_an_authority_is_refused() {
+    let config = config();
+    for host in ["127.0.0.1:8787/public?", "app.example/admin", "a b", "user@app.example", ""] {
+        let Action::Reply(reply) = judge_at(&config, "http://127.0.0.1:8787/public?/admin/x", &[("host", host)]) else {
+            panic!("{host}")
+        };
+        assert_eq!(reply.status, 400, "{host}");
+    }
+    assert!(matches!(judge_at(&config, "http://[::1]:8787/x", &[("host", "[::1]:8787")]), Action::Forward(_)));
+}
+
+/// Found by the outside attack: on a request let through on a session, the upstream sees the
+/// guard's identity only, never an `Authorization` the guard did not read as a bearer token.
+#[test]
+fn g19_a_session_forward_drops_authorization_and_a_malformed_bearer_is_refused() {
+    let config = config();
+    let cookie = session(&config, strong());
+    let action = judge_at(&config, "http://e/admin/x", &[("cookie", &cookie), ("authorization", "Basic eDp5")]);
+    let Action::Forward(plan) = action else { panic!("{action:?}") };
+    assert!(plan.remove.contains(&"authorization".to_string()));
+    let action = judge_at(&config, "http://e/admin/x", &[("cookie", &cookie), ("authorization", "Bearer\tabc")]);
+    assert!(matches!(action, Action::Reply(ref r) if r.status == 400), "{action:?}");
+    let Action::Forward(open) = judge_at(&config, "http://e/public", &[("authorization", "Basic eDp5")]) else {
+        panic!()
+    };
+    assert!(open.remove.is_empty(), "open paths keep the application's own authorization");
+}

@@ -200,3 +200,46 @@ fn g16_each_character_is_escaped_as_the_url_parser_escapes_it() {
     // Refused: `\` (path), `%` (a malformed escape) twice, `#` ends the path (fragment).
     assert!(checked >= 2 * 97 - 4, "{checked}");
 }
+
+/// Found by the outside attack: Rails' `(.:format)` and Spring's suffix patterns route
+/// `/account/email.json` to `/account/email`, so a format suffix is folded into the key.
+#[test]
+fn g10_format_suffixes_are_judged_with_their_path() {
+    let exact = Pattern::parse("/account/email").unwrap();
+    let prefix = Pattern::parse("/admin/*").unwrap();
+    for raw in ["/account/email.json", "/account/email.html", "/ACCOUNT/Email.xml", "/account/email.json;x"] {
+        assert!(exact.matches(&key(raw)), "{raw}");
+    }
+    for raw in ["/admin.json", "/admin.html", "/ADMIN.xml", "/admin.do", "/admin.json/x", "/admin/panel.json"] {
+        assert!(prefix.matches(&key(raw)), "{raw}");
+    }
+    assert_eq!(key("/.well-known/openid-configuration"), "/.well-known/openid-configuration");
+    assert_eq!(key("/assets/app.min.js"), "/assets/app");
+    assert!(!prefix.matches(&key("/administrator.json")));
+}
+
+/// Found by the outside attack: characters whose NFKC form holds ASCII (a router normalising
+/// paths reads `/admin/x` in `/ⓐdmin/x`, and `..` in `‥`), and Windows best-fit slashes.
+#[test]
+fn g18_compatibility_characters_are_refused() {
+    for raw in [
+        "/%E2%93%90dmin/x",
+        "/adm%E2%85%B0n/x",
+        "/%C2%AApi/x",
+        "/%E1%B5%83pi/transfers",
+        "/account/%E1%B5%89mail",
+        "/public/%E2%80%A5/admin/x",
+        "/public/%EF%B8%B0/admin/x",
+        "/public/%E2%80%A4%E2%80%A4/admin/x",
+        "/a%CD%BEb",
+        "/a%C2%B9",
+        "/a%E2%88%95b",
+        "/a%E2%81%84b",
+        "/a%C2%A5b",
+    ] {
+        assert_eq!(Target::parse(raw), Err(Refusal::CaseFolding), "{raw}");
+    }
+    for raw in ["/caf%C3%A9", "/%C3%BCber", "/%E6%97%A5%E6%9C%AC", "/%D0%BF%D1%83%D1%82%D1%8C", "/%F0%9F%98%80"] {
+        assert!(Target::parse(raw).is_ok(), "{raw}");
+    }
+}

@@ -1,0 +1,12 @@
+import type { JwtClaims, VerifierOptions, VerifyAccessTokenCall, VerifyIdTokenCall } from "./stepup.js";
+
+/** A verifier made once per issuer, audience and key set (README, "createVerifier"). */
+export interface Verifier {
+  /** Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims. */
+  verifyIdToken(token: string, call?: VerifyIdTokenCall): Promise<JwtClaims>;
+  /** Verifies a JWT access token (RFC 9068) for this audience and returns its claims. */
+  verifyAccessToken(token: string, call?: VerifyAccessTokenCall): Promise<JwtClaims>;
+}
+
+/** Reads the options and the key set once; throws a `TypeError` naming a bad option. */
+export function createVerifier(options: VerifierOptions): Verifier;

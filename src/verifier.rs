@@ -1,0 +1,205 @@
+//! A reusable verifier (README, "createVerifier"), as jose users write `createLocalJWKSet` once:
+//! the options and the key set are read once, and a token verified before is answered without
+//! parsing it again — its claims are checked against the clock and the call's options on every
+//! call, never remembered as a verdict.
+//!
+//! Sans I/O: [`Verifier::begin`] either answers from the cache or names the key, algorithm,
+//! signature and signing input for the shell to verify (WebCrypto in JavaScript, the native
+//! fallback here); `Verifier::complete` (in the wasm build) takes the platform's verdict and
+//! finishes. A token is cached only after its signature verified with a key of this verifier's
+//! set, keyed by the whole token, so a changed byte is a different token.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use crate::access_token::{self, AccessTokenOptions};
+use crate::id_token::{self, IdTokenOptions};
+use crate::json::Object;
+use crate::jwks::{Key, KeySet};
+use crate::jws::{self, Alg, Prepared, Verified};
+use crate::step_up::Requirement;
+use crate::Result;
+
+/// Tokens kept verified; the oldest is forgotten first.
+pub const CACHE_SIZE: usize = 1024;
+
+/// Which kind of token a call verifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An ID token (OIDC Core 3.1.3.7).
+    IdToken,
+    /// A JWT access token (RFC 9068).
+    AccessToken,
+}
+
+/// What one call adds to the verifier's options.
+#[derive(Debug, Clone, Default)]
+pub struct PerCall {
+    /// The nonce sent with the authentication request (ID tokens).
+    pub expected_nonce: Option<String>,
+    /// `max_age` sent with the request, seconds (ID tokens).
+    pub max_age: Option<u64>,
+    /// A step-up requirement the claims must meet.
+    pub requirement: Option<Requirement>,
+}
+
+/// A verified token's claims and header, and the claims as JSON text (what JavaScript parses).
+#[derive(Debug)]
+pub struct Claims {
+    /// The claims.
+    pub claims: Object,
+    /// The protected header.
+    pub header: Object,
+    /// `claims` as JSON text.
+    pub text: String,
+}
+
+/// What [`Verifier::begin`] needs next.
+#[derive(Debug)]
+pub enum Begin {
+    /// Verified before and its claims hold now: done.
+    Done(Rc<Claims>),
+    /// The signature must be checked: with key `key` (its index in the set) and `alg`.
+    Signature {
+        /// The key's index in [`Verifier::keys`].
+        key: usize,
+        /// The algorithm.
+        alg: Alg,
+        /// The signature bytes.
+        signature: Vec<u8>,
+        /// The JWS signing input (RFC 7515 §5.2).
+        signing_input: String,
+    },
+}
+
+/// The verifier: a key set, the fixed options, and the tokens verified so far.
+pub struct Verifier {
+    keys: KeySet,
+    id: IdTokenOptions,
+    access: AccessTokenOptions,
+    algorithms: Vec<Alg>,
+    cache: RefCell<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    tokens: HashMap<String, Rc<Claims>>,
+    order: VecDeque<String>,
+}
+
+impl Verifier {
+    /// A verifier for tokens from `issuer` for `audience`, signed by `keys`. `id` carries the
+    /// shared options (policy, algorithms, clock tolerance, maximum token age); its issuer and
+    /// audience are the verifier's.
+    pub fn new(keys: KeySet, id: IdTokenOptions) -> Result<Verifier> {
+        let algorithms = id.algorithms()?;
+        let access = AccessTokenOptions {
+            issuer: id.issuer.clone(),
+            audience: id.audience.clone(),
+            requirement: None,
+            policy: id.policy.clone(),
+            algorithms: id.algorithms.clone(),
+            clock_tolerance: id.clock_tolerance,
+            current_time: None,
+        };
+        Ok(Verifier { keys, id, access, algorithms, cache: RefCell::default() })
+    }
+
+    /// The key set.
+    pub fn keys(&self) -> &[Key] {
+        self.keys.keys()
+    }
+
+    /// Starts verifying `token` at `now`: answered from the cache when it verified before (the
+    /// claims checked again), else what the signature check needs. Errors are the token's.
+    pub fn begin(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Begin> {
+        let cached = self.cache.borrow().tokens.get(token).cloned();
+        if let Some(claims) = cached {
+            self.check(&claims, kind, call, now)?;
+            return Ok(Begin::Done(claims));
+        }
+        let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
+        let key = self.keys.keys().iter().position(|k| std::ptr::eq(k, prepared.key())).unwrap_or_default();
+        Ok(Begin::Signature {
+            key,
+            alg: prepared.alg(),
+            signature: prepared.signature().to_vec(),
+            signing_input: prepared.signing_input().to_string(),
+        })
+    }
+
+    /// Finishes a [`Begin::Signature`] with the platform's verdict on the signature.
+    #[cfg(any(target_arch = "wasm32", test))]
+    pub fn complete(&self, token: &str, valid: bool, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+        let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
+        self.finish(token, prepared.accept_platform_verdict(valid)?, kind, call, now)
+    }
+
+    /// Finishes a [`Begin::Signature`] with the native signature check (where the platform has
+    /// no WebCrypto for the algorithm).
+    pub fn complete_natively(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+        let prepared: Prepared<'_> = jws::prepare(token, &self.keys, &self.algorithms)?;
+        self.finish(token, jws::verify_signature(prepared)?, kind, call, now)
+    }
+
+    /// The whole verification natively.
+    pub fn verify(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+        match self.begin(token, kind, call, now)? {
+            Begin::Done(claims) => Ok(claims),
+            Begin::Signature { .. } => self.complete_natively(token, kind, call, now),
+        }
+    }
+
+    fn finish(&self, token: &str, verified: Verified<'_>, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+        let claims = verified.claims()?;
+        let text = serde_json::Value::Object(claims.clone()).to_string();
+        let claims = Rc::new(Claims { claims, header: verified.header().clone(), text });
+        // Cached once the signature verified: a token whose claims fail now (expired, short of
+        // the requirement) is still this issuer's, and a later call may judge it differently.
+        self.remember(token, claims.clone());
+        self.check(&claims, kind, call, now)?;
+        Ok(claims)
+    }
+
+    fn remember(&self, token: &str, claims: Rc<Claims>) {
+        let mut cache = self.cache.borrow_mut();
+        if cache.tokens.insert(token.to_string(), claims).is_none() {
+            cache.order.push_back(token.to_string());
+            if cache.order.len() > CACHE_SIZE {
+                if let Some(old) = cache.order.pop_front() {
+                    cache.tokens.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// The claims checks of `kind` with this call's options, on every call.
+    fn check(&self, claims: &Claims, kind: Kind, call: &PerCall, now: f64) -> Result<()> {
+        match kind {
+            Kind::IdToken => {
+                let plain = call.expected_nonce.is_none() && call.max_age.is_none() && call.requirement.is_none();
+                if plain {
+                    return id_token::check(&claims.claims, &claims.header, &self.id, now);
+                }
+                let opts = IdTokenOptions {
+                    expected_nonce: call.expected_nonce.clone(),
+                    max_age: call.max_age,
+                    requirement: call.requirement.clone(),
+                    ..self.id.clone()
+                };
+                id_token::check(&claims.claims, &claims.header, &opts, now)
+            }
+            Kind::AccessToken if call.requirement.is_none() => {
+                access_token::check(&claims.claims, &claims.header, &self.access, now)
+            }
+            Kind::AccessToken => {
+                let opts = AccessTokenOptions { requirement: call.requirement.clone(), ..self.access.clone() };
+                access_token::check(&claims.claims, &claims.header, &opts, now)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,208 @@
+//! The wasm face of [`crate::verifier`]: `VerifierCore`, driven by `createVerifier` (the
+//! package's `verifier.js`), which does the WebCrypto step in JavaScript between
+//! [`VerifierCore::begin`] and [`VerifierCore::complete`] — one boundary crossing each way, no
+//! Rust future.
+
+use js_sys::{Array, Uint8Array};
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use super::convert::{options, string, to_js};
+use super::errors::js_error;
+use crate::acr::AcrPolicy;
+use crate::id_token::IdTokenOptions;
+use crate::jwks::KeySet;
+use crate::step_up::Requirement;
+use crate::verifier::{Begin, Kind, PerCall, Verifier};
+use crate::{Error, Result};
+
+#[wasm_bindgen(typescript_custom_section)]
+const VERIFIER_TYPES: &str = r#"
+/** `createVerifier` options: read once. */
+export interface VerifierOptions {
+  issuer: string;
+  /** The client id (ID tokens) or this API's resource identifier (access tokens). */
+  audience: string;
+  jwks: JsonWebKeySet;
+  policy?: AcrPolicy;
+  /** Default `["RS256", "PS256", "ES256", "EdDSA"]`. */
+  algorithms?: string[];
+  /** Seconds, default 30. */
+  clockTolerance?: number;
+  /** Seconds an ID token's `iat` may lie in the past (default 86400). */
+  maxTokenAge?: number;
+}
+
+/** What one `verifyIdToken` call adds. */
+export interface VerifyIdTokenCall {
+  expectedNonce?: string;
+  maxAge?: number;
+  requirement?: StepUpRequirement;
+  /** Seconds since the epoch, default the platform clock. */
+  currentTime?: number;
+}
+
+/** What one `verifyAccessToken` call adds. */
+export interface VerifyAccessTokenCall {
+  requirement?: StepUpRequirement;
+  currentTime?: number;
+}
+"#;
+
+/// `createVerifier`'s options.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct VerifierOptions {
+    issuer: String,
+    audience: String,
+    jwks: Value,
+    #[serde(default)]
+    policy: Option<AcrPolicy>,
+    #[serde(default)]
+    algorithms: Option<Vec<String>>,
+    #[serde(default)]
+    clock_tolerance: Option<u64>,
+    #[serde(default)]
+    max_token_age: Option<u64>,
+}
+
+/// One call's options.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CallOptions {
+    #[serde(default)]
+    expected_nonce: Option<String>,
+    #[serde(default)]
+    max_age: Option<u64>,
+    #[serde(default)]
+    requirement: Option<Requirement>,
+    #[serde(default)]
+    current_time: Option<f64>,
+}
+
+/// The verifier's core, for `createVerifier`.
+#[wasm_bindgen]
+pub struct VerifierCore {
+    inner: Verifier,
+}
+
+fn kind(kind: u8) -> Kind {
+    if kind == 0 {
+        Kind::IdToken
+    } else {
+        Kind::AccessToken
+    }
+}
+
+/// This call's options and the time (`currentTime`, else `now`).
+fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
+    if value.is_undefined() || value.is_null() {
+        return Ok((PerCall::default(), now));
+    }
+    let o: CallOptions = options(value, param)?;
+    if let Some(requirement) = &o.requirement {
+        requirement.check_at(&format!("{param}.requirement"))?;
+    }
+    let per_call = PerCall { expected_nonce: o.expected_nonce, max_age: o.max_age, requirement: o.requirement };
+    Ok((per_call, o.current_time.unwrap_or(now)))
+}
+
+#[wasm_bindgen]
+impl VerifierCore {
+    /// Reads the options and the key set once; a mistake throws naming the option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] opts: JsValue,
+    ) -> std::result::Result<VerifierCore, JsValue> {
+        let build = || -> Result<VerifierCore> {
+            let o: VerifierOptions = options(&opts, "options")?;
+            let keys = match &o.jwks {
+                Value::String(text) => KeySet::parse(text.as_bytes())?,
+                Value::Object(_) => KeySet::parse(o.jwks.to_string().as_bytes())?,
+                _ => return Err(Error::arg_type("options.jwks", "a JSON Web Key Set (text or object)")),
+            };
+            if let Some(policy) = &o.policy {
+                policy.check_at("options.policy")?;
+            }
+            let id = IdTokenOptions {
+                issuer: o.issuer,
+                audience: o.audience,
+                policy: o.policy,
+                algorithms: o.algorithms,
+                clock_tolerance: o.clock_tolerance,
+                max_token_age: o.max_token_age,
+                ..IdTokenOptions::default()
+            };
+            Ok(VerifierCore { inner: Verifier::new(keys, id)? })
+        };
+        build().map_err(|e| js_error(&e))
+    }
+
+    /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds): the
+    /// claims as JSON text when the token verified before and its claims hold, else
+    /// `[key index, alg, signature, signing input]` for WebCrypto. Throws the token's error.
+    #[wasm_bindgen(unchecked_return_type = "string | [number, string, Uint8Array, Uint8Array]")]
+    pub fn begin(
+        &self,
+        kind_code: u8,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] per_call: JsValue,
+        now: f64,
+    ) -> std::result::Result<JsValue, JsValue> {
+        let run = || -> Result<JsValue> {
+            let token = string(&token, "token")?;
+            let (per_call, now) = call(&per_call, "options", now)?;
+            Ok(match self.inner.begin(&token, kind(kind_code), &per_call, now)? {
+                Begin::Done(claims) => JsValue::from_str(&claims.text),
+                Begin::Signature { key, alg, signature, signing_input } => {
+                    let step = Array::new();
+                    step.push(&JsValue::from_f64(key as f64));
+                    step.push(&JsValue::from_str(alg.name()));
+                    step.push(&Uint8Array::from(signature.as_slice()));
+                    step.push(&Uint8Array::from(signing_input.as_bytes()));
+                    step.into()
+                }
+            })
+        };
+        run().map_err(|e| js_error(&e))
+    }
+
+    /// Finishes with WebCrypto's verdict (`verdict` 1: valid, 0: invalid, 2: the runtime cannot
+    /// verify this algorithm, so the native verifier does): the claims as JSON text.
+    pub fn complete(
+        &self,
+        kind_code: u8,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] token: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] per_call: JsValue,
+        now: f64,
+        verdict: u8,
+    ) -> std::result::Result<String, JsValue> {
+        let run = || -> Result<String> {
+            let token = string(&token, "token")?;
+            let (per_call, now) = call(&per_call, "options", now)?;
+            let kind = kind(kind_code);
+            let claims = match verdict {
+                2 => self.inner.complete_natively(&token, kind, &per_call, now)?,
+                valid => self.inner.complete(&token, valid == 1, kind, &per_call, now)?,
+            };
+            Ok(claims.text.clone())
+        };
+        run().map_err(|e| js_error(&e))
+    }
+
+    /// The public JWK of key `index` and WebCrypto's `[importKey, verify]` parameters for `alg`
+    /// (`null` when WebCrypto has none), for importing the key once.
+    #[wasm_bindgen(js_name = importParameters, unchecked_return_type = "[object, object, object] | null")]
+    pub fn import_parameters(&self, index: usize, alg: &str) -> JsValue {
+        let (Some(key), Some((import, verify))) = (self.inner.keys().get(index), super::webcrypto::parameters(alg))
+        else {
+            return JsValue::NULL;
+        };
+        let out = Array::new();
+        out.push(&to_js(&key.jwk()));
+        out.push(&import);
+        out.push(&verify);
+        out.into()
+    }
+}
