@@ -387,4 +387,4 @@ fn verify_with<A: Algorithm>(alg: &A, key: &A::VerifyingKey, signature: &[u8], m
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

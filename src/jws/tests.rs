@@ -3,7 +3,7 @@ use serde_json::json;
 use super::*;
 
 #[path = "../../tests/support/mint.rs"]
-pub(crate) mod mint;
+mod mint;
 
 fn keys() -> KeySet {
     KeySet::parse(mint::default_jwks().as_bytes()).unwrap()

@@ -3,7 +3,10 @@ use serde_json::json;
 use super::*;
 use crate::Error;
 
-use crate::jws::tests::mint;
+// The fake OP shared by the unit tests; each test module includes it (see its header).
+#[allow(clippy::duplicate_mod)]
+#[path = "../../tests/support/mint.rs"]
+mod mint;
 
 const NOW: f64 = mint::NOW as f64;
 
