@@ -17,7 +17,9 @@ use stepup::guard::judge::{judge, Action, Request};
 use stepup::guard::session::session_cookie;
 use stepup::id_token::IdTokenOptions;
 use stepup::jwks::KeySet;
+use stepup::jws;
 use stepup::step_up::{evaluate_step_up, Requirement};
+use stepup::verifier::{Kind, PerCall, Verifier};
 use stepup::verify::verify_id_token;
 
 #[path = "../tests/support/mint.rs"]
@@ -38,6 +40,24 @@ fn verification(c: &mut Criterion) {
         verify_id_token(&token, &keys, &options, now).expect("the token verifies");
         group.bench_function(alg, |b| b.iter(|| verify_id_token(black_box(&token), &keys, &options, now)));
     }
+    group.finish();
+
+    // The reusable verifier's steps without the signature (WebCrypto's part in wasm): a new
+    // token prepared for the signature check, and a token verified before answered again.
+    let mut group = c.benchmark_group("verifier");
+    let verifier = Verifier::new(keys.clone(), options.clone()).expect("verifier");
+    let call = PerCall { expected_nonce: Some(mint::NONCE.into()), ..PerCall::default() };
+    let token = mint::sign("ed1", &json!({ "alg": "EdDSA", "kid": "k-ed", "typ": "JWT" }), &mint::id_claims());
+    group.bench_function("begin_new_token", |b| {
+        b.iter(|| verifier.begin(black_box(&token), Kind::IdToken, &call, now).expect("prepared"))
+    });
+    group.bench_function("prepare", |b| {
+        b.iter(|| jws::prepare(black_box(&token), &keys, &[jws::Alg::EdDSA]).map(|p| p.alg()))
+    });
+    verifier.verify(&token, Kind::IdToken, &call, now).expect("verifies");
+    group.bench_function("begin_repeated_token", |b| {
+        b.iter(|| verifier.begin(black_box(&token), Kind::IdToken, &call, now).expect("cached"))
+    });
     group.finish();
 }
 

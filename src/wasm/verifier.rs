@@ -3,10 +3,11 @@
 //! [`VerifierCore::begin`] and [`VerifierCore::complete`] — one boundary crossing each way, no
 //! Rust future.
 
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Reflect, Uint8Array};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::convert::{options, string, to_js};
 use super::errors::js_error;
@@ -67,20 +68,6 @@ struct VerifierOptions {
     max_token_age: Option<u64>,
 }
 
-/// One call's options.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CallOptions {
-    #[serde(default)]
-    expected_nonce: Option<String>,
-    #[serde(default)]
-    max_age: Option<u64>,
-    #[serde(default)]
-    requirement: Option<Requirement>,
-    #[serde(default)]
-    current_time: Option<f64>,
-}
-
 /// The verifier's core, for `createVerifier`.
 #[wasm_bindgen]
 pub struct VerifierCore {
@@ -95,17 +82,49 @@ fn kind(kind: u8) -> Kind {
     }
 }
 
-/// This call's options and the time (`currentTime`, else `now`).
+/// This call's options and the time (`currentTime`, else `now`). Read member by member, not
+/// through the general options reader: this runs on every verification, and a call passes one
+/// or two members.
 fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
     if value.is_undefined() || value.is_null() {
         return Ok((PerCall::default(), now));
     }
-    let o: CallOptions = options(value, param)?;
-    if let Some(requirement) = &o.requirement {
-        requirement.check_at(&format!("{param}.requirement"))?;
+    if !value.is_object() || Array::is_array(value) {
+        return Err(Error::arg_type(param, "an object"));
     }
-    let per_call = PerCall { expected_nonce: o.expected_nonce, max_age: o.max_age, requirement: o.requirement };
-    Ok((per_call, o.current_time.unwrap_or(now)))
+    let unreadable = |at: &str| Error::arg_value(at, "could not be read");
+    let keys = Reflect::own_keys(value.unchecked_ref()).map_err(|_| unreadable(param))?;
+    let (mut per_call, mut now) = (PerCall::default(), now);
+    for key in keys.iter() {
+        let Some(name) = key.as_string() else { return Err(Error::arg_value(param, "may only have string keys")) };
+        let at = format!("{param}.{name}");
+        let item = Reflect::get(value, &key).map_err(|_| unreadable(&at))?;
+        if item.is_undefined() {
+            continue;
+        }
+        match name.as_str() {
+            "expectedNonce" => {
+                per_call.expected_nonce = Some(item.as_string().ok_or_else(|| Error::arg_type(&at, "a string"))?)
+            }
+            "maxAge" => match item.as_f64() {
+                Some(seconds) if seconds >= 0.0 && seconds.fract() == 0.0 && seconds <= u32::MAX as f64 => {
+                    per_call.max_age = Some(seconds as u64)
+                }
+                _ => return Err(Error::arg_type(&at, "a whole number of seconds")),
+            },
+            "requirement" => {
+                let requirement: Requirement = options(&item, &at)?;
+                requirement.check_at(&at)?;
+                per_call.requirement = Some(requirement);
+            }
+            "currentTime" => match item.as_f64() {
+                Some(time) if time.is_finite() => now = time,
+                _ => return Err(Error::arg_type(&at, "a number of seconds since the epoch")),
+            },
+            _ => return Err(Error::arg_value(&at, "is not an option of this call")),
+        }
+    }
+    Ok((per_call, now))
 }
 
 #[wasm_bindgen]

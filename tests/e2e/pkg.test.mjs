@@ -20,7 +20,7 @@ after(async () => {
   await server?.close();
 });
 
-for (const suite of ["request", "engine", "tokens"]) {
+for (const suite of ["request", "engine", "tokens", "verifier"]) {
   test(`chromium: ${suite} suite`, async () => {
     const results = await page.evaluate((s) => window.runSuite(s), suite);
     assert.ok(results.length > 10, `ran ${results.length} cases`);

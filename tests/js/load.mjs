@@ -1,6 +1,7 @@
 // Loads the wasm package the way node and edge workers do: initSync with the module bytes.
 import { readFileSync } from "node:fs";
-import * as stepup from "../../pkg/stepup.js";
+// The package entry: the wasm glue and the JavaScript shell (createVerifier).
+import * as stepup from "../../pkg/index.js";
 
 stepup.initSync({ module: readFileSync(new URL("../../pkg/stepup_bg.wasm", import.meta.url)) });
 

@@ -5,6 +5,7 @@ import stepup, { vectors } from "./load.mjs";
 import { tokenSuite } from "./suites/tokens.mjs";
 
 for (const { name, fn } of tokenSuite(stepup, vectors("tokens"))) test(name, fn);
+for (const { name, fn } of tokenSuite(stepup, vectors("tokens"), { reusable: true })) test(`createVerifier: ${name}`, fn);
 
 // H02: without `currentTime` the wasm build reads the platform clock (js Date), so a token that
 // expired an hour ago is refused and a current one accepted — on wasm32 there is no SystemTime.

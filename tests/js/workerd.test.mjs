@@ -10,7 +10,7 @@ before(async () => {
 });
 after(() => server?.stop());
 
-for (const suite of ["request", "engine", "tokens"]) {
+for (const suite of ["request", "engine", "tokens", "verifier"]) {
   test(`workerd: ${suite} suite`, async () => {
     const response = await fetch(`${server.url}/${suite}`);
     assert.equal(response.status, 200, await response.clone().text());

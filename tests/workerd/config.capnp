@@ -10,6 +10,8 @@ const config :Workerd.Config = (
 const runner :Workerd.Worker = (
   modules = [
     (name = "runner.js", esModule = embed "runner.js"),
+    (name = "index.js", esModule = embed "../../pkg/index.js"),
+    (name = "verifier.js", esModule = embed "../../pkg/verifier.js"),
     (name = "stepup.js", esModule = embed "../../pkg/stepup.js"),
     (name = "stepup_bg.wasm", wasm = embed "../../pkg/stepup_bg.wasm"),
     (name = "suites/check.mjs", esModule = embed "../js/suites/check.mjs"),

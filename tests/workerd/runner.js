@@ -1,6 +1,6 @@
 // Runs the runtime-neutral suites inside workerd, the runtime of the edge worker: GET /<suite>
 // answers with one result per case. Driven by tests/js/workerd.test.mjs.
-import * as stepup from "./stepup.js";
+import * as stepup from "./index.js";
 import wasm from "./stepup_bg.wasm";
 import requestVectors from "./vectors/request.json";
 import tokenVectors from "./vectors/tokens.json";
@@ -16,6 +16,7 @@ stepup.initSync({ module: wasm });
 const suites = {
   request: () => requestSuite(stepup, requestVectors),
   tokens: () => tokenSuite(stepup, tokenVectors),
+  verifier: () => tokenSuite(stepup, tokenVectors, { reusable: true }),
   engine: () => engineSuite(stepup, { acr, step_up, challenge }),
 };
 

@@ -7,8 +7,36 @@ function payloadOf(token) {
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
 }
 
-export function tokenSuite(stepup, fixture) {
+/** A case's options split into the verifier's (read once) and the call's. */
+function split(options) {
+  const { expectedNonce, maxAge, requirement, currentTime, ...shared } = options;
+  const call = Object.fromEntries(Object.entries({ expectedNonce, maxAge, requirement, currentTime })
+    .filter(([, v]) => v !== undefined));
+  return { shared, call };
+}
+
+/**
+ * The table through `verifyIdToken` / `verifyAccessToken`, or (`reusable`) through
+ * `createVerifier`: one verifier per key set and shared options, each case verified twice so the
+ * second answer comes from the verifier's cache and must be the same.
+ */
+export function tokenSuite(stepup, fixture, { reusable = false } = {}) {
+  const verifiers = new Map();
+  const viaVerifier = async (c) => {
+    const { shared, call } = split(c.options);
+    const id = JSON.stringify([c.jwks ?? fixture.jwks, shared]);
+    if (!verifiers.has(id)) verifiers.set(id, stepup.createVerifier({ ...shared, jwks: c.jwks ?? fixture.jwks }));
+    const verifier = verifiers.get(id);
+    const verify = (c.kind === "access" ? verifier.verifyAccessToken : verifier.verifyIdToken);
+    const first = await verify(c.token, call).then((claims) => ({ claims }), (error) => ({ error }));
+    const again = await verify(c.token, call).then((claims) => ({ claims }), (error) => ({ error }));
+    equal(again.error?.code, first.error?.code, `${c.id}: the repeat (from the cache) fails alike`);
+    equal(again.claims, first.claims, `${c.id}: the repeat (from the cache) has the same claims`);
+    if (first.error) throw first.error;
+    return first.claims;
+  };
   const run = (c) => {
+    if (reusable) return viaVerifier(c);
     const verify = c.kind === "access" ? stepup.verifyAccessToken : stepup.verifyIdToken;
     return verify(c.token, c.jwks ?? fixture.jwks, c.options);
   };
