@@ -266,16 +266,18 @@ fn hex_value(b: &u8) -> Option<u8> {
 /// The rule-matching key of serialised segments (already checked, so decoding cannot fail):
 /// each segment decoded, without `;parameters`, lower case, and without a format suffix — Rails
 /// routes `/account/email.json` and Spring MVC's suffix patterns `/account/email.do` to the
-/// handler of `/account/email`, so everything from a segment's first `.` (not a leading one) is
-/// folded away; empty segments are dropped.
+/// handler of `/account/email`, so everything from a segment's first `.` after its leading dots
+/// is folded away; empty segments are dropped.
 fn key_of(segments: &[String]) -> String {
     let parts: Vec<String> = segments
         .iter()
         .filter_map(|s| {
             let decoded = decode(s).unwrap_or_default();
             let base = decoded.split(';').next().unwrap_or_default().to_lowercase();
-            let stem = match base.get(1..).and_then(|rest| rest.find('.')) {
-                Some(dot) => base.get(..=dot).unwrap_or_default().to_string(),
+            // Leading dots belong to the name (`.well-known`, `..x`), so a stem is never `.`.
+            let leading = base.len() - base.trim_start_matches('.').len();
+            let stem = match base.get(leading..).and_then(|rest| rest.find('.')) {
+                Some(dot) => base.get(..leading + dot).unwrap_or_default().to_string(),
                 None => base,
             };
             (!stem.is_empty()).then_some(stem)

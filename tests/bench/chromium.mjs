@@ -13,7 +13,7 @@ export async function chromiumRuntime(fixtures) {
     const page = await browser.newPage();
     await page.goto(`${server.url}/bench`);
     await page.evaluate(async () => {
-      const stepup = await import("/pkg/stepup.js");
+      const stepup = await import("/pkg/index.js");
       const suite = await import("/tests/bench/out/suite.js");
       const { memory } = await stepup.default();
       const fixtures = await (await fetch("/bench/fixtures.json")).json();

@@ -32,7 +32,8 @@ const params = {
   connections: 16,
   coldStartRuns: 9,
 };
-const WORKLOADS = ["stepup-cold", "jose-cold", "bare-cold", "stepup-repeated", "jose-repeated"];
+const WORKLOADS = ["stepup-cold", "verifier-cold", "jose-cold", "bare-cold", "stepup-repeated", "verifier-repeated",
+  "jose-repeated"];
 const run = promisify(execFile);
 const log = (message) => console.error(`bench: ${message}`);
 

@@ -315,7 +315,8 @@ function key(path) {
     }
     const base = decoded.split(";")[0].toLowerCase();
     // Rails' `(.:format)` and Spring's suffix patterns route `/admin.json` as `/admin`.
-    const dot = base.indexOf(".", 1);
+    const leading = base.length - base.replace(/^\.+/, "").length;
+    const dot = base.indexOf(".", leading);
     const stem = dot > 0 ? base.slice(0, dot) : base;
     if (stem) parts.push(stem);
   }

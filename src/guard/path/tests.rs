@@ -243,3 +243,11 @@ fn g18_compatibility_characters_are_refused() {
         assert!(Target::parse(raw).is_ok(), "{raw}");
     }
 }
+
+/// Found by the `path` fuzz target: `..x` folded to the stem `.`, which no spelling can reach.
+#[test]
+fn g10_leading_dots_stay_in_the_key() {
+    assert_eq!(key("/..x"), "/..x");
+    assert_eq!(key("/..x.json"), "/..x");
+    assert_eq!(key("/.a.b"), "/.a");
+}

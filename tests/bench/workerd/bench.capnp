@@ -29,6 +29,8 @@ const bench :Workerd.Worker = (
   modules = [
     (name = "bench/bench.js", esModule = embed "bench.js"),
     (name = "bench/suite.js", esModule = embed "../out/suite.js"),
+    (name = "pkg/index.js", esModule = embed "../../../pkg/index.js"),
+    (name = "pkg/verifier.js", esModule = embed "../../../pkg/verifier.js"),
     (name = "pkg/stepup.js", esModule = embed "../../../pkg/stepup.js"),
     (name = "pkg/stepup_bg.wasm", wasm = embed "../../../pkg/stepup_bg.wasm"),
   ],

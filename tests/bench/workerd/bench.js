@@ -1,7 +1,7 @@
 // The bench worker (bench.capnp, socket "http"): each request runs one batch of work and answers
 // when it is done. tests/bench/workerd.mjs times the requests from node and subtracts an empty
 // request's round trip: inside workerd the clocks stand still while code computes.
-import * as stepup from "../pkg/stepup.js";
+import * as stepup from "../pkg/index.js";
 import wasm from "../pkg/stepup_bg.wasm";
 import { createBench, instantiate } from "./suite.js";
 
