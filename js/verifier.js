@@ -2,14 +2,39 @@
 // reads the options and the key set once, answers a token it verified before from its cache
 // (claims checked again on every call), and otherwise names the key, algorithm, signature and
 // signing input; this file does the one thing the core cannot — crypto.subtle.verify — with each
-// key imported once, then hands the verdict back. One call into wasm for a repeated token, two
-// for a new one, and no Rust future on the way.
+// key imported once, then hands the verdict back. Two calls into wasm for a new token, one for a
+// token verified before, none for the same call again while the core says its answer holds.
 import { VerifierCore } from "./stepup.js";
 
 const VALID = 1;
 const INVALID = 0;
 /** The runtime cannot verify this algorithm: the core's native verifier does. */
 const UNSUPPORTED = 2;
+
+/** Answers kept per verifier for calls repeated while they hold. */
+const ANSWERS = 1024;
+
+/**
+ * A key for `call` when it is `undefined` or a plain object of string and number data members
+ * (what a repeated call usually is: `{ expectedNonce }`), so the same key always means the same
+ * options; `null` otherwise (getters, nested requirements: the core reads those every time).
+ */
+function callKey(call) {
+  if (call === undefined) return "";
+  if (call === null || typeof call !== "object" || Object.getPrototypeOf(call) !== Object.prototype) return null;
+  let key = "";
+  for (const name of Object.keys(call)) {
+    // The time is not an option of the answer: an answer is reused while the time lies within
+    // its span, whatever clock says so.
+    if (name === "currentTime") continue;
+    const member = Object.getOwnPropertyDescriptor(call, name);
+    if (!member || !("value" in member)) return null;
+    const value = member.value;
+    if (typeof value !== "string" && typeof value !== "number") return null;
+    key += `\n${name}\n${typeof value}\n${value}`;
+  }
+  return key;
+}
 
 /** Whether WebCrypto refused an algorithm it does not implement (rather than the signature). */
 const notSupported = (e) => e?.name === "NotSupportedError";
@@ -55,12 +80,32 @@ export function createVerifier(options) {
     }
   }
 
+  /** key → { text, from, until }: the core's answer, and when it was and stops being true. */
+  const answers = new Map();
+
+  function keep(key, now, [text, until]) {
+    if (key !== null) {
+      if (answers.size >= ANSWERS) answers.delete(answers.keys().next().value);
+      answers.set(key, { text, from: now, until });
+    }
+    return JSON.parse(text);
+  }
+
   async function verify(kind, token, call) {
-    const now = Date.now() / 1000;
-    const step = core.begin(kind, token, call, now);
-    if (typeof step === "string") return JSON.parse(step);
+    const options = callKey(call);
+    // One time for the whole call: the core checks at it (or at `currentTime`), and an answer
+    // kept is true from it on.
+    const clock = Date.now() / 1000;
+    const now = typeof call?.currentTime === "number" ? call.currentTime : clock;
+    const key = options === null || typeof token !== "string" ? null : `${kind}${options}\n${token}`;
+    // The same call again, within the span the core said its checks cannot fail in (a clock
+    // that went back asks again).
+    const answer = key === null ? undefined : answers.get(key);
+    if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
+    const step = core.begin(kind, token, call, clock);
+    if (step.length === 2) return keep(key, now, step);
     const [index, alg, signature, data] = step;
-    return JSON.parse(core.complete(kind, token, call, now, await verdict(index, alg, signature, data)));
+    return keep(key, now, core.complete(kind, token, call, clock, await verdict(index, alg, signature, data)));
   }
 
   return {

@@ -55,11 +55,21 @@ pub struct Claims {
     pub text: String,
 }
 
+/// A verification that holds: the claims, and the time until which the same call's checks
+/// cannot fail (see [`Verifier::valid_until`]).
+#[derive(Debug, Clone)]
+pub struct Held {
+    /// The verified claims.
+    pub claims: Rc<Claims>,
+    /// Seconds since the epoch, exclusive.
+    pub until: f64,
+}
+
 /// What [`Verifier::begin`] needs next.
 #[derive(Debug)]
 pub enum Begin {
     /// Verified before and its claims hold now: done.
-    Done(Rc<Claims>),
+    Done(Held),
     /// The signature must be checked: with key `key` (its index in the set) and `alg`.
     Signature {
         /// The key's index in [`Verifier::keys`].
@@ -82,10 +92,11 @@ pub struct Verifier {
     cache: RefCell<Cache>,
 }
 
+/// The token is the key and the eviction order's entry, held once.
 #[derive(Default)]
 struct Cache {
-    tokens: HashMap<String, Rc<Claims>>,
-    order: VecDeque<String>,
+    tokens: HashMap<Rc<str>, Rc<Claims>>,
+    order: VecDeque<Rc<str>>,
 }
 
 impl Verifier {
@@ -117,7 +128,8 @@ impl Verifier {
         let cached = self.cache.borrow().tokens.get(token).cloned();
         if let Some(claims) = cached {
             self.check(&claims, kind, call, now)?;
-            return Ok(Begin::Done(claims));
+            let until = self.valid_until(&claims, kind, call);
+            return Ok(Begin::Done(Held { claims, until }));
         }
         let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
         let key = self.keys.keys().iter().position(|k| std::ptr::eq(k, prepared.key())).unwrap_or_default();
@@ -131,27 +143,27 @@ impl Verifier {
 
     /// Finishes a [`Begin::Signature`] with the platform's verdict on the signature.
     #[cfg(any(target_arch = "wasm32", test))]
-    pub fn complete(&self, token: &str, valid: bool, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+    pub fn complete(&self, token: &str, valid: bool, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
         let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
         self.finish(token, prepared.accept_platform_verdict(valid)?, kind, call, now)
     }
 
     /// Finishes a [`Begin::Signature`] with the native signature check (where the platform has
     /// no WebCrypto for the algorithm).
-    pub fn complete_natively(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+    pub fn complete_natively(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
         let prepared: Prepared<'_> = jws::prepare(token, &self.keys, &self.algorithms)?;
         self.finish(token, jws::verify_signature(prepared)?, kind, call, now)
     }
 
     /// The whole verification natively.
-    pub fn verify(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+    pub fn verify(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
         match self.begin(token, kind, call, now)? {
-            Begin::Done(claims) => Ok(claims),
+            Begin::Done(held) => Ok(held),
             Begin::Signature { .. } => self.complete_natively(token, kind, call, now),
         }
     }
 
-    fn finish(&self, token: &str, verified: Verified<'_>, kind: Kind, call: &PerCall, now: f64) -> Result<Rc<Claims>> {
+    fn finish(&self, token: &str, verified: Verified<'_>, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
         let claims = verified.claims()?;
         let text = serde_json::Value::Object(claims.clone()).to_string();
         let claims = Rc::new(Claims { claims, header: verified.header().clone(), text });
@@ -159,13 +171,37 @@ impl Verifier {
         // the requirement) is still this issuer's, and a later call may judge it differently.
         self.remember(token, claims.clone());
         self.check(&claims, kind, call, now)?;
-        Ok(claims)
+        let until = self.valid_until(&claims, kind, call);
+        Ok(Held { claims, until })
+    }
+
+    /// The time until which the checks of `kind` with this call's options cannot fail for claims
+    /// that passed them: every check that time can turn from passing to failing has an upper
+    /// bound — `exp` plus the tolerance (RFC 7519 §4.1.4), an ID token's `iat` plus its maximum
+    /// age, and `auth_time` plus a `maxAge` (the call's or the requirement's) — and the others
+    /// (`nbf`, an `iat` or `auth_time` in the future) only turn from failing to passing. So a
+    /// shell may answer the same call again without asking while `now` lies between the time of
+    /// the check and this bound; the bound errs early, never late (a fuzz target checks it).
+    pub fn valid_until(&self, claims: &Claims, kind: Kind, call: &PerCall) -> f64 {
+        let date = |name: &str| claims.claims.get(name).and_then(serde_json::Value::as_f64);
+        let tolerance = self.id.clock_tolerance() as f64;
+        let mut until = date("exp").map_or(f64::NEG_INFINITY, |exp| exp + tolerance);
+        if kind == Kind::IdToken {
+            let max_token_age = self.id.max_token_age.unwrap_or(id_token::DEFAULT_MAX_TOKEN_AGE) as f64;
+            until = until.min(date("iat").map_or(f64::NEG_INFINITY, |iat| iat + max_token_age + tolerance));
+        }
+        let max_ages = [call.max_age, call.requirement.as_ref().and_then(|r| r.max_age)];
+        for max_age in max_ages.into_iter().flatten() {
+            until = until.min(date("auth_time").map_or(f64::NEG_INFINITY, |t| t + max_age as f64 + tolerance));
+        }
+        until
     }
 
     fn remember(&self, token: &str, claims: Rc<Claims>) {
         let mut cache = self.cache.borrow_mut();
-        if cache.tokens.insert(token.to_string(), claims).is_none() {
-            cache.order.push_back(token.to_string());
+        let token: Rc<str> = Rc::from(token);
+        if cache.tokens.insert(token.clone(), claims).is_none() {
+            cache.order.push_back(token);
             if cache.order.len() > CACHE_SIZE {
                 if let Some(old) = cache.order.pop_front() {
                     cache.tokens.remove(&old);
@@ -175,7 +211,7 @@ impl Verifier {
     }
 
     /// The claims checks of `kind` with this call's options, on every call.
-    fn check(&self, claims: &Claims, kind: Kind, call: &PerCall, now: f64) -> Result<()> {
+    pub fn check(&self, claims: &Claims, kind: Kind, call: &PerCall, now: f64) -> Result<()> {
         match kind {
             Kind::IdToken => {
                 let plain = call.expected_nonce.is_none() && call.max_age.is_none() && call.requirement.is_none();

@@ -32,9 +32,16 @@ fn a_token_is_verified_once_then_answered_from_the_cache_with_its_claims_checked
     assert_eq!((key, alg), (0, Alg::Rs256));
     assert_eq!(signature, mint::signature_of(&token));
     assert_eq!(format!("{signing_input}.{}", mint::b64(&signature)), token);
-    let claims = v.complete(&token, true, Kind::IdToken, &nonce(), NOW).unwrap();
-    assert_eq!(claims.claims["sub"], "u1");
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&claims.text).unwrap()["acr"], "urn:mfa");
+    let held = v.complete(&token, true, Kind::IdToken, &nonce(), NOW).unwrap();
+    assert_eq!(held.claims.claims["sub"], "u1");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&held.claims.text).unwrap()["acr"], "urn:mfa");
+    // exp + the tolerance (iat + a day is later).
+    assert_eq!(held.until, NOW + 300.0 + 30.0);
+    let Begin::Done(again) = v.begin(&token, Kind::IdToken, &PerCall { max_age: Some(60), ..nonce() }, NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(again.until, NOW - 10.0 + 60.0 + 30.0, "auth_time + max_age + the tolerance");
 
     // Cached: no signature needed, the claims still checked against this call and the clock.
     assert!(matches!(v.begin(&token, Kind::IdToken, &nonce(), NOW), Ok(Begin::Done(_))));
@@ -57,7 +64,7 @@ fn a_refused_signature_is_never_cached() {
     assert!(matches!(v.begin(&token, Kind::IdToken, &nonce(), NOW), Ok(Begin::Signature { .. })));
     // One changed byte of the signature is another token.
     let ok = v.verify(&token, Kind::IdToken, &nonce(), NOW).unwrap();
-    assert_eq!(ok.claims["sub"], "u1");
+    assert_eq!(ok.claims.claims["sub"], "u1");
     let mut sig = mint::signature_of(&token);
     sig[0] ^= 1;
     let forged = mint::with_signature(&token, &sig);
@@ -70,8 +77,8 @@ fn access_tokens_and_requirements() {
     let opts: IdTokenOptions = serde_json::from_value(json!({"issuer": mint::ISS, "audience": mint::API})).unwrap();
     let v = Verifier::new(keys, opts).unwrap();
     let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es", "typ": "at+jwt"}), &mint::at_claims());
-    let claims = v.verify(&token, Kind::AccessToken, &PerCall::default(), NOW).unwrap();
-    assert_eq!(claims.claims["client_id"], mint::CLIENT);
+    let held = v.verify(&token, Kind::AccessToken, &PerCall::default(), NOW).unwrap();
+    assert_eq!(held.claims.claims["client_id"], mint::CLIENT);
     let strong: Requirement = serde_json::from_value(json!({"acr": ["urn:stronger"]})).unwrap();
     let call = PerCall { requirement: Some(strong), ..PerCall::default() };
     assert!(matches!(v.begin(&token, Kind::AccessToken, &call, NOW), Err(Error::AcrNotSatisfied(_))));

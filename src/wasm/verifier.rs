@@ -15,7 +15,7 @@ use crate::acr::AcrPolicy;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
 use crate::step_up::Requirement;
-use crate::verifier::{Begin, Kind, PerCall, Verifier};
+use crate::verifier::{Begin, Held, Kind, PerCall, Verifier};
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -127,6 +127,15 @@ fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
     Ok((per_call, now))
 }
 
+/// `[claims as JSON text, valid until]`: the shell may answer the same call from it while `now`
+/// lies before `until` ([`Verifier::valid_until`]).
+fn held_js(held: &Held) -> JsValue {
+    let out = Array::new();
+    out.push(&JsValue::from_str(&held.claims.text));
+    out.push(&JsValue::from_f64(held.until));
+    out.into()
+}
+
 #[wasm_bindgen]
 impl VerifierCore {
     /// Reads the options and the key set once; a mistake throws naming the option.
@@ -158,10 +167,10 @@ impl VerifierCore {
         build().map_err(|e| js_error(&e))
     }
 
-    /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds): the
-    /// claims as JSON text when the token verified before and its claims hold, else
-    /// `[key index, alg, signature, signing input]` for WebCrypto. Throws the token's error.
-    #[wasm_bindgen(unchecked_return_type = "string | [number, string, Uint8Array, Uint8Array]")]
+    /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds):
+    /// `[claims as JSON text, valid until]` when the token verified before and its claims hold,
+    /// else `[key index, alg, signature, signing input]` for WebCrypto. Throws the token's error.
+    #[wasm_bindgen(unchecked_return_type = "[string, number] | [number, string, Uint8Array, Uint8Array]")]
     pub fn begin(
         &self,
         kind_code: u8,
@@ -173,7 +182,7 @@ impl VerifierCore {
             let token = string(&token, "token")?;
             let (per_call, now) = call(&per_call, "options", now)?;
             Ok(match self.inner.begin(&token, kind(kind_code), &per_call, now)? {
-                Begin::Done(claims) => JsValue::from_str(&claims.text),
+                Begin::Done(held) => held_js(&held),
                 Begin::Signature { key, alg, signature, signing_input } => {
                     let step = Array::new();
                     step.push(&JsValue::from_f64(key as f64));
@@ -188,7 +197,8 @@ impl VerifierCore {
     }
 
     /// Finishes with WebCrypto's verdict (`verdict` 1: valid, 0: invalid, 2: the runtime cannot
-    /// verify this algorithm, so the native verifier does): the claims as JSON text.
+    /// verify this algorithm, so the native verifier does): `[claims as JSON text, valid until]`.
+    #[wasm_bindgen(unchecked_return_type = "[string, number]")]
     pub fn complete(
         &self,
         kind_code: u8,
@@ -196,16 +206,16 @@ impl VerifierCore {
         #[wasm_bindgen(unchecked_param_type = "unknown")] per_call: JsValue,
         now: f64,
         verdict: u8,
-    ) -> std::result::Result<String, JsValue> {
-        let run = || -> Result<String> {
+    ) -> std::result::Result<JsValue, JsValue> {
+        let run = || -> Result<JsValue> {
             let token = string(&token, "token")?;
             let (per_call, now) = call(&per_call, "options", now)?;
             let kind = kind(kind_code);
-            let claims = match verdict {
+            let held = match verdict {
                 2 => self.inner.complete_natively(&token, kind, &per_call, now)?,
                 valid => self.inner.complete(&token, valid == 1, kind, &per_call, now)?,
             };
-            Ok(claims.text.clone())
+            Ok(held_js(&held))
         };
         run().map_err(|e| js_error(&e))
     }

@@ -23,7 +23,9 @@ const params = {
   // The cold workloads' rounds plus a warm-up take 1200 per alg; 3 × 1500 is also more than the
   // 4096 verdicts stepup's cache keeps, so the memory soak's pool tokens are always misses.
   coldTokens: 1500,
-  soakWarm: 10_000,
+  // Long enough for the free function's verified-token cache (4096 entries, one miss in ten)
+  // to fill, so what follows measures a steady state, not the caches growing to their bound.
+  soakWarm: 50_000,
   soakTotal: 100_000,
   guardBatch: 1000,
   guardMemoryChunk: 10_000,

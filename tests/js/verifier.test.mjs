@@ -1,0 +1,72 @@
+// createVerifier's own behaviour beyond the token table (tests/js/tokens.test.mjs runs the table
+// through it): an answer reused only while the core says it holds, by the clock in both
+// directions; options read once and refused when wrong; a key imported once; many calls at once.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as jose from "jose";
+import stepup from "./load.mjs";
+
+const issuer = "https://idp.example";
+const { privateKey, publicKey } = await jose.generateKeyPair("ES256");
+const jwks = { keys: [{ ...(await jose.exportJWK(publicKey)), kid: "k1", alg: "ES256", use: "sig" }] };
+const T = 1_800_000_000;
+
+const sign = (claims, { iat = T, exp = T + 600 } = {}) => new jose.SignJWT(claims)
+  .setProtectedHeader({ alg: "ES256", kid: "k1" })
+  .setIssuer(issuer).setSubject("alice").setAudience("spa").setIssuedAt(iat).setExpirationTime(exp)
+  .sign(privateKey);
+
+test("an answer is reused only within its span: expiry, max_age and a clock that goes back all ask again", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks, clockTolerance: 0 });
+  const token = await sign({ auth_time: T - 10, nonce: "n" });
+  const call = (currentTime, extra = {}) => verifier.verifyIdToken(token, { expectedNonce: "n", currentTime, ...extra });
+  assert.equal((await call(T)).sub, "alice");
+  assert.equal((await call(T + 599)).sub, "alice", "reused within the span");
+  await assert.rejects(call(T + 600), { code: "ERR_JWT_EXPIRED" }, "past exp: asked again and refused");
+  await assert.rejects(call(T - 100), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" }, "before iat: asked again");
+  assert.equal((await call(T + 30, { maxAge: 60 })).sub, "alice");
+  await assert.rejects(call(T + 51, { maxAge: 60 }), { code: "ERR_AUTH_TIME_TOO_OLD" }, "auth_time + maxAge bounds the span");
+  await assert.rejects(call(T, { expectedNonce: "other" }), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+});
+
+test("a requirement is judged on every call, and an answer with one is not an answer without it", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks, policy: stepup.acrPolicy("wso2") });
+  const token = await sign({ acr: "LOA1", auth_time: T - 10 });
+  const requirement = { acr: ["LOA2"] };
+  await assert.rejects(verifier.verifyIdToken(token, { currentTime: T, requirement }), { code: "ERR_ACR_NOT_SATISFIED" });
+  assert.equal((await verifier.verifyIdToken(token, { currentTime: T })).acr, "LOA1");
+  await assert.rejects(verifier.verifyIdToken(token, { currentTime: T, requirement }), { code: "ERR_ACR_NOT_SATISFIED" });
+});
+
+test("a forged token is refused every time, also after the genuine one was answered", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
+  const token = await sign({});
+  assert.equal((await verifier.verifyIdToken(token, { currentTime: T })).sub, "alice");
+  const [h, p, s] = token.split(".");
+  const flipped = `${h}.${p}.${s[0] === "A" ? "B" : "A"}${s.slice(1)}`;
+  for (let i = 0; i < 2; i++) {
+    await assert.rejects(verifier.verifyIdToken(flipped, { currentTime: T }), { code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" });
+  }
+});
+
+test("options are read once and a mistake is a TypeError naming it", () => {
+  assert.throws(() => stepup.createVerifier({ issuer, audience: "spa" }), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+  assert.throws(() => stepup.createVerifier({ issuer, audience: "spa", jwks, clockTolerence: 5 }), { name: "TypeError" });
+  assert.throws(() => stepup.createVerifier({ issuer, audience: "spa", jwks: { keys: "no" } }), { code: "ERR_JWKS_INVALID" });
+});
+
+test("call options in JavaScript's words", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
+  const token = await sign({});
+  await assert.rejects(verifier.verifyIdToken(token, { maxAge: -1 }), { name: "TypeError", param: "options.maxAge" });
+  await assert.rejects(verifier.verifyIdToken(token, { expectedNonse: "n" }), { name: "TypeError", param: "options.expectedNonse" });
+  await assert.rejects(verifier.verifyIdToken(token, { get expectedNonce() { return "n"; } }), (e) => e.code !== undefined);
+  await assert.rejects(verifier.verifyIdToken(42), { name: "TypeError", param: "token" });
+});
+
+test("many calls at once: every answer is its own token's", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
+  const tokens = await Promise.all(Array.from({ length: 50 }, (_, i) => sign({ jti: `t${i}` })));
+  const claims = await Promise.all(tokens.flatMap((t) => [verifier.verifyIdToken(t, { currentTime: T }), verifier.verifyIdToken(t, { currentTime: T })]));
+  claims.forEach((c, i) => assert.equal(c.jti, `t${Math.floor(i / 2)}`));
+});
