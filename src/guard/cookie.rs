@@ -90,13 +90,14 @@ pub fn set_cookie(name: &str, value: &str, max_age: u64) -> String {
     format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}")
 }
 
-/// The `name=value` pairs of a `Cookie` header. Two `Cookie` lines arrive joined by `, ` (Fetch
-/// `Headers`), and cookie values may not contain `,` (RFC 6265 §4.1.1), so `,` separates pairs
-/// as `;` does.
+/// The `name=value` pairs of a `Cookie` header, separated by `;` only: browsers accept `,` inside
+/// a cookie's value, so `pref=x,__Host-stepup-session=…` is one cookie named `pref` — reading a
+/// session out of it would let whoever sets `pref` (a sibling domain, the application) plant
+/// one. Two `Cookie` lines, which Fetch `Headers` joins with `, `, therefore carry no session.
 pub fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
     // Only HTTP's own whitespace is trimmed (RFC 6265 §5.2), so no name reads as the session's
     // after a vertical tab or form feed.
-    header.split([';', ',']).filter_map(|pair| pair.trim_matches([' ', '\t']).split_once('='))
+    header.split(';').filter_map(|pair| pair.trim_matches([' ', '\t']).split_once('='))
 }
 
 /// The value of cookie `name` in a `Cookie` header. A name sent twice is ambiguous (a sibling

@@ -107,7 +107,7 @@ pub fn route(config: &Config, target: &Target) -> Route {
     if Target::parse(&config.redirect_path).is_ok_and(|callback| callback.key == target.key) {
         return Route::Callback;
     }
-    config.rules.find(&target.key).map_or(Route::Open, Route::Guarded)
+    config.rules.find_target(target).map_or(Route::Open, Route::Guarded)
 }
 
 /// A target whose meaning depends on who parses it: refused, never guessed (G16, G17, G18).
@@ -332,10 +332,11 @@ fn cookie_name(pair: &str) -> &str {
     }
 }
 
-/// Whether the upstream may set this cookie (`Set-Cookie` value): never one of the guard's, so
-/// an application cannot plant or end a session (G21).
+/// Whether the upstream may set this cookie (`Set-Cookie` value): never one whose name or value
+/// holds the guard's prefix, so an application cannot plant or end a session (G21) — also not
+/// inside another cookie's value (`pref=x,__Host-stepup-session=…`), which some parsers split.
 pub fn upstream_may_set(set_cookie: &str) -> bool {
-    !is_guard_cookie(cookie_name(set_cookie.split(';').next().unwrap_or_default()))
+    !is_guard_cookie(set_cookie.split(';').next().unwrap_or_default())
 }
 
 /// What the shell does to a forwarded request: send it to `url` with the request's headers,
@@ -354,8 +355,10 @@ pub struct Forward {
 }
 
 /// Request headers never forwarded: `Cookie2` (RFC 2965, obsolete) can only carry cookies the
-/// `Cookie` rules above would strip.
-const NEVER_FORWARDED: [&str; 1] = ["cookie2"];
+/// `Cookie` rules above would strip; `X-Original-URL` and `X-Rewrite-URL` make some frameworks
+/// (Symfony before CVE-2018-14773, Zend) route to another path than the one judged;
+/// `Proxy-Authorization` is for a proxy, never the application (RFC 9110 §11.7.2).
+const NEVER_FORWARDED: [&str; 4] = ["cookie2", "x-original-url", "x-rewrite-url", "proxy-authorization"];
 
 /// Plans forwarding a request with these headers (name, value pairs as Fetch `Headers` lists
 /// them) to `upstream` + `target`, with `identity` set on guarded requests. A request let
@@ -388,15 +391,22 @@ pub fn forward(
     plan
 }
 
-/// `Clear-Site-Data` from the upstream without the directives that would delete the guard's
-/// cookies (`"cookies"`, `"*"`; W3C Clear Site Data §3.1), `None` when nothing is left (G21).
+/// `Clear-Site-Data` from the upstream with only the directives that cannot touch the guard's
+/// cookies, compared exactly as browsers compare them (W3C Clear Site Data §3.1): `"cache"`,
+/// `"storage"`, `"executionContexts"`, `"prefetchCache"`, `"prerenderCache"`; `"cookies"`, `"*"`
+/// and anything a laxer parser might read as them are dropped. `None` when nothing is left
+/// (G21).
 pub fn upstream_clear_site_data(value: &str) -> Option<String> {
-    let kept: Vec<&str> = value
-        .split(',')
-        .map(|d| d.trim_matches([' ', '\t']))
-        .filter(|d| !d.is_empty() && !matches!(d.trim_matches('"').to_ascii_lowercase().as_str(), "cookies" | "*"))
-        .collect();
+    const KEPT: [&str; 5] =
+        ["\"cache\"", "\"storage\"", "\"executionContexts\"", "\"prefetchCache\"", "\"prerenderCache\""];
+    let kept: Vec<&str> = value.split(',').map(|d| d.trim_matches([' ', '\t'])).filter(|d| KEPT.contains(d)).collect();
     (!kept.is_empty()).then(|| kept.join(", "))
+}
+
+/// Whether the runtime can pass an upstream status on in a response it builds (Fetch: 200 to
+/// 599); another is a `502` from the guard.
+pub fn upstream_status_usable(status: u16) -> bool {
+    (200..=599).contains(&status)
 }
 
 /// What a guarded answer from the upstream loses and gains (G08): it is about one user, so no

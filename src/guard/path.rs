@@ -93,6 +93,10 @@ pub struct Target {
     /// What rules are matched against: `/`-joined segments, percent-decoded, lower case, without
     /// `;parameters` or empty segments (the root is `/`).
     pub key: String,
+    /// The key of the path after a front controller (`/index.php/admin/x` → `/admin/x`): CGI
+    /// servers pass it to the script as `PATH_INFO`, and Symfony, Laravel and CodeIgniter route
+    /// on it, so rules are matched against it too.
+    pub path_info: Option<String>,
 }
 
 impl Target {
@@ -133,14 +137,30 @@ impl Target {
             }
         }
         let key = key_of(&segments);
+        let path_info = segments
+            .iter()
+            .position(|s| is_script(s))
+            .and_then(|i| segments.get(i + 1..))
+            .filter(|rest| !rest.is_empty())
+            .map(key_of);
         let query = query.map(|q| format!("?{}", escape(q, QUERY_SET))).unwrap_or_default();
-        Ok(Target { path: format!("/{}", segments.join("/")), query, key })
+        Ok(Target { path: format!("/{}", segments.join("/")), query, key, path_info })
     }
 
     /// The path and query, as forwarded.
     pub fn path_and_query(&self) -> String {
         format!("{}{}", self.path, self.query)
     }
+}
+
+/// Whether a (checked, serialised) segment names a script a server runs with the rest of the
+/// path as `PATH_INFO`.
+fn is_script(segment: &str) -> bool {
+    const SCRIPTS: [&str; 12] =
+        [".php", ".phtml", ".cgi", ".fcgi", ".pl", ".py", ".rb", ".asp", ".aspx", ".jsp", ".cfm", ".dll"];
+    let decoded = decode(segment).unwrap_or_default().to_ascii_lowercase();
+    let base = decoded.split(';').next().unwrap_or_default();
+    SCRIPTS.iter().any(|ext| base.len() > ext.len() && base.ends_with(ext))
 }
 
 /// Splits an absolute request URL (what a runtime's `request.url` holds) into its origin and

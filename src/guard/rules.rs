@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::path::Pattern;
+use super::path::{Pattern, Target};
 use crate::acr::AcrPolicy;
 use crate::step_up::{evaluate_step_up, Decision, Reason, Requirement};
 use crate::{Error, Result};
@@ -76,6 +76,20 @@ impl Rules {
     /// rule guards it; the first rule that matches wins.
     pub fn find(&self, key: &str) -> Option<Rule> {
         self.0.iter().find(|r| r.pattern.matches(key)).cloned()
+    }
+
+    /// The rule for a target: its key's, and when it has a front controller's `PATH_INFO`, that
+    /// path's too — both must hold when they differ (all needs; an API if either is), since the
+    /// upstream may route by either.
+    pub fn find_target(&self, target: &Target) -> Option<Rule> {
+        let by_key = self.find(&target.key);
+        let Some(path_info) = &target.path_info else { return by_key };
+        match (by_key, self.find(path_info)) {
+            (Some(a), Some(b)) if a != b => {
+                Some(Rule { pattern: a.pattern.clone(), api: a.api || b.api, need: Need::AllOf(vec![a.need, b.need]) })
+            }
+            (a, b) => a.or(b),
+        }
     }
 
     /// Every ACR value the rules may ask for, for checking against `acr_values_supported`.

@@ -326,7 +326,9 @@ impl Inner {
     /// `STEPUP_UPSTREAM_TIMEOUT`; the upstream cannot set the guard's cookies (G22), and a
     /// guarded answer is made private and uncacheable (G08).
     async fn forward(&self, request: &Request, plan: &Forward) -> Result<Response> {
-        let fail = |e: JsValue| Error::FetchFailed(format!("upstream: {}", describe(&e)));
+        // A request the runtime will not build is the guard's own failure (a 500 that shows nothing),
+        // never "the provider cannot be reached".
+        let fail = |e: JsValue| Error::arg_value("the forwarded request", describe(&e));
         let headers = Headers::new_with_headers(&request.headers()).map_err(fail)?;
         for name in &plan.remove {
             headers.delete(name).map_err(fail)?;
@@ -376,35 +378,47 @@ impl Inner {
         if !plan.guarded && !planted && clear_site_data.is_none() {
             return Ok(response);
         }
-        let out = Headers::new_with_headers(&response.headers()).map_err(fail)?;
-        if let Some(value) = clear_site_data {
-            match flow::upstream_clear_site_data(&value) {
-                Some(kept) => out.set("clear-site-data", &kept).map_err(fail)?,
-                None => out.delete("clear-site-data").map_err(fail)?,
+        // The answer rebuilt as the core says; what cannot be rebuilt (a status the runtime
+        // refuses, say) is the application's failure, a 502, never the provider's.
+        let rebuilt = (|| -> std::result::Result<Response, JsValue> {
+            if !flow::upstream_status_usable(response.status()) {
+                return Err(JsValue::from_str(&format!("status {}", response.status())));
             }
-        }
-        if planted {
-            out.delete("set-cookie").map_err(fail)?;
-            for cookie in cookies.iter().filter(|c| flow::upstream_may_set(c)) {
-                out.append("set-cookie", cookie).map_err(fail)?;
+            let out = Headers::new_with_headers(&response.headers())?;
+            if let Some(value) = &clear_site_data {
+                match flow::upstream_clear_site_data(value) {
+                    Some(kept) => out.set("clear-site-data", &kept)?,
+                    None => out.delete("clear-site-data")?,
+                }
             }
-        }
-        if plan.guarded {
-            for name in GUARDED_ANSWER.remove {
-                out.delete(name).map_err(fail)?;
+            if planted {
+                out.delete("set-cookie")?;
+                for cookie in cookies.iter().filter(|c| flow::upstream_may_set(c)) {
+                    out.append("set-cookie", cookie)?;
+                }
             }
-            for (name, value) in GUARDED_ANSWER.set {
-                out.set(name, value).map_err(fail)?;
+            if plan.guarded {
+                for name in GUARDED_ANSWER.remove {
+                    out.delete(name)?;
+                }
+                for (name, value) in GUARDED_ANSWER.set {
+                    out.set(name, value)?;
+                }
+                for (name, value) in GUARDED_ANSWER.append {
+                    out.append(name, value)?;
+                }
             }
-            for (name, value) in GUARDED_ANSWER.append {
-                out.append(name, value).map_err(fail)?;
-            }
-        }
-        let init = ResponseInit::new();
-        init.set_status(response.status());
-        init.set_status_text(&response.status_text());
-        init.set_headers(&out);
-        Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init).map_err(fail)
+            let init = ResponseInit::new();
+            init.set_status(response.status());
+            init.set_status_text(&response.status_text());
+            init.set_headers(&out);
+            Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init)
+        })();
+        rebuilt.or_else(|e| {
+            let why = e.as_string().unwrap_or_else(|| describe(&e));
+            web_sys_log(&format!("stepup guard: the upstream's answer cannot be passed on: {why}"));
+            reply_js(&Reply::page(502, "The application's answer cannot be passed on", "Try again later."))
+        })
     }
 }
 

@@ -124,6 +124,13 @@ function startUpstream() {
       });
     }
     if (last === "csd") headers["clear-site-data"] = '"cookies", "cache"';
+    if (last === "csd-params") headers["clear-site-data"] = '"cookies";x';
+    if (last === "plant-value") headers["set-cookie"] = [`pref=x,${SESSION_COOKIE}=planted; Path=/`, "theme=dark; Path=/"];
+    if (last === "status-600") {
+      res.writeHead(600, headers);
+      res.end("{}");
+      return;
+    }
     if (last === "csd-all") headers["clear-site-data"] = '"*"';
     if (last === "plant") {
       headers["set-cookie"] = [
@@ -577,17 +584,19 @@ test("G21: a session minted by a guard for another client is no session there", 
 });
 
 test("G21: the guard's cookies never reach the upstream, also in a second Cookie line or another case", async () => {
-  for (const path of ["/public/cookies", "/admin/cookies"]) {
-    const { res, got } = await probe(path, [
-      html, ["Cookie", "theme=dark"], ["Cookie", `${SESSION_COOKIE}=${sessions.alice}; lang=en`],
-    ]);
-    assert.equal(res.status, 200, `${path}: ${res.status} ${res.body.slice(0, 200)}`);
-    assert.equal(got.length, 1, path);
-    const cookies = cookiesOf(got[0]).join("\n");
-    assert.doesNotMatch(cookies, /__host-stepup/i, path);
-    assert.match(cookies, /theme=dark/, path);
-    assert.match(cookies, /lang=en/, path);
-  }
+  const twoLines = [html, ["Cookie", "theme=dark"], ["Cookie", `${SESSION_COOKIE}=${sessions.alice}; lang=en`]];
+  const open = await probe("/public/cookies", twoLines);
+  assert.equal(open.res.status, 200, `${open.res.status} ${open.res.body.slice(0, 200)}`);
+  assert.equal(open.got.length, 1);
+  const cookies = cookiesOf(open.got[0]).join("\n");
+  assert.doesNotMatch(cookies, /__host-stepup/i);
+  assert.match(cookies, /theme=dark/);
+  assert.match(cookies, /lang=en/);
+  // Joined by `, `, the second line's session sits inside the first cookie's value, where a
+  // browser would keep it: no session is read from there (browsers send one Cookie line).
+  const guarded = await probe("/admin/cookies", twoLines);
+  assertSignInStart(guarded.res, "two Cookie lines");
+  assert.deepEqual(guarded.got, []);
   const { got } = await probe("/public/cookies", [html,
     cookieLine("__HOST-STEPUP-session=x", " __host-stepup-tx-abc=y", "=__Host-stepup-session=z", "theme=dark")]);
   assert.doesNotMatch(cookiesOf(got[0]).join("\n"), /__host-stepup/i);
@@ -735,4 +744,35 @@ test("G10 G18 G16 G19 G21: format suffixes, compatibility characters, a Host wit
   const all = await probe("/public/csd-all", [html]);
   assert.equal(all.res.status, 200);
   assert.equal(all.res.get("clear-site-data"), undefined);
+});
+
+// The outside attack's third round.
+test("G21 G10 G19 G22: a session inside another cookie's value, a front controller's PATH_INFO, rewrite headers, odd statuses", async () => {
+  const bob = cookieLine(`${SESSION_COOKIE}=${sessions.bob}`);
+  // Browsers keep `pref=x,__Host-stepup-session=…` as one cookie: no session is read from it.
+  const inside = await probe("/admin/x", [html, ["cookie", `pref=x,${SESSION_COOKIE}=${sessions.alice}; other=1`]]);
+  assertSignInStart(inside.res, "a session inside another cookie's value");
+  assert.deepEqual(inside.got, []);
+  // Nor may the upstream plant one that way.
+  const planted = await probe("/weak/plant-value", [html, bob]);
+  assert.deepEqual(planted.res.all("set-cookie"), ["theme=dark; Path=/"]);
+  // `/index.php/admin/x` is `/admin/x` to a PHP front controller: judged under /admin/* too.
+  for (const target of ["/index.php/admin/x", "/app.php/api/x"]) {
+    const { res, got } = await probe(target, [html, bob]);
+    assert.ok(res.status === 302 || res.status === 401, `${target}: ${res.status}`);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  // Headers that reroute a request or carry a proxy's credential never reach the application.
+  const rewrite = await probe("/weak/x", [html, bob, ["x-original-url", "/admin/x"], ["x-rewrite-url", "/admin/x"],
+    ["proxy-authorization", "Bearer x"]]);
+  assert.equal(rewrite.got.length, 1);
+  const names = pairsOf(rewrite.got[0]).map(([n]) => n.toLowerCase());
+  for (const name of ["x-original-url", "x-rewrite-url", "proxy-authorization"]) assert.ok(!names.includes(name), name);
+  // A status the runtime cannot pass on is the application's failure, not the provider's.
+  const odd = await probe("/weak/status-600", [html, bob]);
+  assert.equal(odd.res.status, 502);
+  assert.doesNotMatch(odd.res.body, /identity provider|status codes in the range/);
+  // Clear-Site-Data directives are kept only as browsers compare them.
+  const params = await probe("/weak/csd-params", [html, bob]);
+  assert.equal(params.res.get("clear-site-data"), undefined);
 });

@@ -174,6 +174,8 @@ fn g21_clear_site_data_keeps_the_guard_cookies() {
     assert_eq!(upstream_clear_site_data(r#""cookies""#), None);
     assert_eq!(upstream_clear_site_data(r#""*""#), None);
     assert_eq!(upstream_clear_site_data(r#""cache", "Cookies", "storage""#).as_deref(), Some(r#""cache", "storage""#));
+    assert_eq!(upstream_clear_site_data(r#""cookies";x, "cache""#).as_deref(), Some(r#""cache""#));
+    assert_eq!(upstream_clear_site_data("cookies"), None);
 }
 
 /// G21: the upstream cannot set, replace or delete the guard's cookies.
@@ -188,7 +190,11 @@ fn g21_upstream_cannot_set_guard_cookies() {
     ] {
         assert!(!upstream_may_set(line), "{line:?}");
     }
-    for line in ["theme=dark; Path=/", "session=x", "x=__Host-stepup-session"] {
+    // Found by the second outside attack: the prefix inside another cookie's value.
+    for line in ["pref=x,__Host-stepup-session=v; Path=/", "x=__Host-stepup-session"] {
+        assert!(!upstream_may_set(line), "{line:?}");
+    }
+    for line in ["theme=dark; Path=/", "session=x"] {
         assert!(upstream_may_set(line), "{line:?}");
     }
 }
@@ -202,6 +208,7 @@ fn forward_plans_strip_and_set() {
         ("cookie", "theme=dark, __Host-stepup-session=s"),
         ("authorization", "Basic dXNlcjpwYXNz"),
         ("cookie2", "__Host-stepup-session=s"),
+        ("X-Original-URL", "/admin"),
     ]
     .iter()
     .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -209,7 +216,7 @@ fn forward_plans_strip_and_set() {
     let identity = vec![("x-stepup-sub".to_string(), "u1".to_string())];
     let plan = forward("http://app.internal", &target("/a/../b?c"), &headers, identity, true, false);
     assert_eq!(plan.url, "http://app.internal/b?c");
-    assert_eq!(plan.remove, ["x-stepup-sub", "x_stepup_acr", "authorization", "cookie2"]);
+    assert_eq!(plan.remove, ["x-stepup-sub", "x_stepup_acr", "authorization", "cookie2", "X-Original-URL"]);
     assert_eq!(
         plan.set,
         [("x-stepup-sub".to_string(), "u1".to_string()), ("cookie".to_string(), "theme=dark".to_string())]

@@ -77,7 +77,7 @@ fn g17_g18_ambiguous_targets_are_refused_before_anything_else() {
 #[test]
 fn a_strong_session_is_forwarded_with_its_identity_and_without_the_guard_cookie() {
     let config = config();
-    let cookie = format!("theme=dark, {}", session(&config, strong()));
+    let cookie = format!("theme=dark; {}", session(&config, strong()));
     let action = judge_at(
         &config,
         "http://e/ADMIN/x",
@@ -91,6 +91,18 @@ fn a_strong_session_is_forwarded_with_its_identity_and_without_the_guard_cookie(
     assert_eq!(set["x-stepup-sub"], "alice");
     assert_eq!(set["x-stepup-acr"], "LOA2");
     assert_eq!(set["cookie"], "theme=dark");
+}
+
+/// Found by the second outside attack: a session cookie inside another cookie's value (which
+/// browsers keep whole) is no session, and two `Cookie` lines carry none.
+#[test]
+fn g21_no_session_is_read_from_inside_another_cookie() {
+    let config = config();
+    let session = session(&config, strong());
+    for cookie in [format!("pref=x,{session}; other=1"), format!("a=1, {session}")] {
+        let action = judge_at(&config, "http://e/admin/x", &[("cookie", &cookie), HTML]);
+        assert!(matches!(action, Action::SignIn(_)), "{cookie}: {action:?}");
+    }
 }
 
 #[test]

@@ -251,3 +251,14 @@ fn g10_leading_dots_stay_in_the_key() {
     assert_eq!(key("/..x.json"), "/..x");
     assert_eq!(key("/.a.b"), "/.a");
 }
+
+/// Found by the second outside attack: a front controller routes `/index.php/admin/x` by its
+/// `PATH_INFO`, `/admin/x`.
+#[test]
+fn g10_path_info_after_a_script_is_a_second_key() {
+    let t = Target::parse("/index.php/admin/x").unwrap();
+    assert_eq!((t.key.as_str(), t.path_info.as_deref()), ("/index/admin/x", Some("/admin/x")));
+    assert_eq!(Target::parse("/app.PHP/api/x").unwrap().path_info.as_deref(), Some("/api/x"));
+    assert_eq!(Target::parse("/index.php").unwrap().path_info, None);
+    assert_eq!(Target::parse("/a/report.pdf/x").unwrap().path_info, None);
+}

@@ -98,3 +98,16 @@ fn acr_values_are_listed_with_their_place() {
         ]
     );
 }
+
+#[test]
+fn g10_a_front_controller_path_falls_under_both_rules() {
+    let rules =
+        Rules::parse(r#"[{"path":"/index.php/*","maxAge":60},{"path":"/admin/*","acr":["2"],"api":true}]"#, "R")
+            .unwrap();
+    let rule = rules.find_target(&Target::parse("/index.php/admin/x").unwrap()).unwrap();
+    assert!(rule.api);
+    assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2));
+    let only_admin = Rules::parse(r#"[{"path":"/admin/*","acr":["2"]}]"#, "R").unwrap();
+    assert!(only_admin.find_target(&Target::parse("/index.php/admin/x").unwrap()).is_some());
+    assert!(only_admin.find_target(&Target::parse("/index.php/public").unwrap()).is_none());
+}
