@@ -69,6 +69,7 @@ test-js: setup
 
 test-types:
 	tsc --noEmit -p tests/types/tsconfig.json
+	tsc --noEmit -p tests/types/tsconfig.shell.json
 	@! grep -nE '^export (function|const|type|interface).*\bany\b' pkg/stepup.d.ts || (echo "pkg/stepup.d.ts exports 'any'"; exit 1)
 	@! grep -n 'Promise<Promise' pkg/stepup.d.ts || (echo "pkg/stepup.d.ts declares a nested Promise"; exit 1)
 	@echo "types: ok"

@@ -3,17 +3,19 @@
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 
 const pkg = new URL("../pkg/", import.meta.url);
-const shell = ["verifier.js", "verifier.d.ts"];
+const shell = ["verifier.js", "verifier.d.ts", "guard.js", "guard.d.ts"];
 for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(file, pkg));
 
 writeFileSync(new URL("index.js", pkg), `// The package's entry: the wasm glue and the JavaScript shell.
 export * from "./stepup.js";
 export { default } from "./stepup.js";
 export { createVerifier } from "./verifier.js";
+export { Guard } from "./guard.js";
 `);
 writeFileSync(new URL("index.d.ts", pkg), `export * from "./stepup.js";
 export { default } from "./stepup.js";
 export * from "./verifier.js";
+export * from "./guard.js";
 `);
 
 const manifest = JSON.parse(readFileSync(new URL("package.json", pkg), "utf8"));

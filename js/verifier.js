@@ -56,7 +56,8 @@ export function createVerifier(options) {
       const parameters = subtle ? core.importParameters(index, alg) : null;
       entry = parameters === null
         ? Promise.resolve(null)
-        : subtle.importKey("jwk", parameters[0], parameters[1], false, ["verify"]).then((key) => [key, parameters[2]]);
+        : subtle.importKey("jwk", /** @type {JsonWebKey} */ (parameters[0]), /** @type {any} */ (parameters[1]), false, ["verify"])
+          .then((key) => [key, parameters[2]]);
       // A failed import is not kept: the next call tries again.
       entry.catch(() => imported.delete(id));
       imported.set(id, entry);

@@ -22,6 +22,9 @@ const guard :Workerd.Worker = (
 
 const modules :List(Workerd.Worker.Module) = [
   (name = "worker/worker.js", esModule = embed "worker.js"),
+  (name = "pkg/index.js", esModule = embed "../pkg/index.js"),
+  (name = "pkg/guard.js", esModule = embed "../pkg/guard.js"),
+  (name = "pkg/verifier.js", esModule = embed "../pkg/verifier.js"),
   (name = "pkg/stepup.js", esModule = embed "../pkg/stepup.js"),
   (name = "pkg/stepup_bg.wasm", wasm = embed "../pkg/stepup_bg.wasm"),
 ];

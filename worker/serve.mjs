@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { initSync, Guard } from "../pkg/stepup.js";
+import { initSync, Guard } from "../pkg/index.js";
 
 initSync({ module: readFileSync(new URL("../pkg/stepup_bg.wasm", import.meta.url)) });
 

@@ -1,7 +1,7 @@
 // The stepup edge guard as a module worker (contract section 6): every request goes through the
 // guard, which forwards it, sends the browser to the identity provider, or answers with a
 // challenge. Settings come from the environment (contract section 7).
-import { initSync, Guard } from "../pkg/stepup.js";
+import { initSync, Guard } from "../pkg/index.js";
 import wasm from "../pkg/stepup_bg.wasm";
 
 initSync({ module: wasm });

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { Guard, initSync } from "../pkg/stepup.js";
+import { Guard, initSync } from "../pkg/index.js";
 import {
   API_AUDIENCE, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIENT_ID, edgeClient, spaClient, startIdp,
 } from "../tests/idp/server.mjs";

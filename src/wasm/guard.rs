@@ -1,7 +1,8 @@
-//! The edge guard's glue (contract section 6): `new Guard(env)` reads the configuration (a bad
-//! setting throws, naming it), and `guard.fetch(request)` answers one request with the core's
-//! decision, doing the I/O the core cannot: discovery, key sets, the token endpoint, WebCrypto,
-//! random values, the clock and forwarding to the upstream.
+//! The edge guard's wasm face (contract section 6), `GuardCore`, driven by the package's `Guard`
+//! (`js/guard.js`): `decide` hands over the core's answer to a request when it needs no I/O
+//! (forward as planned, or reply), and `resolve` does the I/O the core cannot — discovery, key
+//! sets, the token endpoint, WebCrypto, random values — for the answers that need the provider.
+//! Forwarding itself, and the upstream's answer, are the JavaScript shell's, as the core says.
 //!
 //! Provider metadata and the key set are held as [`Document`]s: refreshed after ten minutes,
 //! refetched when a token names an unknown `kid` (at most once per cooldown), fetched once for a
@@ -12,11 +13,10 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Promise, Reflect};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::{AbortController, Headers, Request, Response, ResponseInit};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::errors::throw;
 use super::provider::Document;
@@ -25,7 +25,7 @@ use crate::access_token::AccessTokenOptions;
 use crate::callback::{validate_authorization_response, ResponseExpectations};
 use crate::discovery::{parse_discovery_document, Metadata};
 use crate::guard::config::Config;
-use crate::guard::flow::{self, Forward, Incoming, Randoms, Reply, GUARDED_ANSWER};
+use crate::guard::flow::{self, Incoming, Randoms, Reply, GUARDED_ANSWER};
 use crate::guard::judge::{self, Action};
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
@@ -43,13 +43,13 @@ struct Inner {
     keys: Document<KeySet>,
 }
 
-/// The edge guard.
-#[wasm_bindgen]
+/// The edge guard's core for the package's `Guard` (`js/guard.js`), which does the forwarding.
+#[wasm_bindgen(js_name = GuardCore)]
 pub struct Guard {
     inner: Rc<Inner>,
 }
 
-#[wasm_bindgen]
+#[wasm_bindgen(js_class = GuardCore)]
 impl Guard {
     /// Reads the settings; throws a `TypeError` naming the first missing or invalid one.
     #[wasm_bindgen(constructor)]
@@ -73,18 +73,123 @@ impl Guard {
         })
     }
 
-    /// Answers one request.
-    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
-    pub fn fetch(&self, request: Request) -> Promise {
+    /// The core's answer to a request (`url`, and its headers as `[name, value, …]`) when it
+    /// needs no I/O — `["forward", url, remove, set, guarded, timeout ms]` or
+    /// `["reply", status, headers, body]` — else `["io"]`: then [`Self::resolve`] does it.
+    #[wasm_bindgen(unchecked_return_type = "GuardAction | [\"io\"]")]
+    pub fn decide(&self, url: &str, headers: Vec<String>) -> JsValue {
+        let headers = pairs(headers);
+        match judge::judge(&self.inner.config, &judge::Request { url, headers: &headers }, self.inner.now()) {
+            Ok(action @ (Action::Forward(_) | Action::Reply(_))) => action_js(&self.inner.config, &action),
+            Ok(_) => js_sys::Array::of1(&"io".into()).into(),
+            Err(e) => action_js(&self.inner.config, &Action::Reply(failure(&e))),
+        }
+    }
+
+    /// The answer that needs the provider (a bearer token to verify, a sign-in to start, a
+    /// callback to finish), as a `GuardAction` once the I/O is done.
+    #[wasm_bindgen(unchecked_return_type = "Promise<GuardAction>")]
+    pub fn resolve(&self, url: String, headers: Vec<String>) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let response = match inner.handle(&request).await {
-                Ok(response) => response,
-                Err(e) => respond(&failure(&e))?,
+            let headers = pairs(headers);
+            let action = match inner.handle(&url, &headers).await {
+                Ok(action) => action,
+                Err(e) => Action::Reply(failure(&e)),
             };
-            Ok(response.into())
+            Ok(action_js(&inner.config, &action))
         })
     }
+
+    /// What becomes of the upstream's answer (its status, `Set-Cookie` lines and
+    /// `Clear-Site-Data`): `[usable, kept cookies or null when all stay, Clear-Site-Data to set
+    /// or null to delete]` ([`flow::upstream_may_set`], [`flow::upstream_clear_site_data`],
+    /// [`flow::upstream_status_usable`]).
+    #[wasm_bindgen(js_name = upstreamAnswer, unchecked_return_type = "[boolean, string[] | null, string | null]")]
+    pub fn upstream_answer(&self, status: u16, set_cookies: Vec<String>, clear_site_data: Option<String>) -> JsValue {
+        let out = js_sys::Array::new();
+        out.push(&flow::upstream_status_usable(status).into());
+        let kept: Vec<&String> = set_cookies.iter().filter(|c| flow::upstream_may_set(c)).collect();
+        out.push(&if kept.len() == set_cookies.len() {
+            JsValue::NULL
+        } else {
+            kept.iter().map(|c| JsValue::from_str(c)).collect::<js_sys::Array>().into()
+        });
+        out.push(&clear_site_data.and_then(|v| flow::upstream_clear_site_data(&v)).map_or(JsValue::NULL, |v| v.into()));
+        out.into()
+    }
+
+    /// What every guarded answer loses and gains ([`GUARDED_ANSWER`]):
+    /// `[remove, [name, value, …] to set, [name, value, …] to append]`.
+    #[wasm_bindgen(js_name = guardedAnswer, unchecked_return_type = "[string[], string[], string[]]")]
+    pub fn guarded_answer(&self) -> JsValue {
+        let list = |items: &mut dyn Iterator<Item = &str>| items.map(JsValue::from_str).collect::<js_sys::Array>();
+        let out = js_sys::Array::new();
+        out.push(&list(&mut GUARDED_ANSWER.remove.iter().copied()));
+        out.push(&list(&mut GUARDED_ANSWER.set.iter().flat_map(|(n, v)| [*n, *v])));
+        out.push(&list(&mut GUARDED_ANSWER.append.iter().flat_map(|(n, v)| [*n, *v])));
+        out.into()
+    }
+
+    /// The page for an upstream that did not answer in time (`timed_out`), could not be
+    /// reached, or answered what cannot be passed on, as a `GuardAction`; `why` goes to the log.
+    #[wasm_bindgen(js_name = upstreamFailed, unchecked_return_type = "GuardAction")]
+    pub fn upstream_failed(&self, timed_out: bool, why: &str) -> JsValue {
+        web_sys_log(&format!("stepup guard: the upstream failed: {why}"));
+        let reply = if timed_out {
+            Reply::page(504, "The application did not answer", "Try again later.")
+        } else {
+            Reply::page(502, "The application cannot be reached", "Try again later.")
+        };
+        action_js(&self.inner.config, &Action::Reply(reply))
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const ACTION_TYPES: &str = r#"
+/** The core's answer to a request, for the package's `Guard`. */
+export type GuardAction =
+  | ["forward", string, string[], string[], boolean, number]
+  | ["reply", number, string[], string];
+"#;
+
+/// `[name, value, name, value, …]` as pairs.
+fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    let mut items = flat.into_iter();
+    while let (Some(name), Some(value)) = (items.next(), items.next()) {
+        out.push((name, value));
+    }
+    out
+}
+
+/// An action the shell can carry out without the core: forward or reply.
+fn action_js(config: &Config, action: &Action) -> JsValue {
+    let flat = |pairs: &[(String, String)]| -> js_sys::Array {
+        pairs.iter().flat_map(|(n, v)| [JsValue::from_str(n), JsValue::from_str(v)]).collect()
+    };
+    let out = js_sys::Array::new();
+    match action {
+        Action::Forward(plan) => {
+            out.push(&"forward".into());
+            out.push(&plan.url.as_str().into());
+            out.push(&plan.remove.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>());
+            out.push(&flat(&plan.set));
+            out.push(&plan.guarded.into());
+            out.push(&JsValue::from_f64(config.upstream_timeout as f64 * 1000.0));
+        }
+        Action::Reply(reply) => {
+            out.push(&"reply".into());
+            out.push(&reply.status.into());
+            out.push(&flat(&reply.headers));
+            out.push(&reply.body.as_str().into());
+        }
+        // Never handed out: `decide` and `resolve` carry the others out first.
+        _ => {
+            out.push(&"io".into());
+        }
+    }
+    out.into()
 }
 
 /// The environment as settings: string values only (bindings of other kinds are not settings).
@@ -122,55 +227,12 @@ fn failure(e: &Error) -> Reply {
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = error)]
     fn web_sys_log(message: &str);
-
-    #[wasm_bindgen(catch, js_name = fetch)]
-    fn fetch(url: &str, init: &JsValue) -> std::result::Result<Promise, JsValue>;
-
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &Function, ms: f64) -> JsValue;
-
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
-
-fn respond(reply: &Reply) -> std::result::Result<Response, JsValue> {
-    let headers = Headers::new()?;
-    for (name, value) in &reply.headers {
-        headers.append(name, value)?;
-    }
-    let init = ResponseInit::new();
-    init.set_status(reply.status);
-    init.set_headers(&headers);
-    let body = (!reply.body.is_empty()).then_some(reply.body.as_str());
-    Response::new_with_opt_str_and_init(body, &init)
-}
-
-fn reply_js(reply: &Reply) -> Result<Response> {
-    respond(reply).map_err(|e| Error::FetchFailed(format!("building a response: {}", describe(&e))))
-}
-
-fn describe(e: &JsValue) -> String {
-    Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| "failed".into())
 }
 
 fn random() -> Result<[u8; 32]> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|_| Error::CryptoUnavailable("crypto.getRandomValues".into()))?;
     Ok(bytes)
-}
-
-/// The request's headers as Fetch lists them (lower-case names, repeated ones joined).
-fn header_list(request: &Request) -> Vec<(String, String)> {
-    let entries = js_sys::try_iter(&request.headers()).ok().flatten();
-    entries
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let pair = js_sys::Array::from(&entry);
-            Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
-        })
-        .collect()
 }
 
 impl Inner {
@@ -205,17 +267,15 @@ impl Inner {
         }
     }
 
-    /// Carries out the core's answer ([`judge`]), doing the I/O it asks for.
-    async fn handle(&self, request: &Request) -> Result<Response> {
-        let url = request.url();
-        let headers = header_list(request);
-        let incoming = judge::Request { url: &url, headers: &headers };
+    /// Carries out the core's answer ([`judge`]) up to forwarding or replying, doing the I/O it
+    /// asks for.
+    async fn handle(&self, url: &str, headers: &[(String, String)]) -> Result<Action> {
+        let incoming = judge::Request { url, headers };
         let mut action = judge::judge(&self.config, &incoming, self.now())?;
         loop {
             action = match action {
-                Action::Reply(reply) => return reply_js(&reply),
-                Action::Forward(plan) => return self.forward(request, &plan).await,
-                Action::Callback { origin } => return reply_js(&self.callback(&incoming, &origin).await?),
+                done @ (Action::Reply(_) | Action::Forward(_)) => return Ok(done),
+                Action::Callback { origin } => Action::Reply(self.callback(&incoming, &origin).await?),
                 Action::VerifyBearer(pending) => {
                     let verified = match self.access_token(&pending.token).await {
                         Err(e @ Error::FetchFailed(_)) => return Err(e),
@@ -320,114 +380,4 @@ impl Inner {
             Err(e) => Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string())),
         }
     }
-
-    /// Forwards to the upstream exactly as planned: the request's own headers (copied once),
-    /// minus and plus what the plan says, to the judged target. A hung upstream is a `504` after
-    /// `STEPUP_UPSTREAM_TIMEOUT`; the upstream cannot set the guard's cookies (G22), and a
-    /// guarded answer is made private and uncacheable (G08).
-    async fn forward(&self, request: &Request, plan: &Forward) -> Result<Response> {
-        // A request the runtime will not build is the guard's own failure (a 500 that shows nothing),
-        // never "the provider cannot be reached".
-        let fail = |e: JsValue| Error::arg_value("the forwarded request", describe(&e));
-        let headers = Headers::new_with_headers(&request.headers()).map_err(fail)?;
-        for name in &plan.remove {
-            headers.delete(name).map_err(fail)?;
-        }
-        for (name, value) in &plan.set {
-            headers.set(name, value).map_err(fail)?;
-        }
-        let controller = AbortController::new().map_err(fail)?;
-        let init = Object::new();
-        let set = |k: &str, v: &JsValue| Reflect::set(&init, &k.into(), v).map(|_| ());
-        set("method", &request.method().into()).map_err(fail)?;
-        set("headers", &headers).map_err(fail)?;
-        set("redirect", &"manual".into()).map_err(fail)?;
-        set("signal", &controller.signal()).map_err(fail)?;
-        if !matches!(request.method().as_str(), "GET" | "HEAD") {
-            if let Some(body) = request.body() {
-                set("body", &body).map_err(fail)?;
-            }
-        }
-        // The timeout covers the wait for the answer's head only: a long download is not cut.
-        let abort = Reflect::get(&controller, &"abort".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .map(|f| f.bind0(&controller));
-        let timer = abort.map(|abort| set_timeout(&abort, self.config.upstream_timeout as f64 * 1000.0));
-        let answer = match fetch(&plan.url, &init) {
-            Ok(promise) => JsFuture::from(promise).await,
-            Err(e) => Err(e),
-        };
-        if let Some(timer) = &timer {
-            clear_timeout(timer);
-        }
-        let response: Response = match answer {
-            Ok(response) => response.unchecked_into(),
-            Err(e) if controller.signal().aborted() => {
-                web_sys_log(&format!("stepup guard: the upstream did not answer in time: {}", describe(&e)));
-                return reply_js(&Reply::page(504, "The application did not answer", "Try again later."));
-            }
-            Err(e) => {
-                web_sys_log(&format!("stepup guard: the upstream cannot be reached: {}", describe(&e)));
-                return reply_js(&Reply::page(502, "The application cannot be reached", "Try again later."));
-            }
-        };
-        let cookies = set_cookies(&response.headers());
-        let planted = cookies.iter().any(|c| !flow::upstream_may_set(c));
-        let clear_site_data = response.headers().get("clear-site-data").ok().flatten();
-        if !plan.guarded && !planted && clear_site_data.is_none() {
-            return Ok(response);
-        }
-        // The answer rebuilt as the core says; what cannot be rebuilt (a status the runtime
-        // refuses, say) is the application's failure, a 502, never the provider's.
-        let rebuilt = (|| -> std::result::Result<Response, JsValue> {
-            if !flow::upstream_status_usable(response.status()) {
-                return Err(JsValue::from_str(&format!("status {}", response.status())));
-            }
-            let out = Headers::new_with_headers(&response.headers())?;
-            if let Some(value) = &clear_site_data {
-                match flow::upstream_clear_site_data(value) {
-                    Some(kept) => out.set("clear-site-data", &kept)?,
-                    None => out.delete("clear-site-data")?,
-                }
-            }
-            if planted {
-                out.delete("set-cookie")?;
-                for cookie in cookies.iter().filter(|c| flow::upstream_may_set(c)) {
-                    out.append("set-cookie", cookie)?;
-                }
-            }
-            if plan.guarded {
-                for name in GUARDED_ANSWER.remove {
-                    out.delete(name)?;
-                }
-                for (name, value) in GUARDED_ANSWER.set {
-                    out.set(name, value)?;
-                }
-                for (name, value) in GUARDED_ANSWER.append {
-                    out.append(name, value)?;
-                }
-            }
-            let init = ResponseInit::new();
-            init.set_status(response.status());
-            init.set_status_text(&response.status_text());
-            init.set_headers(&out);
-            Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init)
-        })();
-        rebuilt.or_else(|e| {
-            let why = e.as_string().unwrap_or_else(|| describe(&e));
-            web_sys_log(&format!("stepup guard: the upstream's answer cannot be passed on: {why}"));
-            reply_js(&Reply::page(502, "The application's answer cannot be passed on", "Try again later."))
-        })
-    }
-}
-
-/// The `Set-Cookie` lines of an answer, each on its own (`Headers.getSetCookie`).
-fn set_cookies(headers: &Headers) -> Vec<String> {
-    let Some(get) = Reflect::get(headers, &"getSetCookie".into()).ok().and_then(|f| f.dyn_into::<Function>().ok())
-    else {
-        return Vec::new();
-    };
-    let Ok(list) = get.call0(headers) else { return Vec::new() };
-    js_sys::Array::from(&list).iter().filter_map(|v| v.as_string()).collect()
 }

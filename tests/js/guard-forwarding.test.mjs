@@ -79,6 +79,9 @@ const config :Workerd.Config = (
 const guard :Workerd.Worker = (
   modules = [
     (name = "worker/worker.js", esModule = embed ${embed("../../worker/worker.js")}),
+    (name = "pkg/index.js", esModule = embed ${embed("../../pkg/index.js")}),
+    (name = "pkg/guard.js", esModule = embed ${embed("../../pkg/guard.js")}),
+    (name = "pkg/verifier.js", esModule = embed ${embed("../../pkg/verifier.js")}),
     (name = "pkg/stepup.js", esModule = embed ${embed("../../pkg/stepup.js")}),
     (name = "pkg/stepup_bg.wasm", wasm = embed ${embed("../../pkg/stepup_bg.wasm")}),
   ],

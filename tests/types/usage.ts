@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit` by `make test`: every export is usable with real types, and the
 // `@ts-expect-error` lines prove that mistakes are caught at compile time (tsc fails if one of
 // them stops being an error).
-import init, * as stepup from "../../pkg/stepup.js";
+import init, * as stepup from "../../pkg/index.js";
 import type {
   AccessTokenVerifyOptions,
   AcrPolicy,
@@ -22,7 +22,7 @@ import type {
   StepUpErrorCode,
   StepUpReason,
   StepUpRequirement,
-} from "../../pkg/stepup.js";
+} from "../../pkg/index.js";
 
 export async function signIn(): Promise<string> {
   await init();

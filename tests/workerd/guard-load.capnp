@@ -21,6 +21,9 @@ const guard :Workerd.Worker = (
   modules = [
     (name = "tests/workerd/guard-load.js", esModule = embed "guard-load.js"),
     (name = "worker/worker.js", esModule = embed "../../worker/worker.js"),
+    (name = "pkg/index.js", esModule = embed "../../pkg/index.js"),
+    (name = "pkg/guard.js", esModule = embed "../../pkg/guard.js"),
+    (name = "pkg/verifier.js", esModule = embed "../../pkg/verifier.js"),
     (name = "pkg/stepup.js", esModule = embed "../../pkg/stepup.js"),
     (name = "pkg/stepup_bg.wasm", wasm = embed "../../pkg/stepup_bg.wasm"),
   ],

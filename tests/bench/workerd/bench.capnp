@@ -30,6 +30,7 @@ const bench :Workerd.Worker = (
     (name = "bench/bench.js", esModule = embed "bench.js"),
     (name = "bench/suite.js", esModule = embed "../out/suite.js"),
     (name = "pkg/index.js", esModule = embed "../../../pkg/index.js"),
+    (name = "pkg/guard.js", esModule = embed "../../../pkg/guard.js"),
     (name = "pkg/verifier.js", esModule = embed "../../../pkg/verifier.js"),
     (name = "pkg/stepup.js", esModule = embed "../../../pkg/stepup.js"),
     (name = "pkg/stepup_bg.wasm", wasm = embed "../../../pkg/stepup_bg.wasm"),

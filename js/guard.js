@@ -1,0 +1,89 @@
+// The edge guard (README, "Quick start (edge worker)"): the shell around the core's GuardCore.
+// For each request the core decides — one call into wasm with the URL and the headers — and this
+// file carries the decision out with the runtime's own Headers, fetch and Response: forward to
+// exactly the target that was judged, with the headers the core said to remove and set, or
+// answer with the core's reply. What needs the provider (a bearer token to verify, a sign-in to
+// start or finish) the core does itself and hands back the same kind of decision. The upstream's
+// answer is rewritten as the core says: never the guard's cookies, no cache directives on a
+// guarded answer.
+import { GuardCore } from "./stepup.js";
+
+/**
+ * The core's reply as a Response.
+ * @param {import("./stepup.js").GuardAction} action a `["reply", …]` action
+ */
+function reply(action) {
+  const [, status, headers, body] = /** @type {["reply", number, string[], string]} */ (action);
+  const out = new Headers();
+  for (let i = 0; i < headers.length; i += 2) out.append(headers[i], headers[i + 1]);
+  return new Response(body === "" ? null : body, { status, headers: out });
+}
+
+export class Guard {
+  #core;
+  #guarded;
+
+  /** Reads the settings (a worker's `env`); throws a `TypeError` naming a missing or bad one. */
+  constructor(env) {
+    this.#core = new GuardCore(env);
+    this.#guarded = this.#core.guardedAnswer();
+  }
+
+  /** Fetches the provider's discovery and checks the rules against it. */
+  checkProvider() {
+    return this.#core.checkProvider();
+  }
+
+  /** Answers one request. */
+  async fetch(request) {
+    const headers = [];
+    for (const [name, value] of request.headers) headers.push(name, value);
+    let action = this.#core.decide(request.url, headers);
+    if (action[0] === "io") action = await this.#core.resolve(request.url, headers);
+    return action[0] === "forward"
+      ? this.#forward(request, /** @type {["forward", string, string[], string[], boolean, number]} */ (action))
+      : reply(action);
+  }
+
+  async #forward(request, [, url, remove, set, guarded, timeout]) {
+    const headers = new Headers(request.headers);
+    for (const name of remove) headers.delete(name);
+    for (let i = 0; i < set.length; i += 2) headers.set(set[i], set[i + 1]);
+    const withBody = request.method !== "GET" && request.method !== "HEAD";
+    // The timeout covers the wait for the answer's head only: a long download is not cut.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeout);
+    let response;
+    try {
+      response = await fetch(url, {
+        method: request.method, headers, redirect: "manual", signal: controller.signal,
+        body: withBody ? request.body : undefined,
+      });
+    } catch (e) {
+      return reply(this.#core.upstreamFailed(controller.signal.aborted, String(/** @type {any} */ (e)?.message ?? e)));
+    } finally {
+      clearTimeout(timer);
+    }
+    const cookies = response.headers.getSetCookie();
+    const clear = response.headers.get("clear-site-data");
+    if (!guarded && cookies.length === 0 && clear === null) return response;
+    const [usable, kept, keptClear] = this.#core.upstreamAnswer(response.status, cookies, clear);
+    if (!usable) return reply(this.#core.upstreamFailed(false, `status ${response.status}`));
+    const out = new Headers(response.headers);
+    if (clear !== null) {
+      if (keptClear === null) out.delete("clear-site-data");
+      else out.set("clear-site-data", keptClear);
+    }
+    if (kept !== null) {
+      out.delete("set-cookie");
+      for (const cookie of kept) out.append("set-cookie", cookie);
+    }
+    if (guarded) {
+      const [drop, setAlways, append] = this.#guarded;
+      for (const name of drop) out.delete(name);
+      for (let i = 0; i < setAlways.length; i += 2) out.set(setAlways[i], setAlways[i + 1]);
+      for (let i = 0; i < append.length; i += 2) out.append(append[i], append[i + 1]);
+    }
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+  }
+}
