@@ -80,7 +80,7 @@ function sizes(r) {
   const s = r.sizes;
   const row = (what, m) => [what, kib(m.raw), kib(m.gzip)];
   return table(["what (gzip -9)", "raw", "gzipped"], [
-    row("stepup pkg: stepup_bg.wasm + stepup.js, index.js, verifier.js (everything)", s.pkg),
+    row("stepup pkg: stepup_bg.wasm + stepup.js, index.js, verifier.js, guard.js (everything)", s.pkg),
     row("jose: jwtVerify + createLocalJWKSet (esbuild, minified)", s.jose),
     row("oauth4webapi: the whole module (esbuild, minified)", s.oauth4webapi),
     [...row("edge worker: worker.js + stepup.js (esbuild, minified) + wasm", s.worker).slice(0, 2),

@@ -24,7 +24,7 @@ async function bundle(source, options = {}) {
 export async function sizes() {
   const wasm = read("pkg/stepup_bg.wasm");
   return {
-    pkg: measure(wasm, read("pkg/stepup.js"), read("pkg/index.js"), read("pkg/verifier.js")),
+    pkg: measure(wasm, read("pkg/stepup.js"), read("pkg/index.js"), read("pkg/verifier.js"), read("pkg/guard.js")),
     jose: measure(await bundle('export { jwtVerify, createLocalJWKSet } from "jose"')),
     oauth4webapi: measure(await bundle('export * from "oauth4webapi"')),
     // worker.js with stepup.js in one module, and the wasm module beside it, as wrangler uploads.

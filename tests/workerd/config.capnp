@@ -12,6 +12,7 @@ const runner :Workerd.Worker = (
     (name = "runner.js", esModule = embed "runner.js"),
     (name = "index.js", esModule = embed "../../pkg/index.js"),
     (name = "verifier.js", esModule = embed "../../pkg/verifier.js"),
+    (name = "guard.js", esModule = embed "../../pkg/guard.js"),
     (name = "stepup.js", esModule = embed "../../pkg/stepup.js"),
     (name = "stepup_bg.wasm", wasm = embed "../../pkg/stepup_bg.wasm"),
     (name = "suites/check.mjs", esModule = embed "../js/suites/check.mjs"),
