@@ -262,3 +262,15 @@ fn g10_path_info_after_a_script_is_a_second_key() {
     assert_eq!(Target::parse("/index.php").unwrap().path_info, None);
     assert_eq!(Target::parse("/a/report.pdf/x").unwrap().path_info, None);
 }
+
+/// The compact table is exactly the set of non-ASCII code points whose NFKC form holds ASCII.
+#[test]
+fn g18_the_nfkc_table_matches_unicode_normalization() {
+    use unicode_normalization::UnicodeNormalization;
+    for code in 0x80u32..=0x10FFFF {
+        let Some(c) = char::from_u32(code) else { continue };
+        let folds = std::iter::once(c).nfkc().any(|m| m.is_ascii());
+        let listed = NFKC_TO_ASCII.binary_search_by(|&(first, last)| compare(first, last, code)).is_ok();
+        assert_eq!(listed, folds, "U+{code:04X}");
+    }
+}
