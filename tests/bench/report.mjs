@@ -102,7 +102,9 @@ function memory(r) {
   const rows = Object.entries(r.memory.verification).map(([runtime, m]) =>
     [`${runtime}: verifications (1 in 10 unseen, 9 repeated)`, kib(m.start), kib(m.warm), kib(m.after)]);
   rows.push(["workerd: guard requests (bench worker's own Guard)", "–", kib(r.memory.guard.before), kib(r.memory.guard.after)]);
-  return table(["wasm linear memory", "after the timing runs", "+10 000 (caches full)", "+100 000"], rows);
+  const count = (n) => n.toLocaleString("en").replaceAll(",", " ");
+  return table(["wasm linear memory", "after the timing runs", `+${count(r.params.soakWarm)} (caches full)`,
+    `after ${count(r.params.soakTotal)} in all`], rows);
 }
 
 function native(r) {
