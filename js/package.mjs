@@ -9,7 +9,7 @@ for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(f
 writeFileSync(new URL("index.js", pkg), `// The package's entry: the wasm glue and the JavaScript shell.
 export * from "./stepup.js";
 export { default } from "./stepup.js";
-export { createVerifier } from "./verifier.js";
+export { createVerifier, verifyAccessToken, verifyIdToken } from "./verifier.js";
 export { Guard } from "./guard.js";
 `);
 writeFileSync(new URL("index.d.ts", pkg), `export * from "./stepup.js";

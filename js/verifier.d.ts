@@ -1,4 +1,7 @@
-import type { JwtClaims, VerifierOptions, VerifyAccessTokenCall, VerifyIdTokenCall } from "./stepup.js";
+import type {
+  AccessTokenVerifyOptions, IdTokenVerifyOptions, JsonWebKeySet, JwtClaims, VerifierOptions, VerifyAccessTokenCall,
+  VerifyIdTokenCall,
+} from "./stepup.js";
 
 /** A verifier made once per issuer, audience and key set (README, "createVerifier"). */
 export interface Verifier {
@@ -10,3 +13,9 @@ export interface Verifier {
 
 /** Reads the options and the key set once; throws a `TypeError` naming a bad option. */
 export function createVerifier(options: VerifierOptions): Verifier;
+
+/** Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims. */
+export function verifyIdToken(token: string, jwks: JsonWebKeySet, options: IdTokenVerifyOptions): Promise<JwtClaims>;
+
+/** Verifies a JWT access token (RFC 9068) for this API and returns its claims. */
+export function verifyAccessToken(token: string, jwks: JsonWebKeySet, options: AccessTokenVerifyOptions): Promise<JwtClaims>;

@@ -116,3 +116,54 @@ export function createVerifier(options) {
     verifyAccessToken: (token, call) => verify(1, token, call),
   };
 }
+
+/** Verifiers made for the free functions, by key set and shared options; the oldest goes first. */
+const VERIFIERS = 16;
+const made = new Map();
+
+/**
+ * The verifier for a free function's key set and options, and the call's own options. The key
+ * set is keyed by its JSON text, so a key set object changed between calls gets a new verifier.
+ * @param {unknown} jwks
+ * @param {any} options
+ * @returns {[import("./verifier.js").Verifier, object | undefined]}
+ */
+function verifierFor(jwks, options) {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    // The core names the mistake.
+    return [createVerifier(/** @type {any} */ (options)), undefined];
+  }
+  const { expectedNonce, maxAge, requirement, currentTime, ...shared } = options;
+  const call = Object.fromEntries(Object.entries({ expectedNonce, maxAge, requirement, currentTime })
+    .filter(([, value]) => value !== undefined));
+  let id;
+  try {
+    id = JSON.stringify([jwks, shared]);
+  } catch {
+    // Not JSON (a cycle, a BigInt): the core names what is wrong.
+  }
+  let verifier = id === undefined ? undefined : made.get(id);
+  if (verifier === undefined) {
+    verifier = createVerifier(/** @type {any} */ ({ ...shared, jwks }));
+    if (id !== undefined) {
+      if (made.size >= VERIFIERS) made.delete(made.keys().next().value);
+      made.set(id, verifier);
+    }
+  }
+  return [verifier, call];
+}
+
+/**
+ * Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims: `createVerifier` for one call,
+ * the verifier kept for the same key set and options.
+ */
+export async function verifyIdToken(token, jwks, options) {
+  const [verifier, call] = verifierFor(jwks, options);
+  return verifier.verifyIdToken(token, call);
+}
+
+/** Verifies a JWT access token (RFC 9068) and returns its claims, as `verifyIdToken` does. */
+export async function verifyAccessToken(token, jwks, options) {
+  const [verifier, call] = verifierFor(jwks, options);
+  return verifier.verifyAccessToken(token, call);
+}

@@ -68,6 +68,12 @@ struct VerifierOptions {
     max_token_age: Option<u64>,
 }
 
+/// A call's `requirement`, read on its own.
+#[derive(Deserialize)]
+struct RequirementMember {
+    requirement: Requirement,
+}
+
 /// The verifier's core, for `createVerifier`.
 #[wasm_bindgen]
 pub struct VerifierCore {
@@ -97,7 +103,8 @@ fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
     let (mut per_call, mut now) = (PerCall::default(), now);
     for key in keys.iter() {
         let Some(name) = key.as_string() else { return Err(Error::arg_value(param, "may only have string keys")) };
-        let at = format!("{param}.{name}");
+        // Members are named as the caller spells them, as every options reader names them.
+        let at = name.clone();
         let item = Reflect::get(value, &key).map_err(|_| unreadable(&at))?;
         if item.is_undefined() {
             continue;
@@ -113,7 +120,10 @@ fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
                 _ => return Err(Error::arg_type(&at, "a whole number of seconds")),
             },
             "requirement" => {
-                let requirement: Requirement = options(&item, &at)?;
+                // Read as a member, so a mistake inside it is named `requirement.acr`.
+                let wrapper = js_sys::Object::new();
+                Reflect::set(&wrapper, &key, &item).map_err(|_| unreadable(&at))?;
+                let RequirementMember { requirement } = options(&wrapper, param)?;
                 requirement.check_at(&at)?;
                 per_call.requirement = Some(requirement);
             }
@@ -148,10 +158,10 @@ impl VerifierCore {
             let keys = match &o.jwks {
                 Value::String(text) => KeySet::parse(text.as_bytes())?,
                 Value::Object(_) => KeySet::parse(o.jwks.to_string().as_bytes())?,
-                _ => return Err(Error::arg_type("options.jwks", "a JSON Web Key Set (text or object)")),
+                _ => return Err(Error::arg_type("jwks", "a JSON Web Key Set (text or object)")),
             };
             if let Some(policy) = &o.policy {
-                policy.check_at("options.policy")?;
+                policy.check_at("policy")?;
             }
             let id = IdTokenOptions {
                 issuer: o.issuer,

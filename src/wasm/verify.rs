@@ -1,21 +1,21 @@
-//! `verifyIdToken` and `verifyAccessToken`: the core prepares (size cap, strict parsing, header
-//! rules, key selection), WebCrypto checks the signature (the native verifier where WebCrypto
-//! cannot), and the core finishes with the claims checks, on every call.
+//! Verification for the guard's bearer tokens and callbacks and the browser client, driven from
+//! Rust: the core prepares (size cap, strict parsing, header rules, key selection), WebCrypto
+//! checks the signature (the native verifier where WebCrypto cannot), and the core finishes with
+//! the claims checks, on every call. (The package's `verifyIdToken` and `verifyAccessToken` are
+//! `createVerifier`'s, in `js/verifier.js`.)
 //!
-//! Two bounded caches make the edge guard's common case, the same token again and again, nearly
-//! free: parsed key sets by their JSON text, and tokens whose signature already verified, keyed by the
-//! token and the identity (RFC 7638 thumbprint) of the key that verified it. A key that leaves the
-//! set can no longer be selected, so its cached verdicts are never consulted again.
+//! A bounded cache makes the guard's common case, the same token again and again, nearly free:
+//! tokens whose signature already verified, keyed by the token and the identity (RFC 7638
+//! thumbprint) of the key that verified it. A key that leaves the set can no longer be selected,
+//! so its cached verdicts are never consulted again.
 
 use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
-use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{options, string, to_js, to_json};
-use super::errors::js_error;
+use super::convert::to_js;
 use super::now;
 use super::webcrypto::{self, Outcome};
 use crate::access_token::{self, AccessTokenOptions};
@@ -23,7 +23,7 @@ use crate::id_token::{self, IdTokenOptions};
 use crate::json::Object;
 use crate::jwks::KeySet;
 use crate::jws::{self, Prepared, Verified};
-use crate::{Error, Result};
+use crate::Result;
 
 #[wasm_bindgen(typescript_custom_section)]
 const VERIFY_TYPES: &str = r#"
@@ -80,8 +80,6 @@ export interface AccessTokenVerifyOptions {
 }
 "#;
 
-/// Parsed key sets kept, by content; an issuer rarely serves more than one or two at a time.
-const KEY_SET_CACHE: usize = 8;
 /// Verified (token, key) pairs kept.
 const VERIFIED_CACHE: usize = 4096;
 
@@ -93,39 +91,7 @@ struct Verdicts {
 }
 
 thread_local! {
-    static KEY_SETS: RefCell<VecDeque<(String, Rc<KeySet>)>> = const { RefCell::new(VecDeque::new()) };
     static VERIFIED: RefCell<Verdicts> = RefCell::new(Verdicts::default());
-}
-
-/// The key set for a JWKS given as text or object, parsed once per distinct content. The cache
-/// is keyed by the JSON text: `JSON.stringify` (native, one pass) for an object. Text seen before
-/// was parsed strictly before; new content goes through the strict converter and parser.
-fn key_set(jwks: &JsValue) -> Result<Rc<KeySet>> {
-    let text = match jwks.as_string() {
-        Some(text) => Some(text),
-        // A value JSON.stringify cannot render (cycles, BigInt, revoked proxies) is left to the
-        // strict converter below, which names what is wrong.
-        None if jwks.is_object() => js_sys::JSON::stringify(jwks).ok().and_then(|t| t.as_string()),
-        None => return Err(Error::arg_type("jwks", "a JSON Web Key Set (text or object)")),
-    };
-    if let Some(text) = &text {
-        if let Some(set) = KEY_SETS.with(|c| c.borrow().iter().find(|(t, _)| t == text).map(|(_, s)| s.clone())) {
-            return Ok(set);
-        }
-    }
-    let strict = match jwks.as_string() {
-        Some(text) => text,
-        None => to_json(jwks, "jwks")?.to_string(),
-    };
-    let set = Rc::new(KeySet::parse(strict.as_bytes())?);
-    KEY_SETS.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= KEY_SET_CACHE {
-            c.pop_front();
-        }
-        c.push_back((text.unwrap_or(strict), set.clone()));
-    });
-    Ok(set)
 }
 
 fn verified_key(p: &Prepared) -> [u8; 32] {
@@ -205,36 +171,4 @@ pub(super) async fn access_token(token: &str, keys: &KeySet, o: &AccessTokenOpti
         access_token::check(claims, header, o, now(o.current_time))
     })
     .await
-}
-
-// An async export's declared return type is the resolved value: wasm-bindgen adds the Promise.
-
-/// Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims.
-#[wasm_bindgen(js_name = verifyIdToken, unchecked_return_type = "JwtClaims")]
-pub async fn verify_id_token(
-    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "IdTokenVerifyOptions")] opts: JsValue,
-) -> std::result::Result<JsValue, JsValue> {
-    let result = async {
-        let token = string(&token, "token")?;
-        let opts: IdTokenOptions = options(&opts, "options")?;
-        id_token(&token, &*key_set(&jwks)?, &opts).await
-    };
-    result.await.map(|claims| to_js(&claims)).map_err(|e| js_error(&e))
-}
-
-/// Verifies a JWT access token (RFC 9068) for this API and returns its claims.
-#[wasm_bindgen(js_name = verifyAccessToken, unchecked_return_type = "JwtClaims")]
-pub async fn verify_access_token(
-    #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "JsonWebKeySet")] jwks: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "AccessTokenVerifyOptions")] opts: JsValue,
-) -> std::result::Result<JsValue, JsValue> {
-    let result = async {
-        let token = string(&token, "token")?;
-        let opts: AccessTokenOptions = options(&opts, "options")?;
-        access_token(&token, &*key_set(&jwks)?, &opts).await
-    };
-    result.await.map(|claims| to_js(&claims)).map_err(|e| js_error(&e))
 }

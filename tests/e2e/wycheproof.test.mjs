@@ -29,7 +29,7 @@ test("chromium: every Wycheproof JWS and JWK case decided as natively", async ()
   page.on("pageerror", (e) => console.error("page error:", e));
   await page.goto(`${server.url}/`);
   const results = await page.evaluate(async (vectors) => {
-    const pkg = await import("/pkg/stepup.js");
+    const pkg = await import("/pkg/index.js");
     await pkg.default();
     const { runSuite } = await import("/tests/js/suites/wycheproof.mjs");
     return runSuite(pkg, vectors);

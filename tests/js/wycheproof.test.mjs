@@ -22,7 +22,7 @@ test("node: every Wycheproof JWS and JWK case decided as natively", async () => 
 // workerd's config, written to a temporary directory: the runner takes the vectors as the request
 // body and runs the suite with pkg loaded by initSync from a static WebAssembly.Module import, as
 // the edge worker loads it. `embed` paths are relative to the config file.
-const RUNNER = `import * as stepup from "./stepup.js";
+const RUNNER = `import * as stepup from "./index.js";
 import wasm from "./stepup_bg.wasm";
 import { runSuite } from "./suites/wycheproof.mjs";
 
@@ -47,6 +47,9 @@ const config :Workerd.Config = (
 const runner :Workerd.Worker = (
   modules = [
     (name = "runner.js", esModule = embed "runner.js"),
+    (name = "index.js", esModule = embed ${embed("../../pkg/index.js")}),
+    (name = "verifier.js", esModule = embed ${embed("../../pkg/verifier.js")}),
+    (name = "guard.js", esModule = embed ${embed("../../pkg/guard.js")}),
     (name = "stepup.js", esModule = embed ${embed("../../pkg/stepup.js")}),
     (name = "stepup_bg.wasm", wasm = embed ${embed("../../pkg/stepup_bg.wasm")}),
     (name = "suites/check.mjs", esModule = embed ${embed("./suites/check.mjs")}),
