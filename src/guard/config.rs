@@ -40,6 +40,9 @@ pub struct Config {
     pub client_secret: Option<String>,
     /// `STEPUP_REDIRECT_PATH` (default `/callback`).
     pub redirect_path: String,
+    /// The rule-matching key of the redirect path ([`crate::guard::path::Target::key`]), read
+    /// once: every request is compared with it.
+    pub redirect_key: String,
     /// Keys derived from `STEPUP_SESSION_SECRET`, one per cookie purpose.
     pub session_key: CookieKey,
     /// The transaction cookie's key.
@@ -101,6 +104,10 @@ impl Config {
         {
             return Err(setting_error("STEPUP_REDIRECT_PATH", "must be a plain path such as /callback"));
         }
+        // A redirect path the guard would refuse as a request target could never be reached.
+        let redirect_key = super::path::Target::parse(&redirect_path)
+            .map_err(|refusal| setting_error("STEPUP_REDIRECT_PATH", refusal.reason()))?
+            .key;
         let secret = required("STEPUP_SESSION_SECRET")?;
         // Keys bound to the provider and the client (G21): two guards that share a secret but not
         // both of those cannot read each other's sessions or sign-ins.
@@ -155,6 +162,7 @@ impl Config {
             client_id,
             client_secret,
             redirect_path,
+            redirect_key,
             session_key,
             transaction_key,
             upstream,

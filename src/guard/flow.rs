@@ -104,7 +104,7 @@ pub enum Route {
 /// The route for a request target, by its key (the redirect path too, so `/Callback/` is the
 /// callback wherever `/callback` is).
 pub fn route(config: &Config, target: &Target) -> Route {
-    if Target::parse(&config.redirect_path).is_ok_and(|callback| callback.key == target.key) {
+    if config.redirect_key == target.key {
         return Route::Callback;
     }
     config.rules.find_target(target).map_or(Route::Open, Route::Guarded)

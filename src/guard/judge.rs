@@ -60,8 +60,6 @@ pub struct Pending {
     pub rule: Rule,
     /// The target that was judged.
     pub target: Target,
-    /// The upstream to forward to (when set).
-    pub upstream: Option<String>,
 }
 
 impl std::fmt::Debug for Pending {
@@ -114,12 +112,7 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
     let api = flow::is_api(&rule, authorization, request.header("accept"));
     match credentials(authorization) {
         Credentials::Malformed => Ok(Action::Reply(flow::bad_credentials(true, "malformed Authorization header"))),
-        Credentials::Bearer(token) => Ok(Action::VerifyBearer(Pending {
-            token: token.to_string(),
-            rule,
-            target,
-            upstream: config.upstream.clone(),
-        })),
+        Credentials::Bearer(token) => Ok(Action::VerifyBearer(Pending { token: token.to_string(), rule, target })),
         Credentials::None => {
             // A session whose identity the upstream could not be told is no session (G20).
             let session = read_session(config, request.header("cookie"), now)

@@ -62,6 +62,8 @@ fn every_bad_setting_is_named() {
         ("STEPUP_SESSION_SECRET", "", "STEPUP_SESSION_SECRET"),
         ("STEPUP_REDIRECT_PATH", "callback", "STEPUP_REDIRECT_PATH"),
         ("STEPUP_REDIRECT_PATH", "//evil.example/cb", "STEPUP_REDIRECT_PATH"),
+        ("STEPUP_REDIRECT_PATH", "/call%2Fback", "STEPUP_REDIRECT_PATH"),
+        ("STEPUP_REDIRECT_PATH", "/callback.", "STEPUP_REDIRECT_PATH"),
         ("STEPUP_UPSTREAM", "ftp://x", "STEPUP_UPSTREAM"),
         ("STEPUP_UPSTREAM", "https://app/path", "STEPUP_UPSTREAM"),
         ("STEPUP_ACR_POLICY", "okta", "STEPUP_ACR_POLICY"),
