@@ -8,8 +8,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := test
 
-# wasm-pack finds wasm-bindgen and wasm-opt on PATH: the project's own npm binaryen (Debian's
-# binaryen 108 cannot read the reference-types code current Rust emits) and cargo's bin dir.
+# wasm-opt and wasm-bindgen from PATH: the project's own npm binaryen (Debian's binaryen 108
+# cannot read the reference-types code current Rust emits) and cargo's bin dir.
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
@@ -34,13 +34,34 @@ node_modules/.package-lock.json: package-lock.json package.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-## build: the npm package in pkg/ (rebuilt only when the crate changed)
-build: setup pkg/stepup_bg.wasm
+## build: the npm package in pkg/, one build per audience (each rebuilt only when the crate changed):
+##   pkg/          the full build, for node and edge workers: the guard and the native signature
+##                 fallback, at full speed (profile release-worker, wasm-opt -O3);
+##   pkg/browser/  what an SPA imports (the `browser` condition of pkg/package.json's exports): no
+##                 guard, no fallback, as small as it gets (profile release, wasm-opt -Oz).
+build: setup pkg/package.json
 
-pkg/stepup_bg.wasm: Cargo.toml Cargo.lock $(shell find src -name '*.rs') $(wildcard js/*)
-	wasm-pack build --target web --release
+RUST_SOURCES = Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+WASM_OUT = target/wasm32-unknown-unknown
+# What current Rust emits for wasm32, spelled out for wasm-opt.
+WASM_FEATURES = --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+  --enable-reference-types --enable-multivalue
+
+# A failed step must not leave a target that looks up to date.
+.DELETE_ON_ERROR:
+
+pkg/stepup_bg.wasm: $(RUST_SOURCES)
+	cargo build --lib --target wasm32-unknown-unknown --profile release-worker
+	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)/release-worker/stepup.wasm
+	wasm-opt -O3 $(WASM_FEATURES) $@ -o $@
+
+pkg/browser/stepup_bg.wasm: $(RUST_SOURCES)
+	cargo build --lib --target wasm32-unknown-unknown --release --no-default-features
+	wasm-bindgen --target web --out-dir pkg/browser $(WASM_OUT)/release/stepup.wasm
+	wasm-opt -Oz $(WASM_FEATURES) $@ -o $@
+
+pkg/package.json: pkg/stepup_bg.wasm pkg/browser/stepup_bg.wasm $(wildcard js/*) README.md LICENSE
 	node js/package.mjs
-	@touch $@
 
 test: build test-native test-lint test-deps test-js test-types test-browser test-e2e test-fuzz
 	@echo "make test: every layer passed"
@@ -50,12 +71,16 @@ test-native:
 	cd fuzz && cargo fmt --check
 	cargo test --all-targets
 	cargo clippy --all-targets -- -D warnings
+	@# The browser build's feature set (no guard, no native signature fallback).
+	cargo test --no-default-features
+	cargo clippy --all-targets --no-default-features -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 
 # No panics on input: clippy denies unwrap/expect/panic/indexing outside the tests (src/lib.rs),
 # for the wasm build too, and a text check with an explicit allow-list says the same.
 test-lint: setup
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --no-default-features -- -D warnings
 	bash tests/lint/no-panics.sh
 
 # The core must build natively without any of the JavaScript glue.

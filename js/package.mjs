@@ -1,26 +1,63 @@
-// After wasm-pack: the package's hand-written JavaScript shell (js/) joins the generated glue in
-// pkg/, and pkg/index.js is the entry point that exports both. Run by `make build`.
+// After wasm-bindgen: the package's hand-written JavaScript shell (js/) joins the generated glue
+// of each build, each build gets its entry (index.js), and pkg/package.json says which audience
+// gets which: the `browser` condition (what bundlers such as Vite resolve for an SPA) the browser
+// build in pkg/browser/, everything else (node, edge workers) the full build in pkg/. Run by
+// `make build`.
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 
-const pkg = new URL("../pkg/", import.meta.url);
-const shell = ["verifier.js", "verifier.d.ts", "guard.js", "guard.d.ts"];
-for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(file, pkg));
+const root = new URL("../", import.meta.url);
+const pkg = new URL("pkg/", root);
 
-writeFileSync(new URL("index.js", pkg), `// The package's entry: the wasm glue and the JavaScript shell.
+/** The shell files and the entry of one build; `guard` only where the build has `GuardCore`. */
+function entry(dir, guard) {
+  const shell = ["verifier.js", "verifier.d.ts", ...(guard ? ["guard.js", "guard.d.ts"] : [])];
+  for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(file, dir));
+  const guardExport = guard ? 'export { Guard } from "./guard.js";\n' : "";
+  writeFileSync(new URL("index.js", dir), `// The package's entry: the wasm glue and the JavaScript shell.
 export * from "./stepup.js";
 export { default } from "./stepup.js";
 export { createVerifier, verifyAccessToken, verifyIdToken } from "./verifier.js";
-export { Guard } from "./guard.js";
-`);
-writeFileSync(new URL("index.d.ts", pkg), `export * from "./stepup.js";
+${guardExport}`);
+  writeFileSync(new URL("index.d.ts", dir), `export * from "./stepup.js";
 export { default } from "./stepup.js";
 export * from "./verifier.js";
-export * from "./guard.js";
-`);
+${guard ? 'export * from "./guard.js";\n' : ""}`);
+  return ["stepup_bg.wasm", "stepup.js", "stepup.d.ts", "index.js", "index.d.ts", ...shell];
+}
 
-const manifest = JSON.parse(readFileSync(new URL("package.json", pkg), "utf8"));
-manifest.files = [...new Set([...manifest.files, "index.js", "index.d.ts", ...shell])];
-manifest.main = "index.js";
-manifest.module = "index.js";
-manifest.types = "index.d.ts";
+const full = entry(pkg, true);
+const browser = entry(new URL("browser/", pkg), false).map((file) => `browser/${file}`);
+for (const file of ["README.md", "LICENSE"]) copyFileSync(new URL(file, root), new URL(file, pkg));
+// pkg/ is built, never committed.
+writeFileSync(new URL(".gitignore", pkg), "*\n");
+
+const crate = readFileSync(new URL("Cargo.toml", root), "utf8");
+const field = (name) => crate.match(new RegExp(`^${name} = "([^"]*)"`, "m"))?.[1];
+const keywords = JSON.parse(crate.match(/^keywords = (\[.*\])$/m)?.[1] ?? "[]");
+const manifest = {
+  name: field("name"),
+  type: "module",
+  description: field("description"),
+  version: field("version"),
+  license: field("license"),
+  repository: { type: "git", url: field("repository") },
+  files: [...full, ...browser],
+  exports: {
+    ".": {
+      browser: { types: "./browser/index.d.ts", default: "./browser/index.js" },
+      default: { types: "./index.d.ts", default: "./index.js" },
+    },
+    // For `initSync` where the runtime imports the module itself (workerd, README "Quick start
+    // (edge worker)").
+    "./stepup_bg.wasm": "./stepup_bg.wasm",
+    "./browser/stepup_bg.wasm": "./browser/stepup_bg.wasm",
+    "./package.json": "./package.json",
+  },
+  // For tools that predate `exports`: the full build.
+  main: "index.js",
+  module: "index.js",
+  types: "index.d.ts",
+  sideEffects: false,
+  keywords,
+};
 writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)}\n`);

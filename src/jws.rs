@@ -5,7 +5,8 @@
 //!    allow-list and key selection — everything that can be decided before any cryptography;
 //! 2. a backend checks [`Prepared::signature`] over [`Prepared::signing_input`] with
 //!    [`Prepared::key`] and turns the [`Prepared`] into a [`Verified`] token: [`verify_signature`]
-//!    (jwt-compact, pure Rust) natively and as the fallback, or, in the wasm layer only,
+//!    (jwt-compact, pure Rust; Cargo feature `native-crypto`) natively and as the fallback, or,
+//!    in the wasm layer only,
 //!    `Prepared::accept_platform_verdict` with WebCrypto's answer;
 //! 3. [`Verified::claims`]: the payload, parsed strictly as a JSON object, then
 //!    [`crate::id_token::check`] or [`crate::access_token::check`]. Only a [`Verified`] token has
@@ -30,12 +31,16 @@
 
 use std::fmt;
 
+#[cfg(feature = "native-crypto")]
 use jwt_compact::alg::{Ed25519, Es256, Rsa, RsaSignature};
+#[cfg(feature = "native-crypto")]
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use serde_json::Value;
 
 use crate::json::{self, Object};
-use crate::jwks::{Key, KeyKind, KeySet, Material};
+#[cfg(feature = "native-crypto")]
+use crate::jwks::Material;
+use crate::jwks::{Key, KeyKind, KeySet};
 use crate::secret::Redacted;
 use crate::{base64url, Error, Result};
 
@@ -354,6 +359,7 @@ fn select_key<'k>(keys: &'k KeySet, alg: Alg, header: &Object) -> Result<&'k Key
 /// RSA-PSS uses a salt as long as the hash (RFC 7518 §3.5, catalog B17); ECDSA `r`, `s` of zero
 /// or at least the group order are refused by `p256` (B10, B11); Ed25519 refuses a
 /// non-canonical `S` (B14).
+#[cfg(feature = "native-crypto")]
 pub fn verify_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
     verify_message(p.alg(), p.key(), p.signing_input().as_bytes(), p.signature())?;
     Ok(Verified(p))
@@ -362,6 +368,7 @@ pub fn verify_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
 /// The native check of one signature over a message: exactly the key's signature length (RFC
 /// 7518 §3.3, §3.4), then the algorithm. What [`verify_signature`] runs on a JWS signing input,
 /// and what the raw-signature test vectors (Wycheproof) reach directly.
+#[cfg(feature = "native-crypto")]
 pub fn verify_message(alg: Alg, key: &Key, message: &[u8], signature: &[u8]) -> Result<()> {
     let valid = signature.len() == key.signature_len()
         && match (alg, key.material()) {
@@ -378,12 +385,25 @@ pub fn verify_message(alg: Alg, key: &Key, message: &[u8], signature: &[u8]) -> 
     }
 }
 
+#[cfg(feature = "native-crypto")]
 fn rsa(alg: Rsa, key: &jwt_compact::alg::RsaPublicKey, signature: &[u8], message: &[u8]) -> bool {
     RsaSignature::try_from_slice(signature).is_ok_and(|signature| alg.verify_signature(&signature, key, message))
 }
 
+#[cfg(feature = "native-crypto")]
 fn verify_with<A: Algorithm>(alg: &A, key: &A::VerifyingKey, signature: &[u8], message: &[u8]) -> bool {
     A::Signature::try_from_slice(signature).is_ok_and(|signature| alg.verify_signature(&signature, key, message))
+}
+
+/// Without the native backend (the browser build, Cargo feature `native-crypto` off), a token
+/// the platform cannot verify is refused as such: `ERR_CRYPTO_UNAVAILABLE`, never a pass and
+/// never a failed signature, which would blame the token.
+#[cfg(not(feature = "native-crypto"))]
+pub fn verify_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
+    Err(Error::CryptoUnavailable(format!(
+        "WebCrypto's {} (the browser build has no native verifier for it)",
+        p.alg().name()
+    )))
 }
 
 #[cfg(test)]

@@ -52,6 +52,7 @@ pub mod callback;
 pub mod claims;
 pub mod discovery;
 pub mod error;
+#[cfg(feature = "guard")]
 pub mod guard;
 pub mod id_token;
 pub mod json;

@@ -36,6 +36,7 @@ fn the_allow_list_option_is_validated() {
 }
 
 #[test]
+#[cfg(feature = "native-crypto")]
 fn prepared_exposes_what_a_backend_needs() {
     let keys = keys();
     let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
@@ -54,6 +55,7 @@ fn prepared_exposes_what_a_backend_needs() {
 }
 
 #[test]
+#[cfg(feature = "native-crypto")]
 fn only_a_verified_token_has_claims() {
     let keys = keys();
     let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
@@ -69,6 +71,7 @@ fn only_a_verified_token_has_claims() {
 }
 
 #[test]
+#[cfg(feature = "native-crypto")]
 fn debug_output_leaves_the_token_out() {
     let keys = keys();
     let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
@@ -86,6 +89,18 @@ fn debug_output_leaves_the_token_out() {
     }
 }
 
+/// The browser build has no native verifier: a token its WebCrypto cannot verify is a clear
+/// `ERR_CRYPTO_UNAVAILABLE` naming the algorithm, never a pass and never a forged signature.
+#[test]
+#[cfg(not(feature = "native-crypto"))]
+fn without_the_native_verifier_the_algorithm_is_unavailable() {
+    let keys = keys();
+    let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
+    let err = verify_signature(prepare(&token, &keys, &DEFAULT_ALGORITHMS).unwrap()).unwrap_err();
+    assert_eq!(err.code(), "ERR_CRYPTO_UNAVAILABLE");
+    assert!(err.to_string().contains("ES256"), "{err}");
+}
+
 #[test]
 fn the_size_cap_comes_before_anything_else() {
     let keys = keys();
@@ -95,6 +110,7 @@ fn the_size_cap_comes_before_anything_else() {
 }
 
 #[test]
+#[cfg(feature = "native-crypto")]
 fn checks_run_in_the_documented_order() {
     let keys = keys();
     let claims = mint::id_claims();

@@ -54,6 +54,7 @@ fn a_token_is_verified_once_then_answered_from_the_cache_with_its_claims_checked
 }
 
 #[test]
+#[cfg(feature = "native-crypto")]
 fn a_refused_signature_is_never_cached() {
     let v = verifier();
     let token = mint::id_token(json!({}));
@@ -72,6 +73,7 @@ fn a_refused_signature_is_never_cached() {
 }
 
 #[test]
+#[cfg(feature = "native-crypto")]
 fn access_tokens_and_requirements() {
     let keys = KeySet::parse(mint::default_jwks().as_bytes()).unwrap();
     let opts: IdTokenOptions = serde_json::from_value(json!({"issuer": mint::ISS, "audience": mint::API})).unwrap();

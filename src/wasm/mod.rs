@@ -6,6 +6,7 @@ pub mod client;
 mod convert;
 pub mod engine;
 pub mod errors;
+#[cfg(feature = "guard")]
 pub mod guard;
 mod http;
 mod provider;

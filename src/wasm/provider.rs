@@ -89,6 +89,7 @@ impl<T: 'static> Document<T> {
     }
 
     /// Why the latest fetch failed, when it did (a held document may be older than it should).
+    #[cfg(feature = "guard")]
     pub fn failure(&self) -> Option<Error> {
         self.held.borrow().error.clone()
     }

@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use super::convert::to_js;
 use super::now;
 use super::webcrypto::{self, Outcome};
+#[cfg(feature = "guard")]
 use crate::access_token::{self, AccessTokenOptions};
 use crate::id_token::{self, IdTokenOptions};
 use crate::json::Object;
@@ -166,6 +167,7 @@ pub(super) async fn id_token(token: &str, keys: &KeySet, o: &IdTokenOptions) -> 
 }
 
 /// Verifies an access token with a parsed key set (the guard's API requests).
+#[cfg(feature = "guard")]
 pub(super) async fn access_token(token: &str, keys: &KeySet, o: &AccessTokenOptions) -> Result<Object> {
     verify_with(token, keys, &o.algorithms()?, |claims, header| {
         access_token::check(claims, header, o, now(o.current_time))

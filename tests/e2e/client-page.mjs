@@ -1,5 +1,5 @@
-// Driving pkg's `Client` in a page (tests/e2e/client.html): opening it, making `window.client`
-// from an IdP's settings, and signing in through the IdP's pages.
+// Driving pkg's `Client` (its browser build) in a page (tests/e2e/client.html): opening it,
+// making `window.client` from an IdP's settings, and signing in through the IdP's pages.
 import { passIdp } from "./browser.mjs";
 import { SPA_CLIENT_ID } from "../idp/server.mjs";
 

@@ -1,4 +1,4 @@
-// pkg/ in a real browser: loaded with `await init()` (fetching stepup_bg.wasm), then the same
+// pkg's browser build (pkg/browser/, what an SPA imports) in a real browser: loaded with `await init()` (fetching stepup_bg.wasm), then the same
 // suites node and workerd run.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";

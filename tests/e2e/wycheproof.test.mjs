@@ -1,7 +1,8 @@
-// Wycheproof's JWS and JWK cases through pkg in headless Chromium: pkg loaded the browser way
+// Wycheproof's JWS and JWK cases through pkg's browser build (pkg/browser/: what an SPA imports,
+// without the native signature fallback) in headless Chromium, loaded the browser way
 // (`await init()`), then tests/js/suites/wycheproof.mjs, as in node and workerd. The vectors are
 // read here from ../shared/vectors/wycheproof/ (beside the project) and handed to the page; every
-// decision, refusal codes included, must be node's.
+// decision, refusal codes included, must be node's (with the full build).
 import { test, before, after } from "node:test";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -29,7 +30,7 @@ test("chromium: every Wycheproof JWS and JWK case decided as natively", async ()
   page.on("pageerror", (e) => console.error("page error:", e));
   await page.goto(`${server.url}/`);
   const results = await page.evaluate(async (vectors) => {
-    const pkg = await import("/pkg/index.js");
+    const pkg = await import("/pkg/browser/index.js");
     await pkg.default();
     const { runSuite } = await import("/tests/js/suites/wycheproof.mjs");
     return runSuite(pkg, vectors);
