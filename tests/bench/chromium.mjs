@@ -1,5 +1,6 @@
-// Headless Chromium: pkg loaded with init() and the suite bundle (tests/bench/out/suite.js) in a
-// page served from loopback by tests/e2e/browser.mjs; batches are timed in the page.
+// Headless Chromium: pkg's browser build (pkg/browser/, what an SPA gets) loaded with init() and
+// the suite bundle (tests/bench/out/suite.js) in a page served from loopback by
+// tests/e2e/browser.mjs; batches are timed in the page.
 import { launch, serveRepo } from "../e2e/browser.mjs";
 
 /** The runtime driver (see run.mjs) over `fixtures`. */
@@ -13,11 +14,11 @@ export async function chromiumRuntime(fixtures) {
     const page = await browser.newPage();
     await page.goto(`${server.url}/bench`);
     await page.evaluate(async () => {
-      const stepup = await import("/pkg/index.js");
+      const stepup = await import("/pkg/browser/index.js");
       const suite = await import("/tests/bench/out/suite.js");
       const { memory } = await stepup.default();
       const fixtures = await (await fetch("/bench/fixtures.json")).json();
-      const wasm = new Uint8Array(await (await fetch("/pkg/stepup_bg.wasm")).arrayBuffer());
+      const wasm = new Uint8Array(await (await fetch("/pkg/browser/stepup_bg.wasm")).arrayBuffer());
       window.bench = { suite, wasm, workloads: await suite.createBench(stepup, memory, fixtures) };
     });
     return {
