@@ -36,12 +36,16 @@ node_modules/.package-lock.json: package-lock.json package.json
 
 ## build: the npm package in pkg/, one build per audience (each rebuilt only when the crate changed):
 ##   pkg/          the full build, for node and edge workers: the guard and the native signature
-##                 fallback, at full speed (profile release-worker, wasm-opt -O3);
-##   pkg/browser/  what an SPA imports (the `browser` condition of pkg/package.json's exports): no
-##                 guard, no fallback, as small as it gets (profile release, wasm-opt -Oz).
+##                 fallback, at full speed (profile release-worker, wasm-opt -O3); no browser client;
+##   pkg/browser/  what an SPA imports (the `browser` condition of pkg/package.json's exports): the
+##                 browser client, no guard, no fallback, as small as it gets (profile release,
+##                 wasm-opt -Oz).
 build: setup pkg/package.json
 
 RUST_SOURCES = Cargo.toml Cargo.lock $(shell find src -name '*.rs')
+# The Cargo features of each build (Cargo.toml); `cargo test` has them all.
+FULL_FEATURES = --no-default-features --features guard,native-crypto
+BROWSER_FEATURES = --no-default-features --features client
 WASM_OUT = target/wasm32-unknown-unknown
 # What current Rust emits for wasm32, spelled out for wasm-opt.
 WASM_FEATURES = --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
@@ -51,12 +55,12 @@ WASM_FEATURES = --enable-bulk-memory --enable-nontrapping-float-to-int --enable-
 .DELETE_ON_ERROR:
 
 pkg/stepup_bg.wasm: $(RUST_SOURCES)
-	cargo build --lib --target wasm32-unknown-unknown --profile release-worker
+	cargo build --lib --target wasm32-unknown-unknown --profile release-worker $(FULL_FEATURES)
 	wasm-bindgen --target web --out-dir pkg $(WASM_OUT)/release-worker/stepup.wasm
 	wasm-opt -O3 $(WASM_FEATURES) $@ -o $@
 
 pkg/browser/stepup_bg.wasm: $(RUST_SOURCES)
-	cargo build --lib --target wasm32-unknown-unknown --release --no-default-features
+	cargo build --lib --target wasm32-unknown-unknown --release $(BROWSER_FEATURES)
 	wasm-bindgen --target web --out-dir pkg/browser $(WASM_OUT)/release/stepup.wasm
 	wasm-opt -Oz $(WASM_FEATURES) $@ -o $@
 
@@ -72,15 +76,16 @@ test-native:
 	cargo test --all-targets
 	cargo clippy --all-targets -- -D warnings
 	@# The browser build's feature set (no guard, no native signature fallback).
-	cargo test --no-default-features
-	cargo clippy --all-targets --no-default-features -- -D warnings
+	cargo test $(BROWSER_FEATURES)
+	cargo clippy --all-targets $(BROWSER_FEATURES) -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
 
 # No panics on input: clippy denies unwrap/expect/panic/indexing outside the tests (src/lib.rs),
 # for the wasm build too, and a text check with an explicit allow-list says the same.
 test-lint: setup
 	cargo clippy --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown --no-default-features -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown $(FULL_FEATURES) -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown $(BROWSER_FEATURES) -- -D warnings
 	bash tests/lint/no-panics.sh
 
 # The core must build natively without any of the JavaScript glue.
@@ -95,8 +100,10 @@ test-js: setup
 test-types:
 	tsc --noEmit -p tests/types/tsconfig.json
 	tsc --noEmit -p tests/types/tsconfig.shell.json
-	@! grep -nE '^export (function|const|type|interface).*\bany\b' pkg/stepup.d.ts || (echo "pkg/stepup.d.ts exports 'any'"; exit 1)
-	@! grep -n 'Promise<Promise' pkg/stepup.d.ts || (echo "pkg/stepup.d.ts declares a nested Promise"; exit 1)
+	@for types in pkg/stepup.d.ts pkg/browser/stepup.d.ts; do \
+	  ! grep -nE '^export (function|const|type|interface).*\bany\b' $$types || (echo "$$types exports 'any'"; exit 1); \
+	  ! grep -n 'Promise<Promise' $$types || (echo "$$types declares a nested Promise"; exit 1); \
+	done
 	@echo "types: ok"
 
 test-browser: setup

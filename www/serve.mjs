@@ -108,7 +108,7 @@ export async function startUpstream(config) {
 /** The file a static path names, or undefined. Names are matched whole: no path can climb out. */
 function staticFile(path) {
   if (path === "/" || path === "/signed-in") return new URL("index.html", WWW);
-  const pkg = path.match(/^\/pkg\/([\w-]+\.(?:js|wasm))$/);
+  const pkg = path.match(/^\/pkg\/((?:browser\/)?[\w-]+\.(?:js|wasm))$/);
   if (pkg) return new URL(pkg[1], PKG);
   // Browser files only: the .mjs files here are this server and the launcher.
   const own = path.match(/^\/([\w-]+\.(?:js|css))$/);

@@ -91,6 +91,7 @@ pub async fn exchange_code(
 
 /// A refresh. `None`: the provider refused the refresh token as invalid, expired or revoked
 /// (`invalid_grant`, RFC 6749 §5.2) — it will never work again.
+#[cfg(feature = "client")]
 pub async fn refresh(
     endpoint: &str,
     client: &ClientAuth<'_>,

@@ -2,6 +2,7 @@
 //! clock or CSPRNG, or calls WebCrypto. Each export parses its JS arguments into core types
 //! ([`convert`]), calls the core, and turns results and errors back into JS values in one place.
 
+#[cfg(feature = "client")]
 pub mod client;
 mod convert;
 pub mod engine;
