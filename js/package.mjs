@@ -25,7 +25,7 @@ ${guard ? 'export * from "./guard.js";\n' : ""}`);
   return ["stepup_bg.wasm", "stepup.js", "stepup.d.ts", "index.js", "index.d.ts", ...shell];
 }
 
-const full = entry(pkg, true);
+const full = { files: entry(pkg, true), entry: { types: "./index.d.ts", default: "./index.js" } };
 const browser = entry(new URL("browser/", pkg), false).map((file) => `browser/${file}`);
 for (const file of ["README.md", "LICENSE"]) copyFileSync(new URL(file, root), new URL(file, pkg));
 // pkg/ is built, never committed.
@@ -41,16 +41,24 @@ const manifest = {
   version: field("version"),
   license: field("license"),
   repository: { type: "git", url: field("repository") },
-  files: [...full, ...browser],
+  files: [...full.files, ...browser],
+  // Conditions match in this order. Edge runtimes' bundlers also set `browser` (wrangler resolves
+  // workerd, worker, browser), so `workerd` and `worker` come first and get the full build.
   exports: {
     ".": {
+      workerd: full.entry,
+      worker: full.entry,
       browser: { types: "./browser/index.d.ts", default: "./browser/index.js" },
-      default: { types: "./index.d.ts", default: "./index.js" },
+      default: full.entry,
     },
-    // For `initSync` where the runtime imports the module itself (workerd, README "Quick start
-    // (edge worker)").
-    "./stepup_bg.wasm": "./stepup_bg.wasm",
-    "./browser/stepup_bg.wasm": "./browser/stepup_bg.wasm",
+    // For `initSync` where the runtime imports the module itself (README, "Quick start (edge
+    // worker)"): the wasm of the build the same conditions give the glue.
+    "./stepup_bg.wasm": {
+      workerd: "./stepup_bg.wasm",
+      worker: "./stepup_bg.wasm",
+      browser: "./browser/stepup_bg.wasm",
+      default: "./stepup_bg.wasm",
+    },
     "./package.json": "./package.json",
   },
   // For tools that predate `exports`: the full build.
