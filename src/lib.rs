@@ -57,6 +57,7 @@ pub mod id_token;
 pub mod json;
 pub mod jwks;
 pub mod jws;
+pub mod options;
 pub mod pkce;
 pub mod refresh;
 mod secret;
