@@ -122,13 +122,21 @@ pub fn data<T>(value: &JsValue, param: &str, read: impl FnOnce(&Value, &str) -> 
     read(&to_json(value, param)?, param)
 }
 
-/// The serde reader, kept for options structs that still derive `Deserialize`: a mistake is
-/// named by the argument, with serde's own words.
+/// The serde reader, kept for options structs that still derive `Deserialize`: a missing member
+/// is named, other mistakes are named by the argument, in serde's words.
 pub fn options<T: DeserializeOwned>(value: &JsValue, param: &str) -> Result<T> {
     if value.is_undefined() || value.is_null() {
         return Err(Error::arg_type(param, "an object"));
     }
-    serde_json::from_value(to_json(value, param)?).map_err(|e| Error::arg_value(param, e.to_string()))
+    serde_json::from_value(to_json(value, param)?).map_err(|e| {
+        let message = e.to_string();
+        let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`'));
+        match missing {
+            Some((field, _)) => Error::arg_type(field, "present"),
+            None if message.starts_with("invalid type") => Error::arg_type(param, message),
+            None => Error::arg_value(param, message),
+        }
+    })
 }
 
 /// A required string argument.
