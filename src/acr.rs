@@ -26,8 +26,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use crate::amr::methods_satisfy;
-pub(crate) use crate::options::path;
-use crate::options::{list, string_or_strings, strings, Fields, FromJson, Out};
+use crate::options::{list, path, string_or_strings, strings, Fields, FromJson, Out};
 use crate::{Error, Result};
 
 /// The names [`preset`] accepts.
@@ -445,6 +444,7 @@ pub fn preset(name: &str) -> Result<AcrPolicy> {
     Ok(policy)
 }
 
+/// The comparisons by their JSON names, for reading.
 const COMPARISONS: [(&str, Comparison); 4] = [
     ("exact", Comparison::Exact),
     ("minimum", Comparison::Minimum),
@@ -455,7 +455,12 @@ const COMPARISONS: [(&str, Comparison); 4] = [
 impl Comparison {
     /// The JSON name (`"minimum"`).
     pub fn name(self) -> &'static str {
-        COMPARISONS.iter().find(|(_, c)| *c == self).map_or("minimum", |(name, _)| name)
+        match self {
+            Comparison::Exact => "exact",
+            Comparison::Minimum => "minimum",
+            Comparison::Better => "better",
+            Comparison::Maximum => "maximum",
+        }
     }
 }
 

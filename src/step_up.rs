@@ -14,9 +14,9 @@
 use base64ct::{Base64, Encoding};
 use serde_json::{Map, Value};
 
-use crate::acr::{check_acr_value, path, AcrList, AcrPolicy, PAPE_MULTI_FACTOR};
+use crate::acr::{check_acr_value, AcrList, AcrPolicy, PAPE_MULTI_FACTOR};
 use crate::amr::{amr_satisfies, AmrRequirement};
-use crate::options::{Fields, FromJson, Out};
+use crate::options::{path, Fields, FromJson, Out};
 use crate::{Error, Result, Shortfall};
 
 /// The RFC 9470 §3 error code.
