@@ -11,38 +11,50 @@
 //!   bindings (RFC 8705), so a token with `cnf` is refused rather than accepted as a plain bearer
 //!   token (E15).
 
-use serde::{Deserialize, Serialize};
-
 use crate::acr::AcrPolicy;
 use crate::claims::{self, DEFAULT_CLOCK_TOLERANCE};
 use crate::json::Object;
 use crate::jws::Alg;
+use crate::options::{strings, Fields, FromJson};
 use crate::step_up::Requirement;
 use crate::{Error, Result};
 
 /// The options of `verifyAccessToken`, in camelCase; unknown names are refused.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccessTokenOptions {
     /// The authorization server's issuer identifier, compared exactly.
     pub issuer: String,
     /// This API's resource identifier: `aud` must contain it.
     pub audience: String,
     /// A step-up requirement the claims must meet (RFC 9470).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement: Option<Requirement>,
     /// The ACR policy for `requirement` (default: numeric-or-exact).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<AcrPolicy>,
     /// Allowed `alg` values (default `["RS256","PS256","ES256","EdDSA"]`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithms: Option<Vec<String>>,
     /// Seconds of clock skew tolerated (default 30).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_tolerance: Option<u64>,
     /// Seconds since the epoch; the wasm layer reads the platform clock when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_time: Option<f64>,
+}
+
+impl FromJson for AccessTokenOptions {
+    fn from_json(value: &serde_json::Value, at: &str) -> Result<Self> {
+        let o = Fields::new(
+            value,
+            at,
+            &["issuer", "audience", "requirement?", "policy?", "algorithms?", "clockTolerance?", "currentTime?"],
+        )?;
+        Ok(AccessTokenOptions {
+            issuer: o.string("issuer")?,
+            audience: o.string("audience")?,
+            requirement: o.object("requirement")?,
+            policy: o.object("policy")?,
+            algorithms: o.with("algorithms", strings)?,
+            clock_tolerance: o.whole("clockTolerance")?,
+            current_time: o.number("currentTime")?,
+        })
+    }
 }
 
 impl AccessTokenOptions {

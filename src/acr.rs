@@ -22,14 +22,11 @@
 //! [`preset`] holds ready ladders for the dialects stepup meets, each documented with its source.
 
 use std::cmp::Ordering;
-use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::ser::Serializer;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::amr::methods_satisfy;
+use crate::options::{list, path, string_or_strings, strings, Fields, FromJson, Out};
 use crate::{Error, Result};
 
 /// The names [`preset`] accepts.
@@ -49,8 +46,7 @@ pub const PAPE_NONE: &str = "http://schemas.openid.net/pape/policies/2007/06/non
 pub const JANSSEN_INTERNAL_ACR: &str = "default_password_auth";
 
 /// How a token's `acr` is compared with one required value (SAML 2.0 core §3.3.2.2.1).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Comparison {
     /// The same value, or a value on the same rung (a rung declares its values equivalent).
     Exact,
@@ -74,32 +70,25 @@ pub struct Rung(pub Vec<String>);
 pub struct AcrList(pub Vec<String>);
 
 /// "A token whose `amr` satisfies `all` and `any` counts as having at least `acr`."
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AmrLevel {
     /// The ACR value such a token is taken to have (at least).
     pub acr: String,
     /// Methods that must all be in `amr`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub all: Vec<String>,
     /// Methods of which at least one must be in `amr` (when not empty).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub any: Vec<String>,
 }
 
 /// An ACR policy: JavaScript's `{ ladder, comparison?, amrLevels? }`. The default (no ladder,
 /// `minimum`) ranks decimal levels numerically and matches everything else exactly.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AcrPolicy {
     /// Rungs from weakest to strongest.
-    #[serde(default)]
     pub ladder: Vec<Rung>,
     /// How a token's value is compared with each required value.
-    #[serde(default)]
     pub comparison: Comparison,
     /// ACR values proven by `amr` combinations (lower bounds; see the module docs).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amr_levels: Vec<AmrLevel>,
 }
 
@@ -245,15 +234,12 @@ fn strongest_ranked<'a>(values: &[&'a String], policy: &AcrPolicy) -> Option<&'a
 
 /// The last stages of [`resolve_acr_values`]; JavaScript's `fallback: { useHighestLevel?,
 /// internalAcr? }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcrFallback {
     /// Janssen's `useHighestLevelScriptIfAcrScriptNotFound`: pick the strongest ranked
     /// `supported` value by the policy.
-    #[serde(default)]
     pub use_highest_level: bool,
     /// The value used when nothing else applies (default Janssen's `default_password_auth`).
-    #[serde(default = "internal_acr")]
     pub internal_acr: String,
 }
 
@@ -269,23 +255,17 @@ impl Default for AcrFallback {
 
 /// The inputs of [`resolve_acr_values`]: JavaScript's `{ requested?, clientDefault?,
 /// serverDefault?, supported?, fallback? }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AcrResolution {
     /// `acr_values` of the request, in order of preference.
-    #[serde(default)]
     pub requested: Vec<String>,
     /// The client's registered `default_acr_values` (OIDC Registration §2).
-    #[serde(default)]
     pub client_default: Vec<String>,
     /// The server's default ACR (one value or several).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_default: Option<AcrList>,
     /// `acr_values_supported`; when given, every stage keeps only these values.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supported: Option<Vec<String>>,
     /// The highest-level and internal stages; absent, resolution ends after the server default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fallback: Option<AcrFallback>,
 }
 
@@ -355,15 +335,6 @@ pub fn resolve_acr_values(resolution: &AcrResolution, policy: &AcrPolicy) -> Vec
         }
     }
     vec![fallback.internal_acr.clone()]
-}
-
-/// `prefix.name`, or `name` alone when there is no prefix.
-pub(crate) fn path(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
-    }
 }
 
 /// An ACR value must be sendable in the space-separated `acr_values` parameter and in an RFC 9470
@@ -473,54 +444,106 @@ pub fn preset(name: &str) -> Result<AcrPolicy> {
     Ok(policy)
 }
 
-/// Reads a string or an array of strings.
-struct OneOrMany;
+/// The comparisons by their JSON names, for reading.
+const COMPARISONS: [(&str, Comparison); 4] = [
+    ("exact", Comparison::Exact),
+    ("minimum", Comparison::Minimum),
+    ("better", Comparison::Better),
+    ("maximum", Comparison::Maximum),
+];
 
-impl<'de> Visitor<'de> for OneOrMany {
-    type Value = Vec<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or an array of strings")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
-        Ok(vec![v.to_string()])
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<Self::Value, E> {
-        Ok(vec![v])
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
-        let mut values = Vec::new();
-        while let Some(value) = seq.next_element::<String>()? {
-            values.push(value);
-        }
-        Ok(values)
-    }
-}
-
-impl<'de> Deserialize<'de> for Rung {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(OneOrMany).map(Rung)
-    }
-}
-
-impl Serialize for Rung {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self.0.as_slice() {
-            [one] => s.serialize_str(one),
-            many => many.serialize(s),
+impl Comparison {
+    /// The JSON name (`"minimum"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Comparison::Exact => "exact",
+            Comparison::Minimum => "minimum",
+            Comparison::Better => "better",
+            Comparison::Maximum => "maximum",
         }
     }
 }
 
-impl<'de> Deserialize<'de> for AcrList {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(OneOrMany).map(AcrList)
+impl FromJson for AcrPolicy {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["ladder?", "comparison?", "amrLevels?"])?;
+        let rung = |v: &Value, at: &str| string_or_strings(v, at).map(Rung);
+        let level = |v: &Value, at: &str| AmrLevel::from_json(v, at);
+        Ok(AcrPolicy {
+            ladder: o
+                .with("ladder", |v, at| list(v, at, "an array of rungs (strings or arrays of strings)", rung))?
+                .unwrap_or_default(),
+            comparison: o.one_of("comparison", &COMPARISONS)?.unwrap_or_default(),
+            amr_levels: o
+                .with("amrLevels", |v, at| list(v, at, "an array of objects { acr, all?, any? }", level))?
+                .unwrap_or_default(),
+        })
     }
 }
 
-impl Serialize for AcrList {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+impl AcrPolicy {
+    /// The policy as JavaScript's `{ ladder, comparison, amrLevels? }`, a one-value rung as a string.
+    pub fn to_json(&self) -> Value {
+        let rung = |r: &Rung| match r.0.as_slice() {
+            [one] => Value::from(one.as_str()),
+            many => Value::from(many.to_vec()),
+        };
+        let levels: Vec<Value> = self
+            .amr_levels
+            .iter()
+            .map(|l| {
+                Out::new()
+                    .set("acr", l.acr.as_str())
+                    .maybe("all", (!l.all.is_empty()).then(|| l.all.clone()))
+                    .maybe("any", (!l.any.is_empty()).then(|| l.any.clone()))
+                    .build()
+            })
+            .collect();
+        Out::new()
+            .set("ladder", self.ladder.iter().map(rung).collect::<Vec<_>>())
+            .set("comparison", self.comparison.name())
+            .maybe("amrLevels", (!levels.is_empty()).then_some(levels))
+            .build()
+    }
+}
+
+impl FromJson for AmrLevel {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["acr", "all?", "any?"])?;
+        Ok(AmrLevel {
+            acr: o.string("acr")?,
+            all: o.strings("all")?.unwrap_or_default(),
+            any: o.strings("any")?.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJson for AcrList {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        string_or_strings(value, at).map(AcrList)
+    }
+}
+
+impl FromJson for AcrFallback {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["useHighestLevel?", "internalAcr?"])?;
+        Ok(AcrFallback {
+            use_highest_level: o.bool("useHighestLevel")?.unwrap_or_default(),
+            internal_acr: o.str("internalAcr")?.unwrap_or_else(internal_acr),
+        })
+    }
+}
+
+impl FromJson for AcrResolution {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["requested?", "clientDefault?", "serverDefault?", "supported?", "fallback?"])?;
+        Ok(AcrResolution {
+            requested: o.strings("requested")?.unwrap_or_default(),
+            client_default: o.strings("clientDefault")?.unwrap_or_default(),
+            server_default: o.object("serverDefault")?,
+            supported: o.with("supported", strings)?,
+            fallback: o.object("fallback")?,
+        })
     }
 }
 

@@ -9,21 +9,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::acr::path;
+use crate::options::{path, string_map, Fields, FromJson, Out};
 use crate::{Error, Result};
 
 /// A requirement on `amr`: JavaScript's `{ all?, any? }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AmrRequirement {
     /// Methods that must all be present.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub all: Vec<String>,
     /// Methods of which at least one must be present (ignored when empty).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub any: Vec<String>,
 }
 
@@ -44,6 +40,23 @@ impl AmrRequirement {
     pub fn check_at(&self, prefix: &str) -> Result<()> {
         check_methods(&path(prefix, "all"), &self.all)?;
         check_methods(&path(prefix, "any"), &self.any)
+    }
+}
+
+impl FromJson for AmrRequirement {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["all?", "any?"])?;
+        Ok(AmrRequirement { all: o.strings("all")?.unwrap_or_default(), any: o.strings("any")?.unwrap_or_default() })
+    }
+}
+
+impl AmrRequirement {
+    /// The requirement as JavaScript's `{ all?, any? }`.
+    pub fn to_json(&self) -> Value {
+        Out::new()
+            .maybe("all", (!self.all.is_empty()).then(|| self.all.clone()))
+            .maybe("any", (!self.any.is_empty()).then(|| self.any.clone()))
+            .build()
     }
 }
 
@@ -83,15 +96,23 @@ pub(crate) fn methods_satisfy(amr: Option<&Value>, all: &[String], any: &[String
 
 /// WSO2's `[[authentication_context.method_refs]]` (`seeds/wso2-acr-amr.md`): JavaScript's
 /// `{ mapping?: { [method]: amrValue }, excluded?: string[] }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MethodMapping {
     /// Authenticator name → `amr` value (`method` → `amr_value`).
-    #[serde(default)]
     pub mapping: BTreeMap<String, String>,
     /// Authenticator names to leave out (`excluded_methods`).
-    #[serde(default)]
     pub excluded: Vec<String>,
+}
+
+impl FromJson for MethodMapping {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["mapping?", "excluded?"])?;
+        let mapping = o.with("mapping", |v, at| string_map(v, at, "an object { [method]: amrValue }"))?;
+        Ok(MethodMapping {
+            mapping: mapping.unwrap_or_default().into_iter().collect(),
+            excluded: o.strings("excluded")?.unwrap_or_default(),
+        })
+    }
 }
 
 /// Translates an identity server's authenticator names into `amr` values: excluded names are

@@ -11,9 +11,9 @@ pub mod auth0;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::options::{string_map, Fields, FromJson};
 use crate::secret::{redact, Redacted};
 use crate::url::{append_query, parse_query, Endpoint};
 use crate::{pkce, Error, Result};
@@ -21,8 +21,7 @@ use crate::{pkce, Error, Result};
 /// The parameters of [`build_authorization_url`]; JavaScript passes them as an object with these
 /// names in camelCase. Unknown names are refused so that a typo never drops a requirement.
 /// `Debug` leaves out `state` and `nonce`.
-#[derive(Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AuthorizationRequest {
     /// The provider's `authorization_endpoint`: https, or http on a loopback host.
     pub authorization_endpoint: String,
@@ -35,35 +34,73 @@ pub struct AuthorizationRequest {
     /// `code_challenge`, from [`pkce::code_challenge_s256`].
     pub code_challenge: String,
     /// `nonce`, binding the ID token to this request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// `scope`; `openid` is always included (default `"openid"`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// `acr_values`, most preferred first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acr_values: Vec<String>,
     /// `max_age` in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
     /// `prompt`: space-separated `none`, `login`, `consent`, `select_account` (or extensions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<String>,
     /// `login_hint`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<String>,
     /// `ui_locales`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ui_locales: Option<String>,
     /// Also request `acr` as an essential ID token claim with `acr_values` as its values.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub essential_acr: bool,
     /// A `claims` request object (OIDC Core 5.5), merged with the essential-acr request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<Map<String, Value>>,
     /// Further parameters; none may replace one of the above.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra_params: BTreeMap<String, String>,
+}
+
+impl FromJson for AuthorizationRequest {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(
+            value,
+            at,
+            &[
+                "authorizationEndpoint",
+                "clientId",
+                "redirectUri",
+                "state",
+                "codeChallenge",
+                "nonce?",
+                "scope?",
+                "acrValues?",
+                "maxAge?",
+                "prompt?",
+                "loginHint?",
+                "uiLocales?",
+                "essentialAcr?",
+                "claims?",
+                "extraParams?",
+            ],
+        )?;
+        let claims = |v: &Value, at: &str| match v {
+            Value::Object(map) => Ok(map.clone()),
+            _ => Err(Error::arg_type(at, "an object (an OIDC claims request)")),
+        };
+        let extra = |v: &Value, at: &str| string_map(v, at, "an object whose members are strings");
+        Ok(AuthorizationRequest {
+            authorization_endpoint: o.string("authorizationEndpoint")?,
+            client_id: o.string("clientId")?,
+            redirect_uri: o.string("redirectUri")?,
+            state: o.string("state")?,
+            code_challenge: o.string("codeChallenge")?,
+            nonce: o.str("nonce")?,
+            scope: o.str("scope")?,
+            acr_values: o.strings("acrValues")?.unwrap_or_default(),
+            max_age: o.whole("maxAge")?,
+            prompt: o.str("prompt")?,
+            login_hint: o.str("loginHint")?,
+            ui_locales: o.str("uiLocales")?,
+            essential_acr: o.bool("essentialAcr")?.unwrap_or_default(),
+            claims: o.with("claims", claims)?,
+            extra_params: o.with("extraParams", extra)?.unwrap_or_default().into_iter().collect(),
+        })
+    }
 }
 
 /// `state` and `nonce` are what bind the response and the ID token to this browser (RFC 6749

@@ -9,26 +9,35 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use crate::options::{Fields, FromJson, Out};
 use crate::secret::{redact, same, Redacted};
 use crate::url::parse_query;
 use crate::{Error, Result};
 
 /// What the callback is checked against. `Debug` leaves out the state.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ResponseExpectations {
     /// The `state` sent with the request; absent means the request had none, and then a response
     /// carrying one is refused.
-    #[serde(default)]
     pub expected_state: Option<String>,
     /// The issuer the request went to (from the transaction, never from the response).
     pub expected_issuer: String,
     /// Refuse a response without `iss` (set when discovery advertises
     /// `authorization_response_iss_parameter_supported`).
-    #[serde(default)]
     pub require_issuer: bool,
+}
+
+impl FromJson for ResponseExpectations {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["expectedState?", "expectedIssuer", "requireIssuer?"])?;
+        Ok(ResponseExpectations {
+            expected_state: o.str("expectedState")?,
+            expected_issuer: o.string("expectedIssuer")?,
+            require_issuer: o.bool("requireIssuer")?.unwrap_or_default(),
+        })
+    }
 }
 
 /// The state is what binds the response to this browser (RFC 6749 §10.12).
@@ -44,13 +53,19 @@ impl fmt::Debug for ResponseExpectations {
 }
 
 /// A successful authorization response. `Debug` leaves out the code.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct AuthorizationResponse {
     /// The authorization code to exchange.
     pub code: String,
     /// The RFC 9207 `iss` parameter, when the provider sent one (already checked).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+}
+
+impl AuthorizationResponse {
+    /// The response as JavaScript's `{ code, iss? }`.
+    pub fn to_json(&self) -> Value {
+        Out::new().set("code", self.code.as_str()).maybe("iss", self.iss.as_deref()).build()
+    }
 }
 
 /// The code is a credential until it is redeemed (RFC 6749 §10.5).

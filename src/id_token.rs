@@ -14,13 +14,13 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::acr::AcrPolicy;
 use crate::claims::{self, DEFAULT_CLOCK_TOLERANCE};
 use crate::json::Object;
 use crate::jws::Alg;
+use crate::options::{strings, Fields, FromJson};
 use crate::secret::{redact, same};
 use crate::step_up::Requirement;
 use crate::{Error, Result, Shortfall};
@@ -33,8 +33,7 @@ pub const MAX_SUB_LENGTH: usize = 255;
 
 /// The options of `verifyIdToken`; JavaScript passes them in camelCase and unknown names are
 /// refused so that a typo never drops a check. `Debug` leaves out the nonce.
-#[derive(Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IdTokenOptions {
     /// The expected `iss`, compared exactly.
     pub issuer: String,
@@ -42,33 +41,58 @@ pub struct IdTokenOptions {
     pub audience: String,
     /// The `nonce` sent with the authentication request; absent, a token carrying a nonce is
     /// refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_nonce: Option<String>,
     /// The token answers a refresh (OIDC Core 12.2): it need not repeat the nonce, but one it
     /// carries must be `expected_nonce`. Internal to the browser client.
-    #[serde(skip)]
     pub refreshed: bool,
     /// The `max_age` sent with the request, in seconds; then `auth_time` is required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
     /// A step-up requirement the claims must meet ([`crate::step_up::evaluate_step_up`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement: Option<Requirement>,
     /// The ACR policy for `requirement` (default: numeric-or-exact).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<AcrPolicy>,
     /// Allowed `alg` values (default `["RS256","PS256","ES256","EdDSA"]`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub algorithms: Option<Vec<String>>,
     /// Seconds of clock skew tolerated (default 30).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_tolerance: Option<u64>,
     /// Seconds since the epoch; the wasm layer reads the platform clock when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_time: Option<f64>,
     /// How old `iat` may be, in seconds (default 86400).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_token_age: Option<u64>,
+}
+
+impl FromJson for IdTokenOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(
+            value,
+            at,
+            &[
+                "issuer",
+                "audience",
+                "expectedNonce?",
+                "maxAge?",
+                "requirement?",
+                "policy?",
+                "algorithms?",
+                "clockTolerance?",
+                "currentTime?",
+                "maxTokenAge?",
+            ],
+        )?;
+        Ok(IdTokenOptions {
+            issuer: o.string("issuer")?,
+            audience: o.string("audience")?,
+            expected_nonce: o.str("expectedNonce")?,
+            refreshed: false,
+            max_age: o.whole("maxAge")?,
+            requirement: o.object("requirement")?,
+            policy: o.object("policy")?,
+            algorithms: o.with("algorithms", strings)?,
+            clock_tolerance: o.whole("clockTolerance")?,
+            current_time: o.number("currentTime")?,
+            max_token_age: o.whole("maxTokenAge")?,
+        })
+    }
 }
 
 /// The nonce binds the ID token to this browser's request (OIDC Core 15.5.2); whoever learns it

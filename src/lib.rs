@@ -12,7 +12,8 @@
 //! - **One module per protocol step**, named after it: [`pkce`] (RFC 7636), [`authorize`] (the
 //!   authorization request, OIDC Core 3.1.2.1), [`callback`] (the authorization response,
 //!   RFC 6749 §4.1.2 and RFC 9207), [`discovery`] (OIDC Discovery 1.0 §4), with [`url`] and
-//!   [`json`] holding the strict parsing they share.
+//!   [`json`] holding the strict parsing they share, and [`options`] the one reader of a
+//!   caller's options.
 //! - **Parse, don't validate.** Inputs from a peer are parsed into typed values once, strictly:
 //!   duplicate JSON members, repeated response parameters, padding in base64url and endpoints that
 //!   could downgrade to plain HTTP are refused rather than interpreted.
@@ -58,6 +59,7 @@ pub mod id_token;
 pub mod json;
 pub mod jwks;
 pub mod jws;
+pub mod options;
 pub mod pkce;
 pub mod refresh;
 mod secret;

@@ -12,11 +12,11 @@
 //! anything.
 
 use base64ct::{Base64, Encoding};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::acr::{check_acr_value, path, AcrList, AcrPolicy, PAPE_MULTI_FACTOR};
+use crate::acr::{check_acr_value, AcrList, AcrPolicy, PAPE_MULTI_FACTOR};
 use crate::amr::{amr_satisfies, AmrRequirement};
+use crate::options::{path, Fields, FromJson, Out};
 use crate::{Error, Result, Shortfall};
 
 /// The RFC 9470 §3 error code.
@@ -28,18 +28,14 @@ pub const MAX_AGE_DESCRIPTION: &str = "More recent authentication is required";
 
 /// What a protected action needs: JavaScript's `{ acr?: string | string[], amr?: { all?, any? },
 /// maxAge?: number }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Requirement {
     /// Acceptable ACR values, most preferred first; the token must satisfy one of them under the
     /// policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acr: Option<AcrList>,
     /// Methods the token's `amr` must show.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amr: Option<AmrRequirement>,
     /// Seconds since the user last actively authenticated (`auth_time`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
 }
 
@@ -77,6 +73,24 @@ impl Requirement {
     }
 }
 
+impl FromJson for Requirement {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["acr?", "amr?", "maxAge?"])?;
+        Ok(Requirement { acr: o.object("acr")?, amr: o.object("amr")?, max_age: o.whole("maxAge")? })
+    }
+}
+
+impl Requirement {
+    /// The requirement as JavaScript's `{ acr?, amr?, maxAge? }`.
+    pub fn to_json(&self) -> Value {
+        Out::new()
+            .maybe("acr", self.acr.as_ref().map(|l| l.0.clone()))
+            .maybe("amr", self.amr.as_ref().map(AmrRequirement::to_json))
+            .maybe("maxAge", self.max_age)
+            .build()
+    }
+}
+
 fn check_acr_list(param: &str, values: &[String]) -> Result<()> {
     for (i, value) in values.iter().enumerate() {
         let param = || format!("{param}[{i}]");
@@ -89,8 +103,7 @@ fn check_acr_list(param: &str, values: &[String]) -> Result<()> {
 }
 
 /// Which part of a requirement a token falls short of. JSON: `"acr"`, `"amr"`, `"max_age"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reason {
     /// The `acr` claim is missing, not a string, or not good enough.
     Acr,
@@ -141,22 +154,40 @@ impl Decision {
 }
 
 /// The outcome of [`evaluate_step_up`]: JavaScript's `{ satisfied, reasons, acrValues?, maxAge? }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Decision {
     /// True when nothing fell short.
     pub satisfied: bool,
     /// What fell short, in the order acr, amr, max_age.
     pub reasons: Vec<Reason>,
     /// What to send as `acr_values` to step up, most preferred first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acr_values: Option<Vec<String>>,
     /// What to send as `max_age` to step up.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
 }
 
+impl Reason {
+    /// The JSON name (`"max_age"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Acr => "acr",
+            Reason::Amr => "amr",
+            Reason::MaxAge => "max_age",
+        }
+    }
+}
+
 impl Decision {
+    /// The decision as JavaScript's `{ satisfied, reasons, acrValues?, maxAge? }`.
+    pub fn to_json(&self) -> Value {
+        Out::new()
+            .set("satisfied", self.satisfied)
+            .set("reasons", self.reasons.iter().map(|r| r.name()).collect::<Vec<_>>())
+            .maybe("acrValues", self.acr_values.clone())
+            .maybe("maxAge", self.max_age)
+            .build()
+    }
+
     /// The step-up error for the first reason (`ERR_ACR_NOT_SATISFIED`, `ERR_AMR_NOT_SATISFIED`,
     /// `ERR_AUTH_TIME_TOO_OLD`), carrying what to ask for; `None` when satisfied.
     pub fn error(&self) -> Option<Error> {
@@ -268,21 +299,28 @@ fn is_fresh(auth_time: Option<&Value>, max_age: u64, now: i64, tolerance: u64) -
 
 /// The inputs of [`build_step_up_challenge`]: JavaScript's `{ acrValues?, maxAge?,
 /// errorDescription?, realm? }`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChallengeParams {
     /// ACR values to ask for, most preferred first.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acr_values: Vec<String>,
     /// Maximum authentication age to ask for, in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
     /// Human-readable text; defaults to RFC 9470 §3's wording.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
     /// The protection space (RFC 6750 §3), written first as RFC 6750's examples do.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realm: Option<String>,
+}
+
+impl FromJson for ChallengeParams {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["acrValues?", "maxAge?", "errorDescription?", "realm?"])?;
+        Ok(ChallengeParams {
+            acr_values: o.strings("acrValues")?.unwrap_or_default(),
+            max_age: o.whole("maxAge")?,
+            error_description: o.str("errorDescription")?,
+            realm: o.str("realm")?,
+        })
+    }
 }
 
 /// RFC 6750 §3: `error_description` (and, by stepup's choice, `realm` and ACR values) may hold only
@@ -347,8 +385,7 @@ pub fn build_step_up_challenge(params: &ChallengeParams) -> Result<String> {
 }
 
 /// Which signal a [`Challenge`] was read from. JSON: `"rfc9470"`, `"okta"`, `"entra"`, `"auth0"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChallengeKind {
     /// `error="insufficient_user_authentication"` (RFC 9470 §3).
     Rfc9470,
@@ -366,8 +403,7 @@ pub enum ChallengeKind {
 
 /// A step-up challenge read from a `WWW-Authenticate` value: JavaScript's `{ kind, scheme, error,
 /// errorDescription?, acrValues, maxAge?, realm?, claims?, claimsRequest? }`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Challenge {
     /// Which signal it was.
     pub kind: ChallengeKind,
@@ -376,23 +412,48 @@ pub struct Challenge {
     /// The `error` code as sent.
     pub error: String,
     /// `error_description` as sent (untrusted text: escape before display).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
     /// ACR values to ask for, in the server's order of preference, without repeats. For Entra the
     /// `acrs` values of the claims request; for Auth0 without `acr_values`, PAPE multi-factor.
     pub acr_values: Vec<String>,
     /// `max_age` to ask for.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_age: Option<u64>,
     /// `realm` as sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub realm: Option<String>,
     /// Entra: the `claims` parameter exactly as sent (base64).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub claims: Option<String>,
     /// Entra: the decoded claims request, to send as the authorization request's `claims`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub claims_request: Option<Map<String, Value>>,
+}
+
+impl ChallengeKind {
+    /// The JSON name (`"rfc9470"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ChallengeKind::Rfc9470 => "rfc9470",
+            ChallengeKind::Okta => "okta",
+            ChallengeKind::Entra => "entra",
+            ChallengeKind::Auth0 => "auth0",
+        }
+    }
+}
+
+impl Challenge {
+    /// The challenge as JavaScript's `{ kind, scheme, error, errorDescription?, acrValues, maxAge?,
+    /// realm?, claims?, claimsRequest? }`.
+    pub fn to_json(&self) -> Value {
+        Out::new()
+            .set("kind", self.kind.name())
+            .set("scheme", self.scheme.as_str())
+            .set("error", self.error.as_str())
+            .maybe("errorDescription", self.error_description.as_deref())
+            .set("acrValues", self.acr_values.clone())
+            .maybe("maxAge", self.max_age)
+            .maybe("realm", self.realm.as_deref())
+            .maybe("claims", self.claims.as_deref())
+            .maybe("claimsRequest", self.claims_request.clone())
+            .build()
+    }
 }
 
 /// One challenge of a `WWW-Authenticate` value (RFC 9110 §11.6.1).

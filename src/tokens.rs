@@ -11,11 +11,11 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::acr::AcrPolicy;
 use crate::claims::{same_user, DEFAULT_CLOCK_TOLERANCE};
+use crate::options::{Fields, FromJson, Out};
 use crate::secret::redact;
 use crate::step_up::{evaluate_step_up, Requirement};
 use crate::{Error, Result};
@@ -24,20 +24,44 @@ use crate::{Error, Result};
 pub const MAX_TOKEN_SETS: usize = 4;
 
 /// What one sign-in produced. `Debug` leaves out the tokens.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, PartialEq)]
 pub struct TokenSet {
     /// The verified ID token's claims (`acr`, `amr`, `auth_time`, `sub`, …).
     pub claims: Map<String, Value>,
     /// The access token, if the provider issued one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// When the access token expires (seconds since the epoch), from `expires_in`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
     /// The refresh token, if the provider issued one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+}
+
+impl FromJson for TokenSet {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["claims", "accessToken?", "expiresAt?", "refreshToken?"])?;
+        let claims = match o.required("claims")? {
+            Value::Object(claims) => claims.clone(),
+            _ => return Err(Error::arg_type(o.at("claims"), "an object")),
+        };
+        Ok(TokenSet {
+            claims,
+            access_token: o.str("accessToken")?,
+            expires_at: o.whole("expiresAt")?,
+            refresh_token: o.str("refreshToken")?,
+        })
+    }
+}
+
+impl TokenSet {
+    /// The set as stored: `{ claims, accessToken?, expiresAt?, refreshToken? }`.
+    pub fn to_json(&self) -> Value {
+        Out::new()
+            .set("claims", self.claims.clone())
+            .maybe("accessToken", self.access_token.as_deref())
+            .maybe("expiresAt", self.expires_at)
+            .maybe("refreshToken", self.refresh_token.as_deref())
+            .build()
+    }
 }
 
 /// Access and refresh tokens are bearer credentials (RFC 6749 §10.3, §10.4; RFC 6750 §5.3).

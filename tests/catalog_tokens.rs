@@ -13,6 +13,7 @@ use stepup::access_token::AccessTokenOptions;
 use stepup::claims::DEFAULT_CLOCK_TOLERANCE;
 use stepup::id_token::IdTokenOptions;
 use stepup::jwks::KeySet;
+use stepup::options::FromJson;
 use stepup::verify::{verify_access_token, verify_id_token};
 use stepup::{jws, Error};
 
@@ -76,13 +77,13 @@ fn verify(kind: Kind, token: &str, jwks: &str, extra: &Value) -> Result<serde_js
     match kind {
         Kind::Id => {
             let base = json!({"issuer": ISS, "audience": CLIENT, "expectedNonce": NONCE, "currentTime": NOW});
-            let opts: IdTokenOptions = serde_json::from_value(merged(base, extra)).expect("options");
+            let opts = IdTokenOptions::from_json(&merged(base, extra), "").expect("options");
             let now = opts.current_time.unwrap_or(NOW as f64);
             verify_id_token(token, &keys, &opts, now)
         }
         Kind::Access => {
             let base = json!({"issuer": ISS, "audience": API, "currentTime": NOW});
-            let opts: AccessTokenOptions = serde_json::from_value(merged(base, extra)).expect("options");
+            let opts = AccessTokenOptions::from_json(&merged(base, extra), "").expect("options");
             let now = opts.current_time.unwrap_or(NOW as f64);
             verify_access_token(token, &keys, &opts, now)
         }
@@ -1359,15 +1360,21 @@ fn h01_clock_sweep_around_every_boundary() {
 #[test]
 fn step_up_shortfall_carries_what_to_ask_for() {
     let keys = KeySet::parse(default_jwks().as_bytes()).unwrap();
-    let opts: IdTokenOptions = serde_json::from_value(json!({
-        "issuer": ISS, "audience": CLIENT, "expectedNonce": NONCE, "maxAge": 300
-    }))
+    let opts = IdTokenOptions::from_json(
+        &json!({
+            "issuer": ISS, "audience": CLIENT, "expectedNonce": NONCE, "maxAge": 300
+        }),
+        "",
+    )
     .unwrap();
     let err = verify_id_token(&id_token(json!({"auth_time": NOW - 1000})), &keys, &opts, NOW as f64).unwrap_err();
     assert_eq!(err.shortfall().and_then(|s| s.max_age), Some(300));
-    let opts: IdTokenOptions = serde_json::from_value(json!({
-        "issuer": ISS, "audience": CLIENT, "expectedNonce": NONCE, "requirement": {"acr": ["urn:mfa", "urn:hwk"]}
-    }))
+    let opts = IdTokenOptions::from_json(
+        &json!({
+            "issuer": ISS, "audience": CLIENT, "expectedNonce": NONCE, "requirement": {"acr": ["urn:mfa", "urn:hwk"]}
+        }),
+        "",
+    )
     .unwrap();
     let err = verify_id_token(&id_token(json!({"acr": "urn:pwd"})), &keys, &opts, NOW as f64).unwrap_err();
     assert_eq!(err.shortfall().unwrap().acr_values, ["urn:mfa", "urn:hwk"]);
@@ -1376,8 +1383,8 @@ fn step_up_shortfall_carries_what_to_ask_for() {
 #[test]
 fn verified_claims_are_every_member_as_signed() {
     let keys = KeySet::parse(default_jwks().as_bytes()).unwrap();
-    let opts: IdTokenOptions =
-        serde_json::from_value(json!({"issuer": ISS, "audience": CLIENT, "expectedNonce": NONCE})).unwrap();
+    let opts =
+        IdTokenOptions::from_json(&json!({"issuer": ISS, "audience": CLIENT, "expectedNonce": NONCE}), "").unwrap();
     let claims = with(id_claims(), json!({"custom": {"nested": [1, 2.5, "x"]}}));
     let token = sign("ed1", &header("EdDSA", "k-ed"), &claims);
     let got = verify_id_token(&token, &keys, &opts, NOW as f64).unwrap();

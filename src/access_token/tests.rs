@@ -1,6 +1,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::options::FromJson;
 
 const NOW: f64 = 1_795_348_751.0;
 
@@ -12,7 +13,8 @@ fn claims() -> Object {
 }
 
 fn opts() -> AccessTokenOptions {
-    serde_json::from_value(json!({"issuer": "https://as.example", "audience": "https://api.example"})).unwrap()
+    AccessTokenOptions::from_json(&json!({"issuer": "https://as.example", "audience": "https://api.example"}), "")
+        .unwrap()
 }
 
 fn header(typ: Value) -> Object {
@@ -51,5 +53,5 @@ fn no_maximum_age_for_access_tokens() {
 #[test]
 fn options_refuse_id_token_only_members() {
     let o = json!({"issuer": "i", "audience": "a", "expectedNonce": "n"});
-    assert!(serde_json::from_value::<AccessTokenOptions>(o).is_err());
+    assert!(AccessTokenOptions::from_json(&o, "").is_err());
 }

@@ -1,13 +1,14 @@
 use serde_json::json;
 
 use super::*;
+use crate::options::FromJson;
 
 fn s(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| v.to_string()).collect()
 }
 
 fn policy(value: serde_json::Value) -> AcrPolicy {
-    let policy: AcrPolicy = serde_json::from_value(value).unwrap();
+    let policy = AcrPolicy::from_json(&value, "").unwrap();
     policy.check().unwrap();
     policy
 }
@@ -89,7 +90,7 @@ fn every_preset_is_valid_and_ordered() {
         let p = preset(name).unwrap();
         assert_eq!(p.comparison, Comparison::Minimum, "{name}");
         // A preset survives the JSON round trip a JavaScript caller puts it through.
-        let back: AcrPolicy = serde_json::from_value(serde_json::to_value(&p).unwrap()).unwrap();
+        let back = AcrPolicy::from_json(&p.to_json(), "").unwrap();
         assert_eq!(back, p, "{name}");
     }
 }
@@ -234,7 +235,7 @@ fn policies_read_from_json_and_refuse_unknown_fields() {
     assert_eq!(p.ladder, vec![Rung(s(&["a"])), Rung(s(&["b", "c"]))]);
     assert_eq!(p.comparison, Comparison::Better);
     assert_eq!(policy(json!({})), AcrPolicy::default());
-    assert_eq!(serde_json::to_value(&p).unwrap(), json!({ "ladder": ["a", ["b", "c"]], "comparison": "better" }));
+    assert_eq!(p.to_json(), json!({ "ladder": ["a", ["b", "c"]], "comparison": "better" }));
     for bad in [
         json!({ "ladder": ["a"], "comparision": "exact" }),
         json!({ "comparison": "Minimum" }),
@@ -246,7 +247,7 @@ fn policies_read_from_json_and_refuse_unknown_fields() {
         json!({ "amrLevels": [{ "acr": "a", "all": ["x"], "extra": 1 }] }),
         json!("fief"),
     ] {
-        assert!(serde_json::from_value::<AcrPolicy>(bad.clone()).is_err(), "{bad}");
+        assert!(AcrPolicy::from_json(&bad.clone(), "").is_err(), "{bad}");
     }
 }
 
@@ -267,13 +268,13 @@ fn check_refuses_ambiguous_ladders() {
         (json!({ "amrLevels": [{ "acr": "a", "any": [""] }] }), "policy.amrLevels[0].any[0]"),
         (json!({ "amrLevels": [{ "acr": "a", "all": ["x", "x"] }] }), "policy.amrLevels[0].all[1]"),
     ] {
-        let p: AcrPolicy = serde_json::from_value(bad.clone()).unwrap();
+        let p = AcrPolicy::from_json(&bad.clone(), "").unwrap();
         let err = p.check().unwrap_err();
         assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad}");
     }
     let err = policy(json!({})).check_at("STEPUP_ACR_POLICY");
     assert!(err.is_ok());
-    let p: AcrPolicy = serde_json::from_value(json!({ "ladder": [[]] })).unwrap();
+    let p = AcrPolicy::from_json(&json!({ "ladder": [[]] }), "").unwrap();
     assert_eq!(p.check_at("STEPUP_ACR_POLICY").unwrap_err().param(), Some("STEPUP_ACR_POLICY.ladder[0]"));
 }
 
@@ -358,7 +359,7 @@ fn select_strongest_acr_follows_wso2_select_acr_from() {
 }
 
 fn resolve(value: serde_json::Value, policy: &AcrPolicy) -> Vec<String> {
-    let r: AcrResolution = serde_json::from_value(value).unwrap();
+    let r = AcrResolution::from_json(&value, "").unwrap();
     r.check().unwrap();
     resolve_acr_values(&r, policy)
 }
@@ -452,7 +453,7 @@ fn resolution_options_are_checked() {
         (json!({ "supported": ["a\n"] }), "supported[0]"),
         (json!({ "fallback": { "internalAcr": "" } }), "fallback.internalAcr"),
     ] {
-        let r: AcrResolution = serde_json::from_value(bad.clone()).unwrap();
+        let r = AcrResolution::from_json(&bad.clone(), "").unwrap();
         let err = r.check().unwrap_err();
         assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad}");
     }
@@ -462,17 +463,16 @@ fn resolution_options_are_checked() {
         json!({ "fallback": true }),
         json!({ "requested": "a" }),
     ] {
-        assert!(serde_json::from_value::<AcrResolution>(bad.clone()).is_err(), "{bad}");
+        assert!(AcrResolution::from_json(&bad.clone(), "").is_err(), "{bad}");
     }
 }
 
 #[test]
 fn acr_lists_read_one_or_many() {
-    let one: AcrList = serde_json::from_value(json!("a")).unwrap();
-    let many: AcrList = serde_json::from_value(json!(["a", "b"])).unwrap();
+    let one = AcrList::from_json(&json!("a"), "").unwrap();
+    let many = AcrList::from_json(&json!(["a", "b"]), "").unwrap();
     assert_eq!((one.0, many.0.clone()), (s(&["a"]), s(&["a", "b"])));
-    assert_eq!(serde_json::to_value(&many).unwrap(), json!(["a", "b"]));
     for bad in [json!(1), json!(null), json!([1]), json!({})] {
-        assert!(serde_json::from_value::<AcrList>(bad.clone()).is_err(), "{bad}");
+        assert!(AcrList::from_json(&bad.clone(), "").is_err(), "{bad}");
     }
 }

@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::options::FromJson;
 
 fn s(values: &[&str]) -> Vec<String> {
     values.iter().map(|v| v.to_string()).collect()
@@ -78,7 +79,7 @@ fn empty_requirement_is_satisfied_by_anything() {
 
 #[test]
 fn requirements_are_checked_and_read_strictly() {
-    let r: AmrRequirement = serde_json::from_value(json!({ "any": ["mfa"] })).unwrap();
+    let r = AmrRequirement::from_json(&json!({ "any": ["mfa"] }), "").unwrap();
     assert_eq!(r, req(&[], &["mfa"]));
     r.check_at("amr").unwrap();
     for (bad, param) in [
@@ -91,17 +92,20 @@ fn requirements_are_checked_and_read_strictly() {
         assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad:?}");
     }
     for bad in [json!({ "one": ["mfa"] }), json!({ "all": "mfa" }), json!({ "any": [1] })] {
-        assert!(serde_json::from_value::<AmrRequirement>(bad.clone()).is_err(), "{bad}");
+        assert!(AmrRequirement::from_json(&bad.clone(), "").is_err(), "{bad}");
     }
 }
 
 #[test]
 fn wso2_method_refs_translate_exclude_and_dedupe() {
     // seeds/wso2-acr-amr.md: SMSOTP → sms, EmailOTP → otp, BasicAuthenticator excluded.
-    let mapping: MethodMapping = serde_json::from_value(json!({
-        "mapping": { "SMSOTP": "sms", "EmailOTP": "otp" },
-        "excluded": ["BasicAuthenticator", "AuthenticationMethodToBeIgnored"],
-    }))
+    let mapping = MethodMapping::from_json(
+        &json!({
+            "mapping": { "SMSOTP": "sms", "EmailOTP": "otp" },
+            "excluded": ["BasicAuthenticator", "AuthenticationMethodToBeIgnored"],
+        }),
+        "",
+    )
     .unwrap();
     let table: [(&[&str], &[&str]); 7] = [
         (&["BasicAuthenticator", "SMSOTP"], &["sms"]),
@@ -118,6 +122,6 @@ fn wso2_method_refs_translate_exclude_and_dedupe() {
     // Exclusion is by authenticator name and wins over a mapping.
     let both = MethodMapping { mapping: [("X".to_string(), "otp".to_string())].into(), excluded: s(&["X"]) };
     assert_eq!(map_authentication_methods(&s(&["X", "pwd"]), &both), s(&["pwd"]));
-    assert!(serde_json::from_value::<MethodMapping>(json!({ "map": {} })).is_err());
-    assert!(serde_json::from_value::<MethodMapping>(json!({ "mapping": { "a": 1 } })).is_err());
+    assert!(MethodMapping::from_json(&json!({ "map": {} }), "").is_err());
+    assert!(MethodMapping::from_json(&json!({ "mapping": { "a": 1 } }), "").is_err());
 }

@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::auth0::{params_from_auth0, params_from_lock};
 use super::*;
+use crate::options::FromJson;
 use crate::url::parse_query;
 
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -196,7 +197,7 @@ fn auth0_js_options_map_to_params() {
     );
     let mut with_pkce = out;
     with_pkce.insert("codeChallenge".into(), CHALLENGE.into());
-    let req: AuthorizationRequest = serde_json::from_value(serde_json::Value::Object(with_pkce)).unwrap();
+    let req = AuthorizationRequest::from_json(&serde_json::Value::Object(with_pkce), "").unwrap();
     let url = build_authorization_url(&req).unwrap();
     assert_eq!(get(&params(&url), "connection"), ["google-oauth2"]);
 }

@@ -130,8 +130,7 @@ impl Config {
             Some(text) if text.starts_with('{') => {
                 let value = crate::json::parse_value(text.as_bytes())
                     .map_err(|e| setting_error("STEPUP_ACR_POLICY", format!("is not JSON: {e}")))?;
-                let policy: AcrPolicy =
-                    serde_json::from_value(value).map_err(|e| setting_error("STEPUP_ACR_POLICY", e.to_string()))?;
+                let policy = <AcrPolicy as crate::options::FromJson>::from_json(&value, "STEPUP_ACR_POLICY")?;
                 policy.check_at("STEPUP_ACR_POLICY")?;
                 policy
             }

@@ -111,8 +111,7 @@ fn need(mut members: Map<String, Value>, at: &str) -> Result<Need> {
         (Some(list), None) => ("allOf", list),
         (None, Some(list)) => ("anyOf", list),
         (None, None) => {
-            let requirement: Requirement =
-                serde_json::from_value(Value::Object(members)).map_err(|e| Error::arg_value(at, e.to_string()))?;
+            let requirement = <Requirement as crate::options::FromJson>::from_json(&Value::Object(members), at)?;
             requirement.check_at(at)?;
             return Ok(Need::One(requirement));
         }

@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::options::FromJson;
 
 const NOW: f64 = 1_795_348_751.0;
 
@@ -17,7 +18,7 @@ fn opts(extra: Value) -> IdTokenOptions {
     for (k, v) in extra.as_object().unwrap() {
         o[k] = v.clone();
     }
-    serde_json::from_value(o).unwrap()
+    IdTokenOptions::from_json(&o, "").unwrap()
 }
 
 fn header() -> Object {
@@ -32,7 +33,7 @@ fn options_are_camel_case_and_strict() {
     assert_eq!((o.max_age, o.clock_tolerance(), o.current_time, o.max_token_age), (Some(60), 0, Some(1.5), Some(10)));
     assert_eq!(o.algorithms().unwrap(), [Alg::Es256]);
     let typo = json!({"issuer": "i", "audience": "a", "expectedNonse": "n"});
-    assert!(serde_json::from_value::<IdTokenOptions>(typo).is_err());
+    assert!(IdTokenOptions::from_json(&typo, "").is_err());
     assert_eq!(opts(json!({})).clock_tolerance(), 30);
 }
 
@@ -116,7 +117,7 @@ fn a_refreshed_id_token_may_omit_the_nonce_but_never_change_it() {
         "a sign-in's must be there"
     );
     assert!(
-        serde_json::from_value::<IdTokenOptions>(json!({"issuer": "i", "audience": "a", "refreshed": true})).is_err(),
+        IdTokenOptions::from_json(&json!({"issuer": "i", "audience": "a", "refreshed": true}), "").is_err(),
         "not an option of verifyIdToken"
     );
 }

@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::*;
 use crate::acr::preset;
+use crate::options::FromJson;
 
 const NOW: i64 = 1_700_000_000;
 
@@ -17,7 +18,7 @@ fn claims(value: Value) -> Map<String, Value> {
 }
 
 fn requirement(value: Value) -> Requirement {
-    let r: Requirement = serde_json::from_value(value).unwrap();
+    let r = Requirement::from_json(&value, "").unwrap();
     r.check().unwrap();
     r
 }
@@ -46,7 +47,7 @@ fn requirements_read_the_javascript_shape() {
         json!({ "acr": [["a"]] }),
         json!({ "amr": ["mfa"] }),
     ] {
-        assert!(serde_json::from_value::<Requirement>(bad.clone()).is_err(), "{bad}");
+        assert!(Requirement::from_json(&bad.clone(), "").is_err(), "{bad}");
     }
 }
 
@@ -62,11 +63,11 @@ fn requirements_are_checked() {
         (json!({ "amr": {} }), "amr"),
         (json!({ "amr": { "all": [""] } }), "amr.all[0]"),
     ] {
-        let r: Requirement = serde_json::from_value(bad.clone()).unwrap();
+        let r = Requirement::from_json(&bad.clone(), "").unwrap();
         let err = r.check().unwrap_err();
         assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some(param)), "{bad}");
     }
-    let r: Requirement = serde_json::from_value(json!({ "acr": [] })).unwrap();
+    let r = Requirement::from_json(&json!({ "acr": [] }), "").unwrap();
     assert_eq!(r.check_at("STEPUP_RULES[2]").unwrap_err().param(), Some("STEPUP_RULES[2].acr"));
 }
 
@@ -81,7 +82,7 @@ fn satisfied_tokens_pass_with_nothing_to_ask() {
         30,
     );
     assert_eq!(d, Decision { satisfied: true, reasons: vec![], acr_values: None, max_age: None });
-    assert_eq!(serde_json::to_value(&d).unwrap(), json!({ "satisfied": true, "reasons": [] }));
+    assert_eq!(d.to_json(), json!({ "satisfied": true, "reasons": [] }));
     assert!(d.error().is_none());
     // An empty requirement is met by any claims.
     assert!(evaluate(json!({}), json!({}), &AcrPolicy::default(), 0).satisfied);
@@ -92,7 +93,7 @@ fn e06_insufficient_or_missing_acr_asks_for_the_required_values() {
     for c in [json!({ "acr": "urn:pwd" }), json!({})] {
         let d = evaluate(c.clone(), json!({ "acr": ["urn:mfa", "urn:hwk"] }), &AcrPolicy::default(), 30);
         assert_eq!(
-            serde_json::to_value(&d).unwrap(),
+            d.to_json(),
             json!({ "satisfied": false, "reasons": ["acr"], "acrValues": ["urn:mfa", "urn:hwk"] }),
             "{c}"
         );
@@ -138,7 +139,7 @@ fn e09_e10_amr_shortfalls() {
     for amr in [json!("mfa"), json!([1]), json!([]), json!(null), json!(["pwd"]), json!(["MFA"]), json!(["pwd", "otp"])]
     {
         let d = evaluate(json!({ "amr": amr }), json!({ "amr": { "all": ["mfa"] } }), &p, 0);
-        assert_eq!(serde_json::to_value(&d).unwrap(), json!({ "satisfied": false, "reasons": ["amr"] }), "{amr}");
+        assert_eq!(d.to_json(), json!({ "satisfied": false, "reasons": ["amr"] }), "{amr}");
         assert_eq!(d.error().unwrap().code(), "ERR_AMR_NOT_SATISFIED");
     }
     // With an acr in the requirement, that is what to ask for, even if only amr fell short.
@@ -166,10 +167,13 @@ fn amr_levels_count_for_acr_and_tell_what_to_ask_for() {
     let d = evaluate(json!({ "amr": ["pwd"] }), json!({ "amr": { "any": ["mfa", "hwk"] } }), &auth0, 0);
     assert_eq!(d.acr_values, None);
     // Same methods in another order still match.
-    let p: AcrPolicy = serde_json::from_value(json!({
-        "ladder": ["phr", "phrh"],
-        "amrLevels": [{ "acr": "phrh", "all": ["pin", "hwk"] }],
-    }))
+    let p = AcrPolicy::from_json(
+        &json!({
+            "ladder": ["phr", "phrh"],
+            "amrLevels": [{ "acr": "phrh", "all": ["pin", "hwk"] }],
+        }),
+        "",
+    )
     .unwrap();
     let d = evaluate(json!({}), json!({ "amr": { "all": ["hwk", "pin"] } }), &p, 0);
     assert_eq!(d.acr_values, Some(s(&["phrh"])));
@@ -203,10 +207,7 @@ fn e02_e04_e05_max_age_boundaries() {
         let d = evaluate(json!({ "auth_time": auth_time }), json!({ "maxAge": 300 }), &p, tolerance);
         assert_eq!(d.satisfied, fresh, "auth_time {auth_time} tolerance {tolerance}");
         if !fresh {
-            assert_eq!(
-                serde_json::to_value(&d).unwrap(),
-                json!({ "satisfied": false, "reasons": ["max_age"], "maxAge": 300 })
-            );
+            assert_eq!(d.to_json(), json!({ "satisfied": false, "reasons": ["max_age"], "maxAge": 300 }));
             assert_eq!(d.error().unwrap().code(), "ERR_AUTH_TIME_TOO_OLD");
         }
     }
@@ -261,7 +262,7 @@ fn every_shortfall_is_reported_in_order() {
         30,
     );
     assert_eq!(
-        serde_json::to_value(&d).unwrap(),
+        d.to_json(),
         json!({ "satisfied": false, "reasons": ["acr", "amr", "max_age"], "acrValues": ["urn:mfa"], "maxAge": 60 })
     );
     assert_eq!(d.error().unwrap().code(), "ERR_ACR_NOT_SATISFIED");
@@ -273,16 +274,14 @@ fn every_shortfall_is_reported_in_order() {
         &AcrPolicy::default(),
         30,
     );
-    assert_eq!((d.acr_values, d.max_age), (None, Some(60)));
-    let back: Decision =
-        serde_json::from_value(json!({ "satisfied": false, "reasons": ["max_age"], "maxAge": 60 })).unwrap();
-    assert_eq!(back.reasons, vec![Reason::MaxAge]);
+    assert_eq!((d.acr_values.clone(), d.max_age), (None, Some(60)));
+    assert_eq!(d.to_json(), json!({ "satisfied": false, "reasons": ["max_age"], "maxAge": 60 }));
 }
 
 // ---- build_step_up_challenge ----
 
 fn params(value: Value) -> ChallengeParams {
-    serde_json::from_value(value).unwrap()
+    ChallengeParams::from_json(&value, "").unwrap()
 }
 
 #[test]
@@ -375,7 +374,7 @@ fn e19_commas_and_equals_stay_inside_their_quoted_string() {
 #[test]
 fn challenge_params_refuse_unknown_fields() {
     for bad in [json!({ "acr_values": ["a"] }), json!({ "maxAge": "5" }), json!({ "scope": "x", "maxAge": 5 })] {
-        assert!(serde_json::from_value::<ChallengeParams>(bad.clone()).is_err(), "{bad}");
+        assert!(ChallengeParams::from_json(&bad.clone(), "").is_err(), "{bad}");
     }
 }
 
@@ -500,7 +499,7 @@ fn www_authenticate_grammar() {
 // ---- parse_step_up_challenge ----
 
 fn parsed(header: &str) -> Option<Value> {
-    parse_step_up_challenge(header).map(|c| serde_json::to_value(c).unwrap())
+    parse_step_up_challenge(header).map(|c| c.to_json())
 }
 
 #[test]

@@ -12,13 +12,12 @@
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Headers, Request, Response};
 
-use super::convert::{optional_options, options, string, to_js};
+use super::convert::{read, read_optional, string, to_js};
 use super::errors::js_error;
 use super::provider::Document;
 use super::request::random_value;
@@ -31,6 +30,7 @@ use crate::discovery::{parse_discovery_document, Metadata};
 use crate::error::Shortfall;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
+use crate::options::{list, string as json_string, Fields, FromJson, Out};
 use crate::refresh;
 use crate::step_up::{evaluate_step_up, parse_step_up_challenge, Ask, Requirement};
 use crate::tokens::{self, TokenSet};
@@ -100,66 +100,97 @@ export interface ClientFetchOptions {
 "#;
 
 /// `new Client(options)`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ClientOptions {
     issuer: String,
     client_id: String,
     redirect_uri: String,
-    #[serde(default)]
     scope: Option<String>,
-    #[serde(default)]
     resource: Option<String>,
-    #[serde(default)]
     policy: Option<AcrPolicy>,
 }
 
+impl FromJson for ClientOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["issuer", "clientId", "redirectUri", "scope?", "resource?", "policy?"])?;
+        Ok(ClientOptions {
+            issuer: o.string("issuer")?,
+            client_id: o.string("clientId")?,
+            redirect_uri: o.string("redirectUri")?,
+            scope: o.str("scope")?,
+            resource: o.str("resource")?,
+            policy: o.object("policy")?,
+        })
+    }
+}
+
 /// `client.signIn(options)`, with the auth0.js and Lock spellings folded in.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default)]
 struct SignInOptions {
-    #[serde(default)]
     acr_values: Option<Vec<String>>,
-    #[serde(default)]
     max_age: Option<u64>,
-    #[serde(default)]
     prompt: Option<String>,
-    #[serde(default)]
     login_hint: Option<String>,
-    #[serde(default)]
     return_to: Option<String>,
-    #[serde(default)]
     requirement: Option<Requirement>,
-    #[serde(default, rename = "acr_values")]
     auth0_acr_values: Option<String>,
-    #[serde(default, rename = "max_age")]
     auth0_max_age: Option<u64>,
-    #[serde(default)]
-    auth: Option<LockAuth>,
+    lock: LockParams,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct LockAuth {
-    #[serde(default)]
-    params: Option<LockParams>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
+/// Lock's `auth.params`.
+#[derive(Default)]
 struct LockParams {
-    #[serde(default)]
     acr_values: Option<String>,
-    #[serde(default)]
     max_age: Option<u64>,
-    #[serde(default)]
     prompt: Option<String>,
+}
+
+impl FromJson for SignInOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(
+            value,
+            at,
+            &[
+                "acrValues?",
+                "maxAge?",
+                "prompt?",
+                "loginHint?",
+                "returnTo?",
+                "requirement?",
+                "acr_values?",
+                "max_age?",
+                "auth?",
+            ],
+        )?;
+        let lock = |v: &Value, at: &str| {
+            let auth = Fields::new(v, at, &["params?"])?;
+            auth.with("params", |v, at| {
+                let p = Fields::new(v, at, &["acr_values?", "max_age?", "prompt?"])?;
+                Ok(LockParams {
+                    acr_values: p.str("acr_values")?,
+                    max_age: p.whole("max_age")?,
+                    prompt: p.str("prompt")?,
+                })
+            })
+        };
+        Ok(SignInOptions {
+            acr_values: o.strings("acrValues")?,
+            max_age: o.whole("maxAge")?,
+            prompt: o.str("prompt")?,
+            login_hint: o.str("loginHint")?,
+            return_to: o.str("returnTo")?,
+            requirement: o.object("requirement")?,
+            auth0_acr_values: o.str("acr_values")?,
+            auth0_max_age: o.whole("max_age")?,
+            lock: o.with("auth", lock)?.flatten().unwrap_or_default(),
+        })
+    }
 }
 
 impl SignInOptions {
     /// One spelling of each setting: ours, else auth0.js's, else Lock's.
     fn normalized(self) -> (Vec<String>, Option<u64>, Option<String>) {
-        let lock = self.auth.and_then(|a| a.params).unwrap_or_default();
+        let lock = self.lock;
         let split = |v: String| v.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
         let acr_values = self.acr_values.or_else(|| self.auth0_acr_values.or(lock.acr_values).map(split));
         (
@@ -171,8 +202,6 @@ impl SignInOptions {
 }
 
 /// A sign-in under way, kept until its callback.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Transaction {
     verifier: String,
     nonce: String,
@@ -180,16 +209,53 @@ struct Transaction {
     return_to: String,
 }
 
+impl FromJson for Transaction {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["verifier", "nonce", "requirement", "returnTo"])?;
+        Ok(Transaction {
+            verifier: o.string("verifier")?,
+            nonce: o.string("nonce")?,
+            requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
+            return_to: o.string("returnTo")?,
+        })
+    }
+}
+
+impl Transaction {
+    fn to_json(&self) -> Value {
+        Out::new()
+            .set("verifier", self.verifier.as_str())
+            .set("nonce", self.nonce.as_str())
+            .set("requirement", self.requirement.to_json())
+            .set("returnTo", self.return_to.as_str())
+            .build()
+    }
+}
+
 /// A call waiting for a step-up, replayed once by `resume()`.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Pending {
     url: String,
     method: String,
     headers: Vec<(String, String)>,
-    #[serde(default)]
     body: Option<String>,
     requirement: Requirement,
+}
+
+impl FromJson for Pending {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["url", "method", "headers", "body?", "requirement"])?;
+        let pair = |v: &Value, at: &str| match list(v, at, "a [name, value] pair", json_string)?.as_slice() {
+            [name, value] => Ok((name.clone(), value.clone())),
+            _ => Err(Error::arg_type(at, "a [name, value] pair")),
+        };
+        Ok(Pending {
+            url: o.string("url")?,
+            method: o.string("method")?,
+            headers: list(o.required("headers")?, "headers", "an array of pairs", pair)?,
+            body: o.str("body")?,
+            requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
+        })
+    }
 }
 
 /// The browser client.
@@ -215,7 +281,7 @@ impl Client {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "ClientOptions")] settings: JsValue,
     ) -> std::result::Result<Client, JsValue> {
-        let o: ClientOptions = options(&settings, "options").map_err(|e| js_error(&e))?;
+        let o: ClientOptions = read(&settings, "options").map_err(|e| js_error(&e))?;
         crate::url::Endpoint::parse(&o.issuer, "issuer").map_err(|e| js_error(&e))?;
         let policy = o.policy.unwrap_or_default();
         policy.check_at("policy").map_err(|e| js_error(&e))?;
@@ -241,7 +307,7 @@ impl Client {
     ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
-            let options: SignInOptions = optional_options(options, "options")?;
+            let options: SignInOptions = read_optional(options, "options")?;
             inner.authorization_url(options).await.map(JsValue::from)
         })
     }
@@ -254,7 +320,7 @@ impl Client {
     ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
-            let options: SignInOptions = optional_options(options, "options")?;
+            let options: SignInOptions = read_optional(options, "options")?;
             let url = inner.authorization_url(options).await?;
             navigate(&url)
         })
@@ -269,10 +335,10 @@ impl Client {
     ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
-            let requirement: Requirement = options(&requirement, "requirement")?;
+            let requirement: Requirement = read(&requirement, "requirement")?;
             requirement.check_at("requirement")?;
-            let return_to: ReturnTo = optional_options(step_up_options, "options")?;
-            let url = inner.step_up_url(requirement, return_to.return_to).await?;
+            let return_to = read_optional::<ReturnTo>(step_up_options, "options")?.0;
+            let url = inner.step_up_url(requirement, return_to).await?;
             navigate(&url)
         })
     }
@@ -305,7 +371,7 @@ impl Client {
         #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>,
     ) -> std::result::Result<JsValue, JsValue> {
         let result = (|| {
-            let requirement: Requirement = optional_options(requirement, "requirement")?;
+            let requirement: Requirement = read_optional(requirement, "requirement")?;
             requirement.check_at("requirement")?;
             self.inner.session(&requirement)
         })();
@@ -319,7 +385,7 @@ impl Client {
         #[wasm_bindgen(unchecked_optional_param_type = "StepUpRequirement")] requirement: Option<JsValue>,
     ) -> std::result::Result<Option<String>, JsValue> {
         let result = (|| {
-            let requirement: Requirement = optional_options(requirement, "requirement")?;
+            let requirement: Requirement = read_optional(requirement, "requirement")?;
             requirement.check_at("requirement")?;
             let sets = self.inner.sets()?;
             Ok(tokens::weakest(&sets, &requirement, &self.inner.policy, unix_now())
@@ -338,7 +404,7 @@ impl Client {
     ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
-            let requirement: Requirement = optional_options(requirement, "requirement")?;
+            let requirement: Requirement = read_optional(requirement, "requirement")?;
             requirement.check_at("requirement")?;
             let sets = inner.sets()?;
             let old = tokens::refreshable(&sets, &requirement, &inner.policy, unix_now()).cloned();
@@ -363,9 +429,9 @@ impl Client {
     ) -> Promise {
         let inner = self.inner.clone();
         run(async move {
-            let options: FetchOptions = optional_options(options, "options")?;
+            let step_up = read_optional::<FetchOptions>(options, "options")?.0;
             let request = new_request(&input, init.as_ref())?;
-            inner.fetch(request, options.step_up).await.map(JsValue::from)
+            inner.fetch(request, step_up).await.map(JsValue::from)
         })
     }
 
@@ -386,18 +452,24 @@ impl Client {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ReturnTo {
-    #[serde(default)]
-    return_to: Option<String>,
+/// `client.stepUp`'s `{ returnTo? }`.
+#[derive(Default)]
+struct ReturnTo(Option<String>);
+
+impl FromJson for ReturnTo {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        Fields::new(value, at, &["returnTo?"])?.str("returnTo").map(ReturnTo)
+    }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct FetchOptions {
-    #[serde(default)]
-    step_up: bool,
+/// `client.fetch`'s `{ stepUp? }`.
+#[derive(Default)]
+struct FetchOptions(bool);
+
+impl FromJson for FetchOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        Ok(FetchOptions(Fields::new(value, at, &["stepUp?"])?.bool("stepUp")?.unwrap_or_default()))
+    }
 }
 
 impl Inner {
@@ -411,7 +483,8 @@ impl Inner {
     }
 
     fn sets(&self) -> Result<Vec<TokenSet>> {
-        Ok(storage::read(&self.key("tokens"))?.unwrap_or_default())
+        let sets = |v: &Value| list(v, "tokens", "an array", TokenSet::from_json);
+        Ok(storage::read(&self.key("tokens"), sets)?.unwrap_or_default())
     }
 
     async fn authorization_url(&self, options: SignInOptions) -> Result<String> {
@@ -485,7 +558,10 @@ impl Inner {
             Some(r) => r,
             None => location_href()?,
         };
-        storage::write(&self.key(&format!("tx:{state}")), &Transaction { verifier, nonce, requirement, return_to })?;
+        storage::write(
+            &self.key(&format!("tx:{state}")),
+            &Transaction { verifier, nonce, requirement, return_to }.to_json(),
+        )?;
         Ok(url)
     }
 
@@ -497,7 +573,7 @@ impl Inner {
             .ok_or_else(|| Error::response("state", "missing"))?;
         let key = self.key(&format!("tx:{state}"));
         // One use only: the transaction goes whatever happens next.
-        let tx: Transaction = storage::read(&key)?
+        let tx = storage::read(&key, |v| Transaction::from_json(v, ""))?
             .ok_or_else(|| Error::response("state", "no sign-in under way in this browser for this state"))?;
         storage::remove(&key)?;
         let metadata = self.metadata().await?;
@@ -530,9 +606,9 @@ impl Inner {
         }
         let set = token_set(claims.clone(), grant, now);
         tokens::keep(&mut sets, set, &self.policy, now);
-        storage::write(&self.key("tokens"), &sets)?;
+        storage::write(&self.key("tokens"), &Value::from(sets.iter().map(TokenSet::to_json).collect::<Vec<_>>()))?;
         let result = Object::new();
-        set_member(&result, "claims", &to_js(&claims));
+        set_member(&result, "claims", &to_js(&Value::Object(claims)));
         set_member(&result, "returnTo", &tx.return_to.into());
         Ok(result.into())
     }
@@ -611,7 +687,7 @@ impl Inner {
         if let Some(new) = new {
             tokens::keep(&mut sets, new, &self.policy, now);
         }
-        storage::write(&self.key("tokens"), &sets)
+        storage::write(&self.key("tokens"), &Value::from(sets.iter().map(TokenSet::to_json).collect::<Vec<_>>()))
     }
 
     /// The access token of the weakest set that meets `requirement`. When only sets whose
@@ -641,7 +717,7 @@ impl Inner {
         }
         let satisfied = shown.is_some() && decision.satisfied;
         status.insert("satisfied".into(), satisfied.into());
-        let decision = serde_json::to_value(&decision).unwrap_or_default();
+        let decision = decision.to_json();
         for name in ["reasons", "acrValues", "maxAge"] {
             if let Some(value) = decision.get(name) {
                 status.insert(name.into(), value.clone());
@@ -650,7 +726,7 @@ impl Inner {
         if let Some(remaining) = meeting.and_then(|s| s.remaining(requirement, now)) {
             status.insert("expiresIn".into(), remaining.into());
         }
-        Ok(to_js(&status))
+        Ok(to_js(&Value::Object(status)))
     }
 
     /// Sends `request` with the weakest token; meets a challenge as `fetch` documents.
@@ -667,7 +743,7 @@ impl Inner {
         if !step_up {
             return Err(step_up_required(&requirement));
         }
-        storage::write(&self.key("pending"), &Pending::from_request(&spare, requirement.clone()).await?)?;
+        storage::write(&self.key("pending"), &Pending::from_request(&spare, requirement.clone()).await?.to_json())?;
         let url = self.step_up_url(requirement, None).await?;
         navigate(&url)?;
         // The page is going away; nothing will read this promise's outcome.
@@ -677,7 +753,7 @@ impl Inner {
 
     async fn resume(&self) -> Result<JsValue> {
         let key = self.key("pending");
-        let Some(pending) = storage::read::<Pending>(&key)? else { return Ok(JsValue::NULL) };
+        let Some(pending) = storage::read(&key, |v| Pending::from_json(v, ""))? else { return Ok(JsValue::NULL) };
         storage::remove(&key)?;
         let token =
             self.token_for(&pending.requirement).await?.ok_or_else(|| step_up_required(&pending.requirement))?;
@@ -706,6 +782,17 @@ impl Pending {
             _ => JsFuture::from(request.text().map_err(js_failure)?).await.map_err(js_failure)?.as_string(),
         };
         Ok(Pending { url: request.url(), method: request.method(), headers, body, requirement })
+    }
+
+    fn to_json(&self) -> Value {
+        let headers: Vec<Value> = self.headers.iter().map(|(n, v)| Value::from(vec![n.as_str(), v.as_str()])).collect();
+        Out::new()
+            .set("url", self.url.as_str())
+            .set("method", self.method.as_str())
+            .set("headers", headers)
+            .maybe("body", self.body.as_deref())
+            .set("requirement", self.requirement.to_json())
+            .build()
     }
 
     fn request(&self) -> Result<Request> {
@@ -749,7 +836,7 @@ fn refresh_result(old: &TokenSet, refreshed: &tokens::Refreshed) -> JsValue {
             ["acr", "amr"].iter().filter_map(|name| Some((name.to_string(), old.claims.get(*name)?.clone()))).collect();
         result.insert("previous".into(), Value::Object(previous));
     }
-    to_js(&result)
+    to_js(&Value::Object(result))
 }
 
 /// The requirement a `401` step-up challenge states, if the response is one.
@@ -838,7 +925,6 @@ fn run(future: impl std::future::Future<Output = Result<JsValue>> + 'static) -> 
 /// `sessionStorage` holding JSON values.
 mod storage {
     use super::*;
-    use serde::de::DeserializeOwned;
 
     fn store() -> Result<JsValue> {
         Reflect::get(&js_sys::global(), &"sessionStorage".into())
@@ -856,17 +942,16 @@ mod storage {
     }
 
     /// The value under `key`; an unreadable one counts as absent (and is removed).
-    pub fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>> {
+    pub fn read<T>(key: &str, read: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
         let Some(text) = call("getItem", &[key.into()])?.as_string() else { return Ok(None) };
-        match serde_json::from_str(&text) {
+        match serde_json::from_str(&text).map_err(|_| ()).and_then(|v| read(&v).map_err(|_| ())) {
             Ok(value) => Ok(Some(value)),
-            Err(_) => remove(key).map(|_| None),
+            Err(()) => remove(key).map(|_| None),
         }
     }
 
-    pub fn write<T: Serialize>(key: &str, value: &T) -> Result<()> {
-        let text = serde_json::to_string(value).map_err(|e| Error::FetchFailed(e.to_string()))?;
-        call("setItem", &[key.into(), text.into()]).map(|_| ())
+    pub fn write(key: &str, value: &Value) -> Result<()> {
+        call("setItem", &[key.into(), value.to_string().into()]).map(|_| ())
     }
 
     pub fn remove(key: &str) -> Result<()> {

@@ -2,15 +2,15 @@
 //! with a depth bound (a hostile nesting depth is an error, never a stack overflow that would
 //! trap the instance), refusing what JSON cannot say (functions, symbols, non-finite numbers,
 //! `Map`s and other non-plain objects, which would otherwise read as empty and silently drop a
-//! requirement), then deserialising with serde so unknown keys and wrong types are refused with
-//! the option's path.
+//! requirement), then reading it member by member ([`crate::options`]) so unknown keys and wrong
+//! types are refused with the option's path, in JavaScript's words.
 
 use js_sys::{Array, Object, Reflect};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::options::FromJson;
 use crate::{Error, Result};
 
 /// Deeper than any option object or JSON document stepup reads.
@@ -93,59 +93,50 @@ fn number(n: f64) -> Option<Value> {
     Number::from_f64(n).map(Value::Number)
 }
 
-/// Reads an options object into a core type: unknown keys, missing required keys and wrong
-/// types are refused with the option's path (`acrValues[1]`).
+/// Reads an options object into a core type (`T::from_json`): unknown keys, missing required
+/// keys and wrong types are refused with the option's path as the caller spells it
+/// (`acrValues[1]`).
+pub fn read<T: FromJson>(value: &JsValue, param: &str) -> Result<T> {
+    if value.is_undefined() || value.is_null() {
+        return Err(Error::arg_type(param, "an object"));
+    }
+    // Members are named bare (`acrValues`), the argument itself by its name.
+    T::from_json(&to_json(value, param)?, "").map_err(|e| match e {
+        Error::InvalidArgType { param: at, expected } if at.is_empty() => Error::arg_type(param, expected),
+        e => e,
+    })
+}
+
+/// Like [`read`], for an optional trailing argument: absent (`undefined` or `null`) reads as the
+/// type's default.
+pub fn read_optional<T: FromJson + Default>(value: Option<JsValue>, param: &str) -> Result<T> {
+    match value {
+        Some(v) if !v.is_undefined() && !v.is_null() => read(&v, param),
+        _ => Ok(T::default()),
+    }
+}
+
+/// Reads any JSON-shaped argument (a list, a string or an object) with `read`, naming what is
+/// inside after the argument (`required[1]`, `policy.ladder[0]`).
+pub fn data<T>(value: &JsValue, param: &str, read: impl FnOnce(&Value, &str) -> Result<T>) -> Result<T> {
+    read(&to_json(value, param)?, param)
+}
+
+/// The serde reader, kept for options structs that still derive `Deserialize`: a missing member
+/// is named, other mistakes are named by the argument, in serde's words.
 pub fn options<T: DeserializeOwned>(value: &JsValue, param: &str) -> Result<T> {
     if value.is_undefined() || value.is_null() {
         return Err(Error::arg_type(param, "an object"));
     }
-    let value = to_json(value, param)?;
-    if !value.is_object() {
-        return Err(Error::arg_type(param, "an object"));
-    }
-    deserialize(value, param)
-}
-
-/// Like [`options`], for an optional trailing argument: absent (`undefined` or `null`) reads as
-/// the type's default.
-pub fn optional_options<T: DeserializeOwned + Default>(value: Option<JsValue>, param: &str) -> Result<T> {
-    value.map_or_else(|| Ok(T::default()), |v| options(&v, param))
-}
-
-/// Reads any JSON-shaped argument (a list, a string or an object) into a core type.
-pub fn data<T: DeserializeOwned>(value: &JsValue, param: &str) -> Result<T> {
-    deserialize(to_json(value, param)?, param)
-}
-
-fn deserialize<T: DeserializeOwned>(value: Value, param: &str) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let at = e.path().to_string();
-        let message = e.inner().to_string();
-        // Members of an options object are named as the caller spells them (`acrValues[1]`);
-        // elements of a list argument after the argument (`required[1]`).
-        let path = match at.as_str() {
-            "." => String::new(),
-            _ if at.starts_with('[') => format!("{param}{at}"),
-            _ => at,
-        };
-        let name = |field: &str| if path.is_empty() { field.to_string() } else { format!("{path}.{field}") };
-        if let Some(field) = between(&message, "missing field `", "`") {
-            Error::arg_type(name(field), "present")
-        } else if message.starts_with("unknown field") {
-            // The path already ends at the unknown key.
-            Error::arg_value(path, "is not a known option")
-        } else if message.starts_with("invalid type") {
-            let expected = message.rsplit_once(", expected ").map_or("another type", |(_, e)| e);
-            Error::arg_type(if path.is_empty() { param.to_string() } else { path }, expected.to_string())
-        } else {
-            Error::arg_value(if path.is_empty() { param.to_string() } else { path }, message)
+    serde_json::from_value(to_json(value, param)?).map_err(|e| {
+        let message = e.to_string();
+        let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`'));
+        match missing {
+            Some((field, _)) => Error::arg_type(field, "present"),
+            None if message.starts_with("invalid type") => Error::arg_type(param, message),
+            None => Error::arg_value(param, message),
         }
     })
-}
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let rest = text.split_once(start)?.1;
-    Some(rest.split_once(end)?.0)
 }
 
 /// A required string argument.
@@ -153,11 +144,9 @@ pub fn string(value: &JsValue, param: &str) -> Result<String> {
     value.as_string().ok_or_else(|| Error::arg_type(param, "a string"))
 }
 
-/// A core result as a plain JS value (objects, not `Map`s).
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    // The types stepup returns are plain data with string keys; serialising them cannot fail, and
-    // `undefined` would only show a bug, never trap.
-    serde_json::to_string(value).map_or(JsValue::UNDEFINED, |text| parse_json(&text))
+/// A core result (JSON data built by its `to_json`) as a plain JS value (objects, not `Map`s).
+pub fn to_js(value: &Value) -> JsValue {
+    parse_json(&value.to_string())
 }
 
 /// `JSON.parse`: one native pass instead of a call per member, and it defines own data

@@ -3,16 +3,16 @@
 //! RFC 9470 challenges. Every policy and requirement is checked before use, so a malformed one is
 //! a caller mistake with the offending member named, never a silently weaker check.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{data, optional_options, options, string, to_js, to_json};
+use super::convert::{data, read, read_optional, string, to_js, to_json};
 use super::errors::throw;
 use super::now;
 use crate::acr::{self, AcrList, AcrPolicy, AcrResolution};
 use crate::amr::{self, AmrRequirement, MethodMapping};
 use crate::claims::DEFAULT_CLOCK_TOLERANCE;
+use crate::options::{strings, Fields, FromJson};
 use crate::step_up::{self, ChallengeParams, Requirement};
 use crate::{Error, Result};
 
@@ -121,12 +121,15 @@ export interface StepUpChallenge {
 pub fn acr_policy(
     #[wasm_bindgen(unchecked_param_type = "AcrPresetName")] name: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
-    throw(string(&name, "name").and_then(|n| acr::preset(&n))).map(|p| to_js(&p))
+    throw(string(&name, "name").and_then(|n| acr::preset(&n))).map(|p| to_js(&p.to_json()))
 }
 
 /// An optional policy argument, checked; absent, the default (numeric-or-exact).
 pub fn policy(value: Option<JsValue>) -> Result<AcrPolicy> {
-    let policy: AcrPolicy = optional_options(value, "policy")?;
+    let policy = match value {
+        Some(v) if !v.is_undefined() && !v.is_null() => data(&v, "policy", AcrPolicy::from_json)?,
+        _ => AcrPolicy::default(),
+    };
     policy.check()?;
     Ok(policy)
 }
@@ -140,7 +143,7 @@ pub fn acr_satisfies(
     #[wasm_bindgen(js_name = policy, unchecked_optional_param_type = "AcrPolicy")] policy_arg: Option<JsValue>,
 ) -> std::result::Result<bool, JsValue> {
     throw((|| {
-        let required: AcrList = data(&required, "required")?;
+        let required = data(&required, "required", AcrList::from_json)?;
         let policy = policy(policy_arg)?;
         Ok(acr::acr_satisfies(actual.as_string().as_deref(), &required.0, &policy))
     })())
@@ -154,8 +157,8 @@ pub fn select_strongest_acr(
     #[wasm_bindgen(js_name = policy, unchecked_optional_param_type = "AcrPolicy")] policy_arg: Option<JsValue>,
 ) -> std::result::Result<JsValue, JsValue> {
     throw((|| {
-        let requested: Vec<String> = data(&requested, "requested")?;
-        let supported: Vec<String> = data(&supported, "supported")?;
+        let requested = data(&requested, "requested", strings)?;
+        let supported = data(&supported, "supported", strings)?;
         let policy = policy(policy_arg)?;
         Ok(acr::select_strongest_acr(&requested, &supported, &policy))
     })())
@@ -170,7 +173,7 @@ pub fn resolve_acr_values(
     #[wasm_bindgen(js_name = policy, unchecked_optional_param_type = "AcrPolicy")] policy_arg: Option<JsValue>,
 ) -> std::result::Result<Vec<String>, JsValue> {
     throw((|| {
-        let resolution: AcrResolution = options(&resolution, "options")?;
+        let resolution: AcrResolution = read(&resolution, "options")?;
         resolution.check()?;
         let policy = policy(policy_arg)?;
         Ok(acr::resolve_acr_values(&resolution, &policy))
@@ -184,7 +187,7 @@ pub fn amr_satisfies(
     #[wasm_bindgen(unchecked_param_type = "AmrRequirement")] requirement: JsValue,
 ) -> std::result::Result<bool, JsValue> {
     throw((|| {
-        let requirement: AmrRequirement = options(&requirement, "requirement")?;
+        let requirement: AmrRequirement = read(&requirement, "requirement")?;
         requirement.check()?;
         // A claim that is not even JSON data (a function, a Map) is no list of methods either.
         let amr = to_json(&amr, "amr").ok();
@@ -199,22 +202,29 @@ pub fn map_authentication_methods(
     #[wasm_bindgen(unchecked_param_type = "MethodMapping")] mapping: JsValue,
 ) -> std::result::Result<Vec<String>, JsValue> {
     throw((|| {
-        let methods: Vec<String> = data(&methods, "methods")?;
-        let mapping: MethodMapping = options(&mapping, "mapping")?;
+        let methods = data(&methods, "methods", strings)?;
+        let mapping: MethodMapping = read(&mapping, "mapping")?;
         Ok(amr::map_authentication_methods(&methods, &mapping))
     })())
 }
 
 /// `evaluateStepUp`'s options.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default)]
 struct StepUpOptions {
-    #[serde(default)]
     policy: Option<AcrPolicy>,
-    #[serde(default)]
     current_time: Option<f64>,
-    #[serde(default)]
     clock_tolerance: Option<u64>,
+}
+
+impl FromJson for StepUpOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["policy?", "currentTime?", "clockTolerance?"])?;
+        Ok(StepUpOptions {
+            policy: o.object("policy")?,
+            current_time: o.number("currentTime")?,
+            clock_tolerance: o.whole("clockTolerance")?,
+        })
+    }
 }
 
 /// Whether claims meet a requirement, and if not, why and what to ask for.
@@ -229,9 +239,9 @@ pub fn evaluate_step_up(
             Value::Object(claims) => claims,
             _ => return Err(Error::arg_type("claims", "an object")),
         };
-        let requirement: Requirement = options(&requirement, "requirement")?;
+        let requirement: Requirement = read(&requirement, "requirement")?;
         requirement.check()?;
-        let opts: StepUpOptions = optional_options(opts, "options")?;
+        let opts: StepUpOptions = read_optional(opts, "options")?;
         let policy = opts.policy.unwrap_or_default();
         policy.check()?;
         // Whole seconds, as `auth_time` is (RFC 7519 NumericDate values stepup compares).
@@ -239,7 +249,7 @@ pub fn evaluate_step_up(
         let tolerance = opts.clock_tolerance.unwrap_or(DEFAULT_CLOCK_TOLERANCE);
         Ok(step_up::evaluate_step_up(&claims, &requirement, &policy, now, tolerance))
     })())
-    .map(|d| to_js(&d))
+    .map(|d| to_js(&d.to_json()))
 }
 
 /// The RFC 9470 §3 `WWW-Authenticate` value asking for a stronger or fresher authentication.
@@ -247,7 +257,7 @@ pub fn evaluate_step_up(
 pub fn build_step_up_challenge(
     #[wasm_bindgen(unchecked_param_type = "StepUpChallengeParams")] params: JsValue,
 ) -> std::result::Result<String, JsValue> {
-    throw(options::<ChallengeParams>(&params, "params").and_then(|p| step_up::build_step_up_challenge(&p)))
+    throw(read::<ChallengeParams>(&params, "params").and_then(|p| step_up::build_step_up_challenge(&p)))
 }
 
 /// The first step-up challenge in a `WWW-Authenticate` value, or `null`.
@@ -255,5 +265,6 @@ pub fn build_step_up_challenge(
 pub fn parse_step_up_challenge(
     #[wasm_bindgen(unchecked_param_type = "string")] header: JsValue,
 ) -> std::result::Result<JsValue, JsValue> {
-    throw(string(&header, "header")).map(|h| step_up::parse_step_up_challenge(&h).map_or(JsValue::NULL, |c| to_js(&c)))
+    throw(string(&header, "header"))
+        .map(|h| step_up::parse_step_up_challenge(&h).map_or(JsValue::NULL, |c| to_js(&c.to_json())))
 }

@@ -3,10 +3,10 @@
 //! discovery (OIDC Discovery §4).
 
 use js_sys::Reflect;
-use serde_json::Map;
+use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{options, string, to_js, to_json};
+use super::convert::{read, string, to_js, to_json};
 use super::errors::throw;
 use crate::authorize::{self, auth0, AuthorizationRequest};
 use crate::callback::{self, ResponseExpectations};
@@ -182,7 +182,7 @@ pub fn calculate_code_challenge(
 pub fn build_authorization_url(
     #[wasm_bindgen(unchecked_param_type = "AuthorizationParams")] params: JsValue,
 ) -> Result<String, JsValue> {
-    throw(options::<AuthorizationRequest>(&params, "params").and_then(|req| authorize::build_authorization_url(&req)))
+    throw(read::<AuthorizationRequest>(&params, "params").and_then(|req| authorize::build_authorization_url(&req)))
 }
 
 /// auth0.js option names to `buildAuthorizationUrl` parameters.
@@ -191,7 +191,7 @@ pub fn authorization_params_from_auth0(
     #[wasm_bindgen(unchecked_param_type = "Auth0AuthorizeOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let result = object(&options, "options").and_then(|o| auth0::params_from_auth0(&o));
-    throw(result).map(|params| to_js(&params))
+    throw(result).map(|params| to_js(&Value::Object(params)))
 }
 
 /// Lock's `(clientId, domain, options)` to `buildAuthorizationUrl` parameters.
@@ -210,7 +210,7 @@ pub fn authorization_params_from_lock(
         };
         auth0::params_from_lock(&client_id, &domain, &options)
     })();
-    throw(result).map(|params| to_js(&params))
+    throw(result).map(|params| to_js(&Value::Object(params)))
 }
 
 /// Checks a callback URL (a string, or a `URL`/`Location` object) and returns the code.
@@ -227,10 +227,10 @@ pub fn validate_authorization_response(
             }
             None => return Err(Error::arg_type("callbackUrl", "a string or a URL")),
         };
-        let expect: ResponseExpectations = options(&expectations, "expectations")?;
+        let expect: ResponseExpectations = read(&expectations, "expectations")?;
         callback::validate_authorization_response(&url, &expect)
     })();
-    throw(result).map(|r| to_js(&r))
+    throw(result).map(|r| to_js(&r.to_json()))
 }
 
 /// Parses provider metadata (JSON text or an already parsed object) and checks its issuer.
@@ -248,7 +248,7 @@ pub fn parse_discovery_document(
         };
         discovery::parse_discovery_document(text.as_bytes(), &expected_issuer)
     })();
-    throw(result).map(|m| to_js(&m.document))
+    throw(result).map(|m| to_js(&Value::Object(m.document)))
 }
 
 /// A plain JS object read as a JSON object.

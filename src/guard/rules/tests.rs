@@ -36,7 +36,7 @@ fn settings_errors_name_the_member() {
         (r#"[{"path":"/a","api":"yes"}]"#, "R[0].api"),
         (r#"[{"path":"/a","acr":[]}]"#, "R[0].acr"),
         (r#"[{"path":"/a","acr":["x", "urn:mfa "]}]"#, "R[0].acr[1]"),
-        (r#"[{"path":"/a","max_age":5}]"#, "R[0]"),
+        (r#"[{"path":"/a","max_age":5}]"#, "R[0].max_age"),
         (r#"[{"path":"/a","anyOf":[]}]"#, "R[0].anyOf"),
         (r#"[{"path":"/a","anyOf":[{"acr":"1"}],"maxAge":5}]"#, "R[0]"),
         (r#"[{"path":"/a","anyOf":[{"acr":"1"}],"allOf":[{"acr":"1"}]}]"#, "R[0]"),
