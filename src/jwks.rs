@@ -30,11 +30,9 @@
 //! Two different keys with the same `kid` are not refused here; selecting between them is
 //! ambiguous and fails with `ERR_JWKS_MULTIPLE_MATCHING_KEYS` (C09, contract section 3).
 
-use std::borrow::Cow;
-
-use jwt_compact::alg::{Ed25519, Es256, RsaPublicKey};
-use jwt_compact::jwk::JsonWebKey;
-use jwt_compact::Algorithm;
+use ed25519_dalek::VerifyingKey as Ed25519Key;
+use p256::ecdsa::VerifyingKey as P256Key;
+use rsa::{BigUint, RsaPublicKey};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -53,11 +51,6 @@ pub const MAX_RSA_BITS: usize = 4096;
 
 /// Members that only private or symmetric keys have (RFC 7518 §6.3.2, §6.2.2, §6.4; RFC 8037 §2).
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
-/// The parsed P-256 public key of the native verifier.
-pub(crate) type P256Key = <Es256 as Algorithm>::VerifyingKey;
-/// The parsed Ed25519 public key of the native verifier.
-pub(crate) type Ed25519Key = <Ed25519 as Algorithm>::VerifyingKey;
 
 /// The kind of a usable key, which decides the algorithms it can verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,8 +337,8 @@ fn parse_rsa(jwk: &Map<String, Value>) -> ParseResult {
     if e == [1] || e.last().is_none_or(|b| b % 2 == 0) {
         return Err("rsa public exponent must be odd and greater than 1".into());
     }
-    let parts = JsonWebKey::Rsa { modulus: Cow::Borrowed(n), public_exponent: Cow::Borrowed(e), private_parts: None };
-    let key = RsaPublicKey::try_from(&parts).map_err(|e| format!("rsa key: {e}"))?;
+    let key =
+        RsaPublicKey::new(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e)).map_err(|e| format!("rsa key: {e}"))?;
     Ok(Ok(Parsed {
         members: vec![("e", base64url::encode(e)), ("kty", "RSA".into()), ("n", base64url::encode(n))],
         signature_len: n.len(),
@@ -372,14 +365,10 @@ fn parse_ec(jwk: &Map<String, Value>) -> ParseResult {
     if x.len() != 32 || y.len() != 32 {
         return Err("p-256 coordinates must be 32 bytes each".into());
     }
-    let parts = JsonWebKey::EllipticCurve {
-        curve: Cow::Borrowed("P-256"),
-        x: Cow::Borrowed(&x),
-        y: Cow::Borrowed(&y),
-        secret: None,
-    };
-    // from_sec1_bytes refuses points off the curve and the identity.
-    let key = P256Key::try_from(&parts).map_err(|_| "p-256 point is not on the curve")?;
+    // The uncompressed SEC1 point 0x04 ‖ x ‖ y; from_sec1_bytes refuses points off the curve and
+    // the identity.
+    let point = [&[4u8][..], &x, &y].concat();
+    let key = P256Key::from_sec1_bytes(&point).map_err(|_| "p-256 point is not on the curve")?;
     Ok(Ok(Parsed {
         members: vec![
             ("crv", "P-256".into()),
@@ -399,11 +388,10 @@ fn parse_okp(jwk: &Map<String, Value>) -> ParseResult {
         return Ok(Err(format!("curve {crv:?} is not supported")));
     }
     let x = bytes_member(jwk, "x")?;
-    if x.len() != 32 {
+    let Ok(bytes) = <[u8; 32]>::try_from(x.as_slice()) else {
         return Err("ed25519 public key must be 32 bytes".into());
-    }
-    let parts = JsonWebKey::KeyPair { curve: Cow::Borrowed("Ed25519"), x: Cow::Borrowed(&x), secret: None };
-    let key = Ed25519Key::try_from(&parts).map_err(|_| "ed25519 point does not decompress")?;
+    };
+    let key = Ed25519Key::from_bytes(&bytes).map_err(|_| "ed25519 point does not decompress")?;
     if key.is_weak() {
         return Err("ed25519 public key has small order".into());
     }

@@ -6,8 +6,7 @@
 //! 2. a backend checks [`Prepared::signature`] over [`Prepared::signing_input`] with
 //!    [`Prepared::key`] and turns the [`Prepared`] into a [`Verified`] token: [`verify_signature`]
 //!    (jwt-compact, pure Rust; Cargo feature `native-crypto`) natively and as the fallback, or,
-//!    in the wasm layer only,
-//!    `Prepared::accept_platform_verdict` with WebCrypto's answer;
+//!    in the wasm layer only, `Prepared::accept_platform_verdict` with WebCrypto's answer;
 //! 3. [`Verified::claims`]: the payload, parsed strictly as a JSON object, then
 //!    [`crate::id_token::check`] or [`crate::access_token::check`]. Only a [`Verified`] token has
 //!    claims, so no caller can read them from a token whose signature was never checked
