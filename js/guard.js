@@ -73,18 +73,22 @@ export class Guard {
     const cookies = response.headers.getSetCookie();
     const clear = response.headers.get("clear-site-data");
     if (!guarded && cookies.length === 0 && clear === null) return response;
-    const [usable, kept, keptClear] = this.#core.upstreamAnswer(response.status, cookies, clear);
-    if (!usable) return reply(JSON.parse(this.#core.upstreamFailed(false, `status ${response.status}`)));
+    if (!this.#core.upstreamStatusUsable(response.status)) {
+      return reply(JSON.parse(this.#core.upstreamFailed(false, `status ${response.status}`)));
+    }
     // The upstream's answer with its status, status text and headers, and headers that can
     // change (the runtime's copy of an answer's headers is cheaper than a new Headers).
     const out = new Response(response.body, response);
-    if (clear !== null) {
-      if (keptClear === null) out.headers.delete("clear-site-data");
-      else out.headers.set("clear-site-data", keptClear);
-    }
-    if (kept !== null) {
-      out.headers.delete("set-cookie");
-      for (const cookie of kept) out.headers.append("set-cookie", cookie);
+    if (cookies.length > 0 || clear !== null) {
+      const [kept, keptClear] = this.#core.upstreamAnswer(cookies, clear);
+      if (clear !== null) {
+        if (keptClear === null) out.headers.delete("clear-site-data");
+        else out.headers.set("clear-site-data", keptClear);
+      }
+      if (kept !== null) {
+        out.headers.delete("set-cookie");
+        for (const cookie of kept) out.headers.append("set-cookie", cookie);
+      }
     }
     if (guarded) {
       const [drop, setAlways, append] = this.#guarded;

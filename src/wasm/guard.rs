@@ -106,14 +106,19 @@ impl Guard {
         })
     }
 
-    /// What becomes of the upstream's answer (its status, `Set-Cookie` lines and
-    /// `Clear-Site-Data`): `[usable, kept cookies or null when all stay, Clear-Site-Data to set
-    /// or null to delete]` ([`flow::upstream_may_set`], [`flow::upstream_clear_site_data`],
-    /// [`flow::upstream_status_usable`]).
-    #[wasm_bindgen(js_name = upstreamAnswer, unchecked_return_type = "[boolean, string[] | null, string | null]")]
-    pub fn upstream_answer(&self, status: u16, set_cookies: Vec<String>, clear_site_data: Option<String>) -> JsValue {
+    /// Whether the upstream's answer can be passed on ([`flow::upstream_status_usable`]): a
+    /// number in and a boolean out, so the answer of every guarded request costs no more.
+    #[wasm_bindgen(js_name = upstreamStatusUsable)]
+    pub fn upstream_status_usable(&self, status: u16) -> bool {
+        flow::upstream_status_usable(status)
+    }
+
+    /// What becomes of the upstream's `Set-Cookie` lines and `Clear-Site-Data`, when it sent
+    /// either: `[kept cookies or null when all stay, Clear-Site-Data to set or null to delete]`
+    /// ([`flow::upstream_may_set`], [`flow::upstream_clear_site_data`]).
+    #[wasm_bindgen(js_name = upstreamAnswer, unchecked_return_type = "[string[] | null, string | null]")]
+    pub fn upstream_answer(&self, set_cookies: Vec<String>, clear_site_data: Option<String>) -> JsValue {
         let out = js_sys::Array::new();
-        out.push(&flow::upstream_status_usable(status).into());
         let kept: Vec<&String> = set_cookies.iter().filter(|c| flow::upstream_may_set(c)).collect();
         out.push(&if kept.len() == set_cookies.len() {
             JsValue::NULL
