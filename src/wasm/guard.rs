@@ -77,10 +77,10 @@ impl Guard {
     /// — `["forward", url, remove, set, guarded, timeout ms]` or `["reply", status, headers,
     /// body]` — else `["io"]`: then [`Self::resolve`] does it. `headers` are the request's as
     /// Fetch lists them, names and values alternating, each on a line of its own, and `lines`
-    /// says how many there are ([`header_lines`]): one string crosses into wasm, not one per
+    /// says how many there are ([`judge::header_lines`]): one string crosses into wasm, not one per
     /// name and value.
     pub fn decide(&self, url: &str, headers: &str, lines: usize) -> std::result::Result<String, JsValue> {
-        let action = header_lines(headers, lines).and_then(|headers| {
+        let action = judge::header_lines(headers, lines).and_then(|headers| {
             judge::judge(&self.inner.config, &judge::Request { url, headers: &headers }, self.inner.now())
         });
         match action {
@@ -97,7 +97,7 @@ impl Guard {
     pub fn resolve(&self, url: String, headers: String, lines: usize) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let action = match header_lines(&headers, lines) {
+            let action = match judge::header_lines(&headers, lines) {
                 Ok(headers) => inner.handle(&url, &headers).await,
                 Err(e) => Err(e),
             };
@@ -163,23 +163,6 @@ export type GuardAction =
   | ["forward", string, string[], string[], boolean, number]
   | ["reply", number, string[], string];
 "#;
-
-/// The request's headers from `lines` lines of `text`, names and values alternating. Fetch
-/// lets no header name or value hold a line feed, so the lines are the headers exactly; should
-/// one ever hold one anyway, the count differs and the request is refused rather than judged on
-/// headers it does not have.
-fn header_lines(text: &str, lines: usize) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::with_capacity(lines / 2);
-    let mut items = text.split('\n').filter(|_| lines > 0);
-    while let Some(name) = items.next() {
-        let value = items.next().ok_or_else(|| Error::arg_value("headers", "is not name and value lines"))?;
-        out.push((name.to_string(), value.to_string()));
-    }
-    if out.len() * 2 != lines {
-        return Err(Error::arg_value("headers", "are not as many lines as were counted"));
-    }
-    Ok(out)
-}
 
 /// An action the shell can carry out without the core, forward or reply, as a `GuardAction`'s
 /// JSON text: one string for the shell to parse instead of one crossing per item.
