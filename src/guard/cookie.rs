@@ -146,12 +146,6 @@ impl Opened {
         }
         Some(payload)
     }
-
-    /// How many values are kept.
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.0.borrow().by_body.len()
-    }
 }
 
 /// A `Set-Cookie` value for a `__Host-` cookie: no `Domain`, `Path=/`, `Secure`, `HttpOnly`,
