@@ -8,9 +8,8 @@
 //! encrypted: they hold nothing an attacker who can already read HttpOnly, Secure cookies could
 //! not get elsewhere.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
@@ -103,14 +102,15 @@ pub const OPENED_SIZE: usize = 1024;
 /// value means, so the expiry is compared with `now` on every use. A value is found by its
 /// payload part (signed, not secret) and counts only if its MAC part equals the one that was
 /// checked, compared in constant time as [`open`] compares MACs: a value with a changed payload
-/// or MAC is never found and is checked in full.
+/// or MAC is never found and is checked in full. A `Mutex`, not a `RefCell`, so that a
+/// configuration stays shareable between threads natively (in wasm there is one thread).
 #[derive(Debug, Default)]
-pub struct Opened(RefCell<OpenedValues>);
+pub struct Opened(Mutex<OpenedValues>);
 
 #[derive(Debug, Default)]
 struct OpenedValues {
-    by_body: HashMap<Rc<str>, OpenedValue>,
-    order: VecDeque<Rc<str>>,
+    by_body: HashMap<Arc<str>, OpenedValue>,
+    order: VecDeque<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -124,17 +124,21 @@ impl Opened {
     /// [`open`], answered from the values opened before when `value` is one of them.
     pub fn open(&self, key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Map<String, Value>> {
         let (body, mac) = value.split_once('.')?;
-        if let Some(seen) = self.0.borrow().by_body.get(body) {
-            if same(seen.mac.as_bytes(), mac.as_bytes()) {
-                return (now < seen.exp).then(|| seen.payload.clone());
-            }
+        // A poisoned lock (a panic elsewhere while it was held) only means nothing is kept: the
+        // value is then checked in full.
+        let kept = self.0.lock().ok().and_then(|values| {
+            let seen = values.by_body.get(body)?;
+            same(seen.mac.as_bytes(), mac.as_bytes()).then(|| (now < seen.exp).then(|| seen.payload.clone()))
+        });
+        if let Some(answer) = kept {
+            return answer;
         }
         let (payload, exp) = authentic(key, name, value)?;
         if now >= exp {
             return None;
         }
-        let mut values = self.0.borrow_mut();
-        let body: Rc<str> = Rc::from(body);
+        let Ok(mut values) = self.0.lock() else { return Some(payload) };
+        let body: Arc<str> = Arc::from(body);
         let seen = OpenedValue { mac: mac.into(), exp, payload: payload.clone() };
         if values.by_body.insert(body.clone(), seen).is_none() {
             values.order.push_back(body);

@@ -93,7 +93,7 @@ fn reading_the_cookie_header() {
 
 /// How many values an `Opened` keeps.
 fn kept(opened: &Opened) -> usize {
-    opened.0.borrow().by_body.len()
+    opened.0.lock().unwrap().by_body.len()
 }
 
 /// A sealed value for `name` with `sub` in it, valid until `exp`.
@@ -161,7 +161,7 @@ fn opened_values_are_bounded_and_the_oldest_go_first() {
         assert!(opened.open(&key, "s", value, 1000).is_some());
     }
     assert_eq!(kept(&opened), OPENED_SIZE);
-    let opened_values = opened.0.borrow();
+    let opened_values = opened.0.lock().unwrap();
     assert!(!opened_values.by_body.contains_key(values[0].split_once('.').unwrap().0), "the oldest went first");
     assert!(opened_values.by_body.contains_key(values[OPENED_SIZE + 9].split_once('.').unwrap().0));
     drop(opened_values);
