@@ -36,10 +36,16 @@ export class Guard {
 
   /** Answers one request. */
   async fetch(request) {
-    const headers = [];
-    for (const [name, value] of request.headers) headers.push(name, value);
-    let action = this.#core.decide(request.url, headers);
-    if (action[0] === "io") action = await this.#core.resolve(request.url, headers);
+    // The headers as the core reads them: names and values on lines of their own (Fetch lets
+    // neither hold a line feed), with their count, in one string.
+    let text = "";
+    let lines = 0;
+    for (const [name, value] of request.headers) {
+      text += lines === 0 ? `${name}\n${value}` : `\n${name}\n${value}`;
+      lines += 2;
+    }
+    let action = JSON.parse(this.#core.decide(request.url, text, lines));
+    if (action[0] === "io") action = JSON.parse(await this.#core.resolve(request.url, text, lines));
     return action[0] === "forward"
       ? this.#forward(request, /** @type {["forward", string, string[], string[], boolean, number]} */ (action))
       : reply(action);
@@ -60,30 +66,36 @@ export class Guard {
         body: withBody ? request.body : undefined,
       });
     } catch (e) {
-      return reply(this.#core.upstreamFailed(controller.signal.aborted, String(/** @type {any} */ (e)?.message ?? e)));
+      return reply(JSON.parse(this.#core.upstreamFailed(controller.signal.aborted, String(/** @type {any} */ (e)?.message ?? e))));
     } finally {
       clearTimeout(timer);
     }
     const cookies = response.headers.getSetCookie();
     const clear = response.headers.get("clear-site-data");
     if (!guarded && cookies.length === 0 && clear === null) return response;
-    const [usable, kept, keptClear] = this.#core.upstreamAnswer(response.status, cookies, clear);
-    if (!usable) return reply(this.#core.upstreamFailed(false, `status ${response.status}`));
-    const out = new Headers(response.headers);
-    if (clear !== null) {
-      if (keptClear === null) out.delete("clear-site-data");
-      else out.set("clear-site-data", keptClear);
+    if (!this.#core.upstreamStatusUsable(response.status)) {
+      return reply(JSON.parse(this.#core.upstreamFailed(false, `status ${response.status}`)));
     }
-    if (kept !== null) {
-      out.delete("set-cookie");
-      for (const cookie of kept) out.append("set-cookie", cookie);
+    // The upstream's answer with its status, status text and headers, and headers that can
+    // change (the runtime's copy of an answer's headers is cheaper than a new Headers).
+    const out = new Response(response.body, response);
+    if (cookies.length > 0 || clear !== null) {
+      const [kept, keptClear] = this.#core.upstreamAnswer(cookies, clear);
+      if (clear !== null) {
+        if (keptClear === null) out.headers.delete("clear-site-data");
+        else out.headers.set("clear-site-data", keptClear);
+      }
+      if (kept !== null) {
+        out.headers.delete("set-cookie");
+        for (const cookie of kept) out.headers.append("set-cookie", cookie);
+      }
     }
     if (guarded) {
       const [drop, setAlways, append] = this.#guarded;
-      for (const name of drop) out.delete(name);
-      for (let i = 0; i < setAlways.length; i += 2) out.set(setAlways[i], setAlways[i + 1]);
-      for (let i = 0; i < append.length; i += 2) out.append(append[i], append[i + 1]);
+      for (const name of drop) out.headers.delete(name);
+      for (let i = 0; i < setAlways.length; i += 2) out.headers.set(setAlways[i], setAlways[i + 1]);
+      for (let i = 0; i < append.length; i += 2) out.headers.append(append[i], append[i + 1]);
     }
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers: out });
+    return out;
   }
 }

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cookie::CookieKey;
+use super::cookie::{CookieKey, Opened};
 use super::rules::Rules;
 use crate::acr::{preset, AcrPolicy};
 use crate::discovery::Metadata;
@@ -47,6 +47,8 @@ pub struct Config {
     pub session_key: CookieKey,
     /// The transaction cookie's key.
     pub transaction_key: CookieKey,
+    /// The session cookies opened so far under `session_key` (G03 still holds: see [`Opened`]).
+    pub sessions: Opened,
     /// `STEPUP_UPSTREAM`: the origin requests are forwarded to.
     pub upstream: Option<String>,
     /// `STEPUP_ACR_POLICY`.
@@ -164,6 +166,7 @@ impl Config {
             redirect_key,
             session_key,
             transaction_key,
+            sessions: Opened::default(),
             upstream,
             policy,
             rules,

@@ -8,6 +8,9 @@
 //! encrypted: they hold nothing an attacker who can already read HttpOnly, Secure cookies could
 //! not get elsewhere.
 
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
 use sha2::Sha256;
@@ -71,6 +74,12 @@ pub fn seal(key: &CookieKey, name: &str, payload: &Map<String, Value>, expires_a
 
 /// Opens a cookie value: the payload if the MAC is right and it has not expired, else `None`.
 pub fn open(key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Map<String, Value>> {
+    let (payload, exp) = authentic(key, name, value)?;
+    (now < exp).then_some(payload)
+}
+
+/// A cookie value's payload and expiry if its MAC is right, whatever the time.
+fn authentic(key: &CookieKey, name: &str, value: &str) -> Option<(Map<String, Value>, u64)> {
     if value.len() > MAX_VALUE_LEN {
         return None;
     }
@@ -81,7 +90,66 @@ pub fn open(key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Map<St
     }
     let mut payload = json::parse_object(&base64url::decode(body)?).ok()?;
     let exp = payload.remove("exp")?.as_u64()?;
-    (now < exp).then_some(payload)
+    Some((payload, exp))
+}
+
+/// How many opened values an [`Opened`] keeps: a browser's session is opened once per isolate,
+/// not on every request, and a flood of distinct valid cookies cannot grow memory past this.
+pub const OPENED_SIZE: usize = 1024;
+
+/// The values of one cookie (one key, one name) whose MAC was checked, so that the same value
+/// again costs neither a MAC nor a JSON parse. Only the time can change what an authentic
+/// value means, so the expiry is compared with `now` on every use. A value is found by its
+/// payload part (signed, not secret) and counts only if its MAC part equals the one that was
+/// checked, compared in constant time as [`open`] compares MACs: a value with a changed payload
+/// or MAC is never found and is checked in full. A `Mutex`, not a `RefCell`, so that a
+/// configuration stays shareable between threads natively (in wasm there is one thread).
+#[derive(Debug, Default)]
+pub struct Opened(Mutex<OpenedValues>);
+
+#[derive(Debug, Default)]
+struct OpenedValues {
+    by_body: HashMap<Arc<str>, OpenedValue>,
+    order: VecDeque<Arc<str>>,
+}
+
+#[derive(Debug)]
+struct OpenedValue {
+    mac: Box<str>,
+    exp: u64,
+    payload: Map<String, Value>,
+}
+
+impl Opened {
+    /// [`open`], answered from the values opened before when `value` is one of them.
+    pub fn open(&self, key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Map<String, Value>> {
+        let (body, mac) = value.split_once('.')?;
+        // A poisoned lock (a panic elsewhere while it was held) only means nothing is kept: the
+        // value is then checked in full.
+        let kept = self.0.lock().ok().and_then(|values| {
+            let seen = values.by_body.get(body)?;
+            same(seen.mac.as_bytes(), mac.as_bytes()).then(|| (now < seen.exp).then(|| seen.payload.clone()))
+        });
+        if let Some(answer) = kept {
+            return answer;
+        }
+        let (payload, exp) = authentic(key, name, value)?;
+        if now >= exp {
+            return None;
+        }
+        let Ok(mut values) = self.0.lock() else { return Some(payload) };
+        let body: Arc<str> = Arc::from(body);
+        let seen = OpenedValue { mac: mac.into(), exp, payload: payload.clone() };
+        if values.by_body.insert(body.clone(), seen).is_none() {
+            values.order.push_back(body);
+            if values.order.len() > OPENED_SIZE {
+                if let Some(oldest) = values.order.pop_front() {
+                    values.by_body.remove(&oldest);
+                }
+            }
+        }
+        Some(payload)
+    }
 }
 
 /// A `Set-Cookie` value for a `__Host-` cookie: no `Domain`, `Path=/`, `Secure`, `HttpOnly`,

@@ -13,7 +13,7 @@ use super::path::{split_url, Target};
 use super::rules::Rule;
 use super::session::{read_session, session_claims, Transaction};
 use crate::step_up::Decision;
-use crate::Result;
+use crate::{Error, Result};
 
 /// A request as the shell hands it over.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +29,24 @@ impl Request<'_> {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+}
+
+/// The headers of a request from `lines` lines of `text`, names and values alternating, as the
+/// shell hands them over in one string. Fetch lets no header name or value hold a line feed, so
+/// the lines are the headers exactly; should one ever hold one, the count differs and the
+/// request is refused rather than judged on headers it does not have.
+pub fn header_lines(text: &str, lines: usize) -> Result<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(lines / 2);
+    // No headers is the empty text, which `split` would read as one empty line.
+    let mut items = text.split('\n').filter(|_| !text.is_empty());
+    while let Some(name) = items.next() {
+        let value = items.next().ok_or_else(|| Error::arg_value("headers", "are not name and value lines"))?;
+        out.push((name.to_string(), value.to_string()));
+    }
+    if out.len() * 2 != lines {
+        return Err(Error::arg_value("headers", "are not as many lines as were counted"));
+    }
+    Ok(out)
 }
 
 /// What the shell does next.

@@ -37,7 +37,7 @@ pub fn session_claims(id_token: &Object) -> Map<String, Value> {
 /// session at all).
 pub fn read_session(config: &Config, cookie_header: Option<&str>, now: u64) -> Option<Map<String, Value>> {
     let value = read(cookie_header?, SESSION_COOKIE)?;
-    open(&config.session_key, SESSION_COOKIE, value, now)
+    config.sessions.open(&config.session_key, SESSION_COOKIE, value, now)
 }
 
 /// `Set-Cookie` for a new session.

@@ -73,42 +73,52 @@ impl Guard {
         })
     }
 
-    /// The core's answer to a request (`url`, and its headers as `[name, value, …]`) when it
-    /// needs no I/O — `["forward", url, remove, set, guarded, timeout ms]` or
-    /// `["reply", status, headers, body]` — else `["io"]`: then [`Self::resolve`] does it.
-    #[wasm_bindgen(unchecked_return_type = "GuardAction | [\"io\"]")]
-    pub fn decide(&self, url: &str, headers: Vec<String>) -> JsValue {
-        let headers = pairs(headers);
-        match judge::judge(&self.inner.config, &judge::Request { url, headers: &headers }, self.inner.now()) {
-            Ok(action @ (Action::Forward(_) | Action::Reply(_))) => action_js(&self.inner.config, &action),
-            Ok(_) => js_sys::Array::of1(&"io".into()).into(),
-            Err(e) => action_js(&self.inner.config, &Action::Reply(failure(&e))),
+    /// The core's answer to a request when it needs no I/O, as the JSON text of a `GuardAction`
+    /// — `["forward", url, remove, set, guarded, timeout ms]` or `["reply", status, headers,
+    /// body]` — else `["io"]`: then [`Self::resolve`] does it. `headers` are the request's as
+    /// Fetch lists them, names and values alternating, each on a line of its own, and `lines`
+    /// says how many there are ([`judge::header_lines`]): one string crosses into wasm, not one per
+    /// name and value.
+    pub fn decide(&self, url: &str, headers: &str, lines: usize) -> std::result::Result<String, JsValue> {
+        let action = judge::header_lines(headers, lines).and_then(|headers| {
+            judge::judge(&self.inner.config, &judge::Request { url, headers: &headers }, self.inner.now())
+        });
+        match action {
+            Ok(action @ (Action::Forward(_) | Action::Reply(_))) => action_json(&self.inner.config, &action),
+            Ok(_) => Ok(r#"["io"]"#.into()),
+            Err(e) => action_json(&self.inner.config, &Action::Reply(failure(&e))),
         }
     }
 
     /// The answer that needs the provider (a bearer token to verify, a sign-in to start, a
-    /// callback to finish), as a `GuardAction` once the I/O is done.
-    #[wasm_bindgen(unchecked_return_type = "Promise<GuardAction>")]
-    pub fn resolve(&self, url: String, headers: Vec<String>) -> Promise {
+    /// callback to finish), as the JSON text of a `GuardAction` once the I/O is done; the
+    /// request as for [`Self::decide`].
+    #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+    pub fn resolve(&self, url: String, headers: String, lines: usize) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let headers = pairs(headers);
-            let action = match inner.handle(&url, &headers).await {
-                Ok(action) => action,
-                Err(e) => Action::Reply(failure(&e)),
+            let action = match judge::header_lines(&headers, lines) {
+                Ok(headers) => inner.handle(&url, &headers).await,
+                Err(e) => Err(e),
             };
-            Ok(action_js(&inner.config, &action))
+            let action = action.unwrap_or_else(|e| Action::Reply(failure(&e)));
+            action_json(&inner.config, &action).map(JsValue::from)
         })
     }
 
-    /// What becomes of the upstream's answer (its status, `Set-Cookie` lines and
-    /// `Clear-Site-Data`): `[usable, kept cookies or null when all stay, Clear-Site-Data to set
-    /// or null to delete]` ([`flow::upstream_may_set`], [`flow::upstream_clear_site_data`],
-    /// [`flow::upstream_status_usable`]).
-    #[wasm_bindgen(js_name = upstreamAnswer, unchecked_return_type = "[boolean, string[] | null, string | null]")]
-    pub fn upstream_answer(&self, status: u16, set_cookies: Vec<String>, clear_site_data: Option<String>) -> JsValue {
+    /// Whether the upstream's answer can be passed on ([`flow::upstream_status_usable`]): a
+    /// number in and a boolean out, so the answer of every guarded request costs no more.
+    #[wasm_bindgen(js_name = upstreamStatusUsable)]
+    pub fn upstream_status_usable(&self, status: u16) -> bool {
+        flow::upstream_status_usable(status)
+    }
+
+    /// What becomes of the upstream's `Set-Cookie` lines and `Clear-Site-Data`, when it sent
+    /// either: `[kept cookies or null when all stay, Clear-Site-Data to set or null to delete]`
+    /// ([`flow::upstream_may_set`], [`flow::upstream_clear_site_data`]).
+    #[wasm_bindgen(js_name = upstreamAnswer, unchecked_return_type = "[string[] | null, string | null]")]
+    pub fn upstream_answer(&self, set_cookies: Vec<String>, clear_site_data: Option<String>) -> JsValue {
         let out = js_sys::Array::new();
-        out.push(&flow::upstream_status_usable(status).into());
         let kept: Vec<&String> = set_cookies.iter().filter(|c| flow::upstream_may_set(c)).collect();
         out.push(&if kept.len() == set_cookies.len() {
             JsValue::NULL
@@ -132,16 +142,17 @@ impl Guard {
     }
 
     /// The page for an upstream that did not answer in time (`timed_out`), could not be
-    /// reached, or answered what cannot be passed on, as a `GuardAction`; `why` goes to the log.
-    #[wasm_bindgen(js_name = upstreamFailed, unchecked_return_type = "GuardAction")]
-    pub fn upstream_failed(&self, timed_out: bool, why: &str) -> JsValue {
+    /// reached, or answered what cannot be passed on, as the JSON text of a `GuardAction`; `why`
+    /// goes to the log.
+    #[wasm_bindgen(js_name = upstreamFailed)]
+    pub fn upstream_failed(&self, timed_out: bool, why: &str) -> std::result::Result<String, JsValue> {
         web_sys_log(&format!("stepup guard: the upstream failed: {why}"));
         let reply = if timed_out {
             Reply::page(504, "The application did not answer", "Try again later.")
         } else {
             Reply::page(502, "The application cannot be reached", "Try again later.")
         };
-        action_js(&self.inner.config, &Action::Reply(reply))
+        action_json(&self.inner.config, &Action::Reply(reply))
     }
 }
 
@@ -153,43 +164,26 @@ export type GuardAction =
   | ["reply", number, string[], string];
 "#;
 
-/// `[name, value, name, value, …]` as pairs.
-fn pairs(flat: Vec<String>) -> Vec<(String, String)> {
-    let mut out = Vec::with_capacity(flat.len() / 2);
-    let mut items = flat.into_iter();
-    while let (Some(name), Some(value)) = (items.next(), items.next()) {
-        out.push((name, value));
+/// An action the shell can carry out without the core, forward or reply, as a `GuardAction`'s
+/// JSON text: one string for the shell to parse instead of one crossing per item.
+fn action_json(config: &Config, action: &Action) -> std::result::Result<String, JsValue> {
+    fn flat(pairs: &[(String, String)]) -> Vec<&str> {
+        pairs.iter().flat_map(|(n, v)| [n.as_str(), v.as_str()]).collect()
     }
-    out
-}
-
-/// An action the shell can carry out without the core: forward or reply.
-fn action_js(config: &Config, action: &Action) -> JsValue {
-    let flat = |pairs: &[(String, String)]| -> js_sys::Array {
-        pairs.iter().flat_map(|(n, v)| [JsValue::from_str(n), JsValue::from_str(v)]).collect()
-    };
-    let out = js_sys::Array::new();
-    match action {
-        Action::Forward(plan) => {
-            out.push(&"forward".into());
-            out.push(&plan.url.as_str().into());
-            out.push(&plan.remove.iter().map(|n| JsValue::from_str(n)).collect::<js_sys::Array>());
-            out.push(&flat(&plan.set));
-            out.push(&plan.guarded.into());
-            out.push(&JsValue::from_f64(config.upstream_timeout as f64 * 1000.0));
-        }
-        Action::Reply(reply) => {
-            out.push(&"reply".into());
-            out.push(&reply.status.into());
-            out.push(&flat(&reply.headers));
-            out.push(&reply.body.as_str().into());
-        }
+    let json = match action {
+        Action::Forward(plan) => serde_json::to_string(&(
+            "forward",
+            &plan.url,
+            &plan.remove,
+            flat(&plan.set),
+            plan.guarded,
+            config.upstream_timeout * 1000,
+        )),
+        Action::Reply(reply) => serde_json::to_string(&("reply", reply.status, flat(&reply.headers), &reply.body)),
         // Never handed out: `decide` and `resolve` carry the others out first.
-        _ => {
-            out.push(&"io".into());
-        }
-    }
-    out.into()
+        _ => Ok(r#"["io"]"#.into()),
+    };
+    json.map_err(|e| JsValue::from(js_sys::Error::new(&format!("stepup guard: {e}"))))
 }
 
 /// The environment as settings: string values only (bindings of other kinds are not settings).

@@ -90,3 +90,82 @@ fn reading_the_cookie_header() {
     assert_eq!(read("__Host-s=1; __Host-s=2", "__Host-s"), None, "planted duplicate");
     assert_eq!(read("x__Host-s=1", "__Host-s"), None);
 }
+
+/// How many values an `Opened` keeps.
+fn kept(opened: &Opened) -> usize {
+    opened.0.lock().unwrap().by_body.len()
+}
+
+/// A sealed value for `name` with `sub` in it, valid until `exp`.
+fn sealed(key: &CookieKey, name: &str, sub: &str, exp: u64) -> String {
+    seal(key, name, json!({ "sub": sub }).as_object().unwrap(), exp).unwrap()
+}
+
+#[test]
+fn opened_values_answer_as_open_does_and_are_kept_once() {
+    let (key, opened) = (key("session"), Opened::default());
+    let value = sealed(&key, "s", "u1", 2000);
+    for now in [1000, 1001, 1999] {
+        assert_eq!(opened.open(&key, "s", &value, now), open(&key, "s", &value, now));
+        assert!(opened.open(&key, "s", &value, now).is_some());
+    }
+    assert_eq!(kept(&opened), 1);
+}
+
+#[test]
+fn opened_values_have_their_expiry_checked_on_every_use() {
+    let (key, opened) = (key("session"), Opened::default());
+    let value = sealed(&key, "s", "u1", 2000);
+    assert!(opened.open(&key, "s", &value, 1000).is_some());
+    assert_eq!(opened.open(&key, "s", &value, 2000), None, "expired while kept");
+    assert_eq!(opened.open(&key, "s", &value, 5000), None);
+    // An expired value is never kept.
+    let old = sealed(&key, "s", "u2", 900);
+    assert_eq!(opened.open(&key, "s", &old, 1000), None);
+    assert_eq!(kept(&opened), 1);
+}
+
+#[test]
+fn g03_a_changed_value_is_never_found_among_the_opened() {
+    let (key, opened) = (key("session"), Opened::default());
+    let value = sealed(&key, "s", "u1", 2000);
+    assert!(opened.open(&key, "s", &value, 1000).is_some());
+    let (body, mac) = value.split_once('.').unwrap();
+    // The same payload with a flipped, truncated, extended or missing MAC.
+    let mut flipped = mac.as_bytes().to_vec();
+    flipped[3] ^= 1;
+    let flipped = format!("{body}.{}", String::from_utf8(flipped).unwrap());
+    let truncated = format!("{body}.{}", &mac[..mac.len() - 1]);
+    for changed in [flipped, truncated, format!("{value}A"), format!("{body}."), body.to_string()] {
+        assert_eq!(opened.open(&key, "s", &changed, 1000), None, "{changed}");
+    }
+    // The same payload sealed for another cookie name, or under another key: its MAC differs.
+    let other_name = sealed(&key, "t", "u1", 2000);
+    let other_key = sealed(&self::key("transaction"), "s", "u1", 2000);
+    for foreign in [other_name, other_key] {
+        assert_eq!(foreign.split_once('.').unwrap().0, body, "the same payload");
+        assert_eq!(opened.open(&key, "s", &foreign, 1000), None);
+    }
+    // A changed payload with the kept MAC.
+    let other_body = sealed(&key, "s", "u2", 2000);
+    let spliced = format!("{}.{mac}", other_body.split_once('.').unwrap().0);
+    assert_eq!(opened.open(&key, "s", &spliced, 1000), None);
+    assert_eq!(kept(&opened), 1, "nothing that failed is kept");
+}
+
+#[test]
+fn opened_values_are_bounded_and_the_oldest_go_first() {
+    let (key, opened) = (key("session"), Opened::default());
+    let values: Vec<String> = (0..OPENED_SIZE + 10).map(|i| sealed(&key, "s", &format!("u{i}"), 2000)).collect();
+    for value in &values {
+        assert!(opened.open(&key, "s", value, 1000).is_some());
+    }
+    assert_eq!(kept(&opened), OPENED_SIZE);
+    let opened_values = opened.0.lock().unwrap();
+    assert!(!opened_values.by_body.contains_key(values[0].split_once('.').unwrap().0), "the oldest went first");
+    assert!(opened_values.by_body.contains_key(values[OPENED_SIZE + 9].split_once('.').unwrap().0));
+    drop(opened_values);
+    // One that went is opened again in full.
+    assert!(opened.open(&key, "s", &values[0], 1000).is_some());
+    assert_eq!(kept(&opened), OPENED_SIZE);
+}

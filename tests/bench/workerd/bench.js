@@ -11,12 +11,15 @@ let bench; // the verification workloads, once POST /fixtures has sent the token
 let guard; // a Guard of this worker's own, made as worker/worker.js makes one
 let app; // { path, session }: a page of the guarded app and a signed-in user's Cookie header
 
-/** Sends `n` allowed page requests through `send`, each answered 200 and read to the end. */
+/**
+ * Sends `n` allowed page requests through `send`, each answered 200 and read to the end. Each is
+ * a new `Request`, as a worker receives one, for the guard and for the plain forward alike.
+ */
 async function requests(n, send) {
   if (!app) throw new Error("POST /app first");
   const headers = { cookie: app.session, accept: "text/html" };
   for (let i = 0; i < n; i++) {
-    const response = await send(app.path, headers);
+    const response = await send(new Request(`http://bench.example${app.path}`, { headers }));
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`app request answered ${response.status}`);
   }
@@ -42,9 +45,14 @@ const routes = {
   },
   "/guard": ({ n, env }) => {
     guard ??= new stepup.Guard(env);
-    return requests(n, (path, headers) => guard.fetch(new Request(`http://bench.example${path}`, { headers })));
+    return requests(n, (request) => guard.fetch(request));
   },
-  "/plain": ({ n, env }) => requests(n, (path, headers) => fetch(`${env.STEPUP_UPSTREAM}${path}`, { headers, redirect: "manual" })),
+  // Forwarded as plain.js forwards: the worker that only forwards.
+  "/plain": ({ n, env }) => requests(n, (request) => {
+    const { pathname, search } = new URL(request.url);
+    const url = `${env.STEPUP_UPSTREAM}${pathname}${search}`;
+    return fetch(url, { method: request.method, headers: request.headers, redirect: "manual" });
+  }),
 };
 
 export default {
