@@ -45,40 +45,52 @@ const notSupported = (e) => e?.name === "NotSupportedError";
  */
 export function createVerifier(options) {
   const core = new VerifierCore(options);
-  /** key index and alg → Promise of [CryptoKey, verify parameters], or null without WebCrypto */
+  /**
+   * key index and alg → [CryptoKey, verify parameters] once imported, `null` without WebCrypto
+   * for it, or the Promise of either while the import runs.
+   */
   const imported = new Map();
 
-  function importKey(index, alg) {
-    const id = `${index} ${alg}`;
-    let entry = imported.get(id);
-    if (entry === undefined) {
-      const subtle = globalThis.crypto?.subtle;
-      const parameters = subtle ? core.importParameters(index, alg) : null;
-      entry = parameters === null
-        ? Promise.resolve(null)
-        : subtle.importKey("jwk", /** @type {JsonWebKey} */ (parameters[0]), /** @type {any} */ (parameters[1]), false, ["verify"])
-          .then((key) => [key, parameters[2]]);
-      // A failed import is not kept: the next call tries again.
-      entry.catch(() => imported.delete(id));
-      imported.set(id, entry);
+  function importKey(id, index, alg) {
+    const subtle = globalThis.crypto?.subtle;
+    const parameters = subtle ? core.importParameters(index, alg) : null;
+    if (parameters === null) {
+      imported.set(id, null);
+      return null;
     }
-    return entry;
+    const importing = subtle.importKey("jwk", /** @type {JsonWebKey} */ (parameters[0]), /** @type {any} */ (parameters[1]), false, ["verify"])
+      .then((key) => {
+        const entry = [key, parameters[2]];
+        imported.set(id, entry);
+        return entry;
+      }, (e) => {
+        // A failed import is not kept: the next call tries again.
+        imported.delete(id);
+        throw e;
+      });
+    imported.set(id, importing);
+    return importing;
   }
 
-  async function verdict(index, alg, signature, data) {
-    let entry;
-    try {
-      entry = await importKey(index, alg);
-    } catch (e) {
-      // The core validated the key; WebCrypto refusing it anyway cannot vouch for a signature.
-      return notSupported(e) ? UNSUPPORTED : INVALID;
-    }
+  /** WebCrypto's verdict with an imported key (VALID, INVALID or UNSUPPORTED), as a Promise. */
+  function check([key, parameters], signature, data) {
+    return globalThis.crypto.subtle.verify(parameters, key, signature, data)
+      .then((valid) => (valid ? VALID : INVALID), (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
+  }
+
+  /**
+   * The verdict on `signature` over `data` with key `index` for `alg`: a key imported before is
+   * used at once (no await), so WebCrypto copies the bytes before anything else runs.
+   */
+  function verdict(index, alg, signature, data) {
+    const id = `${index} ${alg}`;
+    let entry = imported.get(id);
+    if (entry === undefined) entry = importKey(id, index, alg);
     if (entry === null) return UNSUPPORTED;
-    try {
-      return (await globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)) ? VALID : INVALID;
-    } catch (e) {
-      return notSupported(e) ? UNSUPPORTED : INVALID;
-    }
+    if (Array.isArray(entry)) return check(entry, signature, data);
+    return entry.then((key) => (key === null ? UNSUPPORTED : check(key, signature, data)),
+      // The core validated the key; WebCrypto refusing it anyway cannot vouch for a signature.
+      (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
   }
 
   /** key → { text, from, until }: the core's answer, and when it was and stops being true. */
@@ -105,8 +117,10 @@ export function createVerifier(options) {
     if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
     const step = core.begin(kind, token, call, clock);
     if (step.length === 2) return keep(key, now, step);
-    const [index, alg, signature, data] = step;
-    return keep(key, now, core.complete(kind, token, call, clock, await verdict(index, alg, signature, data)));
+    const [pending, index, alg, signature, data] = step;
+    const valid = await verdict(index, alg, signature, data);
+    // Not pending any more when many verifications began meanwhile: the core reads the token again.
+    return keep(key, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));
   }
 
   return {

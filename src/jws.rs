@@ -186,6 +186,64 @@ impl<'k> Prepared<'k> {
             Err(Error::SignatureVerificationFailed)
         }
     }
+
+    /// This token held apart from `keys` (the set it was prepared with), between a shell's two
+    /// calls: the key is named by its place in the set. `None` when the key is not in `keys`.
+    pub fn detach(self, keys: &KeySet) -> Option<Detached> {
+        let Prepared { alg, key, header, signing_input, payload_b64_len, payload, signature } = self;
+        let key = keys.keys().iter().position(|k| std::ptr::eq(k, key))?;
+        Some(Detached { alg, key, header, signing_input, payload_b64_len, payload, signature })
+    }
+}
+
+/// A [`Prepared`] token held apart from its key set (see [`Prepared::detach`]). Like a prepared
+/// token it gives no access to its claims: only [`Detached::attach`] back to the same set leads on
+/// to a signature check.
+pub struct Detached {
+    alg: Alg,
+    key: usize,
+    header: Object,
+    signing_input: String,
+    payload_b64_len: usize,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl Detached {
+    /// The algorithm, from the allow-list.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// The key's index in the set it was prepared with.
+    pub fn key_index(&self) -> usize {
+        self.key
+    }
+
+    /// The JWS signing input, as [`Prepared::signing_input`].
+    pub fn signing_input(&self) -> &str {
+        &self.signing_input
+    }
+
+    /// The decoded signature, as [`Prepared::signature`].
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The prepared token again, with its key from `keys`, the set [`Prepared::detach`] was given;
+    /// `None` if `keys` has no such key or it no longer fits the algorithm.
+    pub fn attach(self, keys: &KeySet) -> Option<Prepared<'_>> {
+        let Detached { alg, key, header, signing_input, payload_b64_len, payload, signature } = self;
+        let key = keys.keys().get(key).filter(|key| alg.fits(key))?;
+        Some(Prepared { alg, key, header, signing_input, payload_b64_len, payload, signature })
+    }
+}
+
+/// As [`Prepared`]'s, without the token.
+impl fmt::Debug for Detached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Detached").field("alg", &self.alg).field("key", &self.key).finish_non_exhaustive()
+    }
 }
 
 /// The token is the secret here (a bearer credential, RFC 6750 §5.3): the signing input,
@@ -229,6 +287,13 @@ impl<'k> Verified<'k> {
     /// A30).
     pub fn claims(&self) -> Result<Object> {
         json::parse_object(&self.0.payload).map_err(|why| Error::JwtMalformed(format!("claims: {why}")))
+    }
+
+    /// The claims as JSON text exactly as signed, for a shell to parse rather than the claims
+    /// written out again: where [`Verified::claims`] parsed them, the text is UTF-8 and means the
+    /// same values to `JSON.parse` (both strict JSON, RFC 8259, numbers rounded alike).
+    pub fn claims_text(&self) -> Result<&str> {
+        std::str::from_utf8(&self.0.payload).map_err(|_| Error::JwtMalformed("claims: not UTF-8".into()))
     }
 }
 

@@ -15,7 +15,7 @@ use crate::acr::AcrPolicy;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
 use crate::step_up::Requirement;
-use crate::verifier::{Begin, Held, Kind, PerCall, Verifier};
+use crate::verifier::{Begin, Held, Kind, PerCall, Verdict, Verifier};
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -137,6 +137,16 @@ fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
     Ok((per_call, now))
 }
 
+/// `verdict` 1: valid, 0: invalid, 2: the runtime cannot verify this algorithm, so the native
+/// verifier does.
+fn verdict(verdict: u8) -> Verdict {
+    match verdict {
+        1 => Verdict::Valid,
+        2 => Verdict::Native,
+        _ => Verdict::Invalid,
+    }
+}
+
 /// `[claims as JSON text, valid until]`: the shell may answer the same call from it while `now`
 /// lies before `until` ([`Verifier::valid_until`]).
 fn held_js(held: &Held) -> JsValue {
@@ -179,8 +189,9 @@ impl VerifierCore {
 
     /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds):
     /// `[claims as JSON text, valid until]` when the token verified before and its claims hold,
-    /// else `[key index, alg, signature, signing input]` for WebCrypto. Throws the token's error.
-    #[wasm_bindgen(unchecked_return_type = "[string, number] | [number, string, Uint8Array, Uint8Array]")]
+    /// else `[pending, key index, alg, signature, signing input]` for WebCrypto, then
+    /// [`VerifierCore::complete`] with `pending`. Throws the token's error.
+    #[wasm_bindgen(unchecked_return_type = "[string, number] | [number, number, string, Uint8Array, Uint8Array]")]
     pub fn begin(
         &self,
         kind_code: u8,
@@ -193,12 +204,15 @@ impl VerifierCore {
             let (per_call, now) = call(&per_call, "options", now)?;
             Ok(match self.inner.begin(&token, kind(kind_code), &per_call, now)? {
                 Begin::Done(held) => held_js(&held),
-                Begin::Signature { key, alg, signature, signing_input } => {
+                Begin::Signature { pending, key, alg } => {
                     let step = Array::new();
+                    step.push(&JsValue::from_f64(pending.into()));
                     step.push(&JsValue::from_f64(key as f64));
                     step.push(&JsValue::from_str(alg.name()));
-                    step.push(&Uint8Array::from(signature.as_slice()));
-                    step.push(&Uint8Array::from(signing_input.as_bytes()));
+                    self.inner.pending(pending, |signature, signing_input| {
+                        step.push(&Uint8Array::from(signature));
+                        step.push(&Uint8Array::from(signing_input));
+                    });
                     step.into()
                 }
             })
@@ -206,25 +220,33 @@ impl VerifierCore {
         run().map_err(|e| js_error(&e))
     }
 
-    /// Finishes with WebCrypto's verdict (`verdict` 1: valid, 0: invalid, 2: the runtime cannot
-    /// verify this algorithm, so the native verifier does): `[claims as JSON text, valid until]`.
-    #[wasm_bindgen(unchecked_return_type = "[string, number]")]
-    pub fn complete(
+    /// Finishes pending verification `pending` with WebCrypto's verdict (`verdict` 1: valid,
+    /// 0: invalid, 2: the runtime cannot verify this algorithm, so the native verifier does):
+    /// `[claims as JSON text, valid until]`, or `undefined` when it is no longer pending (then
+    /// [`VerifierCore::complete_token`]). Throws the token's error.
+    #[wasm_bindgen(unchecked_return_type = "[string, number] | undefined")]
+    pub fn complete(&self, pending: u32, verdict_code: u8) -> std::result::Result<JsValue, JsValue> {
+        match self.inner.complete(pending, verdict(verdict_code)) {
+            None => Ok(JsValue::UNDEFINED),
+            Some(held) => held.map(|held| held_js(&held)).map_err(|e| js_error(&e)),
+        }
+    }
+
+    /// Finishes a verification that is no longer pending (many begun since) with WebCrypto's
+    /// verdict on the signature [`VerifierCore::begin`] named: the token is parsed again.
+    #[wasm_bindgen(js_name = completeToken, unchecked_return_type = "[string, number]")]
+    pub fn complete_token(
         &self,
         kind_code: u8,
         #[wasm_bindgen(unchecked_param_type = "unknown")] token: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] per_call: JsValue,
         now: f64,
-        verdict: u8,
+        verdict_code: u8,
     ) -> std::result::Result<JsValue, JsValue> {
         let run = || -> Result<JsValue> {
             let token = string(&token, "token")?;
             let (per_call, now) = call(&per_call, "options", now)?;
-            let kind = kind(kind_code);
-            let held = match verdict {
-                2 => self.inner.complete_natively(&token, kind, &per_call, now)?,
-                valid => self.inner.complete(&token, valid == 1, kind, &per_call, now)?,
-            };
+            let held = self.inner.complete_token(&token, verdict(verdict_code), kind(kind_code), &per_call, now)?;
             Ok(held_js(&held))
         };
         run().map_err(|e| js_error(&e))
