@@ -45,6 +45,7 @@ const notSupported = (e) => e?.name === "NotSupportedError";
  */
 export function createVerifier(options) {
   const core = new VerifierCore(options);
+  const memory = core.memory();
   /**
    * key index and alg → [CryptoKey, verify parameters] once imported, `null` without WebCrypto
    * for it, or the Promise of either while the import runs.
@@ -79,16 +80,20 @@ export function createVerifier(options) {
   }
 
   /**
-   * The verdict on `signature` over `data` with key `index` for `alg`: a key imported before is
-   * used at once (no await), so WebCrypto copies the bytes before anything else runs.
+   * The verdict on `signature` over `data` (views of the core's memory, valid until the next call
+   * into it) with key `index` for `alg`: with a key imported before, WebCrypto copies the bytes at
+   * once; otherwise they are copied before the import calls into the core and awaits.
    */
   function verdict(index, alg, signature, data) {
     const id = `${index} ${alg}`;
     let entry = imported.get(id);
-    if (entry === undefined) entry = importKey(id, index, alg);
-    if (entry === null) return UNSUPPORTED;
     if (Array.isArray(entry)) return check(entry, signature, data);
-    return entry.then((key) => (key === null ? UNSUPPORTED : check(key, signature, data)),
+    if (entry === null) return UNSUPPORTED;
+    signature = signature.slice();
+    data = data.slice();
+    entry ??= importKey(id, index, alg);
+    if (entry === null) return UNSUPPORTED;
+    return entry.then((key) => check(key, signature, data),
       // The core validated the key; WebCrypto refusing it anyway cannot vouch for a signature.
       (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
   }
@@ -117,8 +122,9 @@ export function createVerifier(options) {
     if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
     const step = core.begin(kind, token, call, clock);
     if (step.length === 2) return keep(key, now, step);
-    const [pending, index, alg, signature, data] = step;
-    const valid = await verdict(index, alg, signature, data);
+    const [pending, index, alg, signatureAt, signatureLength, dataAt, dataLength] = step;
+    const valid = await verdict(index, alg, new Uint8Array(memory.buffer, signatureAt, signatureLength),
+      new Uint8Array(memory.buffer, dataAt, dataLength));
     // Not pending any more when many verifications began meanwhile: the core reads the token again.
     return keep(key, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));
   }

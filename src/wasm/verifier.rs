@@ -3,7 +3,7 @@
 //! [`VerifierCore::begin`] and [`VerifierCore::complete`] — one boundary crossing each way, no
 //! Rust future.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Reflect};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -189,9 +189,14 @@ impl VerifierCore {
 
     /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds):
     /// `[claims as JSON text, valid until]` when the token verified before and its claims hold,
-    /// else `[pending, key index, alg, signature, signing input]` for WebCrypto, then
-    /// [`VerifierCore::complete`] with `pending`. Throws the token's error.
-    #[wasm_bindgen(unchecked_return_type = "[string, number] | [number, number, string, Uint8Array, Uint8Array]")]
+    /// else `[pending, key index, alg, signature at, its length, signing input at, its length]`
+    /// for WebCrypto, then [`VerifierCore::complete`] with `pending`. The bytes lie in
+    /// [`VerifierCore::memory`], unchanged until the next call into the core: a view of them
+    /// passed to `crypto.subtle.verify`, which copies its arguments when called (W3C Web
+    /// Cryptography API, `verify()` steps), needs no copy of its own. Throws the token's error.
+    #[wasm_bindgen(
+        unchecked_return_type = "[string, number] | [number, number, string, number, number, number, number]"
+    )]
     pub fn begin(
         &self,
         kind_code: u8,
@@ -210,8 +215,10 @@ impl VerifierCore {
                     step.push(&JsValue::from_f64(key as f64));
                     step.push(&JsValue::from_str(alg.name()));
                     self.inner.pending(pending, |signature, signing_input| {
-                        step.push(&Uint8Array::from(signature));
-                        step.push(&Uint8Array::from(signing_input));
+                        for bytes in [signature, signing_input] {
+                            step.push(&JsValue::from_f64(bytes.as_ptr() as usize as f64));
+                            step.push(&JsValue::from_f64(bytes.len() as f64));
+                        }
                     });
                     step.into()
                 }
@@ -250,6 +257,12 @@ impl VerifierCore {
             Ok(held_js(&held))
         };
         run().map_err(|e| js_error(&e))
+    }
+
+    /// The module's linear memory, where [`VerifierCore::begin`] names the bytes to verify.
+    #[wasm_bindgen(unchecked_return_type = "WebAssembly.Memory")]
+    pub fn memory(&self) -> JsValue {
+        wasm_bindgen::memory()
     }
 
     /// The public JWK of key `index` and WebCrypto's `[importKey, verify]` parameters for `alg`
