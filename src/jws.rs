@@ -283,6 +283,11 @@ impl<'k> Verified<'k> {
         &self.0.header
     }
 
+    /// The protected header, kept with the claims once they are read.
+    pub fn into_header(self) -> Object {
+        self.0.header
+    }
+
     /// The claims: the payload must be UTF-8 and a strict JSON object (catalog A10–A13, A20,
     /// A30).
     pub fn claims(&self) -> Result<Object> {

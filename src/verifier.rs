@@ -252,7 +252,7 @@ impl Verifier {
         let verified = verified?;
         let claims = verified.claims()?;
         let text = verified.claims_text()?.to_string();
-        let claims = Rc::new(Claims { claims, header: verified.header().clone(), text });
+        let claims = Rc::new(Claims { claims, header: verified.into_header(), text });
         // Cached once the signature verified: a token whose claims fail now (expired, short of
         // the requirement) is still this issuer's, and a later call may judge it differently.
         self.remember(token, claims.clone());
