@@ -16,45 +16,66 @@ pub fn encode(bytes: &[u8]) -> String {
 /// secret, and a token's segments are decoded on every verification.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3 + 2);
+    let tail = match bytes.len() % 4 {
+        0 => 0,
+        1 => return None,
+        rest => rest - 1,
+    };
+    let mut out = vec![0; bytes.len() / 4 * 3 + tail];
     let mut quads = bytes.chunks_exact(4);
-    for quad in &mut quads {
-        let &[a, b, c, d] = quad else { return None };
-        let [_, x, y, z] = (sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6 | sextet(d)?).to_be_bytes();
-        out.extend_from_slice(&[x, y, z]);
+    let mut triples = out.chunks_exact_mut(3);
+    for (quad, triple) in (&mut quads).zip(&mut triples) {
+        let (&[a, b, c, d], [x, y, z]) = (quad, triple) else { return None };
+        let [_, p, q, r] = quad_value([a, b, c, d])?.to_be_bytes();
+        (*x, *y, *z) = (p, q, r);
     }
-    match *quads.remainder() {
-        [] => {}
-        [a, b] => {
-            let [_, x, y, _] = (sextet(a)? << 18 | sextet(b)? << 12).to_be_bytes();
-            if y != 0 {
-                return None;
-            }
-            out.push(x);
-        }
-        [a, b, c] => {
-            let [_, x, y, z] = (sextet(a)? << 18 | sextet(b)? << 12 | sextet(c)? << 6).to_be_bytes();
-            if z != 0 {
-                return None;
-            }
-            out.extend_from_slice(&[x, y]);
-        }
+    let (last, rest) = (quads.remainder(), triples.into_remainder());
+    let [_, p, q, r] = match *last {
+        [] => return Some(out),
+        [a, b] => quad_value([a, b, b'A', b'A'])?,
+        [a, b, c] => quad_value([a, b, c, b'A'])?,
+        _ => return None,
+    }
+    .to_be_bytes();
+    // The unused bits of the last character must be zero: one encoding per value.
+    match rest {
+        [x] if q == 0 => *x = p,
+        [x, y] if r == 0 => (*x, *y) = (p, q),
         _ => return None,
     }
     Some(out)
 }
 
-/// The value of one base64url character (RFC 4648 §5, table 2).
-fn sextet(c: u8) -> Option<u32> {
-    let value = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => return None,
-    };
-    Some(u32::from(value))
+/// No base64url character has this value; its top bits tell it from every sextet.
+const INVALID: u8 = 0xFF;
+
+/// The value of each byte as a base64url character (RFC 4648 §5, table 2), else [`INVALID`].
+// Indexed at compile time, over its own length: evaluation fails to build rather than panics.
+#[allow(clippy::indexing_slicing)]
+const SEXTETS: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = match c as u8 {
+            b @ b'A'..=b'Z' => b - b'A',
+            b @ b'a'..=b'z' => b - b'a' + 26,
+            b @ b'0'..=b'9' => b - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => INVALID,
+        };
+        c += 1;
+    }
+    table
+};
+
+/// Four characters' 24 bits, in the low three bytes.
+fn quad_value(quad: [u8; 4]) -> Option<u32> {
+    let [a, b, c, d] = quad.map(|c| SEXTETS.get(usize::from(c)).copied().unwrap_or(INVALID));
+    if (a | b | c | d) & 0xC0 != 0 {
+        return None;
+    }
+    Some(u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d))
 }
 
 #[cfg(test)]
