@@ -36,6 +36,20 @@ function callKey(call) {
   return key;
 }
 
+const encoder = new TextEncoder();
+/** Room for a token of up to 1365 UTF-16 code units, encoded (at most 3 bytes each). */
+const scratch = new Uint8Array(4096);
+
+/**
+ * A string token's UTF-8 bytes for the core: one native copy, where wasm-bindgen passes a string
+ * character by character. Valid until the next call; `undefined` for anything but a string.
+ */
+function utf8(token) {
+  if (typeof token !== "string") return undefined;
+  if (token.length * 3 > scratch.length) return encoder.encode(token);
+  return scratch.subarray(0, encoder.encodeInto(token, scratch).written);
+}
+
 /** Whether WebCrypto refused an algorithm it does not implement (rather than the signature). */
 const notSupported = (e) => e?.name === "NotSupportedError";
 
@@ -120,7 +134,7 @@ export function createVerifier(options) {
     // that went back asks again).
     const answer = key === null ? undefined : answers.get(key);
     if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
-    const step = core.begin(kind, token, call, clock);
+    const step = core.begin(kind, token, utf8(token), call, clock);
     if (step.length === 2) return keep(key, now, step);
     const [pending, index, alg, signatureAt, signatureLength, dataAt, dataLength] = step;
     const valid = await verdict(index, alg, new Uint8Array(memory.buffer, signatureAt, signatureLength),

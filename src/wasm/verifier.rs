@@ -187,7 +187,9 @@ impl VerifierCore {
         build().map_err(|e| js_error(&e))
     }
 
-    /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds):
+    /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds), of
+    /// `token`, or of `utf8` when the shell gives the token's UTF-8 bytes (`TextEncoder`'s one
+    /// native copy, where a string crosses into wasm character by character):
     /// `[claims as JSON text, valid until]` when the token verified before and its claims hold,
     /// else `[pending, key index, alg, signature at, its length, signing input at, its length]`
     /// for WebCrypto, then [`VerifierCore::complete`] with `pending`. The bytes lie in
@@ -201,11 +203,15 @@ impl VerifierCore {
         &self,
         kind_code: u8,
         #[wasm_bindgen(unchecked_param_type = "unknown")] token: JsValue,
+        utf8: Option<Vec<u8>>,
         #[wasm_bindgen(unchecked_param_type = "unknown")] per_call: JsValue,
         now: f64,
     ) -> std::result::Result<JsValue, JsValue> {
         let run = || -> Result<JsValue> {
-            let token = string(&token, "token")?;
+            let token = match utf8 {
+                Some(bytes) => String::from_utf8(bytes).map_err(|_| Error::arg_type("token", "a string"))?,
+                None => string(&token, "token")?,
+            };
             let (per_call, now) = call(&per_call, "options", now)?;
             Ok(match self.inner.begin(&token, kind(kind_code), &per_call, now)? {
                 Begin::Done(held) => held_js(&held),
