@@ -22,18 +22,17 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
         rest => rest - 1,
     };
     let mut out = vec![0; bytes.len() / 4 * 3 + tail];
+    let mut rest = out.as_mut_slice();
     let mut quads = bytes.chunks_exact(4);
-    let mut triples = out.chunks_exact_mut(3);
-    for (quad, triple) in (&mut quads).zip(&mut triples) {
-        let (&[a, b, c, d], [x, y, z]) = (quad, triple) else { return None };
-        let [_, p, q, r] = quad_value([a, b, c, d])?.to_be_bytes();
-        (*x, *y, *z) = (p, q, r);
+    for quad in &mut quads {
+        let (&[a, b, c, d], [x, y, z, more @ ..]) = (quad, std::mem::take(&mut rest)) else { return None };
+        [_, *x, *y, *z] = quad_value(a, b, c, d)?.to_be_bytes();
+        rest = more;
     }
-    let (last, rest) = (quads.remainder(), triples.into_remainder());
-    let [_, p, q, r] = match *last {
+    let [_, p, q, r] = match *quads.remainder() {
         [] => return Some(out),
-        [a, b] => quad_value([a, b, b'A', b'A'])?,
-        [a, b, c] => quad_value([a, b, c, b'A'])?,
+        [a, b] => quad_value(a, b, b'A', b'A')?,
+        [a, b, c] => quad_value(a, b, c, b'A')?,
         _ => return None,
     }
     .to_be_bytes();
@@ -70,12 +69,19 @@ const SEXTETS: [u8; 256] = {
 };
 
 /// Four characters' 24 bits, in the low three bytes.
-fn quad_value(quad: [u8; 4]) -> Option<u32> {
-    let [a, b, c, d] = quad.map(|c| SEXTETS.get(usize::from(c)).copied().unwrap_or(INVALID));
+#[inline(always)]
+fn quad_value(a: u8, b: u8, c: u8, d: u8) -> Option<u32> {
+    let (a, b, c, d) = (sextet(a), sextet(b), sextet(c), sextet(d));
     if (a | b | c | d) & 0xC0 != 0 {
         return None;
     }
     Some(u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d))
+}
+
+/// One character's value, or [`INVALID`].
+#[inline(always)]
+fn sextet(c: u8) -> u8 {
+    SEXTETS.get(usize::from(c)).copied().unwrap_or(INVALID)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-// The verification workloads alone, in node and workerd (`node tests/bench/verify.mjs [node|workerd]…`):
-// a quick loop for the verifier's speed, the same suite and timing as `make bench`, without the
-// guard, the sizes or the memory soak. Prints µs per token and stepup's ratio to jose.
-import { fileURLToPath } from "node:url";
+// The verification workloads alone, in node, workerd and Chromium (`node tests/bench/verify.mjs
+// [node|workerd|chromium]…`): a quick loop for the verifier's speed, the same suite and timing as
+// `make bench`, without the guard, the sizes or the memory soak. Prints µs per token and stepup's
+// ratio to jose.
+import { chromiumRuntime } from "./chromium.mjs";
 import { makeFixtures } from "./fixtures.mjs";
 import { nodeRuntime } from "./node.mjs";
 import { bundleSuite } from "./sizes.mjs";
@@ -37,12 +38,20 @@ const which = process.argv.slice(2);
 const want = (name) => which.length === 0 || which.includes(name);
 const fixtures = await makeFixtures(200 * (ROUNDS + 1));
 if (want("node")) await verification(await nodeRuntime(fixtures));
+if (want("workerd") || want("chromium")) await bundleSuite();
 if (want("workerd")) {
-  await bundleSuite();
   const worker = await startWorkerd(new URL("workerd/bench.capnp", import.meta.url), { socket: "http" });
   try {
     await verification(await workerdRuntime(await benchClient(worker), fixtures));
   } finally {
     await worker.stop();
+  }
+}
+if (want("chromium")) {
+  const chromium = await chromiumRuntime(fixtures);
+  try {
+    await verification(chromium);
+  } finally {
+    await chromium.close();
   }
 }
