@@ -61,8 +61,9 @@ export function createVerifier(options) {
   const core = new VerifierCore(options);
   const memory = core.memory();
   /**
-   * key index and alg → [CryptoKey, verify parameters] once imported, `null` without WebCrypto
-   * for it, or the Promise of either while the import runs.
+   * key index and alg (8 × index + the alg's number from the core) → [CryptoKey, verify
+   * parameters] once imported, `null` without WebCrypto for it, or the Promise of the first while
+   * the import runs.
    */
   const imported = new Map();
 
@@ -99,7 +100,7 @@ export function createVerifier(options) {
    * once; otherwise they are copied before the import calls into the core and awaits.
    */
   function verdict(index, alg, signature, data) {
-    const id = `${index} ${alg}`;
+    const id = 8 * index + alg;
     let entry = imported.get(id);
     if (Array.isArray(entry)) return check(entry, signature, data);
     if (entry === null) return UNSUPPORTED;
@@ -136,9 +137,10 @@ export function createVerifier(options) {
     if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
     const step = core.begin(kind, token, utf8(token), call, clock);
     if (step.length === 2) return keep(key, now, step);
-    const [pending, index, alg, signatureAt, signatureLength, dataAt, dataLength] = step;
-    const valid = await verdict(index, alg, new Uint8Array(memory.buffer, signatureAt, signatureLength),
-      new Uint8Array(memory.buffer, dataAt, dataLength));
+    // [pending, key index, alg, signature at, its length, signing input at, its length]
+    const pending = step[0];
+    const valid = await verdict(step[1], step[2], new Uint8Array(memory.buffer, step[3], step[4]),
+      new Uint8Array(memory.buffer, step[5], step[6]));
     // Not pending any more when many verifications began meanwhile: the core reads the token again.
     return keep(key, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));
   }

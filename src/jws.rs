@@ -73,9 +73,12 @@ impl Alg {
         }
     }
 
+    /// Every algorithm, in a fixed order (a shell may name one by its place).
+    pub const ALL: [Alg; 5] = [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519];
+
     /// The algorithm with this exact (case-sensitive) name.
     pub fn from_name(name: &str) -> Option<Alg> {
-        [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519].into_iter().find(|alg| alg.name() == name)
+        Alg::ALL.into_iter().find(|alg| alg.name() == name)
     }
 
     /// Parses a caller's `algorithms` option; absent means [`DEFAULT_ALGORITHMS`]. Unknown

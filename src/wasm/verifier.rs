@@ -3,7 +3,7 @@
 //! [`VerifierCore::begin`] and [`VerifierCore::complete`] — one boundary crossing each way, no
 //! Rust future.
 
-use js_sys::{Array, Reflect};
+use js_sys::{Array, Float64Array, Reflect};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -14,6 +14,7 @@ use super::errors::js_error;
 use crate::acr::AcrPolicy;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
+use crate::jws::Alg;
 use crate::step_up::Requirement;
 use crate::verifier::{Begin, Held, Kind, PerCall, Verdict, Verifier};
 use crate::{Error, Result};
@@ -191,14 +192,13 @@ impl VerifierCore {
     /// `token`, or of `utf8` when the shell gives the token's UTF-8 bytes (`TextEncoder`'s one
     /// native copy, where a string crosses into wasm character by character):
     /// `[claims as JSON text, valid until]` when the token verified before and its claims hold,
-    /// else `[pending, key index, alg, signature at, its length, signing input at, its length]`
+    /// else `[pending, key index, alg (its place in [`Alg::ALL`]), signature at, its length,
+    /// signing input at, its length]` (a `Float64Array`: one array made, not seven members set)
     /// for WebCrypto, then [`VerifierCore::complete`] with `pending`. The bytes lie in
     /// [`VerifierCore::memory`], unchanged until the next call into the core: a view of them
     /// passed to `crypto.subtle.verify`, which copies its arguments when called (W3C Web
     /// Cryptography API, `verify()` steps), needs no copy of its own. Throws the token's error.
-    #[wasm_bindgen(
-        unchecked_return_type = "[string, number] | [number, number, string, number, number, number, number]"
-    )]
+    #[wasm_bindgen(unchecked_return_type = "[string, number] | Float64Array")]
     pub fn begin(
         &self,
         kind_code: u8,
@@ -216,17 +216,17 @@ impl VerifierCore {
             Ok(match self.inner.begin(&token, kind(kind_code), &per_call, now)? {
                 Begin::Done(held) => held_js(&held),
                 Begin::Signature { pending, key, alg } => {
-                    let step = Array::new();
-                    step.push(&JsValue::from_f64(pending.into()));
-                    step.push(&JsValue::from_f64(key as f64));
-                    step.push(&JsValue::from_str(alg.name()));
-                    self.inner.pending(pending, |signature, signing_input| {
-                        for bytes in [signature, signing_input] {
-                            step.push(&JsValue::from_f64(bytes.as_ptr() as usize as f64));
-                            step.push(&JsValue::from_f64(bytes.len() as f64));
-                        }
-                    });
-                    step.into()
+                    let at = |bytes: &[u8]| [bytes.as_ptr() as usize as f64, bytes.len() as f64];
+                    let [signature, signature_len, input, input_len] = self
+                        .inner
+                        .pending(pending, |signature, input| {
+                            let ([s, s_len], [i, i_len]) = (at(signature), at(input));
+                            [s, s_len, i, i_len]
+                        })
+                        .unwrap_or_default();
+                    let code = Alg::ALL.iter().position(|a| *a == alg).unwrap_or_default();
+                    let step = [pending.into(), key as f64, code as f64, signature, signature_len, input, input_len];
+                    Float64Array::from(&step[..]).into()
                 }
             })
         };
@@ -271,12 +271,13 @@ impl VerifierCore {
         wasm_bindgen::memory()
     }
 
-    /// The public JWK of key `index` and WebCrypto's `[importKey, verify]` parameters for `alg`
-    /// (`null` when WebCrypto has none), for importing the key once.
+    /// The public JWK of key `index` and WebCrypto's `[importKey, verify]` parameters for the
+    /// algorithm at place `alg` in [`Alg::ALL`] (`null` when WebCrypto has none), for importing
+    /// the key once.
     #[wasm_bindgen(js_name = importParameters, unchecked_return_type = "[object, object, object] | null")]
-    pub fn import_parameters(&self, index: usize, alg: &str) -> JsValue {
-        let (Some(key), Some((import, verify))) = (self.inner.keys().get(index), super::webcrypto::parameters(alg))
-        else {
+    pub fn import_parameters(&self, index: usize, alg: usize) -> JsValue {
+        let parameters = Alg::ALL.get(alg).and_then(|alg| super::webcrypto::parameters(alg.name()));
+        let (Some(key), Some((import, verify))) = (self.inner.keys().get(index), parameters) else {
             return JsValue::NULL;
         };
         let out = Array::new();
