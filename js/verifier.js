@@ -88,9 +88,9 @@ export function createVerifier(options) {
     return importing;
   }
 
-  /** WebCrypto's verdict with an imported key (VALID, INVALID or UNSUPPORTED), as a Promise. */
-  function check([key, parameters], signature, data) {
-    return globalThis.crypto.subtle.verify(parameters, key, signature, data)
+  /** WebCrypto's verdict with an imported key ([CryptoKey, verify parameters]): VALID, INVALID or UNSUPPORTED, as a Promise. */
+  function check(entry, signature, data) {
+    return globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)
       .then((valid) => (valid ? VALID : INVALID), (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
   }
 
@@ -136,7 +136,7 @@ export function createVerifier(options) {
     const answer = key === null ? undefined : answers.get(key);
     if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
     const step = core.begin(kind, token, utf8(token), call, clock);
-    if (step.length === 2) return keep(key, now, step);
+    if (Array.isArray(step)) return keep(key, now, step);
     // [pending, key index, alg, signature at, its length, signing input at, its length]
     const pending = step[0];
     const valid = await verdict(step[1], step[2], new Uint8Array(memory.buffer, step[3], step[4]),
