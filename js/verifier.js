@@ -88,7 +88,10 @@ export function createVerifier(options) {
     return importing;
   }
 
-  /** WebCrypto's verdict with an imported key ([CryptoKey, verify parameters]): VALID, INVALID or UNSUPPORTED, as a Promise. */
+  /**
+   * WebCrypto's verdict with an imported key (`[CryptoKey, verify parameters]`): VALID, INVALID or
+   * UNSUPPORTED, as a Promise.
+   */
   function check(entry, signature, data) {
     return globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)
       .then((valid) => (valid ? VALID : INVALID), (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
