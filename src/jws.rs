@@ -138,7 +138,8 @@ pub struct Prepared<'k> {
     alg: Alg,
     key: &'k Key,
     header: Object,
-    signing_input: String,
+    token: String,
+    signing_input_len: usize,
     payload_b64_len: usize,
     payload: Vec<u8>,
     signature: Vec<u8>,
@@ -162,7 +163,7 @@ impl<'k> Prepared<'k> {
 
     /// The JWS signing input (RFC 7515 §5.2 step 8): `header.payload` exactly as received.
     pub fn signing_input(&self) -> &str {
-        &self.signing_input
+        self.token.get(..self.signing_input_len).unwrap_or_default()
     }
 
     /// The decoded signature, of the exact length the algorithm and key call for.
@@ -172,8 +173,8 @@ impl<'k> Prepared<'k> {
 
     /// The payload segment as received (base64url).
     pub fn payload_b64(&self) -> &str {
-        let start = self.signing_input.len() - self.payload_b64_len;
-        self.signing_input.get(start..).unwrap_or_default()
+        let start = self.signing_input_len.saturating_sub(self.payload_b64_len);
+        self.token.get(start..self.signing_input_len).unwrap_or_default()
     }
 
     /// The wasm layer's way to a [`Verified`] token: `valid` is the verdict of the platform's
@@ -193,9 +194,9 @@ impl<'k> Prepared<'k> {
     /// This token held apart from `keys` (the set it was prepared with), between a shell's two
     /// calls: the key is named by its place in the set. `None` when the key is not in `keys`.
     pub fn detach(self, keys: &KeySet) -> Option<Detached> {
-        let Prepared { alg, key, header, signing_input, payload_b64_len, payload, signature } = self;
+        let Prepared { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature } = self;
         let key = keys.keys().iter().position(|k| std::ptr::eq(k, key))?;
-        Some(Detached { alg, key, header, signing_input, payload_b64_len, payload, signature })
+        Some(Detached { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature })
     }
 }
 
@@ -206,7 +207,8 @@ pub struct Detached {
     alg: Alg,
     key: usize,
     header: Object,
-    signing_input: String,
+    token: String,
+    signing_input_len: usize,
     payload_b64_len: usize,
     payload: Vec<u8>,
     signature: Vec<u8>,
@@ -225,7 +227,7 @@ impl Detached {
 
     /// The JWS signing input, as [`Prepared::signing_input`].
     pub fn signing_input(&self) -> &str {
-        &self.signing_input
+        self.token.get(..self.signing_input_len).unwrap_or_default()
     }
 
     /// The decoded signature, as [`Prepared::signature`].
@@ -236,9 +238,9 @@ impl Detached {
     /// The prepared token again, with its key from `keys`, the set [`Prepared::detach`] was given;
     /// `None` if `keys` has no such key or it no longer fits the algorithm.
     pub fn attach(self, keys: &KeySet) -> Option<Prepared<'_>> {
-        let Detached { alg, key, header, signing_input, payload_b64_len, payload, signature } = self;
+        let Detached { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature } = self;
         let key = keys.keys().get(key).filter(|key| alg.fits(key))?;
-        Some(Prepared { alg, key, header, signing_input, payload_b64_len, payload, signature })
+        Some(Prepared { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature })
     }
 }
 
@@ -253,7 +255,8 @@ impl fmt::Debug for Detached {
 /// payload and signature together rebuild it, so they are left out.
 impl fmt::Debug for Prepared<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Prepared { alg, key, header, signing_input: _, payload_b64_len: _, payload: _, signature: _ } = self;
+        let Prepared { alg, key, header, token: _, signing_input_len: _, payload_b64_len: _, payload: _, signature: _ } =
+            self;
         f.debug_struct("Prepared")
             .field("alg", alg)
             .field("key", key)
@@ -286,6 +289,11 @@ impl<'k> Verified<'k> {
         &self.0.header
     }
 
+    /// The token as received.
+    pub fn token(&self) -> &str {
+        &self.0.token
+    }
+
     /// The protected header, kept with the claims once they are read.
     pub fn into_header(self) -> Object {
         self.0.header
@@ -306,19 +314,29 @@ impl<'k> Verified<'k> {
 }
 
 /// [`prepare_with`] with the default [`Limits`].
-pub fn prepare<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg]) -> Result<Prepared<'k>> {
+pub fn prepare<'k>(
+    token: impl AsRef<str> + Into<String>,
+    keys: &'k KeySet,
+    algorithms: &[Alg],
+) -> Result<Prepared<'k>> {
     prepare_with(token, keys, algorithms, &Limits::default())
 }
 
 /// Parses a compact JWS and settles everything but the signature, in this order: size cap
 /// (before any decoding), three segments, strict base64url, header as a strict JSON object,
 /// `alg` in the allow-list, a non-empty signature, unsupported header features, key selection,
-/// signature length.
-pub fn prepare_with<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg], limits: &Limits) -> Result<Prepared<'k>> {
-    if token.len() > limits.max_token_length {
-        return Err(Error::JwtTooLarge { size: token.len(), limit: limits.max_token_length });
+/// signature length. The prepared token keeps `token` (taken, or copied from a `&str`).
+pub fn prepare_with<'k>(
+    token: impl AsRef<str> + Into<String>,
+    keys: &'k KeySet,
+    algorithms: &[Alg],
+    limits: &Limits,
+) -> Result<Prepared<'k>> {
+    let text = token.as_ref();
+    if text.len() > limits.max_token_length {
+        return Err(Error::JwtTooLarge { size: text.len(), limit: limits.max_token_length });
     }
-    let (header_b64, payload_b64, signature_b64) = split(token)?;
+    let (header_b64, payload_b64, signature_b64) = split(text)?;
     let header_bytes = decode(header_b64, "header")?;
     let payload = decode(payload_b64, "payload")?;
     let signature = decode(signature_b64, "signature")?;
@@ -337,8 +355,9 @@ pub fn prepare_with<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg], limit
         alg,
         key,
         header,
-        signing_input: token.get(..signing_input_len).unwrap_or_default().to_string(),
         payload_b64_len: payload_b64.len(),
+        token: token.into(),
+        signing_input_len,
         payload,
         signature,
     })

@@ -106,7 +106,6 @@ pub enum Verdict {
 /// once, and the call it was begun for.
 struct Pending {
     id: u32,
-    token: Rc<str>,
     kind: Kind,
     call: PerCall,
     now: f64,
@@ -163,9 +162,10 @@ impl Verifier {
 
     /// Starts verifying `token` at `now`: answered from the cache when it verified before (the
     /// claims checked again), else a pending verification whose signature must be checked.
-    /// Errors are the token's.
-    pub fn begin(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Begin> {
-        if let Some(held) = self.cached(token, kind, call, now)? {
+    /// Errors are the token's. The pending verification keeps the token (taken, or copied from a
+    /// `&str`).
+    pub fn begin(&self, token: impl AsRef<str> + Into<String>, kind: Kind, call: &PerCall, now: f64) -> Result<Begin> {
+        if let Some(held) = self.cached(token.as_ref(), kind, call, now)? {
             return Ok(Begin::Done(held));
         }
         let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
@@ -178,7 +178,7 @@ impl Verifier {
         if pendings.queue.len() >= PENDING_SIZE {
             pendings.queue.pop_front();
         }
-        pendings.queue.push_back(Pending { id, token: Rc::from(token), kind, call: call.clone(), now, prepared });
+        pendings.queue.push_back(Pending { id, kind, call: call.clone(), now, prepared });
         Ok(Begin::Signature { pending: id, key, alg })
     }
 
@@ -205,20 +205,20 @@ impl Verifier {
     /// already, or forgotten for newer ones): the verdict is then refused, and a shell that
     /// still has the token completes it with [`Verifier::complete_token`].
     pub fn complete(&self, pending: u32, verdict: Verdict) -> Option<Result<Held>> {
-        let Pending { token, kind, call, now, prepared, .. } = {
+        let Pending { kind, call, now, prepared, .. } = {
             let mut pendings = self.pending.borrow_mut();
             let at = pendings.position(pending)?;
             pendings.queue.remove(at)?
         };
         let Some(prepared) = prepared.attach(&self.keys) else { return Some(Err(Error::JwksNoMatchingKey)) };
-        Some(self.finish(token, Self::judge(prepared, verdict), kind, &call, now))
+        Some(self.finish(Self::judge(prepared, verdict), kind, &call, now))
     }
 
     /// Finishes a verification of `token` that is no longer pending with the platform's verdict
     /// on the signature [`Verifier::begin`] named for it: the token is prepared again.
     pub fn complete_token(&self, token: &str, verdict: Verdict, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
         let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
-        self.finish(Rc::from(token), Self::judge(prepared, verdict), kind, call, now)
+        self.finish(Self::judge(prepared, verdict), kind, call, now)
     }
 
     /// The verified token, on the platform's verdict or natively.
@@ -238,20 +238,14 @@ impl Verifier {
             return Ok(held);
         }
         let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
-        self.finish(Rc::from(token), jws::verify_signature(prepared), kind, call, now)
+        self.finish(jws::verify_signature(prepared), kind, call, now)
     }
 
-    fn finish(
-        &self,
-        token: Rc<str>,
-        verified: Result<Verified<'_>>,
-        kind: Kind,
-        call: &PerCall,
-        now: f64,
-    ) -> Result<Held> {
+    fn finish(&self, verified: Result<Verified<'_>>, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
         let verified = verified?;
         let claims = verified.claims()?;
         let text = verified.claims_text()?.to_string();
+        let token = Rc::from(verified.token());
         let claims = Rc::new(Claims { claims, header: verified.into_header(), text });
         // Cached once the signature verified: a token whose claims fail now (expired, short of
         // the requirement) is still this issuer's, and a later call may judge it differently.

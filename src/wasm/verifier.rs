@@ -213,7 +213,7 @@ impl VerifierCore {
                 None => string(&token, "token")?,
             };
             let (per_call, now) = call(&per_call, "options", now)?;
-            Ok(match self.inner.begin(&token, kind(kind_code), &per_call, now)? {
+            Ok(match self.inner.begin(token, kind(kind_code), &per_call, now)? {
                 Begin::Done(held) => held_js(&held),
                 Begin::Signature { pending, key, alg } => {
                     let at = |bytes: &[u8]| [bytes.as_ptr() as usize as f64, bytes.len() as f64];
