@@ -36,6 +36,20 @@ function callKey(call) {
   return key;
 }
 
+const encoder = new TextEncoder();
+/** Room for a token of up to 1365 UTF-16 code units, encoded (at most 3 bytes each). */
+const scratch = new Uint8Array(4096);
+
+/**
+ * A string token's UTF-8 bytes for the core: one native copy, where wasm-bindgen passes a string
+ * character by character. Valid until the next call; `undefined` for anything but a string.
+ */
+function utf8(token) {
+  if (typeof token !== "string") return undefined;
+  if (token.length * 3 > scratch.length) return encoder.encode(token);
+  return scratch.subarray(0, encoder.encodeInto(token, scratch).written);
+}
+
 /** Whether WebCrypto refused an algorithm it does not implement (rather than the signature). */
 const notSupported = (e) => e?.name === "NotSupportedError";
 
@@ -45,40 +59,61 @@ const notSupported = (e) => e?.name === "NotSupportedError";
  */
 export function createVerifier(options) {
   const core = new VerifierCore(options);
-  /** key index and alg → Promise of [CryptoKey, verify parameters], or null without WebCrypto */
+  const memory = core.memory();
+  /**
+   * key index and alg (8 × index + the alg's number from the core) → [CryptoKey, verify
+   * parameters] once imported, `null` without WebCrypto for it, or the Promise of the first while
+   * the import runs.
+   */
   const imported = new Map();
 
-  function importKey(index, alg) {
-    const id = `${index} ${alg}`;
-    let entry = imported.get(id);
-    if (entry === undefined) {
-      const subtle = globalThis.crypto?.subtle;
-      const parameters = subtle ? core.importParameters(index, alg) : null;
-      entry = parameters === null
-        ? Promise.resolve(null)
-        : subtle.importKey("jwk", /** @type {JsonWebKey} */ (parameters[0]), /** @type {any} */ (parameters[1]), false, ["verify"])
-          .then((key) => [key, parameters[2]]);
-      // A failed import is not kept: the next call tries again.
-      entry.catch(() => imported.delete(id));
-      imported.set(id, entry);
+  function importKey(id, index, alg) {
+    const subtle = globalThis.crypto?.subtle;
+    const parameters = subtle ? core.importParameters(index, alg) : null;
+    if (parameters === null) {
+      imported.set(id, null);
+      return null;
     }
-    return entry;
+    const importing = subtle.importKey("jwk", /** @type {JsonWebKey} */ (parameters[0]), /** @type {any} */ (parameters[1]), false, ["verify"])
+      .then((key) => {
+        const entry = [key, parameters[2]];
+        imported.set(id, entry);
+        return entry;
+      }, (e) => {
+        // A failed import is not kept: the next call tries again.
+        imported.delete(id);
+        throw e;
+      });
+    imported.set(id, importing);
+    return importing;
   }
 
-  async function verdict(index, alg, signature, data) {
-    let entry;
-    try {
-      entry = await importKey(index, alg);
-    } catch (e) {
-      // The core validated the key; WebCrypto refusing it anyway cannot vouch for a signature.
-      return notSupported(e) ? UNSUPPORTED : INVALID;
-    }
+  /**
+   * WebCrypto's verdict with an imported key (`[CryptoKey, verify parameters]`): VALID, INVALID or
+   * UNSUPPORTED, as a Promise.
+   */
+  function check(entry, signature, data) {
+    return globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)
+      .then((valid) => (valid ? VALID : INVALID), (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
+  }
+
+  /**
+   * The verdict on `signature` over `data` (views of the core's memory, valid until the next call
+   * into it) with key `index` for `alg`: with a key imported before, WebCrypto copies the bytes at
+   * once; otherwise they are copied before the import calls into the core and awaits.
+   */
+  function verdict(index, alg, signature, data) {
+    const id = 8 * index + alg;
+    let entry = imported.get(id);
+    if (Array.isArray(entry)) return check(entry, signature, data);
     if (entry === null) return UNSUPPORTED;
-    try {
-      return (await globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)) ? VALID : INVALID;
-    } catch (e) {
-      return notSupported(e) ? UNSUPPORTED : INVALID;
-    }
+    signature = signature.slice();
+    data = data.slice();
+    entry ??= importKey(id, index, alg);
+    if (entry === null) return UNSUPPORTED;
+    return entry.then((key) => check(key, signature, data),
+      // The core validated the key; WebCrypto refusing it anyway cannot vouch for a signature.
+      (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
   }
 
   /** key → { text, from, until }: the core's answer, and when it was and stops being true. */
@@ -103,10 +138,14 @@ export function createVerifier(options) {
     // that went back asks again).
     const answer = key === null ? undefined : answers.get(key);
     if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
-    const step = core.begin(kind, token, call, clock);
-    if (step.length === 2) return keep(key, now, step);
-    const [index, alg, signature, data] = step;
-    return keep(key, now, core.complete(kind, token, call, clock, await verdict(index, alg, signature, data)));
+    const step = core.begin(kind, token, utf8(token), call, clock);
+    if (Array.isArray(step)) return keep(key, now, step);
+    // [pending, key index, alg, signature at, its length, signing input at, its length]
+    const pending = step[0];
+    const valid = await verdict(step[1], step[2], new Uint8Array(memory.buffer, step[3], step[4]),
+      new Uint8Array(memory.buffer, step[5], step[6]));
+    // Not pending any more when many verifications began meanwhile: the core reads the token again.
+    return keep(key, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));
   }
 
   return {

@@ -77,9 +77,12 @@ impl Alg {
         }
     }
 
+    /// Every algorithm, in a fixed order (a shell may name one by its place).
+    pub const ALL: [Alg; 5] = [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519];
+
     /// The algorithm with this exact (case-sensitive) name.
     pub fn from_name(name: &str) -> Option<Alg> {
-        [Alg::Rs256, Alg::Ps256, Alg::Es256, Alg::EdDSA, Alg::Ed25519].into_iter().find(|alg| alg.name() == name)
+        Alg::ALL.into_iter().find(|alg| alg.name() == name)
     }
 
     /// Parses a caller's `algorithms` option; absent means [`DEFAULT_ALGORITHMS`]. Unknown
@@ -139,7 +142,8 @@ pub struct Prepared<'k> {
     alg: Alg,
     key: &'k Key,
     header: Object,
-    signing_input: String,
+    token: String,
+    signing_input_len: usize,
     payload_b64_len: usize,
     payload: Vec<u8>,
     signature: Vec<u8>,
@@ -163,7 +167,7 @@ impl<'k> Prepared<'k> {
 
     /// The JWS signing input (RFC 7515 §5.2 step 8): `header.payload` exactly as received.
     pub fn signing_input(&self) -> &str {
-        &self.signing_input
+        self.token.get(..self.signing_input_len).unwrap_or_default()
     }
 
     /// The decoded signature, of the exact length the algorithm and key call for.
@@ -173,8 +177,8 @@ impl<'k> Prepared<'k> {
 
     /// The payload segment as received (base64url).
     pub fn payload_b64(&self) -> &str {
-        let start = self.signing_input.len() - self.payload_b64_len;
-        self.signing_input.get(start..).unwrap_or_default()
+        let start = self.signing_input_len.saturating_sub(self.payload_b64_len);
+        self.token.get(start..self.signing_input_len).unwrap_or_default()
     }
 
     /// The wasm layer's way to a [`Verified`] token: `valid` is the verdict of the platform's
@@ -190,13 +194,73 @@ impl<'k> Prepared<'k> {
             Err(Error::SignatureVerificationFailed)
         }
     }
+
+    /// This token held apart from `keys` (the set it was prepared with), between a shell's two
+    /// calls: the key is named by its place in the set. `None` when the key is not in `keys`.
+    pub fn detach(self, keys: &KeySet) -> Option<Detached> {
+        let Prepared { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature } = self;
+        let key = keys.keys().iter().position(|k| std::ptr::eq(k, key))?;
+        Some(Detached { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature })
+    }
+}
+
+/// A [`Prepared`] token held apart from its key set (see [`Prepared::detach`]). Like a prepared
+/// token it gives no access to its claims: only [`Detached::attach`] back to the same set leads on
+/// to a signature check.
+pub struct Detached {
+    alg: Alg,
+    key: usize,
+    header: Object,
+    token: String,
+    signing_input_len: usize,
+    payload_b64_len: usize,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl Detached {
+    /// The algorithm, from the allow-list.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// The key's index in the set it was prepared with.
+    pub fn key_index(&self) -> usize {
+        self.key
+    }
+
+    /// The JWS signing input, as [`Prepared::signing_input`].
+    pub fn signing_input(&self) -> &str {
+        self.token.get(..self.signing_input_len).unwrap_or_default()
+    }
+
+    /// The decoded signature, as [`Prepared::signature`].
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The prepared token again, with its key from `keys`, the set [`Prepared::detach`] was given;
+    /// `None` if `keys` has no such key or it no longer fits the algorithm.
+    pub fn attach(self, keys: &KeySet) -> Option<Prepared<'_>> {
+        let Detached { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature } = self;
+        let key = keys.keys().get(key).filter(|key| alg.fits(key))?;
+        Some(Prepared { alg, key, header, token, signing_input_len, payload_b64_len, payload, signature })
+    }
+}
+
+/// As [`Prepared`]'s, without the token.
+impl fmt::Debug for Detached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Detached").field("alg", &self.alg).field("key", &self.key).finish_non_exhaustive()
+    }
 }
 
 /// The token is the secret here (a bearer credential, RFC 6750 §5.3): the signing input,
 /// payload and signature together rebuild it, so they are left out.
 impl fmt::Debug for Prepared<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Prepared { alg, key, header, signing_input: _, payload_b64_len: _, payload: _, signature: _ } = self;
+        let Prepared { alg, key, header, token: _, signing_input_len: _, payload_b64_len: _, payload: _, signature: _ } =
+            self;
         f.debug_struct("Prepared")
             .field("alg", alg)
             .field("key", key)
@@ -229,27 +293,54 @@ impl<'k> Verified<'k> {
         &self.0.header
     }
 
+    /// The token as received.
+    pub fn token(&self) -> &str {
+        &self.0.token
+    }
+
+    /// The protected header, kept with the claims once they are read.
+    pub fn into_header(self) -> Object {
+        self.0.header
+    }
+
     /// The claims: the payload must be UTF-8 and a strict JSON object (catalog A10–A13, A20,
     /// A30).
     pub fn claims(&self) -> Result<Object> {
         json::parse_object(&self.0.payload).map_err(|why| Error::JwtMalformed(format!("claims: {why}")))
     }
+
+    /// The claims as JSON text exactly as signed, for a shell to parse rather than the claims
+    /// written out again: where [`Verified::claims`] parsed them, the text is UTF-8 and means the
+    /// same values to `JSON.parse` (both strict JSON, RFC 8259, numbers rounded alike).
+    pub fn claims_text(&self) -> Result<&str> {
+        std::str::from_utf8(&self.0.payload).map_err(|_| Error::JwtMalformed("claims: not UTF-8".into()))
+    }
 }
 
 /// [`prepare_with`] with the default [`Limits`].
-pub fn prepare<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg]) -> Result<Prepared<'k>> {
+pub fn prepare<'k>(
+    token: impl AsRef<str> + Into<String>,
+    keys: &'k KeySet,
+    algorithms: &[Alg],
+) -> Result<Prepared<'k>> {
     prepare_with(token, keys, algorithms, &Limits::default())
 }
 
 /// Parses a compact JWS and settles everything but the signature, in this order: size cap
 /// (before any decoding), three segments, strict base64url, header as a strict JSON object,
 /// `alg` in the allow-list, a non-empty signature, unsupported header features, key selection,
-/// signature length.
-pub fn prepare_with<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg], limits: &Limits) -> Result<Prepared<'k>> {
-    if token.len() > limits.max_token_length {
-        return Err(Error::JwtTooLarge { size: token.len(), limit: limits.max_token_length });
+/// signature length. The prepared token keeps `token` (taken, or copied from a `&str`).
+pub fn prepare_with<'k>(
+    token: impl AsRef<str> + Into<String>,
+    keys: &'k KeySet,
+    algorithms: &[Alg],
+    limits: &Limits,
+) -> Result<Prepared<'k>> {
+    let text = token.as_ref();
+    if text.len() > limits.max_token_length {
+        return Err(Error::JwtTooLarge { size: text.len(), limit: limits.max_token_length });
     }
-    let (header_b64, payload_b64, signature_b64) = split(token)?;
+    let (header_b64, payload_b64, signature_b64) = split(text)?;
     let header_bytes = decode(header_b64, "header")?;
     let payload = decode(payload_b64, "payload")?;
     let signature = decode(signature_b64, "signature")?;
@@ -268,8 +359,9 @@ pub fn prepare_with<'k>(token: &str, keys: &'k KeySet, algorithms: &[Alg], limit
         alg,
         key,
         header,
-        signing_input: token.get(..signing_input_len).unwrap_or_default().to_string(),
         payload_b64_len: payload_b64.len(),
+        token: token.into(),
+        signing_input_len,
         payload,
         signature,
     })

@@ -5,9 +5,10 @@
 //!
 //! Sans I/O: [`Verifier::begin`] either answers from the cache or names the key, algorithm,
 //! signature and signing input for the shell to verify (WebCrypto in JavaScript, the native
-//! fallback here); `Verifier::complete` (in the wasm build) takes the platform's verdict and
-//! finishes. A token is cached only after its signature verified with a key of this verifier's
-//! set, keyed by the whole token, so a changed byte is a different token.
+//! fallback here), keeping the parsed token as a pending verification; [`Verifier::complete`]
+//! takes the platform's verdict on it and finishes without parsing the token again. A token is
+//! cached only after its signature verified with a key of this verifier's set, keyed by the whole
+//! token, so a changed byte is a different token.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -17,12 +18,17 @@ use crate::access_token::{self, AccessTokenOptions};
 use crate::id_token::{self, IdTokenOptions};
 use crate::json::Object;
 use crate::jwks::{Key, KeySet};
-use crate::jws::{self, Alg, Prepared, Verified};
+use crate::jws::{self, Alg, Detached, Verified};
 use crate::step_up::Requirement;
-use crate::Result;
+use crate::{Error, Result};
 
 /// Tokens kept verified; the oldest is forgotten first.
 pub const CACHE_SIZE: usize = 1024;
+
+/// Verifications begun and not completed that are kept; beyond this the oldest is forgotten (its
+/// shell then completes it with the token, [`Verifier::complete_token`]), so a verification that
+/// never completes holds its token only until this many others have begun.
+pub const PENDING_SIZE: usize = 64;
 
 /// Which kind of token a call verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,26 +76,58 @@ pub struct Held {
 pub enum Begin {
     /// Verified before and its claims hold now: done.
     Done(Held),
-    /// The signature must be checked: with key `key` (its index in the set) and `alg`.
+    /// The signature must be checked, then [`Verifier::complete`] called with `pending` and the
+    /// verdict; [`Verifier::pending`] gives the signature and signing input.
     Signature {
+        /// The pending verification: a number never given out before by this verifier.
+        pending: u32,
         /// The key's index in [`Verifier::keys`].
         key: usize,
         /// The algorithm.
         alg: Alg,
-        /// The signature bytes.
-        signature: Vec<u8>,
-        /// The JWS signing input (RFC 7515 §5.2).
-        signing_input: String,
     },
 }
 
-/// The verifier: a key set, the fixed options, and the tokens verified so far.
+/// The platform's verdict on a pending verification's signature. Native builds have no platform
+/// verifier (see [`jws::Prepared::accept_platform_verdict`]): there the native verifier judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The signature verified.
+    #[cfg(any(target_arch = "wasm32", test))]
+    Valid,
+    /// The signature did not verify.
+    #[cfg(any(target_arch = "wasm32", test))]
+    Invalid,
+    /// The platform cannot verify this algorithm: the native verifier checks the signature.
+    Native,
+}
+
+/// A verification between [`Verifier::begin`] and [`Verifier::complete`]: the token prepared
+/// once, and the call it was begun for.
+struct Pending {
+    id: u32,
+    kind: Kind,
+    call: PerCall,
+    now: f64,
+    prepared: Detached,
+}
+
+/// The verifier: a key set, the fixed options, the tokens verified so far and the verifications
+/// begun.
 pub struct Verifier {
     keys: KeySet,
     id: IdTokenOptions,
     access: AccessTokenOptions,
     algorithms: Vec<Alg>,
     cache: RefCell<Cache>,
+    pending: RefCell<Pendings>,
+}
+
+/// Pending verifications in the order they began (so by `id`), at most [`PENDING_SIZE`].
+#[derive(Default)]
+struct Pendings {
+    next: u32,
+    queue: VecDeque<Pending>,
 }
 
 /// The token is the key and the eviction order's entry, held once.
@@ -114,7 +152,7 @@ impl Verifier {
             clock_tolerance: id.clock_tolerance,
             current_time: None,
         };
-        Ok(Verifier { keys, id, access, algorithms, cache: RefCell::default() })
+        Ok(Verifier { keys, id, access, algorithms, cache: RefCell::default(), pending: RefCell::default() })
     }
 
     /// The key set.
@@ -123,50 +161,92 @@ impl Verifier {
     }
 
     /// Starts verifying `token` at `now`: answered from the cache when it verified before (the
-    /// claims checked again), else what the signature check needs. Errors are the token's.
-    pub fn begin(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Begin> {
-        let cached = self.cache.borrow().tokens.get(token).cloned();
-        if let Some(claims) = cached {
-            self.check(&claims, kind, call, now)?;
-            let until = self.valid_until(&claims, kind, call);
-            return Ok(Begin::Done(Held { claims, until }));
+    /// claims checked again), else a pending verification whose signature must be checked.
+    /// Errors are the token's. The pending verification keeps the token (taken, or copied from a
+    /// `&str`).
+    pub fn begin(&self, token: impl AsRef<str> + Into<String>, kind: Kind, call: &PerCall, now: f64) -> Result<Begin> {
+        if let Some(held) = self.cached(token.as_ref(), kind, call, now)? {
+            return Ok(Begin::Done(held));
         }
         let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
-        let key = self.keys.keys().iter().position(|k| std::ptr::eq(k, prepared.key())).unwrap_or_default();
-        Ok(Begin::Signature {
-            key,
-            alg: prepared.alg(),
-            signature: prepared.signature().to_vec(),
-            signing_input: prepared.signing_input().to_string(),
-        })
+        let alg = prepared.alg();
+        let prepared = prepared.detach(&self.keys).ok_or(Error::JwksNoMatchingKey)?;
+        let key = prepared.key_index();
+        let mut pendings = self.pending.borrow_mut();
+        let id = pendings.next;
+        pendings.next = id.wrapping_add(1);
+        if pendings.queue.len() >= PENDING_SIZE {
+            pendings.queue.pop_front();
+        }
+        pendings.queue.push_back(Pending { id, kind, call: call.clone(), now, prepared });
+        Ok(Begin::Signature { pending: id, key, alg })
     }
 
-    /// Finishes a [`Begin::Signature`] with the platform's verdict on the signature.
-    #[cfg(any(target_arch = "wasm32", test))]
-    pub fn complete(&self, token: &str, valid: bool, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
+    /// The answer from the cache when `token` verified before, its claims checked again.
+    fn cached(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Option<Held>> {
+        let cached = self.cache.borrow().tokens.get(token).cloned();
+        let Some(claims) = cached else { return Ok(None) };
+        self.check(&claims, kind, call, now)?;
+        let until = self.valid_until(&claims, kind, call);
+        Ok(Some(Held { claims, until }))
+    }
+
+    /// The signature and signing input of pending verification `pending`, for `with`; `None`
+    /// when it is not pending.
+    pub fn pending<R>(&self, pending: u32, with: impl FnOnce(&[u8], &[u8]) -> R) -> Option<R> {
+        let pendings = self.pending.borrow();
+        let at = pendings.position(pending)?;
+        let prepared = &pendings.queue.get(at)?.prepared;
+        Some(with(prepared.signature(), prepared.signing_input().as_bytes()))
+    }
+
+    /// Finishes pending verification `pending` with the platform's verdict on its signature, at
+    /// the time and with the options it began with. `None` when it is not pending (completed
+    /// already, or forgotten for newer ones): the verdict is then refused, and a shell that
+    /// still has the token completes it with [`Verifier::complete_token`].
+    pub fn complete(&self, pending: u32, verdict: Verdict) -> Option<Result<Held>> {
+        let Pending { kind, call, now, prepared, .. } = {
+            let mut pendings = self.pending.borrow_mut();
+            let at = pendings.position(pending)?;
+            pendings.queue.remove(at)?
+        };
+        let Some(prepared) = prepared.attach(&self.keys) else { return Some(Err(Error::JwksNoMatchingKey)) };
+        Some(self.finish(Self::judge(prepared, verdict), kind, &call, now))
+    }
+
+    /// Finishes a verification of `token` that is no longer pending with the platform's verdict
+    /// on the signature [`Verifier::begin`] named for it: the token is prepared again.
+    pub fn complete_token(&self, token: &str, verdict: Verdict, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
         let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
-        self.finish(token, prepared.accept_platform_verdict(valid)?, kind, call, now)
+        self.finish(Self::judge(prepared, verdict), kind, call, now)
     }
 
-    /// Finishes a [`Begin::Signature`] with the native signature check (where the platform has
-    /// no WebCrypto for the algorithm).
-    pub fn complete_natively(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
-        let prepared: Prepared<'_> = jws::prepare(token, &self.keys, &self.algorithms)?;
-        self.finish(token, jws::verify_signature(prepared)?, kind, call, now)
+    /// The verified token, on the platform's verdict or natively.
+    fn judge(prepared: jws::Prepared<'_>, verdict: Verdict) -> Result<Verified<'_>> {
+        match verdict {
+            #[cfg(any(target_arch = "wasm32", test))]
+            Verdict::Valid => prepared.accept_platform_verdict(true),
+            #[cfg(any(target_arch = "wasm32", test))]
+            Verdict::Invalid => prepared.accept_platform_verdict(false),
+            Verdict::Native => jws::verify_signature(prepared),
+        }
     }
 
     /// The whole verification natively.
     pub fn verify(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
-        match self.begin(token, kind, call, now)? {
-            Begin::Done(held) => Ok(held),
-            Begin::Signature { .. } => self.complete_natively(token, kind, call, now),
+        if let Some(held) = self.cached(token, kind, call, now)? {
+            return Ok(held);
         }
+        let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
+        self.finish(jws::verify_signature(prepared), kind, call, now)
     }
 
-    fn finish(&self, token: &str, verified: Verified<'_>, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
+    fn finish(&self, verified: Result<Verified<'_>>, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
+        let verified = verified?;
         let claims = verified.claims()?;
-        let text = serde_json::Value::Object(claims.clone()).to_string();
-        let claims = Rc::new(Claims { claims, header: verified.header().clone(), text });
+        let text = verified.claims_text()?.to_string();
+        let token = Rc::from(verified.token());
+        let claims = Rc::new(Claims { claims, header: verified.into_header(), text });
         // Cached once the signature verified: a token whose claims fail now (expired, short of
         // the requirement) is still this issuer's, and a later call may judge it differently.
         self.remember(token, claims.clone());
@@ -197,9 +277,8 @@ impl Verifier {
         until
     }
 
-    fn remember(&self, token: &str, claims: Rc<Claims>) {
+    fn remember(&self, token: Rc<str>, claims: Rc<Claims>) {
         let mut cache = self.cache.borrow_mut();
-        let token: Rc<str> = Rc::from(token);
         if cache.tokens.insert(token.clone(), claims).is_none() {
             cache.order.push_back(token);
             if cache.order.len() > CACHE_SIZE {
@@ -234,6 +313,17 @@ impl Verifier {
                 access_token::check(&claims.claims, &claims.header, &opts, now)
             }
         }
+    }
+}
+
+impl Pendings {
+    /// Where pending verification `id` is in the queue.
+    fn position(&self, id: u32) -> Option<usize> {
+        // Ids rise in the order verifications begin (wrapping at u32::MAX, far beyond the short
+        // run the queue holds), so counted from the oldest they are sorted.
+        let first = self.queue.front()?.id;
+        let offset = id.wrapping_sub(first);
+        self.queue.binary_search_by_key(&offset, |p| p.id.wrapping_sub(first)).ok()
     }
 }
 

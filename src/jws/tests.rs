@@ -137,7 +137,7 @@ fn signature_length_must_fit_the_key() {
     for len in [1, 63, 65, 128] {
         let mut s = sig.clone();
         s.resize(len, 0);
-        let err = prepare(&mint::with_signature(&token, &s), &keys, &DEFAULT_ALGORITHMS).unwrap_err();
+        let err = prepare(mint::with_signature(&token, &s), &keys, &DEFAULT_ALGORITHMS).unwrap_err();
         assert_eq!(err, Error::SignatureVerificationFailed, "{len}");
     }
 }

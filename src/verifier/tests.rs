@@ -24,17 +24,18 @@ fn nonce() -> PerCall {
 fn a_token_is_verified_once_then_answered_from_the_cache_with_its_claims_checked_again() {
     let v = verifier();
     let token = mint::id_token(json!({}));
-    let Begin::Signature { key, alg, signature, signing_input } =
-        v.begin(&token, Kind::IdToken, &nonce(), NOW).unwrap()
-    else {
+    let Begin::Signature { pending, key, alg } = v.begin(&token, Kind::IdToken, &nonce(), NOW).unwrap() else {
         panic!("a new token needs its signature checked")
     };
     assert_eq!((key, alg), (0, Alg::Rs256));
+    let (signature, signing_input) = v.pending(pending, |s, i| (s.to_vec(), i.to_vec())).unwrap();
     assert_eq!(signature, mint::signature_of(&token));
-    assert_eq!(format!("{signing_input}.{}", mint::b64(&signature)), token);
-    let held = v.complete(&token, true, Kind::IdToken, &nonce(), NOW).unwrap();
+    assert_eq!(format!("{}.{}", String::from_utf8(signing_input).unwrap(), mint::b64(&signature)), token);
+    let held = v.complete(pending, Verdict::Valid).unwrap().unwrap();
     assert_eq!(held.claims.claims["sub"], "u1");
     assert_eq!(serde_json::from_str::<serde_json::Value>(&held.claims.text).unwrap()["acr"], "urn:mfa");
+    let payload = token.split('.').nth(1).unwrap();
+    assert_eq!(held.claims.text.as_bytes(), mint::unb64(payload), "the claims as signed");
     // exp + the tolerance (iat + a day is later).
     assert_eq!(held.until, NOW + 300.0 + 30.0);
     let Begin::Done(again) = v.begin(&token, Kind::IdToken, &PerCall { max_age: Some(60), ..nonce() }, NOW).unwrap()
@@ -58,10 +59,7 @@ fn a_token_is_verified_once_then_answered_from_the_cache_with_its_claims_checked
 fn a_refused_signature_is_never_cached() {
     let v = verifier();
     let token = mint::id_token(json!({}));
-    assert_eq!(
-        v.complete(&token, false, Kind::IdToken, &nonce(), NOW).unwrap_err(),
-        Error::SignatureVerificationFailed
-    );
+    assert_eq!(complete(&v, &token, Verdict::Invalid).unwrap_err(), Error::SignatureVerificationFailed);
     assert!(matches!(v.begin(&token, Kind::IdToken, &nonce(), NOW), Ok(Begin::Signature { .. })));
     // One changed byte of the signature is another token.
     let ok = v.verify(&token, Kind::IdToken, &nonce(), NOW).unwrap();
@@ -88,6 +86,12 @@ fn access_tokens_and_requirements() {
     assert!(v.begin(&token, Kind::IdToken, &PerCall::default(), NOW).is_err());
 }
 
+/// `token` begun and completed with `verdict`, with the nonce.
+fn complete(v: &Verifier, token: &str, verdict: Verdict) -> Result<Held> {
+    let Begin::Signature { pending, .. } = v.begin(token, Kind::IdToken, &nonce(), NOW)? else { panic!("not new") };
+    v.complete(pending, verdict).expect("pending")
+}
+
 /// Distinct Ed25519 ID tokens, told apart by their signature bytes (whose check the platform
 /// verdict of `complete` stands in for).
 fn token(signed: &str, i: usize) -> String {
@@ -102,9 +106,94 @@ fn the_cache_is_bounded() {
     let signed = mint::sign("ed1", &json!({"alg": "EdDSA", "kid": "k-ed"}), &mint::id_claims());
     let tokens: Vec<String> = (0..CACHE_SIZE + 5).map(|i| token(&signed, i)).collect();
     for token in &tokens {
-        v.complete(token, true, Kind::IdToken, &nonce(), NOW).unwrap();
+        complete(&v, token, Verdict::Valid).unwrap();
     }
     assert_eq!(v.cache.borrow().tokens.len(), CACHE_SIZE);
     assert!(matches!(v.begin(&tokens[0], Kind::IdToken, &nonce(), NOW), Ok(Begin::Signature { .. })));
     assert!(matches!(v.begin(&tokens[CACHE_SIZE + 4], Kind::IdToken, &nonce(), NOW), Ok(Begin::Done(_))));
+}
+
+fn pending(v: &Verifier, token: &str) -> u32 {
+    match v.begin(token, Kind::IdToken, &nonce(), NOW) {
+        Ok(Begin::Signature { pending, .. }) => pending,
+        other => panic!("not pending: {other:?}"),
+    }
+}
+
+#[test]
+fn pending_verifications_are_bounded_and_the_oldest_is_forgotten() {
+    let v = verifier();
+    let signed = mint::sign("ed1", &json!({"alg": "EdDSA", "kid": "k-ed"}), &mint::id_claims());
+    let tokens: Vec<String> = (0..PENDING_SIZE + 3).map(|i| token(&signed, i)).collect();
+    let ids: Vec<u32> = tokens.iter().map(|token| pending(&v, token)).collect();
+    assert_eq!(v.pending.borrow().queue.len(), PENDING_SIZE);
+    // The three oldest are forgotten: their verdicts are refused, and nothing is cached.
+    for id in &ids[..3] {
+        assert!(v.pending(*id, |_, _| ()).is_none());
+        assert!(v.complete(*id, Verdict::Valid).is_none());
+    }
+    assert!(v.cache.borrow().tokens.is_empty());
+    // Completed with the token instead, it is prepared again.
+    let held = v.complete_token(&tokens[0], Verdict::Valid, Kind::IdToken, &nonce(), NOW).unwrap();
+    assert_eq!(held.claims.claims["sub"], "u1");
+    // The others complete, each once.
+    for id in &ids[3..] {
+        assert!(v.complete(*id, Verdict::Valid).unwrap().is_ok());
+        assert!(v.complete(*id, Verdict::Valid).is_none(), "a verdict is taken once");
+    }
+    assert!(v.pending.borrow().queue.is_empty());
+    assert_eq!(v.cache.borrow().tokens.len(), PENDING_SIZE + 1);
+}
+
+#[test]
+fn interleaved_verifications_each_get_their_own_verdict_and_claims() {
+    let v = verifier();
+    let a = mint::id_token(json!({"sub": "a"}));
+    let b =
+        mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::with(mint::id_claims(), json!({"sub": "b"})));
+    let c = mint::id_token(json!({"sub": "c"}));
+    let (pa, pb, pc) = (pending(&v, &a), pending(&v, &b), pending(&v, &c));
+    assert!(pa != pb && pb != pc && pa != pc, "each verification its own number");
+    assert_eq!(v.pending(pb, |s, _| s.to_vec()).unwrap(), mint::signature_of(&b));
+    // Completed out of order: each verdict goes to its own token only.
+    assert_eq!(v.complete(pb, Verdict::Invalid).unwrap().unwrap_err(), Error::SignatureVerificationFailed);
+    assert_eq!(v.complete(pc, Verdict::Native).unwrap().unwrap().claims.claims["sub"], "c");
+    assert_eq!(v.complete(pa, Verdict::Valid).unwrap().unwrap().claims.claims["sub"], "a");
+    // b's refused verdict is not b's last word, and was nobody else's.
+    assert!(matches!(v.begin(&b, Kind::IdToken, &nonce(), NOW), Ok(Begin::Signature { .. })));
+    assert!(matches!(v.begin(&a, Kind::IdToken, &nonce(), NOW), Ok(Begin::Done(_))));
+    // A number never given out, or given out and completed, is refused.
+    assert!(v.complete(pc.wrapping_add(1000), Verdict::Valid).is_none());
+    assert!(v.complete(pa, Verdict::Valid).is_none());
+}
+
+#[test]
+fn claims_are_released_only_on_a_valid_verdict() {
+    let v = verifier();
+    let token = mint::id_token(json!({}));
+    let mut sig = mint::signature_of(&token);
+    sig[0] ^= 1;
+    let forged = mint::with_signature(&token, &sig);
+    // The platform says invalid: an error, nothing cached.
+    assert_eq!(complete(&v, &token, Verdict::Invalid).unwrap_err(), Error::SignatureVerificationFailed);
+    // The native verifier judges a forged signature itself, whatever the platform could not.
+    assert_eq!(complete(&v, &forged, Verdict::Native).unwrap_err(), Error::SignatureVerificationFailed);
+    assert_eq!(
+        v.complete_token(&forged, Verdict::Native, Kind::IdToken, &nonce(), NOW).unwrap_err(),
+        Error::SignatureVerificationFailed
+    );
+    assert!(v.cache.borrow().tokens.is_empty());
+    assert!(v.pending.borrow().queue.is_empty(), "a refused verification is not kept either");
+}
+
+#[test]
+fn pending_numbers_wrap_around() {
+    let v = verifier();
+    v.pending.borrow_mut().next = u32::MAX - 1;
+    let tokens: Vec<String> = (0..4).map(|i| mint::id_token(json!({"sub": format!("u{i}")}))).collect();
+    let ids: Vec<u32> = tokens.iter().map(|token| pending(&v, token)).collect();
+    assert_eq!(ids, [u32::MAX - 1, u32::MAX, 0, 1]);
+    for (i, id) in ids.iter().enumerate().rev() {
+        assert_eq!(v.complete(*id, Verdict::Valid).unwrap().unwrap().claims.claims["sub"], format!("u{i}"));
+    }
 }

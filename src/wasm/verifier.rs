@@ -3,7 +3,7 @@
 //! [`VerifierCore::begin`] and [`VerifierCore::complete`] — one boundary crossing each way, no
 //! Rust future.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Array, Float64Array, Reflect};
 use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -14,8 +14,9 @@ use super::errors::js_error;
 use crate::acr::AcrPolicy;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
+use crate::jws::Alg;
 use crate::step_up::Requirement;
-use crate::verifier::{Begin, Held, Kind, PerCall, Verifier};
+use crate::verifier::{Begin, Held, Kind, PerCall, Verdict, Verifier};
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -137,6 +138,16 @@ fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
     Ok((per_call, now))
 }
 
+/// `verdict` 1: valid, 0: invalid, 2: the runtime cannot verify this algorithm, so the native
+/// verifier does.
+fn verdict(verdict: u8) -> Verdict {
+    match verdict {
+        1 => Verdict::Valid,
+        2 => Verdict::Native,
+        _ => Verdict::Invalid,
+    }
+}
+
 /// `[claims as JSON text, valid until]`: the shell may answer the same call from it while `now`
 /// lies before `until` ([`Verifier::valid_until`]).
 fn held_js(held: &Held) -> JsValue {
@@ -177,65 +188,96 @@ impl VerifierCore {
         build().map_err(|e| js_error(&e))
     }
 
-    /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds):
+    /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds), of
+    /// `token`, or of `utf8` when the shell gives the token's UTF-8 bytes (`TextEncoder`'s one
+    /// native copy, where a string crosses into wasm character by character):
     /// `[claims as JSON text, valid until]` when the token verified before and its claims hold,
-    /// else `[key index, alg, signature, signing input]` for WebCrypto. Throws the token's error.
-    #[wasm_bindgen(unchecked_return_type = "[string, number] | [number, string, Uint8Array, Uint8Array]")]
+    /// else `[pending, key index, alg (its place in [`Alg::ALL`]), signature at, its length,
+    /// signing input at, its length]` (a `Float64Array`: one array made, not seven members set)
+    /// for WebCrypto, then [`VerifierCore::complete`] with `pending`. The bytes lie in
+    /// [`VerifierCore::memory`], unchanged until the next call into the core: a view of them
+    /// passed to `crypto.subtle.verify`, which copies its arguments when called (W3C Web
+    /// Cryptography API, `verify()` steps), needs no copy of its own. Throws the token's error.
+    #[wasm_bindgen(unchecked_return_type = "[string, number] | Float64Array")]
     pub fn begin(
         &self,
         kind_code: u8,
         #[wasm_bindgen(unchecked_param_type = "unknown")] token: JsValue,
+        utf8: Option<Vec<u8>>,
         #[wasm_bindgen(unchecked_param_type = "unknown")] per_call: JsValue,
         now: f64,
     ) -> std::result::Result<JsValue, JsValue> {
         let run = || -> Result<JsValue> {
-            let token = string(&token, "token")?;
+            let token = match utf8 {
+                Some(bytes) => String::from_utf8(bytes).map_err(|_| Error::arg_type("token", "a string"))?,
+                None => string(&token, "token")?,
+            };
             let (per_call, now) = call(&per_call, "options", now)?;
-            Ok(match self.inner.begin(&token, kind(kind_code), &per_call, now)? {
+            Ok(match self.inner.begin(token, kind(kind_code), &per_call, now)? {
                 Begin::Done(held) => held_js(&held),
-                Begin::Signature { key, alg, signature, signing_input } => {
-                    let step = Array::new();
-                    step.push(&JsValue::from_f64(key as f64));
-                    step.push(&JsValue::from_str(alg.name()));
-                    step.push(&Uint8Array::from(signature.as_slice()));
-                    step.push(&Uint8Array::from(signing_input.as_bytes()));
-                    step.into()
+                Begin::Signature { pending, key, alg } => {
+                    let at = |bytes: &[u8]| [bytes.as_ptr() as usize as f64, bytes.len() as f64];
+                    let [signature, signature_len, input, input_len] = self
+                        .inner
+                        .pending(pending, |signature, input| {
+                            let ([s, s_len], [i, i_len]) = (at(signature), at(input));
+                            [s, s_len, i, i_len]
+                        })
+                        .unwrap_or_default();
+                    let code = Alg::ALL.iter().position(|a| *a == alg).unwrap_or_default();
+                    let step = [pending.into(), key as f64, code as f64, signature, signature_len, input, input_len];
+                    Float64Array::from(&step[..]).into()
                 }
             })
         };
         run().map_err(|e| js_error(&e))
     }
 
-    /// Finishes with WebCrypto's verdict (`verdict` 1: valid, 0: invalid, 2: the runtime cannot
-    /// verify this algorithm, so the native verifier does): `[claims as JSON text, valid until]`.
-    #[wasm_bindgen(unchecked_return_type = "[string, number]")]
-    pub fn complete(
+    /// Finishes pending verification `pending` with WebCrypto's verdict (`verdict` 1: valid,
+    /// 0: invalid, 2: the runtime cannot verify this algorithm, so the native verifier does):
+    /// `[claims as JSON text, valid until]`, or `undefined` when it is no longer pending (then
+    /// [`VerifierCore::complete_token`]). Throws the token's error.
+    #[wasm_bindgen(unchecked_return_type = "[string, number] | undefined")]
+    pub fn complete(&self, pending: u32, verdict_code: u8) -> std::result::Result<JsValue, JsValue> {
+        match self.inner.complete(pending, verdict(verdict_code)) {
+            None => Ok(JsValue::UNDEFINED),
+            Some(held) => held.map(|held| held_js(&held)).map_err(|e| js_error(&e)),
+        }
+    }
+
+    /// Finishes a verification that is no longer pending (many begun since) with WebCrypto's
+    /// verdict on the signature [`VerifierCore::begin`] named: the token is parsed again.
+    #[wasm_bindgen(js_name = completeToken, unchecked_return_type = "[string, number]")]
+    pub fn complete_token(
         &self,
         kind_code: u8,
         #[wasm_bindgen(unchecked_param_type = "unknown")] token: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] per_call: JsValue,
         now: f64,
-        verdict: u8,
+        verdict_code: u8,
     ) -> std::result::Result<JsValue, JsValue> {
         let run = || -> Result<JsValue> {
             let token = string(&token, "token")?;
             let (per_call, now) = call(&per_call, "options", now)?;
-            let kind = kind(kind_code);
-            let held = match verdict {
-                2 => self.inner.complete_natively(&token, kind, &per_call, now)?,
-                valid => self.inner.complete(&token, valid == 1, kind, &per_call, now)?,
-            };
+            let held = self.inner.complete_token(&token, verdict(verdict_code), kind(kind_code), &per_call, now)?;
             Ok(held_js(&held))
         };
         run().map_err(|e| js_error(&e))
     }
 
-    /// The public JWK of key `index` and WebCrypto's `[importKey, verify]` parameters for `alg`
-    /// (`null` when WebCrypto has none), for importing the key once.
+    /// The module's linear memory, where [`VerifierCore::begin`] names the bytes to verify.
+    #[wasm_bindgen(unchecked_return_type = "WebAssembly.Memory")]
+    pub fn memory(&self) -> JsValue {
+        wasm_bindgen::memory()
+    }
+
+    /// The public JWK of key `index` and WebCrypto's `[importKey, verify]` parameters for the
+    /// algorithm at place `alg` in [`Alg::ALL`] (`null` when WebCrypto has none), for importing
+    /// the key once.
     #[wasm_bindgen(js_name = importParameters, unchecked_return_type = "[object, object, object] | null")]
-    pub fn import_parameters(&self, index: usize, alg: &str) -> JsValue {
-        let (Some(key), Some((import, verify))) = (self.inner.keys().get(index), super::webcrypto::parameters(alg))
-        else {
+    pub fn import_parameters(&self, index: usize, alg: usize) -> JsValue {
+        let parameters = Alg::ALL.get(alg).and_then(|alg| super::webcrypto::parameters(alg.name()));
+        let (Some(key), Some((import, verify))) = (self.inner.keys().get(index), parameters) else {
             return JsValue::NULL;
         };
         let out = Array::new();

@@ -70,3 +70,19 @@ test("many calls at once: every answer is its own token's", async () => {
   const claims = await Promise.all(tokens.flatMap((t) => [verifier.verifyIdToken(t, { currentTime: T }), verifier.verifyIdToken(t, { currentTime: T })]));
   claims.forEach((c, i) => assert.equal(c.jti, `t${Math.floor(i / 2)}`));
 });
+
+test("more calls at once than the core keeps begun, forged ones among them: each verdict is its own token's", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
+  const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => sign({ jti: `t${i}` })));
+  const forge = (t) => `${t.slice(0, -2)}${t.endsWith("AA") ? "BA" : "AA"}`;
+  // Twice: the first round waits for the key's import (the bytes copied meanwhile), the second
+  // has it and hands WebCrypto views of the core's memory.
+  for (let round = 0; round < 2; round++) {
+    const fresh = round === 0 ? tokens : await Promise.all(tokens.map((_, i) => sign({ jti: `u${i}` })));
+    const results = await Promise.allSettled(fresh.map((t, i) => verifier.verifyIdToken(i % 7 === 3 ? forge(t) : t, { currentTime: T })));
+    results.forEach((r, i) => {
+      if (i % 7 === 3) assert.equal(r.reason?.code, "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", `forged ${i}`);
+      else assert.equal(r.value?.jti, `${round === 0 ? "t" : "u"}${i}`, `token ${i}`);
+    });
+  }
+});
