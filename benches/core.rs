@@ -18,6 +18,7 @@ use stepup::guard::session::session_cookie;
 use stepup::id_token::IdTokenOptions;
 use stepup::jwks::KeySet;
 use stepup::jws;
+use stepup::options::FromJson;
 use stepup::step_up::{evaluate_step_up, Requirement};
 use stepup::verifier::{Kind, PerCall, Verifier};
 use stepup::verify::verify_id_token;
@@ -63,8 +64,8 @@ fn verification(c: &mut Criterion) {
 
 fn decisions(c: &mut Criterion) {
     let claims: Map<String, Value> = serde_json::from_value(mint::id_claims()).expect("claims");
-    let requirement: Requirement =
-        serde_json::from_value(json!({ "acr": ["urn:mfa"], "amr": { "any": ["otp"] }, "maxAge": 300 }))
+    let requirement =
+        Requirement::from_json(&json!({ "acr": ["urn:mfa"], "amr": { "any": ["otp"] }, "maxAge": 300 }), "")
             .expect("requirement");
     let policy = preset("wso2").expect("preset");
     c.bench_function("evaluate_step_up", |b| {

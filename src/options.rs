@@ -166,20 +166,6 @@ pub fn string_map(value: &Value, at: &str, what: &str) -> Result<Vec<(String, St
     map.iter().map(|(k, v)| Ok((k.clone(), string(v, &path(at, k))?))).collect()
 }
 
-/// Serde's `Deserialize` for types read through [`FromJson`], for the options structs that still
-/// derive it (the verifier's): the value is read whole, then member by member.
-macro_rules! deserialize_through_from_json {
-    ($($t:ty),*) => {$(
-        impl<'de> serde::Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                let value = <Value as serde::Deserialize>::deserialize(d)?;
-                <$t>::from_json(&value, "").map_err(serde::de::Error::custom)
-            }
-        }
-    )*};
-}
-deserialize_through_from_json!(crate::acr::AcrPolicy, crate::step_up::Requirement, crate::id_token::IdTokenOptions);
-
 /// Builds a JSON object for a result, leaving out members that are `None`.
 #[derive(Default)]
 pub struct Out(Map<String, Value>);

@@ -10,6 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map, Value};
 use stepup::id_token::IdTokenOptions;
 use stepup::jwks::KeySet;
+use stepup::options::FromJson;
 use stepup::step_up::Requirement;
 use stepup::verifier::{Claims, Kind, PerCall, Verifier};
 
@@ -19,8 +20,8 @@ const JWKS: &str =
 
 fn verifier(tolerance: u64, max_token_age: Option<u64>) -> Verifier {
     let keys = KeySet::parse(JWKS.as_bytes()).expect("a key set");
-    let mut options: IdTokenOptions =
-        serde_json::from_value(json!({"issuer": "https://idp.example", "audience": "c"})).expect("options");
+    let mut options =
+        IdTokenOptions::from_json(&json!({"issuer": "https://idp.example", "audience": "c"}), "").expect("options");
     options.clock_tolerance = Some(tolerance);
     options.max_token_age = max_token_age;
     Verifier::new(keys, options).expect("a verifier")
@@ -59,7 +60,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         Rc::new(Claims { claims, header: header.as_object().cloned().unwrap_or_default(), text: String::new() });
     let max_age = if u.arbitrary()? { Some(u.int_in_range(0..=100_000)?) } else { None };
     let requirement: Option<Requirement> = if u.arbitrary()? {
-        serde_json::from_value(json!({"maxAge": u.int_in_range(0..=100_000u64)?})).ok()
+        Requirement::from_json(&json!({"maxAge": u.int_in_range(0..=100_000u64)?}), "").ok()
     } else {
         None
     };

@@ -1,6 +1,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::options::FromJson;
 use crate::Error;
 
 // The fake OP shared by the unit tests; each test module includes it (see its header).
@@ -12,7 +13,7 @@ const NOW: f64 = mint::NOW as f64;
 
 fn verifier() -> Verifier {
     let keys = KeySet::parse(mint::default_jwks().as_bytes()).unwrap();
-    let opts: IdTokenOptions = serde_json::from_value(json!({"issuer": mint::ISS, "audience": mint::CLIENT})).unwrap();
+    let opts = IdTokenOptions::from_json(&json!({"issuer": mint::ISS, "audience": mint::CLIENT}), "").unwrap();
     Verifier::new(keys, opts).unwrap()
 }
 
@@ -74,12 +75,12 @@ fn a_refused_signature_is_never_cached() {
 #[cfg(feature = "native-crypto")]
 fn access_tokens_and_requirements() {
     let keys = KeySet::parse(mint::default_jwks().as_bytes()).unwrap();
-    let opts: IdTokenOptions = serde_json::from_value(json!({"issuer": mint::ISS, "audience": mint::API})).unwrap();
+    let opts = IdTokenOptions::from_json(&json!({"issuer": mint::ISS, "audience": mint::API}), "").unwrap();
     let v = Verifier::new(keys, opts).unwrap();
     let token = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es", "typ": "at+jwt"}), &mint::at_claims());
     let held = v.verify(&token, Kind::AccessToken, &PerCall::default(), NOW).unwrap();
     assert_eq!(held.claims.claims["client_id"], mint::CLIENT);
-    let strong: Requirement = serde_json::from_value(json!({"acr": ["urn:stronger"]})).unwrap();
+    let strong = Requirement::from_json(&json!({"acr": ["urn:stronger"]}), "").unwrap();
     let call = PerCall { requirement: Some(strong), ..PerCall::default() };
     assert!(matches!(v.begin(&token, Kind::AccessToken, &call, NOW), Err(Error::AcrNotSatisfied(_))));
     // An access token is not an ID token, cached or not.

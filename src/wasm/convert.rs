@@ -6,7 +6,6 @@
 //! types are refused with the option's path, in JavaScript's words.
 
 use js_sys::{Array, Object, Reflect};
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -120,23 +119,6 @@ pub fn read_optional<T: FromJson + Default>(value: Option<JsValue>, param: &str)
 /// inside after the argument (`required[1]`, `policy.ladder[0]`).
 pub fn data<T>(value: &JsValue, param: &str, read: impl FnOnce(&Value, &str) -> Result<T>) -> Result<T> {
     read(&to_json(value, param)?, param)
-}
-
-/// The serde reader, kept for options structs that still derive `Deserialize`: a missing member
-/// is named, other mistakes are named by the argument, in serde's words.
-pub fn options<T: DeserializeOwned>(value: &JsValue, param: &str) -> Result<T> {
-    if value.is_undefined() || value.is_null() {
-        return Err(Error::arg_type(param, "an object"));
-    }
-    serde_json::from_value(to_json(value, param)?).map_err(|e| {
-        let message = e.to_string();
-        let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split_once('`'));
-        match missing {
-            Some((field, _)) => Error::arg_type(field, "present"),
-            None if message.starts_with("invalid type") => Error::arg_type(param, message),
-            None => Error::arg_value(param, message),
-        }
-    })
 }
 
 /// A required string argument.

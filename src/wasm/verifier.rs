@@ -4,17 +4,17 @@
 //! Rust future.
 
 use js_sys::{Array, Float64Array, Reflect};
-use serde::Deserialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::convert::{options, string, to_js};
+use super::convert::{read, string, to_js, to_json};
 use super::errors::js_error;
 use crate::acr::AcrPolicy;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
 use crate::jws::Alg;
+use crate::options::{strings, Fields, FromJson};
 use crate::step_up::Requirement;
 use crate::verifier::{Begin, Held, Kind, PerCall, Verdict, Verifier};
 use crate::{Error, Result};
@@ -53,26 +53,33 @@ export interface VerifyAccessTokenCall {
 "#;
 
 /// `createVerifier`'s options.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct VerifierOptions {
     issuer: String,
     audience: String,
     jwks: Value,
-    #[serde(default)]
     policy: Option<AcrPolicy>,
-    #[serde(default)]
     algorithms: Option<Vec<String>>,
-    #[serde(default)]
     clock_tolerance: Option<u64>,
-    #[serde(default)]
     max_token_age: Option<u64>,
 }
 
-/// A call's `requirement`, read on its own.
-#[derive(Deserialize)]
-struct RequirementMember {
-    requirement: Requirement,
+impl FromJson for VerifierOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(
+            value,
+            at,
+            &["issuer", "audience", "jwks", "policy?", "algorithms?", "clockTolerance?", "maxTokenAge?"],
+        )?;
+        Ok(VerifierOptions {
+            issuer: o.string("issuer")?,
+            audience: o.string("audience")?,
+            jwks: o.required("jwks")?.clone(),
+            policy: o.object("policy")?,
+            algorithms: o.with("algorithms", strings)?,
+            clock_tolerance: o.whole("clockTolerance")?,
+            max_token_age: o.whole("maxTokenAge")?,
+        })
+    }
 }
 
 /// The verifier's core, for `createVerifier`.
@@ -121,10 +128,8 @@ fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
                 _ => return Err(Error::arg_type(&at, "a whole number of seconds")),
             },
             "requirement" => {
-                // Read as a member, so a mistake inside it is named `requirement.acr`.
-                let wrapper = js_sys::Object::new();
-                Reflect::set(&wrapper, &key, &item).map_err(|_| unreadable(&at))?;
-                let RequirementMember { requirement } = options(&wrapper, param)?;
+                // Read at its member's name, so a mistake inside it is named `requirement.acr`.
+                let requirement = Requirement::from_json(&to_json(&item, &at)?, &at)?;
                 requirement.check_at(&at)?;
                 per_call.requirement = Some(requirement);
             }
@@ -165,7 +170,7 @@ impl VerifierCore {
         #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] opts: JsValue,
     ) -> std::result::Result<VerifierCore, JsValue> {
         let build = || -> Result<VerifierCore> {
-            let o: VerifierOptions = options(&opts, "options")?;
+            let o: VerifierOptions = read(&opts, "options")?;
             let keys = match &o.jwks {
                 Value::String(text) => KeySet::parse(text.as_bytes())?,
                 Value::Object(_) => KeySet::parse(o.jwks.to_string().as_bytes())?,
