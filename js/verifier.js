@@ -13,6 +13,8 @@ const UNSUPPORTED = 2;
 
 /** Answers kept per verifier for calls repeated while they hold. */
 const ANSWERS = 1024;
+/** Characters of a token's end (of its signature) in an answer's key. */
+const TAIL = 32;
 
 /**
  * A key for `call` when it is `undefined` or a plain object of string and number data members
@@ -74,7 +76,8 @@ export function createVerifier(options) {
       imported.set(id, null);
       return null;
     }
-    const importing = subtle.importKey("jwk", /** @type {JsonWebKey} */ (parameters[0]), /** @type {any} */ (parameters[1]), false, ["verify"])
+    const jwk = /** @type {JsonWebKey} */ (parameters[0]);
+    const importing = subtle.importKey("jwk", jwk, /** @type {any} */ (parameters[1]), false, ["verify"])
       .then((key) => {
         const entry = [key, parameters[2]];
         imported.set(id, entry);
@@ -116,13 +119,18 @@ export function createVerifier(options) {
       (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
   }
 
-  /** key → { text, from, until }: the core's answer, and when it was and stops being true. */
+  /**
+   * key → { token, text, from, until }: the core's answer for the token, and when it was and
+   * stops being true. The key holds the call's options and only the token's end (its signature):
+   * hashing a whole token on every call costs as much as a verification's other steps, and an
+   * answer is taken only for exactly its token.
+   */
   const answers = new Map();
 
-  function keep(key, now, [text, until]) {
+  function keep(key, token, now, [text, until]) {
     if (key !== null) {
       if (answers.size >= ANSWERS) answers.delete(answers.keys().next().value);
-      answers.set(key, { text, from: now, until });
+      answers.set(key, { token, text, from: now, until });
     }
     return JSON.parse(text);
   }
@@ -133,19 +141,19 @@ export function createVerifier(options) {
     // kept is true from it on.
     const clock = Date.now() / 1000;
     const now = typeof call?.currentTime === "number" ? call.currentTime : clock;
-    const key = options === null || typeof token !== "string" ? null : `${kind}${options}\n${token}`;
+    const key = options === null || typeof token !== "string" ? null : `${kind}${options}\n${token.slice(-TAIL)}`;
     // The same call again, within the span the core said its checks cannot fail in (a clock
     // that went back asks again).
     const answer = key === null ? undefined : answers.get(key);
-    if (answer && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
+    if (answer && answer.token === token && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
     const step = core.begin(kind, token, utf8(token), call, clock);
-    if (Array.isArray(step)) return keep(key, now, step);
+    if (Array.isArray(step)) return keep(key, token, now, step);
     // [pending, key index, alg, signature at, its length, signing input at, its length]
     const pending = step[0];
     const valid = await verdict(step[1], step[2], new Uint8Array(memory.buffer, step[3], step[4]),
       new Uint8Array(memory.buffer, step[5], step[6]));
     // Not pending any more when many verifications began meanwhile: the core reads the token again.
-    return keep(key, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));
+    return keep(key, token, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));
   }
 
   return {

@@ -89,7 +89,7 @@ pub enum Begin {
 }
 
 /// The platform's verdict on a pending verification's signature. Native builds have no platform
-/// verifier (see [`jws::Prepared::accept_platform_verdict`]): there the native verifier judges.
+/// verifier (see `jws::Prepared::accept_platform_verdict`): there the native verifier judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// The signature verified.
