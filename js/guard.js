@@ -91,8 +91,11 @@ export class Guard {
       }
     }
     if (guarded) {
-      const [drop, setAlways, append] = this.#guarded;
+      const [drop, setAlways, append, ending] = this.#guarded;
       for (const name of drop) out.headers.delete(name);
+      const targeted = [];
+      for (const [name] of out.headers) if (name.endsWith(ending)) targeted.push(name);
+      for (const name of targeted) out.headers.delete(name);
       for (let i = 0; i < setAlways.length; i += 2) out.headers.set(setAlways[i], setAlways[i + 1]);
       for (let i = 0; i < append.length; i += 2) out.headers.append(append[i], append[i + 1]);
     }

@@ -33,7 +33,10 @@ function callKey(call) {
     if (!member || !("value" in member)) return null;
     const value = member.value;
     if (typeof value !== "string" && typeof value !== "number") return null;
-    key += `\n${name}\n${typeof value}\n${value}`;
+    // Each part led by its length, so no two different calls read as the same key (a value that
+    // holds what looks like another member's name cannot pass for that member).
+    const text = String(value);
+    key += `${name.length}:${name}${typeof value === "string" ? "s" : "n"}${text.length}:${text}`;
   }
   return key;
 }
@@ -140,7 +143,10 @@ export function createVerifier(options) {
     // One time for the whole call: the core checks at it (or at `currentTime`), and an answer
     // kept is true from it on.
     const clock = Date.now() / 1000;
-    const now = typeof call?.currentTime === "number" ? call.currentTime : clock;
+    // Only the call's own member, as the core reads it: an inherited `currentTime` (a polluted
+    // Object.prototype) must not move the time an answer kept is judged at.
+    const own = call !== null && typeof call === "object" ? Object.getOwnPropertyDescriptor(call, "currentTime") : undefined;
+    const now = typeof own?.value === "number" ? own.value : clock;
     const key = options === null || typeof token !== "string" ? null : `${kind}${options}\n${token.slice(-TAIL)}`;
     // The same call again, within the span the core said its checks cannot fail in (a clock
     // that went back asks again).
@@ -164,6 +170,9 @@ export function createVerifier(options) {
   };
 }
 
+/** The free functions' options that belong to one call, not to the verifier. */
+const CALL = new Set(["expectedNonce", "maxAge", "requirement", "currentTime"]);
+
 /** Verifiers made for the free functions, by key set and shared options; the oldest goes first. */
 const VERIFIERS = 16;
 const made = new Map();
@@ -180,9 +189,17 @@ function verifierFor(jwks, options) {
     // The core names the mistake.
     return [createVerifier(/** @type {any} */ (options)), undefined];
   }
-  const { expectedNonce, maxAge, requirement, currentTime, ...shared } = options;
-  const call = Object.fromEntries(Object.entries({ expectedNonce, maxAge, requirement, currentTime })
-    .filter(([, value]) => value !== undefined));
+  // Own members only, as the core reads options: an inherited one (a polluted Object.prototype)
+  // is nobody's option.
+  /** @type {Record<string, unknown>} */
+  const call = {};
+  /** @type {Record<string, unknown>} */
+  const shared = {};
+  for (const name of Reflect.ownKeys(options)) {
+    if (typeof name !== "string") continue;
+    const value = options[name];
+    if (value !== undefined) (CALL.has(name) ? call : shared)[name] = value;
+  }
   let id;
   try {
     id = JSON.stringify([jwks, shared]);

@@ -55,6 +55,15 @@ impl<'a> Fields<'a> {
         Ok(Fields { map, at })
     }
 
+    /// Refuses `null` for members that state a requirement: elsewhere `null` reads as absent, but
+    /// a rule or requirement written `acr: null` would then silently ask for nothing.
+    pub fn refuse_null(self, names: &[&str]) -> Result<Self> {
+        match names.iter().find(|name| self.map.get(**name).is_some_and(Value::is_null)) {
+            Some(name) => Err(Error::arg_type(self.at(name), "given (leave it out to ask for nothing), not null")),
+            None => Ok(self),
+        }
+    }
+
     /// The member's path, as the caller spells it.
     pub fn at(&self, name: &str) -> String {
         path(self.at, name)

@@ -75,7 +75,7 @@ impl Requirement {
 
 impl FromJson for Requirement {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["acr?", "amr?", "maxAge?"])?;
+        let o = Fields::new(value, at, &["acr?", "amr?", "maxAge?"])?.refuse_null(&["acr", "amr", "maxAge"])?;
         Ok(Requirement { acr: o.object("acr")?, amr: o.object("amr")?, max_age: o.whole("maxAge")? })
     }
 }

@@ -412,12 +412,10 @@ pub fn upstream_status_usable(status: u16) -> bool {
 /// What a guarded answer from the upstream loses and gains (G08): it is about one user, so no
 /// shared cache, CDN or browser may keep it, whatever the upstream said.
 pub const GUARDED_ANSWER: GuardedAnswer = GuardedAnswer {
-    // Every cache's own directive that could outrank `Cache-Control`: CDNs (RFC 9213
-    // `CDN-Cache-Control`, Cloudflare's, Fastly's and Akamai's), nginx's `X-Accel-Expires`, and
-    // the HTTP/1.0 and age headers a cache may read as freshness.
+    // Every cache's own directive that could outrank `Cache-Control`: surrogates (Fastly's and
+    // others'), nginx's `X-Accel-Expires`, and the HTTP/1.0 and age headers a cache may read as
+    // freshness; the CDNs' targeted fields by their ending below.
     remove: &[
-        "cdn-cache-control",
-        "cloudflare-cdn-cache-control",
         "surrogate-control",
         "fastly-surrogate-control",
         "edge-control",
@@ -426,6 +424,9 @@ pub const GUARDED_ANSWER: GuardedAnswer = GuardedAnswer {
         "pragma",
         "age",
     ],
+    // RFC 9213's targeted fields are open-ended (`Akamai-Cache-Control`, any vendor's): every
+    // name that ends so, but `Cache-Control` itself, which is set below.
+    remove_ending: "-cache-control",
     set: &[("cache-control", "private, no-store")],
     append: &[("vary", "Cookie, Authorization")],
 };
@@ -435,6 +436,8 @@ pub const GUARDED_ANSWER: GuardedAnswer = GuardedAnswer {
 pub struct GuardedAnswer {
     /// Headers removed.
     pub remove: &'static [&'static str],
+    /// Headers removed by the end of their name.
+    pub remove_ending: &'static str,
     /// Headers set.
     pub set: &'static [(&'static str, &'static str)],
     /// Headers appended.

@@ -36,7 +36,9 @@ impl Request<'_> {
 /// the lines are the headers exactly; should one ever hold one, the count differs and the
 /// request is refused rather than judged on headers it does not have.
 pub fn header_lines(text: &str, lines: usize) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::with_capacity(lines / 2);
+    // Room for what the text can hold at most (a pair takes two characters), never for a count
+    // that cannot be true.
+    let mut out = Vec::with_capacity((lines / 2).min(text.len() / 2 + 1));
     // No headers is the empty text, which `split` would read as one empty line.
     let mut items = text.split('\n').filter(|_| !text.is_empty());
     while let Some(name) = items.next() {

@@ -117,9 +117,15 @@ fn no_shape_is_read_as_another() {
 }
 
 #[test]
-fn absent_and_null_members_are_unset() {
-    let r = Requirement::from_json(&json!({ "acr": null, "maxAge": null }), "").unwrap();
+fn absent_members_are_unset_and_a_requirement_stated_null_is_refused() {
+    let r = Requirement::from_json(&json!({}), "").unwrap();
     assert_eq!(r, Requirement::default());
+    // `acr: null` in a rule would otherwise silently ask for nothing.
+    for member in ["acr", "amr", "maxAge"] {
+        let m = message::<Requirement>(json!({ member: null }));
+        assert!(m.contains(&format!("\"{member}\"")) && m.contains("not null"), "{m}");
+        assert_javascript_words(&m);
+    }
     let r = Requirement::from_json(&json!({ "acr": "urn:mfa", "amr": { "any": ["otp"] }, "maxAge": 300 }), "").unwrap();
     assert_eq!(r.to_json(), json!({ "acr": ["urn:mfa"], "amr": { "any": ["otp"] }, "maxAge": 300 }));
 }

@@ -15,6 +15,9 @@ use crate::{Error, Result};
 /// Deeper than any option object or JSON document stepup reads.
 const MAX_DEPTH: usize = 32;
 
+/// Longer than any list stepup reads (key sets, ACR values, rules).
+const MAX_ITEMS: u32 = 10_000;
+
 /// Reads a JS value as JSON data; `param` names it in errors.
 pub fn to_json(value: &JsValue, param: &str) -> Result<Value> {
     walk(value, param, 0)
@@ -44,7 +47,13 @@ fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value> {
     let proto = Reflect::get_prototype_of(value).map_err(|_| Error::arg_value(path, "could not be read"))?;
     if Array::is_array(value) {
         let array: &Array = value.unchecked_ref();
-        let mut items = Vec::with_capacity(array.length() as usize);
+        let length = array.length();
+        // Longer than any list an option holds: a sparse `new Array(2 ** 32 - 1)` would otherwise
+        // be walked element by element.
+        if length > MAX_ITEMS {
+            return Err(Error::arg_value(path, "has too many elements"));
+        }
+        let mut items = Vec::with_capacity(length as usize);
         for (i, item) in array.iter().enumerate() {
             items.push(walk(&item, &format!("{path}[{i}]"), depth + 1)?);
         }

@@ -79,8 +79,8 @@ impl Guard {
     /// Fetch lists them, names and values alternating, each on a line of its own, and `lines`
     /// says how many there are ([`judge::header_lines`]): one string crosses into wasm, not one per
     /// name and value.
-    pub fn decide(&self, url: &str, headers: &str, lines: usize) -> std::result::Result<String, JsValue> {
-        let action = judge::header_lines(headers, lines).and_then(|headers| {
+    pub fn decide(&self, url: &str, headers: &str, lines: f64) -> std::result::Result<String, JsValue> {
+        let action = count(lines).and_then(|lines| judge::header_lines(headers, lines)).and_then(|headers| {
             judge::judge(&self.inner.config, &judge::Request { url, headers: &headers }, self.inner.now())
         });
         match action {
@@ -94,10 +94,10 @@ impl Guard {
     /// callback to finish), as the JSON text of a `GuardAction` once the I/O is done; the
     /// request as for [`Self::decide`].
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn resolve(&self, url: String, headers: String, lines: usize) -> Promise {
+    pub fn resolve(&self, url: String, headers: String, lines: f64) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let action = match judge::header_lines(&headers, lines) {
+            let action = match count(lines).and_then(|lines| judge::header_lines(&headers, lines)) {
                 Ok(headers) => inner.handle(&url, &headers).await,
                 Err(e) => Err(e),
             };
@@ -130,14 +130,15 @@ impl Guard {
     }
 
     /// What every guarded answer loses and gains ([`GUARDED_ANSWER`]):
-    /// `[remove, [name, value, …] to set, [name, value, …] to append]`.
-    #[wasm_bindgen(js_name = guardedAnswer, unchecked_return_type = "[string[], string[], string[]]")]
+    /// `[remove, [name, value, …] to set, [name, value, …] to append, the ending of names removed]`.
+    #[wasm_bindgen(js_name = guardedAnswer, unchecked_return_type = "[string[], string[], string[], string]")]
     pub fn guarded_answer(&self) -> JsValue {
         let list = |items: &mut dyn Iterator<Item = &str>| items.map(JsValue::from_str).collect::<js_sys::Array>();
         let out = js_sys::Array::new();
         out.push(&list(&mut GUARDED_ANSWER.remove.iter().copied()));
         out.push(&list(&mut GUARDED_ANSWER.set.iter().flat_map(|(n, v)| [*n, *v])));
         out.push(&list(&mut GUARDED_ANSWER.append.iter().flat_map(|(n, v)| [*n, *v])));
+        out.push(&JsValue::from_str(GUARDED_ANSWER.remove_ending));
         out.into()
     }
 
@@ -373,5 +374,15 @@ impl Inner {
             Err(e @ Error::FetchFailed(_)) => Err(e),
             Err(e) => Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string())),
         }
+    }
+}
+
+/// The shell's count of header lines as it says it: a JS number bound to an integer parameter
+/// would wrap (2^32 + 2 reads as 2) instead of being refused.
+fn count(lines: f64) -> Result<usize> {
+    if lines >= 0.0 && lines.fract() == 0.0 && lines <= f64::from(u32::MAX) {
+        Ok(lines as usize)
+    } else {
+        Err(Error::arg_value("headers", "are not as many lines as were counted"))
     }
 }

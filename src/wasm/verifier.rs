@@ -99,7 +99,7 @@ fn kind(kind: u8) -> Kind {
 /// This call's options and the time (`currentTime`, else `now`). Read member by member, not
 /// through the general options reader: this runs on every verification, and a call passes one
 /// or two members.
-fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
+fn call(value: &JsValue, param: &str, kind: Kind, now: f64) -> Result<(PerCall, f64)> {
     if value.is_undefined() || value.is_null() {
         return Ok((PerCall::default(), now));
     }
@@ -118,6 +118,11 @@ fn call(value: &JsValue, param: &str, now: f64) -> Result<(PerCall, f64)> {
             continue;
         }
         match name.as_str() {
+            // An ID token's own checks (OIDC Core 3.1.3.7 steps 11 and 13): an access token has no
+            // nonce, and its freshness is a requirement's `maxAge` — never silently unchecked.
+            "expectedNonce" | "maxAge" if kind == Kind::AccessToken => {
+                return Err(Error::arg_value(&at, "is not an option of verifyAccessToken (use requirement.maxAge)"))
+            }
             "expectedNonce" => {
                 per_call.expected_nonce = Some(item.as_string().ok_or_else(|| Error::arg_type(&at, "a string"))?)
             }
@@ -217,7 +222,7 @@ impl VerifierCore {
                 Some(bytes) => String::from_utf8(bytes).map_err(|_| Error::arg_type("token", "a string"))?,
                 None => string(&token, "token")?,
             };
-            let (per_call, now) = call(&per_call, "options", now)?;
+            let (per_call, now) = call(&per_call, "options", kind(kind_code), now)?;
             Ok(match self.inner.begin(token, kind(kind_code), &per_call, now)? {
                 Begin::Done(held) => held_js(&held),
                 Begin::Signature { pending, key, alg } => {
@@ -263,7 +268,7 @@ impl VerifierCore {
     ) -> std::result::Result<JsValue, JsValue> {
         let run = || -> Result<JsValue> {
             let token = string(&token, "token")?;
-            let (per_call, now) = call(&per_call, "options", now)?;
+            let (per_call, now) = call(&per_call, "options", kind(kind_code), now)?;
             let held = self.inner.complete_token(&token, verdict(verdict_code), kind(kind_code), &per_call, now)?;
             Ok(held_js(&held))
         };

@@ -117,6 +117,7 @@ function startUpstream() {
         "cache-control": "public, max-age=600",
         "cdn-cache-control": "max-age=600",
         "cloudflare-cdn-cache-control": "max-age=600",
+        "akamai-cache-control": "max-age=600",
         "surrogate-control": "max-age=600",
         "fastly-surrogate-control": "max-age=600",
         "edge-control": "cache-maxage=3600",
@@ -620,7 +621,7 @@ test("G22: CDN directives are dropped from guarded answers (and kept on open one
   const guarded = await probe("/weak/cdn", [html, cookieLine(`${SESSION_COOKIE}=${sessions.bob}`)]);
   assert.equal(guarded.res.status, 200);
   assert.equal(guarded.got.length, 1);
-  for (const name of ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control", "expires",
+  for (const name of ["cdn-cache-control", "cloudflare-cdn-cache-control", "akamai-cache-control", "surrogate-control", "expires",
     "fastly-surrogate-control", "edge-control", "x-accel-expires", "pragma", "age"]) {
     assert.equal(guarded.res.get(name), undefined, name);
   }
@@ -630,6 +631,7 @@ test("G22: CDN directives are dropped from guarded answers (and kept on open one
   const open = await probe("/public/cdn", [html]);
   assert.equal(open.res.status, 200);
   assert.equal(open.res.get("cdn-cache-control"), "max-age=600");
+  assert.equal(open.res.get("akamai-cache-control"), "max-age=600");
   assert.equal(open.res.get("surrogate-control"), "max-age=600");
   assert.equal(open.res.get("cache-control"), "public, max-age=600");
 });

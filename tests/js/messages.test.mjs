@@ -3,7 +3,12 @@
 // as the caller spells it, and never speak of Rust's types or serde's vocabulary.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import stepup from "./load.mjs";
+// The browser client is in the browser build only (README, "Two builds, one package").
+import * as browser from "../../pkg/browser/index.js";
+
+browser.initSync({ module: readFileSync(new URL("../../pkg/browser/stepup_bg.wasm", import.meta.url)) });
 
 /** Rust type names and serde phrases, which mean nothing to a JavaScript caller. */
 const RUST_WORDS =
@@ -92,12 +97,12 @@ const SYNC = [
   [() => stepup.validateAuthorizationResponse("https://app/cb?code=c", { expectedIssuer: "i", state: "s" }), "state"],
   [() => stepup.parseDiscoveryDocument(5, "https://idp.example"), "json"],
   // The browser client's options (read before any storage or network).
-  [() => new stepup.Client({ ...client, clientId: 5 }), "clientId"],
-  [() => new stepup.Client({ ...client, policy: { ladder: 5 } }), "policy.ladder"],
-  [() => new stepup.Client({ ...client, scopes: "openid" }), "scopes"],
-  [() => new stepup.Client(5), "options"],
-  [() => new stepup.Client(client).session({ amr: [["otp"]] }), "amr"],
-  [() => new stepup.Client(client).accessToken({ maxAge: "5" }), "maxAge"],
+  [() => new browser.Client({ ...client, clientId: 5 }), "clientId"],
+  [() => new browser.Client({ ...client, policy: { ladder: 5 } }), "policy.ladder"],
+  [() => new browser.Client({ ...client, scopes: "openid" }), "scopes"],
+  [() => new browser.Client(5), "options"],
+  [() => new browser.Client(client).session({ amr: [["otp"]] }), "amr"],
+  [() => new browser.Client(client).accessToken({ maxAge: "5" }), "maxAge"],
   // The guard's settings.
   [() => new stepup.Guard({ ...guard, STEPUP_ACR_POLICY: '{"ladder":[1]}' }), "STEPUP_ACR_POLICY.ladder[0]"],
   [() => new stepup.Guard({ ...guard, STEPUP_ACR_POLICY: '{"comparison":"least"}' }), "STEPUP_ACR_POLICY.comparison"],
@@ -107,14 +112,14 @@ const SYNC = [
 
 /** The browser client's calls that answer with a promise. */
 const ASYNC = [
-  [() => new stepup.Client(client).signIn({ acrValues: "a" }), "acrValues"],
-  [() => new stepup.Client(client).signIn({ max_age: "5" }), "max_age"],
-  [() => new stepup.Client(client).signIn({ auth: { params: { acr_values: ["a"] } } }), "auth.params.acr_values"],
-  [() => new stepup.Client(client).authorizationUrl({ requirement: { amr: ["otp"] } }), "requirement.amr"],
-  [() => new stepup.Client(client).stepUp({ acr: 5 }), "acr"],
-  [() => new stepup.Client(client).stepUp({}, { returnTo: 5 }), "returnTo"],
-  [() => new stepup.Client(client).refresh({ maxAge: -1 }), "maxAge"],
-  [() => new stepup.Client(client).fetch("https://api.example", {}, { stepUp: "yes" }), "stepUp"],
+  [() => new browser.Client(client).signIn({ acrValues: "a" }), "acrValues"],
+  [() => new browser.Client(client).signIn({ max_age: "5" }), "max_age"],
+  [() => new browser.Client(client).signIn({ auth: { params: { acr_values: ["a"] } } }), "auth.params.acr_values"],
+  [() => new browser.Client(client).authorizationUrl({ requirement: { amr: ["otp"] } }), "requirement.amr"],
+  [() => new browser.Client(client).stepUp({ acr: 5 }), "acr"],
+  [() => new browser.Client(client).stepUp({}, { returnTo: 5 }), "returnTo"],
+  [() => new browser.Client(client).refresh({ maxAge: -1 }), "maxAge"],
+  [() => new browser.Client(client).fetch("https://api.example", {}, { stepUp: "yes" }), "stepUp"],
 ];
 
 /** `createVerifier` and the free verifications. */
@@ -173,4 +178,11 @@ test("the messages say what the member must be", () => {
   );
   assert.equal(message(() => stepup.amrSatisfies([], { all: "otp" })), '"all" must be an array of strings');
   assert.equal(message(() => stepup.evaluateStepUp({}, { maxage: 5 })), '"maxage": is not a known option');
+});
+
+test("the guard's core refuses a count of header lines that is not the text's, whatever number it is given", () => {
+  const core = new stepup.GuardCore(guard);
+  const status = (lines) => JSON.parse(core.decide("https://app.example/x", "a\nb", lines))[1];
+  assert.notEqual(status(2), 500, "the true count is read");
+  for (const lines of [-2, 2 ** 32 + 2, 1e20, 1.5, NaN, Infinity, 0, 4]) assert.equal(status(lines), 500, String(lines));
 });

@@ -86,3 +86,47 @@ test("more calls at once than the core keeps begun, forged ones among them: each
     });
   }
 });
+
+test("an answer kept for one call's options is never another's: a value that spells another member is its own value", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
+  const token = await sign({ nonce: "n1", auth_time: T - 10 });
+  assert.equal((await verifier.verifyIdToken(token, { currentTime: T, expectedNonce: "n1", maxAge: 100000 })).sub, "alice");
+  // Read as "\n<name>\n<type>\n<value>" parts, this call spelled the same key as the one above.
+  await assert.rejects(verifier.verifyIdToken(token, { currentTime: T, expectedNonce: "n1\nmaxAge\nnumber\n100000" }),
+    { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+  // Nor does the token's text carry options into the key.
+  await assert.rejects(verifier.verifyIdToken(`expectedNonce\nstring\nn1\n${token}`, { currentTime: T }), { code: "ERR_JWT_MALFORMED" });
+});
+
+test("verifyAccessToken refuses an ID token's call options instead of leaving them unchecked", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
+  const token = await sign({});
+  for (const call of [{ maxAge: 60 }, { expectedNonce: "n" }]) {
+    await assert.rejects(verifier.verifyAccessToken(token, { currentTime: T, ...call }),
+      { name: "TypeError", code: "ERR_INVALID_ARG_VALUE", message: /verifyAccessToken/ });
+    await assert.rejects(stepup.verifyAccessToken(token, jwks, { issuer, audience: "spa", currentTime: T, ...call }),
+      { code: "ERR_INVALID_ARG_VALUE" });
+  }
+});
+
+test("an inherited option is nobody's: a polluted Object.prototype moves no clock", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks, clockTolerance: 0 });
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign({}, { iat: now - 1000, exp: now - 500 });
+  // Answered while it held (its own currentTime), so an answer is kept until its exp.
+  assert.equal((await verifier.verifyIdToken(token, { currentTime: now - 600 })).sub, "alice");
+  try {
+    Object.prototype.currentTime = now - 600;
+    await assert.rejects(stepup.verifyIdToken(token, jwks, { issuer, audience: "spa" }), { code: "ERR_JWT_EXPIRED" });
+    await assert.rejects(verifier.verifyIdToken(token, {}), { code: "ERR_JWT_EXPIRED" });
+  } finally {
+    delete Object.prototype.currentTime;
+  }
+});
+
+test("a list longer than any option holds is refused, not walked", () => {
+  assert.throws(() => stepup.createVerifier({ issuer, audience: "spa", jwks, algorithms: new Array(2 ** 32 - 1) }),
+    { name: "TypeError", code: "ERR_INVALID_ARG_VALUE", message: /algorithms/ });
+  // The instance still answers.
+  assert.equal(typeof stepup.createVerifier({ issuer, audience: "spa", jwks }).verifyIdToken, "function");
+});

@@ -49,6 +49,11 @@ fn settings_errors_name_the_member() {
         assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE", "{json}");
         assert_eq!(err.param(), Some(param), "{json}: {err}");
     }
+    // A requirement stated as null would otherwise make the rule ask for nothing but a session.
+    for member in ["acr", "amr", "maxAge"] {
+        let err = Rules::parse(&format!(r#"[{{"path":"/a","{member}":null}}]"#), "R").unwrap_err();
+        assert_eq!(err.param().map(String::from), Some(format!("R[0].{member}")), "{err}");
+    }
 }
 
 #[test]
