@@ -84,7 +84,7 @@ pub fn throw<T>(result: crate::Result<T>) -> Result<T, JsValue> {
 /// True for errors stepup threw for a failed check (`name === "StepUpError"` with a known
 /// `code`). Caller mistakes are `TypeError`s and answer false: they are bugs to fix, not
 /// outcomes to handle.
-#[wasm_bindgen(js_name = isStepUpError)]
+#[wasm_bindgen(js_name = isStepUpError, unchecked_return_type = "value is StepUpError")]
 pub fn is_step_up_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: &JsValue) -> bool {
     let Some(error) = value.dyn_ref::<js_sys::Error>() else { return false };
     error.name() == "StepUpError"

@@ -8,6 +8,7 @@ import type {
   AuthorizationParams,
   AuthorizationResponse,
   DiscoveryMetadata,
+  Guard,
   GuardEnv,
   IdTokenVerifyOptions,
   JsonWebKeySet,
@@ -62,11 +63,11 @@ export function callback(url: string): AuthorizationResponse | StepUpErrorCode {
     stepup.validateAuthorizationResponse(url, { expectedState: "s" });
     return response;
   } catch (e) {
+    // A type guard: `e` (unknown in a catch) is a StepUpError inside, with no cast.
     if (stepup.isStepUpError(e)) {
-      const err = e as StepUpError;
-      if (err.code === "ERR_AUTH_RESPONSE_ERROR") return err.code;
+      if (e.code === "ERR_AUTH_RESPONSE_ERROR") return e.code;
       // @ts-expect-error not a stepup code
-      if (err.code === "ERR_NOT_A_CODE") return err.code;
+      if (e.code === "ERR_NOT_A_CODE") return e.code;
     }
     throw e;
   }
@@ -112,4 +113,15 @@ export function edge(env: GuardEnv): (request: Request) => Promise<Response> {
   // @ts-expect-error the browser client is in the browser build only
   void stepup.Client;
   return (request) => guard.fetch(request);
+}
+
+/** What `wrangler types` writes: an interface, no index signature, bindings beside the settings. */
+interface Env {
+  STEPUP_ISSUER: string;
+  STEPUP_CLIENT_ID: string;
+  SESSIONS: { get(key: string): Promise<string | null> };
+}
+
+export function wranglerWorker(env: Env): Guard {
+  return new stepup.Guard(env);
 }
