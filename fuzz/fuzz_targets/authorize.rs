@@ -3,9 +3,12 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use stepup::authorize::{build_authorization_url, AuthorizationRequest, RESERVED_PARAMS};
+use stepup::options::FromJson;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(request) = serde_json::from_slice::<AuthorizationRequest>(data) else { return };
+    // Read as a caller's options are: strict JSON, then member by member.
+    let Ok(value) = stepup::json::parse_value(data) else { return };
+    let Ok(request) = AuthorizationRequest::from_json(&value, "request") else { return };
     let Ok(url) = build_authorization_url(&request) else { return };
     let pairs = stepup::url::parse_query(url.split_once('?').unwrap().1).unwrap();
     for name in RESERVED_PARAMS {
