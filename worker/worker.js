@@ -16,7 +16,8 @@ export default {
         guard = new Guard(env);
       } catch (e) {
         // Fail closed: a bad setting guards nothing and forwards nothing.
-        misconfigured = `stepup is misconfigured: ${e.param ?? ""} ${e.message}`;
+        // The message names the setting itself (`"STEPUP_SESSION_SECRET" must be set`).
+        misconfigured = `stepup is misconfigured: ${e.message}`;
         console.error(misconfigured);
       }
     }
