@@ -26,6 +26,18 @@ ${guard ? 'export * from "./guard.js";\n' : ""}`);
 }
 
 const full = { files: entry(pkg, true), entry: { types: "./index.d.ts", default: "./index.js" } };
+// node: the full build, initialised when imported (node's fetch cannot read the file: URL that
+// `init()` would fetch the module from); `init()` afterwards returns the same instance.
+writeFileSync(new URL("node.js", pkg), `// The package's entry in node: the full build, ready when imported.
+import { readFileSync } from "node:fs";
+import { initSync } from "./stepup.js";
+
+initSync({ module: readFileSync(new URL("./stepup_bg.wasm", import.meta.url)) });
+
+export * from "./index.js";
+export { default } from "./index.js";
+`);
+full.files.push("node.js");
 const browser = entry(new URL("browser/", pkg), false).map((file) => `browser/${file}`);
 for (const file of ["README.md", "LICENSE"]) copyFileSync(new URL(file, root), new URL(file, pkg));
 // pkg/ is built, never committed.
@@ -49,6 +61,7 @@ const manifest = {
       workerd: full.entry,
       worker: full.entry,
       browser: { types: "./browser/index.d.ts", default: "./browser/index.js" },
+      node: { types: "./index.d.ts", default: "./node.js" },
       default: full.entry,
     },
     // For `initSync` where the runtime imports the module itself (README, "Quick start (edge

@@ -4,7 +4,11 @@
 // package's exports give each audience its build.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as jose from "jose";
 import * as browser from "../../pkg/browser/index.js";
 import full from "./load.mjs";
@@ -60,7 +64,27 @@ test("pkg/package.json: browser bundlers get the browser build, node and edge ru
   const entry = (conditions) => pick(exports["."], conditions).default;
   assert.equal(entry(["import", "module", "browser", "production"]), "./browser/index.js", "Vite");
   assert.equal(entry(["workerd", "worker", "browser", "import"]), "./index.js", "wrangler");
-  assert.equal(entry(["node", "import"]), "./index.js", "node");
+  assert.equal(entry(["node", "import"]), "./node.js", "node");
   assert.equal(pick(exports["./stepup_bg.wasm"], ["browser"]), "./browser/stepup_bg.wasm");
   assert.equal(pick(exports["./stepup_bg.wasm"], ["workerd", "browser"]), "./stepup_bg.wasm");
+});
+
+test("node: the package imported by name is ready to use, no init() needed, and init() still answers", () => {
+  // A project of its own with the package installed as a user installs it (a link to pkg/), run
+  // in a process of its own so nothing here has initialised the module before.
+  const dir = mkdtempSync(join(tmpdir(), "stepup-node-"));
+  try {
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(fileURLToPath(new URL("../../pkg/", import.meta.url)), join(dir, "node_modules", "stepup"), "dir");
+    writeFileSync(join(dir, "main.mjs"), `import init, { acrPolicy, createVerifier, Guard } from "stepup";
+const policy = acrPolicy("fief");
+const verifier = createVerifier({ issuer: "https://idp.example", audience: "spa", jwks: { keys: [] } });
+await init();
+console.log(JSON.stringify({ policy: typeof policy, verifier: typeof verifier.verifyIdToken, guard: typeof Guard }));
+`);
+    const out = execFileSync(process.execPath, [join(dir, "main.mjs")], { encoding: "utf8" });
+    assert.deepEqual(JSON.parse(out), { policy: "object", verifier: "function", guard: "function" });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
