@@ -8,8 +8,27 @@ import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 const root = new URL("../", import.meta.url);
 const pkg = new URL("pkg/", root);
 
+/**
+ * wasm-bindgen declares what `init()` returns as the raw wasm exports, typed `any` and numbers
+ * (`(await init()).verifyIdToken("a", "b", "c")` would compile as a number): callers get the
+ * memory only, and use the module's own typed exports.
+ */
+function typeInitOutput(dir) {
+  const file = new URL("stepup.d.ts", dir);
+  const text = readFileSync(file, "utf8");
+  const typed = text.replace(/export interface InitOutput \{[^}]*\}/, `/** What \`init\` and \`initSync\` return: the instance's memory; call the module's exports. */
+export interface InitOutput {
+    readonly memory: WebAssembly.Memory;
+}`);
+  if (!/export interface InitOutput \{\n    readonly memory: WebAssembly.Memory;\n\}/.test(typed)) {
+    throw new Error("stepup.d.ts: no InitOutput to type");
+  }
+  writeFileSync(file, typed);
+}
+
 /** The shell files and the entry of one build; `guard` only where the build has `GuardCore`. */
 function entry(dir, guard) {
+  typeInitOutput(dir);
   const shell = ["verifier.js", "verifier.d.ts", ...(guard ? ["guard.js", "guard.d.ts"] : [])];
   for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(file, dir));
   const guardExport = guard ? 'export { Guard } from "./guard.js";\n' : "";

@@ -22,7 +22,10 @@ import type {
 } from "../../pkg/index.js";
 
 export async function signIn(): Promise<string> {
-  await init();
+  const { memory } = await init();
+  void memory.buffer;
+  // @ts-expect-error init() gives the memory, not untyped raw exports: call the module's own
+  (await init()).verifyIdToken("a", "b", "c");
   const verifier: string = stepup.generateCodeVerifier();
   const params: AuthorizationParams = {
     authorizationEndpoint: "https://idp.example/authorize",
