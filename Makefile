@@ -100,6 +100,7 @@ test-js: setup
 test-types:
 	tsc --noEmit -p tests/types/tsconfig.json
 	tsc --noEmit -p tests/types/tsconfig.shell.json
+	tsc --noEmit -p tests/types/tsconfig.node.json
 	@for types in pkg/stepup.d.ts pkg/browser/stepup.d.ts; do \
 	  ! grep -nE '^export (function|const|type|interface).*\bany\b' $$types || (echo "$$types exports 'any'"; exit 1); \
 	  ! grep -n 'Promise<Promise' $$types || (echo "$$types declares a nested Promise"; exit 1); \

@@ -16,6 +16,8 @@ const pkg = new URL("pkg/", root);
 function typeInitOutput(dir) {
   const file = new URL("stepup.d.ts", dir);
   const text = readFileSync(file, "utf8");
+  // Already done: make runs this again when only the shell changed.
+  if (text.includes("type WasmMemory =")) return;
   const typed = text.replace(/export interface InitOutput \{[^}]*\}/, `/** What \`init\` and \`initSync\` return: the instance's memory; call the module's exports. */
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
@@ -23,7 +25,28 @@ export interface InitOutput {
   if (!/export interface InitOutput \{\n    readonly memory: WebAssembly.Memory;\n\}/.test(typed)) {
     throw new Error("stepup.d.ts: no InitOutput to type");
   }
-  writeFileSync(file, typed);
+  writeFileSync(file, portable(typed));
+}
+
+/**
+ * The declarations without names only the DOM library has (`RequestInfo`, `BufferSource`, the
+ * `WebAssembly` namespace), so they compile in a node project (`lib: ["es2022"]` and
+ * @types/node) as in a browser one; where the DOM's `WebAssembly` exists, its types are used.
+ */
+function portable(text) {
+  const loader = /export type (Sync)?InitInput = [^;]*;/g;
+  if ((text.match(loader) ?? []).length !== 2) throw new Error("stepup.d.ts: no InitInput to type");
+  const types = `/** \`WebAssembly.Module\` where the runtime's types declare it. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : object;
+/** \`WebAssembly.Memory\` where the runtime's types declare it. */
+type WasmMemory = typeof globalThis extends { WebAssembly: { Memory: abstract new (...args: never[]) => infer M } } ? M : { readonly buffer: ArrayBuffer };
+`;
+  return `${text
+    .replace(loader, (_, sync) => sync
+      ? "export type SyncInitInput = ArrayBuffer | ArrayBufferView | WasmModule;"
+      : "export type InitInput = string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule;")
+    .replaceAll(": WebAssembly.Memory;", ": WasmMemory;")}
+${types}`;
 }
 
 /** The shell files and the entry of one build; `guard` only where the build has `GuardCore`. */
