@@ -29,6 +29,10 @@ pub fn parse_value(text: &[u8]) -> Result<Value, String> {
 
 fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
+    // An acronym keeps its case ("EOF while parsing", not "eOF").
+    if chars.clone().nth(1).is_some_and(char::is_uppercase) {
+        return s.to_string();
+    }
     chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
@@ -110,6 +114,12 @@ mod tests {
             let err = parse_object(bad).unwrap_err();
             assert!(err.contains("duplicate member"), "{err}");
         }
+    }
+
+    #[test]
+    fn messages_start_in_lower_case_but_acronyms_keep_theirs() {
+        assert!(parse_object(b"{").unwrap_err().starts_with("EOF while parsing"));
+        assert!(parse_object(b"{x}").unwrap_err().starts_with("key must be a string"));
     }
 
     #[test]
