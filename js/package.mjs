@@ -30,8 +30,9 @@ export interface InitOutput {
 
 /**
  * The declarations without names only the DOM library has (`RequestInfo`, `BufferSource`, the
- * `WebAssembly` namespace), so they compile in a node project (`lib: ["es2022"]` and
- * @types/node) as in a browser one; where the DOM's `WebAssembly` exists, its types are used.
+ * `WebAssembly` namespace) or only esnext has (`Symbol.dispose`), so they compile in a node
+ * project (`lib: ["es2022"]` and @types/node) as in a browser one (`lib: ["es2022", "dom"]`);
+ * where the DOM's `WebAssembly` exists, its types are used.
  */
 function portable(text) {
   const loader = /export type (Sync)?InitInput = [^;]*;/g;
@@ -45,7 +46,10 @@ type WasmMemory = typeof globalThis extends { WebAssembly: { Memory: abstract ne
     .replace(loader, (_, sync) => sync
       ? "export type SyncInitInput = ArrayBuffer | ArrayBufferView | WasmModule;"
       : "export type InitInput = string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule;")
-    .replaceAll(": WebAssembly.Memory;", ": WasmMemory;")}
+    .replaceAll(": WebAssembly.Memory;", ": WasmMemory;")
+    // Needs the esnext.disposable library in every project that reads the declarations; the
+    // method is still there (`free()` is the same).
+    .replace(/^ *\[Symbol\.dispose\]\(\): void;\n/gm, "")}
 ${types}`;
 }
 
