@@ -135,12 +135,13 @@ impl Default for Limits {
     }
 }
 
-/// A token whose structure, header and key are settled; its signature is not checked yet, so it
-/// gives no access to its claims: a signature check turns it into a [`Verified`] token.
+/// A parsed token whose signature is not checked yet, with its key as `K`: the key itself
+/// ([`Prepared`]) or its place in the set ([`Detached`]). Either way it gives no access to its
+/// claims.
 #[derive(Clone)]
-pub struct Prepared<'k> {
+pub struct Unverified<K> {
     alg: Alg,
-    key: &'k Key,
+    key: K,
     header: Object,
     token: String,
     signing_input_len: usize,
@@ -149,20 +150,18 @@ pub struct Prepared<'k> {
     signature: Vec<u8>,
 }
 
-impl<'k> Prepared<'k> {
+/// A token whose structure, header and key are settled; its signature is not checked yet, so it
+/// gives no access to its claims: a signature check turns it into a [`Verified`] token.
+pub type Prepared<'k> = Unverified<&'k Key>;
+
+/// A [`Prepared`] token held apart from its key set (see [`Prepared::detach`]): only
+/// [`Detached::attach`] back to the same set leads on to a signature check.
+pub type Detached = Unverified<usize>;
+
+impl<K> Unverified<K> {
     /// The algorithm, from the allow-list.
     pub fn alg(&self) -> Alg {
         self.alg
-    }
-
-    /// The key the signature must verify with.
-    pub fn key(&self) -> &'k Key {
-        self.key
-    }
-
-    /// The protected header, parsed strictly.
-    pub fn header(&self) -> &Object {
-        &self.header
     }
 
     /// The JWS signing input (RFC 7515 §5.2 step 8): `header.payload` exactly as received.
@@ -173,6 +172,18 @@ impl<'k> Prepared<'k> {
     /// The decoded signature, of the exact length the algorithm and key call for.
     pub fn signature(&self) -> &[u8] {
         &self.signature
+    }
+}
+
+impl<'k> Prepared<'k> {
+    /// The key the signature must verify with.
+    pub fn key(&self) -> &'k Key {
+        self.key
+    }
+
+    /// The protected header, parsed strictly.
+    pub fn header(&self) -> &Object {
+        &self.header
     }
 
     /// The payload segment as received (base64url).
@@ -204,39 +215,10 @@ impl<'k> Prepared<'k> {
     }
 }
 
-/// A [`Prepared`] token held apart from its key set (see [`Prepared::detach`]). Like a prepared
-/// token it gives no access to its claims: only [`Detached::attach`] back to the same set leads on
-/// to a signature check.
-pub struct Detached {
-    alg: Alg,
-    key: usize,
-    header: Object,
-    token: String,
-    signing_input_len: usize,
-    payload_b64_len: usize,
-    payload: Vec<u8>,
-    signature: Vec<u8>,
-}
-
 impl Detached {
-    /// The algorithm, from the allow-list.
-    pub fn alg(&self) -> Alg {
-        self.alg
-    }
-
     /// The key's index in the set it was prepared with.
     pub fn key_index(&self) -> usize {
         self.key
-    }
-
-    /// The JWS signing input, as [`Prepared::signing_input`].
-    pub fn signing_input(&self) -> &str {
-        self.token.get(..self.signing_input_len).unwrap_or_default()
-    }
-
-    /// The decoded signature, as [`Prepared::signature`].
-    pub fn signature(&self) -> &[u8] {
-        &self.signature
     }
 
     /// The prepared token again, with its key from `keys`, the set [`Prepared::detach`] was given;
