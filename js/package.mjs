@@ -53,9 +53,36 @@ type WasmMemory = typeof globalThis extends { WebAssembly: { Memory: abstract ne
 ${types}`;
 }
 
+/**
+ * Before `init()` (or `initSync`) wasm-bindgen's glue reads its exports from `undefined`, so a
+ * call fails with "Cannot read properties of undefined (reading '__wbindgen_free')". Until the
+ * instance exists, the glue's `wasm` is a stand-in that throws an error saying what to do, with
+ * the code `ERR_NOT_INITIALIZED`; a glue that does not read as expected fails the build.
+ */
+function guardBeforeInit(dir) {
+  const file = new URL("stepup.js", dir);
+  const text = readFileSync(file, "utf8");
+  if (text.includes("const notInitialized =")) return;
+  const declaration = "let wasmModule, wasmInstance, wasm;";
+  const check = "if (wasm !== undefined) return wasm;";
+  if (text.split(declaration).length !== 2 || text.split(check).length !== 3) {
+    throw new Error("stepup.js: the glue does not declare its instance as expected");
+  }
+  const standIn = `const notInitialized = new Proxy({}, {
+    get() {
+        const error = new Error("stepup is not initialized: await init() (or call initSync({ module })) before using it; in node, import 'stepup' (it initializes itself)");
+        error.code = "ERR_NOT_INITIALIZED";
+        throw error;
+    },
+});
+let wasmModule, wasmInstance, wasm = notInitialized;`;
+  writeFileSync(file, text.replace(declaration, standIn).replaceAll(check, "if (wasm !== notInitialized) return wasm;"));
+}
+
 /** The shell files and the entry of one build; `guard` only where the build has `GuardCore`. */
 function entry(dir, guard) {
   typeInitOutput(dir);
+  guardBeforeInit(dir);
   const shell = ["verifier.js", "verifier.d.ts", ...(guard ? ["guard.js", "guard.d.ts"] : [])];
   for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(file, dir));
   const guardExport = guard ? 'export { Guard } from "./guard.js";\n' : "";

@@ -56,10 +56,23 @@ impl Metadata {
     }
 }
 
-/// Parses and checks a discovery document (JSON text) against the expected issuer.
+/// Parses and checks a discovery document fetched from the provider against the expected
+/// issuer: a document that is not acceptable is the provider answering badly (`ERR_FETCH_FAILED`).
 pub fn parse_discovery_document(text: &[u8], expected_issuer: &str) -> Result<Metadata> {
-    let bad = |why: String| Error::FetchFailed(format!("discovery document: {why}"));
-    let document = json::parse_object(text).map_err(bad)?;
+    check(text, expected_issuer, |why| Error::FetchFailed(format!("discovery document: {why}")))
+}
+
+/// Parses and checks a discovery document the caller hands over (`parseDiscoveryDocument`, the
+/// argument `param`): nothing was fetched, so a document that is not acceptable is an argument
+/// that is not (`ERR_INVALID_ARG_VALUE`); the issuer check stays `ERR_ISSUER_MISMATCH`.
+pub fn parse_given_discovery_document(text: &[u8], expected_issuer: &str, param: &str) -> Result<Metadata> {
+    check(text, expected_issuer, |why| Error::arg_value(param, format!("not a usable discovery document: {why}")))
+}
+
+/// The checks of OpenID Connect Discovery 1.0 §3–§4, whoever supplied the document; `bad` says
+/// whose fault a document that fails them is.
+fn check(text: &[u8], expected_issuer: &str, bad: impl Fn(String) -> Error) -> Result<Metadata> {
+    let document = json::parse_object(text).map_err(&bad)?;
     for member in REQUIRED {
         if !document.contains_key(member) {
             return Err(bad(format!("\"{member}\" is missing")));

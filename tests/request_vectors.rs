@@ -5,7 +5,7 @@
 use serde_json::Value;
 use stepup::authorize::{build_authorization_url, AuthorizationRequest};
 use stepup::callback::{validate_authorization_response, ResponseExpectations};
-use stepup::discovery::parse_discovery_document;
+use stepup::discovery::parse_given_discovery_document;
 use stepup::options::FromJson;
 use stepup::{pkce, Error};
 
@@ -91,7 +91,7 @@ fn discovery_vectors() {
             Some(text) => text.as_str().unwrap().to_string(),
             None => v["document"].to_string(),
         };
-        match parse_discovery_document(text.as_bytes(), v["issuer"].as_str().unwrap()) {
+        match parse_given_discovery_document(text.as_bytes(), v["issuer"].as_str().unwrap(), "json") {
             Ok(m) => {
                 assert!(v.get("error").is_none(), "{name}: expected an error");
                 assert_eq!(Value::Object(m.document), v["document"], "{name}");

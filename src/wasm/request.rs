@@ -246,7 +246,7 @@ pub fn parse_discovery_document(
             None if json.is_object() => to_json(&json, "json")?.to_string(),
             None => return Err(Error::arg_type("json", "a string or an object")),
         };
-        discovery::parse_discovery_document(text.as_bytes(), &expected_issuer)
+        discovery::parse_given_discovery_document(text.as_bytes(), &expected_issuer, "json")
     })();
     throw(result).map(|m| to_js(&Value::Object(m.document)))
 }

@@ -3,7 +3,10 @@
 // as the caller spells it, and never speak of Rust's types or serde's vocabulary.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import stepup from "./load.mjs";
 // The browser client is in the browser build only (README, "Two builds, one package").
 import * as browser from "../../pkg/browser/index.js";
@@ -96,6 +99,8 @@ const SYNC = [
   [() => stepup.validateAuthorizationResponse("https://app/cb?code=c", { expectedIssuer: "i", requireIssuer: 1 }), "requireIssuer"],
   [() => stepup.validateAuthorizationResponse("https://app/cb?code=c", { expectedIssuer: "i", state: "s" }), "state"],
   [() => stepup.parseDiscoveryDocument(5, "https://idp.example"), "json"],
+  [() => stepup.parseDiscoveryDocument("{", "https://idp.example"), "json"],
+  [() => stepup.parseDiscoveryDocument({ issuer: "https://idp.example" }, "https://idp.example"), "json"],
   // The browser client's options (read before any storage or network).
   [() => new browser.Client({ ...client, clientId: 5 }), "clientId"],
   [() => new browser.Client({ ...client, policy: { ladder: 5 } }), "policy.ladder"],
@@ -178,6 +183,35 @@ test("the messages say what the member must be", () => {
   );
   assert.equal(message(() => stepup.amrSatisfies([], { all: "otp" })), '"all" must be an array of strings');
   assert.equal(message(() => stepup.evaluateStepUp({}, { maxage: 5 })), '"maxage": is not a known option');
+  // A document handed over was never fetched: its fault is the argument's, not a fetch's.
+  assert.equal(
+    message(() => stepup.parseDiscoveryDocument("{", "https://idp.example")),
+    '"json": not a usable discovery document: EOF while parsing an object at line 1 column 1',
+  );
+});
+
+test("a call before init() is a coded error saying what to do, and init() afterwards works", async () => {
+  // Fresh instances of both builds' glue: a copy of each build, imported from its own place.
+  for (const build of ["../../pkg/", "../../pkg/browser/"]) {
+    const copy = mkdtempSync(join(tmpdir(), "stepup-before-init-"));
+    cpSync(fileURLToPath(new URL(build, import.meta.url)), copy, { recursive: true, filter: (f) => !f.endsWith("browser") });
+    const fresh = await import(pathToFileURL(join(copy, "index.js")).href);
+    const calls = [
+      () => fresh.parseDiscoveryDocument("{}", "https://idp.example"),
+      () => fresh.acrSatisfies("a", "a"),
+      () => fresh.createVerifier(verifier),
+      () => fresh.verifyIdToken("a.b.c", jwks, { issuer: "i", audience: "a" }),
+      ...(fresh.Client ? [() => new fresh.Client(client)] : [() => new fresh.Guard(guard)]),
+    ];
+    for (const call of calls) {
+      const e = await mistake(call);
+      assert.equal(e.code, "ERR_NOT_INITIALIZED", `${build}: ${call}: ${e.stack}`);
+      assert.match(e.message, /^stepup is not initialized: await init\(\)/);
+    }
+    await fresh.default({ module_or_path: readFileSync(join(copy, "stepup_bg.wasm")) });
+    assert.equal(fresh.acrSatisfies("a", "a"), true, `${build}: works once initialized`);
+    rmSync(copy, { recursive: true });
+  }
 });
 
 test("the guard's core refuses a count of header lines that is not the text's, whatever number it is given", () => {
