@@ -21,11 +21,12 @@
 //!
 //! [`preset`] holds ready ladders for the dialects stepup meets, each documented with its source.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use crate::amr::methods_satisfy;
+use crate::amr::{map_authentication_methods, methods_satisfy, MethodMapping};
 use crate::options::{list, path, string_or_strings, strings, Fields, FromJson, Out};
 use crate::{Error, Result};
 
@@ -90,6 +91,11 @@ pub struct AcrPolicy {
     pub comparison: Comparison,
     /// ACR values proven by `amr` combinations (lower bounds; see the module docs).
     pub amr_levels: Vec<AmrLevel>,
+    /// The identity server's own authenticator names as `amr` values (WSO2's `method_refs`,
+    /// [`MethodMapping`]), applied to a token's `amr` before any requirement or `amrLevels`
+    /// entry reads it, so rules are written in RFC 8176 names whatever the server calls its
+    /// methods.
+    pub amr_mapping: MethodMapping,
 }
 
 /// Where a value stands. Within one policy every rank has the same kind: rungs when there is a
@@ -150,7 +156,20 @@ impl AcrPolicy {
                 crate::amr::check_methods(&format!("{param}.{name}"), list)?;
             }
         }
-        Ok(())
+        self.amr_mapping.check_at(&path(prefix, "amrMapping"))
+    }
+
+    /// A token's `amr` in the names requirements are written in: `amrMapping` applied to an
+    /// array (its non-string elements prove nothing and are dropped, as [`crate::amr`] skips
+    /// them); anything else, or a policy without a mapping, as sent.
+    pub fn token_amr<'a>(&self, amr: Option<&'a Value>) -> Option<Cow<'a, Value>> {
+        match amr {
+            Some(Value::Array(items)) if !self.amr_mapping.is_empty() => {
+                let names: Vec<String> = items.iter().filter_map(Value::as_str).map(str::to_string).collect();
+                Some(Cow::Owned(Value::from(map_authentication_methods(&names, &self.amr_mapping))))
+            }
+            other => other.map(Cow::Borrowed),
+        }
     }
 
     fn rank<'a>(&self, value: &'a str) -> Option<Rank<'a>> {
@@ -211,9 +230,19 @@ pub fn acr_satisfies(actual: Option<&str>, required: &[String], policy: &AcrPoli
     }
 }
 
-/// WSO2's `selectAcrFrom`: among the values in both lists, the strongest by the policy. Ties go to
-/// the first in `supported` order; unranked values only count when no common value is ranked, and
-/// then the first common value in `supported` order wins. `None` when the lists share nothing.
+/// WSO2's `selectAcrFrom` as WSO2 Identity Server runs it. The seed describes it as evaluating "the
+/// best/strongest ACR from the received and configured ACR lists"; WSO2 has no ranking of ACR
+/// values, so its "best" is the configured order (`SelectAcrFromFunction.selectBestOutcome`): the
+/// first of the `configured` values that the request asked for. `None` when the request asked for
+/// none of them, or for nothing. For a choice by strength, see [`select_strongest_acr`].
+pub fn select_acr_from(requested: &[String], configured: &[String]) -> Option<String> {
+    configured.iter().find(|value| requested.contains(value)).cloned()
+}
+
+/// stepup's ranked counterpart of WSO2's `selectAcrFrom` ([`select_acr_from`]): among the values
+/// in both lists, the strongest by the policy. Ties go to the first in `supported` order; unranked
+/// values only count when no common value is ranked, and then the first common value in
+/// `supported` order wins. `None` when the lists share nothing.
 pub fn select_strongest_acr(requested: &[String], supported: &[String], policy: &AcrPolicy) -> Option<String> {
     let common: Vec<&String> = supported.iter().filter(|s| requested.contains(s)).collect();
     strongest_ranked(&common, policy).or_else(|| common.first().copied()).cloned()
@@ -362,6 +391,15 @@ const SAML_TLS_CLIENT: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:TLSClient"
 const SAML_X509: &str = "urn:oasis:names:tc:SAML:2.0:ac:classes:X509";
 const WINDOWS: &str = "urn:federation:authentication:windows";
 
+/// WSO2 Identity Server's `amr` holds the names of the authenticators that ran
+/// (`seeds/wso2-acr-amr.md`: `"amr": ["DemoFaceIdAuthenticator", "BasicAuthenticator", …]`) until a
+/// deployment maps them with `[[authentication_context.method_refs]]`. The `wso2` preset maps the
+/// ones its documentation names, as its example does (`SMSOTP` → `sms`, `EmailOTP` → `otp`), plus
+/// the username/password authenticator (`pwd`, RFC 8176 §2) and the TOTP authenticator (`totp`,
+/// a one-time code: `otp`). Names it does not list stay as they are and match only themselves.
+pub const WSO2_AUTHENTICATORS: [(&str, &str); 4] =
+    [("BasicAuthenticator", "pwd"), ("SMSOTP", "sms"), ("EmailOTP", "otp"), ("totp", "otp")];
+
 /// A ready policy (all with `comparison: "minimum"`):
 ///
 /// - **`fief`**: `"0"` < `"1"`. Fief (`seeds/fief-acr.md`): level 0 is a session or refresh
@@ -383,6 +421,8 @@ const WINDOWS: &str = "urn:federation:authentication:windows";
 ///   eavesdropping, level 3 a cryptographic or second factor). WSO2's page spells Kerberos without
 ///   `ac:`; the spelling of the SAML 2.0 Authentication Context spec is on the same rung. WSO2 itself defines no
 ///   order; deployments that mean something else by LOAn should write their own ladder.
+///   Its `amrMapping` turns the authenticator names WSO2 puts in `amr` ([`WSO2_AUTHENTICATORS`])
+///   into RFC 8176 names.
 /// - **`janssen`**: the person-authentication scripts shipped with Janssen, by the `jansLevel`
 ///   they are installed with (`jans-linux-setup` `templates/scripts.ldif`), equal levels on one
 ///   rung: `default_password_auth` (−1, internal, `seeds/janssen-acr.md`) < `basic` (10) <
@@ -411,12 +451,18 @@ pub fn preset(name: &str) -> Result<AcrPolicy> {
             }],
             ..on_ladder(&[&[PAPE_NONE], &[PAPE_MULTI_FACTOR], &[PAPE_MULTI_FACTOR_PHYSICAL]])
         },
-        "wso2" => on_ladder(&[
-            &[SAML_PASSWORD, "LOA1"],
-            &[SAML_PPT, "LOA2"],
-            &[SAML_KERBEROS, SAML_KERBEROS_WSO2, WINDOWS],
-            &[SAML_TLS_CLIENT, SAML_X509, "LOA3"],
-        ]),
+        "wso2" => AcrPolicy {
+            amr_mapping: MethodMapping {
+                mapping: WSO2_AUTHENTICATORS.iter().map(|(name, amr)| (name.to_string(), amr.to_string())).collect(),
+                excluded: Vec::new(),
+            },
+            ..on_ladder(&[
+                &[SAML_PASSWORD, "LOA1"],
+                &[SAML_PPT, "LOA2"],
+                &[SAML_KERBEROS, SAML_KERBEROS_WSO2, WINDOWS],
+                &[SAML_TLS_CLIENT, SAML_X509, "LOA3"],
+            ])
+        },
         "janssen" => on_ladder(&[
             &[JANSSEN_INTERNAL_ACR],
             &["basic"],
@@ -466,7 +512,7 @@ impl Comparison {
 
 impl FromJson for AcrPolicy {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["ladder?", "comparison?", "amrLevels?"])?;
+        let o = Fields::new(value, at, &["ladder?", "comparison?", "amrLevels?", "amrMapping?"])?;
         let rung = |v: &Value, at: &str| string_or_strings(v, at).map(Rung);
         let level = |v: &Value, at: &str| AmrLevel::from_json(v, at);
         Ok(AcrPolicy {
@@ -477,12 +523,14 @@ impl FromJson for AcrPolicy {
             amr_levels: o
                 .with("amrLevels", |v, at| list(v, at, "an array of objects { acr, all?, any? }", level))?
                 .unwrap_or_default(),
+            amr_mapping: o.object("amrMapping")?.unwrap_or_default(),
         })
     }
 }
 
 impl AcrPolicy {
-    /// The policy as JavaScript's `{ ladder, comparison, amrLevels? }`, a one-value rung as a string.
+    /// The policy as JavaScript's `{ ladder, comparison, amrLevels?, amrMapping? }`, a one-value
+    /// rung as a string.
     pub fn to_json(&self) -> Value {
         let rung = |r: &Rung| match r.0.as_slice() {
             [one] => Value::from(one.as_str()),
@@ -503,6 +551,7 @@ impl AcrPolicy {
             .set("ladder", self.ladder.iter().map(rung).collect::<Vec<_>>())
             .set("comparison", self.comparison.name())
             .maybe("amrLevels", (!levels.is_empty()).then_some(levels))
+            .maybe("amrMapping", (!self.amr_mapping.is_empty()).then(|| self.amr_mapping.to_json()))
             .build()
     }
 }

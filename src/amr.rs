@@ -63,12 +63,19 @@ impl AmrRequirement {
 pub(crate) fn check_methods(param: &str, methods: &[String]) -> Result<()> {
     for (i, method) in methods.iter().enumerate() {
         let param = || format!("{param}[{i}]");
-        if method.is_empty() || method.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Error::arg_value(param(), "must be a non-empty method name without spaces"));
-        }
+        check_method(method).map_err(|why| Error::arg_value(param(), why))?;
         if methods.iter().take(i).any(|m| m == method) {
             return Err(Error::arg_value(param(), format!("{method:?} is listed twice")));
         }
+    }
+    Ok(())
+}
+
+/// A method name that could be an `amr` element: not empty, no whitespace or control characters
+/// (it could never match a registered value, so it is a typo).
+fn check_method(method: &str) -> std::result::Result<(), &'static str> {
+    if method.is_empty() || method.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must be a non-empty method name without spaces");
     }
     Ok(())
 }
@@ -112,6 +119,34 @@ impl FromJson for MethodMapping {
             mapping: mapping.unwrap_or_default().into_iter().collect(),
             excluded: o.strings("excluded")?.unwrap_or_default(),
         })
+    }
+}
+
+impl MethodMapping {
+    /// True when it maps and excludes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.mapping.is_empty() && self.excluded.is_empty()
+    }
+
+    /// Refuses names that could never be an `amr` element (empty, spaces, control characters),
+    /// on either side of the mapping and in `excluded`, named under `prefix`.
+    pub fn check_at(&self, prefix: &str) -> Result<()> {
+        for (method, value) in &self.mapping {
+            let param = || path(prefix, &format!("mapping.{method}"));
+            check_method(method).map_err(|why| Error::arg_value(param(), format!("names a method that {why}")))?;
+            check_method(value).map_err(|why| Error::arg_value(param(), why))?;
+        }
+        check_methods(&path(prefix, "excluded"), &self.excluded)
+    }
+
+    /// The mapping as JavaScript's `{ mapping, excluded? }`.
+    pub fn to_json(&self) -> Value {
+        let mapping: serde_json::Map<String, Value> =
+            self.mapping.iter().map(|(method, value)| (method.clone(), Value::from(value.as_str()))).collect();
+        Out::new()
+            .set("mapping", Value::Object(mapping))
+            .maybe("excluded", (!self.excluded.is_empty()).then(|| self.excluded.clone()))
+            .build()
     }
 }
 

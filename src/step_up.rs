@@ -228,7 +228,8 @@ pub fn evaluate_step_up(
     now: i64,
     clock_tolerance: u64,
 ) -> Decision {
-    let amr = claims.get("amr");
+    let amr = policy.token_amr(claims.get("amr"));
+    let amr = amr.as_deref();
     let mut reasons = Vec::new();
     if let Some(required) = &requirement.acr {
         let acr = claims.get("acr").and_then(Value::as_str);

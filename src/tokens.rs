@@ -86,10 +86,6 @@ impl TokenSet {
         self.claims.get("auth_time").and_then(Value::as_f64)
     }
 
-    fn amr(&self) -> impl Iterator<Item = &Value> {
-        self.claims.get("amr").and_then(Value::as_array).into_iter().flatten()
-    }
-
     /// Whether its access token (if it has one) has not expired.
     pub fn usable(&self, now: u64) -> bool {
         self.expires_at.is_none_or(|at| at > now)
@@ -214,7 +210,12 @@ pub fn refreshed(
         (Some(_), None) => true,
         (None, _) => false,
     };
-    let lost_amr = old.amr().any(|method| !renewed.amr().any(|m| m == method));
+    // Methods compare in the names requirements use (the policy's `amrMapping`).
+    let methods = |set: &TokenSet| -> Vec<Value> {
+        policy.token_amr(set.claims.get("amr")).as_deref().and_then(Value::as_array).cloned().unwrap_or_default()
+    };
+    let (then, now) = (methods(old), methods(&renewed));
+    let lost_amr = then.iter().any(|method| !now.contains(method));
     Ok(Refreshed { set: renewed, downgraded: weaker_acr || lost_amr })
 }
 

@@ -4,7 +4,9 @@
 //! same cases can run through the wasm package.
 
 use serde_json::Value;
-use stepup::acr::{acr_satisfies, preset, resolve_acr_values, select_strongest_acr, AcrPolicy, AcrResolution};
+use stepup::acr::{
+    acr_satisfies, preset, resolve_acr_values, select_acr_from, select_strongest_acr, AcrPolicy, AcrResolution,
+};
 use stepup::amr::{amr_satisfies, map_authentication_methods, AmrRequirement, MethodMapping};
 use stepup::options::FromJson;
 use stepup::step_up::{
@@ -116,6 +118,14 @@ fn select_strongest_acr_vectors() {
             let got = select_strongest_acr(&strings(&v["requested"]), &strings(&v["supported"]), policy);
             assert_eq!(got.map_or(Value::Null, Value::String), v["expected"], "{}", name(&v));
         });
+    }
+}
+
+#[test]
+fn select_acr_from_vectors() {
+    for v in section(ACR, "selectAcrFrom") {
+        let got = select_acr_from(&strings(&v["requested"]), &strings(&v["configured"]));
+        assert_eq!(got.map_or(Value::Null, Value::String), v["expected"], "{}", name(&v));
     }
 }
 

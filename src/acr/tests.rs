@@ -308,6 +308,16 @@ fn amr_levels_lift_tokens_under_minimum_and_better_only() {
 }
 
 #[test]
+fn select_acr_from_goes_by_configured_order_where_select_strongest_acr_ranks() {
+    // WSO2's SelectAcrFromFunction keeps the lowest configured index among the requested values.
+    let wso2 = preset("wso2").unwrap();
+    let (requested, configured) = (s(&["LOA3", "LOA1"]), s(&["LOA1", "LOA2", "LOA3"]));
+    assert_eq!(select_acr_from(&requested, &configured).as_deref(), Some("LOA1"));
+    assert_eq!(select_strongest_acr(&requested, &configured, &wso2).as_deref(), Some("LOA3"));
+    assert_eq!(select_acr_from(&[], &configured), None, "nothing requested selects nothing");
+}
+
+#[test]
 fn select_strongest_acr_follows_wso2_select_acr_from() {
     let wso2 = preset("wso2").unwrap();
     // seeds/wso2-acr-amr.md: the SAML request asks for windows, pwd, LOA2; the script supports

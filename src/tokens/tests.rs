@@ -131,6 +131,23 @@ fn a_refresh_losing_an_amr_method_is_a_downgrade() {
 }
 
 #[test]
+fn amr_methods_compare_in_the_policys_names() {
+    // WSO2 names the authenticators; the wso2 preset reads them as RFC 8176 names, so a refresh
+    // that reports the same methods under either spelling loses nothing, and one that drops the
+    // one-time code does.
+    let wso2 = preset("wso2").unwrap();
+    let mut old = set("LOA2", 1000, "strong", None);
+    old.claims.insert("amr".into(), json!(["BasicAuthenticator", "totp"]));
+    let back = |amr: Value, policy: &AcrPolicy| {
+        let claims = claims(json!({ "sub": "alice", "acr": "LOA2", "auth_time": 1000, "amr": amr }));
+        refreshed(&old, Some(claims), renewal(), policy).unwrap().downgraded
+    };
+    assert!(!back(json!(["pwd", "otp"]), &wso2));
+    assert!(back(json!(["BasicAuthenticator"]), &wso2));
+    assert!(back(json!(["pwd", "otp"]), &AcrPolicy::default()), "without a mapping the names differ");
+}
+
+#[test]
 fn a_refresh_without_an_id_token_keeps_the_claims() {
     let fief = preset("fief").unwrap();
     let old = set("1", 1000, "strong", Some(1100));

@@ -37,6 +37,8 @@ export interface AcrPolicy {
   /** Default `"minimum"`. */
   comparison?: AcrComparison;
   amrLevels?: AmrLevel[];
+  /** The identity server's authenticator names as `amr` values, applied to a token's `amr` before any requirement reads it (the `wso2` preset maps WSO2's). */
+  amrMapping?: MethodMapping;
 }
 
 /** `amr` methods (RFC 8176): all of `all`, and at least one of `any` when given. */
@@ -149,7 +151,22 @@ pub fn acr_satisfies(
     })())
 }
 
-/// WSO2 `selectAcrFrom`: the strongest value both lists hold, or `null`.
+/// WSO2's `selectAcrFrom` as WSO2 runs it: the first configured value the request asked for, or
+/// `null`.
+#[wasm_bindgen(js_name = selectAcrFrom, unchecked_return_type = "string | null")]
+pub fn select_acr_from(
+    #[wasm_bindgen(unchecked_param_type = "string[]")] requested: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string[]")] configured: JsValue,
+) -> std::result::Result<JsValue, JsValue> {
+    throw((|| {
+        let requested = data(&requested, "requested", strings)?;
+        let configured = data(&configured, "configured", strings)?;
+        Ok(acr::select_acr_from(&requested, &configured))
+    })())
+    .map(|v| v.map_or(JsValue::NULL, JsValue::from))
+}
+
+/// The strongest value both lists hold by the policy (stepup's ranked `selectAcrFrom`), or `null`.
 #[wasm_bindgen(js_name = selectStrongestAcr, unchecked_return_type = "string | null")]
 pub fn select_strongest_acr(
     #[wasm_bindgen(unchecked_param_type = "string[]")] requested: JsValue,

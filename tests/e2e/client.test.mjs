@@ -76,6 +76,17 @@ test("sign in, call the API, meet its step-up challenge, replay once; both token
   });
   assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null });
 
+  // WSO2 names its authenticators in amr; the wso2 policy's amrMapping reads them as RFC 8176
+  // names, so a requirement written in those is met, and one the token lacks is not.
+  const methods = await page.evaluate(() => ({
+    met: window.client.session({ amr: { all: ["pwd", "otp"] } }),
+    unmet: window.client.session({ amr: { all: ["sms"] } }),
+  }));
+  assert.deepEqual(methods.met.claims.amr, ["BasicAuthenticator", "totp"]);
+  assert.equal(methods.met.satisfied, true, JSON.stringify(methods.met));
+  assert.equal(methods.unmet.satisfied, false);
+  assert.deepEqual(methods.unmet.reasons, ["amr"]);
+
   // RFC 9470 §2: the weaker token is still used where it suffices.
   const picks = await page.evaluate(() => ({
     basic: window.client.accessToken({ acr: ["LOA1"] }),

@@ -2,7 +2,8 @@
 // request plus what the user has proved into the next step, the `acr` and the `amr` to assert.
 //
 // Authentication methods are RFC 8176 `amr` names: `pwd` (password), `otp` (one-time code) and
-// `mfa`, which is added whenever both are present (a knowledge and a possession factor).
+// `mfa`, which is added whenever both are present (a knowledge and a possession factor), except
+// in a dialect whose `amr` names its authenticators instead (WSO2).
 //
 // A level says which methods it needs and whether they must be performed in *this* sign-in
 // (`fresh: true`) or may come from the existing session. Levels run weakest → strongest.
@@ -36,12 +37,16 @@ export const PROFILES = {
   // ../../shared/seeds/wso2-acr-amr.md: the adaptive script runs one more step per level (LOA1,
   // LOA2, LOA3). Here LOA1 = password, LOA2 = password + code (the session may supply either),
   // LOA3 = password + code both entered in this very sign-in, never satisfied by an older session.
+  // Its `amr` names the authenticators that ran (the seed's ID token: "BasicAuthenticator", …),
+  // as WSO2 does until a deployment maps them: the password is `BasicAuthenticator`, the code
+  // WSO2's TOTP authenticator `totp`, and no `mfa` is added.
   wso2: {
     levels: [
       { acr: "LOA1", needs: ["pwd"], fresh: false },
       { acr: "LOA2", needs: ["pwd", "otp"], fresh: false },
       { acr: "LOA3", needs: ["pwd", "otp"], fresh: true },
     ],
+    authenticators: { pwd: "BasicAuthenticator", otp: "totp" },
   },
 
   // ../../shared/seeds/janssen-acr.md: named authentication methods with levels. `basic`
@@ -103,7 +108,7 @@ export function requestedAcr(p, params) {
  * The one decision rule, used both before an interaction (is one needed?) and inside it (which
  * page next?).
  *   requested: acr values in order of preference; factors: what the user is enrolled in
- *   (undefined while the user is unknown); session: methods the reusable session proved;
+ *   (undefined while the user is unknown); session: the `amr` of the reusable session;
  *   fresh: methods performed in this sign-in.
  * Returns `{ next }` (a method to perform), `{ unmet }` (a reason), or `{ acr, amr }`.
  */
@@ -111,7 +116,7 @@ export function decide(p, { requested, factors, session, fresh }) {
   // Identify the user first: nothing can be decided for an unknown account.
   if (!factors || (session.length === 0 && !fresh.includes("pwd"))) return { next: "pwd" };
 
-  const proved = new Set([...session, ...fresh]);
+  const proved = new Set([...methodsOf(p, session), ...fresh]);
   const now = new Set(fresh);
   const missing = (level) => level.needs.find((m) => !(level.fresh ? now : proved).has(m));
   const has = (level) => missing(level) === undefined;
@@ -135,7 +140,16 @@ export function decide(p, { requested, factors, session, fresh }) {
     acr = p.levels.filter((l) => !l.internal).findLast((l) => has(l))?.acr;
   }
 
-  const amr = METHODS.filter((m) => proved.has(m));
-  if (amr.includes("pwd") && amr.includes("otp")) amr.push("mfa");
-  return { acr, amr };
+  return { acr, amr: amrOf(p, METHODS.filter((m) => proved.has(m))) };
+}
+
+/** The methods an `amr` this profile asserted stands for. */
+function methodsOf(p, amr) {
+  return METHODS.filter((m) => amr.includes(p.authenticators?.[m] ?? m));
+}
+
+/** The `amr` a profile asserts for the methods proved (RFC 8176 names, or its own). */
+export function amrOf(p, methods) {
+  if (p.authenticators) return methods.map((m) => p.authenticators[m]);
+  return methods.includes("pwd") && methods.includes("otp") ? [...methods, "mfa"] : [...methods];
 }

@@ -426,7 +426,7 @@ test("G16 G17 G18: what reaches the upstream is what fetch() reads, under the ru
       const identity = identityOf(request);
       if (upstreamRule === "weak") {
         outcomes["forwarded-weak"]++;
-        const expected = { "x-stepup-sub": ["bob"], "x-stepup-acr": ["LOA1"], "x-stepup-amr": ["pwd"] };
+        const expected = { "x-stepup-sub": ["bob"], "x-stepup-acr": ["LOA1"], "x-stepup-amr": ["BasicAuthenticator"] };
         for (const [name, values] of Object.entries(expected)) {
           if (JSON.stringify(identity[name]) !== JSON.stringify(values)) wrong(`${name} is not ${values}`, { at, identity });
         }
@@ -543,7 +543,7 @@ test("G19: identity headers in every spelling are the guard's alone, exactly onc
   assert.deepEqual(Object.keys(identity).sort(), ["x-stepup-acr", "x-stepup-amr", "x-stepup-auth-time", "x-stepup-sub"]);
   assert.deepEqual(identity["x-stepup-sub"], ["alice"]);
   assert.deepEqual(identity["x-stepup-acr"], ["LOA2"]);
-  assert.deepEqual(identity["x-stepup-amr"], ["pwd otp mfa"]);
+  assert.deepEqual(identity["x-stepup-amr"], ["BasicAuthenticator totp"]);
   assert.equal(identity["x-stepup-auth-time"].length, 1);
   assert.match(identity["x-stepup-auth-time"][0], /^\d+$/);
   // The exact spelling the guard sends: a server that folds could otherwise see two.

@@ -13,6 +13,7 @@ const RULES = [
   { path: "/admin/*", acr: ["LOA2"] },
   { path: "/api/*", acr: ["LOA2"], api: true },
   { path: "/fresh", maxAge: 60 },
+  { path: "/codes/*", amr: { all: ["pwd", "otp"] } },
 ];
 
 let idp, upstream, worker, base;
@@ -97,13 +98,33 @@ test("the whole sign-in: callback, session cookie, 303 back, forwarded with the 
   const seen = await res.json();
   assert.equal(seen.headers["x-stepup-sub"], "alice");
   assert.equal(seen.headers["x-stepup-acr"], "LOA2");
-  assert.equal(seen.headers["x-stepup-amr"], "pwd otp mfa");
+  // As the token says: WSO2 names its authenticators (the policy reads them as pwd and otp).
+  assert.equal(seen.headers["x-stepup-amr"], "BasicAuthenticator totp");
   assert.match(seen.headers["x-stepup-auth-time"], /^\d+$/);
   assert.ok(!(seen.headers.cookie ?? "").includes("__Host-stepup"), "session cookie not forwarded");
 
   // The same session calls the API from the page (same-origin fetch).
   const api = await agent.fetch(`${base}/api/balance`, { headers: { accept: "application/json" } });
   assert.equal(api.status, 200);
+});
+
+test("a rule in RFC 8176 names is met by WSO2's authenticator names through the wso2 policy's amrMapping", async () => {
+  const agent = new Agent();
+  const { callback } = await signInThroughGuard(agent, "/admin/panel");
+  assert.equal(callback.status, 303, await callback.clone().text());
+  const res = await agent.fetch(`${base}/codes/list`, { headers: html });
+  assert.equal(res.status, 200, "BasicAuthenticator and totp are pwd and otp");
+  const seen = await res.json();
+  assert.equal(seen.url, "/codes/list");
+  assert.equal(seen.headers["x-stepup-amr"], "BasicAuthenticator totp");
+
+  // bob has only a password: the same rule is not met, and nothing reaches the upstream.
+  const bob = new Agent();
+  const weak = await signInThroughGuard(bob, "/fresh", "bob");
+  assert.equal(weak.callback.status, 303);
+  const refused = await bob.fetch(`${base}/codes/list`, { headers: html });
+  assert.notEqual(refused.status, 200);
+  assert.ok([302, 403].includes(refused.status), String(refused.status));
 });
 
 test("a replayed callback, or one in another browser, is refused with a page, never a redirect (F06, F07, G07)", async () => {

@@ -13,8 +13,11 @@ import { Agent, authorize as authorizeAtIdp, b64url, exchangeCode, tokenRequest 
 const SPA_CB = "http://127.0.0.1:5999/callback";
 const EDGE_CB = "http://127.0.0.1:5998/callback";
 const MFA_URI = "http://schemas.openid.net/pape/policies/2007/06/multi-factor";
-const PWD = ["pwd"];
-const MFA = ["pwd", "otp", "mfa"];
+/** A dialect's `amr` for a password, and for a password and a code: RFC 8176 names, except
+ * WSO2's, which names its authenticators. */
+const amrOf = (name) => name === "wso2"
+  ? { PWD: ["BasicAuthenticator"], MFA: ["BasicAuthenticator", "totp"] }
+  : { PWD: ["pwd"], MFA: ["pwd", "otp", "mfa"] };
 
 
 /** A flow straight against the IdP (agent.mjs), to the SPA's redirect URI unless told. */
@@ -61,6 +64,7 @@ const REUSE_ACR = { fief: "0", auth0: undefined, wso2: "LOA1", janssen: "basic" 
 
 for (const [name, levels] of Object.entries(PROFILES)) {
   describe(`profile ${name}`, () => {
+    const { PWD, MFA } = amrOf(name);
     let idp;
     before(async () => {
       idp = await startIdp({

@@ -89,9 +89,10 @@ export function stepUp(claims: JwtClaims): string | null {
   const decision: StepUpDecision = stepup.evaluateStepUp(claims, requirement, { policy, clockTolerance: 5 });
   const ok: boolean = stepup.acrSatisfies(claims.acr, "LOA2", policy) && stepup.amrSatisfies(claims.amr, { all: ["pwd"] });
   const chosen: string | null = stepup.selectStrongestAcr(["LOA2", "LOA3"], ["LOA3"], policy);
+  const configuredFirst: string | null = stepup.selectAcrFrom(["LOA2", "LOA3"], ["LOA3"]);
   const resolved: string[] = stepup.resolveAcrValues({ requested: ["otp"], supported: ["otp"], fallback: { useHighestLevel: true } });
   const amr: string[] = stepup.mapAuthenticationMethods(["SMSOTP"], { mapping: { SMSOTP: "sms" } });
-  void [ok, chosen, resolved, amr];
+  void [ok, chosen, configuredFirst, resolved, amr];
   if (decision.satisfied) return null;
   const header: string = stepup.buildStepUpChallenge({ acrValues: decision.acrValues, maxAge: decision.maxAge });
   const challenge: StepUpChallenge | null = stepup.parseStepUpChallenge(header);

@@ -23,6 +23,9 @@ export function engineSuite(stepup, { acr, step_up: stepUp, challenge }) {
     add(`selectStrongestAcr ${c.name}`, () =>
       expect(c, () => stepup.selectStrongestAcr(c.requested, c.supported, policyOf(c))));
   }
+  for (const c of acr.selectAcrFrom) {
+    add(`selectAcrFrom ${c.name}`, () => expect(c, () => stepup.selectAcrFrom(c.requested, c.configured)));
+  }
   for (const c of acr.resolveAcrValues) {
     add(`resolveAcrValues ${c.name}`, () => expect(c, () => stepup.resolveAcrValues(c.options, policyOf(c))));
   }
@@ -59,6 +62,7 @@ export function engineSuite(stepup, { acr, step_up: stepUp, challenge }) {
       [() => stepup.acrSatisfies("1", 1), "ERR_INVALID_ARG_TYPE", "required"],
       [() => stepup.acrSatisfies("1", ["1", 2]), "ERR_INVALID_ARG_TYPE", "required[1]"],
       [() => stepup.selectStrongestAcr("a", ["a"]), "ERR_INVALID_ARG_TYPE", "requested"],
+      [() => stepup.selectAcrFrom(["a"], "a"), "ERR_INVALID_ARG_TYPE", "configured"],
       [() => stepup.resolveAcrValues(undefined), "ERR_INVALID_ARG_TYPE", "options"],
       [() => stepup.amrSatisfies(["pwd"], { all: "pwd" }), "ERR_INVALID_ARG_TYPE", "all"],
       [() => stepup.evaluateStepUp(null, { maxAge: 5 }), "ERR_INVALID_ARG_TYPE", "claims"],
