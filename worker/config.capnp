@@ -31,6 +31,7 @@ const modules :List(Workerd.Worker.Module) = [
 
 const bindings :List(Workerd.Worker.Binding) = [
   (name = "STEPUP_ISSUER", fromEnvironment = "STEPUP_ISSUER"),
+  (name = "STEPUP_DISCOVERY_URL", fromEnvironment = "STEPUP_DISCOVERY_URL"),
   (name = "STEPUP_CLIENT_ID", fromEnvironment = "STEPUP_CLIENT_ID"),
   (name = "STEPUP_CLIENT_SECRET", fromEnvironment = "STEPUP_CLIENT_SECRET"),
   (name = "STEPUP_REDIRECT_PATH", fromEnvironment = "STEPUP_REDIRECT_PATH"),

@@ -11,7 +11,9 @@
 //! `STEPUP_PUBLIC_ORIGIN`, the origin browsers reach the guard at: then `redirect_uri` and every
 //! absolute URL come from it, and a request for another host is refused (SECURITY F18), instead
 //! of trusting the request's `Host`; `STEPUP_UPSTREAM_TIMEOUT`, how many seconds the guard waits
-//! for the upstream to begin answering (default 30).
+//! for the upstream to begin answering (default 30); `STEPUP_DISCOVERY_URL`, where the provider
+//! publishes its metadata when that is not `{issuer}/.well-known/openid-configuration` (Janssen
+//! serves it under `/jans-auth/`); the document's `issuer` must still be `STEPUP_ISSUER`.
 
 use std::collections::BTreeMap;
 
@@ -34,6 +36,9 @@ pub const DEFAULT_UPSTREAM_TIMEOUT: u64 = 30;
 pub struct Config {
     /// `STEPUP_ISSUER`, exactly as the provider's `iss`.
     pub issuer: String,
+    /// Where the provider's metadata is: `STEPUP_DISCOVERY_URL`, else
+    /// `{issuer}/.well-known/openid-configuration` (OpenID Connect Discovery 1.0 §4).
+    pub discovery_url: String,
     /// `STEPUP_CLIENT_ID`.
     pub client_id: String,
     /// `STEPUP_CLIENT_SECRET`: then the guard is a confidential client (`client_secret_basic`).
@@ -71,6 +76,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("issuer", &self.issuer)
+            .field("discovery_url", &self.discovery_url)
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
             .field("redirect_path", &self.redirect_path)
@@ -97,6 +103,10 @@ impl Config {
         if issuer.contains(['?', '#']) {
             return Err(setting_error("STEPUP_ISSUER", "may not have a query or fragment"));
         }
+        let discovery_url = match get("STEPUP_DISCOVERY_URL") {
+            Some(url) => Endpoint::parse(url, "STEPUP_DISCOVERY_URL").map(|_| url.to_string())?,
+            None => format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/')),
+        };
         let client_id = required("STEPUP_CLIENT_ID")?.to_string();
         let client_secret = get("STEPUP_CLIENT_SECRET").map(str::to_string);
         let redirect_path = get("STEPUP_REDIRECT_PATH").unwrap_or("/callback").to_string();
@@ -160,6 +170,7 @@ impl Config {
         Ok(Config {
             upstream_timeout,
             issuer,
+            discovery_url,
             client_id,
             client_secret,
             redirect_path,

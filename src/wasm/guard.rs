@@ -67,8 +67,7 @@ impl Guard {
     pub fn check_provider(&self) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let metadata = throw(inner.metadata().await)?;
-            throw(inner.config.check_against(&metadata))?;
+                throw(inner.metadata().await)?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -211,6 +210,12 @@ fn failure(e: &Error) -> Reply {
         Error::FetchFailed(why) => {
             Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}"))
         }
+        // A setting found wrong only once the provider's metadata is read (a rule it cannot
+        // meet): named, as a setting wrong at start-up is (`worker/worker.js`).
+        setting if setting.is_caller_mistake() => {
+            web_sys_log(&format!("stepup is misconfigured: {setting}"));
+            Reply::page(503, "Sign-in is unavailable", &format!("stepup is misconfigured: {setting}"))
+        }
         other => {
             web_sys_log(&format!("stepup guard: {other}"));
             Reply::page(500, "The guard failed", "The request could not be handled. Try again later.")
@@ -235,9 +240,13 @@ impl Inner {
         now(None) as u64
     }
 
+    /// The provider's metadata, with the rules checked against it each time it is used: a
+    /// deployed worker (which has no start-up step) refuses a rule the provider cannot meet at
+    /// its first sign-in or bearer token, as `make worker` does before it starts.
     async fn metadata(&self) -> Result<Rc<Metadata>> {
-        let url = format!("{}/.well-known/openid-configuration", self.config.issuer.trim_end_matches('/'));
-        self.metadata.get(&url, false).await
+        let metadata = self.metadata.get(&self.config.discovery_url, false).await?;
+        self.config.check_against(&metadata)?;
+        Ok(metadata)
     }
 
     async fn keys(&self, metadata: &Metadata, kid_missing: bool) -> Result<Rc<KeySet>> {

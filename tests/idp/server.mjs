@@ -42,6 +42,9 @@ export async function startIdp({
     edgeClient(["http://127.0.0.1:8787/callback", "http://localhost:8787/callback"]),
   ],
   issuer,
+  // Where discovery is served instead of `{issuer}/.well-known/openid-configuration`, which then
+  // answers 404 (Janssen: `/jans-auth/.well-known/openid-configuration`).
+  discoveryPath,
 } = {}) {
   if (!LOOPBACK.has(host)) throw new TypeError(`the local IdP binds to loopback only, not ${host}`);
   const p = loadProfile(profile);
@@ -103,6 +106,16 @@ export async function startIdp({
       if (answered) return undefined;
     }
     if (path.startsWith(`${prefix}/`)) return interactions(req, res);
+    if (discoveryPath && path === `${mount}/.well-known/openid-configuration`) {
+      res.writeHead(404, { "Content-Type": "text/plain" });
+      return res.end("not found: discovery is elsewhere here\n");
+    }
+    if (discoveryPath && path === discoveryPath) {
+      // Served as if asked at the issuer (no originalUrl: oidc-provider would read the path as a
+      // mount point and move every endpoint under it).
+      req.url = "/.well-known/openid-configuration";
+      return callback(req, res);
+    }
     if (mount && !(path === mount || path.startsWith(`${mount}/`))) {
       res.writeHead(404, { "Content-Type": "text/plain" });
       return res.end("not found\n");
@@ -149,6 +162,7 @@ export async function startIdp({
   return {
     issuer: iss,
     url,
+    discoveryUrl: `${url}${discoveryPath ?? `${mount}/.well-known/openid-configuration`}`,
     port: actualPort,
     get provider() { return provider; },
     /** Publishes a new key per algorithm and signs with it; old keys are dropped unless kept. */

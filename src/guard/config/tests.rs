@@ -75,6 +75,8 @@ fn every_bad_setting_is_named() {
         ("STEPUP_KEYS_COOLDOWN", "0", "STEPUP_KEYS_COOLDOWN"),
         ("STEPUP_PUBLIC_ORIGIN", "https://app.example/path", "STEPUP_PUBLIC_ORIGIN"),
         ("STEPUP_KEYS_MAX_AGE", "-5", "STEPUP_KEYS_MAX_AGE"),
+        ("STEPUP_DISCOVERY_URL", "http://idp.example/jans-auth/.well-known/openid-configuration", "STEPUP_DISCOVERY_URL"),
+        ("STEPUP_DISCOVERY_URL", "/jans-auth/.well-known/openid-configuration", "STEPUP_DISCOVERY_URL"),
     ];
     for (name, value, param) in cases {
         let err = Config::from_env(&env(&[(name, value)])).unwrap_err();
@@ -97,6 +99,15 @@ fn rules_the_provider_cannot_satisfy_are_refused() {
     config.check_against(&metadata(r#","acr_values_supported":["LOA2","LOA3"]"#)).unwrap();
     let err = config.check_against(&metadata(r#","acr_values_supported":["LOA1","LOA2"]"#)).unwrap_err();
     assert_eq!(err.param(), Some("STEPUP_RULES[0].acr[0]"));
+}
+
+#[test]
+fn discovery_is_at_the_issuer_unless_set() {
+    let config = Config::from_env(&env(&[])).unwrap();
+    assert_eq!(config.discovery_url, "https://idp.example/.well-known/openid-configuration");
+    let janssen = "https://idp.example/jans-auth/.well-known/openid-configuration";
+    let config = Config::from_env(&env(&[("STEPUP_DISCOVERY_URL", janssen)])).unwrap();
+    assert_eq!(config.discovery_url, janssen);
 }
 
 #[test]
