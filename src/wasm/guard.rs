@@ -67,7 +67,7 @@ impl Guard {
     pub fn check_provider(&self) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-                throw(inner.metadata().await)?;
+            throw(inner.metadata().await)?;
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -75,7 +75,11 @@ fn every_bad_setting_is_named() {
         ("STEPUP_KEYS_COOLDOWN", "0", "STEPUP_KEYS_COOLDOWN"),
         ("STEPUP_PUBLIC_ORIGIN", "https://app.example/path", "STEPUP_PUBLIC_ORIGIN"),
         ("STEPUP_KEYS_MAX_AGE", "-5", "STEPUP_KEYS_MAX_AGE"),
-        ("STEPUP_DISCOVERY_URL", "http://idp.example/jans-auth/.well-known/openid-configuration", "STEPUP_DISCOVERY_URL"),
+        (
+            "STEPUP_DISCOVERY_URL",
+            "http://idp.example/jans-auth/.well-known/openid-configuration",
+            "STEPUP_DISCOVERY_URL",
+        ),
         ("STEPUP_DISCOVERY_URL", "/jans-auth/.well-known/openid-configuration", "STEPUP_DISCOVERY_URL"),
     ];
     for (name, value, param) in cases {
