@@ -212,7 +212,7 @@ fn failure(e: &Error) -> Reply {
         }
         // A setting found wrong only once the provider's metadata is read (a rule it cannot
         // meet): named, as a setting wrong at start-up is (`worker/worker.js`).
-        setting if setting.is_caller_mistake() => {
+        setting if setting.is_caller_mistake() && setting.param().is_some_and(|p| p.starts_with("STEPUP_")) => {
             web_sys_log(&format!("stepup is misconfigured: {setting}"));
             Reply::page(503, "Sign-in is unavailable", &format!("stepup is misconfigured: {setting}"))
         }
