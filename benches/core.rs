@@ -103,7 +103,8 @@ fn decisions(c: &mut Criterion) {
     .expect("config");
     c.bench_function("guard_allowed_request", |b| {
         b.iter(|| {
-            let request = Request { url: black_box("https://app.example/app/bench?x=1"), headers: &headers };
+            let request =
+                Request { method: "GET", url: black_box("https://app.example/app/bench?x=1"), headers: &headers };
             let Ok(Action::Forward(plan)) = judge(&upstream, &request, now) else { panic!("not forwarded") };
             plan
         })

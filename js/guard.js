@@ -44,8 +44,8 @@ export class Guard {
       text += lines === 0 ? `${name}\n${value}` : `\n${name}\n${value}`;
       lines += 2;
     }
-    let action = JSON.parse(this.#core.decide(request.url, text, lines));
-    if (action[0] === "io") action = JSON.parse(await this.#core.resolve(request.url, text, lines));
+    let action = JSON.parse(this.#core.decide(request.method, request.url, text, lines));
+    if (action[0] === "io") action = JSON.parse(await this.#core.resolve(request.method, request.url, text, lines));
     return action[0] === "forward"
       ? this.#forward(request, /** @type {["forward", string, string[], string[], boolean, number]} */ (action))
       : reply(action);

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use crate::options::{string_map, Fields, FromJson};
 use crate::secret::{redact, Redacted};
-use crate::url::{append_query, parse_query, Endpoint};
+use crate::url::{parse_query, Endpoint};
 use crate::{pkce, Error, Result};
 
 /// The parameters of [`build_authorization_url`]; JavaScript passes them as an object with these
@@ -224,13 +224,7 @@ pub fn build_authorization_url(req: &AuthorizationRequest) -> Result<String> {
     pairs.extend(optional.iter().filter_map(|(n, v)| v.map(|v| (*n, v))));
     pairs.extend(req.extra_params.iter().map(|(n, v)| (n.as_str(), v.as_str())));
 
-    let mut url = endpoint.base;
-    url.push('?');
-    if let Some(query) = endpoint.query.filter(|q| !q.is_empty()) {
-        url.push_str(&query);
-    }
-    append_query(&mut url, &pairs);
-    Ok(url)
+    Ok(endpoint.with_query(&pairs))
 }
 
 fn non_empty(param: &str, value: &str) -> Result<()> {

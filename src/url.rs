@@ -109,6 +109,20 @@ fn hex_digit(nibble: u8) -> char {
     char::from_digit(u32::from(nibble & 15), 16).map_or('0', |c| c.to_ascii_uppercase())
 }
 
+impl Endpoint {
+    /// The endpoint with `pairs` added to its query: its own query first, kept as given
+    /// (OIDC Core 3.1.2.1 and RP-Initiated Logout 1.0 §2 let an endpoint URL carry one).
+    pub fn with_query(self, pairs: &[(&str, &str)]) -> String {
+        let mut url = self.base;
+        url.push('?');
+        if let Some(query) = self.query.filter(|q| !q.is_empty()) {
+            url.push_str(&query);
+        }
+        append_query(&mut url, pairs);
+        url
+    }
+}
+
 /// Appends `name=value` pairs to a query, each encoded exactly once.
 pub fn append_query(out: &mut String, pairs: &[(&str, &str)]) {
     for (name, value) in pairs {

@@ -35,6 +35,7 @@ const bindings :List(Workerd.Worker.Binding) = [
   (name = "STEPUP_CLIENT_ID", fromEnvironment = "STEPUP_CLIENT_ID"),
   (name = "STEPUP_CLIENT_SECRET", fromEnvironment = "STEPUP_CLIENT_SECRET"),
   (name = "STEPUP_REDIRECT_PATH", fromEnvironment = "STEPUP_REDIRECT_PATH"),
+  (name = "STEPUP_LOGOUT_PATH", fromEnvironment = "STEPUP_LOGOUT_PATH"),
   (name = "STEPUP_SESSION_SECRET", fromEnvironment = "STEPUP_SESSION_SECRET"),
   (name = "STEPUP_UPSTREAM", fromEnvironment = "STEPUP_UPSTREAM"),
   (name = "STEPUP_ACR_POLICY", fromEnvironment = "STEPUP_ACR_POLICY"),

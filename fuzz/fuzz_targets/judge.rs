@@ -64,7 +64,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         };
         headers.push((name.to_string(), value));
     }
-    let Ok(action) = judge(config(), &Request { url: &url, headers: &headers }, NOW) else { return Ok(()) };
+    let Ok(action) = judge(config(), &Request { method: "GET", url: &url, headers: &headers }, NOW) else { return Ok(()) };
     if let Action::Forward(plan) = action {
         let target = Target::parse(split_url(&url).1).expect("a forwarded target parses");
         assert_eq!(plan.url, format!("http://app.internal{}", target.path_and_query()));

@@ -13,7 +13,9 @@
 //! of trusting the request's `Host`; `STEPUP_UPSTREAM_TIMEOUT`, how many seconds the guard waits
 //! for the upstream to begin answering (default 30); `STEPUP_DISCOVERY_URL`, where the provider
 //! publishes its metadata when that is not `{issuer}/.well-known/openid-configuration` (Janssen
-//! serves it under `/jans-auth/`); the document's `issuer` must still be `STEPUP_ISSUER`.
+//! serves it under `/jans-auth/`); the document's `issuer` must still be `STEPUP_ISSUER`;
+//! `STEPUP_LOGOUT_PATH`, where a page of the guarded site POSTs to sign out (README, "Signing
+//! out").
 
 use std::collections::BTreeMap;
 
@@ -48,6 +50,8 @@ pub struct Config {
     /// The rule-matching key of the redirect path ([`crate::guard::path::Target::key`]), read
     /// once: every request is compared with it.
     pub redirect_key: String,
+    /// `STEPUP_LOGOUT_PATH`: no sign-out path when unset.
+    pub logout: Option<GuardPath>,
     /// Keys derived from `STEPUP_SESSION_SECRET`, one per cookie purpose.
     pub session_key: CookieKey,
     /// The transaction cookie's key.
@@ -88,6 +92,27 @@ impl std::fmt::Debug for Config {
     }
 }
 
+/// A path the guard answers itself, with its rule-matching key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardPath {
+    /// As set.
+    pub path: String,
+    /// [`crate::guard::path::Target::key`] of it: requests are compared with this.
+    pub key: String,
+}
+
+impl GuardPath {
+    /// A plain path such as `example`, which the guard would also accept as a request target
+    /// (one it would refuse could never be reached).
+    fn parse(name: &str, path: &str, example: &str) -> Result<GuardPath> {
+        if !path.starts_with('/') || path.starts_with("//") || path.contains(['?', '#', '\\']) {
+            return Err(setting_error(name, format!("must be a plain path such as {example}")));
+        }
+        let key = super::path::Target::parse(path).map_err(|refusal| setting_error(name, refusal.reason()))?.key;
+        Ok(GuardPath { path: path.to_string(), key })
+    }
+}
+
 fn setting_error(name: &str, why: impl Into<String>) -> Error {
     Error::arg_value(name, why)
 }
@@ -109,17 +134,14 @@ impl Config {
         };
         let client_id = required("STEPUP_CLIENT_ID")?.to_string();
         let client_secret = get("STEPUP_CLIENT_SECRET").map(str::to_string);
-        let redirect_path = get("STEPUP_REDIRECT_PATH").unwrap_or("/callback").to_string();
-        if !redirect_path.starts_with('/')
-            || redirect_path.starts_with("//")
-            || redirect_path.contains(['?', '#', '\\'])
-        {
-            return Err(setting_error("STEPUP_REDIRECT_PATH", "must be a plain path such as /callback"));
+        let GuardPath { path: redirect_path, key: redirect_key } =
+            GuardPath::parse("STEPUP_REDIRECT_PATH", get("STEPUP_REDIRECT_PATH").unwrap_or("/callback"), "/callback")?;
+        let logout = get("STEPUP_LOGOUT_PATH")
+            .map(|path| GuardPath::parse("STEPUP_LOGOUT_PATH", path, "/logout"))
+            .transpose()?;
+        if logout.as_ref().is_some_and(|logout| logout.key == redirect_key) {
+            return Err(setting_error("STEPUP_LOGOUT_PATH", "must not be the redirect path"));
         }
-        // A redirect path the guard would refuse as a request target could never be reached.
-        let redirect_key = super::path::Target::parse(&redirect_path)
-            .map_err(|refusal| setting_error("STEPUP_REDIRECT_PATH", refusal.reason()))?
-            .key;
         let secret = required("STEPUP_SESSION_SECRET")?;
         // Keys bound to the provider and the client (G21): two guards that share a secret but not
         // both of those cannot read each other's sessions or sign-ins.
@@ -175,6 +197,7 @@ impl Config {
             client_secret,
             redirect_path,
             redirect_key,
+            logout,
             session_key,
             transaction_key,
             sessions: Opened::default(),

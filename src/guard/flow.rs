@@ -8,13 +8,15 @@
 use serde_json::{Map, Value};
 
 use super::config::Config;
+use super::cookie::set_cookie;
 use super::path::Target;
 use super::redirect::return_location;
 use super::rules::Rule;
-use super::session::{session_cookie, Transaction};
+use super::session::{session_cookie, Transaction, SESSION_COOKIE};
 use crate::authorize::{build_authorization_url, AuthorizationRequest};
 use crate::step_up::{build_step_up_challenge, ChallengeParams, Decision};
-use crate::{pkce, Result};
+use crate::url::Endpoint;
+use crate::{pkce, Error, Result};
 
 /// Headers the guard sets on forwarded requests; any incoming header that a server could read
 /// as one of them is removed first, so the origin can trust them (G13, [`is_identity_header`]).
@@ -71,7 +73,7 @@ impl Reply {
         Reply::new(status, "text/html; charset=utf-8", body)
     }
 
-    fn with(mut self, name: &str, value: String) -> Reply {
+    pub(crate) fn with(mut self, name: &str, value: String) -> Reply {
         self.headers.push((name.to_string(), value));
         self
     }
@@ -95,6 +97,8 @@ fn escape(text: &str) -> String {
 pub enum Route {
     /// The redirect path: a sign-in coming back.
     Callback,
+    /// The logout path (`STEPUP_LOGOUT_PATH`).
+    Logout,
     /// No rule: forwarded as is (minus the guard's own cookies and identity headers).
     Open,
     /// A rule applies.
@@ -106,6 +110,9 @@ pub enum Route {
 pub fn route(config: &Config, target: &Target) -> Route {
     if config.redirect_key == target.key {
         return Route::Callback;
+    }
+    if config.logout.as_ref().is_some_and(|logout| logout.key == target.key) {
+        return Route::Logout;
     }
     config.rules.find_target(target).map_or(Route::Open, Route::Guarded)
 }
@@ -231,6 +238,36 @@ pub fn signed_in(
         .with("location", return_location(origin, Some(&transaction.return_to)))
         .with("set-cookie", transaction.clear())
         .with("set-cookie", session_cookie(config, session, now)?))
+}
+
+/// A sign-out: the session cookie deleted, and the browser sent to the provider's
+/// `end_session_endpoint` to end its session there too (OpenID Connect RP-Initiated Logout 1.0
+/// §2: `client_id` names the client, as the guard keeps no ID token for `id_token_hint`, and
+/// `post_logout_redirect_uri` brings the user back to this origin's `/`, which must be
+/// registered with the provider). `end_session`: the provider's endpoint, `Ok(None)` when it
+/// names none (the browser goes straight to `/`), `Err` when its metadata could not be read —
+/// then the user is signed out here only, and told so.
+pub fn signed_out(
+    config: &Config,
+    origin: &str,
+    end_session: std::result::Result<Option<&str>, &Error>,
+) -> Result<Reply> {
+    let cleared = set_cookie(SESSION_COOKIE, "", 0);
+    let back = format!("{origin}/");
+    let reply = match end_session {
+        Ok(Some(endpoint)) => {
+            let endpoint = Endpoint::parse(endpoint, "end_session_endpoint")?;
+            let params = [("client_id", config.client_id.as_str()), ("post_logout_redirect_uri", back.as_str())];
+            Reply::new(303, "text/plain; charset=utf-8", String::new()).with("location", endpoint.with_query(&params))
+        }
+        Ok(None) => Reply::new(303, "text/plain; charset=utf-8", String::new()).with("location", back),
+        Err(e) => Reply::page(
+            503,
+            "Signed out of this site only",
+            &format!("You are signed out here, but the identity provider could not be reached to end your session there: {e}"),
+        ),
+    };
+    Ok(reply.with("set-cookie", cleared))
 }
 
 /// The callback could not complete: a page saying why, the transaction deleted, never another

@@ -18,6 +18,8 @@ use crate::{Error, Result};
 /// A request as the shell hands it over.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
+    /// The method (`request.method`), as Fetch normalises it (`GET`, `POST`, …).
+    pub method: &'a str,
     /// The absolute URL (`request.url`).
     pub url: &'a str,
     /// The headers as Fetch `Headers` lists them: lower-case names, repeated ones joined by `, `.
@@ -67,6 +69,12 @@ pub enum Action {
     /// token; [`callback_state`] and [`signed_in`] decide around it).
     Callback {
         /// The guarded origin, for `redirect_uri`.
+        origin: String,
+    },
+    /// The logout path, asked for by a page of this origin: read the provider's
+    /// `end_session_endpoint`, then answer with [`flow::signed_out`].
+    SignOut {
+        /// The guarded origin, for `post_logout_redirect_uri`.
         origin: String,
     },
 }
@@ -125,6 +133,7 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
     };
     let rule = match flow::route(config, &target) {
         Route::Callback => return Ok(Action::Callback { origin }),
+        Route::Logout => return Ok(sign_out(request, origin)),
         Route::Open => return Ok(pass(config, &target, request.headers, Vec::new(), false, true)),
         Route::Guarded(rule) => rule,
     };
@@ -147,6 +156,28 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
             }
         }
     }
+}
+
+/// The logout path (`STEPUP_LOGOUT_PATH`): only a `POST` that a page of this very origin sent
+/// signs out, so a link, an image or a form on another site cannot sign a user out (cross-site
+/// request forgery). The browser says where the request comes from in `Sec-Fetch-Site` (Fetch
+/// Metadata) and `Origin` (RFC 6454 §7, sent with every `POST`); what it says must be this origin,
+/// and a request that says neither is refused too.
+fn sign_out(request: &Request<'_>, origin: String) -> Action {
+    if request.method != "POST" {
+        let page = Reply::page(405, "Sign out with a button", "Signing out takes a POST from this site's own page.");
+        return Action::Reply(page.with("allow", "POST".into()));
+    }
+    let site = request.header("sec-fetch-site");
+    let from = request.header("origin");
+    let same_origin = site.is_none_or(|site| site == "same-origin")
+        && from.is_none_or(|from| from.eq_ignore_ascii_case(&origin))
+        && (site.is_some() || from.is_some());
+    if !same_origin {
+        let message = "A sign-out must come from this site's own page; this one came from elsewhere.";
+        return Action::Reply(Reply::page(403, "Not signed out", message));
+    }
+    Action::SignOut { origin }
 }
 
 /// `host[:port]`: a name, an IPv4 address or a bracketed IPv6 address, and digits after `:`.

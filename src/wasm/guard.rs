@@ -78,9 +78,9 @@ impl Guard {
     /// Fetch lists them, names and values alternating, each on a line of its own, and `lines`
     /// says how many there are ([`judge::header_lines`]): one string crosses into wasm, not one per
     /// name and value.
-    pub fn decide(&self, url: &str, headers: &str, lines: f64) -> std::result::Result<String, JsValue> {
+    pub fn decide(&self, method: &str, url: &str, headers: &str, lines: f64) -> std::result::Result<String, JsValue> {
         let action = count(lines).and_then(|lines| judge::header_lines(headers, lines)).and_then(|headers| {
-            judge::judge(&self.inner.config, &judge::Request { url, headers: &headers }, self.inner.now())
+            judge::judge(&self.inner.config, &judge::Request { method, url, headers: &headers }, self.inner.now())
         });
         match action {
             Ok(action @ (Action::Forward(_) | Action::Reply(_))) => action_json(&self.inner.config, &action),
@@ -93,11 +93,11 @@ impl Guard {
     /// callback to finish), as the JSON text of a `GuardAction` once the I/O is done; the
     /// request as for [`Self::decide`].
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
-    pub fn resolve(&self, url: String, headers: String, lines: f64) -> Promise {
+    pub fn resolve(&self, method: String, url: String, headers: String, lines: f64) -> Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let action = match count(lines).and_then(|lines| judge::header_lines(&headers, lines)) {
-                Ok(headers) => inner.handle(&url, &headers).await,
+                Ok(headers) => inner.handle(&method, &url, &headers).await,
                 Err(e) => Err(e),
             };
             let action = action.unwrap_or_else(|e| Action::Reply(failure(&e)));
@@ -273,13 +273,18 @@ impl Inner {
 
     /// Carries out the core's answer ([`judge`]) up to forwarding or replying, doing the I/O it
     /// asks for.
-    async fn handle(&self, url: &str, headers: &[(String, String)]) -> Result<Action> {
-        let incoming = judge::Request { url, headers };
+    async fn handle(&self, method: &str, url: &str, headers: &[(String, String)]) -> Result<Action> {
+        let incoming = judge::Request { method, url, headers };
         let mut action = judge::judge(&self.config, &incoming, self.now())?;
         loop {
             action = match action {
                 done @ (Action::Reply(_) | Action::Forward(_)) => return Ok(done),
                 Action::Callback { origin } => Action::Reply(self.callback(&incoming, &origin).await?),
+                Action::SignOut { origin } => {
+                    let metadata = self.metadata().await;
+                    let end_session = metadata.as_ref().map(|m| m.str("end_session_endpoint"));
+                    Action::Reply(flow::signed_out(&self.config, &origin, end_session)?)
+                }
                 Action::VerifyBearer(pending) => {
                     let verified = match self.access_token(&pending.token).await {
                         Err(e @ Error::FetchFailed(_)) => return Err(e),

@@ -179,6 +179,17 @@ export function providerConfiguration({ profile: p, clients, keys, cookieKeys, A
     },
     pkce: { required: () => true }, // only S256 exists in v9; every client here must use it
     features: {
+      // RP-Initiated Logout 1.0: a relying party sends the browser to end_session_endpoint and
+      // the user confirms here (the form oidc-provider makes, with its xsrf token).
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.body = `<!doctype html><meta charset="utf-8"><title>Sign out</title>
+            <h1>Sign out of the local IdP?</h1>${form}
+            <button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+            <button type="submit" form="op.logoutForm">No, stay signed in</button>`;
+        },
+      },
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
       // RFC 8707 + RFC 9068: every authorization is for the API unless `resource` says otherwise,

@@ -216,7 +216,7 @@ test("a call before init() is a coded error saying what to do, and init() afterw
 
 test("the guard's core refuses a count of header lines that is not the text's, whatever number it is given", () => {
   const core = new stepup.GuardCore(guard);
-  const status = (lines) => JSON.parse(core.decide("https://app.example/x", "a\nb", lines))[1];
+  const status = (lines) => JSON.parse(core.decide("GET", "https://app.example/x", "a\nb", lines))[1];
   assert.notEqual(status(2), 500, "the true count is read");
   for (const lines of [-2, 2 ** 32 + 2, 1e20, 1.5, NaN, Infinity, 0, 4]) assert.equal(status(lines), 500, String(lines));
 });

@@ -81,6 +81,9 @@ fn every_bad_setting_is_named() {
             "STEPUP_DISCOVERY_URL",
         ),
         ("STEPUP_DISCOVERY_URL", "/jans-auth/.well-known/openid-configuration", "STEPUP_DISCOVERY_URL"),
+        ("STEPUP_LOGOUT_PATH", "logout", "STEPUP_LOGOUT_PATH"),
+        ("STEPUP_LOGOUT_PATH", "/log%2Fout", "STEPUP_LOGOUT_PATH"),
+        ("STEPUP_LOGOUT_PATH", "/Callback", "STEPUP_LOGOUT_PATH"),
     ];
     for (name, value, param) in cases {
         let err = Config::from_env(&env(&[(name, value)])).unwrap_err();

@@ -251,3 +251,35 @@ fn debug_shows_no_cookie_or_location_values() {
     let shown = format!("{reply:?}");
     assert!(shown.contains("set-cookie") && !shown.contains("s3cret"), "{shown}");
 }
+
+#[test]
+fn a_sign_out_clears_the_session_and_ends_the_providers_session() {
+    let config = config("[]");
+    let header = |reply: &Reply, name: &str| -> Vec<String> {
+        reply.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect()
+    };
+    let cleared = "__Host-stepup-session=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0";
+    // RP-Initiated Logout 1.0 §2: the endpoint's own query kept, client_id and where to come back.
+    let reply = signed_out(&config, "https://app.example", Ok(Some("https://idp.example/end?ui=1"))).unwrap();
+    assert_eq!(reply.status, 303);
+    assert_eq!(
+        header(&reply, "location"),
+        [format!(
+            "https://idp.example/end?ui=1&client_id={}&post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F",
+            config.client_id
+        )]
+    );
+    assert_eq!(header(&reply, "set-cookie"), [cleared]);
+    // No end_session_endpoint: signed out here, back to /.
+    let reply = signed_out(&config, "https://app.example", Ok(None)).unwrap();
+    assert_eq!((reply.status, header(&reply, "location")), (303, vec!["https://app.example/".to_string()]));
+    assert_eq!(header(&reply, "set-cookie"), [cleared]);
+    // The provider cannot be reached: still signed out here, and told the rest did not happen.
+    let down = Error::FetchFailed("GET https://idp.example/.well-known/openid-configuration: status 503".into());
+    let reply = signed_out(&config, "https://app.example", Err(&down)).unwrap();
+    assert_eq!(reply.status, 503);
+    assert_eq!(header(&reply, "set-cookie"), [cleared]);
+    assert!(reply.body.contains("signed out here"), "{}", reply.body);
+    // An end_session_endpoint that is not https is not followed.
+    assert!(signed_out(&config, "https://app.example", Ok(Some("http://idp.example/end"))).is_err());
+}

@@ -42,7 +42,7 @@ fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 fn judge_at(config: &Config, url: &str, pairs: &[(&str, &str)]) -> Action {
     let headers = headers(pairs);
-    judge(config, &Request { url, headers: &headers }, NOW).unwrap()
+    judge(config, &Request { method: "GET", url, headers: &headers }, NOW).unwrap()
 }
 
 const HTML: (&str, &str) = ("accept", "text/html");
@@ -129,7 +129,7 @@ fn g20_a_session_whose_sub_cannot_be_a_header_is_no_session() {
 fn bearer_tokens_are_verified_then_judged() {
     let config = config();
     let request_headers = headers(&[("authorization", "Bearer abc.def.ghi"), ("x-stepup-sub", "x")]);
-    let request = Request { url: "http://e/api/t", headers: &request_headers };
+    let request = Request { method: "GET", url: "http://e/api/t", headers: &request_headers };
     let Action::VerifyBearer(pending) = judge(&config, &request, NOW).unwrap() else { panic!() };
     assert_eq!(pending.token, "abc.def.ghi");
     let refused = after_bearer(&config, &pending, Err("ERR_JWT_EXPIRED"), &request, NOW).unwrap();
@@ -246,7 +246,7 @@ fn g03_a_session_kept_from_an_earlier_request_expires_on_time() {
     let cookie = session(&config, strong());
     let request = |now| {
         let headers = headers(&[HTML, ("cookie", &cookie)]);
-        judge(&config, &Request { url: "http://edge.example/admin/x", headers: &headers }, now).unwrap()
+        judge(&config, &Request { method: "GET", url: "http://edge.example/admin/x", headers: &headers }, now).unwrap()
     };
     assert!(matches!(request(NOW), Action::Forward(_)));
     assert!(matches!(request(NOW + 1), Action::Forward(_)), "answered from the opened sessions");
@@ -257,6 +257,56 @@ fn g03_a_session_kept_from_an_earlier_request_expires_on_time() {
     let (body, mac) = cookie.rsplit_once('.').unwrap();
     let forged = format!("{body}.{}{}", if mac.starts_with('A') { "B" } else { "A" }, &mac[1..]);
     let headers = headers(&[HTML, ("cookie", &forged)]);
-    let action = judge(&config, &Request { url: "http://edge.example/admin/x", headers: &headers }, NOW + 1).unwrap();
+    let action =
+        judge(&config, &Request { method: "GET", url: "http://edge.example/admin/x", headers: &headers }, NOW + 1)
+            .unwrap();
     assert!(matches!(action, Action::SignIn(_)));
+}
+
+fn with_logout() -> Config {
+    let mut env: BTreeMap<String, String> = [
+        ("STEPUP_ISSUER", "https://idp.example"),
+        ("STEPUP_CLIENT_ID", "edge"),
+        ("STEPUP_SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("STEPUP_RULES", RULES),
+        ("STEPUP_LOGOUT_PATH", "/logout"),
+        ("STEPUP_UPSTREAM", "http://app.internal"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    env.insert("STEPUP_PUBLIC_ORIGIN".into(), "https://app.example".into());
+    Config::from_env(&env).unwrap()
+}
+
+fn logout(method: &str, pairs: &[(&str, &str)]) -> Action {
+    let headers = headers(pairs);
+    judge(&with_logout(), &Request { method, url: "https://app.example/logout", headers: &headers }, NOW).unwrap()
+}
+
+#[test]
+fn signing_out_takes_a_post_from_this_origin() {
+    let signed_out = Action::SignOut { origin: "https://app.example".into() };
+    assert_eq!(logout("POST", &[("origin", "https://app.example"), ("sec-fetch-site", "same-origin")]), signed_out);
+    assert_eq!(logout("POST", &[("origin", "https://APP.example")]), signed_out, "an origin's host is case-blind");
+    assert_eq!(logout("POST", &[("sec-fetch-site", "same-origin")]), signed_out);
+    let status = |action: Action| match action {
+        Action::Reply(reply) => reply.status,
+        other => panic!("{other:?}"),
+    };
+    // A link, an image or a top-level navigation from elsewhere: not a POST.
+    assert_eq!(status(logout("GET", &[("sec-fetch-site", "same-origin")])), 405);
+    // A form on another site, or a sibling subdomain, or a browser that says nothing.
+    for pairs in [
+        &[("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")][..],
+        &[("origin", "https://evil.example")],
+        &[("sec-fetch-site", "same-site"), ("origin", "https://sub.app.example")],
+        &[("sec-fetch-site", "cross-site"), ("origin", "https://app.example")],
+        &[("origin", "null")],
+        &[],
+    ] {
+        assert_eq!(status(logout("POST", pairs)), 403, "{pairs:?}");
+    }
+    // Elsewhere the logout path is only a path: without the setting it is forwarded.
+    assert!(matches!(judge_at(&config(), "http://edge.example/logout", &[]), Action::Forward(_)));
 }
