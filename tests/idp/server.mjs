@@ -150,6 +150,8 @@ export async function startIdp({
     issuer: iss,
     url,
     port: actualPort,
+    /** The dialect's name (`fief`, `auth0`, `wso2`, `janssen`). */
+    profile: p.name,
     get provider() { return provider; },
     /** Publishes a new key per algorithm and signs with it; old keys are dropped unless kept. */
     async rotateKeys({ keepPrevious = false } = {}) {
