@@ -3,6 +3,7 @@
 // them stops being an error).
 import init, * as stepup from "../../pkg/index.js";
 import type {
+  AccessTokenProfile,
   AccessTokenVerifyOptions,
   AcrPolicy,
   AuthorizationParams,
