@@ -157,7 +157,7 @@ function stepUpChecks(p) {
  *     `scope`, `permissions`, `acr` and `auth_time`; no `client_id`, `jti` or `amr`.
  *   auth0: typed `JWT`; `aud` is the API and the issuer's `/userinfo`, `azp` the client, `scope`;
  *     `acr`, `amr` and `auth_time` as a post-login Action adds them for step-up (Auth0 asserts
- *     none of them in access tokens by itself); no `client_id` or `jti`.
+ *     none of them in access tokens by itself); a `jti`, no `client_id`.
  */
 export const ACCESS_TOKEN_SHAPES = {
   fief(token, jwt) {
@@ -166,7 +166,7 @@ export const ACCESS_TOKEN_SHAPES = {
     jwt.payload = { ...claims, aud: [client], azp: client, permissions: [] };
   },
   auth0(token, jwt) {
-    const { client_id: client, jti, ...claims } = jwt.payload;
+    const { client_id: client, ...claims } = jwt.payload;
     jwt.header = { typ: "JWT" };
     jwt.payload = { ...claims, aud: [API_AUDIENCE, `${claims.iss}/userinfo`], azp: client };
   },

@@ -34,7 +34,7 @@ async function redeem(idp, flow) {
  */
 const ACCESS_TOKEN_SHAPES = {
   fief: { typ: undefined, aud: (idp, clientId) => [clientId], absent: ["client_id", "jti", "amr"] },
-  auth0: { typ: "JWT", aud: (idp) => [API_AUDIENCE, `${idp.issuer}/userinfo`], absent: ["client_id", "jti"] },
+  auth0: { typ: "JWT", aud: (idp) => [API_AUDIENCE, `${idp.issuer}/userinfo`], absent: ["client_id"] },
 };
 const RFC9068 = { typ: "at+jwt", aud: () => API_AUDIENCE, absent: [] };
 
