@@ -7,7 +7,7 @@ import type {
 export interface Verifier {
   /** Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims. */
   verifyIdToken(token: string, call?: VerifyIdTokenCall): Promise<JwtClaims>;
-  /** Verifies a JWT access token (RFC 9068) for this audience and returns its claims. */
+  /** Verifies a JWT access token (the verifier's `accessTokenProfile`) for this audience and returns its claims. */
   verifyAccessToken(token: string, call?: VerifyAccessTokenCall): Promise<JwtClaims>;
 }
 
@@ -17,5 +17,5 @@ export function createVerifier(options: VerifierOptions): Verifier;
 /** Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims. */
 export function verifyIdToken(token: string, jwks: JsonWebKeySet, options: IdTokenVerifyOptions): Promise<JwtClaims>;
 
-/** Verifies a JWT access token (RFC 9068) for this API and returns its claims. */
+/** Verifies a JWT access token (RFC 9068, or a plain JWT with `accessTokenProfile: "jwt"`) for this API and returns its claims. */
 export function verifyAccessToken(token: string, jwks: JsonWebKeySet, options: AccessTokenVerifyOptions): Promise<JwtClaims>;

@@ -165,13 +165,18 @@ export function createVerifier(options) {
   return {
     /** Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims. */
     verifyIdToken: (token, call) => verify(0, token, call),
-    /** Verifies a JWT access token (RFC 9068) for this audience and returns its claims. */
+    /** Verifies a JWT access token (the verifier's `accessTokenProfile`) for this audience and returns its claims. */
     verifyAccessToken: (token, call) => verify(1, token, call),
   };
 }
 
 /** The free functions' options that belong to one call, not to the verifier. */
 const CALL = new Set(["expectedNonce", "maxAge", "requirement", "currentTime"]);
+/**
+ * For `verifyIdToken`, also the access-token profile: handed to the call, where the core names it
+ * as no option of an ID token's check.
+ */
+const ID_CALL = new Set([...CALL, "accessTokenProfile"]);
 
 /** Verifiers made for the free functions, by key set and shared options; the oldest goes first. */
 const VERIFIERS = 16;
@@ -182,9 +187,10 @@ const made = new Map();
  * set is keyed by its JSON text, so a key set object changed between calls gets a new verifier.
  * @param {unknown} jwks
  * @param {any} options
+ * @param {Set<string>} [callNames] the options that belong to the call
  * @returns {[import("./verifier.js").Verifier, object | undefined]}
  */
-function verifierFor(jwks, options) {
+function verifierFor(jwks, options, callNames = CALL) {
   if (options === null || typeof options !== "object" || Array.isArray(options)) {
     // The core names the mistake.
     return [createVerifier(/** @type {any} */ (options)), undefined];
@@ -198,7 +204,7 @@ function verifierFor(jwks, options) {
   for (const name of Reflect.ownKeys(options)) {
     if (typeof name !== "string") continue;
     const value = options[name];
-    if (value !== undefined) (CALL.has(name) ? call : shared)[name] = value;
+    if (value !== undefined) (callNames.has(name) ? call : shared)[name] = value;
   }
   let id;
   try {
@@ -222,11 +228,14 @@ function verifierFor(jwks, options) {
  * the verifier kept for the same key set and options.
  */
 export async function verifyIdToken(token, jwks, options) {
-  const [verifier, call] = verifierFor(jwks, options);
+  const [verifier, call] = verifierFor(jwks, options, ID_CALL);
   return verifier.verifyIdToken(token, call);
 }
 
-/** Verifies a JWT access token (RFC 9068) and returns its claims, as `verifyIdToken` does. */
+/**
+ * Verifies a JWT access token (RFC 9068, or a plain JWT with `accessTokenProfile: "jwt"`) and
+ * returns its claims, as `verifyIdToken` does.
+ */
 export async function verifyAccessToken(token, jwks, options) {
   const [verifier, call] = verifierFor(jwks, options);
   return verifier.verifyAccessToken(token, call);

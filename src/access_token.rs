@@ -1,12 +1,24 @@
-//! JWT access token validation for resource servers (RFC 9068 §4) of claims whose signature has
-//! been verified ([`crate::jws`]). Steps are numbered as in RFC 9068 §4.
+//! JWT access token validation for resource servers of claims whose signature has been verified
+//! ([`crate::jws`]), in one of two profiles ([`Profile`]): RFC 9068 (steps numbered as in its §4),
+//! or the plain signed JWTs most providers issue by default.
 //!
 //! ## Design choices
-//! - `typ` must be `at+jwt` or `application/at+jwt` (§4 step 2, RFC 8725 §3.11): an ID token
-//!   for the same user is never an access token (catalog E12).
-//! - `aud` must contain this API's resource identifier, not a client id (E13).
-//! - `exp`, `iat`, `sub`, `client_id` and `jti` are required (§2.2, E14); `iat` may not lie in
-//!   the future, but there is no maximum age: an access token lives until `exp`.
+//! - **RFC 9068** ([`Profile::Rfc9068`], the default): `typ` must be `at+jwt` or
+//!   `application/at+jwt` (§4 step 2, RFC 8725 §3.11): an ID token for the same user is never an
+//!   access token (catalog E12). `exp`, `iat`, `sub`, `client_id` and `jti` are required (§2.2,
+//!   E14); `iat` may not lie in the future, but there is no maximum age: an access token lives
+//!   until `exp`.
+//! - **Plain JWT** ([`Profile::Jwt`]): what Fief and Auth0 issue (README, "Access-token
+//!   profiles"): `typ` absent, `JWT` or `at+jwt`; `iss`, `aud`, `exp` and `sub` as above, `iat`
+//!   and `nbf` checked when present. Without explicit typing, what keeps an ID token out (E12) is
+//!   RFC 8725 §3.12's mutually exclusive rules: a token carrying a claim only ID tokens carry
+//!   (`nonce`, OIDC Core 3.1.2.1, which every sign-in stepup makes sends; `at_hash` and `c_hash`,
+//!   OIDC Core 3.3.2.11) or a logout token's `events` is refused, and `aud` must be the API.
+//!   An ID token without any of them, for a client whose id is also the API's audience (Fief's
+//!   access tokens are for the client id) would pass: the README says so.
+//! - Both: `aud` must contain this API's resource identifier, not a client id (E13); `acr`,
+//!   `amr` and `auth_time` are used when present (RFC 9068 §2.2.1), and a requirement that needs
+//!   one that is absent is not met (RFC 9470 §3).
 //! - **No sender-constrained tokens**: stepup does not verify DPoP proofs (RFC 9449) or mTLS
 //!   bindings (RFC 8705), so a token with `cnf` is refused rather than accepted as a plain bearer
 //!   token (E15).
@@ -18,6 +30,45 @@ use crate::jws::Alg;
 use crate::options::{strings, Fields, FromJson};
 use crate::step_up::Requirement;
 use crate::{Error, Result};
+
+/// Which shape of access token an API accepts (`accessTokenProfile`,
+/// `STEPUP_ACCESS_TOKEN_PROFILE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// RFC 9068: `typ` `at+jwt` and its required claims.
+    #[default]
+    Rfc9068,
+    /// A signed JWT without RFC 9068's typing and claims (Fief, Auth0, Okta, Entra).
+    Jwt,
+}
+
+/// The profiles by their option names, for reading.
+pub const PROFILES: [(&str, Profile); 2] = [("rfc9068", Profile::Rfc9068), ("jwt", Profile::Jwt)];
+
+/// What a provider preset's provider issues by default, by the preset's name (`acrPolicy`,
+/// `STEPUP_ACR_POLICY`), an error naming `at` when stepup cannot verify what it issues; `Ok(None)`
+/// for presets that name no provider. The README's "Access-token profiles" table gives each
+/// provider's documentation:
+/// - `fief`: JWTs carrying `acr` (Fief's "ACR" page), only `alg` and `kid` in the header, the
+///   client id as `aud`: [`Profile::Jwt`].
+/// - `auth0`: JWTs typed `JWT` with an `aud` array (the API and `/userinfo`): [`Profile::Jwt`].
+/// - `wso2`: opaque by default (WSO2's "ACR and AMR" page answers with a UUID access token), and
+///   `janssen`: opaque unless a client sets `access_token_as_jwt`: both need RFC 7662
+///   introspection, which stepup does not do yet, so naming them is an error that says what to
+///   do instead.
+pub fn issued_by(preset: &str, at: &str) -> Result<Option<Profile>> {
+    match preset {
+        "fief" | "auth0" => Ok(Some(Profile::Jwt)),
+        "wso2" | "janssen" => Err(Error::arg_value(
+            at,
+            format!(
+                "{preset} issues opaque access tokens by default, which need RFC 7662 introspection (not supported \
+                 yet): configure it to issue JWT access tokens and use \"jwt\""
+            ),
+        )),
+        _ => Ok(None),
+    }
+}
 
 /// The options of `verifyAccessToken`, in camelCase; unknown names are refused.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -36,6 +87,8 @@ pub struct AccessTokenOptions {
     pub clock_tolerance: Option<u64>,
     /// Seconds since the epoch; the wasm layer reads the platform clock when absent.
     pub current_time: Option<f64>,
+    /// The shape of token accepted (default RFC 9068).
+    pub profile: Profile,
 }
 
 impl FromJson for AccessTokenOptions {
@@ -43,7 +96,16 @@ impl FromJson for AccessTokenOptions {
         let o = Fields::new(
             value,
             at,
-            &["issuer", "audience", "requirement?", "policy?", "algorithms?", "clockTolerance?", "currentTime?"],
+            &[
+                "issuer",
+                "audience",
+                "requirement?",
+                "policy?",
+                "algorithms?",
+                "clockTolerance?",
+                "currentTime?",
+                "accessTokenProfile?",
+            ],
         )?;
         Ok(AccessTokenOptions {
             issuer: o.string("issuer")?,
@@ -53,6 +115,7 @@ impl FromJson for AccessTokenOptions {
             algorithms: o.with("algorithms", strings)?,
             clock_tolerance: o.whole("clockTolerance")?,
             current_time: o.number("currentTime")?,
+            profile: o.one_of("accessTokenProfile", &PROFILES)?.unwrap_or_default(),
         })
     }
 }
@@ -70,30 +133,34 @@ impl AccessTokenOptions {
 }
 
 /// Checks verified access token claims and their protected header at time `now` (seconds since
-/// the epoch), following RFC 9068 §4.
+/// the epoch), in the options' profile: RFC 9068 §4 (its steps numbered), or a plain JWT.
 pub fn check(claims: &Object, header: &Object, opts: &AccessTokenOptions, now: f64) -> Result<()> {
     claims::require_option("issuer", &opts.issuer)?;
     claims::require_option("audience", &opts.audience)?;
     claims::check_now(now)?;
     let tolerance = opts.clock_tolerance() as f64;
 
-    // Step 2: `typ` must be `at+jwt` (the `application/` prefix is optional).
-    match claims::typ(header)?.as_deref() {
-        Some("at+jwt") => {}
-        _ => return Err(Error::claim_invalid("typ", "must be \"at+jwt\" for an access token")),
+    match opts.profile {
+        Profile::Rfc9068 => rfc9068_typ(header)?,
+        Profile::Jwt => jwt_typ(claims, header)?,
     }
     // Step 4: the issuer exactly.
     claims::issuer(claims, &opts.issuer)?;
     // Step 5: the audience must include this resource server.
     claims::audience(claims, &opts.audience)?;
-    // Step 7: `exp` (and, RFC 7519, `nbf`); §2.2 requires `iat`.
+    // Step 7: `exp` (and, RFC 7519, `nbf`); §2.2 requires `iat`, which a plain JWT may leave out
+    // (RFC 7519 §4.1.6) but may not date in the future.
     claims::expiry(claims, now, tolerance)?;
     claims::not_before(claims, now, tolerance)?;
-    claims::issued_at(claims, now, tolerance, None)?;
-    // §2.2: the remaining required claims.
+    if opts.profile == Profile::Rfc9068 || claims.contains_key("iat") {
+        claims::issued_at(claims, now, tolerance, None)?;
+    }
+    // §2.2: the remaining required claims; `sub` in both profiles, it is who is forwarded.
     claims::required_string(claims, "sub")?;
-    claims::required_string(claims, "client_id")?;
-    claims::required_string(claims, "jti")?;
+    if opts.profile == Profile::Rfc9068 {
+        claims::required_string(claims, "client_id")?;
+        claims::required_string(claims, "jti")?;
+    }
     // Sender-constrained tokens need a proof stepup does not check.
     if claims.contains_key("cnf") {
         return Err(Error::claim_invalid("cnf", "sender-constrained tokens are not supported"));
@@ -102,6 +169,35 @@ pub fn check(claims: &Object, header: &Object, opts: &AccessTokenOptions, now: f
     claims::acr_amr_types(claims)?;
     claims::auth_time(claims, now, tolerance)?;
     claims::requirement(claims, opts.requirement.as_ref(), opts.policy.as_ref(), now, opts.clock_tolerance())
+}
+
+/// RFC 9068 step 2: `typ` must be `at+jwt` (the `application/` prefix is optional).
+fn rfc9068_typ(header: &Object) -> Result<()> {
+    match claims::typ(header)?.as_deref() {
+        Some("at+jwt") => Ok(()),
+        _ => Err(Error::claim_invalid("typ", "must be \"at+jwt\" for an access token")),
+    }
+}
+
+/// Claims only an ID token or a logout token carries (module docs, E12, D29).
+const NOT_ACCESS_TOKEN_CLAIMS: [(&str, &str); 4] = [
+    ("nonce", "a token with \"nonce\" is an ID token"),
+    ("at_hash", "a token with \"at_hash\" is an ID token"),
+    ("c_hash", "a token with \"c_hash\" is an ID token"),
+    ("events", "a token with \"events\" is a logout token"),
+];
+
+/// A plain JWT access token: typed `JWT` (or `application/jwt`), `at+jwt`, or not at all, and
+/// without the claims that make it an ID token or a logout token (RFC 8725 §3.12).
+fn jwt_typ(claims: &Object, header: &Object) -> Result<()> {
+    match claims::typ(header)?.as_deref() {
+        None | Some("jwt") | Some("at+jwt") => {}
+        Some(other) => return Err(Error::claim_invalid("typ", format!("{other:?} is not an access token type"))),
+    }
+    match NOT_ACCESS_TOKEN_CLAIMS.iter().find(|(name, _)| claims.contains_key(*name)) {
+        Some((_, why)) => Err(Error::claim_invalid("typ", *why)),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

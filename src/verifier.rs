@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
-use crate::access_token::{self, AccessTokenOptions};
+use crate::access_token::{self, AccessTokenOptions, Profile};
 use crate::id_token::{self, IdTokenOptions};
 use crate::json::Object;
 use crate::jwks::{Key, KeySet};
@@ -35,7 +35,7 @@ pub const PENDING_SIZE: usize = 64;
 pub enum Kind {
     /// An ID token (OIDC Core 3.1.3.7).
     IdToken,
-    /// A JWT access token (RFC 9068).
+    /// A JWT access token (RFC 9068, or a plain JWT: [`Profile`]).
     AccessToken,
 }
 
@@ -151,8 +151,16 @@ impl Verifier {
             algorithms: id.algorithms.clone(),
             clock_tolerance: id.clock_tolerance,
             current_time: None,
+            profile: Profile::default(),
         };
         Ok(Verifier { keys, id, access, algorithms, cache: RefCell::default(), pending: RefCell::default() })
+    }
+
+    /// The verifier with access tokens checked in `profile` (`accessTokenProfile`; RFC 9068 by
+    /// default).
+    pub fn with_access_token_profile(mut self, profile: Profile) -> Verifier {
+        self.access.profile = profile;
+        self
     }
 
     /// The key set.

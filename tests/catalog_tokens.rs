@@ -1211,6 +1211,65 @@ fn catalog_e_step_up_and_access_tokens() {
         };
         rows.push(row("E14", format!("access token without {claim}"), token, Claim(name)).access());
     }
+    // The plain-JWT profile (`accessTokenProfile: "jwt"`): the shapes Fief and Auth0 issue are
+    // access tokens; an ID token or a logout token is still not one (E12, RFC 8725 §3.12).
+    let jwt = json!({"accessTokenProfile": "jwt"});
+    let plain = |header: Value, changes: Value| {
+        let claims = with(at_claims(), json!({"client_id": null, "jti": null}));
+        sign("rsa1", &header, &with(claims, changes))
+    };
+    let bare = json!({"alg": "RS256", "kid": "k1"});
+    let typed = json!({"alg": "RS256", "kid": "k1", "typ": "JWT"});
+    rows.extend([
+        row(
+            "valid",
+            "jwt profile: Fief's shape (no typ, aud array)",
+            plain(bare.clone(), json!({"aud": [API]})),
+            Accept,
+        )
+        .access()
+        .opts(jwt.clone()),
+        row("valid", "jwt profile: Auth0's shape (typ JWT)", plain(typed.clone(), json!({"aud": [API, "x"]})), Accept)
+            .access()
+            .opts(jwt.clone()),
+        row("E12", "jwt profile: ID token with the API's audience", id_token(json!({"aud": API})), Claim("typ"))
+            .access()
+            .opts(jwt.clone()),
+        row("E12", "jwt profile: at_hash", plain(bare.clone(), json!({"at_hash": "x"})), Claim("typ"))
+            .access()
+            .opts(jwt.clone()),
+        row("E12", "jwt profile: c_hash", plain(typed.clone(), json!({"c_hash": "x"})), Claim("typ"))
+            .access()
+            .opts(jwt.clone()),
+        row("E12", "jwt profile: logout token", plain(bare.clone(), json!({"events": {}})), Claim("typ"))
+            .access()
+            .opts(jwt.clone()),
+        row(
+            "E12",
+            "jwt profile: typ logout+jwt",
+            plain(json!({"alg": "RS256", "kid": "k1", "typ": "logout+jwt"}), json!({})),
+            Claim("typ"),
+        )
+        .access()
+        .opts(jwt.clone()),
+        row("E13", "jwt profile: aud is the client id", plain(bare.clone(), json!({"aud": CLIENT})), Claim("aud"))
+            .access()
+            .opts(jwt.clone()),
+        row("E14", "jwt profile: no sub", plain(bare.clone(), json!({"sub": null})), Claim("sub"))
+            .access()
+            .opts(jwt.clone()),
+        row("E15", "jwt profile: cnf", plain(bare.clone(), json!({"cnf": {"jkt": "x"}})), Claim("cnf"))
+            .access()
+            .opts(jwt.clone()),
+        row(
+            "E06",
+            "jwt profile: requirement needs an absent acr",
+            plain(bare, json!({"acr": null})),
+            Code("ERR_ACR_NOT_SATISFIED"),
+        )
+        .access()
+        .opts(json!({"accessTokenProfile": "jwt", "requirement": {"acr": ["urn:mfa"]}})),
+    ]);
     for (claim, value) in [("client_id", json!(1)), ("jti", json!(["a"])), ("client_id", json!(""))] {
         let token = sign(
             "rsa1",

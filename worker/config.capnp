@@ -41,6 +41,7 @@ const bindings :List(Workerd.Worker.Binding) = [
   (name = "STEPUP_ACR_POLICY", fromEnvironment = "STEPUP_ACR_POLICY"),
   (name = "STEPUP_RULES", fromEnvironment = "STEPUP_RULES"),
   (name = "STEPUP_API_AUDIENCE", fromEnvironment = "STEPUP_API_AUDIENCE"),
+  (name = "STEPUP_ACCESS_TOKEN_PROFILE", fromEnvironment = "STEPUP_ACCESS_TOKEN_PROFILE"),
   (name = "STEPUP_SESSION_MAX_AGE", fromEnvironment = "STEPUP_SESSION_MAX_AGE"),
   (name = "STEPUP_KEYS_MAX_AGE", fromEnvironment = "STEPUP_KEYS_MAX_AGE"),
   (name = "STEPUP_KEYS_COOLDOWN", fromEnvironment = "STEPUP_KEYS_COOLDOWN"),

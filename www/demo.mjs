@@ -33,7 +33,19 @@ const LEVELS = {
 
 // The guard settings a real IdP brings from the environment (with STEPUP_ISSUER).
 const PROVIDER_SETTINGS = ["STEPUP_ISSUER", "STEPUP_CLIENT_ID", "STEPUP_CLIENT_SECRET",
-  "STEPUP_ACR_POLICY", "STEPUP_API_AUDIENCE"];
+  "STEPUP_ACR_POLICY", "STEPUP_API_AUDIENCE", "STEPUP_ACCESS_TOKEN_PROFILE"];
+
+/**
+ * The local IdP's access tokens in each dialect (tests/idp/config.mjs, ACCESS_TOKEN_SHAPES) and
+ * how the guard takes them: Fief's and Auth0's are the provider's own JWTs (the provider preset
+ * names the profile), Fief's for the SPA's client id; the others are RFC 9068's, for the API.
+ */
+const LOCAL_API = {
+  fief: { STEPUP_ACCESS_TOKEN_PROFILE: "fief", STEPUP_API_AUDIENCE: SPA_CLIENT_ID },
+  auth0: { STEPUP_ACCESS_TOKEN_PROFILE: "auth0", STEPUP_API_AUDIENCE: API_AUDIENCE },
+  wso2: { STEPUP_API_AUDIENCE: API_AUDIENCE },
+  janssen: { STEPUP_API_AUDIENCE: API_AUDIENCE },
+};
 
 /**
  * The bank's actions and what each needs. The guard's rules and the SPA's panel are both made
@@ -83,6 +95,7 @@ export async function startDemo({ profile = "wso2", port = 8787, emailMaxAge = 3
       stops.push(() => idp.close());
       provider = {
         STEPUP_ISSUER: idp.issuer, STEPUP_CLIENT_ID: EDGE_CLIENT_ID, STEPUP_CLIENT_SECRET: EDGE_CLIENT_SECRET,
+        ...LOCAL_API[profile],
       };
     }
     const settings = { STEPUP_ACR_POLICY: profile, STEPUP_API_AUDIENCE: API_AUDIENCE, ...provider };
@@ -90,7 +103,9 @@ export async function startDemo({ profile = "wso2", port = 8787, emailMaxAge = 3
     const upstream = await startUpstream({
       issuer: settings.STEPUP_ISSUER,
       clientId: idp ? SPA_CLIENT_ID : env.DEMO_SPA_CLIENT_ID ?? SPA_CLIENT_ID,
-      resource: settings.STEPUP_API_AUDIENCE,
+      // RFC 8707: the API the SPA asks tokens for (the local IdP's, whatever audience its
+      // dialect then writes into them).
+      resource: idp ? API_AUDIENCE : settings.STEPUP_API_AUDIENCE,
       profile,
       // A preset name, or a policy written as JSON: the SPA judges levels as the guard does.
       policy: settings.STEPUP_ACR_POLICY.trimStart().startsWith("{")

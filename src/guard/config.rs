@@ -11,16 +11,19 @@
 //! `STEPUP_PUBLIC_ORIGIN`, the origin browsers reach the guard at: then `redirect_uri` and every
 //! absolute URL come from it, and a request for another host is refused (SECURITY F18), instead
 //! of trusting the request's `Host`; `STEPUP_UPSTREAM_TIMEOUT`, how many seconds the guard waits
-//! for the upstream to begin answering (default 30); `STEPUP_DISCOVERY_URL`, where the provider
-//! publishes its metadata when that is not `{issuer}/.well-known/openid-configuration` (Janssen
-//! serves it under `/jans-auth/`); the document's `issuer` must still be `STEPUP_ISSUER`;
-//! `STEPUP_LOGOUT_PATH`, where a page of the guarded site POSTs to sign out (README, "Signing
-//! out").
+//! for the upstream to begin answering (default 30); `STEPUP_ACCESS_TOKEN_PROFILE`, the shape of
+//! those access tokens ([`crate::access_token::Profile`]: `rfc9068`, the default, or `jwt`, or the
+//! name of a provider preset, which stands for what that provider issues, see
+//! [`crate::access_token::issued_by`]); `STEPUP_DISCOVERY_URL`, where the provider publishes its
+//! metadata when that is not `{issuer}/.well-known/openid-configuration` (Janssen serves it under
+//! `/jans-auth/`); the document's `issuer` must still be `STEPUP_ISSUER`; `STEPUP_LOGOUT_PATH`,
+//! where a page of the guarded site POSTs to sign out (README, "Signing out").
 
 use std::collections::BTreeMap;
 
 use super::cookie::{CookieKey, Opened};
 use super::rules::Rules;
+use crate::access_token::{self, Profile};
 use crate::acr::{preset, AcrPolicy};
 use crate::discovery::Metadata;
 use crate::refresh;
@@ -66,6 +69,8 @@ pub struct Config {
     pub rules: Rules,
     /// `STEPUP_API_AUDIENCE`.
     pub api_audience: Option<String>,
+    /// `STEPUP_ACCESS_TOKEN_PROFILE`.
+    pub access_token_profile: Profile,
     /// `STEPUP_SESSION_MAX_AGE`.
     pub session_max_age: u64,
     /// `STEPUP_KEYS_MAX_AGE` and `STEPUP_KEYS_COOLDOWN`.
@@ -87,6 +92,7 @@ impl std::fmt::Debug for Config {
             .field("upstream", &self.upstream)
             .field("rules", &self.rules)
             .field("api_audience", &self.api_audience)
+            .field("access_token_profile", &self.access_token_profile)
             .field("public_origin", &self.public_origin)
             .finish_non_exhaustive()
     }
@@ -174,6 +180,18 @@ impl Config {
         };
         let rules = Rules::parse(required("STEPUP_RULES")?, "STEPUP_RULES")?;
         let api_audience = get("STEPUP_API_AUDIENCE").map(str::to_string);
+        let access_token_profile = match get("STEPUP_ACCESS_TOKEN_PROFILE") {
+            None => Profile::default(),
+            Some(name) => match access_token::PROFILES.iter().find(|(known, _)| *known == name) {
+                Some((_, profile)) => *profile,
+                None => access_token::issued_by(name, "STEPUP_ACCESS_TOKEN_PROFILE")?.ok_or_else(|| {
+                    setting_error(
+                        "STEPUP_ACCESS_TOKEN_PROFILE",
+                        format!("{name:?} is neither \"rfc9068\", \"jwt\" nor a provider preset (fief, auth0)"),
+                    )
+                })?,
+            },
+        };
         // Whole seconds within `range`, or `default` when unset.
         let seconds = |name: &str, range: std::ops::RangeInclusive<u64>, default: u64| match get(name) {
             None => Ok(default),
@@ -205,6 +223,7 @@ impl Config {
             policy,
             rules,
             api_audience,
+            access_token_profile,
             session_max_age,
             refresh,
             public_origin,

@@ -87,6 +87,30 @@ fn access_tokens_and_requirements() {
     assert!(v.begin(&token, Kind::IdToken, &PerCall::default(), NOW).is_err());
 }
 
+#[test]
+#[cfg(feature = "native-crypto")]
+fn the_access_token_profile_is_the_verifiers() {
+    let keys = KeySet::parse(mint::default_jwks().as_bytes()).unwrap();
+    let opts = IdTokenOptions::from_json(&json!({"issuer": mint::ISS, "audience": mint::API}), "").unwrap();
+    let strict = Verifier::new(keys.clone(), opts.clone()).unwrap();
+    let plain = Verifier::new(keys, opts).unwrap().with_access_token_profile(Profile::Jwt);
+    // Auth0's shape: typed JWT, an audience array, no client_id or jti.
+    let claims = mint::with(mint::at_claims(), json!({"client_id": null, "jti": null, "aud": [mint::API, "u"]}));
+    let token = mint::sign("rsa1", &json!({"alg": "RS256", "kid": "k1", "typ": "JWT"}), &claims);
+    let none = PerCall::default();
+    assert_eq!(strict.verify(&token, Kind::AccessToken, &none, NOW).unwrap_err().claim(), Some("typ"));
+    assert_eq!(plain.verify(&token, Kind::AccessToken, &none, NOW).unwrap().claims.claims["sub"], "u1");
+    // Cached now: the profile's checks still run on every call.
+    assert!(matches!(plain.begin(&token, Kind::AccessToken, &none, NOW), Ok(Begin::Done(_))));
+    let strong = Requirement::from_json(&json!({"acr": ["urn:stronger"]}), "").unwrap();
+    let call = PerCall { requirement: Some(strong), ..PerCall::default() };
+    assert!(matches!(plain.begin(&token, Kind::AccessToken, &call, NOW), Err(Error::AcrNotSatisfied(_))));
+    // An ID token is no access token in either profile, even for the API's audience.
+    let id = mint::id_token(json!({"aud": mint::API}));
+    assert_eq!(plain.verify(&id, Kind::AccessToken, &none, NOW).unwrap_err().claim(), Some("typ"));
+    assert_eq!(strict.verify(&id, Kind::AccessToken, &none, NOW).unwrap_err().claim(), Some("typ"));
+}
+
 /// `token` begun and completed with `verdict`, with the nonce.
 fn complete(v: &Verifier, token: &str, verdict: Verdict) -> Result<Held> {
     let Begin::Signature { pending, .. } = v.begin(token, Kind::IdToken, &nonce(), NOW)? else { panic!("not new") };

@@ -317,8 +317,12 @@ impl Inner {
             ));
         };
         let metadata = self.metadata().await?;
-        let options =
-            AccessTokenOptions { issuer: self.config.issuer.clone(), audience, ..AccessTokenOptions::default() };
+        let options = AccessTokenOptions {
+            issuer: self.config.issuer.clone(),
+            audience,
+            profile: self.config.access_token_profile,
+            ..AccessTokenOptions::default()
+        };
         self.with_keys(&metadata, |keys| {
             let options = options.clone();
             async move { verify::access_token(token, &keys, &options).await }

@@ -10,6 +10,7 @@ use wasm_bindgen::JsCast;
 
 use super::convert::{read, string, to_js, to_json};
 use super::errors::js_error;
+use crate::access_token::{Profile, PROFILES};
 use crate::acr::AcrPolicy;
 use crate::id_token::IdTokenOptions;
 use crate::jwks::KeySet;
@@ -34,6 +35,8 @@ export interface VerifierOptions {
   clockTolerance?: number;
   /** Seconds an ID token's `iat` may lie in the past (default 86400). */
   maxTokenAge?: number;
+  /** The access tokens' shape: RFC 9068 (`at+jwt`, the default) or a plain signed JWT. */
+  accessTokenProfile?: AccessTokenProfile;
 }
 
 /** What one `verifyIdToken` call adds. */
@@ -61,6 +64,7 @@ struct VerifierOptions {
     algorithms: Option<Vec<String>>,
     clock_tolerance: Option<u64>,
     max_token_age: Option<u64>,
+    profile: Profile,
 }
 
 impl FromJson for VerifierOptions {
@@ -68,7 +72,16 @@ impl FromJson for VerifierOptions {
         let o = Fields::new(
             value,
             at,
-            &["issuer", "audience", "jwks", "policy?", "algorithms?", "clockTolerance?", "maxTokenAge?"],
+            &[
+                "issuer",
+                "audience",
+                "jwks",
+                "policy?",
+                "algorithms?",
+                "clockTolerance?",
+                "maxTokenAge?",
+                "accessTokenProfile?",
+            ],
         )?;
         Ok(VerifierOptions {
             issuer: o.string("issuer")?,
@@ -78,6 +91,7 @@ impl FromJson for VerifierOptions {
             algorithms: o.with("algorithms", strings)?,
             clock_tolerance: o.whole("clockTolerance")?,
             max_token_age: o.whole("maxTokenAge")?,
+            profile: o.one_of("accessTokenProfile", &PROFILES)?.unwrap_or_default(),
         })
     }
 }
@@ -122,6 +136,11 @@ fn call(value: &JsValue, param: &str, kind: Kind, now: f64) -> Result<(PerCall, 
             // nonce, and its freshness is a requirement's `maxAge` — never silently unchecked.
             "expectedNonce" | "maxAge" if kind == Kind::AccessToken => {
                 return Err(Error::arg_value(&at, "is not an option of verifyAccessToken (use requirement.maxAge)"))
+            }
+            // The free `verifyIdToken` hands this to the call (`verifier.js`), so a profile
+            // given to an ID token's check is named rather than silently unused.
+            "accessTokenProfile" if kind == Kind::IdToken => {
+                return Err(Error::arg_value(&at, "is not an option of verifyIdToken"))
             }
             "expectedNonce" => {
                 per_call.expected_nonce = Some(item.as_string().ok_or_else(|| Error::arg_type(&at, "a string"))?)
@@ -193,7 +212,7 @@ impl VerifierCore {
                 max_token_age: o.max_token_age,
                 ..IdTokenOptions::default()
             };
-            Ok(VerifierCore { inner: Verifier::new(keys, id)? })
+            Ok(VerifierCore { inner: Verifier::new(keys, id)?.with_access_token_profile(o.profile) })
         };
         build().map_err(|e| js_error(&e))
     }

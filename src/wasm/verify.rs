@@ -68,7 +68,13 @@ export interface IdTokenVerifyOptions {
   maxTokenAge?: number;
 }
 
-/** `verifyAccessToken` options (RFC 9068). */
+/**
+ * Which access tokens an API accepts: `"rfc9068"` (`typ` `at+jwt`, `client_id` and `jti`
+ * required) or `"jwt"` (a signed JWT as Fief and Auth0 issue it: `typ` `JWT` or absent).
+ */
+export type AccessTokenProfile = "rfc9068" | "jwt";
+
+/** `verifyAccessToken` options (RFC 9068, or a plain JWT with `accessTokenProfile: "jwt"`). */
 export interface AccessTokenVerifyOptions {
   issuer: string;
   /** This API's resource identifier. */
@@ -78,6 +84,8 @@ export interface AccessTokenVerifyOptions {
   algorithms?: string[];
   clockTolerance?: number;
   currentTime?: number;
+  /** Default `"rfc9068"`. */
+  accessTokenProfile?: AccessTokenProfile;
 }
 "#;
 

@@ -147,6 +147,31 @@ function stepUpChecks(p) {
   ];
 }
 
+/**
+ * The access tokens a dialect's provider issues by default, made from oidc-provider's RFC 9068
+ * token (its JWT format customizer, lib/models/formats/jwt.js): the header it gets (`typ` left
+ * out when undefined) and the payload rewritten. The dialects without a shape keep RFC 9068
+ * (`at+jwt`); WSO2 and Janssen really issue opaque tokens (RFC 7662 introspection), which the
+ * guard does not verify yet.
+ *   fief: only `alg` and `kid` in the header; `aud` is the client id (a list), `azp` the client,
+ *     `scope`, `permissions`, `acr` and `auth_time`; no `client_id`, `jti` or `amr`.
+ *   auth0: typed `JWT`; `aud` is the API and the issuer's `/userinfo`, `azp` the client, `scope`;
+ *     `acr`, `amr` and `auth_time` as a post-login Action adds them for step-up (Auth0 asserts
+ *     none of them in access tokens by itself); a `jti`, no `client_id`.
+ */
+export const ACCESS_TOKEN_SHAPES = {
+  fief(token, jwt) {
+    const { client_id: client, jti, amr, ...claims } = jwt.payload;
+    jwt.header = { typ: undefined };
+    jwt.payload = { ...claims, aud: [client], azp: client, permissions: [] };
+  },
+  auth0(token, jwt) {
+    const { client_id: client, ...claims } = jwt.payload;
+    jwt.header = { typ: "JWT" };
+    jwt.payload = { ...claims, aud: [API_AUDIENCE, `${claims.iss}/userinfo`], azp: client };
+  },
+};
+
 export function providerConfiguration({ profile: p, clients, keys, cookieKeys, Adapter }) {
   const policy = interactionPolicy.base();
   for (const check of stepUpChecks(p)) policy.get("login").checks.add(check);
@@ -178,6 +203,9 @@ export function providerConfiguration({ profile: p, clients, keys, cookieKeys, A
       token_endpoint_auth_method: "client_secret_basic",
     },
     pkce: { required: () => true }, // only S256 exists in v9; every client here must use it
+    formats: {
+      customizers: { jwt: async (ctx, token, jwt) => ACCESS_TOKEN_SHAPES[p.accessTokens]?.(token, jwt) },
+    },
     features: {
       // RP-Initiated Logout 1.0: a relying party sends the browser to end_session_endpoint and
       // the user confirms here (the form oidc-provider makes, with its xsrf token).
@@ -194,7 +222,8 @@ export function providerConfiguration({ profile: p, clients, keys, cookieKeys, A
       claimsParameter: { enabled: true },
       // RFC 8707 + RFC 9068: every authorization is for the API unless `resource` says otherwise,
       // and the code keeps that resource at the token endpoint (useGrantedResource), so the
-      // access token is a JWT (`typ: at+jwt`) with the API as its audience.
+      // access token is a JWT (`typ: at+jwt`) with the API as its audience, reshaped as the
+      // dialect's provider issues it (`ACCESS_TOKEN_SHAPES`).
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => API_AUDIENCE,

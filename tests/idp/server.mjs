@@ -164,6 +164,8 @@ export async function startIdp({
     url,
     discoveryUrl: `${url}${discoveryPath ?? `${mount}/.well-known/openid-configuration`}`,
     port: actualPort,
+    /** The dialect's name (`fief`, `auth0`, `wso2`, `janssen`). */
+    profile: p.name,
     get provider() { return provider; },
     /** Publishes a new key per algorithm and signs with it; old keys are dropped unless kept. */
     async rotateKeys({ keepPrevious = false } = {}) {

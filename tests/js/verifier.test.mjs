@@ -109,6 +109,31 @@ test("verifyAccessToken refuses an ID token's call options instead of leaving th
   }
 });
 
+test("accessTokenProfile: \"jwt\" takes a provider's plain JWT; a mistake names the option; an ID token's check refuses it", async () => {
+  // Auth0's shape: typed JWT, an audience array, no client_id or jti (README, "Access-token profiles").
+  const now = Math.floor(Date.now() / 1000);
+  const plain = await new jose.SignJWT({ acr: "urn:mfa" }).setProtectedHeader({ alg: "ES256", kid: "k1", typ: "JWT" })
+    .setIssuer(issuer).setSubject("alice").setAudience(["api", "other"]).setIssuedAt(now).setExpirationTime(now + 60)
+    .sign(privateKey);
+  const options = { issuer, audience: "api" };
+  await assert.rejects(stepup.verifyAccessToken(plain, jwks, options), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "typ" });
+  assert.equal((await stepup.verifyAccessToken(plain, jwks, { ...options, accessTokenProfile: "jwt" })).acr, "urn:mfa");
+  const verifier = stepup.createVerifier({ ...options, jwks, accessTokenProfile: "jwt" });
+  assert.equal((await verifier.verifyAccessToken(plain)).sub, "alice");
+  await assert.rejects(verifier.verifyAccessToken(plain, { requirement: { acr: "urn:stronger" } }), { code: "ERR_ACR_NOT_SATISFIED" });
+  for (const [value, code] of [["JWT", "ERR_INVALID_ARG_VALUE"], ["introspection", "ERR_INVALID_ARG_VALUE"], [1, "ERR_INVALID_ARG_TYPE"]]) {
+    assert.throws(() => stepup.createVerifier({ ...options, jwks, accessTokenProfile: value }),
+      { name: "TypeError", code, param: "accessTokenProfile" });
+    await assert.rejects(stepup.verifyAccessToken(plain, jwks, { ...options, accessTokenProfile: value }),
+      { name: "TypeError", code, param: "accessTokenProfile" });
+  }
+  const idToken = await sign({});
+  await assert.rejects(stepup.verifyIdToken(idToken, jwks, { issuer, audience: "spa", accessTokenProfile: "jwt" }),
+    { name: "TypeError", code: "ERR_INVALID_ARG_VALUE", param: "accessTokenProfile", message: /verifyIdToken/ });
+  await assert.rejects(stepup.createVerifier({ issuer, audience: "spa", jwks }).verifyIdToken(idToken, { accessTokenProfile: "jwt" }),
+    { name: "TypeError", param: "accessTokenProfile" });
+});
+
 test("an inherited option is nobody's: a polluted Object.prototype moves no clock", async () => {
   const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks, clockTolerance: 0 });
   const now = Math.floor(Date.now() / 1000);

@@ -3,6 +3,7 @@
 // them stops being an error).
 import init, * as stepup from "../../pkg/index.js";
 import type {
+  AccessTokenProfile,
   AccessTokenVerifyOptions,
   AcrPolicy,
   AuthorizationParams,
@@ -106,6 +107,10 @@ export async function verify(idToken: string, accessToken: string, jwks: JsonWeb
   const claims: JwtClaims = await stepup.verifyIdToken(idToken, jwks, options);
   const api: AccessTokenVerifyOptions = { issuer: claims.iss, audience: "https://api.example", algorithms: ["ES256"] };
   const access = await stepup.verifyAccessToken(accessToken, jwks, api);
+  const fief: AccessTokenProfile = "jwt";
+  await stepup.createVerifier({ issuer: claims.iss, audience: "spa", jwks, accessTokenProfile: fief }).verifyAccessToken(accessToken);
+  // @ts-expect-error a profile is "rfc9068" or "jwt"
+  await stepup.verifyAccessToken(accessToken, jwks, { ...api, accessTokenProfile: "opaque" });
   // @ts-expect-error the issuer is required
   await stepup.verifyIdToken(idToken, jwks, { audience: "spa" });
   return access.exp;

@@ -30,6 +30,22 @@ fn defaults() {
     assert_eq!(config.session_max_age, DEFAULT_SESSION_MAX_AGE);
     assert_eq!(config.refresh, crate::refresh::Policy::default());
     assert!(config.client_secret.is_none() && config.api_audience.is_none());
+    assert_eq!(config.access_token_profile, Profile::Rfc9068);
+}
+
+#[test]
+fn access_token_profiles_by_name_and_by_provider() {
+    let profile = |value: &str| Config::from_env(&env(&[("STEPUP_ACCESS_TOKEN_PROFILE", value)]));
+    assert_eq!(profile("rfc9068").unwrap().access_token_profile, Profile::Rfc9068);
+    assert_eq!(profile("jwt").unwrap().access_token_profile, Profile::Jwt);
+    // What the provider issues by default (access_token::issued_by).
+    assert_eq!(profile("fief").unwrap().access_token_profile, Profile::Jwt);
+    assert_eq!(profile("auth0").unwrap().access_token_profile, Profile::Jwt);
+    for opaque in ["wso2", "janssen"] {
+        let err = profile(opaque).unwrap_err();
+        assert_eq!(err.param(), Some("STEPUP_ACCESS_TOKEN_PROFILE"), "{opaque}");
+        assert!(err.to_string().contains("introspection"), "{err}");
+    }
 }
 
 #[test]
@@ -84,6 +100,9 @@ fn every_bad_setting_is_named() {
         ("STEPUP_LOGOUT_PATH", "logout", "STEPUP_LOGOUT_PATH"),
         ("STEPUP_LOGOUT_PATH", "/log%2Fout", "STEPUP_LOGOUT_PATH"),
         ("STEPUP_LOGOUT_PATH", "/Callback", "STEPUP_LOGOUT_PATH"),
+        ("STEPUP_ACCESS_TOKEN_PROFILE", "JWT", "STEPUP_ACCESS_TOKEN_PROFILE"),
+        ("STEPUP_ACCESS_TOKEN_PROFILE", "eidas", "STEPUP_ACCESS_TOKEN_PROFILE"),
+        ("STEPUP_ACCESS_TOKEN_PROFILE", "opaque", "STEPUP_ACCESS_TOKEN_PROFILE"),
     ];
     for (name, value, param) in cases {
         let err = Config::from_env(&env(&[(name, value)])).unwrap_err();
