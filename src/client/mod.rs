@@ -784,20 +784,21 @@ impl Client {
         Ok(Renewal::Renewed { id_token: grant.id_token.take(), call, set: token_set(grant, now) })
     }
 
-    /// What a refresh of `old` made: `claims` is what its ID token verified as (`Ok(None)`:
-    /// none came; `Err`: it failed verification). Always the sets to store — the refresh token
-    /// is spent now (rotation) whatever follows, so an answer that fails its checks drops it
-    /// too, rather than leaving every later call to retry a dead token — with the outcome:
-    /// [`tokens::refreshed`] (OIDC Core 12.2) and the `RefreshResult`.
+    /// What a refresh of `old` made, its ID token having verified with `claims` (`None`: none
+    /// came): [`tokens::refreshed`] (OIDC Core 12.2) and the `RefreshResult`, with the sets to
+    /// store either way. The refresh token is spent now (rotation) whatever follows, so an
+    /// answer that fails its checks drops it too ([`Client::replace`] without a new set, as
+    /// after an ID token that fails verification), rather than leaving every later call to
+    /// retry a dead token.
     pub fn refreshed(
         &self,
         old: &TokenSet,
-        claims: Result<Option<Map<String, Value>>>,
+        claims: Option<Map<String, Value>>,
         renewed: TokenSet,
         sets: Vec<TokenSet>,
         now: u64,
     ) -> (Vec<TokenSet>, Result<Value>) {
-        match claims.and_then(|claims| tokens::refreshed(old, claims, renewed, &self.policy)) {
+        match tokens::refreshed(old, claims, renewed, &self.policy) {
             Ok(refreshed) => {
                 let result = refresh_result(old, &refreshed);
                 (self.replace(old, Some(refreshed.set), sets, now), Ok(result))
