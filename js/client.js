@@ -58,9 +58,15 @@ export class Client {
   #tokensKey;
   #pendingKey;
   #timeout;
-  /** The fetch of each document under way, which every other call awaits. */
+  /**
+   * The fetch of each document under way, which every other call awaits.
+   * @type {(Promise<void> | undefined)[]}
+   */
   #flights = [undefined, undefined];
-  /** The verifiers over the key set held, for sign-ins and for refreshes. */
+  /**
+   * The verifiers over the key set held, for sign-ins and for refreshes.
+   * @type {(import("./verifier.js").Verifier | undefined)[]}
+   */
   #verifiers = [undefined, undefined];
 
   /** Reads the options; throws a `TypeError` naming a bad one. */
