@@ -429,16 +429,20 @@ pub enum Renewal {
     /// The provider refused the refresh token (`invalid_grant`, RFC 6749 §5.2): it will never
     /// work again, and is dropped ([`Client::replace`] without a new set).
     Refused,
-    /// New tokens; the ID token, if one came, to verify with `call` on the refresh verifier
-    /// ([`Client::id_token_options`] with `refreshed`), then [`Client::refreshed`].
-    Renewed {
-        /// The refresh's ID token (OIDC Core 12.2: optional).
-        id_token: Option<String>,
-        /// `verifyIdToken`'s options for it.
-        call: PerCall,
-        /// The new tokens, claims not yet known.
-        set: TokenSet,
-    },
+    /// New tokens.
+    Renewed(Box<Renewed>),
+}
+
+/// New tokens from a refresh: the ID token, if one came, to verify with `call` on the refresh
+/// verifier ([`Client::id_token_options`] with `refreshed`), then [`Client::refreshed`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renewed {
+    /// The refresh's ID token (OIDC Core 12.2: optional).
+    pub id_token: Option<String>,
+    /// `verifyIdToken`'s options for it.
+    pub call: PerCall,
+    /// The new tokens, claims not yet known.
+    pub set: TokenSet,
 }
 
 /// The browser client's settings and the provider documents it holds.
@@ -781,7 +785,7 @@ impl Client {
             expected_nonce: old.claims.get("nonce").and_then(Value::as_str).map(str::to_string),
             ..PerCall::default()
         };
-        Ok(Renewal::Renewed { id_token: grant.id_token.take(), call, set: token_set(grant, now) })
+        Ok(Renewal::Renewed(Box::new(Renewed { id_token: grant.id_token.take(), call, set: token_set(grant, now) })))
     }
 
     /// What a refresh of `old` made, its ID token having verified with `claims` (`None`: none

@@ -278,11 +278,10 @@ fn a_refresh_is_read_checked_and_stored() {
 
     let answer =
         json!({ "access_token": "a0", "token_type": "Bearer", "expires_in": 300, "id_token": "h.p.s" }).to_string();
-    let Renewal::Renewed { id_token, call, set: renewed } =
-        c.refresh_answer(&old, Ok((200, answer.as_bytes())), 1100).unwrap()
-    else {
+    let Renewal::Renewed(renewal) = c.refresh_answer(&old, Ok((200, answer.as_bytes())), 1100).unwrap() else {
         panic!("renewed")
     };
+    let Renewed { id_token, call, set: renewed } = *renewal;
     assert_eq!(id_token.as_deref(), Some("h.p.s"));
     assert_eq!(call.expected_nonce.as_deref(), Some("n"), "the original nonce (OIDC Core 12.2)");
     assert!(c.id_token_options(true).refreshed && !c.id_token_options(false).refreshed);

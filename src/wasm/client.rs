@@ -303,9 +303,9 @@ impl ClientCore {
         let read = || -> Result<JsValue> {
             Ok(match self.inner.refresh_answer(&ours(old)?, answer(status, body), unix_now())? {
                 Renewal::Refused => JsValue::NULL,
-                Renewal::Renewed { id_token, call, set } => {
-                    let id_token = id_token.map_or(JsValue::NULL, JsValue::from);
-                    Array::of3(&id_token, &call_js(&call), &text(&set.to_json())).into()
+                Renewal::Renewed(renewed) => {
+                    let id_token = renewed.id_token.map_or(JsValue::NULL, JsValue::from);
+                    Array::of3(&id_token, &call_js(&renewed.call), &text(&renewed.set.to_json())).into()
                 }
             })
         };
