@@ -79,26 +79,33 @@ let wasmModule, wasmInstance, wasm = notInitialized;`;
   writeFileSync(file, text.replace(declaration, standIn).replaceAll(check, "if (wasm !== notInitialized) return wasm;"));
 }
 
-/** The shell files and the entry of one build; `guard` only where the build has `GuardCore`. */
-function entry(dir, guard) {
+/**
+ * The shell files and the entry of one build: the guard in the full build, where `GuardCore` is;
+ * the browser client in the browser build, where `ClientCore` is.
+ */
+function entry(dir, build) {
   typeInitOutput(dir);
   guardBeforeInit(dir);
-  const shell = ["verifier.js", "verifier.d.ts", ...(guard ? ["guard.js", "guard.d.ts"] : [])];
+  const own = build === "full" ? "guard" : "client";
+  const shell = ["verifier.js", "verifier.d.ts", `${own}.js`, `${own}.d.ts`];
   for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(file, dir));
-  const guardExport = guard ? 'export { Guard } from "./guard.js";\n' : "";
+  const exported = build === "full" ? "Guard" : "Client";
   writeFileSync(new URL("index.js", dir), `// The package's entry: the wasm glue and the JavaScript shell.
 export * from "./stepup.js";
 export { default } from "./stepup.js";
 export { createVerifier, verifyAccessToken, verifyIdToken } from "./verifier.js";
-${guardExport}`);
+export { ${exported} } from "./${own}.js";
+`);
   writeFileSync(new URL("index.d.ts", dir), `export * from "./stepup.js";
 export { default } from "./stepup.js";
-export * from "./verifier.js";
-${guard ? 'export * from "./guard.js";\n' : ""}`);
+export { createVerifier, verifyAccessToken, verifyIdToken } from "./verifier.js";
+export type { Verifier } from "./verifier.js";
+export * from "./${own}.js";
+`);
   return ["stepup_bg.wasm", "stepup.js", "stepup.d.ts", "index.js", "index.d.ts", ...shell];
 }
 
-const full = { files: entry(pkg, true), entry: { types: "./index.d.ts", default: "./index.js" } };
+const full = { files: entry(pkg, "full"), entry: { types: "./index.d.ts", default: "./index.js" } };
 // node: the full build, initialised when imported (node's fetch cannot read the file: URL that
 // `init()` would fetch the module from); `init()` afterwards returns the same instance.
 writeFileSync(new URL("node.js", pkg), `// The package's entry in node: the full build, ready when imported.
@@ -111,7 +118,7 @@ export * from "./index.js";
 export { default } from "./index.js";
 `);
 full.files.push("node.js");
-const browser = entry(new URL("browser/", pkg), false).map((file) => `browser/${file}`);
+const browser = entry(new URL("browser/", pkg), "browser").map((file) => `browser/${file}`);
 for (const file of ["README.md", "LICENSE"]) copyFileSync(new URL(file, root), new URL(file, pkg));
 // pkg/ is built, never committed.
 writeFileSync(new URL(".gitignore", pkg), "*\n");

@@ -1,5 +1,5 @@
 import type {
-  AccessTokenVerifyOptions, IdTokenVerifyOptions, JsonWebKeySet, JwtClaims, VerifierOptions, VerifyAccessTokenCall,
+  AccessTokenVerifyOptions, VerifierCore, IdTokenVerifyOptions, JsonWebKeySet, JwtClaims, VerifierOptions, VerifyAccessTokenCall,
   VerifyIdTokenCall,
 } from "./stepup.js";
 
@@ -13,6 +13,9 @@ export interface Verifier {
 
 /** Reads the options and the key set once; throws a `TypeError` naming a bad option. */
 export function createVerifier(options: VerifierOptions): Verifier;
+
+/** The verifier driving a core made elsewhere (the browser client's); not part of the package's API. */
+export function verifierOver(core: VerifierCore): Verifier;
 
 /** Verifies an ID token (OIDC Core 3.1.3.7) and returns its claims. */
 export function verifyIdToken(token: string, jwks: JsonWebKeySet, options: IdTokenVerifyOptions): Promise<JwtClaims>;

@@ -63,7 +63,15 @@ const notSupported = (e) => e?.name === "NotSupportedError";
  * @param {import("./stepup.js").VerifierOptions} options
  */
 export function createVerifier(options) {
-  const core = new VerifierCore(options);
+  return verifierOver(new VerifierCore(options));
+}
+
+/**
+ * The verifier driving `core`: `createVerifier`'s, and the browser client's over the core its
+ * own core made (client.js).
+ * @param {VerifierCore} core
+ */
+export function verifierOver(core) {
   const memory = core.memory();
   /**
    * key index and alg (8 × index + the alg's number from the core) → [CryptoKey, verify

@@ -51,6 +51,8 @@ pub mod authorize;
 pub mod base64url;
 pub mod callback;
 pub mod claims;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod discovery;
 pub mod error;
 #[cfg(feature = "guard")]

@@ -8,6 +8,10 @@
 //!   per `cooldown` (C04: a flood of random `kid`s costs the issuer one request per window).
 //! - A failed fetch is also rate-limited by the cooldown, so an outage is not hammered.
 
+/// How long stepup waits for an identity provider's answer, in milliseconds (jose's default
+/// for key sets): discovery, key sets and the token endpoint, from the guard and the client.
+pub const TIMEOUT_MS: u32 = 5000;
+
 /// Refresh timing in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {

@@ -40,7 +40,7 @@ pub enum Kind {
 }
 
 /// What one call adds to the verifier's options.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PerCall {
     /// The nonce sent with the authentication request (ID tokens).
     pub expected_nonce: Option<String>,

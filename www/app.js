@@ -5,7 +5,7 @@
 // What each action needs comes from the server (/demo-config.json), never from this file, so the
 // same page works in every ACR dialect.
 // The package's browser build, as a bundler resolves it for an SPA.
-import init, { Client, acrPolicy, isStepUpError } from "/pkg/browser/stepup.js";
+import init, { Client, acrPolicy, isStepUpError } from "/pkg/browser/index.js";
 
 // sessionStorage: the action a step-up left this page for. Only a sign-in this page started for
 // an action resumes one, so a call saved before a failed step-up is never replayed later.

@@ -9,9 +9,6 @@ use crate::token_endpoint::{self, GrantRequest};
 pub use crate::token_endpoint::{ClientAuth, Grant};
 use crate::{Error, Result};
 
-/// How long stepup waits for an identity provider (jose's default for key sets).
-pub const TIMEOUT_MS: f64 = 5000.0;
-
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(catch, js_name = fetch)]
@@ -53,7 +50,7 @@ pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Re
     // Never follow a redirect: a provider's endpoints answer directly. "manual" (a 3xx then fails
     // the status check) because edge runtimes do not implement "error".
     set(&init, "redirect", &"manual".into());
-    if let Ok(signal) = abort_after(TIMEOUT_MS) {
+    if let Ok(signal) = abort_after(crate::refresh::TIMEOUT_MS.into()) {
         set(&init, "signal", &signal);
     }
     let describe = |e: JsValue| {
@@ -87,21 +84,6 @@ pub async fn exchange_code(
     let mut grant = post_grant(endpoint, token_endpoint::code_request(client, code, redirect_uri, verifier)).await?;
     let id_token = grant.id_token.take().ok_or_else(|| Error::FetchFailed(format!("POST {endpoint}: no id_token")))?;
     Ok((id_token, grant))
-}
-
-/// A refresh. `None`: the provider refused the refresh token as invalid, expired or revoked
-/// (`invalid_grant`, RFC 6749 §5.2) — it will never work again.
-#[cfg(feature = "client")]
-pub async fn refresh(
-    endpoint: &str,
-    client: &ClientAuth<'_>,
-    refresh_token: &str,
-    resource: Option<&str>,
-) -> Result<Option<Grant>> {
-    match post_grant(endpoint, token_endpoint::refresh_request(client, refresh_token, resource)).await {
-        Err(Error::AuthResponseError { error, .. }) if error == "invalid_grant" => Ok(None),
-        other => other.map(Some),
-    }
 }
 
 /// POSTs a grant and reads the answer ([`token_endpoint::read_answer`]).

@@ -9,10 +9,13 @@ pub mod engine;
 pub mod errors;
 #[cfg(feature = "guard")]
 pub mod guard;
+#[cfg(feature = "guard")]
 mod http;
+#[cfg(feature = "guard")]
 mod provider;
 pub mod request;
 pub mod verifier;
+#[cfg(feature = "guard")]
 pub mod verify;
 mod webcrypto;
 

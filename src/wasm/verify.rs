@@ -13,7 +13,6 @@ use std::cell::RefCell;
 use std::collections::{HashSet, VecDeque};
 
 use sha2::{Digest, Sha256};
-use wasm_bindgen::prelude::*;
 
 use super::convert::to_js;
 use super::now;
@@ -25,69 +24,6 @@ use crate::json::Object;
 use crate::jwks::KeySet;
 use crate::jws::{self, Prepared, Verified};
 use crate::Result;
-
-#[wasm_bindgen(typescript_custom_section)]
-const VERIFY_TYPES: &str = r#"
-/** A JSON Web Key Set (RFC 7517 §5), as text or parsed. Only public signing keys are used. */
-export type JsonWebKeySet = string | { keys: JsonValue[] };
-
-/** The claims of a verified token, every member as signed. */
-export interface JwtClaims {
-  iss: string;
-  sub: string;
-  aud: string | string[];
-  exp: number;
-  iat: number;
-  nbf?: number;
-  auth_time?: number;
-  acr?: string;
-  amr?: string[];
-  nonce?: string;
-  azp?: string;
-  [claim: string]: JsonValue | undefined;
-}
-
-/** `verifyIdToken` options (OIDC Core 3.1.3.7). */
-export interface IdTokenVerifyOptions {
-  issuer: string;
-  /** The client id. */
-  audience: string;
-  /** The nonce sent with the request; absent: a token carrying a nonce is refused. */
-  expectedNonce?: string;
-  /** Seconds; then `auth_time` is required and checked. */
-  maxAge?: number;
-  requirement?: StepUpRequirement;
-  policy?: AcrPolicy;
-  /** Default `["RS256", "PS256", "ES256", "EdDSA"]`. */
-  algorithms?: string[];
-  /** Seconds, default 30. */
-  clockTolerance?: number;
-  /** Seconds since the epoch, default the platform clock. */
-  currentTime?: number;
-  /** Seconds an `iat` may lie in the past. */
-  maxTokenAge?: number;
-}
-
-/**
- * Which access tokens an API accepts: `"rfc9068"` (`typ` `at+jwt`, `client_id` and `jti`
- * required) or `"jwt"` (a signed JWT as Fief and Auth0 issue it: `typ` `JWT` or absent).
- */
-export type AccessTokenProfile = "rfc9068" | "jwt";
-
-/** `verifyAccessToken` options (RFC 9068, or a plain JWT with `accessTokenProfile: "jwt"`). */
-export interface AccessTokenVerifyOptions {
-  issuer: string;
-  /** This API's resource identifier. */
-  audience: string;
-  requirement?: StepUpRequirement;
-  policy?: AcrPolicy;
-  algorithms?: string[];
-  clockTolerance?: number;
-  currentTime?: number;
-  /** Default `"rfc9068"`. */
-  accessTokenProfile?: AccessTokenProfile;
-}
-"#;
 
 /// Verified (token, key) pairs kept.
 const VERIFIED_CACHE: usize = 4096;

@@ -7,13 +7,19 @@
 //! Ed25519 in an older runtime), [`verify`] says so and the caller falls back to the native
 //! verifier; any other failure is a failed verification, never a fallback.
 
+#[cfg(feature = "guard")]
 use std::cell::RefCell;
+#[cfg(feature = "guard")]
 use std::collections::HashMap;
 
-use js_sys::{Array, Object, Promise, Reflect};
+#[cfg(feature = "guard")]
+use js_sys::{Array, Promise};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "guard")]
 use wasm_bindgen_futures::JsFuture;
 
+#[cfg(feature = "guard")]
 #[wasm_bindgen]
 extern "C" {
     type SubtleCrypto;
@@ -41,13 +47,16 @@ extern "C" {
 }
 
 /// How many imported keys are kept; a key set rarely has more than a handful.
+#[cfg(feature = "guard")]
 const KEY_CACHE_LIMIT: usize = 64;
 
+#[cfg(feature = "guard")]
 thread_local! {
     static KEYS: RefCell<HashMap<(String, &'static str), JsValue>> = RefCell::new(HashMap::new());
 }
 
 /// What WebCrypto said.
+#[cfg(feature = "guard")]
 pub enum Outcome {
     /// The signature verifies.
     Valid,
@@ -86,12 +95,14 @@ pub(super) fn parameters(alg: &str) -> Option<(JsValue, JsValue)> {
     })
 }
 
+#[cfg(feature = "guard")]
 fn subtle() -> Option<SubtleCrypto> {
     let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok()?;
     let subtle = Reflect::get(&crypto, &JsValue::from_str("subtle")).ok()?;
     (subtle.is_object()).then(|| subtle.unchecked_into())
 }
 
+#[cfg(feature = "guard")]
 fn not_supported(error: &JsValue) -> bool {
     Reflect::get(error, &JsValue::from_str("name"))
         .ok()
@@ -101,6 +112,7 @@ fn not_supported(error: &JsValue) -> bool {
 
 /// The imported `CryptoKey` for a key and algorithm, importing it on first use.
 /// `identity` must change whenever the key material changes (the RFC 7638 thumbprint).
+#[cfg(feature = "guard")]
 async fn crypto_key(
     subtle: &SubtleCrypto,
     identity: &str,
@@ -127,6 +139,7 @@ async fn crypto_key(
 /// Verifies `signature` over `data` with the public key `jwk()`, built only when the key is not
 /// imported yet (public members only, no `alg`,
 /// `use` or `key_ops`: the core has already checked those).
+#[cfg(feature = "guard")]
 pub async fn verify(
     alg: &'static str,
     identity: &str,

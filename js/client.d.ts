@@ -1,0 +1,101 @@
+// The browser client's types (js/client.js): its options and answers, and the class.
+import type { AcrPolicy, JwtClaims, StepUpReason, StepUpRequirement } from "./stepup.js";
+export interface ClientOptions {
+    issuer: string;
+    clientId: string;
+    /** Where the provider sends the browser back; the page that calls `handleCallback`. */
+    redirectUri: string;
+    /** Default "openid profile". */
+    scope?: string;
+    /** RFC 8707 resource: the API the access tokens are for. */
+    resource?: string;
+    /** How ACR values rank (default: numeric-or-exact). */
+    policy?: AcrPolicy;
+}
+
+/** What to sign in with. auth0.js (`acr_values`, `max_age`) and Lock (`auth.params`) spellings work too. */
+export interface SignInOptions {
+    acrValues?: string[];
+    maxAge?: number;
+    prompt?: string;
+    loginHint?: string;
+    /** Where `handleCallback` says to go afterwards (default: the current page). */
+    returnTo?: string;
+    /** Requirements the new token must meet beyond `acrValues`/`maxAge` (e.g. `amr`). */
+    requirement?: StepUpRequirement;
+    acr_values?: string;
+    max_age?: number;
+    auth?: { params?: { acr_values?: string; max_age?: number; prompt?: string } };
+}
+
+export interface CallbackResult {
+    claims: JwtClaims;
+    returnTo: string;
+}
+
+export interface SessionStatus {
+    signedIn: boolean;
+    /** The claims of the token that meets the requirement, else of the strongest held. */
+    claims?: JwtClaims;
+    satisfied: boolean;
+    reasons: StepUpReason[];
+    acrValues?: string[];
+    maxAge?: number;
+    /** Seconds until the session stops meeting the requirement (token expiry or maxAge). */
+    expiresIn?: number;
+}
+
+/** What `refresh` did. */
+export interface RefreshResult {
+    /** The claims the refreshed tokens now stand for. */
+    claims: JwtClaims;
+    /** The provider reported a weaker authentication than the tokens had (a lower `acr`, none, or fewer `amr` methods): they now count at the new level. */
+    downgraded: boolean;
+    /** The `acr` and `amr` before the refresh, when downgraded. */
+    previous?: { acr?: string; amr?: string[] };
+}
+
+export interface ClientFetchOptions {
+    /** Meet a step-up challenge by signing in again (navigates away; `resume()` replays the call). */
+    stepUp?: boolean;
+}
+
+/** The browser client (README, "Quick start (SPA)"): sign-in, step-up and tokens per level, kept in `sessionStorage`. */
+export class Client {
+    /** Reads the options; throws a `TypeError` naming a bad one. */
+    constructor(options: ClientOptions);
+    /** Releases the client's wasm memory; the client is not usable afterwards. */
+    free(): void;
+    /** The authorization URL for a sign-in, with its transaction stored (for custom navigation). */
+    authorizationUrl(options?: SignInOptions): Promise<string>;
+    /** Signs in: navigates to the provider. */
+    signIn(options?: SignInOptions): Promise<void>;
+    /** Signs in again to meet `requirement` (what to ask for comes from the current session). */
+    stepUp(requirement: StepUpRequirement, options?: { returnTo?: string }): Promise<void>;
+    /** Completes a sign-in on the redirect page; resolves to the verified claims and where to go. */
+    handleCallback(url?: string): Promise<CallbackResult>;
+    /** Whether the session meets `requirement` (default: any sign-in), and for how long. */
+    session(requirement?: StepUpRequirement): SessionStatus;
+    /** The weakest held access token that meets `requirement`, or `undefined`. */
+    accessToken(requirement?: StepUpRequirement): string | undefined;
+    /**
+     * Renews the tokens of the weakest held sign-in that meets `requirement` (default: any)
+     * with its refresh token, and tells whether the provider came back with a weaker
+     * authentication. `fetch` does this by itself when a token it needs has expired.
+     */
+    refresh(requirement?: StepUpRequirement): Promise<RefreshResult>;
+    /**
+     * `fetch` with the weakest held access token. A `401` step-up challenge is retried once
+     * with a held token that meets it; otherwise it throws `ERR_STEP_UP_REQUIRED`, or with
+     * `{ stepUp: true }` saves the call and signs in for exactly what the API asked.
+     */
+    fetch(input: RequestInfo | URL, init?: RequestInit, options?: ClientFetchOptions): Promise<Response>;
+    /**
+     * After a step-up started by `fetch(…, { stepUp: true })` and `handleCallback`: replays the
+     * saved call once and resolves to its `Response`, or `null` when none is waiting. Still
+     * challenged, it throws `ERR_STEP_UP_REQUIRED` and never navigates.
+     */
+    resume(): Promise<Response | null>;
+    /** Forgets every token and sign-in under way. */
+    signOut(): void;
+}

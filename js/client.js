@@ -1,0 +1,319 @@
+// The browser client (contract section 5; README, "Quick start (SPA)"): the shell around the
+// core's ClientCore (src/client/). The core decides everything — the options, what to ask the
+// provider for, whether the callback and the token endpoint's answers are usable, which token a
+// call uses, what a refresh made, what a challenge asks, what a saved call replays — and hands
+// back JSON text or plain values; this file does the rest: fetch (discovery, the key set, the
+// token endpoint, the caller's calls), `sessionStorage` (keys `stepup:<clientId>:…`, values as
+// the core wrote them), navigation, and ID token signatures through the package's verifier
+// (verifier.js, WebCrypto).
+import { ClientCore } from "./stepup.js";
+import { verifierOver } from "./verifier.js";
+
+/** The core's documents: discovery and the key set. */
+const METADATA = 0;
+const KEYS = 1;
+
+/** `ClientCore.failure` kinds. */
+const FETCH_FAILED = 0;
+const BAD_INPUT = 1;
+
+/** Why a JavaScript failure happened, in its own words. */
+const why = (e) => String(/** @type {any} */ (e)?.message ?? e ?? "failed");
+
+function location() {
+  const here = globalThis.location;
+  if (typeof here?.href !== "string") throw ClientCore.failure(FETCH_FAILED, "no location: the client runs in a browser page");
+  return here;
+}
+
+function navigate(url) {
+  location().assign(url);
+}
+
+/** Sends `request` with `token` as its bearer token. */
+async function send(request, token) {
+  if (token !== undefined) request.headers.set("authorization", `Bearer ${token}`);
+  try {
+    return await fetch(request);
+  } catch (e) {
+    throw ClientCore.failure(FETCH_FAILED, why(e));
+  }
+}
+
+/** A `Request` from `fetch`'s arguments; what `Request` refuses is the caller's `input`. */
+function request(input, init) {
+  try {
+    return new Request(input, init);
+  } catch (e) {
+    throw ClientCore.failure(BAD_INPUT, why(e));
+  }
+}
+
+/** The challenge an answer carries, as the core reads it: a requirement, or `undefined`. */
+const challenge = (core, response) => core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined);
+
+export class Client {
+  #core;
+  #prefix;
+  #tokensKey;
+  #pendingKey;
+  #timeout;
+  /**
+   * The fetch of each document under way, which every other call awaits.
+   * @type {(Promise<void> | undefined)[]}
+   */
+  #flights = [undefined, undefined];
+  /**
+   * The verifiers over the key set held, for sign-ins and for refreshes.
+   * @type {(import("./verifier.js").Verifier | undefined)[]}
+   */
+  #verifiers = [undefined, undefined];
+
+  /** Reads the options; throws a `TypeError` naming a bad one. */
+  constructor(options) {
+    this.#core = new ClientCore(options);
+    [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout] = this.#core.settings();
+  }
+
+  /** Releases the client's wasm memory; the client is not usable afterwards. */
+  free() {
+    this.#core.free();
+  }
+
+  /** The authorization URL for a sign-in, with its transaction stored (for custom navigation). */
+  async authorizationUrl(options) {
+    return this.#start(this.#core.signIn(options));
+  }
+
+  /** Signs in: navigates to the provider. */
+  async signIn(options) {
+    navigate(await this.authorizationUrl(options));
+  }
+
+  /** Signs in again to meet `requirement` (what to ask for comes from the current session). */
+  async stepUp(requirement, options) {
+    navigate(await this.#start(this.#core.stepUp(requirement, options, this.#tokens())));
+  }
+
+  /** Completes a sign-in on the redirect page; resolves to the verified claims and where to go. */
+  async handleCallback(url) {
+    const page = url ?? location().href;
+    const key = this.#core.callbackKey(page);
+    try {
+      // One use only: the transaction goes whatever happens next.
+      const store = this.#store();
+      const tx = store.getItem(key);
+      store.removeItem(key);
+      await this.#document(METADATA);
+      const [endpoint, body] = this.#core.codeRequest(page, tx);
+      const [status, text] = await this.#post(endpoint, body);
+      const [idToken, call, set] = this.#core.exchanged(status, text, /** @type {string} */ (tx));
+      const claims = await this.#verify(idToken, call, false);
+      const [tokens, returnTo] = this.#core.signedIn(set, JSON.stringify(claims), /** @type {string} */ (tx), this.#tokens());
+      this.#store().setItem(this.#tokensKey, tokens);
+      return { claims, returnTo };
+    } catch (e) {
+      this.#store().removeItem(this.#core.callbackFailed());
+      throw e;
+    }
+  }
+
+  /** Whether the session meets `requirement` (default: any sign-in), and for how long. */
+  session(requirement) {
+    return JSON.parse(this.#core.session(requirement, this.#tokens()));
+  }
+
+  /** The weakest held access token that meets `requirement`, or `undefined`. */
+  accessToken(requirement) {
+    return this.#core.accessToken(requirement, this.#tokens());
+  }
+
+  /**
+   * Renews the tokens of the weakest held sign-in that meets `requirement` (default: any) with
+   * its refresh token, and tells whether the provider came back with a weaker authentication.
+   * `fetch` does this by itself when a token it needs has expired.
+   */
+  async refresh(requirement) {
+    const result = await this.#refresh(this.#core.refreshable(requirement, this.#tokens()));
+    // The provider refused the refresh token: only a sign-in helps.
+    if (result === null) throw this.#core.stepUpRequired(requirement);
+    return result;
+  }
+
+  /**
+   * `fetch` with the weakest held access token. A `401` step-up challenge is retried once with
+   * a held token that meets it; otherwise it throws `ERR_STEP_UP_REQUIRED`, or with
+   * `{ stepUp: true }` saves the call and signs in for exactly what the API asked.
+   */
+  async fetch(input, init, options) {
+    const stepUp = this.#core.fetchOptions(options);
+    const call = request(input, init);
+    const first = await this.#tokenFor(undefined);
+    const spare = call.clone();
+    const response = await send(call, first);
+    const requirement = challenge(this.#core, response);
+    if (requirement === undefined) return response;
+    const better = await this.#tokenFor(requirement);
+    if (this.#core.retry(requirement, first, better, stepUp)) return send(spare, better);
+    const headers = [];
+    for (const [name, value] of spare.headers) headers.push(name, value);
+    const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement);
+    this.#store().setItem(this.#pendingKey, saved);
+    navigate(await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens())));
+    // The page is going away; nothing will read this promise's outcome.
+    return new Promise(() => {});
+  }
+
+  /**
+   * After a step-up started by `fetch(…, { stepUp: true })` and `handleCallback`: replays the
+   * saved call once and resolves to its `Response`, or `null` when none is waiting. Still
+   * challenged, it throws `ERR_STEP_UP_REQUIRED` and never navigates.
+   */
+  async resume() {
+    const store = this.#store();
+    const text = store.getItem(this.#pendingKey);
+    // Replayed once: gone before the replay.
+    store.removeItem(this.#pendingKey);
+    const saved = this.#core.resume(text);
+    if (saved === null) return null;
+    const [url, method, pairs, body, requirement] = saved;
+    const token = await this.#tokenFor(requirement);
+    if (token === undefined) throw this.#core.stepUpRequired(requirement);
+    const headers = new Headers();
+    for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
+    const response = await send(request(url, { method, headers, body }), token);
+    const still = challenge(this.#core, response);
+    if (still !== undefined) throw this.#core.stepUpRequired(still);
+    return response;
+  }
+
+  /** Forgets every token and sign-in under way. */
+  signOut() {
+    const store = this.#store();
+    const keys = [];
+    for (let i = 0; i < store.length; i++) {
+      const key = store.key(i);
+      if (key?.startsWith(this.#prefix)) keys.push(key);
+    }
+    for (const key of keys) store.removeItem(key);
+  }
+
+  #store() {
+    const store = globalThis.sessionStorage;
+    if (!store) throw ClientCore.failure(FETCH_FAILED, "no sessionStorage: the client runs in a browser page");
+    return store;
+  }
+
+  /** The stored token sets as the core reads them: the text, `null` for none, `false` without storage. */
+  #tokens() {
+    return globalThis.sessionStorage ? globalThis.sessionStorage.getItem(this.#tokensKey) : false;
+  }
+
+  /** Starts a sign-in the core planned: discovery, then the URL with its transaction stored. */
+  async #start(plan) {
+    await this.#document(METADATA);
+    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href);
+    this.#store().setItem(key, tx);
+    return url;
+  }
+
+  /** The access token for a call needing `requirement`, refreshing first when the core says so. */
+  async #tokenFor(requirement) {
+    const token = this.#core.tokenFor(requirement, this.#tokens());
+    if (!Array.isArray(token)) return token;
+    await this.#refresh(token[0]);
+    return this.#core.accessToken(requirement, this.#tokens());
+  }
+
+  /** Refreshes the stored set `old`: the `RefreshResult`, or `null` when the token was refused. */
+  async #refresh(old) {
+    await this.#document(METADATA);
+    const [endpoint, body] = this.#core.refreshRequest(old);
+    const [status, text] = await this.#post(endpoint, body);
+    const renewal = this.#core.refreshAnswer(old, status, text);
+    if (renewal === null) {
+      this.#store().setItem(this.#tokensKey, this.#core.spent(old, this.#tokens()));
+      return null;
+    }
+    const [idToken, call, set] = renewal;
+    let claims;
+    if (idToken !== null) {
+      try {
+        claims = JSON.stringify(await this.#verify(idToken, call, true));
+      } catch (e) {
+        this.#store().setItem(this.#tokensKey, this.#core.spent(old, this.#tokens()));
+        throw e;
+      }
+    }
+    const [tokens, outcome] = this.#core.refreshed(old, claims, set, this.#tokens());
+    this.#store().setItem(this.#tokensKey, tokens);
+    if (typeof outcome !== "string") throw outcome;
+    return JSON.parse(outcome);
+  }
+
+  /**
+   * Verifies an ID token with the provider's key set; a token naming a key the set lacks asks
+   * the core for the set again (key rotation: at most once per cooldown).
+   */
+  async #verify(token, call, refreshed) {
+    await this.#document(KEYS);
+    try {
+      return await this.#verifier(refreshed).verifyIdToken(token, call);
+    } catch (e) {
+      if (/** @type {any} */ (e)?.code !== "ERR_JWKS_NO_MATCHING_KEY") throw e;
+    }
+    await this.#document(KEYS, true);
+    return this.#verifier(refreshed).verifyIdToken(token, call);
+  }
+
+  #verifier(refreshed) {
+    const at = refreshed ? 1 : 0;
+    return (this.#verifiers[at] ??= verifierOver(this.#core.verifier(refreshed)));
+  }
+
+  /**
+   * Has document `which` held, as the core says: the held one, the fetch under way, or a new
+   * fetch (one at a time: every other call awaits it). Throws why none is held.
+   */
+  async #document(which, refetch = false) {
+    const url = this.#core.document(which, refetch, this.#flights[which] !== undefined);
+    if (url === undefined) return;
+    if (url !== "") {
+      this.#flights[which] = this.#get(url)
+        .then(([status, text]) => {
+          if (this.#core.fetched(which, url, status, text) && which === KEYS) this.#verifiers = [undefined, undefined];
+        })
+        .finally(() => {
+          this.#flights[which] = undefined;
+        });
+    }
+    await this.#flights[which];
+    this.#core.held(which);
+  }
+
+  #get(url) {
+    return this.#ask(url, { headers: { accept: "application/json" } });
+  }
+
+  #post(url, body) {
+    const headers = { accept: "application/json", "content-type": "application/x-www-form-urlencoded" };
+    return this.#ask(url, { method: "POST", headers, body });
+  }
+
+  /**
+   * A request to the provider: `[status, body]`, or `[undefined, why]` when no answer came. It
+   * never follows a redirect — a provider's endpoints answer directly; "manual" (a 3xx then fails
+   * the status check) because edge runtimes do not implement "error" — and gives up after the
+   * core's timeout.
+   * @returns {Promise<[number | undefined, string]>}
+   */
+  async #ask(url, init) {
+    try {
+      const signal = AbortSignal.timeout?.(this.#timeout);
+      const response = await fetch(url, { ...init, redirect: "manual", signal });
+      return [response.status, await response.text()];
+    } catch (e) {
+      return [undefined, why(e)];
+    }
+  }
+}

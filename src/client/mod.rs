@@ -1,0 +1,893 @@
+//! The browser client (contract section 5), sans I/O: every decision `Client` makes, as functions
+//! of what the shell read (storage, the provider's answers, the page's URL) and the time and
+//! random values it hands in. The shell (`js/client.js` and the wasm `ClientCore`) fetches,
+//! stores, navigates and checks signatures with WebCrypto, and decides nothing itself.
+//!
+//! Everything is kept in `sessionStorage` under `stepup:<clientId>:…` ([`Client::key`]): the
+//! sign-ins under way (`tx:<state>`, a [`Transaction`]), the token sets (`tokens`, a list of
+//! [`TokenSet`]s), and the one call waiting for a step-up (`pending`, a [`Pending`]). A redirect
+//! loses no state, and another tab or origin sees none of it. What storage holds is read as
+//! untrusted: a value that does not read counts as absent.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::acr::{AcrList, AcrPolicy};
+use crate::authorize::{build_authorization_url, AuthorizationRequest};
+use crate::callback::{validate_authorization_response, ResponseExpectations};
+use crate::claims::{same_user, DEFAULT_CLOCK_TOLERANCE};
+use crate::discovery::{parse_discovery_document, Metadata};
+use crate::error::Shortfall;
+use crate::id_token::IdTokenOptions;
+use crate::jwks::KeySet;
+use crate::options::{list, string as json_string, Fields, FromJson, Out};
+use crate::refresh::{self, Action};
+use crate::step_up::{evaluate_step_up, parse_step_up_challenge, Ask, Requirement};
+use crate::token_endpoint::{self, ClientAuth, Grant, GrantRequest};
+use crate::tokens::{self, TokenSet};
+use crate::verifier::PerCall;
+use crate::{pkce, Error, Result};
+
+/// `new Client(options)`.
+struct ClientOptions {
+    issuer: String,
+    client_id: String,
+    redirect_uri: String,
+    scope: Option<String>,
+    resource: Option<String>,
+    policy: Option<AcrPolicy>,
+}
+
+impl FromJson for ClientOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["issuer", "clientId", "redirectUri", "scope?", "resource?", "policy?"])?;
+        Ok(ClientOptions {
+            issuer: o.string("issuer")?,
+            client_id: o.string("clientId")?,
+            redirect_uri: o.string("redirectUri")?,
+            scope: o.str("scope")?,
+            resource: o.str("resource")?,
+            policy: o.object("policy")?,
+        })
+    }
+}
+
+/// `client.signIn(options)`, with the auth0.js and Lock spellings folded in.
+#[derive(Default)]
+pub struct SignInOptions {
+    acr_values: Option<Vec<String>>,
+    max_age: Option<u64>,
+    prompt: Option<String>,
+    login_hint: Option<String>,
+    return_to: Option<String>,
+    requirement: Option<Requirement>,
+    auth0_acr_values: Option<String>,
+    auth0_max_age: Option<u64>,
+    lock: LockParams,
+}
+
+/// Lock's `auth.params`.
+#[derive(Default)]
+struct LockParams {
+    acr_values: Option<String>,
+    max_age: Option<u64>,
+    prompt: Option<String>,
+}
+
+impl FromJson for SignInOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(
+            value,
+            at,
+            &[
+                "acrValues?",
+                "maxAge?",
+                "prompt?",
+                "loginHint?",
+                "returnTo?",
+                "requirement?",
+                "acr_values?",
+                "max_age?",
+                "auth?",
+            ],
+        )?;
+        let lock = |v: &Value, at: &str| {
+            let auth = Fields::new(v, at, &["params?"])?;
+            auth.with("params", |v, at| {
+                let p = Fields::new(v, at, &["acr_values?", "max_age?", "prompt?"])?;
+                Ok(LockParams {
+                    acr_values: p.str("acr_values")?,
+                    max_age: p.whole("max_age")?,
+                    prompt: p.str("prompt")?,
+                })
+            })
+        };
+        Ok(SignInOptions {
+            acr_values: o.strings("acrValues")?,
+            max_age: o.whole("maxAge")?,
+            prompt: o.str("prompt")?,
+            login_hint: o.str("loginHint")?,
+            return_to: o.str("returnTo")?,
+            requirement: o.object("requirement")?,
+            auth0_acr_values: o.str("acr_values")?,
+            auth0_max_age: o.whole("max_age")?,
+            lock: o.with("auth", lock)?.flatten().unwrap_or_default(),
+        })
+    }
+}
+
+/// `client.stepUp`'s `{ returnTo? }`.
+#[derive(Default)]
+pub struct StepUpOptions {
+    /// Where `handleCallback` says to go afterwards.
+    pub return_to: Option<String>,
+}
+
+impl FromJson for StepUpOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        Ok(StepUpOptions { return_to: Fields::new(value, at, &["returnTo?"])?.str("returnTo")? })
+    }
+}
+
+/// `client.fetch`'s `{ stepUp? }`.
+#[derive(Default)]
+pub struct FetchOptions {
+    /// Meet a step-up challenge by signing in again.
+    pub step_up: bool,
+}
+
+impl FromJson for FetchOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        Ok(FetchOptions { step_up: Fields::new(value, at, &["stepUp?"])?.bool("stepUp")?.unwrap_or_default() })
+    }
+}
+
+/// A sign-in to start: the requirement its tokens will be judged by, what to ask the provider
+/// for, and where to go afterwards (`None`: the current page). Kept as JSON between the shell's
+/// calls while it fetches discovery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// What the new tokens must meet ([`crate::id_token::check`] with it on the callback).
+    pub requirement: Requirement,
+    /// `acr_values`, most preferred first.
+    pub acr_values: Vec<String>,
+    /// `max_age`.
+    pub max_age: Option<u64>,
+    /// `prompt`.
+    pub prompt: Option<String>,
+    /// `login_hint`.
+    pub login_hint: Option<String>,
+    /// Where `handleCallback` says to go.
+    pub return_to: Option<String>,
+}
+
+impl FromJson for Plan {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["requirement", "acrValues", "maxAge?", "prompt?", "loginHint?", "returnTo?"])?;
+        Ok(Plan {
+            requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
+            acr_values: o.strings("acrValues")?.unwrap_or_default(),
+            max_age: o.whole("maxAge")?,
+            prompt: o.str("prompt")?,
+            login_hint: o.str("loginHint")?,
+            return_to: o.str("returnTo")?,
+        })
+    }
+}
+
+impl Plan {
+    /// The plan as the shell holds it.
+    pub fn to_json(&self) -> Value {
+        Out::new()
+            .set("requirement", self.requirement.to_json())
+            .set("acrValues", self.acr_values.clone())
+            .maybe("maxAge", self.max_age)
+            .maybe("prompt", self.prompt.as_deref())
+            .maybe("loginHint", self.login_hint.as_deref())
+            .maybe("returnTo", self.return_to.as_deref())
+            .build()
+    }
+}
+
+/// A sign-in under way, kept until its callback (`tx:<state>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transaction {
+    /// The PKCE `code_verifier` (RFC 7636).
+    pub verifier: String,
+    /// The `nonce` sent (OIDC Core 3.1.2.1).
+    pub nonce: String,
+    /// What the new tokens must meet.
+    pub requirement: Requirement,
+    /// Where `handleCallback` says to go.
+    pub return_to: String,
+}
+
+impl FromJson for Transaction {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["verifier", "nonce", "requirement", "returnTo"])?;
+        Ok(Transaction {
+            verifier: o.string("verifier")?,
+            nonce: o.string("nonce")?,
+            requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
+            return_to: o.string("returnTo")?,
+        })
+    }
+}
+
+impl Transaction {
+    /// The transaction as stored.
+    pub fn to_json(&self) -> Value {
+        Out::new()
+            .set("verifier", self.verifier.as_str())
+            .set("nonce", self.nonce.as_str())
+            .set("requirement", self.requirement.to_json())
+            .set("returnTo", self.return_to.as_str())
+            .build()
+    }
+}
+
+/// A call waiting for a step-up (`pending`), replayed once by `resume()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    /// The request's URL.
+    pub url: String,
+    /// Its method.
+    pub method: String,
+    /// Its headers, without `authorization` (the replay carries the new token).
+    pub headers: Vec<(String, String)>,
+    /// Its body as text (none for `GET` and `HEAD`, which cannot have one).
+    pub body: Option<String>,
+    /// What the API asked for.
+    pub requirement: Requirement,
+}
+
+impl FromJson for Pending {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["url", "method", "headers", "body?", "requirement"])?;
+        let pair = |v: &Value, at: &str| match list(v, at, "a [name, value] pair", json_string)?.as_slice() {
+            [name, value] => Ok((name.clone(), value.clone())),
+            _ => Err(Error::arg_type(at, "a [name, value] pair")),
+        };
+        Ok(Pending {
+            url: o.string("url")?,
+            method: o.string("method")?,
+            headers: list(o.required("headers")?, "headers", "an array of pairs", pair)?,
+            body: o.str("body")?,
+            requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
+        })
+    }
+}
+
+impl Pending {
+    /// The call as saved before a step-up. The `authorization` header is not kept: it holds the
+    /// token the API refused, and the replay sends the new one.
+    pub fn new(
+        url: String,
+        method: String,
+        headers: Vec<(String, String)>,
+        body: String,
+        requirement: Requirement,
+    ) -> Pending {
+        let headers = headers.into_iter().filter(|(name, _)| !name.eq_ignore_ascii_case("authorization")).collect();
+        // Fetch refuses a body on GET and HEAD, so the replay must not carry one.
+        let body = (!matches!(method.as_str(), "GET" | "HEAD")).then_some(body);
+        Pending { url, method, headers, body, requirement }
+    }
+
+    /// The call as stored.
+    pub fn to_json(&self) -> Value {
+        let headers: Vec<Value> = self.headers.iter().map(|(n, v)| Value::from(vec![n.as_str(), v.as_str()])).collect();
+        Out::new()
+            .set("url", self.url.as_str())
+            .set("method", self.method.as_str())
+            .set("headers", headers)
+            .maybe("body", self.body.as_deref())
+            .set("requirement", self.requirement.to_json())
+            .build()
+    }
+}
+
+/// A stored value: `None` when absent or unreadable (what storage holds is not trusted, and a
+/// value another version wrote, or a page edited, must not break the client: it counts as gone).
+pub fn stored<T: FromJson>(text: Option<&str>) -> Option<T> {
+    let value: Value = serde_json::from_str(text?).ok()?;
+    T::from_json(&value, "").ok()
+}
+
+/// The stored token sets (`tokens`); none when absent or unreadable.
+pub fn token_sets(text: Option<&str>) -> Vec<TokenSet> {
+    let read = |text: &str| -> Option<Vec<TokenSet>> {
+        let value: Value = serde_json::from_str(text).ok()?;
+        list(&value, "tokens", "an array", TokenSet::from_json).ok()
+    };
+    text.and_then(read).unwrap_or_default()
+}
+
+/// The token sets as stored.
+pub fn token_sets_json(sets: &[TokenSet]) -> Value {
+    Value::from(sets.iter().map(TokenSet::to_json).collect::<Vec<_>>())
+}
+
+/// The provider documents the client fetches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// The discovery document (OIDC Discovery §4).
+    Metadata,
+    /// The key set at its `jwks_uri` (RFC 7517).
+    Keys,
+}
+
+/// What the shell must do to have a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Need {
+    /// The held one is good: use it.
+    Held,
+    /// Another call is fetching it: wait for that fetch, then [`Client::held`].
+    Wait,
+    /// Fetch this URL, then hand the answer to [`Client::fetched`].
+    Fetch(String),
+}
+
+/// What is held of one document, refreshed by the core's rules ([`crate::refresh`]): a failed
+/// fetch keeps the held document, and a fetch is tried at most once per cooldown.
+struct Held<T> {
+    value: Option<T>,
+    state: refresh::State,
+    /// Why the last fetch failed, for calls that find nothing held.
+    error: Option<Error>,
+}
+
+impl<T> Default for Held<T> {
+    fn default() -> Self {
+        Held { value: None, state: refresh::State::default(), error: None }
+    }
+}
+
+impl<T> Held<T> {
+    fn current(&self) -> Result<&T> {
+        self.value.as_ref().ok_or_else(|| {
+            self.error
+                .clone()
+                .unwrap_or_else(|| Error::FetchFailed("the provider failed recently; retrying shortly".into()))
+        })
+    }
+}
+
+/// The answer to a request the shell sent: the status and the body, or why none came (the
+/// network failed, the timeout passed).
+pub type Answer<'a> = std::result::Result<(u16, &'a [u8]), String>;
+
+/// `ERR_FETCH_FAILED` naming the request: `"GET <url>: <why>"`.
+pub fn fetch_failed(method: &str, url: &str, why: impl std::fmt::Display) -> Error {
+    Error::FetchFailed(format!("{method} {url}: {why}"))
+}
+
+/// A token endpoint's answer read as [`token_endpoint::read_answer`] does.
+fn grant(endpoint: &str, answer: Answer<'_>) -> Result<Grant> {
+    let (status, body) = answer.map_err(|why| fetch_failed("POST", endpoint, why))?;
+    token_endpoint::read_answer(endpoint, status, body)
+}
+
+/// The set a grant made at `now`, before its ID token's claims are known.
+fn token_set(grant: Grant, now: u64) -> TokenSet {
+    TokenSet {
+        claims: Map::new(),
+        access_token: Some(grant.access_token),
+        expires_at: grant.expires_in.map(|s| now + s),
+        refresh_token: grant.refresh_token,
+    }
+}
+
+/// `ERR_STEP_UP_REQUIRED` for `requirement`: what a sign-in must ask for to meet it.
+pub fn step_up_required(requirement: &Requirement) -> Error {
+    Error::StepUpRequired(Shortfall {
+        acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
+        max_age: requirement.max_age,
+    })
+}
+
+/// The requirement a `401` step-up challenge states (RFC 9470 §3), if the answer is one.
+pub fn challenge(status: u16, www_authenticate: Option<&str>) -> Option<Requirement> {
+    if status != 401 {
+        return None;
+    }
+    let challenge = parse_step_up_challenge(www_authenticate?)?;
+    let acr = (!challenge.acr_values.is_empty()).then_some(AcrList(challenge.acr_values));
+    Some(Requirement { acr, amr: None, max_age: challenge.max_age })
+}
+
+/// After a challenge met with `requirement`: `true` to retry once with `better`, a held token
+/// that meets it and is not the one refused (`first`); else `false` to save the call and step
+/// up when the caller allowed it (`stepUp: true`), or `ERR_STEP_UP_REQUIRED`. Never a loop: the
+/// same token is never sent twice.
+pub fn retry(requirement: &Requirement, first: Option<&str>, better: Option<&str>, step_up: bool) -> Result<bool> {
+    if better.is_some() && better != first {
+        return Ok(true);
+    }
+    if step_up {
+        Ok(false)
+    } else {
+        Err(step_up_required(requirement))
+    }
+}
+
+/// Which token a call uses ([`Client::token_for`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenFor {
+    /// This access token.
+    Use(String),
+    /// Refresh this set first, then ask again.
+    Refresh(TokenSet),
+    /// None meets the requirement.
+    None,
+}
+
+/// A refresh's answer, read ([`Client::refresh_answer`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Renewal {
+    /// The provider refused the refresh token (`invalid_grant`, RFC 6749 §5.2): it will never
+    /// work again, and is dropped ([`Client::replace`] without a new set).
+    Refused,
+    /// New tokens.
+    Renewed(Box<Renewed>),
+}
+
+/// New tokens from a refresh: the ID token, if one came, to verify with `call` on the refresh
+/// verifier ([`Client::id_token_options`] with `refreshed`), then [`Client::refreshed`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Renewed {
+    /// The refresh's ID token (OIDC Core 12.2: optional).
+    pub id_token: Option<String>,
+    /// `verifyIdToken`'s options for it.
+    pub call: PerCall,
+    /// The new tokens, claims not yet known.
+    pub set: TokenSet,
+}
+
+/// The browser client's settings and the provider documents it holds.
+pub struct Client {
+    issuer: String,
+    client_id: String,
+    redirect_uri: String,
+    scope: String,
+    resource: Option<String>,
+    policy: AcrPolicy,
+    metadata: Held<Metadata>,
+    keys: Held<KeySet>,
+    documents: refresh::Policy,
+}
+
+impl FromJson for Client {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = ClientOptions::from_json(value, at)?;
+        crate::url::Endpoint::parse(&o.issuer, "issuer")?;
+        let policy = o.policy.unwrap_or_default();
+        policy.check_at("policy")?;
+        Ok(Client {
+            issuer: o.issuer,
+            client_id: o.client_id,
+            redirect_uri: o.redirect_uri,
+            scope: o.scope.unwrap_or_else(|| "openid profile".into()),
+            resource: o.resource,
+            policy,
+            metadata: Held::default(),
+            keys: Held::default(),
+            documents: refresh::Policy::default(),
+        })
+    }
+}
+
+impl Client {
+    /// The storage key of `name`: `stepup:<clientId>:<name>`; `key("")` is the prefix of all.
+    pub fn key(&self, name: &str) -> String {
+        format!("stepup:{}:{name}", self.client_id)
+    }
+
+    /// The options of an ID token verification for this client: the verifier's fixed options.
+    /// `refreshed`: the token came from a refresh (OIDC Core 12.2), which may leave out the nonce.
+    pub fn id_token_options(&self, refreshed: bool) -> IdTokenOptions {
+        IdTokenOptions {
+            issuer: self.issuer.clone(),
+            audience: self.client_id.clone(),
+            refreshed,
+            policy: Some(self.policy.clone()),
+            ..IdTokenOptions::default()
+        }
+    }
+
+    // The provider's documents.
+
+    /// What to do to have `which` at `now`. `refetch` asks for a new fetch even within the max
+    /// age (a token names a key the held set lacks), at most once per cooldown; `in_flight`: a
+    /// fetch of it is under way. A fresh document needs no network, so it never waits behind
+    /// another call's fetch; a stale one waits, and is used only if the fetch fails.
+    pub fn document(&mut self, which: Document, now: f64, refetch: bool, in_flight: bool) -> Result<Need> {
+        let url = match which {
+            Document::Metadata => format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/')),
+            Document::Keys => {
+                let metadata = self.metadata.current()?;
+                metadata
+                    .str("jwks_uri")
+                    .ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))?
+                    .to_string()
+            }
+        };
+        let (state, has_value) = match which {
+            Document::Metadata => (&mut self.metadata.state, self.metadata.value.is_some()),
+            Document::Keys => (&mut self.keys.state, self.keys.value.is_some()),
+        };
+        let action = self.documents.decide(state, now, refetch);
+        if action == Action::UseHeld && has_value && !refetch && self.documents.fresh(state, now) {
+            return Ok(Need::Held);
+        }
+        if in_flight {
+            return Ok(Need::Wait);
+        }
+        match action {
+            Action::Fetch => {
+                state.attempted_at = Some(now);
+                Ok(Need::Fetch(url))
+            }
+            _ => self.held(which).map(|()| Need::Held),
+        }
+    }
+
+    /// Whether `which` is held (else why the latest fetch failed).
+    pub fn held(&self, which: Document) -> Result<()> {
+        match which {
+            Document::Metadata => self.metadata.current().map(|_| ()),
+            Document::Keys => self.keys.current().map(|_| ()),
+        }
+    }
+
+    /// Keeps what a fetch of `which` from `url` brought at `now`. Anything but a `200` with a
+    /// usable document is `ERR_FETCH_FAILED` naming the URL (the provider's fault), and the
+    /// document held before stays.
+    pub fn fetched(&mut self, which: Document, url: &str, answer: Answer<'_>, now: f64) -> Result<()> {
+        let body = match answer {
+            Ok((200, body)) => Ok(body),
+            Ok((status, _)) => Err(fetch_failed("GET", url, format!("status {status}"))),
+            Err(why) => Err(fetch_failed("GET", url, why)),
+        };
+        let failed = |e: Error| fetch_failed("GET", url, e);
+        match which {
+            Document::Metadata => {
+                let parsed = body.and_then(|b| parse_discovery_document(b, &self.issuer).map_err(failed));
+                keep(&mut self.metadata, parsed, now)
+            }
+            Document::Keys => keep(&mut self.keys, body.and_then(|b| KeySet::parse(b).map_err(failed)), now),
+        }
+    }
+
+    /// The key set held (after [`Client::document`] said so).
+    pub fn keys(&self) -> Result<&KeySet> {
+        self.keys.current()
+    }
+
+    /// Where codes and refresh tokens go. Without one, `fetch("")` would post them to the
+    /// page's own URL, so its absence is an error, not an empty string.
+    fn token_endpoint(&self) -> Result<&str> {
+        self.metadata
+            .current()?
+            .str("token_endpoint")
+            .ok_or_else(|| Error::FetchFailed("discovery names no token_endpoint".into()))
+    }
+
+    fn public_client(&self) -> ClientAuth<'_> {
+        ClientAuth { client_id: &self.client_id, secret: None }
+    }
+
+    // Signing in.
+
+    /// `signIn(options)`: one spelling of each setting — ours, else auth0.js's (`acr_values`
+    /// space-separated, `max_age`), else Lock's (`auth.params`) — and the requirement the
+    /// sign-in is judged by: the ACR values and `maxAge` asked for, else those of
+    /// `options.requirement`, with its `amr`.
+    pub fn sign_in(&self, options: SignInOptions) -> Result<Plan> {
+        let lock = options.lock;
+        let split = |v: String| v.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
+        let acr_values =
+            options.acr_values.or_else(|| options.auth0_acr_values.or(lock.acr_values).map(split)).unwrap_or_default();
+        let max_age = options.max_age.or(options.auth0_max_age).or(lock.max_age);
+        let prompt = options.prompt.or(lock.prompt);
+        let extra = options.requirement.unwrap_or_default();
+        let requirement = Requirement {
+            acr: (!acr_values.is_empty()).then_some(AcrList(acr_values)).or(extra.acr),
+            amr: extra.amr,
+            max_age: max_age.or(extra.max_age),
+        };
+        requirement.check_at("options")?;
+        Ok(Plan {
+            acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
+            max_age: requirement.max_age,
+            requirement,
+            prompt,
+            login_hint: options.login_hint,
+            return_to: options.return_to,
+        })
+    }
+
+    /// `stepUp(requirement)`: a sign-in for what the session (its strongest set) lacks to meet
+    /// `requirement`, [`crate::step_up::Decision::ask`], as the guard asks. When the held
+    /// tokens already meet it by this policy (the API judged otherwise), the requirement itself
+    /// is asked for.
+    pub fn step_up(&self, requirement: Requirement, return_to: Option<String>, sets: &[TokenSet], now: u64) -> Plan {
+        let held = tokens::strongest(sets, &self.policy, now);
+        let claims = held.map(|s| s.claims.clone()).unwrap_or_default();
+        let decision = evaluate_step_up(&claims, &requirement, &self.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);
+        let ask = if decision.satisfied {
+            Ask {
+                acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
+                max_age: requirement.max_age,
+                prompt_login: requirement.max_age.is_some(),
+            }
+        } else {
+            decision.ask()
+        };
+        Plan {
+            requirement,
+            acr_values: ask.acr_values,
+            max_age: ask.max_age,
+            prompt: ask.prompt_login.then(|| "login".to_string()),
+            login_hint: None,
+            return_to,
+        }
+    }
+
+    /// Starts `plan` with discovery held: the authorization URL (PKCE S256, `nonce`, `state`;
+    /// `resource` when set, RFC 8707), the storage key of its transaction and the transaction.
+    /// `random` holds three fresh CSPRNG values (state, nonce, verifier); `here` is the current
+    /// page, where `handleCallback` returns to unless the plan says otherwise.
+    pub fn start(
+        &self,
+        plan: Plan,
+        [state, nonce, verifier]: [String; 3],
+        here: impl FnOnce() -> Result<String>,
+    ) -> Result<(String, String, Transaction)> {
+        let metadata = self.metadata.current()?;
+        let mut extra_params = BTreeMap::new();
+        if let Some(resource) = &self.resource {
+            extra_params.insert("resource".to_string(), resource.clone());
+        }
+        let url = build_authorization_url(&AuthorizationRequest {
+            authorization_endpoint: metadata.str("authorization_endpoint").unwrap_or_default().to_string(),
+            client_id: self.client_id.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            state: state.clone(),
+            code_challenge: pkce::code_challenge_s256(&verifier)?,
+            nonce: Some(nonce.clone()),
+            scope: Some(self.scope.clone()),
+            acr_values: plan.acr_values,
+            max_age: plan.max_age,
+            prompt: plan.prompt,
+            login_hint: plan.login_hint,
+            extra_params,
+            ..AuthorizationRequest::default()
+        })?;
+        let return_to = match plan.return_to {
+            Some(r) => r,
+            None => here()?,
+        };
+        let tx = Transaction { verifier, nonce, requirement: plan.requirement, return_to };
+        Ok((url, self.key(&format!("tx:{state}")), tx))
+    }
+
+    // The callback.
+
+    /// The storage key of the transaction the callback at `url` answers (by its `state`).
+    pub fn callback_key(&self, url: &str) -> Result<String> {
+        Ok(self.key(&format!("tx:{}", callback_state(url)?)))
+    }
+
+    /// Checks the authorization response at `url` (RFC 6749 §4.1.2, RFC 9207) against its
+    /// transaction `tx` (read from storage, and removed there whatever happens next: one use
+    /// only) and builds the code exchange: the token endpoint and the body to POST
+    /// (RFC 6749 §4.1.3, RFC 7636 §4.5).
+    pub fn code_request(&self, url: &str, tx: Option<&Transaction>) -> Result<(String, GrantRequest)> {
+        let tx = tx.ok_or_else(|| Error::response("state", "no sign-in under way in this browser for this state"))?;
+        let metadata = self.metadata.current()?;
+        let expect = ResponseExpectations {
+            expected_state: Some(callback_state(url)?),
+            expected_issuer: self.issuer.clone(),
+            require_issuer: metadata.sends_response_iss(),
+        };
+        let code = validate_authorization_response(url, &expect)?.code;
+        let endpoint = self.token_endpoint()?;
+        let request = token_endpoint::code_request(&self.public_client(), &code, &self.redirect_uri, &tx.verifier);
+        Ok((endpoint.to_string(), request))
+    }
+
+    /// Reads the code exchange's answer: the ID token (OIDC Core 3.1.3.3: required) with the
+    /// options to verify it with (the transaction's nonce and requirement, its `maxAge` as
+    /// `max_age`, OIDC Core 3.1.3.7), and the new tokens.
+    pub fn exchanged(&self, answer: Answer<'_>, tx: &Transaction, now: u64) -> Result<(String, PerCall, TokenSet)> {
+        let endpoint = self.token_endpoint()?;
+        let mut grant = grant(endpoint, answer)?;
+        let id_token = grant.id_token.take().ok_or_else(|| fetch_failed("POST", endpoint, "no id_token"))?;
+        let call = PerCall {
+            expected_nonce: Some(tx.nonce.clone()),
+            max_age: tx.requirement.max_age,
+            requirement: Some(tx.requirement.clone()),
+        };
+        Ok((id_token, call, token_set(grant, now)))
+    }
+
+    /// The sets after a sign-in whose ID token verified with `claims`: the new set joins the
+    /// held ones ([`tokens::keep`]). Another user than the one signed in is refused: tokens of
+    /// two users must never be mixed.
+    pub fn signed_in(
+        &self,
+        mut set: TokenSet,
+        claims: Map<String, Value>,
+        mut sets: Vec<TokenSet>,
+        now: u64,
+    ) -> Result<Vec<TokenSet>> {
+        if !same_user(sets.first().map(|s| &s.claims), &claims) {
+            return Err(Error::claim_invalid(
+                "sub",
+                "the provider signed in another user than the one signed in here; sign out first",
+            ));
+        }
+        set.claims = claims;
+        tokens::keep(&mut sets, set, &self.policy, now);
+        Ok(sets)
+    }
+
+    /// The keys to remove after a callback failed: the call saved for a step-up that failed is
+    /// never replayed by a later sign-in.
+    pub fn callback_failed(&self) -> String {
+        self.key("pending")
+    }
+
+    // Tokens and the session.
+
+    /// The weakest held access token that meets `requirement` (RFC 9470 §2), if any.
+    pub fn access_token(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> Option<String> {
+        tokens::weakest(sets, requirement, &self.policy, now).and_then(|s| s.access_token.clone())
+    }
+
+    /// The token a call needing `requirement` uses: the weakest set that meets it; else, when
+    /// only sets whose access token expired would, the weakest of them is refreshed first (and
+    /// used only if it still meets the requirement: a downgraded refresh may not).
+    pub fn token_for(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> TokenFor {
+        if let Some(set) = tokens::weakest(sets, requirement, &self.policy, now) {
+            return set.access_token.clone().map_or(TokenFor::None, TokenFor::Use);
+        }
+        match tokens::refreshable(sets, requirement, &self.policy, now) {
+            Some(old) => TokenFor::Refresh(old.clone()),
+            None => TokenFor::None,
+        }
+    }
+
+    /// `refresh(requirement)`: the set to renew, or `ERR_STEP_UP_REQUIRED` when nothing can be
+    /// (only a sign-in helps).
+    pub fn refreshable(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> Result<TokenSet> {
+        tokens::refreshable(sets, requirement, &self.policy, now).cloned().ok_or_else(|| step_up_required(requirement))
+    }
+
+    /// The refresh of `old` (RFC 6749 §6): the token endpoint and the body to POST.
+    pub fn refresh_request(&self, old: &TokenSet) -> Result<(String, GrantRequest)> {
+        let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
+        let request = token_endpoint::refresh_request(&self.public_client(), refresh_token, self.resource.as_deref());
+        Ok((self.token_endpoint()?.to_string(), request))
+    }
+
+    /// Reads a refresh's answer. Any other failure than a refusal leaves storage as it was (the
+    /// refresh token may still work).
+    pub fn refresh_answer(&self, old: &TokenSet, answer: Answer<'_>, now: u64) -> Result<Renewal> {
+        let mut grant = match grant(self.token_endpoint()?, answer) {
+            Err(Error::AuthResponseError { error, .. }) if error == "invalid_grant" => return Ok(Renewal::Refused),
+            other => other?,
+        };
+        // OIDC Core 12.2: a refresh's ID token carries the original nonce, if any.
+        let call = PerCall {
+            expected_nonce: old.claims.get("nonce").and_then(Value::as_str).map(str::to_string),
+            ..PerCall::default()
+        };
+        Ok(Renewal::Renewed(Box::new(Renewed { id_token: grant.id_token.take(), call, set: token_set(grant, now) })))
+    }
+
+    /// What a refresh of `old` made, its ID token having verified with `claims` (`None`: none
+    /// came): [`tokens::refreshed`] (OIDC Core 12.2) and the `RefreshResult`, with the sets to
+    /// store either way. The refresh token is spent now (rotation) whatever follows, so an
+    /// answer that fails its checks drops it too ([`Client::replace`] without a new set, as
+    /// after an ID token that fails verification), rather than leaving every later call to
+    /// retry a dead token.
+    pub fn refreshed(
+        &self,
+        old: &TokenSet,
+        claims: Option<Map<String, Value>>,
+        renewed: TokenSet,
+        sets: Vec<TokenSet>,
+        now: u64,
+    ) -> (Vec<TokenSet>, Result<Value>) {
+        match tokens::refreshed(old, claims, renewed, &self.policy) {
+            Ok(refreshed) => {
+                let result = refresh_result(old, &refreshed);
+                (self.replace(old, Some(refreshed.set), sets, now), Ok(result))
+            }
+            Err(e) => (self.replace(old, None, sets, now), Err(e)),
+        }
+    }
+
+    /// The sets after a refresh of `old` gave `new` (`None`: refused or failed). `old`'s refresh
+    /// token is spent (or was refused), but its access token still works until it expires, so a
+    /// downgraded refresh does not throw away a stronger token still in force (RFC 9470 §2).
+    pub fn replace(&self, old: &TokenSet, new: Option<TokenSet>, mut sets: Vec<TokenSet>, now: u64) -> Vec<TokenSet> {
+        sets.retain(|s| s != old);
+        if old.usable(now) {
+            tokens::keep(&mut sets, TokenSet { refresh_token: None, ..old.clone() }, &self.policy, now);
+        }
+        if let Some(new) = new {
+            tokens::keep(&mut sets, new, &self.policy, now);
+        }
+        sets
+    }
+
+    /// `session(requirement)`: whether the session meets `requirement` and for how long, shown
+    /// with the claims of the set that meets it, else of the strongest held.
+    pub fn session(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> Value {
+        let meeting = tokens::weakest(sets, requirement, &self.policy, now);
+        let shown = meeting.or_else(|| tokens::strongest(sets, &self.policy, now));
+        let claims = shown.map(|s| s.claims.clone()).unwrap_or_default();
+        let decision = evaluate_step_up(&claims, requirement, &self.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);
+        let mut status = Map::new();
+        status.insert("signedIn".into(), shown.is_some().into());
+        if shown.is_some() {
+            status.insert("claims".into(), Value::Object(claims));
+        }
+        status.insert("satisfied".into(), (shown.is_some() && decision.satisfied).into());
+        let decision = decision.to_json();
+        for name in ["reasons", "acrValues", "maxAge"] {
+            if let Some(value) = decision.get(name) {
+                status.insert(name.into(), value.clone());
+            }
+        }
+        if let Some(remaining) = meeting.and_then(|s| s.remaining(requirement, now)) {
+            status.insert("expiresIn".into(), remaining.into());
+        }
+        Value::Object(status)
+    }
+}
+
+/// The `state` of the authorization response at `url`: which transaction it answers.
+fn callback_state(url: &str) -> Result<String> {
+    let query = url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default()).unwrap_or_default();
+    crate::url::parse_query(query)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(n, _)| n == "state").map(|(_, v)| v))
+        .ok_or_else(|| Error::response("state", "missing"))
+}
+
+fn keep<T>(held: &mut Held<T>, fetched: Result<T>, now: f64) -> Result<()> {
+    match fetched {
+        Ok(value) => {
+            held.value = Some(value);
+            held.state.fetched_at = Some(now);
+            held.error = None;
+            Ok(())
+        }
+        Err(e) => {
+            held.error = Some(e.clone());
+            Err(e)
+        }
+    }
+}
+
+/// `RefreshResult`: the claims the tokens now stand for, whether they were downgraded, and the
+/// `acr` and `amr` before when they were.
+fn refresh_result(old: &TokenSet, refreshed: &tokens::Refreshed) -> Value {
+    let mut result = Map::new();
+    result.insert("claims".into(), Value::Object(refreshed.set.claims.clone()));
+    result.insert("downgraded".into(), refreshed.downgraded.into());
+    if refreshed.downgraded {
+        let previous: Map<String, Value> =
+            ["acr", "amr"].iter().filter_map(|name| Some((name.to_string(), old.claims.get(*name)?.clone()))).collect();
+        result.insert("previous".into(), Value::Object(previous));
+    }
+    Value::Object(result)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,401 @@
+use serde_json::json;
+
+use super::*;
+use crate::acr::preset;
+
+const ISS: &str = "https://idp.example";
+const DISCOVERY: &str = "https://idp.example/.well-known/openid-configuration";
+
+fn client(extra: Value) -> Client {
+    let mut options = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb" });
+    for (k, v) in extra.as_object().unwrap() {
+        options[k] = v.clone();
+    }
+    Client::from_json(&options, "").unwrap()
+}
+
+fn discovered(extra: Value) -> Client {
+    let mut c = client(extra);
+    let doc = json!({
+        "issuer": ISS,
+        "authorization_endpoint": "https://idp.example/auth",
+        "token_endpoint": "https://idp.example/token",
+        "jwks_uri": "https://idp.example/jwks",
+        "authorization_response_iss_parameter_supported": true,
+    })
+    .to_string();
+    assert_eq!(c.document(Document::Metadata, 1000.0, false, false).unwrap(), Need::Fetch(DISCOVERY.into()));
+    c.fetched(Document::Metadata, DISCOVERY, Ok((200, doc.as_bytes())), 1000.0).unwrap();
+    c
+}
+
+fn sign_in(value: Value) -> Result<Plan> {
+    client(json!({})).sign_in(SignInOptions::from_json(&value, "")?)
+}
+
+fn set(acr: &str, token: &str, expires_at: Option<u64>, refresh: Option<&str>) -> TokenSet {
+    let Value::Object(claims) = json!({ "sub": "alice", "acr": acr, "auth_time": 1000, "nonce": "n" }) else {
+        unreachable!()
+    };
+    TokenSet { claims, access_token: Some(token.into()), expires_at, refresh_token: refresh.map(str::to_string) }
+}
+
+fn acr(values: &[&str]) -> Requirement {
+    Requirement { acr: Some(AcrList(values.iter().map(|v| v.to_string()).collect())), ..Requirement::default() }
+}
+
+fn query(url: &str) -> BTreeMap<String, String> {
+    crate::url::parse_query(url.split_once('?').unwrap().1).unwrap().into_iter().collect()
+}
+
+fn random() -> [String; 3] {
+    ["st".repeat(22), "no".repeat(22), "ve".repeat(22)]
+}
+
+#[test]
+fn options_are_read_with_their_names_and_the_issuer_checked() {
+    let options = |v: Value| Client::from_json(&v, "").err().and_then(|e| e.param().map(str::to_string));
+    let good = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb" });
+    assert!(Client::from_json(&good, "").is_ok());
+    assert_eq!(options(json!({ "issuer": ISS, "clientId": 5, "redirectUri": "r" })).as_deref(), Some("clientId"));
+    assert_eq!(
+        options(json!({ "issuer": "http://idp.example", "clientId": "c", "redirectUri": "r" })).as_deref(),
+        Some("issuer")
+    );
+    assert_eq!(
+        options(json!({ "issuer": ISS, "clientId": "c", "redirectUri": "r", "scopes": "x" })).as_deref(),
+        Some("scopes")
+    );
+    assert_eq!(client(json!({})).key("tokens"), "stepup:spa:tokens");
+    assert_eq!(client(json!({})).key(""), "stepup:spa:");
+}
+
+#[test]
+fn sign_in_spellings_ours_then_auth0_then_lock() {
+    let ours = sign_in(json!({ "acrValues": ["LOA2", "LOA1"], "maxAge": 60 })).unwrap();
+    let auth0 = sign_in(json!({ "acr_values": "LOA2  LOA1", "max_age": 60 })).unwrap();
+    let lock = sign_in(json!({ "auth": { "params": { "acr_values": "LOA2 LOA1", "max_age": 60 } } })).unwrap();
+    assert_eq!(ours, auth0);
+    assert_eq!(ours, lock);
+    assert_eq!(ours.acr_values, ["LOA2", "LOA1"]);
+    assert_eq!(ours.max_age, Some(60));
+    assert_eq!(ours.requirement, Requirement { max_age: Some(60), ..acr(&["LOA2", "LOA1"]) });
+    // Ours wins over auth0.js's, which wins over Lock's.
+    let mixed = sign_in(json!({ "acrValues": ["a"], "acr_values": "b", "auth": { "params": { "acr_values": "c", "prompt": "login" } } }))
+        .unwrap();
+    assert_eq!(mixed.acr_values, ["a"]);
+    assert_eq!(mixed.prompt.as_deref(), Some("login"));
+    assert_eq!(
+        sign_in(json!({ "acr_values": "b", "auth": { "params": { "acr_values": "c" } } })).unwrap().acr_values,
+        ["b"]
+    );
+}
+
+#[test]
+fn a_sign_in_is_judged_by_what_it_asked_for_and_its_requirement() {
+    let plan = sign_in(json!({ "requirement": { "acr": ["LOA2"], "amr": { "all": ["otp"] }, "maxAge": 30 } })).unwrap();
+    assert_eq!(plan.acr_values, ["LOA2"], "the requirement's ACR values are asked for");
+    assert_eq!(plan.max_age, Some(30));
+    assert!(plan.requirement.amr.is_some());
+    let own = sign_in(json!({ "acrValues": ["LOA1"], "requirement": { "acr": ["LOA2"], "maxAge": 30 } })).unwrap();
+    assert_eq!(own.requirement.acr, Some(AcrList(vec!["LOA1".into()])), "the values asked for decide");
+    assert_eq!(own.requirement.max_age, Some(30));
+    let named = |v: Value| sign_in(v).err().and_then(|e| e.param().map(str::to_string));
+    assert_eq!(named(json!({ "acrValues": "a" })).as_deref(), Some("acrValues"));
+    assert_eq!(
+        named(json!({ "auth": { "params": { "acr_values": ["a"] } } })).as_deref(),
+        Some("auth.params.acr_values")
+    );
+    assert_eq!(named(json!({ "requirement": { "amr": ["otp"] } })).as_deref(), Some("requirement.amr"));
+    assert_eq!(named(json!({ "acr_values": "a a" })).as_deref(), Some("options.acr[1]"), "checked once normalised");
+}
+
+#[test]
+fn the_authorization_url_and_its_transaction() {
+    let c = discovered(json!({ "resource": "https://api.example", "scope": "openid email" }));
+    let plan = sign_in(json!({ "acrValues": ["LOA2"], "maxAge": 60, "loginHint": "alice" })).unwrap();
+    let (url, key, tx) = c.start(plan.clone(), random(), || Ok("https://app.example/here".into())).unwrap();
+    let q = query(&url);
+    assert!(url.starts_with("https://idp.example/auth?"));
+    assert_eq!(q["state"], "st".repeat(22));
+    assert_eq!(q["nonce"], "no".repeat(22));
+    assert_eq!(q["code_challenge"], pkce::code_challenge_s256(&"ve".repeat(22)).unwrap());
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["acr_values"], "LOA2");
+    assert_eq!(q["max_age"], "60");
+    assert_eq!(q["login_hint"], "alice");
+    assert_eq!(q["resource"], "https://api.example");
+    assert_eq!(q["scope"], "openid email");
+    assert_eq!(key, format!("stepup:spa:tx:{}", "st".repeat(22)));
+    assert_eq!(
+        tx,
+        Transaction {
+            verifier: "ve".repeat(22),
+            nonce: "no".repeat(22),
+            requirement: plan.requirement.clone(),
+            return_to: "https://app.example/here".into(),
+        }
+    );
+    // As stored, and read back.
+    assert_eq!(stored::<Transaction>(Some(&tx.to_json().to_string())), Some(tx));
+    let there = Plan { return_to: Some("/transfer".into()), ..plan.clone() };
+    let (_, _, tx) = c.start(there, random(), || Err(Error::FetchFailed("no location".into()))).unwrap();
+    assert_eq!(tx.return_to, "/transfer", "the page is not asked for when returnTo is given");
+    assert!(c.start(plan.clone(), random(), || Err(Error::FetchFailed("no location".into()))).is_err());
+    assert!(client(json!({})).start(plan, random(), || Ok(String::new())).is_err(), "not before discovery");
+}
+
+#[test]
+fn a_step_up_asks_for_what_the_session_lacks() {
+    let c = client(json!({ "policy": preset("wso2").unwrap().to_json() }));
+    let held = [set("LOA1", "basic", Some(5000), None)];
+    let plan = c.step_up(acr(&["LOA2"]), None, &held, 1100);
+    assert_eq!(plan.acr_values, ["LOA2"]);
+    assert_eq!((plan.max_age, plan.prompt.as_deref()), (None, None));
+    let fresh = Requirement { max_age: Some(60), ..acr(&["LOA1"]) };
+    let plan = c.step_up(fresh.clone(), Some("/back".into()), &held, 1100);
+    assert_eq!((plan.max_age, plan.prompt.as_deref()), (Some(60), Some("login")), "too old: prompt=login");
+    assert_eq!(plan.requirement, fresh);
+    assert_eq!(plan.return_to.as_deref(), Some("/back"));
+    // Held tokens meet it by this policy, the API judged otherwise: ask for the requirement.
+    let plan = c.step_up(Requirement { max_age: Some(600), ..acr(&["LOA1"]) }, None, &held, 1100);
+    assert_eq!(
+        (plan.acr_values, plan.max_age, plan.prompt.as_deref()),
+        (vec!["LOA1".into()], Some(600), Some("login"))
+    );
+    let plan = c.step_up(acr(&["LOA1"]), None, &held, 1100);
+    assert_eq!((plan.acr_values, plan.max_age, plan.prompt), (vec!["LOA1".into()], None, None));
+}
+
+#[test]
+fn the_callback_checks_the_response_exchanges_the_code_and_keeps_the_tokens() {
+    let c = discovered(json!({}));
+    let plan = sign_in(json!({ "acrValues": ["LOA2"], "maxAge": 60 })).unwrap();
+    let (_, key, tx) = c.start(plan, random(), || Ok("https://app.example/here".into())).unwrap();
+    let state = "st".repeat(22);
+    let url = format!("https://app.example/cb?code=abc&state={state}&iss=https%3A%2F%2Fidp.example");
+    assert_eq!(c.callback_key(&url).unwrap(), key);
+    assert_eq!(c.callback_key("https://app.example/cb?code=abc").unwrap_err().code(), "ERR_AUTH_RESPONSE_INVALID");
+
+    let (endpoint, request) = c.code_request(&url, Some(&tx)).unwrap();
+    assert_eq!(endpoint, "https://idp.example/token");
+    assert_eq!(
+        request.body,
+        format!(
+            "grant_type=authorization_code&code=abc&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&code_verifier={}&client_id=spa",
+            "ve".repeat(22)
+        )
+    );
+    assert!(request.authorization.is_none(), "a public client");
+    let replayed = c.code_request(&url, None).unwrap_err();
+    assert_eq!((replayed.code(), replayed.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")));
+    let without_iss = format!("https://app.example/cb?code=abc&state={state}");
+    assert_eq!(c.code_request(&without_iss, Some(&tx)).unwrap_err().code(), "ERR_AUTH_RESPONSE_INVALID", "RFC 9207");
+    let refused = format!(
+        "https://app.example/cb?error=unmet_authentication_requirements&state={state}&iss=https%3A%2F%2Fidp.example"
+    );
+    assert_eq!(c.code_request(&refused, Some(&tx)).unwrap_err().code(), "ERR_AUTH_RESPONSE_ERROR");
+
+    let answer = json!({ "access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": "h.p.s", "refresh_token": "rt" })
+        .to_string();
+    let (id_token, call, new) = c.exchanged(Ok((200, answer.as_bytes())), &tx, 2000).unwrap();
+    assert_eq!(id_token, "h.p.s");
+    assert_eq!(call.expected_nonce.as_deref(), Some("no".repeat(22).as_str()));
+    assert_eq!(call.max_age, Some(60));
+    assert_eq!(call.requirement, Some(tx.requirement.clone()));
+    assert_eq!(
+        (new.access_token.as_deref(), new.expires_at, new.refresh_token.as_deref()),
+        (Some("at"), Some(2300), Some("rt"))
+    );
+    let no_id = json!({ "access_token": "at", "token_type": "Bearer" }).to_string();
+    let e = c.exchanged(Ok((200, no_id.as_bytes())), &tx, 2000).unwrap_err();
+    assert_eq!(e.to_string(), "fetch failed: POST https://idp.example/token: no id_token");
+    let e = c.exchanged(Err("timed out".into()), &tx, 2000).unwrap_err();
+    assert_eq!(e.to_string(), "fetch failed: POST https://idp.example/token: timed out");
+    let bad_code = json!({ "error": "invalid_grant" }).to_string();
+    assert_eq!(c.exchanged(Ok((400, bad_code.as_bytes())), &tx, 2000).unwrap_err().code(), "ERR_AUTH_RESPONSE_ERROR");
+
+    let claims = set("LOA2", "", None, None).claims;
+    let sets = c.signed_in(new.clone(), claims.clone(), vec![set("LOA1", "basic", Some(5000), None)], 2000).unwrap();
+    assert_eq!(sets.len(), 2, "the weaker set stays (RFC 9470 §2)");
+    assert_eq!(sets[1].claims, claims);
+    assert_eq!(sets[1].access_token.as_deref(), Some("at"));
+    let Value::Object(bob) = json!({ "sub": "bob", "acr": "LOA2" }) else { unreachable!() };
+    let e = c.signed_in(new, bob, sets, 2000).unwrap_err();
+    assert_eq!((e.code(), e.claim()), ("ERR_JWT_CLAIM_VALIDATION_FAILED", Some("sub")));
+    assert_eq!(c.callback_failed(), "stepup:spa:pending", "a failed callback clears the saved call");
+}
+
+#[test]
+fn stored_state_that_does_not_read_counts_as_absent() {
+    let sets = vec![set("LOA1", "basic", Some(5000), Some("rt"))];
+    let text = token_sets_json(&sets).to_string();
+    assert_eq!(token_sets(Some(&text)), sets);
+    for bad in ["{", "{}", "[1]", r#"[{"claims": 5}]"#, "null"] {
+        assert_eq!(token_sets(Some(bad)), vec![], "{bad}");
+    }
+    assert_eq!(token_sets(None), vec![]);
+    assert_eq!(stored::<Transaction>(Some(r#"{"verifier": "v"}"#)), None);
+    assert_eq!(stored::<Pending>(Some("[]")), None);
+}
+
+#[test]
+fn each_call_uses_the_weakest_token_and_refreshes_an_expired_one() {
+    let c = client(json!({ "policy": preset("wso2").unwrap().to_json() }));
+    let sets = vec![set("LOA1", "basic", Some(5000), Some("rt1")), set("LOA2", "mfa", Some(1500), Some("rt2"))];
+    assert_eq!(c.token_for(&Requirement::default(), &sets, 1100), TokenFor::Use("basic".into()));
+    assert_eq!(c.token_for(&acr(&["LOA2"]), &sets, 1100), TokenFor::Use("mfa".into()));
+    assert_eq!(c.access_token(&acr(&["LOA2"]), &sets, 1100).as_deref(), Some("mfa"));
+    assert_eq!(c.token_for(&acr(&["LOA2"]), &sets, 2000), TokenFor::Refresh(sets[1].clone()), "expired: refresh");
+    assert_eq!(c.access_token(&acr(&["LOA2"]), &sets, 2000), None, "accessToken never refreshes");
+    assert_eq!(c.token_for(&acr(&["LOA3"]), &sets, 1100), TokenFor::None);
+    assert_eq!(c.refreshable(&acr(&["LOA2"]), &sets, 1100).unwrap(), sets[1]);
+    let e = c.refreshable(&acr(&["LOA3"]), &sets, 1100).unwrap_err();
+    assert_eq!(
+        (e.code(), e.shortfall().map(|s| s.acr_values.clone())),
+        ("ERR_STEP_UP_REQUIRED", Some(vec!["LOA3".into()]))
+    );
+}
+
+#[test]
+fn a_refresh_is_read_checked_and_stored() {
+    let c = discovered(json!({ "resource": "https://api.example", "policy": preset("fief").unwrap().to_json() }));
+    let old = set("1", "a1", Some(1500), Some("rt"));
+    let (endpoint, request) = c.refresh_request(&old).unwrap();
+    assert_eq!(endpoint, "https://idp.example/token");
+    assert_eq!(
+        request.body,
+        "grant_type=refresh_token&refresh_token=rt&resource=https%3A%2F%2Fapi.example&client_id=spa"
+    );
+
+    let refused = json!({ "error": "invalid_grant" }).to_string();
+    assert_eq!(c.refresh_answer(&old, Ok((400, refused.as_bytes())), 1100).unwrap(), Renewal::Refused);
+    let sets = c.replace(&old, None, vec![old.clone()], 1100);
+    assert_eq!(sets, vec![TokenSet { refresh_token: None, ..old.clone() }], "the refused token is dropped");
+    assert_eq!(c.replace(&old, None, vec![old.clone()], 1600), vec![], "and an expired set with it");
+    let down = json!({ "error": "temporarily_unavailable" }).to_string();
+    assert_eq!(c.refresh_answer(&old, Ok((503, down.as_bytes())), 1100).unwrap_err().code(), "ERR_FETCH_FAILED");
+
+    let answer =
+        json!({ "access_token": "a0", "token_type": "Bearer", "expires_in": 300, "id_token": "h.p.s" }).to_string();
+    let Renewal::Renewed(renewal) = c.refresh_answer(&old, Ok((200, answer.as_bytes())), 1100).unwrap() else {
+        panic!("renewed")
+    };
+    let Renewed { id_token, call, set: renewed } = *renewal;
+    assert_eq!(id_token.as_deref(), Some("h.p.s"));
+    assert_eq!(call.expected_nonce.as_deref(), Some("n"), "the original nonce (OIDC Core 12.2)");
+    assert!(c.id_token_options(true).refreshed && !c.id_token_options(false).refreshed);
+
+    // Fief's refresh comes back at acr "0": downgraded, the level 1 token kept while it lasts.
+    let mut claims = old.claims.clone();
+    claims.insert("acr".into(), "0".into());
+    let (sets, result) = c.refreshed(&old, Some(claims), renewed.clone(), vec![old.clone()], 1100);
+    assert_eq!(
+        result.unwrap(),
+        json!({ "claims": { "sub": "alice", "acr": "0", "auth_time": 1000, "nonce": "n" }, "downgraded": true, "previous": { "acr": "1" } })
+    );
+    assert_eq!(sets.len(), 2);
+    assert_eq!(
+        sets.iter().filter_map(|s| s.refresh_token.as_deref()).collect::<Vec<_>>(),
+        ["rt"],
+        "kept on the new set"
+    );
+    assert_eq!(c.token_for(&Requirement::default(), &sets, 1100), TokenFor::Use("a0".into()));
+    assert_eq!(c.token_for(&acr(&["1"]), &sets, 1100), TokenFor::Use("a1".into()));
+
+    // A failed check spends the refresh token all the same.
+    let mut other = old.claims.clone();
+    other.insert("sub".into(), "bob".into());
+    let (sets, result) = c.refreshed(&old, Some(other), renewed.clone(), vec![old.clone()], 1100);
+    assert_eq!(result.unwrap_err().claim(), Some("sub"));
+    assert!(sets.iter().all(|s| s.refresh_token.is_none()));
+    // No ID token: the claims stay, nothing downgraded.
+    let (_, result) = c.refreshed(&old, None, renewed, vec![old.clone()], 1100);
+    assert_eq!(result.unwrap()["downgraded"], false);
+}
+
+#[test]
+fn the_session_status() {
+    let c = client(json!({ "policy": preset("wso2").unwrap().to_json() }));
+    assert_eq!(
+        c.session(&Requirement::default(), &[], 1100),
+        json!({ "signedIn": false, "satisfied": false, "reasons": [] })
+    );
+    let sets = [set("LOA1", "basic", Some(5000), None)];
+    let status = c.session(&Requirement { max_age: Some(300), ..acr(&["LOA1"]) }, &sets, 1100);
+    assert_eq!((status["signedIn"].clone(), status["satisfied"].clone()), (json!(true), json!(true)));
+    assert_eq!(status["expiresIn"], 230, "auth_time + maxAge + tolerance");
+    let status = c.session(&acr(&["LOA2"]), &sets, 1100);
+    assert_eq!(status["satisfied"], false);
+    assert_eq!(status["acrValues"], json!(["LOA2"]));
+    assert_eq!(status["claims"]["acr"], "LOA1", "the strongest held");
+    assert!(status.get("expiresIn").is_none());
+}
+
+#[test]
+fn a_challenge_is_a_requirement_met_once() {
+    let header = r#"Bearer error="insufficient_user_authentication", acr_values="LOA2 LOA3", max_age="60""#;
+    let requirement = challenge(401, Some(header)).unwrap();
+    assert_eq!(requirement, Requirement { max_age: Some(60), ..acr(&["LOA2", "LOA3"]) });
+    assert_eq!(challenge(403, Some(header)), None);
+    assert_eq!(challenge(401, None), None);
+    assert_eq!(challenge(401, Some(r#"Bearer error="invalid_token""#)), None);
+
+    assert_eq!(retry(&requirement, Some("a"), Some("b"), false), Ok(true));
+    assert_eq!(retry(&requirement, None, Some("b"), false), Ok(true));
+    assert_eq!(retry(&requirement, Some("a"), Some("a"), true), Ok(false), "the refused token is not sent again");
+    assert_eq!(retry(&requirement, Some("a"), None, true), Ok(false));
+    let e = retry(&requirement, Some("a"), None, false).unwrap_err();
+    assert_eq!(e.code(), "ERR_STEP_UP_REQUIRED");
+    assert_eq!(
+        e.shortfall().map(|s| (s.acr_values.clone(), s.max_age)),
+        Some((vec!["LOA2".into(), "LOA3".into()], Some(60)))
+    );
+}
+
+#[test]
+fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
+    let headers =
+        vec![("content-type".into(), "application/json".into()), ("Authorization".into(), "Bearer old".into())];
+    let post =
+        Pending::new("https://api.example/t".into(), "POST".into(), headers.clone(), "{}".into(), acr(&["LOA2"]));
+    assert_eq!(post.headers, vec![("content-type".to_string(), "application/json".to_string())]);
+    assert_eq!(post.body.as_deref(), Some("{}"));
+    assert_eq!(stored::<Pending>(Some(&post.to_json().to_string())), Some(post));
+    let get = Pending::new("https://api.example/t".into(), "GET".into(), headers, String::new(), acr(&["LOA2"]));
+    assert_eq!(get.body, None);
+    assert!(get.to_json().get("body").is_none());
+}
+
+#[test]
+fn documents_are_fetched_once_kept_through_failures_and_refetched_once_per_cooldown() {
+    let mut c = discovered(json!({}));
+    assert_eq!(c.document(Document::Metadata, 1100.0, false, false).unwrap(), Need::Held);
+    assert_eq!(c.document(Document::Metadata, 1100.0, false, true).unwrap(), Need::Held, "fresh: no waiting");
+    // Stale (the max age is 600 s): fetched again; a failure keeps the held one.
+    assert_eq!(c.document(Document::Metadata, 1700.0, false, false).unwrap(), Need::Fetch(DISCOVERY.into()));
+    let e = c.fetched(Document::Metadata, DISCOVERY, Ok((500, b"")), 1700.0).unwrap_err();
+    assert_eq!(e.to_string(), format!("fetch failed: GET {DISCOVERY}: status 500"));
+    assert_eq!(c.document(Document::Metadata, 1701.0, false, false).unwrap(), Need::Held, "inside the cooldown");
+    assert!(c.held(Document::Metadata).is_ok());
+
+    // The key set: at the jwks_uri; nothing held and the fetch failed: the failure, until the
+    // cooldown passes.
+    let jwks = "https://idp.example/jwks";
+    assert_eq!(c.document(Document::Keys, 1100.0, false, false).unwrap(), Need::Fetch(jwks.into()));
+    assert_eq!(c.document(Document::Keys, 1100.0, false, true).unwrap(), Need::Wait);
+    let e = c.fetched(Document::Keys, jwks, Err("network down".into()), 1100.0).unwrap_err();
+    assert_eq!(e.to_string(), format!("fetch failed: GET {jwks}: network down"));
+    assert_eq!(c.document(Document::Keys, 1110.0, false, false).unwrap_err(), e);
+    let e = c.fetched(Document::Keys, jwks, Ok((200, b"{}")), 1100.0).unwrap_err();
+    assert!(e.to_string().starts_with(&format!("fetch failed: GET {jwks}: ")), "{e}");
+    assert!(c.keys().is_err());
+
+    let undiscovered = client(json!({})).document(Document::Keys, 0.0, false, false).unwrap_err();
+    assert_eq!(undiscovered.code(), "ERR_FETCH_FAILED", "no key set before discovery");
+    let wrong = json!({ "issuer": "https://other.example", "authorization_endpoint": "https://idp.example/a", "jwks_uri": "https://idp.example/j" });
+    let mut c = client(json!({}));
+    c.document(Document::Metadata, 0.0, false, false).unwrap();
+    let e = c.fetched(Document::Metadata, DISCOVERY, Ok((200, wrong.to_string().as_bytes())), 0.0).unwrap_err();
+    assert_eq!(e.code(), "ERR_FETCH_FAILED", "another issuer's document is the provider's fault");
+}
