@@ -26,6 +26,7 @@ fn config() -> &'static Config {
             ("STEPUP_SESSION_SECRET", "0123456789abcdef0123456789abcdef"),
             ("STEPUP_ACR_POLICY", "wso2"),
             ("STEPUP_UPSTREAM", "http://app.internal"),
+            ("STEPUP_LOGOUT_PATH", "/logout"),
             ("STEPUP_RULES", r#"[{"path":"/admin/*","acr":["LOA2"]},{"path":"/weak/*"},{"path":"/api/*","api":true}]"#),
         ]
         .iter()
@@ -50,8 +51,17 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let url = format!("http://edge.example/{}", path.trim_start_matches('/'));
     let mut headers: Vec<(String, String)> = Vec::new();
     for _ in 0..u.int_in_range(0..=4)? {
-        let name =
-            u.choose(&["x-stepup-sub", "x_stepup_acr", "X-StepUp.Amr", "accept", "authorization", "cookie", "x"])?;
+        let name = u.choose(&[
+            "x-stepup-sub",
+            "x_stepup_acr",
+            "X-StepUp.Amr",
+            "accept",
+            "authorization",
+            "cookie",
+            "origin",
+            "sec-fetch-site",
+            "x",
+        ])?;
         let value = match *name {
             "cookie" => match u.int_in_range(0..=3)? {
                 0 => format!("a=1, {}", session("LOA1")),
@@ -64,7 +74,18 @@ fn run(u: &mut Unstructured) -> Result<()> {
         };
         headers.push((name.to_string(), value));
     }
-    let Ok(action) = judge(config(), &Request { method: "GET", url: &url, headers: &headers }, NOW) else { return Ok(()) };
+    let method = *u.choose(&["GET", "POST", "HEAD", "OPTIONS"])?;
+    let Ok(action) = judge(config(), &Request { method, url: &url, headers: &headers }, NOW) else {
+        return Ok(());
+    };
+    if let Action::SignOut { .. } = &action {
+        // Only a POST that says it comes from this origin, and says nothing else, signs out.
+        let said = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        assert_eq!(method, "POST");
+        assert!(said("origin").is_some() || said("sec-fetch-site").is_some());
+        assert!(said("origin").is_none_or(|o| o.eq_ignore_ascii_case("http://edge.example")));
+        assert!(said("sec-fetch-site").is_none_or(|s| s == "same-origin"));
+    }
     if let Action::Forward(plan) = action {
         let target = Target::parse(split_url(&url).1).expect("a forwarded target parses");
         assert_eq!(plan.url, format!("http://app.internal{}", target.path_and_query()));
