@@ -1,4 +1,4 @@
-// The results as markdown: the goals of issue 7 first, then every figure they come from.
+// The results as markdown: the goals of issue 14 first, then every figure they come from.
 import { ALGS } from "./suite.mjs";
 
 const KiB = 1024;
@@ -9,7 +9,7 @@ const kib = (bytes) => `${(bytes / KiB).toFixed(1)} KiB`;
 const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
 /** "met" or "missed by …" for a figure that must reach at least `goal` (a ratio). */
-const atLeast = (value, goal) => (value >= goal ? "met" : `missed by ${ratio(goal / value)} (${ratio(value)} of ${ratio(goal)})`);
+const atLeast = (value, goal) => (value >= goal ? "met" : `missed: ${value.toFixed(3)}× of ${ratio(goal)} (${((1 - value / goal) * 100).toFixed(1)} % short)`);
 /** … and for one that must stay at most `goal`; `unit` formats the excess. */
 const atMost = (value, goal, unit) => (value <= goal ? "met" : `missed by ${unit(value - goal)} (${ratio(value / goal)} the goal)`);
 
