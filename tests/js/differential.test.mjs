@@ -1,4 +1,4 @@
-// Differential fuzzing: random ID and access tokens — random claims sets, random headers, random
+// Differential fuzzing: random ID and access tokens (RFC 9068 and the plain `jwt` profile) — random claims sets, random headers, random
 // mutations of the compact string — verified by stepup (through pkg) and by jose (`jwtVerify`
 // with a local JWKS and the same options). The two must agree on accept/reject for every case
 // and, on accept, return the same claims. Where stepup is stricter than jose by design, a
@@ -258,7 +258,7 @@ function claimsFor(r, ctx, faults) {
     : r.pick(["u1", "248289761001", "x".repeat(255), "auth0|5f1d", "\u0000"]));
 
   for (const claim of ["exp", "iat", "nbf", "auth_time"]) {
-    const optional = claim === "nbf" || claim === "auth_time";
+    const optional = claim === "nbf" || claim === "auth_time" || (claim === "iat" && ctx.atProfile === "jwt");
     if (bad(claim)) put(claim, r.chance(0.12) ? MISSING : timeValue(r, claim, ctx, false));
     else if (!optional || r.chance(0.5)) put(claim, timeValue(r, claim, ctx, true));
   }
@@ -274,8 +274,16 @@ function claimsFor(r, ctx, faults) {
     else if (multi || r.chance(0.15)) put("azp", CLIENT);
     if (bad("events")) put("events", obj(["http://schemas.openid.net/event/backchannel-logout", {}]));
   } else {
-    put("client_id", bad("client_id") ? r.pick(["", 1, null, MISSING]) : CLIENT);
-    put("jti", bad("jti") ? r.pick(["", 5, null, [], MISSING]) : `jti-${r.int(1e9)}`);
+    // The jwt profile neither requires nor reads client_id and jti.
+    const plain = ctx.atProfile === "jwt";
+    put("client_id", bad("client_id") ? r.pick(["", 1, null, MISSING]) : (!plain || r.chance(0.5) ? CLIENT : MISSING));
+    put("jti", bad("jti") ? r.pick(["", 5, null, [], MISSING]) : (!plain || r.chance(0.5) ? `jti-${r.int(1e9)}` : MISSING));
+    // What only an ID token or a logout token carries (E12 without typing, RFC 8725 §3.12).
+    if (bad("id-only")) {
+      const [name, value] = r.pick([["nonce", NONCE], ["at_hash", "77QmUPtjPfzWtF2AnpK9RQ"], ["c_hash", "LDktKdoQak3Pk0cnXxCltA"],
+        ["events", obj(["http://schemas.openid.net/event/backchannel-logout", {}])]]);
+      put(name, value);
+    }
     if (r.chance(0.5)) put("scope", "openid profile");
     if (bad("cnf")) put("cnf", obj(["jkt", "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"]));
   }
@@ -308,6 +316,8 @@ const deep = (n) => `${"[".repeat(n)}${"]".repeat(n)}`;
 async function generate(env, index) {
   const r = new Rand(`${SEED}/${index}`);
   const kind = r.chance(0.25) ? "access" : "id";
+  // Access tokens in both profiles: RFC 9068, or the plain signed JWT Fief and Auth0 issue.
+  const atProfile = kind === "access" ? r.pick(["rfc9068", "jwt"]) : undefined;
   const profile = r.weighted([[35, "clean"], [40, "one"], [25, "chaos"]]);
   const toleranceOption = r.pick([undefined, undefined, 0, 1, 5, 30, 60, 300]);
   const tol = toleranceOption ?? 30;
@@ -323,12 +333,13 @@ async function generate(env, index) {
     return pool;
   })();
   const expectedNonce = kind === "id" && r.chance(0.7) ? NONCE : undefined;
-  const ctx = { kind, now, tol, maxAge, expectedNonce };
+  const ctx = { kind, atProfile, now, tol, maxAge, expectedNonce };
 
   // The faults of this case: none, one, or several, from every layer.
   const claimFaults = kind === "id"
     ? ["iss", "aud", "sub", "exp", "iat", "nbf", "auth_time", "nonce", "azp", "events", "acr", "amr"]
-    : ["iss", "aud", "sub", "exp", "iat", "nbf", "auth_time", "client_id", "jti", "cnf", "acr", "amr"];
+    : ["iss", "aud", "sub", "exp", "iat", "nbf", "auth_time", "client_id", "jti", "cnf", "acr", "amr",
+      ...(atProfile === "jwt" ? ["id-only", "id-only"] : [])];
   const otherFaults = ["alg", "kid", "typ", "header-extension", "header-json", "payload-json", "size", "mutation", "mutation"];
   const faultCount = profile === "clean" ? 0 : profile === "one" ? 1 : 2 + r.int(4);
   const faults = new Set();
@@ -360,8 +371,8 @@ async function generate(env, index) {
   const typ = faults.has("typ")
     ? r.pick(["at+jwt", "application/at+jwt", "JWT", "jwt", "logout+jwt", "application/logout+jwt", "JOSE", "", 1, null,
       "application/at+jwt/x", "x/at+jwt", "application/", "application/jwt/", "jwt ", undefined])
-    : kind === "id"
-      ? r.pick([undefined, "JWT", "JWT", "jwt", "application/jwt", "Application/JWT"])
+    : kind === "id" || atProfile === "jwt"
+      ? r.pick([undefined, "JWT", "JWT", "jwt", "application/jwt", "Application/JWT", ...(kind === "id" ? [] : ["at+jwt"])])
       : r.pick(["at+jwt", "at+jwt", "application/at+jwt", "AT+JWT", "Application/At+Jwt"]);
   if (typ !== undefined) header.push(["typ", typ]);
   if (faults.has("header-extension")) {
@@ -453,6 +464,7 @@ async function generate(env, index) {
   }
 
   const options = { issuer: ISS, audience: kind === "id" ? CLIENT : API, currentTime: now };
+  if (atProfile === "jwt") options.accessTokenProfile = "jwt";
   if (toleranceOption !== undefined) options.clockTolerance = toleranceOption;
   if (algorithms) options.algorithms = algorithms;
   if (expectedNonce !== undefined) options.expectedNonce = expectedNonce;
@@ -460,20 +472,21 @@ async function generate(env, index) {
 
   // jose with the same meaning: explicit tolerance and allow-list (its defaults differ), the
   // claims stepup requires present, the same maximum `iat` age (for an access token: none, but
-  // a future `iat` is still refused, which jose does only with a maxTokenAge), `typ` for RFC 9068.
+  // a future `iat` is still refused, which jose does only with a maxTokenAge, which also makes
+  // `iat` required: so not for the jwt profile, where `iat` is optional), `typ` for RFC 9068.
   const joseOptions = {
     issuer: ISS,
     audience: options.audience,
     algorithms: algorithms ?? DEFAULT_ALGS,
     currentDate: new Date(now * 1000),
     clockTolerance: tol,
-    maxTokenAge: kind === "id" ? maxAge : MAX_SAFE,
-    requiredClaims: kind === "id" ? ["exp", "iat", "sub"] : ["exp", "iat", "sub", "client_id", "jti"],
+    maxTokenAge: kind === "id" ? maxAge : atProfile === "jwt" ? undefined : MAX_SAFE,
+    requiredClaims: kind === "id" ? ["exp", "iat", "sub"] : atProfile === "jwt" ? ["exp", "sub"] : ["exp", "iat", "sub", "client_id", "jti"],
   };
-  if (kind === "access") joseOptions.typ = "at+jwt";
+  if (atProfile === "rfc9068") joseOptions.typ = "at+jwt";
 
   return {
-    index, kind, profile, notes, token, jwksName, options, joseOptions, now, tol, mustReject,
+    index, kind, atProfile, profile, notes, token, jwksName, options, joseOptions, now, tol, mustReject,
     jwksArg: r.chance(0.5) ? env.jwks[jwksName].object : env.jwks[jwksName].text,
   };
 }
@@ -790,10 +803,26 @@ const DIFFERENCES = [
       (has(f.claims, "amr") && !(Array.isArray(f.claims.amr) && f.claims.amr.every((m) => typeof m === "string")))),
   },
   {
-    name: "access token: client_id or jti not a non-empty string, or a cnf claim",
-    // E14, E15 / RFC 9068 §2.2; stepup verifies no DPoP/mTLS binding, so refuses cnf.
+    name: "access token: client_id or jti not a non-empty string (RFC 9068), or a cnf claim",
+    // E14, E15 / RFC 9068 §2.2 (the jwt profile reads neither); stepup verifies no DPoP/mTLS
+    // binding, so refuses cnf in both profiles.
     applies: (c, f) => c.kind === "access" && f.claims !== undefined &&
-      (["client_id", "jti"].some((k) => has(f.claims, k) && !isNonEmptyString(f.claims[k])) || has(f.claims, "cnf")),
+      ((c.atProfile === "rfc9068" && ["client_id", "jti"].some((k) => has(f.claims, k) && !isNonEmptyString(f.claims[k]))) ||
+        has(f.claims, "cnf")),
+  },
+  {
+    name: "jwt-profile access token: typ other than JWT or at+jwt, or a claim only ID and logout tokens carry",
+    // E12 without typing (README, "Access-token profiles"; RFC 8725 §3.11-3.12): jose, asked for
+    // no typ, takes any.
+    applies: (c, f) => c.atProfile === "jwt" && ((has(f.header, "typ") &&
+      (typeof f.header.typ !== "string" || !["jwt", "at+jwt"].includes(stepupTyp(f.header.typ)))) ||
+      ["nonce", "at_hash", "c_hash", "events"].some((k) => has(f.claims, k))),
+  },
+  {
+    name: "jwt-profile access token: iat in the future",
+    // RFC 7519 §4.1.6: stepup checks an `iat` that is there; jose does only with a maxTokenAge,
+    // which would also make it required.
+    applies: (c, f) => c.atProfile === "jwt" && typeof f.claims?.iat === "number" && f.claims.iat > c.now + c.tol,
   },
   {
     name: "RSA signature not exactly as long as the modulus",
@@ -831,7 +860,7 @@ function describe(c, s, j, why, headline = "DIFFERENTIAL FAILURE") {
   return [
     `${headline}: ${why}`,
     `  seed ${JSON.stringify(SEED)}, case ${c.index} (reproduce: DIFF_SEED=${JSON.stringify(SEED)} DIFF_ONLY=${c.index} node --test tests/js/differential.test.mjs)`,
-    `  ${c.kind === "id" ? "verifyIdToken" : "verifyAccessToken"}, profile ${c.profile}, faults [${c.notes.join(", ")}], key set ${c.jwksName}`,
+    `  ${c.kind === "id" ? "verifyIdToken" : `verifyAccessToken (${c.atProfile})`}, profile ${c.profile}, faults [${c.notes.join(", ")}], key set ${c.jwksName}`,
     `  token:   ${JSON.stringify(c.token.length > 2000 ? `${c.token.slice(0, 2000)}…(${c.token.length})` : c.token)}`,
     `  options: ${JSON.stringify(c.options)}`,
     `  jose:    ${JSON.stringify({ ...c.joseOptions, currentDate: c.joseOptions.currentDate.toISOString() })}`,
@@ -863,6 +892,7 @@ async function check(env, c, stats) {
       return describe(c, s, j, "both accept but the claims differ");
     }
     stats.accepted++;
+    if (c.atProfile === "jwt") stats.acceptedJwt++;
   } else {
     stats.bothRejected++;
   }
@@ -875,7 +905,7 @@ const environment = () => (envPromise ??= setup());
 test(`differential: stepup and jose agree on ${ONLY === undefined ? CASES : 1} random ID and access tokens, but for the named differences (catalog rows in the file header)`, async (t) => {
   const env = await environment();
   t.diagnostic(`seed ${JSON.stringify(SEED)} (DIFF_SEED), ${CASES} cases (DIFF_CASES)`);
-  const stats = { accepted: 0, bothRejected: 0, explained: 0, differences: new Map() };
+  const stats = { accepted: 0, acceptedJwt: 0, bothRejected: 0, explained: 0, differences: new Map() };
   const failures = [];
   const indices = ONLY === undefined ? Array.from({ length: CASES }, (_, i) => i) : [ONLY];
   for (const index of indices) {
@@ -891,13 +921,14 @@ test(`differential: stepup and jose agree on ${ONLY === undefined ? CASES : 1} r
       if (failures.length >= 5) break;
     }
   }
-  t.diagnostic(`accepted by both ${stats.accepted}, refused by both ${stats.bothRejected}, refused by stepup only (a known difference) ${stats.explained}`);
+  t.diagnostic(`accepted by both ${stats.accepted} (jwt-profile access tokens ${stats.acceptedJwt}), refused by both ${stats.bothRejected}, refused by stepup only (a known difference) ${stats.explained}`);
   for (const [name, count] of stats.differences) t.diagnostic(`  ${count} × ${name}`);
   assert.deepEqual(failures, [], failures.join("\n\n"));
   if (ONLY === undefined && CASES >= 200) {
     // The generator must keep reaching both outcomes, or the comparison says little.
     assert.ok(stats.accepted >= CASES * 0.1, `only ${stats.accepted} of ${CASES} cases were valid`);
     assert.ok(stats.bothRejected >= CASES * 0.1, `only ${stats.bothRejected} of ${CASES} cases were refused by both`);
+    assert.ok(stats.acceptedJwt >= CASES * 0.01, `only ${stats.acceptedJwt} jwt-profile access tokens were valid`);
   }
 });
 
