@@ -228,7 +228,10 @@ pub fn evaluate_step_up(
     now: i64,
     clock_tolerance: u64,
 ) -> Decision {
-    let amr = policy.token_amr(claims.get("amr"));
+    // Read (and mapped) only when something judges it: the guard's common rule is an `acr` alone.
+    let amr = (requirement.amr.is_some() || !policy.amr_levels.is_empty())
+        .then(|| policy.token_amr(claims.get("amr")))
+        .flatten();
     let amr = amr.as_deref();
     let mut reasons = Vec::new();
     if let Some(required) = &requirement.acr {
