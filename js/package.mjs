@@ -90,13 +90,24 @@ function entry(dir, build) {
   const shell = ["verifier.js", "verifier.d.ts", `${own}.js`, `${own}.d.ts`];
   for (const file of shell) copyFileSync(new URL(file, import.meta.url), new URL(file, dir));
   const exported = build === "full" ? "Guard" : "Client";
+  // The glue's functions and `initSync`; not the cores (`GuardCore`, `VerifierCore`,
+  // `ClientCore`), the shell's interface to wasm: they take what the shell hands them (strings,
+  // counts) unchecked, so callers reach them only through the shell's classes.
+  const glue = readFileSync(new URL("stepup.js", dir), "utf8");
+  const names = [...glue.matchAll(/^export (?:function|class) (\w+)/gm)].map((m) => m[1]);
+  const cores = names.filter((name) => name.endsWith("Core"));
+  if (cores.length === 0 || !/^export \{ initSync, __wbg_init as default \};$/m.test(glue)) {
+    throw new Error("stepup.js: the glue does not export as expected");
+  }
+  const glueExports = `export { ${[...names.filter((name) => !cores.includes(name)), "initSync"].join(", ")} } from "./stepup.js";`;
   writeFileSync(new URL("index.js", dir), `// The package's entry: the wasm glue and the JavaScript shell.
-export * from "./stepup.js";
+${glueExports}
 export { default } from "./stepup.js";
 export { createVerifier, verifyAccessToken, verifyIdToken } from "./verifier.js";
 export { ${exported} } from "./${own}.js";
 `);
-  writeFileSync(new URL("index.d.ts", dir), `export * from "./stepup.js";
+  writeFileSync(new URL("index.d.ts", dir), `export type * from "./stepup.js";
+${glueExports}
 export { default } from "./stepup.js";
 export { createVerifier, verifyAccessToken, verifyIdToken } from "./verifier.js";
 export type { Verifier } from "./verifier.js";

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use crate::options::{string_map, Fields, FromJson};
 use crate::secret::{redact, Redacted};
-use crate::url::{parse_query, Endpoint};
+use crate::url::Endpoint;
 use crate::{pkce, Error, Result};
 
 /// The parameters of [`build_authorization_url`]; JavaScript passes them as an object with these
@@ -167,13 +167,7 @@ pub const RESERVED_PARAMS: [&str; 14] = [
 /// query is kept as it is.
 pub fn build_authorization_url(req: &AuthorizationRequest) -> Result<String> {
     let endpoint = Endpoint::parse(&req.authorization_endpoint, "authorizationEndpoint")?;
-    if let Some(query) = &endpoint.query {
-        let pairs =
-            parse_query(query).map_err(|why| Error::arg_value("authorizationEndpoint", format!("query: {why}")))?;
-        if let Some((name, _)) = pairs.iter().find(|(n, _)| RESERVED_PARAMS.contains(&n.as_str())) {
-            return Err(Error::arg_value("authorizationEndpoint", format!("its query may not set \"{name}\"")));
-        }
-    }
+    endpoint.refuse_in_query("authorizationEndpoint", &RESERVED_PARAMS)?;
     check_redirect_uri(&req.redirect_uri)?;
     non_empty("clientId", &req.client_id)?;
     non_empty("state", &req.state)?;

@@ -12,15 +12,15 @@ use crate::json::{self, Object};
 use crate::url::Endpoint;
 use crate::{Error, Result};
 
-/// Members that hold endpoints stepup may send a user or a request to.
-const ENDPOINTS: [&str; 6] = [
-    "authorization_endpoint",
-    "token_endpoint",
-    "jwks_uri",
-    "userinfo_endpoint",
-    "end_session_endpoint",
-    "pushed_authorization_request_endpoint",
-];
+/// Whether a member holds an endpoint a user or a request may be sent to: every `*_endpoint`
+/// (OpenID Connect Discovery 1.0 §3, RFC 8414 §2, RFC 7662, RFC 7009, RFC 8628, …), `jwks_uri`
+/// and `check_session_iframe`. Each must be an https URL (loopback may be http), whoever reads it.
+fn is_endpoint(member: &str) -> bool {
+    member.ends_with("_endpoint") || matches!(member, "jwks_uri" | "check_session_iframe")
+}
+
+/// RFC 8705 §5: endpoints again, for mutual-TLS clients.
+const MTLS_ALIASES: &str = "mtls_endpoint_aliases";
 
 /// Members that must be there (Discovery §3 lists more as REQUIRED; these are the ones a
 /// step-up sign-in cannot work without).
@@ -79,8 +79,10 @@ fn check(text: &[u8], expected_issuer: &str, bad: impl Fn(String) -> Error) -> R
         }
     }
     for (member, value) in &document {
-        let kind = if ENDPOINTS.contains(&member.as_str()) || member == "issuer" {
+        let kind = if is_endpoint(member) || member == "issuer" {
             Kind::Url
+        } else if member == MTLS_ALIASES {
+            Kind::Endpoints
         } else if ["parameter_supported", "logout_supported", "session_supported"]
             .iter()
             .any(|suffix| member.ends_with(suffix))
@@ -97,9 +99,17 @@ fn check(text: &[u8], expected_issuer: &str, bad: impl Fn(String) -> Error) -> R
     if issuer != expected_issuer {
         return Err(Error::IssuerMismatch { expected: expected_issuer.to_string(), actual: issuer.to_string() });
     }
-    for member in ENDPOINTS {
-        if let Some(Value::String(url)) = document.get(member) {
-            Endpoint::parse(url, member).map_err(|e| bad(e.to_string()))?;
+    for (member, value) in &document {
+        if is_endpoint(member) {
+            if let Value::String(url) = value {
+                Endpoint::parse(url, member).map_err(|e| bad(e.to_string()))?;
+            }
+        }
+    }
+    if let Some(Value::Object(aliases)) = document.get(MTLS_ALIASES) {
+        for (member, url) in aliases {
+            let url = url.as_str().unwrap_or_default();
+            Endpoint::parse(url, &format!("{MTLS_ALIASES}.{member}")).map_err(|e| bad(e.to_string()))?;
         }
     }
     Ok(Metadata { document })
@@ -107,6 +117,8 @@ fn check(text: &[u8], expected_issuer: &str, bad: impl Fn(String) -> Error) -> R
 
 enum Kind {
     Url,
+    /// An object of URLs.
+    Endpoints,
     StringList,
     Bool,
 }
@@ -116,6 +128,12 @@ impl Kind {
         match (self, value) {
             (Kind::Url, Value::String(s)) if !s.is_empty() => Ok(()),
             (Kind::Url, _) => Err("must be a non-empty string"),
+            (Kind::Endpoints, Value::Object(urls))
+                if urls.values().all(|u| u.as_str().is_some_and(|u| !u.is_empty())) =>
+            {
+                Ok(())
+            }
+            (Kind::Endpoints, _) => Err("must be an object of non-empty strings"),
             (Kind::StringList, Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
             (Kind::StringList, _) => Err("must be an array of strings"),
             (Kind::Bool, Value::Bool(_)) => Ok(()),

@@ -110,6 +110,18 @@ fn hex_digit(nibble: u8) -> char {
 }
 
 impl Endpoint {
+    /// Refuses an endpoint whose own query sets one of `names` (`param` names the endpoint): it
+    /// would reach the server beside the value stepup sends, and instead of it where the server
+    /// reads the first.
+    pub fn refuse_in_query(&self, param: &str, names: &[&str]) -> Result<()> {
+        let Some(query) = &self.query else { return Ok(()) };
+        let pairs = parse_query(query).map_err(|why| Error::arg_value(param, format!("query: {why}")))?;
+        match pairs.iter().find(|(n, _)| names.contains(&n.as_str())) {
+            Some((name, _)) => Err(Error::arg_value(param, format!("its query may not set \"{name}\""))),
+            None => Ok(()),
+        }
+    }
+
     /// The endpoint with `pairs` added to its query: its own query first, kept as given
     /// (OIDC Core 3.1.2.1 and RP-Initiated Logout 1.0 §2 let an endpoint URL carry one).
     pub fn with_query(self, pairs: &[(&str, &str)]) -> String {

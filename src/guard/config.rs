@@ -111,7 +111,8 @@ impl GuardPath {
     /// A plain path such as `example`, which the guard would also accept as a request target
     /// (one it would refuse could never be reached).
     fn parse(name: &str, path: &str, example: &str) -> Result<GuardPath> {
-        if !path.starts_with('/') || path.starts_with("//") || path.contains(['?', '#', '\\']) {
+        // `*` would read as a rule's wildcard, which a path the guard answers itself is not.
+        if !path.starts_with('/') || path.starts_with("//") || path.contains(['?', '#', '\\', '*']) {
             return Err(setting_error(name, format!("must be a plain path such as {example}")));
         }
         let key = super::path::Target::parse(path).map_err(|refusal| setting_error(name, refusal.reason()))?.key;

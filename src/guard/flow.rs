@@ -240,34 +240,42 @@ pub fn signed_in(
         .with("set-cookie", session_cookie(config, session, now)?))
 }
 
+/// The request parameters of RP-Initiated Logout 1.0 §2.
+const LOGOUT_PARAMS: [&str; 6] =
+    ["id_token_hint", "logout_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"];
+
 /// A sign-out: the session cookie deleted, and the browser sent to the provider's
 /// `end_session_endpoint` to end its session there too (OpenID Connect RP-Initiated Logout 1.0
 /// §2: `client_id` names the client, as the guard keeps no ID token for `id_token_hint`, and
 /// `post_logout_redirect_uri` brings the user back to this origin's `/`, which must be
 /// registered with the provider). `end_session`: the provider's endpoint, `Ok(None)` when it
-/// names none (the browser goes straight to `/`), `Err` when its metadata could not be read —
-/// then the user is signed out here only, and told so.
-pub fn signed_out(
-    config: &Config,
-    origin: &str,
-    end_session: std::result::Result<Option<&str>, &Error>,
-) -> Result<Reply> {
-    let cleared = set_cookie(SESSION_COOKIE, "", 0);
+/// names none (the browser goes straight to `/`), `Err` when its metadata could not be read.
+/// Signed out here whatever happens: when the provider cannot be reached, or its endpoint is not
+/// one to send a browser to (not https, or its own query sets the parameters the guard sends),
+/// the user is told the provider's session may continue.
+pub fn signed_out(config: &Config, origin: &str, end_session: std::result::Result<Option<&str>, &Error>) -> Reply {
     let back = format!("{origin}/");
-    let reply = match end_session {
-        Ok(Some(endpoint)) => {
-            let endpoint = Endpoint::parse(endpoint, "end_session_endpoint")?;
-            let params = [("client_id", config.client_id.as_str()), ("post_logout_redirect_uri", back.as_str())];
-            Reply::new(303, "text/plain; charset=utf-8", String::new()).with("location", endpoint.with_query(&params))
-        }
-        Ok(None) => Reply::new(303, "text/plain; charset=utf-8", String::new()).with("location", back),
-        Err(e) => Reply::page(
+    let params = [("client_id", config.client_id.as_str()), ("post_logout_redirect_uri", back.as_str())];
+    let location = |endpoint: &str| -> Result<String> {
+        let endpoint = Endpoint::parse(endpoint, "end_session_endpoint")?;
+        endpoint.refuse_in_query("end_session_endpoint", &LOGOUT_PARAMS)?;
+        Ok(endpoint.with_query(&params))
+    };
+    let not_there = |e: &Error| {
+        Reply::page(
             503,
             "Signed out of this site only",
-            &format!("You are signed out here, but the identity provider could not be reached to end your session there: {e}"),
-        ),
+            &format!("You are signed out here, but your session at the identity provider could not be ended: {e}"),
+        )
     };
-    Ok(reply.with("set-cookie", cleared))
+    let redirect = |to: String| Reply::new(303, "text/plain; charset=utf-8", String::new()).with("location", to);
+    let reply = match end_session.map(|endpoint| endpoint.map(location)) {
+        Ok(Some(Ok(to))) => redirect(to),
+        Ok(None) => redirect(back.clone()),
+        Ok(Some(Err(e))) => not_there(&e),
+        Err(e) => not_there(e),
+    };
+    reply.with("set-cookie", set_cookie(SESSION_COOKIE, "", 0))
 }
 
 /// The callback could not complete: a page saying why, the transaction deleted, never another

@@ -46,16 +46,24 @@ fn walk(value: &JsValue, path: &str, depth: usize) -> Result<Value> {
     // error, where `Array.isArray` would unwind through the wasm stack.
     let proto = Reflect::get_prototype_of(value).map_err(|_| Error::arg_value(path, "could not be read"))?;
     if Array::is_array(value) {
-        let array: &Array = value.unchecked_ref();
-        let length = array.length();
+        // `length` and the elements through Reflect too: a Proxy over an array is an array to
+        // `Array.isArray`, and a trap that throws must be an error here, not an exception that
+        // unwinds through the wasm stack (each unwind leaks its stack frames; enough of them break
+        // the instance for good).
+        let unreadable = |at: &str| Error::arg_value(at, "could not be read");
+        let length = Reflect::get(value, &"length".into()).map_err(|_| unreadable(path))?;
         // Longer than any list an option holds: a sparse `new Array(2 ** 32 - 1)` would otherwise
         // be walked element by element.
-        if length > MAX_ITEMS {
-            return Err(Error::arg_value(path, "has too many elements"));
-        }
+        let length = match length.as_f64() {
+            Some(n) if n >= 0.0 && n <= f64::from(MAX_ITEMS) && n.fract() == 0.0 => n as u32,
+            Some(n) if n > f64::from(MAX_ITEMS) => return Err(Error::arg_value(path, "has too many elements")),
+            _ => return Err(unreadable(path)),
+        };
         let mut items = Vec::with_capacity(length as usize);
-        for (i, item) in array.iter().enumerate() {
-            items.push(walk(&item, &format!("{path}[{i}]"), depth + 1)?);
+        for i in 0..length {
+            let at = format!("{path}[{i}]");
+            let item = Reflect::get_u32(value, i).map_err(|_| unreadable(&at))?;
+            items.push(walk(&item, &at, depth + 1)?);
         }
         return Ok(Value::Array(items));
     }

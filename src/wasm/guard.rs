@@ -205,6 +205,12 @@ fn read_env(env: &JsValue) -> Result<BTreeMap<String, String>> {
 /// An error the guard could not turn into a decision: the provider is unreachable (503) or
 /// something is wrong with the guard itself (500). The page names the provider's failure but
 /// never the guard's internals, which go to the log.
+/// A setting found wrong only once the provider's metadata is read (a rule it cannot meet):
+/// settings are named `STEPUP_*`.
+fn misconfigured(e: &Error) -> bool {
+    e.is_caller_mistake() && e.param().is_some_and(|p| p.starts_with("STEPUP_"))
+}
+
 fn failure(e: &Error) -> Reply {
     match e {
         Error::FetchFailed(why) => {
@@ -212,7 +218,7 @@ fn failure(e: &Error) -> Reply {
         }
         // A setting found wrong only once the provider's metadata is read (a rule it cannot
         // meet): named, as a setting wrong at start-up is (`worker/worker.js`).
-        setting if setting.is_caller_mistake() && setting.param().is_some_and(|p| p.starts_with("STEPUP_")) => {
+        setting if misconfigured(setting) => {
             web_sys_log(&format!("stepup is misconfigured: {setting}"));
             Reply::page(503, "Sign-in is unavailable", &format!("stepup is misconfigured: {setting}"))
         }
@@ -283,11 +289,13 @@ impl Inner {
                 Action::SignOut { origin } => {
                     let metadata = self.metadata().await;
                     let end_session = metadata.as_ref().map(|m| m.str("end_session_endpoint"));
-                    Action::Reply(flow::signed_out(&self.config, &origin, end_session)?)
+                    Action::Reply(flow::signed_out(&self.config, &origin, end_session))
                 }
                 Action::VerifyBearer(pending) => {
+                    // The provider or the settings at fault are the guard's answer, never the
+                    // token's: not an `invalid_token` a client would answer by fetching another.
                     let verified = match self.access_token(&pending.token).await {
-                        Err(e @ Error::FetchFailed(_)) => return Err(e),
+                        Err(e) if matches!(e, Error::FetchFailed(_)) || misconfigured(&e) => return Err(e),
                         other => other,
                     };
                     let verified = verified.as_ref().map_err(Error::code);

@@ -14,10 +14,15 @@ const deep = (() => {
 const revoked = Proxy.revocable({}, {});
 revoked.revoke();
 const throwingGetter = { get clientId() { throw new Error("boom"); } };
+// An array to `Array.isArray` whose every read throws: its length and elements must be read the
+// way a revoked Proxy is, or the exception unwinds through wasm and leaks its stack.
+const throwingArray = new Proxy([], { get() { throw new Error("trap"); } });
+const throwingElement = new Proxy(["a"], { get(target, key) { if (key === "0") throw new Error("trap"); return Reflect.get(target, key); } });
 const hostileValues = [
   undefined, null, 0, -1, NaN, Infinity, 1e400, 10n, true, "", " ", "\r\n", "é", "\u0000", huge,
   Symbol("s"), () => {}, [], [[[]]], {}, new Map([["clientId", "x"]]), new Date(0), deep,
   revoked.proxy, throwingGetter, Object.create(null), new Proxy({}, { ownKeys() { throw new Error("trap"); } }),
+  throwingArray, throwingElement,
 ];
 const params = {
   authorizationEndpoint: "https://idp.example/a", clientId: "c", redirectUri: "https://app.example/cb",
@@ -62,6 +67,25 @@ test("hostile input gets a coded error and never a trap", () => {
     }
   }
   assert.ok(calls > 400);
+});
+
+test("arrays whose reads throw are coded errors, however many times: the instance keeps working", () => {
+  for (let i = 0; i < 3000; i++) {
+    for (const call of [
+      () => stepup.selectAcrFrom(throwingArray, ["a"]),
+      () => stepup.acrSatisfies("a", throwingElement),
+      () => stepup.evaluateStepUp({}, { acr: throwingArray }),
+    ]) {
+      try {
+        call();
+        assert.fail("accepted");
+      } catch (e) {
+        assert.ok(e instanceof TypeError, String(e?.stack ?? e));
+        assert.equal(e.code, "ERR_INVALID_ARG_VALUE");
+      }
+    }
+  }
+  assert.equal(stepup.selectAcrFrom(["a"], ["a"]), "a");
 });
 
 test("deep nesting, Maps and functions are refused rather than read as empty", () => {

@@ -260,7 +260,7 @@ fn a_sign_out_clears_the_session_and_ends_the_providers_session() {
     };
     let cleared = "__Host-stepup-session=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0";
     // RP-Initiated Logout 1.0 §2: the endpoint's own query kept, client_id and where to come back.
-    let reply = signed_out(&config, "https://app.example", Ok(Some("https://idp.example/end?ui=1"))).unwrap();
+    let reply = signed_out(&config, "https://app.example", Ok(Some("https://idp.example/end?ui=1")));
     assert_eq!(reply.status, 303);
     assert_eq!(
         header(&reply, "location"),
@@ -271,15 +271,26 @@ fn a_sign_out_clears_the_session_and_ends_the_providers_session() {
     );
     assert_eq!(header(&reply, "set-cookie"), [cleared]);
     // No end_session_endpoint: signed out here, back to /.
-    let reply = signed_out(&config, "https://app.example", Ok(None)).unwrap();
+    let reply = signed_out(&config, "https://app.example", Ok(None));
     assert_eq!((reply.status, header(&reply, "location")), (303, vec!["https://app.example/".to_string()]));
     assert_eq!(header(&reply, "set-cookie"), [cleared]);
     // The provider cannot be reached: still signed out here, and told the rest did not happen.
     let down = Error::FetchFailed("GET https://idp.example/.well-known/openid-configuration: status 503".into());
-    let reply = signed_out(&config, "https://app.example", Err(&down)).unwrap();
+    let reply = signed_out(&config, "https://app.example", Err(&down));
     assert_eq!(reply.status, 503);
     assert_eq!(header(&reply, "set-cookie"), [cleared]);
     assert!(reply.body.contains("signed out here"), "{}", reply.body);
-    // An end_session_endpoint that is not https is not followed.
-    assert!(signed_out(&config, "https://app.example", Ok(Some("http://idp.example/end"))).is_err());
+    // An end_session_endpoint that is not https is not followed, nor one whose own query would
+    // send the browser elsewhere or for another client: signed out here only, and told so.
+    for endpoint in [
+        "http://idp.example/end",
+        "https://idp.example/end?post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F",
+        "https://idp.example/end?client_id=other",
+        "https://idp.example/end?state=x",
+    ] {
+        let reply = signed_out(&config, "https://app.example", Ok(Some(endpoint)));
+        assert_eq!((reply.status, header(&reply, "location")), (503, vec![]), "{endpoint}");
+        assert_eq!(header(&reply, "set-cookie"), [cleared], "{endpoint}");
+        assert!(reply.body.contains("end_session_endpoint"), "{}", reply.body);
+    }
 }
