@@ -329,23 +329,30 @@ pub fn is_identity_header(name: &str) -> bool {
 /// anything around it: upstream cookie parsers trim other whitespace than HTTP's, fold case or
 /// decode names (PHP), so any name in which the prefix can be read counts.
 pub fn is_guard_cookie(name: &str) -> bool {
-    let mut folded = String::with_capacity(name.len());
+    let prefix = GUARD_COOKIE_PREFIX.as_bytes();
+    let holds_prefix = |folded: &[u8]| folded.windows(prefix.len()).any(|w| w.eq_ignore_ascii_case(prefix));
     let bytes = name.as_bytes();
+    // Every request's cookies pass here: without a `%` there is nothing to decode, and nothing
+    // to allocate.
+    if !bytes.contains(&b'%') {
+        return holds_prefix(bytes);
+    }
+    let mut folded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let escaped = (b == b'%').then(|| bytes.get(i + 1..i + 3)).flatten();
         match escaped.and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()) {
             Some(decoded) => {
-                folded.push(char::from(decoded.to_ascii_lowercase()));
+                folded.push(decoded);
                 i += 3;
             }
             None => {
-                folded.push(char::from(b.to_ascii_lowercase()));
+                folded.push(b);
                 i += 1;
             }
         }
     }
-    folded.contains(&GUARD_COOKIE_PREFIX.to_ascii_lowercase())
+    holds_prefix(&folded)
 }
 
 /// Every cookie the guard writes starts with this.
@@ -355,15 +362,26 @@ pub const GUARD_COOKIE_PREFIX: &str = "__Host-stepup-";
 /// (G01), `None` when nothing is left. Two `Cookie` lines arrive joined by `, ` (Fetch
 /// `Headers`), so pairs are split at `,` as well as `;`; everything else is kept as sent.
 pub fn upstream_cookie(header: &str) -> Option<String> {
-    let kept: Vec<String> = header
-        .split(';')
-        .filter_map(|item| {
-            let parts: Vec<&str> = item.split(',').filter(|part| !is_guard_cookie(cookie_name(part))).collect();
-            let joined = parts.join(",");
-            (!joined.trim().is_empty()).then(|| joined.trim().to_string())
-        })
-        .collect();
-    (!kept.is_empty()).then(|| kept.join("; "))
+    let mut kept = String::with_capacity(header.len());
+    // One buffer for every `;` item: its `,` parts that are not the guard's, trimmed as a whole.
+    let mut item = String::new();
+    for pairs in header.split(';') {
+        item.clear();
+        for (n, part) in pairs.split(',').filter(|part| !is_guard_cookie(cookie_name(part))).enumerate() {
+            if n > 0 {
+                item.push(',');
+            }
+            item.push_str(part);
+        }
+        let trimmed = item.trim();
+        if !trimmed.is_empty() {
+            if !kept.is_empty() {
+                kept.push_str("; ");
+            }
+            kept.push_str(trimmed);
+        }
+    }
+    (!kept.is_empty()).then_some(kept)
 }
 
 /// The name of a `name=value` cookie pair; a nameless one (`=value` or `value`) is read by

@@ -294,3 +294,51 @@ fn a_sign_out_clears_the_session_and_ends_the_providers_session() {
         assert!(reply.body.contains("end_session_endpoint"), "{}", reply.body);
     }
 }
+
+/// The upstream's `Cookie` as the plain reading of its doc comment builds it, to hold the
+/// allocation-free one to.
+fn upstream_cookie_reference(header: &str) -> Option<String> {
+    let kept: Vec<String> = header
+        .split(';')
+        .filter_map(|item| {
+            let parts: Vec<&str> = item.split(',').filter(|part| !is_guard_cookie(cookie_name(part))).collect();
+            let joined = parts.join(",");
+            (!joined.trim().is_empty()).then(|| joined.trim().to_string())
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("; "))
+}
+
+#[test]
+fn g01_the_upstream_cookie_is_the_request_cookie_without_the_guards() {
+    let pieces = [
+        "a=1",
+        " b=2",
+        "__Host-stepup-session=x",
+        "__host-STEPUP-tx-1=y",
+        "%5F_Host-stepup-session=z",
+        "",
+        " ",
+        "=__Host-stepup-session",
+        "c",
+        "d=e=f",
+        "pref=x",
+        "théme=é",
+    ];
+    let mut checked = 0;
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                for (s1, s2) in [(";", ";"), (", ", "; "), (",", ","), ("; ", ",")] {
+                    let header = format!("{a}{s1}{b}{s2}{c}");
+                    assert_eq!(upstream_cookie(&header), upstream_cookie_reference(&header), "{header:?}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 5000);
+    assert_eq!(upstream_cookie("a=1;__Host-stepup-session=x, b=2").as_deref(), Some("a=1; b=2"));
+    assert!(is_guard_cookie("x%5f_HOST-stepup-"));
+    assert!(!is_guard_cookie("__Host-stepup"));
+}
