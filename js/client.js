@@ -49,7 +49,10 @@ function request(input, init) {
   }
 }
 
-/** The challenge an answer carries, as the core reads it: a requirement, or `undefined`. */
+/**
+ * The step-up challenge a `401` or `403` answer carries, as the core reads it:
+ * `[requirement, claims request as JSON text or undefined]`, or `undefined`.
+ */
 const challenge = (core, response) => core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined);
 
 export class Client {
@@ -92,7 +95,7 @@ export class Client {
 
   /** Signs in again to meet `requirement` (what to ask for comes from the current session). */
   async stepUp(requirement, options) {
-    navigate(await this.#start(this.#core.stepUp(requirement, options, this.#tokens())));
+    navigate(await this.#start(this.#core.stepUp(requirement, options, this.#tokens(), undefined)));
   }
 
   /** Completes a sign-in on the redirect page; resolves to the verified claims and where to go. */
@@ -141,9 +144,10 @@ export class Client {
   }
 
   /**
-   * `fetch` with the weakest held access token. A `401` step-up challenge is retried once with
-   * a held token that meets it; otherwise it throws `ERR_STEP_UP_REQUIRED`, or with
-   * `{ stepUp: true }` saves the call and signs in for exactly what the API asked.
+   * `fetch` with the weakest held access token. A step-up challenge (`401` or `403`: RFC 9470,
+   * Okta, Entra, Auth0) is retried once with a held token that meets it; otherwise it throws
+   * `ERR_STEP_UP_REQUIRED`, or with `{ stepUp: true }` saves the call and signs in for exactly
+   * what the API asked (an Entra claims challenge's claims request sent back as `claims`).
    */
   async fetch(input, init, options) {
     const stepUp = this.#core.fetchOptions(options);
@@ -151,15 +155,16 @@ export class Client {
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
-    const requirement = challenge(this.#core, response);
-    if (requirement === undefined) return response;
+    const challenged = challenge(this.#core, response);
+    if (challenged === undefined) return response;
+    const [requirement, claims] = challenged;
     const better = await this.#tokenFor(requirement);
     if (this.#core.retry(requirement, first, better, stepUp)) return send(spare, better);
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
     const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement);
     this.#store().setItem(this.#pendingKey, saved);
-    navigate(await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens())));
+    navigate(await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens(), claims)));
     // The page is going away; nothing will read this promise's outcome.
     return new Promise(() => {});
   }
@@ -183,12 +188,19 @@ export class Client {
     for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
     const response = await send(request(url, { method, headers, body }), token);
     const still = challenge(this.#core, response);
-    if (still !== undefined) throw this.#core.stepUpRequired(still);
+    if (still !== undefined) throw this.#core.stepUpRequired(still[0]);
     return response;
   }
 
-  /** Forgets every token and sign-in under way. */
-  signOut() {
+  /**
+   * Forgets every token and sign-in under way, at once (before any await); with
+   * `{ endSession: true }` then ends the provider's session too (RP-Initiated Logout 1.0): the
+   * browser goes to its `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri`
+   * and `state`, and comes back to `handleSignOutCallback`.
+   */
+  async signOut(options) {
+    const endSession = this.#core.signOutOptions(options);
+    const held = this.#tokens();
     const store = this.#store();
     const keys = [];
     for (let i = 0; i < store.length; i++) {
@@ -196,6 +208,22 @@ export class Client {
       if (key?.startsWith(this.#prefix)) keys.push(key);
     }
     for (const key of keys) store.removeItem(key);
+    if (!endSession) return;
+    await this.#document(METADATA);
+    const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
+    this.#store().setItem(key, saved);
+    navigate(url);
+  }
+
+  /** On the `post_logout_redirect_uri` page: checks the provider's `state`; resolves to where to go. */
+  async handleSignOutCallback(url) {
+    const page = url ?? location().href;
+    const store = this.#store();
+    const key = this.#core.signOutKey();
+    const saved = store.getItem(key);
+    // One use only.
+    store.removeItem(key);
+    return { returnTo: this.#core.signedOut(page, saved ?? undefined) };
   }
 
   #store() {
