@@ -29,6 +29,20 @@ export interface ClientOptions {
     metadata?: Record<string, unknown>;
     /** Where the provider sends the browser after `signOut({ endSession: true })` (default `redirectUri`); registered there. */
     postLogoutRedirectUri?: string;
+    /**
+     * Where the client keeps its state: `"session"` (default: `sessionStorage`, this tab),
+     * `"local"` (`localStorage`: the origin's tabs share it and refresh one at a time),
+     * `"memory"` (this page only: a redirect sign-in cannot complete), or an object with
+     * synchronous `get`, `set` and `remove` (a Promise is not awaited: it reads as absent).
+     */
+    store?: "session" | "local" | "memory" | ClientStore;
+}
+
+/** A caller's store: synchronous string storage. */
+export interface ClientStore {
+    get(key: string): string | null | undefined;
+    set(key: string, value: string): void;
+    remove(key: string): void;
 }
 
 /** What to sign in with. auth0.js (`acr_values`, `max_age`) and Lock (`auth.params`) spellings work too. */

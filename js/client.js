@@ -50,6 +50,45 @@ function request(input, init) {
 }
 
 /**
+ * The store the core chose (`ClientCore.storeKind`) with Web Storage's `getItem`, `setItem`,
+ * `removeItem`, and `keys()` (undefined for the caller's object, which lists nothing), or
+ * `undefined` where the browser's storage is missing.
+ * @returns {() => ({ getItem(k: string): string | null, setItem(k: string, v: string): void, removeItem(k: string): void, keys?: () => string[] } | undefined)}
+ */
+function storeOf(kind, custom) {
+  if (kind === 3) {
+    // Synchronous only: anything but a string (a Promise) reads as absent.
+    const store = {
+      getItem: (k) => { const v = custom.get(k); return typeof v === "string" ? v : null; },
+      setItem: (k, v) => { custom.set(k, v); },
+      removeItem: (k) => { custom.remove(k); },
+    };
+    return () => store;
+  }
+  if (kind === 2) {
+    const held = new Map();
+    const store = {
+      getItem: (k) => held.get(k) ?? null,
+      setItem: (k, v) => { held.set(k, v); },
+      removeItem: (k) => { held.delete(k); },
+      keys: () => [...held.keys()],
+    };
+    return () => store;
+  }
+  const name = kind === 1 ? "localStorage" : "sessionStorage";
+  return () => {
+    const storage = globalThis[name];
+    if (!storage) return undefined;
+    return {
+      getItem: (k) => storage.getItem(k),
+      setItem: (k, v) => storage.setItem(k, v),
+      removeItem: (k) => storage.removeItem(k),
+      keys: () => Array.from({ length: storage.length }, (_, i) => storage.key(i) ?? ""),
+    };
+  };
+}
+
+/**
  * The step-up challenge a `401` or `403` answer carries, as the core reads it:
  * `[requirement, claims request as JSON text or undefined]`, or `undefined`.
  */
@@ -61,6 +100,7 @@ export class Client {
   #tokensKey;
   #pendingKey;
   #timeout;
+  #storage;
   /**
    * The fetch of each document under way, which every other call awaits.
    * @type {(Promise<void> | undefined)[]}
@@ -74,7 +114,11 @@ export class Client {
 
   /** Reads the options; throws a `TypeError` naming a bad one. */
   constructor(options) {
-    this.#core = new ClientCore(options);
+    // `store` may hold functions, which the core does not read: it is handed over apart.
+    const given = typeof options === "object" && options !== null && "store" in options;
+    const { store, ...rest } = given ? options : { store: undefined };
+    this.#core = new ClientCore(given ? rest : options);
+    this.#storage = storeOf(ClientCore.storeKind(store), store);
     [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout] = this.#core.settings();
   }
 
@@ -202,11 +246,8 @@ export class Client {
     const endSession = this.#core.signOutOptions(options);
     const held = this.#tokens();
     const store = this.#store();
-    const keys = [];
-    for (let i = 0; i < store.length; i++) {
-      const key = store.key(i);
-      if (key?.startsWith(this.#prefix)) keys.push(key);
-    }
+    const known = [this.#tokensKey, this.#pendingKey, this.#core.signOutKey()];
+    const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
     for (const key of keys) store.removeItem(key);
     if (!endSession) return;
     await this.#document(METADATA);
@@ -227,14 +268,15 @@ export class Client {
   }
 
   #store() {
-    const store = globalThis.sessionStorage;
+    const store = this.#storage();
     if (!store) throw ClientCore.failure(FETCH_FAILED, "no sessionStorage: the client runs in a browser page");
     return store;
   }
 
   /** The stored token sets as the core reads them: the text, `null` for none, `false` without storage. */
   #tokens() {
-    return globalThis.sessionStorage ? globalThis.sessionStorage.getItem(this.#tokensKey) : false;
+    const store = this.#storage();
+    return store ? store.getItem(this.#tokensKey) : false;
   }
 
   /** Starts a sign-in the core planned: discovery, then the URL with its transaction stored. */
@@ -253,8 +295,22 @@ export class Client {
     return this.#core.accessToken(requirement, this.#tokens());
   }
 
-  /** Refreshes the stored set `old`: the `RefreshResult`, or `null` when the token was refused. */
+  /**
+   * Refreshes the stored set `old`: the `RefreshResult`, or `null` when the token was refused.
+   * One refresh at a time across the origin's tabs (Web Locks, where present): once the lock is
+   * held the store is read again, and a refresh another tab made meanwhile is used, its spent
+   * refresh token never sent twice.
+   */
   async #refresh(old) {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return this.#refreshNow(old);
+    return locks.request(`${this.#prefix}refresh`, async () => {
+      const done = this.#core.refreshedElsewhere(old, this.#tokens());
+      return done === undefined ? this.#refreshNow(old) : JSON.parse(done);
+    });
+  }
+
+  async #refreshNow(old) {
     await this.#document(METADATA);
     const [endpoint, body] = this.#core.refreshRequest(old);
     const [status, text] = await this.#post(endpoint, body);

@@ -358,6 +358,49 @@ impl FromJson for SignOutOptions {
     }
 }
 
+/// Where the client keeps its state (`store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// `"session"` (the default): `sessionStorage`, this tab only.
+    Session,
+    /// `"local"`: `localStorage`, shared by the origin's tabs, which then refresh one at a time.
+    Local,
+    /// `"memory"`: this page only; a redirect loses it (a redirect sign-in cannot complete).
+    Memory,
+    /// An object with synchronous `get`, `set` and `remove`.
+    Custom,
+}
+
+/// The `store` option as the shell saw it.
+pub enum StoreOption<'a> {
+    /// Not given.
+    Absent,
+    /// A string.
+    Name(&'a str),
+    /// An object with `get`, `set` and `remove` functions.
+    Methods,
+    /// Anything else, described in JavaScript's words (`"a number"`, `"an object without get"`).
+    Other(&'a str),
+}
+
+/// `store`: `"session"`, `"local"`, `"memory"` or an object with `get`, `set` and `remove`.
+pub fn store(option: StoreOption<'_>) -> Result<Store> {
+    match option {
+        StoreOption::Absent => Ok(Store::Session),
+        StoreOption::Name("session") => Ok(Store::Session),
+        StoreOption::Name("local") => Ok(Store::Local),
+        StoreOption::Name("memory") => Ok(Store::Memory),
+        StoreOption::Methods => Ok(Store::Custom),
+        StoreOption::Name(other) => {
+            Err(Error::arg_value("store", format!("{other:?} is not \"session\", \"local\" or \"memory\"")))
+        }
+        StoreOption::Other(what) => Err(Error::arg_type(
+            "store",
+            format!("\"session\", \"local\", \"memory\" or an object with get, set and remove (got {what})"),
+        )),
+    }
+}
+
 /// A sign-in under way, kept until its callback (`tx:<state>`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transaction {
@@ -1143,6 +1186,27 @@ impl Client {
             }
             Err(e) => (self.replace(old, None, sets, now), Err(e)),
         }
+    }
+
+    /// Whether `old` still needs its refresh: `None` when it is still stored as it was (`sets`
+    /// read again after the cross-tab lock was acquired), else the `RefreshResult` of the
+    /// refresh another tab made meanwhile (which replaced it: its refresh token is spent, and
+    /// sending it again would be refused or, with rotation, revoke the grant), with the claims
+    /// of the set now held for the same user.
+    pub fn refreshed_elsewhere(&self, old: &TokenSet, sets: &[TokenSet], now: u64) -> Option<Value> {
+        old.refresh_token.as_ref()?;
+        if sets.contains(old) {
+            return None;
+        }
+        let renewed = sets
+            .iter()
+            .filter(|s| s.usable(now) && s.refresh_token.is_some() && same_user(Some(&old.claims), &s.claims))
+            .max_by_key(|s| s.expires_at);
+        let claims = renewed.map_or_else(|| old.claims.clone(), |s| s.claims.clone());
+        let mut result = Map::new();
+        result.insert("claims".into(), Value::Object(claims));
+        result.insert("downgraded".into(), false.into());
+        Some(Value::Object(result))
     }
 
     /// The sets after a refresh of `old` gave `new` (`None`: refused or failed). `old`'s refresh

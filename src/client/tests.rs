@@ -633,3 +633,32 @@ fn discovery_at_another_url_or_given() {
     .unwrap();
     assert_eq!(bad.param(), Some("discoveryUrl"));
 }
+
+#[test]
+fn the_store_option() {
+    assert_eq!(store(StoreOption::Absent).unwrap(), Store::Session);
+    assert_eq!(store(StoreOption::Name("local")).unwrap(), Store::Local);
+    assert_eq!(store(StoreOption::Name("memory")).unwrap(), Store::Memory);
+    assert_eq!(store(StoreOption::Name("session")).unwrap(), Store::Session);
+    assert_eq!(store(StoreOption::Methods).unwrap(), Store::Custom);
+    let e = store(StoreOption::Name("cookie")).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some("store")));
+    let e = store(StoreOption::Other("a number")).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_TYPE", Some("store")));
+}
+
+#[test]
+fn a_refresh_another_tab_made_is_used_not_repeated() {
+    let c = discovered(json!({}));
+    let old = set("LOA1", "a", Some(1000), Some("rt1"));
+    assert_eq!(c.refreshed_elsewhere(&old, std::slice::from_ref(&old), 2000), None, "still stored: refresh");
+    let mut renewed = set("LOA1", "a2", Some(2300), Some("rt2"));
+    renewed.claims.insert("iat".into(), 2000.into());
+    let result = c.refreshed_elsewhere(&old, &[renewed.clone()], 2000).unwrap();
+    assert_eq!(result["claims"], Value::Object(renewed.claims));
+    assert_eq!(result["downgraded"], false);
+    assert_eq!(c.refreshed_elsewhere(&set("LOA1", "a", Some(1000), None), &[], 2000), None, "nothing to spend");
+    // A provider that does not rotate: the same refresh token, in a new set.
+    let same_token = set("LOA1", "a3", Some(2300), Some("rt1"));
+    assert!(c.refreshed_elsewhere(&old, &[same_token], 2000).is_some());
+}

@@ -466,6 +466,50 @@ impl ClientCore {
         out.into()
     }
 
+    /// The `store` option: 0 `sessionStorage`, 1 `localStorage`, 2 memory, 3 the caller's
+    /// object (`get`, `set`, `remove`); a mistake throws naming `store`.
+    #[wasm_bindgen(js_name = storeKind)]
+    pub fn store_kind(#[wasm_bindgen(unchecked_param_type = "unknown")] store: JsValue) -> Thrown<u8> {
+        let method = |name: &str| js_sys::Reflect::get(&store, &name.into()).is_ok_and(|f| f.is_function());
+        let name = store.as_string();
+        let option = if store.is_undefined() {
+            client::StoreOption::Absent
+        } else if let Some(name) = &name {
+            client::StoreOption::Name(name)
+        } else if store.is_object() && !store.is_function() {
+            if ["get", "set", "remove"].iter().all(|m| method(m)) {
+                client::StoreOption::Methods
+            } else {
+                client::StoreOption::Other("an object without get, set and remove functions")
+            }
+        } else if store.is_null() {
+            client::StoreOption::Other("null")
+        } else {
+            client::StoreOption::Other("another type")
+        };
+        thrown(client::store(option).map(|kind| match kind {
+            client::Store::Session => 0,
+            client::Store::Local => 1,
+            client::Store::Memory => 2,
+            client::Store::Custom => 3,
+        }))
+    }
+
+    /// After the cross-tab lock: `undefined` when `old` must still be refreshed, else the
+    /// `RefreshResult` (JSON text) of the refresh another tab made.
+    #[wasm_bindgen(js_name = refreshedElsewhere)]
+    pub fn refreshed_elsewhere(
+        &self,
+        old: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+    ) -> Thrown<Option<String>> {
+        let run = || -> Result<Option<String>> {
+            let held = sets(&tokens)?;
+            Ok(self.inner.refreshed_elsewhere(&ours(old)?, &held, unix_now()).map(|v| v.to_string()))
+        };
+        thrown(run())
+    }
+
     /// `fetch`'s `{ stepUp? }`.
     #[wasm_bindgen(js_name = fetchOptions)]
     pub fn fetch_options(

@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, passIdp, serveRepo } from "./browser.mjs";
 import { PAGE, clientPages } from "./client-page.mjs";
+import { SPA_CLIENT_ID } from "../idp/server.mjs";
 import { API_AUDIENCE, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
 import { freePort, guardEnv, startWorkerd } from "../js/workerd.mjs";
 
@@ -255,5 +256,36 @@ test("sign-out: local state goes at once; with endSession the IdP's session ends
   await page.evaluate(() => { window.client.signIn({ acrValues: ["LOA1"] }); });
   await page.waitForURL((u) => !u.href.startsWith(base));
   await page.waitForSelector("#password");
+  await context.close();
+});
+
+test("tabs sharing localStorage refresh one at a time: the refresh token is spent once and both use its result", async () => {
+  const shared = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
+  const context = await browser.newContext();
+  const first = await shared.open(context);
+  const signedIn = await shared.viaIdp(first, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  const key = `stepup:${SPA_CLIENT_ID}:tokens`;
+  const [session, local] = await first.evaluate((key) => [sessionStorage.getItem(key), localStorage.getItem(key)], key);
+  assert.equal(session, null, "kept in localStorage, not sessionStorage");
+  const stored = JSON.parse(local);
+  assert.ok(stored[0].refreshToken && stored[0].idToken);
+  const second = await shared.open(context);
+  assert.equal((await second.evaluate(() => window.client.session())).signedIn, true, "the other tab sees the sign-in");
+  // Both tabs find the access token expired.
+  await first.evaluate(({ key, sets }) => localStorage.setItem(key, JSON.stringify(sets.map((s) => ({ ...s, expiresAt: 1 })))), { key, sets: stored });
+  const refreshes = [];
+  context.on("request", (r) => {
+    if (r.method() === "POST" && r.url().startsWith(idp.issuer) && /grant_type=refresh_token/.test(r.postData() ?? "")) refreshes.push(r.url());
+  });
+  const [a, b] = await Promise.all([call(first, "/api/basic"), call(second, "/api/basic")]);
+  assert.deepEqual([a.body, b.body], [{ path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" }, { path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" }], JSON.stringify([a, b]));
+  assert.equal(refreshes.length, 1, "the refresh token is spent once");
+  const tokens = await Promise.all([first, second].map((p) => p.evaluate(() => window.client.accessToken())));
+  assert.ok(tokens[0] && tokens[0] === tokens[1], "both use the one refresh's token");
+  assert.notEqual(tokens[0], stored[0].accessToken);
+  // A sign-out in one tab is seen by the other at its next call.
+  await second.evaluate(() => window.client.signOut());
+  assert.equal((await first.evaluate(() => window.client.session())).signedIn, false);
   await context.close();
 });

@@ -118,6 +118,9 @@ const SYNC = [
   [() => new browser.Client({ ...client, metadata: "{}" }), "metadata"],
   [() => new browser.Client({ ...client, metadata: { issuer: "https://other.example" } }), "metadata"],
   [() => new browser.Client({ ...client, postLogoutRedirectUri: 5 }), "postLogoutRedirectUri"],
+  [() => new browser.Client({ ...client, store: 5 }), "store"],
+  [() => new browser.Client({ ...client, store: "cookie" }), "store"],
+  [() => new browser.Client({ ...client, store: { get() {}, set() {} } }), "store"],
   // The guard's settings.
   [() => new stepup.Guard({ ...guard, STEPUP_ACR_POLICY: '{"ladder":[1]}' }), "STEPUP_ACR_POLICY.ladder[0]"],
   [() => new stepup.Guard({ ...guard, STEPUP_ACR_POLICY: '{"comparison":"least"}' }), "STEPUP_ACR_POLICY.comparison"],
