@@ -11,6 +11,38 @@ export interface ClientOptions {
     resource?: string;
     /** How ACR values rank (default: numeric-or-exact). */
     policy?: AcrPolicy;
+    /** Auth0: the API the access tokens are for (sent as `audience`). */
+    audience?: string;
+    /** Auth0 Organizations: sent as `organization`. */
+    organization?: string;
+    /** Auth0: the connection to sign in with (sent as `connection`). */
+    connection?: string;
+    /**
+     * Other authorization request parameters. A parameter stepup sets itself (`state`,
+     * `acr_values`, `claims`, `resource`, …) or one with an option of its own (`audience`,
+     * `organization`, `connection`) is refused: `ERR_INVALID_ARG_VALUE` naming `extraParams.<name>`.
+     */
+    extraParams?: Record<string, string>;
+    /** Where discovery is when not at `{issuer}/.well-known/openid-configuration`; its `issuer` must still be `issuer`. */
+    discoveryUrl?: string;
+    /** The discovery document itself: never fetched (its `issuer` must be `issuer`). */
+    metadata?: Record<string, unknown>;
+    /** Where the provider sends the browser after `signOut({ endSession: true })` (default `redirectUri`); registered there. */
+    postLogoutRedirectUri?: string;
+    /**
+     * Where the client keeps its state: `"session"` (default: `sessionStorage`, this tab),
+     * `"local"` (`localStorage`: the origin's tabs share it and refresh one at a time),
+     * `"memory"` (this page only: a redirect sign-in cannot complete), or an object with
+     * synchronous `get`, `set` and `remove` (a Promise is not awaited: it reads as absent).
+     */
+    store?: "session" | "local" | "memory" | ClientStore;
+}
+
+/** A caller's store: synchronous string storage. */
+export interface ClientStore {
+    get(key: string): string | null | undefined;
+    set(key: string, value: string): void;
+    remove(key: string): void;
 }
 
 /** What to sign in with. auth0.js (`acr_values`, `max_age`) and Lock (`auth.params`) spellings work too. */
@@ -26,6 +58,24 @@ export interface SignInOptions {
     acr_values?: string;
     max_age?: number;
     auth?: { params?: { acr_values?: string; max_age?: number; prompt?: string } };
+    /** This sign-in's `audience`, `organization`, `connection` (over the client's). */
+    audience?: string;
+    organization?: string;
+    connection?: string;
+    /** This sign-in's other parameters, over the client's `extraParams` (same refusals). */
+    extraParams?: Record<string, string>;
+    /** Also request `acr` as an essential ID token claim with `acrValues` (OIDC Core 5.5.1.1). */
+    essentialAcr?: boolean;
+    /** An OIDC claims request (OIDC Core 5.5), merged with `essentialAcr`'s. */
+    claims?: Record<string, unknown>;
+}
+
+/** What `signOut` does beyond forgetting the tokens. */
+export interface SignOutOptions {
+    /** End the provider's session too (RP-Initiated Logout 1.0): navigates to its `end_session_endpoint`. */
+    endSession?: boolean;
+    /** Where `handleSignOutCallback` says to go afterwards (default: the current page). */
+    returnTo?: string;
 }
 
 export interface CallbackResult {
@@ -85,9 +135,10 @@ export class Client {
      */
     refresh(requirement?: StepUpRequirement): Promise<RefreshResult>;
     /**
-     * `fetch` with the weakest held access token. A `401` step-up challenge is retried once
-     * with a held token that meets it; otherwise it throws `ERR_STEP_UP_REQUIRED`, or with
-     * `{ stepUp: true }` saves the call and signs in for exactly what the API asked.
+     * `fetch` with the weakest held access token. A step-up challenge (`401` or `403`: RFC 9470,
+     * Okta, Entra, Auth0) is retried once with a held token that meets it; otherwise it throws
+     * `ERR_STEP_UP_REQUIRED`, or with `{ stepUp: true }` saves the call and signs in for exactly
+     * what the API asked (an Entra claims challenge's claims request sent back as `claims`).
      */
     fetch(input: RequestInfo | URL, init?: RequestInit, options?: ClientFetchOptions): Promise<Response>;
     /**
@@ -96,6 +147,13 @@ export class Client {
      * challenged, it throws `ERR_STEP_UP_REQUIRED` and never navigates.
      */
     resume(): Promise<Response | null>;
-    /** Forgets every token and sign-in under way. */
-    signOut(): void;
+    /**
+     * Forgets every token and sign-in under way, at once (before any await); with
+     * `{ endSession: true }` then ends the provider's session too (RP-Initiated Logout 1.0): the
+     * browser goes to its `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri`
+     * and `state`, and comes back to `handleSignOutCallback`.
+     */
+    signOut(options?: SignOutOptions): Promise<void>;
+    /** On the `post_logout_redirect_uri` page: checks the provider's `state`; resolves to where to go. */
+    handleSignOutCallback(url?: string): Promise<{ returnTo: string }>;
 }

@@ -49,7 +49,49 @@ function request(input, init) {
   }
 }
 
-/** The challenge an answer carries, as the core reads it: a requirement, or `undefined`. */
+/**
+ * The store the core chose (`ClientCore.storeKind`) with Web Storage's `getItem`, `setItem`,
+ * `removeItem`, and `keys()` (undefined for the caller's object, which lists nothing), or
+ * `undefined` where the browser's storage is missing.
+ * @returns {() => ({ getItem(k: string): string | null, setItem(k: string, v: string): void, removeItem(k: string): void, keys?: () => string[] } | undefined)}
+ */
+function storeOf(kind, custom) {
+  if (kind === 3) {
+    // Synchronous only: anything but a string (a Promise) reads as absent.
+    const store = {
+      getItem: (k) => { const v = custom.get(k); return typeof v === "string" ? v : null; },
+      setItem: (k, v) => { custom.set(k, v); },
+      removeItem: (k) => { custom.remove(k); },
+    };
+    return () => store;
+  }
+  if (kind === 2) {
+    const held = new Map();
+    const store = {
+      getItem: (k) => held.get(k) ?? null,
+      setItem: (k, v) => { held.set(k, v); },
+      removeItem: (k) => { held.delete(k); },
+      keys: () => [...held.keys()],
+    };
+    return () => store;
+  }
+  const name = kind === 1 ? "localStorage" : "sessionStorage";
+  return () => {
+    const storage = globalThis[name];
+    if (!storage) return undefined;
+    return {
+      getItem: (k) => storage.getItem(k),
+      setItem: (k, v) => storage.setItem(k, v),
+      removeItem: (k) => storage.removeItem(k),
+      keys: () => Array.from({ length: storage.length }, (_, i) => storage.key(i) ?? ""),
+    };
+  };
+}
+
+/**
+ * The step-up challenge a `401` or `403` answer carries, as the core reads it:
+ * `[requirement, claims request as JSON text or undefined]`, or `undefined`.
+ */
 const challenge = (core, response) => core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined);
 
 export class Client {
@@ -58,6 +100,7 @@ export class Client {
   #tokensKey;
   #pendingKey;
   #timeout;
+  #storage;
   /**
    * The fetch of each document under way, which every other call awaits.
    * @type {(Promise<void> | undefined)[]}
@@ -71,7 +114,11 @@ export class Client {
 
   /** Reads the options; throws a `TypeError` naming a bad one. */
   constructor(options) {
-    this.#core = new ClientCore(options);
+    // `store` may hold functions, which the core does not read: it is handed over apart.
+    const given = typeof options === "object" && options !== null && "store" in options;
+    const { store, ...rest } = given ? options : { store: undefined };
+    this.#core = new ClientCore(given ? rest : options);
+    this.#storage = storeOf(ClientCore.storeKind(store), store);
     [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout] = this.#core.settings();
   }
 
@@ -92,7 +139,7 @@ export class Client {
 
   /** Signs in again to meet `requirement` (what to ask for comes from the current session). */
   async stepUp(requirement, options) {
-    navigate(await this.#start(this.#core.stepUp(requirement, options, this.#tokens())));
+    navigate(await this.#start(this.#core.stepUp(requirement, options, this.#tokens(), undefined)));
   }
 
   /** Completes a sign-in on the redirect page; resolves to the verified claims and where to go. */
@@ -141,9 +188,10 @@ export class Client {
   }
 
   /**
-   * `fetch` with the weakest held access token. A `401` step-up challenge is retried once with
-   * a held token that meets it; otherwise it throws `ERR_STEP_UP_REQUIRED`, or with
-   * `{ stepUp: true }` saves the call and signs in for exactly what the API asked.
+   * `fetch` with the weakest held access token. A step-up challenge (`401` or `403`: RFC 9470,
+   * Okta, Entra, Auth0) is retried once with a held token that meets it; otherwise it throws
+   * `ERR_STEP_UP_REQUIRED`, or with `{ stepUp: true }` saves the call and signs in for exactly
+   * what the API asked (an Entra claims challenge's claims request sent back as `claims`).
    */
   async fetch(input, init, options) {
     const stepUp = this.#core.fetchOptions(options);
@@ -151,15 +199,16 @@ export class Client {
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
-    const requirement = challenge(this.#core, response);
-    if (requirement === undefined) return response;
+    const challenged = challenge(this.#core, response);
+    if (challenged === undefined) return response;
+    const [requirement, claims] = challenged;
     const better = await this.#tokenFor(requirement);
     if (this.#core.retry(requirement, first, better, stepUp)) return send(spare, better);
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
     const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement);
     this.#store().setItem(this.#pendingKey, saved);
-    navigate(await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens())));
+    navigate(await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens(), claims)));
     // The page is going away; nothing will read this promise's outcome.
     return new Promise(() => {});
   }
@@ -183,30 +232,51 @@ export class Client {
     for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
     const response = await send(request(url, { method, headers, body }), token);
     const still = challenge(this.#core, response);
-    if (still !== undefined) throw this.#core.stepUpRequired(still);
+    if (still !== undefined) throw this.#core.stepUpRequired(still[0]);
     return response;
   }
 
-  /** Forgets every token and sign-in under way. */
-  signOut() {
+  /**
+   * Forgets every token and sign-in under way, at once (before any await); with
+   * `{ endSession: true }` then ends the provider's session too (RP-Initiated Logout 1.0): the
+   * browser goes to its `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri`
+   * and `state`, and comes back to `handleSignOutCallback`.
+   */
+  async signOut(options) {
+    const endSession = this.#core.signOutOptions(options);
+    const held = this.#tokens();
     const store = this.#store();
-    const keys = [];
-    for (let i = 0; i < store.length; i++) {
-      const key = store.key(i);
-      if (key?.startsWith(this.#prefix)) keys.push(key);
-    }
+    const known = [this.#tokensKey, this.#pendingKey, this.#core.signOutKey()];
+    const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
     for (const key of keys) store.removeItem(key);
+    if (!endSession) return;
+    await this.#document(METADATA);
+    const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
+    this.#store().setItem(key, saved);
+    navigate(url);
+  }
+
+  /** On the `post_logout_redirect_uri` page: checks the provider's `state`; resolves to where to go. */
+  async handleSignOutCallback(url) {
+    const page = url ?? location().href;
+    const store = this.#store();
+    const key = this.#core.signOutKey();
+    const saved = store.getItem(key);
+    // One use only.
+    store.removeItem(key);
+    return { returnTo: this.#core.signedOut(page, saved ?? undefined) };
   }
 
   #store() {
-    const store = globalThis.sessionStorage;
+    const store = this.#storage();
     if (!store) throw ClientCore.failure(FETCH_FAILED, "no sessionStorage: the client runs in a browser page");
     return store;
   }
 
   /** The stored token sets as the core reads them: the text, `null` for none, `false` without storage. */
   #tokens() {
-    return globalThis.sessionStorage ? globalThis.sessionStorage.getItem(this.#tokensKey) : false;
+    const store = this.#storage();
+    return store ? store.getItem(this.#tokensKey) : false;
   }
 
   /** Starts a sign-in the core planned: discovery, then the URL with its transaction stored. */
@@ -225,8 +295,22 @@ export class Client {
     return this.#core.accessToken(requirement, this.#tokens());
   }
 
-  /** Refreshes the stored set `old`: the `RefreshResult`, or `null` when the token was refused. */
+  /**
+   * Refreshes the stored set `old`: the `RefreshResult`, or `null` when the token was refused.
+   * One refresh at a time across the origin's tabs (Web Locks, where present): once the lock is
+   * held the store is read again, and a refresh another tab made meanwhile is used, its spent
+   * refresh token never sent twice.
+   */
   async #refresh(old) {
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return this.#refreshNow(old);
+    return locks.request(`${this.#prefix}refresh`, async () => {
+      const done = this.#core.refreshedElsewhere(old, this.#tokens());
+      return done === undefined ? this.#refreshNow(old) : JSON.parse(done);
+    });
+  }
+
+  async #refreshNow(old) {
     await this.#document(METADATA);
     const [endpoint, body] = this.#core.refreshRequest(old);
     const [status, text] = await this.#post(endpoint, body);

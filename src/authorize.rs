@@ -292,7 +292,9 @@ fn check_prompt(prompt: &str) -> Result<&str> {
 
 /// The `claims` parameter: the caller's object, plus `id_token.acr` as an essential claim when
 /// asked for. A caller object that already requests `id_token.acr` conflicts with
-/// `essentialAcr` and is refused rather than merged by guesswork.
+/// `essentialAcr` and is refused rather than merged by guesswork. Members are OIDC Core 5.5's
+/// `id_token` and `userinfo`, and `access_token`: a Microsoft Entra claims challenge asks for
+/// access token claims (`acrs`) that way, and the request is sent back as the API wrote it.
 fn claims_request(req: &AuthorizationRequest) -> Result<Option<String>> {
     let mut claims = req.claims.clone().unwrap_or_default();
     if req.essential_acr {
@@ -312,10 +314,10 @@ fn claims_request(req: &AuthorizationRequest) -> Result<Option<String>> {
         return Ok(None);
     }
     for (member, request) in &claims {
-        if !matches!(member.as_str(), "id_token" | "userinfo") || !request.is_object() {
+        if !matches!(member.as_str(), "id_token" | "userinfo" | "access_token") || !request.is_object() {
             return Err(Error::arg_value(
                 format!("claims.{member}"),
-                "only \"id_token\" and \"userinfo\" objects may be requested (OIDC Core 5.5)",
+                "only \"id_token\", \"userinfo\" (OIDC Core 5.5) and \"access_token\" (Entra) objects may be requested",
             ));
         }
     }

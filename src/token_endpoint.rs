@@ -130,6 +130,16 @@ pub fn read_answer(endpoint: &str, status: u16, body: &[u8]) -> Result<Grant> {
     Ok(Grant { id_token: text("id_token"), access_token, expires_in, refresh_token: text("refresh_token") })
 }
 
+/// Auth0's refusal of a grant until the user signs in with multi-factor authentication:
+/// `error: "mfa_required"` (Auth0 answers it with HTTP 403, which RFC 6749 §5.2 does not name),
+/// on any 4xx status. Not a failure of the provider: the caller must step up.
+pub fn mfa_required(status: u16, body: &[u8]) -> bool {
+    (400..500).contains(&status)
+        && crate::json::parse_object(body)
+            .ok()
+            .is_some_and(|o| o.get("error").and_then(Value::as_str) == Some("mfa_required"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +210,16 @@ mod tests {
         let grant = read(200, r#"{"access_token":"s3cret","token_type":"Bearer","refresh_token":"r3fresh"}"#).unwrap();
         let shown = format!("{grant:?}");
         assert!(!shown.contains("s3cret") && !shown.contains("r3fresh"), "{shown}");
+    }
+
+    #[test]
+    fn auth0_mfa_required_is_read_on_any_client_error() {
+        let body =
+            br#"{"error":"mfa_required","error_description":"Multifactor authentication required","mfa_token":"m"}"#;
+        assert!(mfa_required(403, body));
+        assert!(mfa_required(400, body));
+        assert!(!mfa_required(500, body), "a server error is the provider failing");
+        assert!(!mfa_required(403, br#"{"error":"access_denied"}"#));
+        assert!(!mfa_required(403, b"mfa_required"));
     }
 }

@@ -34,11 +34,13 @@ pub struct TokenSet {
     pub expires_at: Option<u64>,
     /// The refresh token, if the provider issued one.
     pub refresh_token: Option<String>,
+    /// The ID token itself, the `id_token_hint` of a sign-out (RP-Initiated Logout 1.0 §2).
+    pub id_token: Option<String>,
 }
 
 impl FromJson for TokenSet {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["claims", "accessToken?", "expiresAt?", "refreshToken?"])?;
+        let o = Fields::new(value, at, &["claims", "accessToken?", "expiresAt?", "refreshToken?", "idToken?"])?;
         let claims = match o.required("claims")? {
             Value::Object(claims) => claims.clone(),
             _ => return Err(Error::arg_type(o.at("claims"), "an object")),
@@ -48,18 +50,20 @@ impl FromJson for TokenSet {
             access_token: o.str("accessToken")?,
             expires_at: o.whole("expiresAt")?,
             refresh_token: o.str("refreshToken")?,
+            id_token: o.str("idToken")?,
         })
     }
 }
 
 impl TokenSet {
-    /// The set as stored: `{ claims, accessToken?, expiresAt?, refreshToken? }`.
+    /// The set as stored: `{ claims, accessToken?, expiresAt?, refreshToken?, idToken? }`.
     pub fn to_json(&self) -> Value {
         Out::new()
             .set("claims", self.claims.clone())
             .maybe("accessToken", self.access_token.as_deref())
             .maybe("expiresAt", self.expires_at)
             .maybe("refreshToken", self.refresh_token.as_deref())
+            .maybe("idToken", self.id_token.as_deref())
             .build()
     }
 }
@@ -67,12 +71,13 @@ impl TokenSet {
 /// Access and refresh tokens are bearer credentials (RFC 6749 §10.3, §10.4; RFC 6750 §5.3).
 impl fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let TokenSet { claims, access_token, expires_at, refresh_token } = self;
+        let TokenSet { claims, access_token, expires_at, refresh_token, id_token } = self;
         f.debug_struct("TokenSet")
             .field("claims", claims)
             .field("access_token", &redact(access_token))
             .field("expires_at", expires_at)
             .field("refresh_token", &redact(refresh_token))
+            .field("id_token", &redact(id_token))
             .finish()
     }
 }
@@ -189,6 +194,8 @@ pub fn refreshed(
 ) -> Result<Refreshed> {
     // RFC 6749 §6: without a new refresh token the old one stays valid.
     renewed.refresh_token = renewed.refresh_token.or_else(|| old.refresh_token.clone());
+    // OIDC Core 12.2: a refresh may leave the ID token out; the sign-in's still names the session.
+    renewed.id_token = renewed.id_token.or_else(|| old.id_token.clone());
     let Some(claims) = claims else {
         renewed.claims = old.claims.clone();
         return Ok(Refreshed { set: renewed, downgraded: false });

@@ -37,11 +37,37 @@ struct ClientOptions {
     scope: Option<String>,
     resource: Option<String>,
     policy: Option<AcrPolicy>,
+    params: Params,
+    discovery_url: Option<String>,
+    metadata: Option<Value>,
+    post_logout_redirect_uri: Option<String>,
 }
 
 impl FromJson for ClientOptions {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["issuer", "clientId", "redirectUri", "scope?", "resource?", "policy?"])?;
+        let o = Fields::new(
+            value,
+            at,
+            &[
+                "issuer",
+                "clientId",
+                "redirectUri",
+                "scope?",
+                "resource?",
+                "policy?",
+                "audience?",
+                "organization?",
+                "connection?",
+                "extraParams?",
+                "discoveryUrl?",
+                "metadata?",
+                "postLogoutRedirectUri?",
+            ],
+        )?;
+        let metadata = o.with("metadata", |v, at| match v {
+            Value::Object(_) => Ok(v.clone()),
+            _ => Err(Error::arg_type(at, "an object (a discovery document)")),
+        })?;
         Ok(ClientOptions {
             issuer: o.string("issuer")?,
             client_id: o.string("clientId")?,
@@ -49,7 +75,56 @@ impl FromJson for ClientOptions {
             scope: o.str("scope")?,
             resource: o.str("resource")?,
             policy: o.object("policy")?,
+            params: Params::read(&o)?,
+            discovery_url: o.str("discoveryUrl")?,
+            metadata,
+            post_logout_redirect_uri: o.str("postLogoutRedirectUri")?,
         })
+    }
+}
+
+/// The authorization request's parameters that users of other SDKs already pass: Auth0's
+/// `audience`, `organization` and `connection`, and `extraParams` for anything else. A name
+/// stepup sets itself (the [`crate::authorize::RESERVED_PARAMS`], `resource`) or one of the
+/// named options is refused in `extraParams` (`ERR_INVALID_ARG_VALUE` naming
+/// `extraParams.<name>`), never silently dropped or allowed to replace stepup's value.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params(BTreeMap<String, String>);
+
+/// Names `extraParams` may not carry: stepup's own, and those with an option of their own.
+const NOT_EXTRA: [&str; 5] = ["resource", "audience", "organization", "connection", "id_token_hint"];
+
+impl Params {
+    fn read(o: &Fields<'_>) -> Result<Params> {
+        let mut params = BTreeMap::new();
+        let extra =
+            o.with("extraParams", |v, at| crate::options::string_map(v, at, "an object whose members are strings"))?;
+        for (name, value) in extra.unwrap_or_default() {
+            if name.is_empty()
+                || crate::authorize::RESERVED_PARAMS.contains(&name.as_str())
+                || NOT_EXTRA.contains(&name.as_str())
+            {
+                let why = match name.as_str() {
+                    "audience" | "organization" | "connection" => format!("is an option of its own: pass {name}"),
+                    _ => "may not replace a parameter stepup sets itself".to_string(),
+                };
+                return Err(Error::arg_value(o.at(&format!("extraParams.{name}")), why));
+            }
+            params.insert(name, value);
+        }
+        for name in ["audience", "organization", "connection"] {
+            if let Some(value) = o.str(name)? {
+                params.insert(name.to_string(), value);
+            }
+        }
+        Ok(Params(params))
+    }
+
+    /// `self` with `over`'s values in place of its own.
+    fn and(&self, over: &Params) -> Params {
+        let mut params = self.0.clone();
+        params.extend(over.0.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Params(params)
     }
 }
 
@@ -65,6 +140,9 @@ pub struct SignInOptions {
     auth0_acr_values: Option<String>,
     auth0_max_age: Option<u64>,
     lock: LockParams,
+    params: Params,
+    essential_acr: bool,
+    claims: Option<Map<String, Value>>,
 }
 
 /// Lock's `auth.params`.
@@ -90,6 +168,12 @@ impl FromJson for SignInOptions {
                 "acr_values?",
                 "max_age?",
                 "auth?",
+                "audience?",
+                "organization?",
+                "connection?",
+                "extraParams?",
+                "essentialAcr?",
+                "claims?",
             ],
         )?;
         let lock = |v: &Value, at: &str| {
@@ -113,7 +197,18 @@ impl FromJson for SignInOptions {
             auth0_acr_values: o.str("acr_values")?,
             auth0_max_age: o.whole("max_age")?,
             lock: o.with("auth", lock)?.flatten().unwrap_or_default(),
+            params: Params::read(&o)?,
+            essential_acr: o.bool("essentialAcr")?.unwrap_or_default(),
+            claims: o.with("claims", claims_request)?,
         })
+    }
+}
+
+/// An OIDC `claims` request (OIDC Core 5.5): an object.
+fn claims_request(v: &Value, at: &str) -> Result<Map<String, Value>> {
+    match v {
+        Value::Object(map) => Ok(map.clone()),
+        _ => Err(Error::arg_type(at, "an object (an OIDC claims request)")),
     }
 }
 
@@ -160,11 +255,33 @@ pub struct Plan {
     pub login_hint: Option<String>,
     /// Where `handleCallback` says to go.
     pub return_to: Option<String>,
+    /// The `claims` request (OIDC Core 5.5): the caller's, or an Entra claims challenge's.
+    pub claims: Option<Map<String, Value>>,
+    /// Also ask for `acr` as an essential claim (OIDC Core 5.5.1.1).
+    pub essential_acr: bool,
+    /// `audience`, `organization`, `connection` and `extraParams` of this sign-in (the
+    /// client's own are added in [`Client::start`], these first).
+    pub params: Params,
 }
 
 impl FromJson for Plan {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["requirement", "acrValues", "maxAge?", "prompt?", "loginHint?", "returnTo?"])?;
+        let o = Fields::new(
+            value,
+            at,
+            &[
+                "requirement",
+                "acrValues",
+                "maxAge?",
+                "prompt?",
+                "loginHint?",
+                "returnTo?",
+                "claims?",
+                "essentialAcr?",
+                "params?",
+            ],
+        )?;
+        let params = o.with("params", |v, at| crate::options::string_map(v, at, "an object of strings"))?;
         Ok(Plan {
             requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
             acr_values: o.strings("acrValues")?.unwrap_or_default(),
@@ -172,6 +289,9 @@ impl FromJson for Plan {
             prompt: o.str("prompt")?,
             login_hint: o.str("loginHint")?,
             return_to: o.str("returnTo")?,
+            claims: o.with("claims", claims_request)?,
+            essential_acr: o.bool("essentialAcr")?.unwrap_or_default(),
+            params: Params(params.unwrap_or_default().into_iter().collect()),
         })
     }
 }
@@ -186,7 +306,98 @@ impl Plan {
             .maybe("prompt", self.prompt.as_deref())
             .maybe("loginHint", self.login_hint.as_deref())
             .maybe("returnTo", self.return_to.as_deref())
+            .maybe("claims", self.claims.clone())
+            .maybe("essentialAcr", self.essential_acr.then_some(true))
+            .maybe(
+                "params",
+                (!self.params.0.is_empty()).then(|| {
+                    Value::from(Map::from_iter(self.params.0.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str())))))
+                }),
+            )
             .build()
+    }
+}
+
+/// A sign-out under way (`signout`): the `state` sent to the provider's `end_session_endpoint`
+/// and where `handleSignOutCallback` says to go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignOut {
+    /// The `state` sent (RP-Initiated Logout 1.0 §2).
+    pub state: String,
+    /// Where to go afterwards.
+    pub return_to: String,
+}
+
+impl FromJson for SignOut {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["state", "returnTo"])?;
+        Ok(SignOut { state: o.string("state")?, return_to: o.string("returnTo")? })
+    }
+}
+
+impl SignOut {
+    /// The sign-out as stored.
+    pub fn to_json(&self) -> Value {
+        Out::new().set("state", self.state.as_str()).set("returnTo", self.return_to.as_str()).build()
+    }
+}
+
+/// `client.signOut`'s `{ endSession?, returnTo? }`.
+#[derive(Default)]
+pub struct SignOutOptions {
+    /// End the provider's session too (RP-Initiated Logout 1.0).
+    pub end_session: bool,
+    /// Where `handleSignOutCallback` says to go (default: the current page).
+    pub return_to: Option<String>,
+}
+
+impl FromJson for SignOutOptions {
+    fn from_json(value: &Value, at: &str) -> Result<Self> {
+        let o = Fields::new(value, at, &["endSession?", "returnTo?"])?;
+        Ok(SignOutOptions { end_session: o.bool("endSession")?.unwrap_or_default(), return_to: o.str("returnTo")? })
+    }
+}
+
+/// Where the client keeps its state (`store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// `"session"` (the default): `sessionStorage`, this tab only.
+    Session,
+    /// `"local"`: `localStorage`, shared by the origin's tabs, which then refresh one at a time.
+    Local,
+    /// `"memory"`: this page only; a redirect loses it (a redirect sign-in cannot complete).
+    Memory,
+    /// An object with synchronous `get`, `set` and `remove`.
+    Custom,
+}
+
+/// The `store` option as the shell saw it.
+pub enum StoreOption<'a> {
+    /// Not given.
+    Absent,
+    /// A string.
+    Name(&'a str),
+    /// An object with `get`, `set` and `remove` functions.
+    Methods,
+    /// Anything else, described in JavaScript's words (`"a number"`, `"an object without get"`).
+    Other(&'a str),
+}
+
+/// `store`: `"session"`, `"local"`, `"memory"` or an object with `get`, `set` and `remove`.
+pub fn store(option: StoreOption<'_>) -> Result<Store> {
+    match option {
+        StoreOption::Absent => Ok(Store::Session),
+        StoreOption::Name("session") => Ok(Store::Session),
+        StoreOption::Name("local") => Ok(Store::Local),
+        StoreOption::Name("memory") => Ok(Store::Memory),
+        StoreOption::Methods => Ok(Store::Custom),
+        StoreOption::Name(other) => {
+            Err(Error::arg_value("store", format!("{other:?} is not \"session\", \"local\" or \"memory\"")))
+        }
+        StoreOption::Other(what) => Err(Error::arg_type(
+            "store",
+            format!("\"session\", \"local\", \"memory\" or an object with get, set and remove (got {what})"),
+        )),
     }
 }
 
@@ -363,9 +574,14 @@ pub fn fetch_failed(method: &str, url: &str, why: impl std::fmt::Display) -> Err
     Error::FetchFailed(format!("{method} {url}: {why}"))
 }
 
-/// A token endpoint's answer read as [`token_endpoint::read_answer`] does.
-fn grant(endpoint: &str, answer: Answer<'_>) -> Result<Grant> {
+/// A token endpoint's answer read as [`token_endpoint::read_answer`] does, except Auth0's
+/// `mfa_required` ([`token_endpoint::mfa_required`]): the grant needs a multi-factor sign-in,
+/// `ERR_STEP_UP_REQUIRED` asking for `mfa_acr` (see [`Client::mfa_acr`]).
+fn grant(endpoint: &str, answer: Answer<'_>, mfa_acr: &str) -> Result<Grant> {
     let (status, body) = answer.map_err(|why| fetch_failed("POST", endpoint, why))?;
+    if token_endpoint::mfa_required(status, body) {
+        return Err(Error::StepUpRequired(Shortfall { acr_values: vec![mfa_acr.to_string()], max_age: None }));
+    }
     token_endpoint::read_answer(endpoint, status, body)
 }
 
@@ -376,6 +592,7 @@ fn token_set(grant: Grant, now: u64) -> TokenSet {
         access_token: Some(grant.access_token),
         expires_at: grant.expires_in.map(|s| now + s),
         refresh_token: grant.refresh_token,
+        id_token: grant.id_token,
     }
 }
 
@@ -387,14 +604,53 @@ pub fn step_up_required(requirement: &Requirement) -> Error {
     })
 }
 
-/// The requirement a `401` step-up challenge states (RFC 9470 §3), if the answer is one.
-pub fn challenge(status: u16, www_authenticate: Option<&str>) -> Option<Requirement> {
-    if status != 401 {
+/// A step-up challenge an API answered with ([`challenge`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Challenged {
+    /// What the new tokens must meet.
+    pub requirement: Requirement,
+    /// An Entra claims challenge's decoded claims request, sent back as the authorization
+    /// request's `claims` (OIDC Core 5.5) by the step-up.
+    pub claims: Option<Map<String, Value>>,
+}
+
+/// The step-up challenge a `401` or `403` answer carries, read by
+/// [`parse_step_up_challenge`]: RFC 9470 §3 (`401`), Okta's `insufficient_authentication_context`
+/// (`403`), an Entra claims challenge (`insufficient_claims`, `401`), Auth0's `mfa_required`.
+/// The requirement is the challenge's ACR values (for Entra those of `access_token.acrs`), else,
+/// for a claims request that names none there, the values of an essential `id_token.acr`
+/// request (OIDC Core 5.5.1.1), which the provider must then assert.
+pub fn challenge(status: u16, www_authenticate: Option<&str>) -> Option<Challenged> {
+    if !matches!(status, 401 | 403) {
         return None;
     }
     let challenge = parse_step_up_challenge(www_authenticate?)?;
-    let acr = (!challenge.acr_values.is_empty()).then_some(AcrList(challenge.acr_values));
-    Some(Requirement { acr, amr: None, max_age: challenge.max_age })
+    let mut acr_values = challenge.acr_values;
+    if acr_values.is_empty() {
+        acr_values = challenge.claims_request.as_ref().map(essential_acr).unwrap_or_default();
+    }
+    let acr = (!acr_values.is_empty()).then_some(AcrList(acr_values));
+    Some(Challenged {
+        requirement: Requirement { acr, amr: None, max_age: challenge.max_age },
+        claims: challenge.claims_request,
+    })
+}
+
+/// The values of an essential `id_token.acr` request (`value` or `values`), if usable ACR values.
+fn essential_acr(claims: &Map<String, Value>) -> Vec<String> {
+    let Some(acr) = claims.get("id_token").and_then(|t| t.get("acr")) else { return Vec::new() };
+    if acr.get("essential") != Some(&Value::Bool(true)) {
+        return Vec::new();
+    }
+    let values: Vec<String> = match (acr.get("value"), acr.get("values")) {
+        (Some(Value::String(one)), _) => vec![one.clone()],
+        (_, Some(Value::Array(values))) => values.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        _ => Vec::new(),
+    };
+    if crate::authorize::check_acr_values(&values).is_err() {
+        return Vec::new();
+    }
+    values
 }
 
 /// After a challenge met with `requirement`: `true` to retry once with `better`, a held token
@@ -453,6 +709,12 @@ pub struct Client {
     scope: String,
     resource: Option<String>,
     policy: AcrPolicy,
+    params: Params,
+    /// Where discovery is (default `{issuer}/.well-known/openid-configuration`).
+    discovery_url: String,
+    /// The metadata was given (`metadata`): never fetched.
+    given_metadata: bool,
+    post_logout_redirect_uri: String,
     metadata: Held<Metadata>,
     keys: Held<KeySet>,
     documents: refresh::Policy,
@@ -464,14 +726,34 @@ impl FromJson for Client {
         crate::url::Endpoint::parse(&o.issuer, "issuer")?;
         let policy = o.policy.unwrap_or_default();
         policy.check_at("policy")?;
+        let discovery_url = match o.discovery_url {
+            Some(url) => {
+                crate::url::Endpoint::parse(&url, "discoveryUrl")?;
+                url
+            }
+            None => format!("{}/.well-known/openid-configuration", o.issuer.trim_end_matches('/')),
+        };
+        let mut metadata = Held::default();
+        let given_metadata = o.metadata.is_some();
+        if let Some(document) = o.metadata {
+            // Given, not fetched: a document that does not read is the caller's mistake; the
+            // issuer must still be this client's (OIDC Discovery §4.3).
+            let text = document.to_string();
+            metadata.value =
+                Some(crate::discovery::parse_given_discovery_document(text.as_bytes(), &o.issuer, "metadata")?);
+        }
         Ok(Client {
+            post_logout_redirect_uri: o.post_logout_redirect_uri.unwrap_or_else(|| o.redirect_uri.clone()),
             issuer: o.issuer,
             client_id: o.client_id,
             redirect_uri: o.redirect_uri,
             scope: o.scope.unwrap_or_else(|| "openid profile".into()),
             resource: o.resource,
             policy,
-            metadata: Held::default(),
+            params: o.params,
+            discovery_url,
+            given_metadata,
+            metadata,
             keys: Held::default(),
             documents: refresh::Policy::default(),
         })
@@ -503,8 +785,11 @@ impl Client {
     /// fetch of it is under way. A fresh document needs no network, so it never waits behind
     /// another call's fetch; a stale one waits, and is used only if the fetch fails.
     pub fn document(&mut self, which: Document, now: f64, refetch: bool, in_flight: bool) -> Result<Need> {
+        if which == Document::Metadata && self.given_metadata {
+            return Ok(Need::Held);
+        }
         let url = match which {
-            Document::Metadata => format!("{}/.well-known/openid-configuration", self.issuer.trim_end_matches('/')),
+            Document::Metadata => self.discovery_url.clone(),
             Document::Keys => {
                 let metadata = self.metadata.current()?;
                 metadata
@@ -578,6 +863,18 @@ impl Client {
         ClientAuth { client_id: &self.client_id, secret: None }
     }
 
+    /// The ACR a token endpoint's `mfa_required` (Auth0) asks for: the `acr` of the policy's
+    /// first `amrLevels` entry that names the `mfa` method (the `auth0` preset's PAPE
+    /// multi-factor), else PAPE multi-factor itself, the value Auth0 documents for step-up.
+    pub fn mfa_acr(&self) -> &str {
+        let names_mfa = |l: &&crate::acr::AmrLevel| l.all.iter().chain(&l.any).any(|m| m == "mfa");
+        self.policy.amr_levels.iter().find(names_mfa).map_or(crate::acr::PAPE_MULTI_FACTOR, |l| l.acr.as_str())
+    }
+
+    fn grant(&self, answer: Answer<'_>) -> Result<Grant> {
+        grant(self.token_endpoint()?, answer, self.mfa_acr())
+    }
+
     // Signing in.
 
     /// `signIn(options)`: one spelling of each setting — ours, else auth0.js's (`acr_values`
@@ -598,13 +895,20 @@ impl Client {
             max_age: max_age.or(extra.max_age),
         };
         requirement.check_at("options")?;
+        let acr_values = requirement.acr.clone().map(|a| a.0).unwrap_or_default();
+        if options.essential_acr && acr_values.is_empty() {
+            return Err(Error::arg_value("essentialAcr", "needs acrValues"));
+        }
         Ok(Plan {
-            acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
+            acr_values,
             max_age: requirement.max_age,
             requirement,
             prompt,
             login_hint: options.login_hint,
             return_to: options.return_to,
+            claims: options.claims,
+            essential_acr: options.essential_acr,
+            params: options.params,
         })
     }
 
@@ -612,10 +916,18 @@ impl Client {
     /// `requirement`, [`crate::step_up::Decision::ask`], as the guard asks. When the held
     /// tokens already meet it by this policy (the API judged otherwise), the requirement itself
     /// is asked for.
-    pub fn step_up(&self, requirement: Requirement, return_to: Option<String>, sets: &[TokenSet], now: u64) -> Plan {
+    /// `claims`: an Entra claims challenge's request, sent back as is.
+    pub fn step_up(
+        &self,
+        requirement: Requirement,
+        return_to: Option<String>,
+        claims: Option<Map<String, Value>>,
+        sets: &[TokenSet],
+        now: u64,
+    ) -> Plan {
         let held = tokens::strongest(sets, &self.policy, now);
-        let claims = held.map(|s| s.claims.clone()).unwrap_or_default();
-        let decision = evaluate_step_up(&claims, &requirement, &self.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);
+        let held_claims = held.map(|s| s.claims.clone()).unwrap_or_default();
+        let decision = evaluate_step_up(&held_claims, &requirement, &self.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);
         let ask = if decision.satisfied {
             Ask {
                 acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
@@ -632,6 +944,9 @@ impl Client {
             prompt: ask.prompt_login.then(|| "login".to_string()),
             login_hint: None,
             return_to,
+            claims,
+            essential_acr: false,
+            params: Params::default(),
         }
     }
 
@@ -646,7 +961,7 @@ impl Client {
         here: impl FnOnce() -> Result<String>,
     ) -> Result<(String, String, Transaction)> {
         let metadata = self.metadata.current()?;
-        let mut extra_params = BTreeMap::new();
+        let mut extra_params = self.params.and(&plan.params).0;
         if let Some(resource) = &self.resource {
             extra_params.insert("resource".to_string(), resource.clone());
         }
@@ -662,6 +977,8 @@ impl Client {
             max_age: plan.max_age,
             prompt: plan.prompt,
             login_hint: plan.login_hint,
+            essential_acr: plan.essential_acr,
+            claims: plan.claims,
             extra_params,
             ..AuthorizationRequest::default()
         })?;
@@ -703,8 +1020,8 @@ impl Client {
     /// `max_age`, OIDC Core 3.1.3.7), and the new tokens.
     pub fn exchanged(&self, answer: Answer<'_>, tx: &Transaction, now: u64) -> Result<(String, PerCall, TokenSet)> {
         let endpoint = self.token_endpoint()?;
-        let mut grant = grant(endpoint, answer)?;
-        let id_token = grant.id_token.take().ok_or_else(|| fetch_failed("POST", endpoint, "no id_token"))?;
+        let grant = self.grant(answer)?;
+        let id_token = grant.id_token.clone().ok_or_else(|| fetch_failed("POST", endpoint, "no id_token"))?;
         let call = PerCall {
             expected_nonce: Some(tx.nonce.clone()),
             max_age: tx.requirement.max_age,
@@ -732,6 +1049,66 @@ impl Client {
         set.claims = claims;
         tokens::keep(&mut sets, set, &self.policy, now);
         Ok(sets)
+    }
+
+    // Signing out.
+
+    /// `signOut({ endSession: true })` after the local state is gone (RP-Initiated Logout 1.0
+    /// §2): the provider's `end_session_endpoint` with `id_token_hint` (the ID token of the
+    /// strongest set held before, if any), `client_id`, `post_logout_redirect_uri` (the
+    /// `postLogoutRedirectUri` option, default `redirectUri`) and `state` (a fresh CSPRNG value),
+    /// and the sign-out to store under [`Client::sign_out_key`]. A provider whose discovery names
+    /// no `end_session_endpoint` cannot end its session: `ERR_INVALID_ARG_VALUE` naming
+    /// `endSession` (the local state is gone all the same).
+    pub fn sign_out(
+        &self,
+        return_to: Option<String>,
+        sets: &[TokenSet],
+        state: String,
+        here: impl FnOnce() -> Result<String>,
+        now: u64,
+    ) -> Result<(String, SignOut)> {
+        let metadata = self.metadata.current()?;
+        let endpoint = metadata
+            .str("end_session_endpoint")
+            .ok_or_else(|| Error::arg_value("endSession", "the provider's discovery names no end_session_endpoint"))?;
+        let endpoint = crate::url::Endpoint::parse(endpoint, "end_session_endpoint")
+            .map_err(|e| Error::FetchFailed(format!("discovery document: end_session_endpoint: {e}")))?;
+        let hint = tokens::strongest(sets, &self.policy, now)
+            .and_then(|s| s.id_token.as_deref())
+            .or_else(|| sets.iter().find_map(|s| s.id_token.as_deref()));
+        let mut pairs = Vec::new();
+        if let Some(hint) = hint {
+            pairs.push(("id_token_hint", hint));
+        }
+        pairs.extend([
+            ("client_id", self.client_id.as_str()),
+            ("post_logout_redirect_uri", self.post_logout_redirect_uri.as_str()),
+            ("state", state.as_str()),
+        ]);
+        let url = endpoint.with_query(&pairs);
+        let return_to = match return_to {
+            Some(r) => r,
+            None => here()?,
+        };
+        Ok((url, SignOut { state, return_to }))
+    }
+
+    /// Where a sign-out under way is kept (`signout`).
+    pub fn sign_out_key(&self) -> String {
+        self.key("signout")
+    }
+
+    /// `handleSignOutCallback(url)`: the provider came back to `post_logout_redirect_uri` with
+    /// the `state` of the sign-out stored (`stored`, removed by the shell first: one use); where
+    /// to go. Another or no `state`, or no sign-out under way, is `ERR_AUTH_RESPONSE_INVALID`.
+    pub fn signed_out(&self, url: &str, stored: Option<&SignOut>) -> Result<String> {
+        let stored = stored.ok_or_else(|| Error::response("state", "no sign-out under way in this browser"))?;
+        let state = callback_state(url)?;
+        if !crate::secret::same(&state, &stored.state) {
+            return Err(Error::response("state", "does not match the sign-out under way"));
+        }
+        Ok(stored.return_to.clone())
     }
 
     /// The keys to remove after a callback failed: the call saved for a step-up that failed is
@@ -776,7 +1153,7 @@ impl Client {
     /// Reads a refresh's answer. Any other failure than a refusal leaves storage as it was (the
     /// refresh token may still work).
     pub fn refresh_answer(&self, old: &TokenSet, answer: Answer<'_>, now: u64) -> Result<Renewal> {
-        let mut grant = match grant(self.token_endpoint()?, answer) {
+        let grant = match self.grant(answer) {
             Err(Error::AuthResponseError { error, .. }) if error == "invalid_grant" => return Ok(Renewal::Refused),
             other => other?,
         };
@@ -785,7 +1162,7 @@ impl Client {
             expected_nonce: old.claims.get("nonce").and_then(Value::as_str).map(str::to_string),
             ..PerCall::default()
         };
-        Ok(Renewal::Renewed(Box::new(Renewed { id_token: grant.id_token.take(), call, set: token_set(grant, now) })))
+        Ok(Renewal::Renewed(Box::new(Renewed { id_token: grant.id_token.clone(), call, set: token_set(grant, now) })))
     }
 
     /// What a refresh of `old` made, its ID token having verified with `claims` (`None`: none
@@ -809,6 +1186,27 @@ impl Client {
             }
             Err(e) => (self.replace(old, None, sets, now), Err(e)),
         }
+    }
+
+    /// Whether `old` still needs its refresh: `None` when it is still stored as it was (`sets`
+    /// read again after the cross-tab lock was acquired), else the `RefreshResult` of the
+    /// refresh another tab made meanwhile (which replaced it: its refresh token is spent, and
+    /// sending it again would be refused or, with rotation, revoke the grant), with the claims
+    /// of the set now held for the same user.
+    pub fn refreshed_elsewhere(&self, old: &TokenSet, sets: &[TokenSet], now: u64) -> Option<Value> {
+        old.refresh_token.as_ref()?;
+        if sets.contains(old) {
+            return None;
+        }
+        let renewed = sets
+            .iter()
+            .filter(|s| s.usable(now) && s.refresh_token.is_some() && same_user(Some(&old.claims), &s.claims))
+            .max_by_key(|s| s.expires_at);
+        let claims = renewed.map_or_else(|| old.claims.clone(), |s| s.claims.clone());
+        let mut result = Map::new();
+        result.insert("claims".into(), Value::Object(claims));
+        result.insert("downgraded".into(), false.into());
+        Some(Value::Object(result))
     }
 
     /// The sets after a refresh of `old` gave `new` (`None`: refused or failed). `old`'s refresh

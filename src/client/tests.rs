@@ -37,7 +37,13 @@ fn set(acr: &str, token: &str, expires_at: Option<u64>, refresh: Option<&str>) -
     let Value::Object(claims) = json!({ "sub": "alice", "acr": acr, "auth_time": 1000, "nonce": "n" }) else {
         unreachable!()
     };
-    TokenSet { claims, access_token: Some(token.into()), expires_at, refresh_token: refresh.map(str::to_string) }
+    TokenSet {
+        claims,
+        access_token: Some(token.into()),
+        expires_at,
+        refresh_token: refresh.map(str::to_string),
+        id_token: None,
+    }
 }
 
 fn acr(values: &[&str]) -> Requirement {
@@ -149,21 +155,21 @@ fn the_authorization_url_and_its_transaction() {
 fn a_step_up_asks_for_what_the_session_lacks() {
     let c = client(json!({ "policy": preset("wso2").unwrap().to_json() }));
     let held = [set("LOA1", "basic", Some(5000), None)];
-    let plan = c.step_up(acr(&["LOA2"]), None, &held, 1100);
+    let plan = c.step_up(acr(&["LOA2"]), None, None, &held, 1100);
     assert_eq!(plan.acr_values, ["LOA2"]);
     assert_eq!((plan.max_age, plan.prompt.as_deref()), (None, None));
     let fresh = Requirement { max_age: Some(60), ..acr(&["LOA1"]) };
-    let plan = c.step_up(fresh.clone(), Some("/back".into()), &held, 1100);
+    let plan = c.step_up(fresh.clone(), Some("/back".into()), None, &held, 1100);
     assert_eq!((plan.max_age, plan.prompt.as_deref()), (Some(60), Some("login")), "too old: prompt=login");
     assert_eq!(plan.requirement, fresh);
     assert_eq!(plan.return_to.as_deref(), Some("/back"));
     // Held tokens meet it by this policy, the API judged otherwise: ask for the requirement.
-    let plan = c.step_up(Requirement { max_age: Some(600), ..acr(&["LOA1"]) }, None, &held, 1100);
+    let plan = c.step_up(Requirement { max_age: Some(600), ..acr(&["LOA1"]) }, None, None, &held, 1100);
     assert_eq!(
         (plan.acr_values, plan.max_age, plan.prompt.as_deref()),
         (vec!["LOA1".into()], Some(600), Some("login"))
     );
-    let plan = c.step_up(acr(&["LOA1"]), None, &held, 1100);
+    let plan = c.step_up(acr(&["LOA1"]), None, None, &held, 1100);
     assert_eq!((plan.acr_values, plan.max_age, plan.prompt), (vec!["LOA1".into()], None, None));
 }
 
@@ -204,8 +210,9 @@ fn the_callback_checks_the_response_exchanges_the_code_and_keeps_the_tokens() {
     assert_eq!(call.max_age, Some(60));
     assert_eq!(call.requirement, Some(tx.requirement.clone()));
     assert_eq!(
-        (new.access_token.as_deref(), new.expires_at, new.refresh_token.as_deref()),
-        (Some("at"), Some(2300), Some("rt"))
+        (new.access_token.as_deref(), new.expires_at, new.refresh_token.as_deref(), new.id_token.as_deref()),
+        (Some("at"), Some(2300), Some("rt"), Some("h.p.s")),
+        "the ID token is kept: a sign-out's id_token_hint"
     );
     let no_id = json!({ "access_token": "at", "token_type": "Bearer" }).to_string();
     let e = c.exchanged(Ok((200, no_id.as_bytes())), &tx, 2000).unwrap_err();
@@ -335,9 +342,11 @@ fn the_session_status() {
 #[test]
 fn a_challenge_is_a_requirement_met_once() {
     let header = r#"Bearer error="insufficient_user_authentication", acr_values="LOA2 LOA3", max_age="60""#;
-    let requirement = challenge(401, Some(header)).unwrap();
+    let requirement = challenge(401, Some(header)).unwrap().requirement;
     assert_eq!(requirement, Requirement { max_age: Some(60), ..acr(&["LOA2", "LOA3"]) });
-    assert_eq!(challenge(403, Some(header)), None);
+    assert_eq!(challenge(403, Some(header)).map(|c| c.requirement), Some(requirement.clone()));
+    assert_eq!(challenge(400, Some(header)), None);
+    assert_eq!(challenge(200, Some(header)), None);
     assert_eq!(challenge(401, None), None);
     assert_eq!(challenge(401, Some(r#"Bearer error="invalid_token""#)), None);
 
@@ -398,4 +407,258 @@ fn documents_are_fetched_once_kept_through_failures_and_refetched_once_per_coold
     c.document(Document::Metadata, 0.0, false, false).unwrap();
     let e = c.fetched(Document::Metadata, DISCOVERY, Ok((200, wrong.to_string().as_bytes())), 0.0).unwrap_err();
     assert_eq!(e.code(), "ERR_FETCH_FAILED", "another issuer's document is the provider's fault");
+}
+
+fn claims_challenge(request: Value) -> String {
+    use base64ct::{Base64, Encoding};
+    let encoded = Base64::encode_string(request.to_string().as_bytes());
+    format!(
+        r#"Bearer realm="", authorization_uri="https://login.example/authorize", error="insufficient_claims", claims="{encoded}""#
+    )
+}
+
+#[test]
+fn vendor_challenges_401_or_403_and_an_entra_claims_request_goes_back_as_claims() {
+    // Okta answers 403 with its own error code.
+    let okta = r#"Bearer error="insufficient_authentication_context", error_description="needs a fresh sign-in", max_age="0", acr_values="LOA2""#;
+    let c = challenge(403, Some(okta)).unwrap();
+    assert_eq!(c, Challenged { requirement: Requirement { max_age: Some(0), ..acr(&["LOA2"]) }, claims: None });
+    // Entra: access_token.acrs gives the requirement; the whole request is sent back.
+    let both = json!({
+        "access_token": { "acrs": { "essential": true, "value": "LOA2" } },
+        "id_token": { "acr": { "essential": true, "values": ["LOA2"] } },
+    });
+    let c = challenge(401, Some(&claims_challenge(both.clone()))).unwrap();
+    assert_eq!(c.requirement, acr(&["LOA2"]));
+    assert_eq!(c.claims.as_ref().map(|m| Value::Object(m.clone())), Some(both.clone()));
+    // Only an essential id_token.acr request: its values are the requirement.
+    let id_only = json!({ "id_token": { "acr": { "essential": true, "values": ["LOA3", "LOA2"] } } });
+    assert_eq!(challenge(401, Some(&claims_challenge(id_only))).unwrap().requirement, acr(&["LOA3", "LOA2"]));
+    let voluntary = json!({ "id_token": { "acr": { "values": ["LOA3"] } } });
+    assert_eq!(challenge(401, Some(&claims_challenge(voluntary))).unwrap().requirement, Requirement::default());
+    // Auth0's mfa_required in a Bearer challenge: PAPE multi-factor.
+    let auth0 = r#"Bearer error="mfa_required""#;
+    assert_eq!(challenge(403, Some(auth0)).unwrap().requirement, acr(&[crate::acr::PAPE_MULTI_FACTOR]));
+
+    // The step-up sends the claims request back (OIDC Core 5.5), with the ACR values asked.
+    let c = discovered(json!({}));
+    let Challenged { requirement, claims } = challenge(401, Some(&claims_challenge(both.clone()))).unwrap();
+    let plan = c.step_up(requirement, None, claims, &[set("LOA1", "basic", Some(5000), None)], 1100);
+    let plan = stored::<Plan>(Some(&plan.to_json().to_string())).unwrap();
+    let (url, _, tx) = c.start(plan, random(), || Ok("https://app.example/here".into())).unwrap();
+    let q = query(&url);
+    assert_eq!(serde_json::from_str::<Value>(&q["claims"]).unwrap(), both);
+    assert_eq!(q["acr_values"], "LOA2");
+    assert_eq!(tx.requirement, acr(&["LOA2"]), "the new tokens are judged by it");
+}
+
+#[test]
+fn auth0_mfa_required_at_the_token_endpoint_is_a_step_up_for_the_policys_multi_factor_acr() {
+    let mfa = json!({ "error": "mfa_required", "error_description": "Multifactor authentication required", "mfa_token": "m" })
+        .to_string();
+    let c = discovered(json!({ "policy": preset("auth0").unwrap().to_json() }));
+    assert_eq!(c.mfa_acr(), crate::acr::PAPE_MULTI_FACTOR);
+    let tx =
+        Transaction { verifier: "v".into(), nonce: "n".into(), requirement: acr(&["LOA1"]), return_to: "/".into() };
+    for e in [
+        c.exchanged(Ok((403, mfa.as_bytes())), &tx, 2000).unwrap_err(),
+        c.refresh_answer(&set("LOA1", "a", Some(1000), Some("rt")), Ok((403, mfa.as_bytes())), 2000).unwrap_err(),
+    ] {
+        assert_eq!(e.code(), "ERR_STEP_UP_REQUIRED", "never ERR_FETCH_FAILED");
+        assert_eq!(e.shortfall().unwrap().acr_values, [crate::acr::PAPE_MULTI_FACTOR]);
+    }
+    // The rule: the acr of the policy's first amrLevels entry naming mfa.
+    let own = json!({ "ladder": ["basic", "strong"], "amrLevels": [{ "acr": "basic", "any": ["pwd"] }, { "acr": "strong", "all": ["pwd", "mfa"] }] });
+    let c = discovered(json!({ "policy": own }));
+    assert_eq!(c.mfa_acr(), "strong");
+    let e = c.exchanged(Ok((403, mfa.as_bytes())), &tx, 2000).unwrap_err();
+    assert_eq!(e.shortfall().unwrap().acr_values, ["strong"]);
+    assert_eq!(discovered(json!({})).mfa_acr(), crate::acr::PAPE_MULTI_FACTOR, "no such entry: PAPE multi-factor");
+    // Another 403 stays the provider failing.
+    let e = c.exchanged(Ok((403, br#"{"error":"access_denied"}"#)), &tx, 2000).unwrap_err();
+    assert_eq!(e.code(), "ERR_FETCH_FAILED");
+}
+
+#[test]
+fn a_sign_out_ends_the_providers_session_with_the_held_id_token_and_a_state() {
+    let mut c = client(json!({ "postLogoutRedirectUri": "https://app.example/bye" }));
+    let doc = json!({
+        "issuer": ISS,
+        "authorization_endpoint": "https://idp.example/auth",
+        "token_endpoint": "https://idp.example/token",
+        "jwks_uri": "https://idp.example/jwks",
+        "end_session_endpoint": "https://idp.example/session/end",
+    })
+    .to_string();
+    c.fetched(Document::Metadata, DISCOVERY, Ok((200, doc.as_bytes())), 1000.0).unwrap();
+    let mut basic = set("LOA1", "basic", Some(5000), None);
+    basic.id_token = Some("id.basic.s".into());
+    let mut strong = set("LOA2", "strong", Some(5000), None);
+    strong.id_token = Some("id.strong.s".into());
+    let sets = [basic, strong];
+    let (url, out) = c.sign_out(None, &sets, "xyz".into(), || Ok("https://app.example/here".into()), 1100).unwrap();
+    assert!(url.starts_with("https://idp.example/session/end?"));
+    assert_eq!(
+        query(&url),
+        BTreeMap::from([
+            ("id_token_hint".to_string(), "id.strong.s".to_string()),
+            ("client_id".into(), "spa".into()),
+            ("post_logout_redirect_uri".into(), "https://app.example/bye".into()),
+            ("state".into(), "xyz".into()),
+        ])
+    );
+    assert_eq!(out, SignOut { state: "xyz".into(), return_to: "https://app.example/here".into() });
+    assert_eq!(c.sign_out_key(), "stepup:spa:signout");
+    // Nothing held: no hint; postLogoutRedirectUri defaults to redirectUri.
+    let d = discovered(json!({}));
+    let e = d.sign_out(None, &[], "s".into(), || Ok("/".into()), 1100).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some("endSession")), "no end_session_endpoint");
+    let (url, _) =
+        c.sign_out(Some("/x".into()), &[], "s".into(), || Err(Error::FetchFailed("no page".into())), 1).unwrap();
+    assert!(!query(&url).contains_key("id_token_hint"));
+
+    // The return: the state must be the stored one, once.
+    let stored_out = stored::<SignOut>(Some(&out.to_json().to_string()));
+    assert_eq!(
+        c.signed_out("https://app.example/bye?state=xyz", stored_out.as_ref()).unwrap(),
+        "https://app.example/here"
+    );
+    for (url, saved) in [
+        ("https://app.example/bye?state=other", stored_out.as_ref()),
+        ("https://app.example/bye", stored_out.as_ref()),
+        ("https://app.example/bye?state=xyz", None),
+    ] {
+        let e = c.signed_out(url, saved).unwrap_err();
+        assert_eq!((e.code(), e.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")), "{url}");
+    }
+    let opts = |v: Value| SignOutOptions::from_json(&v, "options").map(|o| (o.end_session, o.return_to));
+    assert_eq!(opts(json!({ "endSession": true })).unwrap(), (true, None));
+    assert_eq!(opts(json!({ "endSession": "yes" })).unwrap_err().param(), Some("options.endSession"));
+}
+
+#[test]
+fn a_refresh_without_an_id_token_keeps_the_sign_ins_for_the_hint() {
+    let c = discovered(json!({}));
+    let mut old = set("LOA1", "a", Some(1000), Some("rt"));
+    old.id_token = Some("id.old.s".into());
+    let answer = json!({ "access_token": "a2", "token_type": "Bearer", "expires_in": 300 }).to_string();
+    let Renewal::Renewed(renewed) = c.refresh_answer(&old, Ok((200, answer.as_bytes())), 2000).unwrap() else {
+        panic!("renewed")
+    };
+    let (sets, _) = c.refreshed(&old, None, renewed.set, vec![old.clone()], 2000);
+    assert_eq!(
+        sets.iter().find(|s| s.access_token.as_deref() == Some("a2")).unwrap().id_token.as_deref(),
+        Some("id.old.s")
+    );
+}
+
+#[test]
+fn options_users_already_write_reach_the_authorization_request() {
+    let c = discovered(
+        json!({ "audience": "https://api.example", "organization": "org_1", "extraParams": { "screen_hint": "signup", "ui": "x" } }),
+    );
+    let plan = sign_in(json!({
+        "acrValues": ["LOA2"],
+        "essentialAcr": true,
+        "claims": { "userinfo": { "email": null } },
+        "connection": "github",
+        "organization": "org_2",
+        "extraParams": { "ui": "y" },
+    }))
+    .unwrap();
+    let plan = stored::<Plan>(Some(&plan.to_json().to_string())).unwrap();
+    let (url, _, _) = c.start(plan, random(), || Ok("/".into())).unwrap();
+    let q = query(&url);
+    assert_eq!(q["audience"], "https://api.example");
+    assert_eq!(q["organization"], "org_2", "the sign-in's own wins");
+    assert_eq!(q["connection"], "github");
+    assert_eq!((q["screen_hint"].as_str(), q["ui"].as_str()), ("signup", "y"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&q["claims"]).unwrap(),
+        json!({ "userinfo": { "email": null }, "id_token": { "acr": { "essential": true, "values": ["LOA2"] } } })
+    );
+    // extraParams never replaces what stepup sets, nor an option of its own: refused, named.
+    let named = |v: Value| sign_in(v).err().map(|e| (e.code(), e.param().map(str::to_string)));
+    for name in ["state", "acr_values", "claims", "resource", "audience", "nonce", "code_challenge"] {
+        assert_eq!(
+            named(json!({ "extraParams": { name: "x" } })),
+            Some(("ERR_INVALID_ARG_VALUE", Some(format!("extraParams.{name}")))),
+        );
+    }
+    let made = |v: Value| Client::from_json(&v, "").err().map(|e| (e.code(), e.param().map(str::to_string)));
+    let base = |extra: Value| {
+        let mut o = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb" });
+        o.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        o
+    };
+    assert_eq!(
+        made(base(json!({ "extraParams": { "scope": "x" } }))),
+        Some(("ERR_INVALID_ARG_VALUE", Some("extraParams.scope".into())))
+    );
+    assert_eq!(
+        made(base(json!({ "extraParams": { "a": 5 } }))),
+        Some(("ERR_INVALID_ARG_TYPE", Some("extraParams.a".into())))
+    );
+    assert_eq!(made(base(json!({ "audience": 5 }))), Some(("ERR_INVALID_ARG_TYPE", Some("audience".into()))));
+    assert_eq!(named(json!({ "essentialAcr": true })), Some(("ERR_INVALID_ARG_VALUE", Some("essentialAcr".into()))));
+    assert_eq!(named(json!({ "claims": [] })), Some(("ERR_INVALID_ARG_TYPE", Some("claims".into()))));
+}
+
+#[test]
+fn discovery_at_another_url_or_given() {
+    let url = "https://idp.example/jans-auth/.well-known/openid-configuration";
+    let mut c = client(json!({ "discoveryUrl": url }));
+    assert_eq!(c.document(Document::Metadata, 1000.0, false, false).unwrap(), Need::Fetch(url.into()));
+    let other = json!({ "issuer": "https://other.example", "authorization_endpoint": "https://idp.example/auth", "jwks_uri": "https://idp.example/jwks" }).to_string();
+    assert_eq!(
+        c.fetched(Document::Metadata, url, Ok((200, other.as_bytes())), 1000.0).unwrap_err().code(),
+        "ERR_FETCH_FAILED",
+        "the issuer must still be ours"
+    );
+    let doc = json!({ "issuer": ISS, "authorization_endpoint": "https://idp.example/auth", "jwks_uri": "https://idp.example/jwks", "response_types_supported": ["code"], "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"] });
+    let mut given = client(json!({ "metadata": doc }));
+    assert_eq!(given.document(Document::Metadata, 1000.0, false, false).unwrap(), Need::Held, "never fetched");
+    assert_eq!(given.document(Document::Metadata, 1e9, true, false).unwrap(), Need::Held);
+    assert_eq!(
+        given.document(Document::Keys, 1000.0, false, false).unwrap(),
+        Need::Fetch("https://idp.example/jwks".into())
+    );
+    let bad = Client::from_json(&json!({ "issuer": ISS, "clientId": "c", "redirectUri": "r", "metadata": { "issuer": "https://other.example" } }), "").err().unwrap();
+    assert_eq!(bad.param(), Some("metadata"));
+    let bad = Client::from_json(
+        &json!({ "issuer": ISS, "clientId": "c", "redirectUri": "r", "discoveryUrl": "http://idp.example/x" }),
+        "",
+    )
+    .err()
+    .unwrap();
+    assert_eq!(bad.param(), Some("discoveryUrl"));
+}
+
+#[test]
+fn the_store_option() {
+    assert_eq!(store(StoreOption::Absent).unwrap(), Store::Session);
+    assert_eq!(store(StoreOption::Name("local")).unwrap(), Store::Local);
+    assert_eq!(store(StoreOption::Name("memory")).unwrap(), Store::Memory);
+    assert_eq!(store(StoreOption::Name("session")).unwrap(), Store::Session);
+    assert_eq!(store(StoreOption::Methods).unwrap(), Store::Custom);
+    let e = store(StoreOption::Name("cookie")).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some("store")));
+    let e = store(StoreOption::Other("a number")).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_TYPE", Some("store")));
+}
+
+#[test]
+fn a_refresh_another_tab_made_is_used_not_repeated() {
+    let c = discovered(json!({}));
+    let old = set("LOA1", "a", Some(1000), Some("rt1"));
+    assert_eq!(c.refreshed_elsewhere(&old, std::slice::from_ref(&old), 2000), None, "still stored: refresh");
+    let mut renewed = set("LOA1", "a2", Some(2300), Some("rt2"));
+    renewed.claims.insert("iat".into(), 2000.into());
+    let result = c.refreshed_elsewhere(&old, &[renewed.clone()], 2000).unwrap();
+    assert_eq!(result["claims"], Value::Object(renewed.claims));
+    assert_eq!(result["downgraded"], false);
+    assert_eq!(c.refreshed_elsewhere(&set("LOA1", "a", Some(1000), None), &[], 2000), None, "nothing to spend");
+    // A provider that does not rotate: the same refresh token, in a new set.
+    let same_token = set("LOA1", "a3", Some(2300), Some("rt1"));
+    assert!(c.refreshed_elsewhere(&old, &[same_token], 2000).is_some());
 }

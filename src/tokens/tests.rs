@@ -5,7 +5,7 @@ use serde_json::json;
 fn set(acr: &str, auth_time: u64, token: &str, expires_at: Option<u64>) -> TokenSet {
     let claims = json!({ "sub": "alice", "acr": acr, "auth_time": auth_time });
     let Value::Object(claims) = claims else { unreachable!() };
-    TokenSet { claims, access_token: Some(token.into()), expires_at, refresh_token: None }
+    TokenSet { claims, access_token: Some(token.into()), expires_at, refresh_token: None, id_token: None }
 }
 
 fn acr(values: &[&str]) -> Requirement {
@@ -75,6 +75,7 @@ fn renewal() -> TokenSet {
         access_token: Some("renewed".into()),
         expires_at: Some(9000),
         refresh_token: Some("r2".into()),
+        id_token: None,
     }
 }
 

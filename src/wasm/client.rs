@@ -14,7 +14,7 @@ use super::request::random_value;
 use super::verifier::VerifierCore;
 use crate::client::{
     self, stored, token_sets, token_sets_json, Client, Document, FetchOptions, Need, Pending, Plan, Renewal,
-    SignInOptions, StepUpOptions, TokenFor, Transaction,
+    SignInOptions, SignOut, SignOutOptions, StepUpOptions, TokenFor, Transaction,
 };
 use crate::options::FromJson;
 use crate::refresh;
@@ -165,19 +165,25 @@ impl ClientCore {
         thrown(plan()).map(|plan| plan.to_json().to_string())
     }
 
-    /// `stepUp(requirement, options)` with the stored sets as a plan for `start` (JSON text).
+    /// `stepUp(requirement, options)` with the stored sets as a plan for `start` (JSON text);
+    /// `claims`: the claims request of the challenge being met (JSON text, from `challenge`).
     #[wasm_bindgen(js_name = stepUp)]
     pub fn step_up(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+        claims: Option<String>,
     ) -> Thrown<String> {
         let plan = || -> Result<Plan> {
             let required: Requirement = read(&required, "requirement")?;
             required.check_at("requirement")?;
             let return_to = read_optional::<StepUpOptions>(options, "options")?.return_to;
-            Ok(self.inner.step_up(required, return_to, &sets(&tokens)?, unix_now()))
+            let claims = match claims {
+                Some(c) => Some(crate::json::parse_object(c.as_bytes()).map_err(|e| Error::arg_value("claims", e))?),
+                None => None,
+            };
+            Ok(self.inner.step_up(required, return_to, claims, &sets(&tokens)?, unix_now()))
         };
         thrown(plan()).map(|plan| plan.to_json().to_string())
     }
@@ -353,10 +359,62 @@ impl ClientCore {
         thrown(run())
     }
 
-    /// The requirement a `401` answer's step-up challenge states, or `undefined`.
-    #[wasm_bindgen(unchecked_return_type = "object | undefined")]
+    /// The step-up challenge of a `401` or `403` answer: `[requirement, claims request as JSON
+    /// text or undefined]`, or `undefined`.
+    #[wasm_bindgen(unchecked_return_type = "[object, string | undefined] | undefined")]
     pub fn challenge(&self, status: u16, www_authenticate: Option<String>) -> JsValue {
-        client::challenge(status, www_authenticate.as_deref()).map_or(JsValue::UNDEFINED, |r| to_js(&r.to_json()))
+        let Some(c) = client::challenge(status, www_authenticate.as_deref()) else { return JsValue::UNDEFINED };
+        let claims = c.claims.map_or(JsValue::UNDEFINED, |m| text(&Value::Object(m)));
+        Array::of2(&to_js(&c.requirement.to_json()), &claims).into()
+    }
+
+    /// `signOut(options)`'s `endSession`; a mistake throws naming the option.
+    #[wasm_bindgen(js_name = signOutOptions)]
+    pub fn sign_out_options(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
+    ) -> Thrown<bool> {
+        thrown(read_optional::<SignOutOptions>(options, "options").map(|o| o.end_session))
+    }
+
+    /// The provider's sign-out with discovery held and the sets held before they were cleared:
+    /// `[end_session_endpoint URL, the sign-out's key, the sign-out as stored]`.
+    #[wasm_bindgen(js_name = signOut, unchecked_return_type = "[string, string, string]")]
+    pub fn sign_out(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+        here: Option<String>,
+    ) -> Thrown<JsValue> {
+        let run = || -> Result<JsValue> {
+            let return_to = read_optional::<SignOutOptions>(options, "options")?.return_to;
+            let no_page = || Error::FetchFailed("no location: the client runs in a browser page".into());
+            let held = sets(&tokens).unwrap_or_default();
+            let (url, out) =
+                self.inner.sign_out(return_to, &held, random_value()?, || here.ok_or_else(no_page), unix_now())?;
+            Ok(Array::of3(&url.into(), &self.inner.sign_out_key().into(), &text(&out.to_json())).into())
+        };
+        thrown(run())
+    }
+
+    /// The key of a sign-out under way.
+    #[wasm_bindgen(js_name = signOutKey)]
+    pub fn sign_out_key(&self) -> String {
+        self.inner.sign_out_key()
+    }
+
+    /// The provider's return from a sign-out at `url` with the stored sign-out: where to go.
+    #[wasm_bindgen(js_name = signedOut)]
+    pub fn signed_out(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] url: JsValue,
+        stored_text: Option<String>,
+    ) -> Thrown<String> {
+        let run = || -> Result<String> {
+            let url = string(&url, "url")?;
+            self.inner.signed_out(&url, stored::<SignOut>(stored_text.as_deref()).as_ref())
+        };
+        thrown(run())
     }
 
     /// After a challenge for `requirement`: `true` to retry with `better`, `false` to save the
@@ -406,6 +464,50 @@ impl ClientCore {
         out.push(&p.body.map_or(JsValue::UNDEFINED, JsValue::from));
         out.push(&to_js(&p.requirement.to_json()));
         out.into()
+    }
+
+    /// The `store` option: 0 `sessionStorage`, 1 `localStorage`, 2 memory, 3 the caller's
+    /// object (`get`, `set`, `remove`); a mistake throws naming `store`.
+    #[wasm_bindgen(js_name = storeKind)]
+    pub fn store_kind(#[wasm_bindgen(unchecked_param_type = "unknown")] store: JsValue) -> Thrown<u8> {
+        let method = |name: &str| js_sys::Reflect::get(&store, &name.into()).is_ok_and(|f| f.is_function());
+        let name = store.as_string();
+        let option = if store.is_undefined() {
+            client::StoreOption::Absent
+        } else if let Some(name) = &name {
+            client::StoreOption::Name(name)
+        } else if store.is_object() && !store.is_function() {
+            if ["get", "set", "remove"].iter().all(|m| method(m)) {
+                client::StoreOption::Methods
+            } else {
+                client::StoreOption::Other("an object without get, set and remove functions")
+            }
+        } else if store.is_null() {
+            client::StoreOption::Other("null")
+        } else {
+            client::StoreOption::Other("another type")
+        };
+        thrown(client::store(option).map(|kind| match kind {
+            client::Store::Session => 0,
+            client::Store::Local => 1,
+            client::Store::Memory => 2,
+            client::Store::Custom => 3,
+        }))
+    }
+
+    /// After the cross-tab lock: `undefined` when `old` must still be refreshed, else the
+    /// `RefreshResult` (JSON text) of the refresh another tab made.
+    #[wasm_bindgen(js_name = refreshedElsewhere)]
+    pub fn refreshed_elsewhere(
+        &self,
+        old: &str,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+    ) -> Thrown<Option<String>> {
+        let run = || -> Result<Option<String>> {
+            let held = sets(&tokens)?;
+            Ok(self.inner.refreshed_elsewhere(&ours(old)?, &held, unix_now()).map(|v| v.to_string()))
+        };
+        thrown(run())
     }
 
     /// `fetch`'s `{ stepUp? }`.

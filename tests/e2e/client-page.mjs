@@ -7,14 +7,14 @@ export const PAGE = "/tests/e2e/client.html";
 
 /**
  * Pages on `base` whose `window.client` talks to `idp` with the named ACR `preset` and, when
- * given, an RFC 8707 `resource`.
+ * given, an RFC 8707 `resource` and a `store`.
  */
-export function clientPages({ base, idp, preset, resource }) {
+export function clientPages({ base, idp, preset, resource, store }) {
   async function ready(page) {
     await page.waitForFunction(() => window.ready === true);
     await page.evaluate(({ preset, ...options }) => {
       window.client = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy(preset) });
-    }, { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource, preset });
+    }, { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource, preset, ...(store ? { store } : {}) });
   }
 
   /** A fresh tab on the test page, with `window.client` made. */

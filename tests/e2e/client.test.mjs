@@ -5,27 +5,56 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, passIdp, serveRepo } from "./browser.mjs";
 import { PAGE, clientPages } from "./client-page.mjs";
+import { SPA_CLIENT_ID } from "../idp/server.mjs";
 import { API_AUDIENCE, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
 import { freePort, guardEnv, startWorkerd } from "../js/workerd.mjs";
 
 let idp, app, worker, browser, base, open, ready, viaIdp;
+/** What the vendor-shaped APIs were called with: `[path, acr the guard verified]`. */
+const vendorCalls = [];
+// An Entra claims challenge (Conditional Access authentication context): access token `acrs`
+// and an essential `id_token.acr`, which the local IdP honours.
+const ENTRA_CLAIMS = { access_token: { acrs: { essential: true, value: "LOA2" } }, id_token: { acr: { essential: true, values: ["LOA2"] } } };
 
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  idp = await startIdp({ profile: "wso2", clients: [spaClient([`${base}${PAGE}`]), edgeClient([`${base}/callback`])] });
+  idp = await startIdp({
+    profile: "wso2",
+    clients: [spaClient([`${base}${PAGE}`], { post_logout_redirect_uris: [`${base}${PAGE}`] }), edgeClient([`${base}/callback`])],
+  });
   // The app: this page and an API that echoes who the guard says is calling.
   const api = (req, res) => {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ path: req.url, method: req.method, sub: req.headers["x-stepup-sub"], acr: req.headers["x-stepup-acr"] }));
   };
-  app = await serveRepo({ "/api/basic": api, "/api/mfa": api });
+  // APIs that judge the level themselves and answer as each vendor does: Okta's MyAccount API a
+  // 403 `insufficient_authentication_context`, an Entra-protected API a 401 claims challenge.
+  const vendor = (status, challenge) => (req, res) => {
+    const acr = req.headers["x-stepup-acr"];
+    vendorCalls.push([req.url, acr]);
+    if (acr === "LOA2") return api(req, res);
+    res.writeHead(status, { "www-authenticate": challenge, "content-type": "application/json" });
+    res.end("{}");
+  };
+  const entra = Buffer.from(JSON.stringify(ENTRA_CLAIMS)).toString("base64");
+  app = await serveRepo({
+    "/api/basic": api,
+    "/api/mfa": api,
+    "/api/okta": vendor(403, 'Bearer error="insufficient_authentication_context", error_description="The resource requires more authentication", acr_values="LOA2"'),
+    "/api/entra": vendor(401, `Bearer realm="", authorization_uri="${"https://login.example/authorize"}", error="insufficient_claims", claims="${entra}"`),
+  });
   worker = await startWorkerd(new URL("../../worker/config.capnp", import.meta.url), {
     port,
     env: guardEnv(idp, {
       STEPUP_UPSTREAM: app.url,
       STEPUP_API_AUDIENCE: API_AUDIENCE,
-      STEPUP_RULES: [{ path: "/api/basic", acr: ["LOA1"], api: true }, { path: "/api/mfa", acr: ["LOA2"], api: true }],
+      STEPUP_RULES: [
+        { path: "/api/basic", acr: ["LOA1"], api: true },
+        { path: "/api/mfa", acr: ["LOA2"], api: true },
+        { path: "/api/okta", acr: ["LOA1"], api: true },
+        { path: "/api/entra", acr: ["LOA1"], api: true },
+      ],
     }),
   });
   browser = await launch();
@@ -126,5 +155,137 @@ test("an IdP that cannot reach the level is a typed error; a replayed callback i
   const replay = await page.evaluate(async () => window.client.handleCallback().catch((e) => e.code));
   assert.equal(replay, "ERR_AUTH_RESPONSE_INVALID", "the transaction was used up");
   assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
+  await context.close();
+});
+
+/** The authorization request the page navigates to next, as the IdP receives it. */
+const nextAuthorization = (page) => page.waitForRequest((r) => r.isNavigationRequest() && new URL(r.url()).searchParams.has("code_challenge"));
+
+test("vendor step-up answers: Okta's 403 and Entra's claims challenge are met by a step-up and one replay", async () => {
+  for (const [path, expectClaims] of [["/api/okta", undefined], ["/api/entra", ENTRA_CLAIMS]]) {
+    const context = await browser.newContext();
+    const page = await open(context);
+    await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+    vendorCalls.length = 0;
+    assert.deepEqual(await call(page, path), { error: { code: "ERR_STEP_UP_REQUIRED", acrValues: ["LOA2"] } }, path);
+    assert.deepEqual(vendorCalls, [[path, "LOA1"]], "no retry with the same token");
+
+    const asked = nextAuthorization(page);
+    await page.evaluate((path) => { window.client.fetch(path, { method: "POST", body: "{}" }, { stepUp: true }); }, path);
+    const query = Object.fromEntries(new URL((await asked).url()).searchParams);
+    assert.equal(query.acr_values, "LOA2", path);
+    assert.deepEqual(query.claims === undefined ? undefined : JSON.parse(query.claims), expectClaims, `${path}: the claims request goes back as is`);
+    await passIdp(page, base);
+    await ready(page);
+    const resumed = await page.evaluate(async () => {
+      const { claims } = await window.client.handleCallback();
+      const res = await window.client.resume();
+      return { acr: claims.acr, status: res.status, body: await res.json(), again: await window.client.resume() };
+    });
+    assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path, method: "POST", sub: "alice", acr: "LOA2" }, again: null }, path);
+    assert.deepEqual(vendorCalls, [[path, "LOA1"], [path, "LOA1"], [path, "LOA2"]], `${path}: replayed once`);
+    await context.close();
+  }
+});
+
+test("Auth0's mfa_required from the token endpoint (403) is ERR_STEP_UP_REQUIRED for the auth0 preset's multi-factor ACR", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  const posted = [];
+  await page.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
+    posted.push(Object.fromEntries(new URLSearchParams(route.request().postData() ?? "")).grant_type);
+    await route.fulfill({
+      status: 403,
+      headers: { "content-type": "application/json", "access-control-allow-origin": base },
+      body: JSON.stringify({ error: "mfa_required", error_description: "Multifactor authentication required", mfa_token: "Fe26.2*m" }),
+    });
+  });
+  const outcome = await page.evaluate(async ({ issuer }) => {
+    const { Client, acrPolicy } = window.stepup;
+    const auth0 = new Client({ issuer, clientId: "stepup-spa", redirectUri: location.href.split("?")[0], resource: "https://api.stepup.test", policy: acrPolicy("auth0") });
+    const before = sessionStorage.getItem("stepup:stepup-spa:tokens");
+    const error = (e) => ({ code: e.code, acrValues: e.acrValues, name: e.name });
+    const refresh = await auth0.refresh().then(() => "refreshed", error);
+    const kept = sessionStorage.getItem("stepup:stepup-spa:tokens") === before;
+    const state = new URL(await auth0.authorizationUrl({ acrValues: ["LOA1"] })).searchParams.get("state");
+    const exchange = await auth0.handleCallback(`${location.origin}${location.pathname}?code=c&state=${state}&iss=${encodeURIComponent(issuer)}`).then(() => "signed in", error);
+    return { refresh, kept, exchange };
+  }, { issuer: idp.issuer });
+  const mfa = { code: "ERR_STEP_UP_REQUIRED", acrValues: ["http://schemas.openid.net/pape/policies/2007/06/multi-factor"], name: "StepUpError" };
+  assert.deepEqual(outcome, { refresh: mfa, kept: true, exchange: mfa });
+  assert.deepEqual(posted, ["refresh_token", "authorization_code"]);
+  await context.close();
+});
+
+test("sign-out: local state goes at once; with endSession the IdP's session ends, and the next sign-in asks for the password", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  // A local sign-out leaves the IdP's session: the next sign-in needs no password.
+  await page.evaluate(() => window.client.signOut());
+  assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
+  await page.evaluate(() => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  await page.waitForURL((u) => u.href.startsWith(base) && u.searchParams.has("code"));
+  await ready(page);
+  const again = await page.evaluate(() => window.client.handleCallback().then((r) => r.claims.sub));
+  assert.equal(again, "alice", "signed in again from the IdP's session");
+  const idToken = await page.evaluate(() => JSON.parse(sessionStorage.getItem("stepup:stepup-spa:tokens"))[0].idToken);
+
+  const ended = page.waitForRequest((r) => r.isNavigationRequest() && r.url().includes("/session/end"));
+  const cleared = await page.evaluate(() => {
+    window.client.signOut({ endSession: true, returnTo: "/signed-out" });
+    return Object.keys(sessionStorage).filter((k) => k.endsWith(":tokens"));
+  });
+  assert.deepEqual(cleared, [], "cleared before any await");
+  const end = Object.fromEntries(new URL((await ended).url()).searchParams);
+  assert.deepEqual(Object.keys(end).sort(), ["client_id", "id_token_hint", "post_logout_redirect_uri", "state"]);
+  assert.equal(end.id_token_hint, idToken);
+  assert.equal(end.post_logout_redirect_uri, `${base}${PAGE}`);
+  await page.waitForSelector("button[name=logout]");
+  await Promise.all([page.waitForURL((u) => u.href.startsWith(base)), page.click("button[name=logout]")]);
+  assert.equal(new URL(page.url()).searchParams.get("state"), end.state);
+  await ready(page);
+  const back = await page.evaluate(async () => ({
+    first: await window.client.handleSignOutCallback(),
+    replay: await window.client.handleSignOutCallback().catch((e) => e.code),
+    forged: await window.client.handleSignOutCallback(location.pathname + "?state=other").catch((e) => e.code),
+  }));
+  assert.deepEqual(back, { first: { returnTo: "/signed-out" }, replay: "ERR_AUTH_RESPONSE_INVALID", forged: "ERR_AUTH_RESPONSE_INVALID" });
+  // The IdP's session is gone: the password is asked for again.
+  await page.evaluate(() => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  await page.waitForURL((u) => !u.href.startsWith(base));
+  await page.waitForSelector("#password");
+  await context.close();
+});
+
+test("tabs sharing localStorage refresh one at a time: the refresh token is spent once and both use its result", async () => {
+  const shared = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
+  const context = await browser.newContext();
+  const first = await shared.open(context);
+  const signedIn = await shared.viaIdp(first, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  const key = `stepup:${SPA_CLIENT_ID}:tokens`;
+  const [session, local] = await first.evaluate((key) => [sessionStorage.getItem(key), localStorage.getItem(key)], key);
+  assert.equal(session, null, "kept in localStorage, not sessionStorage");
+  const stored = JSON.parse(local);
+  assert.ok(stored[0].refreshToken && stored[0].idToken);
+  const second = await shared.open(context);
+  assert.equal((await second.evaluate(() => window.client.session())).signedIn, true, "the other tab sees the sign-in");
+  // Both tabs find the access token expired.
+  await first.evaluate(({ key, sets }) => localStorage.setItem(key, JSON.stringify(sets.map((s) => ({ ...s, expiresAt: 1 })))), { key, sets: stored });
+  const refreshes = [];
+  context.on("request", (r) => {
+    if (r.method() === "POST" && r.url().startsWith(idp.issuer) && /grant_type=refresh_token/.test(r.postData() ?? "")) refreshes.push(r.url());
+  });
+  const [a, b] = await Promise.all([call(first, "/api/basic"), call(second, "/api/basic")]);
+  assert.deepEqual([a.body, b.body], [{ path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" }, { path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" }], JSON.stringify([a, b]));
+  assert.equal(refreshes.length, 1, "the refresh token is spent once");
+  const tokens = await Promise.all([first, second].map((p) => p.evaluate(() => window.client.accessToken())));
+  assert.ok(tokens[0] && tokens[0] === tokens[1], "both use the one refresh's token");
+  assert.notEqual(tokens[0], stored[0].accessToken);
+  // A sign-out in one tab is seen by the other at its next call.
+  await second.evaluate(() => window.client.signOut());
+  assert.equal((await first.evaluate(() => window.client.session())).signedIn, false);
   await context.close();
 });

@@ -109,6 +109,19 @@ const SYNC = [
   [() => new browser.Client(5), "options"],
   [() => new browser.Client(client).session({ amr: [["otp"]] }), "amr"],
   [() => new browser.Client(client).accessToken({ maxAge: "5" }), "maxAge"],
+  [() => new browser.Client({ ...client, audience: 5 }), "audience"],
+  [() => new browser.Client({ ...client, organization: ["o"] }), "organization"],
+  [() => new browser.Client({ ...client, connection: 1 }), "connection"],
+  [() => new browser.Client({ ...client, extraParams: { screen_hint: 1 } }), "extraParams.screen_hint"],
+  [() => new browser.Client({ ...client, extraParams: { state: "s" } }), "extraParams.state"],
+  [() => new browser.Client({ ...client, discoveryUrl: 5 }), "discoveryUrl"],
+  [() => new browser.Client({ ...client, discoveryUrl: "http://idp.example/d" }), "discoveryUrl"],
+  [() => new browser.Client({ ...client, metadata: "{}" }), "metadata"],
+  [() => new browser.Client({ ...client, metadata: { issuer: "https://other.example" } }), "metadata"],
+  [() => new browser.Client({ ...client, postLogoutRedirectUri: 5 }), "postLogoutRedirectUri"],
+  [() => new browser.Client({ ...client, store: 5 }), "store"],
+  [() => new browser.Client({ ...client, store: "cookie" }), "store"],
+  [() => new browser.Client({ ...client, store: { get() {}, set() {} } }), "store"],
   // The guard's settings.
   [() => new stepup.Guard({ ...guard, STEPUP_ACR_POLICY: '{"ladder":[1]}' }), "STEPUP_ACR_POLICY.ladder[0]"],
   [() => new stepup.Guard({ ...guard, STEPUP_ACR_POLICY: '{"comparison":"least"}' }), "STEPUP_ACR_POLICY.comparison"],
@@ -126,6 +139,12 @@ const ASYNC = [
   [() => new browser.Client(client).stepUp({}, { returnTo: 5 }), "returnTo"],
   [() => new browser.Client(client).refresh({ maxAge: -1 }), "maxAge"],
   [() => new browser.Client(client).fetch("https://api.example", {}, { stepUp: "yes" }), "stepUp"],
+  [() => new browser.Client(client).signIn({ audience: 5 }), "audience"],
+  [() => new browser.Client(client).signIn({ extraParams: { audience: "a" } }), "extraParams.audience"],
+  [() => new browser.Client(client).signIn({ essentialAcr: "yes" }), "essentialAcr"],
+  [() => new browser.Client(client).signIn({ essentialAcr: true }), "essentialAcr"],
+  [() => new browser.Client(client).signIn({ claims: "x" }), "claims"],
+  [() => new browser.Client(client).signOut({ endSession: 1 }), "endSession"],
 ];
 
 /** `createVerifier` and the free verifications. */
