@@ -12,14 +12,16 @@ use crate::json::{self, Object};
 use crate::url::Endpoint;
 use crate::{Error, Result};
 
-/// Members that hold endpoints stepup may send a user or a request to.
-const ENDPOINTS: [&str; 6] = [
+/// Members that hold endpoints stepup may send a user or a request to (the introspection
+/// endpoint, RFC 8414 §2, gets the guard's client credentials and every token it is sent).
+const ENDPOINTS: [&str; 7] = [
     "authorization_endpoint",
     "token_endpoint",
     "jwks_uri",
     "userinfo_endpoint",
     "end_session_endpoint",
     "pushed_authorization_request_endpoint",
+    "introspection_endpoint",
 ];
 
 /// Members that must be there (Discovery §3 lists more as REQUIRED; these are the ones a

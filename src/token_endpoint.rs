@@ -53,7 +53,8 @@ pub fn refresh_request(client: &ClientAuth<'_>, refresh_token: &str, resource: O
     authenticated(client, body)
 }
 
-fn authenticated(client: &ClientAuth<'_>, mut body: String) -> GrantRequest {
+/// `body` with the client's authentication (for a public client, its id in the body).
+pub(crate) fn authenticated(client: &ClientAuth<'_>, mut body: String) -> GrantRequest {
     let authorization = match client.secret {
         Some(secret) => {
             let pair = format!("{}:{}", percent_encode(client.client_id), percent_encode(secret));
