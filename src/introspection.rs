@@ -21,7 +21,7 @@
 //!   case-insensitively) or `access_token` (as some providers write it). A refresh token, or a
 //!   sender-constrained `DPoP` token (RFC 9449, which stepup cannot check), is refused.
 //! - Then the claims are judged as the `jwt` profile judges a verified JWT's
-//!   ([`access_token::check_claims`]): `nbf` and `iat` when present, `sub` required (it is the
+//!   (`access_token::check_claims`): `nbf` and `iat` when present, `sub` required (it is the
 //!   identity forwarded), no `cnf`, `acr`, `amr` and `auth_time` typed.
 
 use std::collections::HashMap;

@@ -17,7 +17,8 @@ pub struct ClientAuth<'a> {
     pub secret: Option<&'a str>,
 }
 
-/// A grant request to POST as `application/x-www-form-urlencoded`.
+/// A grant request (or an introspection request, [`crate::introspection::request`]) to POST as
+/// `application/x-www-form-urlencoded`.
 pub struct GrantRequest {
     /// The form body.
     pub body: String,
