@@ -45,28 +45,45 @@ pub enum Profile {
 /// The profiles by their option names, for reading.
 pub const PROFILES: [(&str, Profile); 2] = [("rfc9068", Profile::Rfc9068), ("jwt", Profile::Jwt)];
 
+/// How the guard verifies the access tokens it is sent (`STEPUP_ACCESS_TOKEN_PROFILE`): as signed
+/// JWTs of a [`Profile`], or by asking the provider about each one (RFC 7662,
+/// [`crate::introspection`]), which only the guard can do: `verifyAccessToken` has no network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    /// A signed JWT, checked locally against the key set.
+    Signed(Profile),
+    /// An opaque token (or any token), judged by the provider's introspection endpoint.
+    Introspection,
+}
+
+impl Default for Verification {
+    fn default() -> Self {
+        Verification::Signed(Profile::default())
+    }
+}
+
+/// The guard's profiles by their setting names.
+pub const VERIFICATIONS: [(&str, Verification); 3] = [
+    ("rfc9068", Verification::Signed(Profile::Rfc9068)),
+    ("jwt", Verification::Signed(Profile::Jwt)),
+    ("introspection", Verification::Introspection),
+];
+
 /// What a provider preset's provider issues by default, by the preset's name (`acrPolicy`,
-/// `STEPUP_ACR_POLICY`), an error naming `at` when stepup cannot verify what it issues; `Ok(None)`
-/// for presets that name no provider. The README's "Access-token profiles" table gives each
-/// provider's documentation:
+/// `STEPUP_ACR_POLICY`); `None` for presets that name no provider. The README's "Access-token
+/// profiles" table gives each provider's documentation:
 /// - `fief`: JWTs carrying `acr` (Fief's "ACR" page), only `alg` and `kid` in the header, the
 ///   client id as `aud`: [`Profile::Jwt`].
 /// - `auth0`: JWTs typed `JWT` with an `aud` array (the API and `/userinfo`): [`Profile::Jwt`].
 /// - `wso2`: opaque by default (WSO2's "ACR and AMR" page answers with a UUID access token), and
-///   `janssen`: opaque unless a client sets `access_token_as_jwt`: both need RFC 7662
-///   introspection, which stepup does not do yet, so naming them is an error that says what to
-///   do instead.
-pub fn issued_by(preset: &str, at: &str) -> Result<Option<Profile>> {
+///   `janssen`: opaque unless a client sets `access_token_as_jwt` (Janssen's client
+///   registration), both with an RFC 7662 `introspection_endpoint`:
+///   [`Verification::Introspection`].
+pub fn issued_by(preset: &str) -> Option<Verification> {
     match preset {
-        "fief" | "auth0" => Ok(Some(Profile::Jwt)),
-        "wso2" | "janssen" => Err(Error::arg_value(
-            at,
-            format!(
-                "{preset} issues opaque access tokens by default, which need RFC 7662 introspection (not supported \
-                 yet): configure it to issue JWT access tokens and use \"jwt\""
-            ),
-        )),
-        _ => Ok(None),
+        "fief" | "auth0" => Some(Verification::Signed(Profile::Jwt)),
+        "wso2" | "janssen" => Some(Verification::Introspection),
+        _ => None,
     }
 }
 
@@ -148,9 +165,20 @@ pub fn check(claims: &Object, header: &Object, opts: &AccessTokenOptions, now: f
     claims::issuer(claims, &opts.issuer)?;
     // Step 5: the audience must include this resource server.
     claims::audience(claims, &opts.audience)?;
-    // Step 7: `exp` (and, RFC 7519, `nbf`); §2.2 requires `iat`, which a plain JWT may leave out
-    // (RFC 7519 §4.1.6) but may not date in the future.
+    // Step 7: `exp`.
     claims::expiry(claims, now, tolerance)?;
+    check_claims(claims, opts, now)
+}
+
+/// What every access token's claims are judged by once its issuer, audience and expiry are
+/// known good, whether read from a verified JWT ([`check`]) or from the provider's
+/// introspection answer ([`crate::introspection::read_answer`]): `nbf` and `iat` (RFC 7519),
+/// the subject and RFC 9068's other required claims, no sender constraint, then the
+/// authentication information and the step-up requirement.
+pub(crate) fn check_claims(claims: &Object, opts: &AccessTokenOptions, now: f64) -> Result<()> {
+    let tolerance = opts.clock_tolerance() as f64;
+    // Step 7 (RFC 7519): `nbf`; §2.2 requires `iat`, which a plain JWT may leave out
+    // (RFC 7519 §4.1.6) but may not date in the future.
     claims::not_before(claims, now, tolerance)?;
     if opts.profile == Profile::Rfc9068 || claims.contains_key("iat") {
         claims::issued_at(claims, now, tolerance, None)?;

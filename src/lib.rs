@@ -58,6 +58,7 @@ pub mod error;
 #[cfg(feature = "guard")]
 pub mod guard;
 pub mod id_token;
+pub mod introspection;
 pub mod json;
 pub mod jwks;
 pub mod jws;

@@ -17,7 +17,8 @@ pub struct ClientAuth<'a> {
     pub secret: Option<&'a str>,
 }
 
-/// A grant request to POST as `application/x-www-form-urlencoded`.
+/// A grant request (or an introspection request, [`crate::introspection::request`]) to POST as
+/// `application/x-www-form-urlencoded`.
 pub struct GrantRequest {
     /// The form body.
     pub body: String,
@@ -53,7 +54,8 @@ pub fn refresh_request(client: &ClientAuth<'_>, refresh_token: &str, resource: O
     authenticated(client, body)
 }
 
-fn authenticated(client: &ClientAuth<'_>, mut body: String) -> GrantRequest {
+/// `body` with the client's authentication (for a public client, its id in the body).
+pub(crate) fn authenticated(client: &ClientAuth<'_>, mut body: String) -> GrantRequest {
     let authorization = match client.secret {
         Some(secret) => {
             let pair = format!("{}:{}", percent_encode(client.client_id), percent_encode(secret));

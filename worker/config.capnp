@@ -42,6 +42,7 @@ const bindings :List(Workerd.Worker.Binding) = [
   (name = "STEPUP_RULES", fromEnvironment = "STEPUP_RULES"),
   (name = "STEPUP_API_AUDIENCE", fromEnvironment = "STEPUP_API_AUDIENCE"),
   (name = "STEPUP_ACCESS_TOKEN_PROFILE", fromEnvironment = "STEPUP_ACCESS_TOKEN_PROFILE"),
+  (name = "STEPUP_INTROSPECTION_CACHE_SECONDS", fromEnvironment = "STEPUP_INTROSPECTION_CACHE_SECONDS"),
   (name = "STEPUP_SESSION_MAX_AGE", fromEnvironment = "STEPUP_SESSION_MAX_AGE"),
   (name = "STEPUP_KEYS_MAX_AGE", fromEnvironment = "STEPUP_KEYS_MAX_AGE"),
   (name = "STEPUP_KEYS_COOLDOWN", fromEnvironment = "STEPUP_KEYS_COOLDOWN"),

@@ -173,11 +173,10 @@ fn jwt_profile_requirements_use_acr_amr_auth_time_when_present() {
 
 #[test]
 fn providers_name_their_profile() {
-    assert_eq!(issued_by("fief", "p"), Ok(Some(Profile::Jwt)));
-    assert_eq!(issued_by("auth0", "p"), Ok(Some(Profile::Jwt)));
-    assert_eq!(issued_by("nist", "p"), Ok(None));
-    for opaque in ["wso2", "janssen"] {
-        let err = issued_by(opaque, "p").unwrap_err();
-        assert_eq!((err.code(), err.param()), ("ERR_INVALID_ARG_VALUE", Some("p")));
-    }
+    assert_eq!(issued_by("fief"), Some(Verification::Signed(Profile::Jwt)));
+    assert_eq!(issued_by("auth0"), Some(Verification::Signed(Profile::Jwt)));
+    assert_eq!(issued_by("nist"), None);
+    // Opaque by default: the provider is asked (RFC 7662).
+    assert_eq!(issued_by("wso2"), Some(Verification::Introspection));
+    assert_eq!(issued_by("janssen"), Some(Verification::Introspection));
 }

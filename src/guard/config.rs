@@ -11,10 +11,13 @@
 //! `STEPUP_PUBLIC_ORIGIN`, the origin browsers reach the guard at: then `redirect_uri` and every
 //! absolute URL come from it, and a request for another host is refused (SECURITY F18), instead
 //! of trusting the request's `Host`; `STEPUP_UPSTREAM_TIMEOUT`, how many seconds the guard waits
-//! for the upstream to begin answering (default 30); `STEPUP_ACCESS_TOKEN_PROFILE`, the shape of
-//! those access tokens ([`crate::access_token::Profile`]: `rfc9068`, the default, or `jwt`, or the
-//! name of a provider preset, which stands for what that provider issues, see
-//! [`crate::access_token::issued_by`]); `STEPUP_DISCOVERY_URL`, where the provider publishes its
+//! for the upstream to begin answering (default 30); `STEPUP_ACCESS_TOKEN_PROFILE`, how those
+//! access tokens are verified ([`crate::access_token::Verification`]: `rfc9068`, the default,
+//! `jwt`, `introspection` (RFC 7662, which needs `STEPUP_CLIENT_SECRET`: the provider answers
+//! only clients it can authenticate), or the name of a provider preset, which stands for what
+//! that provider issues, see [`crate::access_token::issued_by`]);
+//! `STEPUP_INTROSPECTION_CACHE_SECONDS`, how long an introspection answer is reused (default 60,
+//! 0 for never; see [`crate::introspection::Cache`]); `STEPUP_DISCOVERY_URL`, where the provider publishes its
 //! metadata when that is not `{issuer}/.well-known/openid-configuration` (Janssen serves it under
 //! `/jans-auth/`); the document's `issuer` must still be `STEPUP_ISSUER`; `STEPUP_LOGOUT_PATH`,
 //! where a page of the guarded site POSTs to sign out (README, "Signing out").
@@ -23,7 +26,7 @@ use std::collections::BTreeMap;
 
 use super::cookie::{CookieKey, Opened};
 use super::rules::Rules;
-use crate::access_token::{self, Profile};
+use crate::access_token::{self, Verification};
 use crate::acr::{preset, AcrPolicy};
 use crate::discovery::Metadata;
 use crate::refresh;
@@ -70,7 +73,9 @@ pub struct Config {
     /// `STEPUP_API_AUDIENCE`.
     pub api_audience: Option<String>,
     /// `STEPUP_ACCESS_TOKEN_PROFILE`.
-    pub access_token_profile: Profile,
+    pub access_token_profile: Verification,
+    /// `STEPUP_INTROSPECTION_CACHE_SECONDS`.
+    pub introspection_cache: u64,
     /// `STEPUP_SESSION_MAX_AGE`.
     pub session_max_age: u64,
     /// `STEPUP_KEYS_MAX_AGE` and `STEPUP_KEYS_COOLDOWN`.
@@ -182,17 +187,27 @@ impl Config {
         let rules = Rules::parse(required("STEPUP_RULES")?, "STEPUP_RULES")?;
         let api_audience = get("STEPUP_API_AUDIENCE").map(str::to_string);
         let access_token_profile = match get("STEPUP_ACCESS_TOKEN_PROFILE") {
-            None => Profile::default(),
-            Some(name) => match access_token::PROFILES.iter().find(|(known, _)| *known == name) {
+            None => Verification::default(),
+            Some(name) => match access_token::VERIFICATIONS.iter().find(|(known, _)| *known == name) {
                 Some((_, profile)) => *profile,
-                None => access_token::issued_by(name, "STEPUP_ACCESS_TOKEN_PROFILE")?.ok_or_else(|| {
+                None => access_token::issued_by(name).ok_or_else(|| {
                     setting_error(
                         "STEPUP_ACCESS_TOKEN_PROFILE",
-                        format!("{name:?} is neither \"rfc9068\", \"jwt\" nor a provider preset (fief, auth0)"),
+                        format!(
+                            "{name:?} is neither \"rfc9068\", \"jwt\", \"introspection\" nor a provider preset (fief, \
+                             auth0, wso2, janssen)"
+                        ),
                     )
                 })?,
             },
         };
+        // RFC 7662 §2.1: the introspection endpoint answers only callers it can authorize.
+        if access_token_profile == Verification::Introspection && client_secret.is_none() {
+            return Err(setting_error(
+                "STEPUP_ACCESS_TOKEN_PROFILE",
+                "introspection needs STEPUP_CLIENT_SECRET: the provider answers only clients it can authenticate",
+            ));
+        }
         // Whole seconds within `range`, or `default` when unset.
         let seconds = |name: &str, range: std::ops::RangeInclusive<u64>, default: u64| match get(name) {
             None => Ok(default),
@@ -208,6 +223,8 @@ impl Config {
             cooldown: seconds("STEPUP_KEYS_COOLDOWN", 1..=3600, defaults.cooldown as u64)? as f64,
         };
         let upstream_timeout = seconds("STEPUP_UPSTREAM_TIMEOUT", 1..=600, DEFAULT_UPSTREAM_TIMEOUT)?;
+        let introspection_cache =
+            seconds("STEPUP_INTROSPECTION_CACHE_SECONDS", 0..=3600, crate::introspection::DEFAULT_CACHE_SECONDS)?;
         Ok(Config {
             upstream_timeout,
             issuer,
@@ -225,6 +242,7 @@ impl Config {
             rules,
             api_audience,
             access_token_profile,
+            introspection_cache,
             session_max_age,
             refresh,
             public_origin,
@@ -232,12 +250,20 @@ impl Config {
     }
 
     /// Refuses rules the provider cannot satisfy: an ACR value it does not list in
-    /// `acr_values_supported` (when it lists any) could only ever end in a refusal.
+    /// `acr_values_supported` (when it lists any) could only ever end in a refusal; and the
+    /// `introspection` profile with a provider that names no `introspection_endpoint`.
     pub fn check_against(&self, metadata: &Metadata) -> Result<()> {
         for member in ["authorization_endpoint", "token_endpoint", "jwks_uri"] {
             if metadata.str(member).is_none() {
                 return Err(Error::FetchFailed(format!("the provider's metadata has no {member}")));
             }
+        }
+        if self.access_token_profile == Verification::Introspection && metadata.str("introspection_endpoint").is_none()
+        {
+            return Err(setting_error(
+                "STEPUP_ACCESS_TOKEN_PROFILE",
+                "introspection needs the provider's introspection_endpoint, which its metadata does not name",
+            ));
         }
         let Some(supported) = metadata.list("acr_values_supported") else { return Ok(()) };
         for (at, value) in self.rules.acr_values() {

@@ -8,8 +8,11 @@
 //! refetched when a token names an unknown `kid` (at most once per cooldown), fetched once for a
 //! burst of requests, shared between isolates through the Cache API, and kept through an outage,
 //! so signed-in users keep working while the provider is down. Without them the guard answers
-//! `503`, never a crash.
+//! `503`, never a crash. With the `introspection` profile, bearer tokens are POSTed to the
+//! provider's introspection endpoint instead, and the answers the core believed are reused as
+//! its [`Cache`] says.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -21,13 +24,14 @@ use wasm_bindgen_futures::future_to_promise;
 use super::errors::throw;
 use super::provider::Document;
 use super::{http, now, verify};
-use crate::access_token::AccessTokenOptions;
+use crate::access_token::{AccessTokenOptions, Verification};
 use crate::callback::{validate_authorization_response, ResponseExpectations};
 use crate::discovery::{parse_discovery_document, Metadata};
 use crate::guard::config::Config;
 use crate::guard::flow::{self, Incoming, Randoms, Reply, GUARDED_ANSWER};
 use crate::guard::judge::{self, Action};
 use crate::id_token::IdTokenOptions;
+use crate::introspection::{self, Cache};
 use crate::jwks::KeySet;
 use crate::{Error, Result};
 
@@ -41,6 +45,8 @@ struct Inner {
     config: Config,
     metadata: Document<Metadata>,
     keys: Document<KeySet>,
+    /// The introspection answers believed lately (`STEPUP_INTROSPECTION_CACHE_SECONDS`).
+    introspected: RefCell<Cache>,
 }
 
 /// The edge guard's core for the package's `Guard` (`js/guard.js`), which does the forwarding.
@@ -58,7 +64,8 @@ impl Guard {
         let issuer = config.issuer.clone();
         let metadata = Document::new(config.refresh, move |body| parse_discovery_document(body, &issuer));
         let keys = Document::new(config.refresh, KeySet::parse);
-        Ok(Guard { inner: Rc::new(Inner { config, metadata, keys }) })
+        let introspected = RefCell::new(Cache::new(config.introspection_cache));
+        Ok(Guard { inner: Rc::new(Inner { config, metadata, keys, introspected }) })
     }
 
     /// Fetches discovery and checks the rules against it (`acr_values_supported`), so a rule the
@@ -324,18 +331,39 @@ impl Inner {
                 "this guard accepts no bearer tokens (STEPUP_API_AUDIENCE is not set)",
             ));
         };
-        let metadata = self.metadata().await?;
-        let options = AccessTokenOptions {
-            issuer: self.config.issuer.clone(),
-            audience,
-            profile: self.config.access_token_profile,
-            ..AccessTokenOptions::default()
+        let options =
+            AccessTokenOptions { issuer: self.config.issuer.clone(), audience, ..AccessTokenOptions::default() };
+        let profile = match self.config.access_token_profile {
+            Verification::Signed(profile) => profile,
+            Verification::Introspection => return self.introspect(token, &options).await,
         };
+        let options = AccessTokenOptions { profile, ..options };
+        let metadata = self.metadata().await?;
         self.with_keys(&metadata, |keys| {
             let options = options.clone();
             async move { verify::access_token(token, &keys, &options).await }
         })
         .await
+    }
+
+    /// RFC 7662: an answer believed lately, else the provider's answer about `token`, as
+    /// [`introspection::read_answer`] reads it.
+    async fn introspect(&self, token: &str, options: &AccessTokenOptions) -> Result<Map<String, Value>> {
+        if let Some(claims) = self.introspected.borrow().get(token, now(None)) {
+            return Ok(claims);
+        }
+        let metadata = self.metadata().await?;
+        // `metadata()` has checked it is there (`Config::check_against`).
+        let endpoint = metadata.str("introspection_endpoint").unwrap_or_default();
+        let client =
+            http::ClientAuth { client_id: &self.config.client_id, secret: self.config.client_secret.as_deref() };
+        let request = introspection::request(&client, token);
+        let headers: Vec<(&str, &str)> = request.authorization.iter().map(|a| ("authorization", a.as_str())).collect();
+        let reply = http::send(endpoint, Some(&request.body), &headers).await?;
+        let at = now(None);
+        let claims = introspection::read_answer(endpoint, reply.status, reply.body.as_bytes(), options, at)?;
+        self.introspected.borrow_mut().keep(token, claims.clone(), at);
+        Ok(claims)
     }
 
     /// The redirect path: the transaction, the response, the code exchange, the ID token and the

@@ -151,8 +151,9 @@ function stepUpChecks(p) {
  * The access tokens a dialect's provider issues by default, made from oidc-provider's RFC 9068
  * token (its JWT format customizer, lib/models/formats/jwt.js): the header it gets (`typ` left
  * out when undefined) and the payload rewritten. The dialects without a shape keep RFC 9068
- * (`at+jwt`); WSO2 and Janssen really issue opaque tokens (RFC 7662 introspection), which the
- * guard does not verify yet.
+ * (`at+jwt`). WSO2 and Janssen really issue opaque tokens, which resource servers introspect
+ * (RFC 7662): `startIdp({ accessTokens: "opaque" })` issues those instead (see
+ * `providerConfiguration`).
  *   fief: only `alg` and `kid` in the header; `aud` is the client id (a list), `azp` the client,
  *     `scope`, `permissions`, `acr` and `auth_time`; no `client_id`, `jti` or `amr`.
  *   auth0: typed `JWT`; `aud` is the API and the issuer's `/userinfo`, `azp` the client, `scope`;
@@ -172,7 +173,24 @@ export const ACCESS_TOKEN_SHAPES = {
   },
 };
 
-export function providerConfiguration({ profile: p, clients, keys, cookieKeys, Adapter }) {
+/**
+ * RFC 7662 §2.1: who may ask about a token. The edge guard (a confidential client, the API's
+ * resource server here) may introspect any token, the SPA's included; any other client only its
+ * own.
+ */
+async function introspectionAllowed(ctx, client, token) {
+  return client.clientId === EDGE_CLIENT_ID || client.clientId === token.clientId;
+}
+
+/**
+ * `opaque`: access tokens for the API are opaque references (oidc-provider's `opaque` format, as
+ * WSO2 and Janssen issue them by default), with the introspection endpoint (RFC 7662) to ask
+ * about them and the revocation endpoint (RFC 7009) to end them. Otherwise JWTs, and neither
+ * endpoint. `accessTokenTtl()`: the lifetime of the next access token for the API, in seconds.
+ */
+export function providerConfiguration({
+  profile: p, clients, keys, cookieKeys, Adapter, opaque = false, accessTokenTtl = () => 600,
+}) {
   const policy = interactionPolicy.base();
   for (const check of stepUpChecks(p)) policy.get("login").checks.add(check);
 
@@ -220,23 +238,22 @@ export function providerConfiguration({ profile: p, clients, keys, cookieKeys, A
       },
       devInteractions: { enabled: false },
       claimsParameter: { enabled: true },
+      introspection: { enabled: opaque, allowedPolicy: introspectionAllowed },
+      // RFC 7009 §2.1: a client revokes only its own tokens.
+      revocation: { enabled: opaque, allowedPolicy: async (ctx, client, token) => client.clientId === token.clientId },
       // RFC 8707 + RFC 9068: every authorization is for the API unless `resource` says otherwise,
       // and the code keeps that resource at the token endpoint (useGrantedResource), so the
       // access token is a JWT (`typ: at+jwt`) with the API as its audience, reshaped as the
-      // dialect's provider issues it (`ACCESS_TOKEN_SHAPES`).
+      // dialect's provider issues it (`ACCESS_TOKEN_SHAPES`), or an opaque one (`opaque`).
       resourceIndicators: {
         enabled: true,
         defaultResource: async () => API_AUDIENCE,
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, resource) => {
           if (resource !== API_AUDIENCE) throw new errors.InvalidTarget();
-          return {
-            scope: API_SCOPES,
-            audience: API_AUDIENCE,
-            accessTokenFormat: "jwt",
-            accessTokenTTL: 600,
-            jwt: { sign: { alg: "RS256" } },
-          };
+          const format = opaque ? { accessTokenFormat: "opaque" }
+            : { accessTokenFormat: "jwt", jwt: { sign: { alg: "RS256" } } };
+          return { scope: API_SCOPES, audience: API_AUDIENCE, ...format };
         },
       },
     },
@@ -269,7 +286,7 @@ export function providerConfiguration({ profile: p, clients, keys, cookieKeys, A
         `${escapeHtml(out.error_description ?? "")}</p></main></html>`;
     },
     ttl: {
-      AccessToken: 600,
+      AccessToken: () => accessTokenTtl(),
       AuthorizationCode: 60,
       IdToken: 3600,
       Interaction: 600,

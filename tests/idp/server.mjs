@@ -4,7 +4,10 @@
 //   const idp = await startIdp({ profile: "wso2", clients: [spaClient([cb])] });
 //   idp.issuer, idp.url, idp.port, idp.provider, idp.lastOtp("alice")
 //   idp.rotateKeys(), idp.setDown(true), idp.setJwksMode("garbage"), idp.setTokenMode("slow"),
+//   idp.setIntrospectionMode("error"),
 //   idp.ignoreAcrValues(true), idp.hits("/jwks"), await idp.close()
+//   startIdp({ accessTokens: "opaque" }): opaque access tokens, the introspection endpoint
+//   (`/token/introspection`) and revocation (`/token/revocation`); idp.setAccessTokenTtl(5)
 //
 // Run directly: `IDP_PORT=9000 IDP_PROFILE=fief node tests/idp/server.mjs`.
 import { createServer } from "node:http";
@@ -22,8 +25,9 @@ export { API_AUDIENCE, API_SCOPES, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIEN
   edgeClient, spaClient } from "./config.mjs";
 export { PROFILES } from "./profiles.mjs";
 
-// Faults of one endpoint (the key set, the token endpoint): "slow" answers after SLOW_MS, longer
-// than a client should wait; "garbage" is a 200 that claims JSON and is not; "error" a 500.
+// Faults of one endpoint (the key set, the token endpoint, the introspection endpoint): "slow"
+// answers after SLOW_MS, longer than a client should wait; "garbage" is a 200 that claims JSON
+// and is not; "error" a 500.
 const FAULT_MODES = new Set(["ok", "slow", "garbage", "error"]);
 const SLOW_MS = 10_000;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -45,7 +49,11 @@ export async function startIdp({
   // Where discovery is served instead of `{issuer}/.well-known/openid-configuration`, which then
   // answers 404 (Janssen: `/jans-auth/.well-known/openid-configuration`).
   discoveryPath,
+  // "jwt" (the dialect's own JWT shape, or RFC 9068), or "opaque": what WSO2 and Janssen issue
+  // by default, with RFC 7662 introspection and RFC 7009 revocation (config.mjs).
+  accessTokens = "jwt",
 } = {}) {
+  if (!["jwt", "opaque"].includes(accessTokens)) throw new TypeError(`accessTokens must be "jwt" or "opaque"`);
   if (!LOOPBACK.has(host)) throw new TypeError(`the local IdP binds to loopback only, not ${host}`);
   const p = loadProfile(profile);
   // Janssen: the SPA client carries default_acr_values unless the caller chose its own.
@@ -59,8 +67,9 @@ export async function startIdp({
   const otps = new Map();
 
   let down = false;
+  let accessTokenTtl = 600; // seconds, of the next access token for the API
   const hits = new Map(); // path → requests received
-  const faults = { jwks: "ok", token: "ok" }; // endpoint → fault mode
+  const faults = { jwks: "ok", token: "ok", "token/introspection": "ok" }; // endpoint → fault mode
   let keys = await generateSigningKeys();
   let provider;
   let callback;
@@ -88,6 +97,7 @@ export async function startIdp({
   const build = async () => {
     provider = new Provider(iss, providerConfiguration({
       profile: p, clients: registered, keys, cookieKeys, Adapter,
+      opaque: accessTokens === "opaque", accessTokenTtl: () => accessTokenTtl,
     }));
     callback = provider.callback();
   };
@@ -175,10 +185,14 @@ export async function startIdp({
       return fresh.map((k) => k.kid);
     },
     setDown(value) { down = Boolean(value); },
+    /** The lifetime in seconds of the access tokens issued from now on (default 600). */
+    setAccessTokenTtl(seconds) { accessTokenTtl = seconds; },
     /** Faults of the key set (`/jwks`): "ok", "slow", "garbage" or "error". */
     setJwksMode: setFault("jwks"),
     /** Faults of the token endpoint (`/token`), the same modes. */
     setTokenMode: setFault("token"),
+    /** Faults of the introspection endpoint (`/token/introspection`), the same modes. */
+    setIntrospectionMode: setFault("token/introspection"),
     /** Stop (or resume) honouring `acr_values`: sign-ins then assert whatever the user did. */
     ignoreAcrValues(value) { p.ignoresAcrValues = Boolean(value); },
     /** How many requests reached `path` (relative to the issuer). */

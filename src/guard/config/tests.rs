@@ -1,4 +1,5 @@
 use super::*;
+use crate::access_token::Profile;
 use crate::discovery::parse_discovery_document;
 
 fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -30,21 +31,60 @@ fn defaults() {
     assert_eq!(config.session_max_age, DEFAULT_SESSION_MAX_AGE);
     assert_eq!(config.refresh, crate::refresh::Policy::default());
     assert!(config.client_secret.is_none() && config.api_audience.is_none());
-    assert_eq!(config.access_token_profile, Profile::Rfc9068);
+    assert_eq!(config.access_token_profile, Verification::Signed(Profile::Rfc9068));
+    assert_eq!(config.introspection_cache, 60);
 }
 
 #[test]
 fn access_token_profiles_by_name_and_by_provider() {
-    let profile = |value: &str| Config::from_env(&env(&[("STEPUP_ACCESS_TOKEN_PROFILE", value)]));
-    assert_eq!(profile("rfc9068").unwrap().access_token_profile, Profile::Rfc9068);
-    assert_eq!(profile("jwt").unwrap().access_token_profile, Profile::Jwt);
+    let secret = ("STEPUP_CLIENT_SECRET", "s");
+    let profile = |value: &str| Config::from_env(&env(&[("STEPUP_ACCESS_TOKEN_PROFILE", value), secret]));
+    assert_eq!(profile("rfc9068").unwrap().access_token_profile, Verification::Signed(Profile::Rfc9068));
+    assert_eq!(profile("jwt").unwrap().access_token_profile, Verification::Signed(Profile::Jwt));
+    assert_eq!(profile("introspection").unwrap().access_token_profile, Verification::Introspection);
     // What the provider issues by default (access_token::issued_by).
-    assert_eq!(profile("fief").unwrap().access_token_profile, Profile::Jwt);
-    assert_eq!(profile("auth0").unwrap().access_token_profile, Profile::Jwt);
-    for opaque in ["wso2", "janssen"] {
-        let err = profile(opaque).unwrap_err();
-        assert_eq!(err.param(), Some("STEPUP_ACCESS_TOKEN_PROFILE"), "{opaque}");
-        assert!(err.to_string().contains("introspection"), "{err}");
+    assert_eq!(profile("fief").unwrap().access_token_profile, Verification::Signed(Profile::Jwt));
+    assert_eq!(profile("auth0").unwrap().access_token_profile, Verification::Signed(Profile::Jwt));
+    assert_eq!(profile("wso2").unwrap().access_token_profile, Verification::Introspection);
+    assert_eq!(profile("janssen").unwrap().access_token_profile, Verification::Introspection);
+    let err = profile("opaque").unwrap_err();
+    assert_eq!(err.param(), Some("STEPUP_ACCESS_TOKEN_PROFILE"));
+    assert!(err.to_string().contains("introspection"), "{err}");
+}
+
+#[test]
+fn rfc7662_2_1_introspection_needs_client_credentials_and_an_endpoint() {
+    for name in ["introspection", "wso2"] {
+        let err = Config::from_env(&env(&[("STEPUP_ACCESS_TOKEN_PROFILE", name)])).unwrap_err();
+        assert_eq!(err.param(), Some("STEPUP_ACCESS_TOKEN_PROFILE"));
+        assert!(err.to_string().contains("STEPUP_CLIENT_SECRET"), "{err}");
+    }
+    let config =
+        Config::from_env(&env(&[("STEPUP_ACCESS_TOKEN_PROFILE", "janssen"), ("STEPUP_CLIENT_SECRET", "s")])).unwrap();
+    let document = |extra: &str| {
+        let text = format!(
+            r#"{{"issuer":"https://idp.example","authorization_endpoint":"https://idp.example/auth","token_endpoint":"https://idp.example/token","jwks_uri":"https://idp.example/jwks"{extra}}}"#
+        );
+        parse_discovery_document(text.as_bytes(), "https://idp.example").unwrap()
+    };
+    let err = config.check_against(&document("")).unwrap_err();
+    assert_eq!(err.param(), Some("STEPUP_ACCESS_TOKEN_PROFILE"));
+    assert!(err.to_string().contains("introspection_endpoint"), "{err}");
+    assert_eq!(
+        config.check_against(&document(r#","introspection_endpoint":"https://idp.example/introspect""#)),
+        Ok(())
+    );
+    // Other profiles do not need it.
+    assert_eq!(Config::from_env(&env(&[])).unwrap().check_against(&document("")), Ok(()));
+}
+
+#[test]
+fn introspection_answers_are_kept_for_a_bounded_time() {
+    let cache = |value: &str| Config::from_env(&env(&[("STEPUP_INTROSPECTION_CACHE_SECONDS", value)]));
+    assert_eq!(cache("0").unwrap().introspection_cache, 0);
+    assert_eq!(cache("3600").unwrap().introspection_cache, 3600);
+    for bad in ["3601", "-1", "1.5", "soon"] {
+        assert_eq!(cache(bad).unwrap_err().param(), Some("STEPUP_INTROSPECTION_CACHE_SECONDS"), "{bad}");
     }
 }
 
