@@ -94,6 +94,24 @@ function storeOf(kind, custom) {
  */
 const challenge = (core, response) => core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined);
 
+/** How long a tab waits for another tab's refresh to reach a shared store, and how often it looks (ms). */
+const SPENT_WAIT = 2000;
+const SPENT_POLL = 20;
+
+/**
+ * The name of the lock a tab holds once it spent the refresh token of the stored set `old`
+ * (JSON text): a digest of the token, never the token. `undefined` without WebCrypto or a token.
+ * @param {string} prefix
+ * @param {string} old
+ */
+async function spentLock(prefix, old) {
+  const token = JSON.parse(old).refreshToken;
+  const subtle = globalThis.crypto?.subtle;
+  if (typeof token !== "string" || !subtle) return undefined;
+  const digest = new Uint8Array(await subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  return `${prefix}spent:${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
 export class Client {
   #core;
   #prefix;
@@ -305,8 +323,20 @@ export class Client {
     const locks = globalThis.navigator?.locks;
     if (!locks) return this.#refreshNow(old);
     return locks.request(`${this.#prefix}refresh`, async () => {
-      const done = this.#core.refreshedElsewhere(old, this.#tokens());
-      return done === undefined ? this.#refreshNow(old) : JSON.parse(done);
+      let done = this.#core.refreshedElsewhere(old, this.#tokens());
+      // Another tab's write to a shared store can reach this tab after its lock did: a tab that
+      // spent a refresh token holds a lock named after it for as long as it lives, so seeing that
+      // lock means "wait for the store", never "refresh again" (the token is spent).
+      const spent = await spentLock(this.#prefix, old);
+      if (done === undefined && spent !== undefined && (await locks.query()).held?.some((l) => l.name === spent)) {
+        for (let waited = 0; done === undefined && waited < SPENT_WAIT; waited += SPENT_POLL) {
+          await new Promise((resolve) => setTimeout(resolve, SPENT_POLL));
+          done = this.#core.refreshedElsewhere(old, this.#tokens());
+        }
+      }
+      if (done !== undefined) return JSON.parse(done);
+      if (spent !== undefined) locks.request(spent, () => new Promise(() => {})).catch(() => {});
+      return this.#refreshNow(old);
     });
   }
 
