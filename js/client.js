@@ -222,11 +222,15 @@ export class Client {
     const [requirement, claims] = challenged;
     const better = await this.#tokenFor(requirement);
     if (this.#core.retry(requirement, first, better, stepUp)) return send(spare, better);
+    // The sign-in first: a step-up that cannot start (a challenge the core refuses, no
+    // discovery) throws with no call saved, so no later sign-in replays a call the app was told
+    // failed.
+    const url = await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens(), claims));
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
     const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement);
     this.#store().setItem(this.#pendingKey, saved);
-    navigate(await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens(), claims)));
+    navigate(url);
     // The page is going away; nothing will read this promise's outcome.
     return new Promise(() => {});
   }

@@ -19,6 +19,11 @@ fn is_endpoint(member: &str) -> bool {
     member.ends_with("_endpoint") || matches!(member, "jwks_uri" | "check_session_iframe")
 }
 
+/// The request parameters of OpenID Connect RP-Initiated Logout 1.0 §2: a relying party sends
+/// them to `end_session_endpoint`, whose own query may therefore set none of them.
+pub const END_SESSION_PARAMS: [&str; 6] =
+    ["id_token_hint", "logout_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"];
+
 /// RFC 8705 §5: endpoints again, for mutual-TLS clients.
 const MTLS_ALIASES: &str = "mtls_endpoint_aliases";
 

@@ -982,10 +982,7 @@ impl Client {
             extra_params,
             ..AuthorizationRequest::default()
         })?;
-        let return_to = match plan.return_to {
-            Some(r) => r,
-            None => here()?,
-        };
+        let return_to = returning_to(plan.return_to, here)?;
         let tx = Transaction { verifier, nonce, requirement: plan.requirement, return_to };
         Ok((url, self.key(&format!("tx:{state}")), tx))
     }
@@ -1072,7 +1069,10 @@ impl Client {
         let endpoint = metadata
             .str("end_session_endpoint")
             .ok_or_else(|| Error::arg_value("endSession", "the provider's discovery names no end_session_endpoint"))?;
+        // Not https, or its own query sets the parameters sent here: not a place to send the
+        // browser (the guard refuses the same, `guard::flow::signed_out`).
         let endpoint = crate::url::Endpoint::parse(endpoint, "end_session_endpoint")
+            .and_then(|e| e.refuse_in_query("end_session_endpoint", &crate::discovery::END_SESSION_PARAMS).map(|()| e))
             .map_err(|e| Error::FetchFailed(format!("discovery document: end_session_endpoint: {e}")))?;
         let hint = tokens::strongest(sets, &self.policy, now)
             .and_then(|s| s.id_token.as_deref())
@@ -1087,10 +1087,7 @@ impl Client {
             ("state", state.as_str()),
         ]);
         let url = endpoint.with_query(&pairs);
-        let return_to = match return_to {
-            Some(r) => r,
-            None => here()?,
-        };
+        let return_to = returning_to(return_to, here)?;
         Ok((url, SignOut { state, return_to }))
     }
 
@@ -1285,6 +1282,33 @@ fn refresh_result(old: &TokenSet, refreshed: &tokens::Refreshed) -> Value {
         result.insert("previous".into(), Value::Object(previous));
     }
     Value::Object(result)
+}
+
+/// Where `handleCallback` and `handleSignOutCallback` send the app afterwards: the page itself
+/// (`here`), or a path or URL on the page's own origin — never another site or a `javascript:`
+/// URL, which an app passing a `?next=` parameter through would otherwise turn into an open
+/// redirect. A path may hold no `\\`, whitespace or control character, which browsers drop or
+/// read as `/` (`/\tevil.example` is `//evil.example` to them).
+fn returning_to(given: Option<String>, here: impl FnOnce() -> Result<String>) -> Result<String> {
+    let Some(given) = given else { return here() };
+    let refused = || Error::arg_value("returnTo", "must be a path or a URL on this page's origin");
+    if given.chars().any(|c| c == '\\' || c.is_whitespace() || c.is_control()) {
+        return Err(refused());
+    }
+    if given.starts_with('/') && !given.starts_with("//") {
+        return Ok(given);
+    }
+    let origin = |url: &str| -> Option<String> {
+        let (scheme, rest) = url.split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        let authority = rest.split(['/', '?', '#']).next()?;
+        (matches!(scheme.as_str(), "http" | "https") && !authority.is_empty() && !authority.contains('@'))
+            .then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
+    };
+    match origin(&given) {
+        Some(theirs) if Some(theirs.as_str()) == origin(&here()?).as_deref() => Ok(given),
+        _ => Err(refused()),
+    }
 }
 
 #[cfg(test)]

@@ -662,3 +662,26 @@ fn a_refresh_another_tab_made_is_used_not_repeated() {
     let same_token = set("LOA1", "a3", Some(2300), Some("rt1"));
     assert!(c.refreshed_elsewhere(&old, &[same_token], 2000).is_some());
 }
+
+#[test]
+fn return_to_stays_on_the_pages_origin() {
+    let here = || Ok("https://app.example/page?x=1".to_string());
+    assert_eq!(returning_to(None, here).unwrap(), "https://app.example/page?x=1");
+    for fine in ["/next", "/a/b?c=d#e", "https://app.example/other", "HTTPS://APP.example/x"] {
+        assert_eq!(returning_to(Some(fine.to_string()), here).unwrap(), fine, "{fine}");
+    }
+    for bad in [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\tevil.example",
+        "javascript:alert(document.domain)",
+        "https://app.example@evil.example/",
+        "http://app.example/",
+        "next",
+        "",
+    ] {
+        let err = returning_to(Some(bad.to_string()), here).unwrap_err();
+        assert_eq!(err.param(), Some("returnTo"), "{bad:?}");
+    }
+}

@@ -240,10 +240,6 @@ pub fn signed_in(
         .with("set-cookie", session_cookie(config, session, now)?))
 }
 
-/// The request parameters of RP-Initiated Logout 1.0 §2.
-const LOGOUT_PARAMS: [&str; 6] =
-    ["id_token_hint", "logout_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"];
-
 /// A sign-out: the session cookie deleted, and the browser sent to the provider's
 /// `end_session_endpoint` to end its session there too (OpenID Connect RP-Initiated Logout 1.0
 /// §2: `client_id` names the client, as the guard keeps no ID token for `id_token_hint`, and
@@ -258,7 +254,7 @@ pub fn signed_out(config: &Config, origin: &str, end_session: std::result::Resul
     let params = [("client_id", config.client_id.as_str()), ("post_logout_redirect_uri", back.as_str())];
     let location = |endpoint: &str| -> Result<String> {
         let endpoint = Endpoint::parse(endpoint, "end_session_endpoint")?;
-        endpoint.refuse_in_query("end_session_endpoint", &LOGOUT_PARAMS)?;
+        endpoint.refuse_in_query("end_session_endpoint", &crate::discovery::END_SESSION_PARAMS)?;
         Ok(endpoint.with_query(&params))
     };
     let not_there = |e: &Error| {

@@ -43,6 +43,8 @@ before(async () => {
     "/api/mfa": api,
     "/api/okta": vendor(403, 'Bearer error="insufficient_authentication_context", error_description="The resource requires more authentication", acr_values="LOA2"'),
     "/api/entra": vendor(401, `Bearer realm="", authorization_uri="${"https://login.example/authorize"}", error="insufficient_claims", claims="${entra}"`),
+    // A claims request the client refuses to send on (a member it does not know).
+    "/api/entra-bogus": vendor(401, `Bearer error="insufficient_claims", claims="${Buffer.from(JSON.stringify({ ...ENTRA_CLAIMS, bogus: 1 })).toString("base64")}"`),
   });
   worker = await startWorkerd(new URL("../../worker/config.capnp", import.meta.url), {
     port,
@@ -54,6 +56,7 @@ before(async () => {
         { path: "/api/mfa", acr: ["LOA2"], api: true },
         { path: "/api/okta", acr: ["LOA1"], api: true },
         { path: "/api/entra", acr: ["LOA1"], api: true },
+        { path: "/api/entra-bogus", acr: ["LOA1"], api: true },
       ],
     }),
   });
@@ -186,6 +189,33 @@ test("vendor step-up answers: Okta's 403 and Entra's claims challenge are met by
     assert.deepEqual(vendorCalls, [[path, "LOA1"], [path, "LOA1"], [path, "LOA2"]], `${path}: replayed once`);
     await context.close();
   }
+});
+
+test("a step-up that cannot start saves no call: a later sign-in replays nothing", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  vendorCalls.length = 0;
+  const failed = await page.evaluate(async () => {
+    try {
+      await window.client.fetch("/api/entra-bogus", { method: "POST", body: '{"amount":1000}' }, { stepUp: true });
+      return "went on";
+    } catch (e) {
+      return { code: e.code, param: e.param, pending: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending")) };
+    }
+  });
+  assert.deepEqual(failed, { code: "ERR_INVALID_ARG_VALUE", param: "claims.bogus", pending: [] });
+  // A step-up for another reason afterwards: nothing is waiting to be replayed.
+  await page.evaluate(() => { window.client.stepUp({ acr: ["LOA2"] }); });
+  await passIdp(page, base);
+  await ready(page);
+  const after = await page.evaluate(async () => {
+    await window.client.handleCallback();
+    return window.client.resume();
+  });
+  assert.equal(after, null);
+  assert.deepEqual(vendorCalls, [["/api/entra-bogus", "LOA1"]], "the refused call was never sent again");
+  await context.close();
 });
 
 test("Auth0's mfa_required from the token endpoint (403) is ERR_STEP_UP_REQUIRED for the auth0 preset's multi-factor ACR", async () => {
