@@ -37,15 +37,19 @@ const PROVIDER_SETTINGS = ["STEPUP_ISSUER", "STEPUP_CLIENT_ID", "STEPUP_CLIENT_S
 
 /**
  * The local IdP's access tokens in each dialect (tests/idp/config.mjs, ACCESS_TOKEN_SHAPES) and
- * how the guard takes them: Fief's and Auth0's are the provider's own JWTs (the provider preset
- * names the profile), Fief's for the SPA's client id; the others are RFC 9068's, for the API.
+ * how the guard takes them, as each provider issues them by default (the provider preset names
+ * the profile): Fief's and Auth0's are the provider's own JWTs, Fief's for the SPA's client id;
+ * WSO2's and Janssen's are opaque, read through the provider's introspection endpoint.
  */
 const LOCAL_API = {
   fief: { STEPUP_ACCESS_TOKEN_PROFILE: "fief", STEPUP_API_AUDIENCE: SPA_CLIENT_ID },
   auth0: { STEPUP_ACCESS_TOKEN_PROFILE: "auth0", STEPUP_API_AUDIENCE: API_AUDIENCE },
-  wso2: { STEPUP_API_AUDIENCE: API_AUDIENCE },
-  janssen: { STEPUP_API_AUDIENCE: API_AUDIENCE },
+  wso2: { STEPUP_ACCESS_TOKEN_PROFILE: "wso2", STEPUP_API_AUDIENCE: API_AUDIENCE },
+  janssen: { STEPUP_ACCESS_TOKEN_PROFILE: "janssen", STEPUP_API_AUDIENCE: API_AUDIENCE },
 };
+
+/** The dialects whose providers issue opaque access tokens by default. */
+const OPAQUE = new Set(["wso2", "janssen"]);
 
 /**
  * The bank's actions and what each needs. The guard's rules and the SPA's panel are both made
@@ -91,7 +95,10 @@ export async function startDemo({ profile = "wso2", port = 8787, emailMaxAge = 3
     } else {
       // Both loopback spellings, so the demo works whichever one the browser is given.
       const at = (path) => [url, `http://localhost:${port}`].map((origin) => `${origin}${path}`);
-      idp = await startIdp({ profile, clients: [spaClient(at("/signed-in")), edgeClient(at("/callback"))] });
+      idp = await startIdp({
+        profile, clients: [spaClient(at("/signed-in")), edgeClient(at("/callback"))],
+        accessTokens: OPAQUE.has(profile) ? "opaque" : "jwt",
+      });
       stops.push(() => idp.close());
       provider = {
         STEPUP_ISSUER: idp.issuer, STEPUP_CLIENT_ID: EDGE_CLIENT_ID, STEPUP_CLIENT_SECRET: EDGE_CLIENT_SECRET,
