@@ -79,6 +79,16 @@ const call = (page, path, options) => page.evaluate(async ({ path, options }) =>
   }
 }, { path, options });
 
+/**
+ * Back on the page after a step-up: the callback, then the saved call replayed (its status and
+ * what the API answered), then `resume()` again, which must find nothing left to replay.
+ */
+const callbackAndResume = (page) => page.evaluate(async () => {
+  const { claims } = await window.client.handleCallback();
+  const res = await window.client.resume();
+  return { acr: claims.acr, status: res.status, body: await res.json(), again: await window.client.resume() };
+});
+
 test("sign in, call the API, meet its step-up challenge, replay once; both tokens are kept", async () => {
   const context = await browser.newContext();
   const page = await open(context);
@@ -101,11 +111,7 @@ test("sign in, call the API, meet its step-up challenge, replay once; both token
   await page.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: "{}" }, { stepUp: true }); });
   await passIdp(page, base);
   await ready(page);
-  const resumed = await page.evaluate(async () => {
-    const { claims } = await window.client.handleCallback();
-    const res = await window.client.resume();
-    return { acr: claims.acr, status: res.status, body: await res.json(), again: await window.client.resume() };
-  });
+  const resumed = await callbackAndResume(page);
   assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null });
 
   // WSO2 names its authenticators in amr; the wso2 policy's amrMapping reads them as RFC 8176
@@ -180,11 +186,7 @@ test("vendor step-up answers: Okta's 403 and Entra's claims challenge are met by
     assert.deepEqual(query.claims === undefined ? undefined : JSON.parse(query.claims), expectClaims, `${path}: the claims request goes back as is`);
     await passIdp(page, base);
     await ready(page);
-    const resumed = await page.evaluate(async () => {
-      const { claims } = await window.client.handleCallback();
-      const res = await window.client.resume();
-      return { acr: claims.acr, status: res.status, body: await res.json(), again: await window.client.resume() };
-    });
+    const resumed = await callbackAndResume(page);
     assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path, method: "POST", sub: "alice", acr: "LOA2" }, again: null }, path);
     assert.deepEqual(vendorCalls, [[path, "LOA1"], [path, "LOA1"], [path, "LOA2"]], `${path}: replayed once`);
     await context.close();
