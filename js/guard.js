@@ -26,7 +26,8 @@ export class Guard {
   /** Reads the settings (a worker's `env`); throws a `TypeError` naming a missing or bad one. */
   constructor(env) {
     this.#core = new GuardCore(env);
-    this.#guarded = this.#core.guardedAnswer();
+    const [drop, setAlways, append, ending] = this.#core.guardedAnswer();
+    this.#guarded = /** @type {const} */ ([new Set(drop), setAlways, append, ending]);
   }
 
   /** Fetches the provider's discovery and checks the rules against it. */
@@ -51,19 +52,27 @@ export class Guard {
       : reply(action);
   }
 
-  async #forward(request, [, url, remove, set, guarded, timeout]) {
+  /**
+   * Forwards as the core planned: `action` is `["forward", url, remove, set, guarded, timeout ms]`.
+   * @param {Request} request
+   * @param {["forward", string, string[], string[], boolean, number]} action
+   */
+  async #forward(request, action) {
+    const remove = action[2];
+    const set = action[3];
+    const guarded = action[4];
     const headers = new Headers(request.headers);
-    for (const name of remove) headers.delete(name);
+    for (let i = 0; i < remove.length; i++) headers.delete(remove[i]);
     for (let i = 0; i < set.length; i += 2) headers.set(set[i], set[i + 1]);
-    const withBody = request.method !== "GET" && request.method !== "HEAD";
+    const method = request.method;
     // The timeout covers the wait for the answer's head only: a long download is not cut.
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeout);
+    const timer = setTimeout(() => controller.abort(), action[5]);
     let response;
     try {
-      response = await fetch(url, {
-        method: request.method, headers, redirect: "manual", signal: controller.signal,
-        body: withBody ? request.body : undefined,
+      response = await fetch(action[1], {
+        method, headers, redirect: "manual", signal: controller.signal,
+        body: method !== "GET" && method !== "HEAD" ? request.body : undefined,
       });
     } catch (e) {
       return reply(JSON.parse(this.#core.upstreamFailed(controller.signal.aborted, String(/** @type {any} */ (e)?.message ?? e))));
@@ -79,25 +88,27 @@ export class Guard {
     // The upstream's answer with its status, status text and headers, and headers that can
     // change (the runtime's copy of an answer's headers is cheaper than a new Headers).
     const out = new Response(response.body, response);
+    const outHeaders = out.headers;
     if (cookies.length > 0 || clear !== null) {
       const [kept, keptClear] = this.#core.upstreamAnswer(cookies, clear);
       if (clear !== null) {
-        if (keptClear === null) out.headers.delete("clear-site-data");
-        else out.headers.set("clear-site-data", keptClear);
+        if (keptClear === null) outHeaders.delete("clear-site-data");
+        else outHeaders.set("clear-site-data", keptClear);
       }
       if (kept !== null) {
-        out.headers.delete("set-cookie");
-        for (const cookie of kept) out.headers.append("set-cookie", cookie);
+        outHeaders.delete("set-cookie");
+        for (const cookie of kept) outHeaders.append("set-cookie", cookie);
       }
     }
     if (guarded) {
       const [drop, setAlways, append, ending] = this.#guarded;
-      for (const name of drop) out.headers.delete(name);
-      const targeted = [];
-      for (const [name] of out.headers) if (name.endsWith(ending)) targeted.push(name);
-      for (const name of targeted) out.headers.delete(name);
-      for (let i = 0; i < setAlways.length; i += 2) out.headers.set(setAlways[i], setAlways[i + 1]);
-      for (let i = 0; i < append.length; i += 2) out.headers.append(append[i], append[i + 1]);
+      // One pass over the answer's names, then a call for each one there: most answers carry
+      // none of them, and every call into the runtime's Headers costs.
+      const present = [];
+      for (const [name] of outHeaders) if (drop.has(name) || name.endsWith(ending)) present.push(name);
+      for (let i = 0; i < present.length; i++) outHeaders.delete(present[i]);
+      for (let i = 0; i < setAlways.length; i += 2) outHeaders.set(setAlways[i], setAlways[i + 1]);
+      for (let i = 0; i < append.length; i += 2) outHeaders.append(append[i], append[i + 1]);
     }
     return out;
   }

@@ -20,6 +20,8 @@
 //! (`ı`, `ſ`, the Kelvin sign) or that compatibility-normalises to ASCII (full-width forms); an
 //! invisible character (zero-width space, byte-order mark, bidirectional controls).
 
+use std::borrow::Cow;
+
 /// The longest request target the guard reads (path and query); browsers and servers commonly
 /// stop at 8 KiB.
 pub const MAX_TARGET_LEN: usize = 8192;
@@ -119,7 +121,7 @@ impl Target {
         }
         // URL Standard, path state: a `..` segment removes the last one, `.` nothing, and either
         // at the end leaves an empty last segment (a trailing slash).
-        let mut segments: Vec<String> = Vec::new();
+        let mut segments: Vec<Cow<'_, str>> = Vec::new();
         let mut raw_segments = path.split('/').peekable();
         while let Some(segment) = raw_segments.next() {
             let last = raw_segments.peek().is_none();
@@ -130,7 +132,7 @@ impl Target {
                         segments.pop();
                     }
                     if last {
-                        segments.push(String::new());
+                        segments.push(Cow::Borrowed(""));
                     }
                 }
                 segment => segments.push(escape(segment, PATH_SET)),
@@ -143,13 +145,29 @@ impl Target {
             .and_then(|i| segments.get(i + 1..))
             .filter(|rest| !rest.is_empty())
             .map(key_of);
-        let query = query.map(|q| format!("?{}", escape(q, QUERY_SET))).unwrap_or_default();
-        Ok(Target { path: format!("/{}", segments.join("/")), query, key, path_info })
+        let mut serialised = String::with_capacity(path.len() + 1);
+        for segment in &segments {
+            serialised.push('/');
+            serialised.push_str(segment);
+        }
+        if segments.is_empty() {
+            serialised.push('/');
+        }
+        let query = query.map_or_else(String::new, |q| {
+            let mut out = String::with_capacity(q.len() + 1);
+            out.push('?');
+            out.push_str(&escape(q, QUERY_SET));
+            out
+        });
+        Ok(Target { path: serialised, query, key, path_info })
     }
 
     /// The path and query, as forwarded.
     pub fn path_and_query(&self) -> String {
-        format!("{}{}", self.path, self.query)
+        let mut out = String::with_capacity(self.path.len() + self.query.len());
+        out.push_str(&self.path);
+        out.push_str(&self.query);
+        out
     }
 }
 
@@ -158,9 +176,13 @@ impl Target {
 fn is_script(segment: &str) -> bool {
     const SCRIPTS: [&str; 12] =
         [".php", ".phtml", ".cgi", ".fcgi", ".pl", ".py", ".rb", ".asp", ".aspx", ".jsp", ".cfm", ".dll"];
-    let decoded = decode(segment).unwrap_or_default().to_ascii_lowercase();
-    let base = decoded.split(';').next().unwrap_or_default();
-    SCRIPTS.iter().any(|ext| base.len() > ext.len() && base.ends_with(ext))
+    let decoded = decode(segment).unwrap_or_default();
+    let base = decoded.split(';').next().unwrap_or_default().as_bytes();
+    // ASCII case-insensitively, as the extensions are ASCII.
+    SCRIPTS.iter().any(|ext| {
+        base.len() > ext.len()
+            && base.get(base.len() - ext.len()..).is_some_and(|end| end.eq_ignore_ascii_case(ext.as_bytes()))
+    })
 }
 
 /// Splits an absolute request URL (what a runtime's `request.url` holds) into its origin and
@@ -181,20 +203,30 @@ const PATH_SET: &[u8] = b"\"#<>?^`{}";
 const QUERY_SET: &[u8] = b"\"#<>'";
 
 /// Escapes what the URL parser would: the ASCII in `set` and every non-ASCII character, as
-/// upper-case UTF-8 escapes; existing escapes are kept as they are.
-fn escape(text: &str, set: &[u8]) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() && !set.contains(&(c as u8)) {
-            out.push(c);
+/// upper-case UTF-8 escapes; existing escapes are kept as they are. Most targets need none: they
+/// are returned as they are, without a copy.
+fn escape<'a>(text: &'a str, set: &[u8]) -> Cow<'a, str> {
+    let kept = |b: u8| b.is_ascii() && !set.contains(&b);
+    if text.bytes().all(kept) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for b in text.bytes() {
+        if kept(b) {
+            out.push(char::from(b));
         } else {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
-            }
+            // Every byte of a non-ASCII character's UTF-8, and the ASCII in `set`.
+            out.push('%');
+            out.push(hex_digit(b >> 4));
+            out.push(hex_digit(b & 0xf));
         }
     }
-    out
+    Cow::Owned(out)
+}
+
+/// An upper-case hex digit, as the URL parser writes escapes.
+fn hex_digit(nibble: u8) -> char {
+    char::from_digit(u32::from(nibble), 16).unwrap_or('0').to_ascii_uppercase()
 }
 
 /// Refuses a raw segment that servers could read as something else (see [`Refusal`]).
@@ -216,7 +248,7 @@ fn check_segment(raw: &str) -> Result<(), Refusal> {
     }
     let (base, parameters) = match decoded.split_once(';') {
         Some((base, _)) => (base, true),
-        None => (decoded.as_str(), false),
+        None => (decoded.as_ref(), false),
     };
     if parameters && base.bytes().all(|b| b == b'.') {
         return Err(Refusal::Segment);
@@ -297,9 +329,9 @@ fn invisible(c: char) -> bool {
 
 /// Percent-decodes a raw segment, refusing malformed escapes, escapes of delimiters and
 /// controls, and bytes that are not UTF-8.
-fn decode(raw: &str) -> Result<String, Refusal> {
+fn decode(raw: &str) -> Result<Cow<'_, str>, Refusal> {
     if !raw.contains('%') {
-        return Ok(raw.to_string());
+        return Ok(Cow::Borrowed(raw));
     }
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -321,7 +353,7 @@ fn decode(raw: &str) -> Result<String, Refusal> {
         out.push(value);
         i += 3;
     }
-    String::from_utf8(out).map_err(|_| Refusal::BadEscape)
+    String::from_utf8(out).map(Cow::Owned).map_err(|_| Refusal::BadEscape)
 }
 
 fn hex_value(b: &u8) -> Option<u8> {
@@ -333,22 +365,39 @@ fn hex_value(b: &u8) -> Option<u8> {
 /// routes `/account/email.json` and Spring MVC's suffix patterns `/account/email.do` to the
 /// handler of `/account/email`, so everything from a segment's first `.` after its leading dots
 /// is folded away; empty segments are dropped.
-fn key_of(segments: &[String]) -> String {
-    let parts: Vec<String> = segments
-        .iter()
-        .filter_map(|s| {
-            let decoded = decode(s).unwrap_or_default();
-            let base = decoded.split(';').next().unwrap_or_default().to_lowercase();
-            // Leading dots belong to the name (`.well-known`, `..x`), so a stem is never `.`.
-            let leading = base.len() - base.trim_start_matches('.').len();
-            let stem = match base.get(leading..).and_then(|rest| rest.find('.')) {
-                Some(dot) => base.get(..leading + dot).unwrap_or_default().to_string(),
-                None => base,
-            };
-            (!stem.is_empty()).then_some(stem)
-        })
-        .collect();
-    format!("/{}", parts.join("/"))
+fn key_of<S: AsRef<str>>(segments: &[S]) -> String {
+    let mut key = String::new();
+    for segment in segments {
+        let decoded = decode(segment.as_ref()).unwrap_or_default();
+        let base = decoded.split(';').next().unwrap_or_default();
+        // Lower case of the whole base, before the stem is cut: String::to_lowercase reads a
+        // character in context (a final sigma), so cutting first could fold differently. ASCII
+        // folds alone, without a copy.
+        let lowered;
+        let base = if base.is_ascii() {
+            base
+        } else {
+            lowered = base.to_lowercase();
+            lowered.as_str()
+        };
+        // Leading dots belong to the name (`.well-known`, `..x`), so a stem is never `.`.
+        let leading = base.len() - base.trim_start_matches('.').len();
+        let stem = match base.get(leading..).and_then(|rest| rest.find('.')) {
+            Some(dot) => base.get(..leading + dot).unwrap_or_default(),
+            None => base,
+        };
+        if stem.is_empty() {
+            continue;
+        }
+        key.push('/');
+        for c in stem.chars() {
+            key.push(c.to_ascii_lowercase());
+        }
+    }
+    if key.is_empty() {
+        key.push('/');
+    }
+    key
 }
 
 /// A rule's path pattern: an exact path, or a prefix when it ends in `/*` (`*` may appear only
