@@ -73,6 +73,10 @@ export function createVerifier(options) {
  */
 export function verifierOver(core) {
   const memory = core.memory();
+  const stepAt = core.stepAt();
+  /** The core's step (`VerifierCore.stepAt`): a view made again when the memory grew. */
+  let stepView = new Float64Array(memory.buffer, stepAt, 7);
+  const step = () => (stepView.buffer === memory.buffer ? stepView : (stepView = new Float64Array(memory.buffer, stepAt, 7)));
   /**
    * key index and alg (8 × index + the alg's number from the core) → [CryptoKey, verify
    * parameters] once imported, `null` without WebCrypto for it, or the Promise of the first while
@@ -137,7 +141,9 @@ export function verifierOver(core) {
    */
   const answers = new Map();
 
-  function keep(key, token, now, [text, until]) {
+  /** The core's answer `text`, kept for the same call while it holds (until the step's first number). */
+  function keep(key, token, now, text) {
+    const until = step()[0];
     if (key !== null) {
       if (answers.size >= ANSWERS) answers.delete(answers.keys().next().value);
       answers.set(key, { token, text, from: now, until });
@@ -159,14 +165,17 @@ export function verifierOver(core) {
     // that went back asks again).
     const answer = key === null ? undefined : answers.get(key);
     if (answer && answer.token === token && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
-    const step = core.begin(kind, token, utf8(token), call, clock);
-    if (Array.isArray(step)) return keep(key, token, now, step);
+    const text = core.begin(kind, token, utf8(token), call, clock);
+    if (text !== undefined) return keep(key, token, now, text);
     // [pending, key index, alg, signature at, its length, signing input at, its length]
-    const pending = step[0];
+    const numbers = step();
+    const pending = numbers[0];
+    const index = numbers[1];
+    const alg = numbers[2];
     const buffer = memory.buffer;
-    const signature = new Uint8Array(buffer, step[3], step[4]);
-    const data = new Uint8Array(buffer, step[5], step[6]);
-    const entry = imported.get(8 * step[1] + step[2]);
+    const signature = new Uint8Array(buffer, numbers[3], numbers[4]);
+    const data = new Uint8Array(buffer, numbers[5], numbers[6]);
+    const entry = imported.get(8 * index + alg);
     let valid;
     if (Array.isArray(entry)) {
       // The common case, a key imported before: WebCrypto's own promise, awaited here (one
@@ -177,7 +186,7 @@ export function verifierOver(core) {
         valid = notSupported(e) ? UNSUPPORTED : INVALID;
       }
     } else {
-      valid = await verdictAfterImport(step[1], step[2], signature, data);
+      valid = await verdictAfterImport(index, alg, signature, data);
     }
     // Not pending any more when many verifications began meanwhile: the core reads the token again.
     return keep(key, token, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));

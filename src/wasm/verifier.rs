@@ -3,7 +3,9 @@
 //! [`VerifierCore::begin`] and [`VerifierCore::complete`] — one boundary crossing each way, no
 //! Rust future.
 
-use js_sys::{Array, Float64Array, Reflect};
+use std::cell::Cell;
+
+use js_sys::{Array, Reflect};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -247,13 +249,18 @@ fn verdict(verdict: u8) -> Verdict {
     }
 }
 
-/// `[claims as JSON text, valid until]`: the shell may answer the same call from it while `now`
-/// lies before `until` ([`Verifier::valid_until`]).
+thread_local! {
+    /// Where a call leaves the numbers of its answer for the shell, which reads them through one
+    /// `Float64Array` view ([`VerifierCore::step_at`]): no array is made and filled across the
+    /// boundary on every verification.
+    static STEP: Cell<[f64; 7]> = const { Cell::new([0.0; 7]) };
+}
+
+/// The claims as JSON text, with when they stop holding ([`Verifier::valid_until`]) left in
+/// the step's first place: the shell may answer the same call from them while `now` lies before.
 fn held_js(held: &Held) -> JsValue {
-    let out = Array::new();
-    out.push(&JsValue::from_str(&held.claims.text));
-    out.push(&JsValue::from_f64(held.until));
-    out.into()
+    STEP.with(|step| step.set([held.until, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]));
+    JsValue::from_str(&held.claims.text)
 }
 
 #[wasm_bindgen]
@@ -289,15 +296,15 @@ impl VerifierCore {
 
     /// Starts a verification (`kind` 0: ID token, 1: access token) at `now` (seconds), of
     /// `token`, or of `utf8` when the shell gives the token's UTF-8 bytes (`TextEncoder`'s one
-    /// native copy, where a string crosses into wasm character by character):
-    /// `[claims as JSON text, valid until]` when the token verified before and its claims hold,
-    /// else `[pending, key index, alg (its place in [`Alg::ALL`]), signature at, its length,
-    /// signing input at, its length]` (a `Float64Array`: one array made, not seven members set)
-    /// for WebCrypto, then [`VerifierCore::complete`] with `pending`. The bytes lie in
+    /// native copy, where a string crosses into wasm character by character): the claims as JSON
+    /// text when the token verified before and its claims hold (valid until the step's first
+    /// number), else `undefined` with the step ([`VerifierCore::step_at`]) holding `[pending, key
+    /// index, alg (its place in [`Alg::ALL`]), signature at, its length, signing input at, its
+    /// length]` for WebCrypto, then [`VerifierCore::complete`] with `pending`. The bytes lie in
     /// [`VerifierCore::memory`], unchanged until the next call into the core: a view of them
     /// passed to `crypto.subtle.verify`, which copies its arguments when called (W3C Web
     /// Cryptography API, `verify()` steps), needs no copy of its own. Throws the token's error.
-    #[wasm_bindgen(unchecked_return_type = "[string, number] | Float64Array")]
+    #[wasm_bindgen(unchecked_return_type = "string | undefined")]
     pub fn begin(
         &self,
         kind_code: u8,
@@ -325,18 +332,26 @@ impl VerifierCore {
                         .unwrap_or_default();
                     let code = Alg::ALL.iter().position(|a| *a == alg).unwrap_or_default();
                     let step = [pending.into(), key as f64, code as f64, signature, signature_len, input, input_len];
-                    Float64Array::from(&step[..]).into()
+                    STEP.with(|cell| cell.set(step));
+                    JsValue::UNDEFINED
                 }
             })
         };
         run().map_err(|e| js_error(&e))
     }
 
+    /// Where in [`VerifierCore::memory`] the step lies: seven `f64`s, the same place for the
+    /// module's life.
+    #[wasm_bindgen(js_name = stepAt)]
+    pub fn step_at(&self) -> usize {
+        STEP.with(|step| step.as_ptr() as usize)
+    }
+
     /// Finishes pending verification `pending` with WebCrypto's verdict (`verdict` 1: valid,
     /// 0: invalid, 2: the runtime cannot verify this algorithm, so the native verifier does):
-    /// `[claims as JSON text, valid until]`, or `undefined` when it is no longer pending (then
-    /// [`VerifierCore::complete_token`]). Throws the token's error.
-    #[wasm_bindgen(unchecked_return_type = "[string, number] | undefined")]
+    /// the claims as JSON text (valid until the step's first number), or `undefined` when it is
+    /// no longer pending (then [`VerifierCore::complete_token`]). Throws the token's error.
+    #[wasm_bindgen(unchecked_return_type = "string | undefined")]
     pub fn complete(&self, pending: u32, verdict_code: u8) -> std::result::Result<JsValue, JsValue> {
         match self.inner.complete(pending, verdict(verdict_code)) {
             None => Ok(JsValue::UNDEFINED),
@@ -346,7 +361,7 @@ impl VerifierCore {
 
     /// Finishes a verification that is no longer pending (many begun since) with WebCrypto's
     /// verdict on the signature [`VerifierCore::begin`] named: the token is parsed again.
-    #[wasm_bindgen(js_name = completeToken, unchecked_return_type = "[string, number]")]
+    #[wasm_bindgen(js_name = completeToken, unchecked_return_type = "string")]
     pub fn complete_token(
         &self,
         kind_code: u8,
