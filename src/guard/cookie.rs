@@ -117,12 +117,13 @@ struct OpenedValues {
 struct OpenedValue {
     mac: Box<str>,
     exp: u64,
-    payload: Map<String, Value>,
+    /// Shared with every request that presents the value: not copied per request.
+    payload: Arc<Map<String, Value>>,
 }
 
 impl Opened {
     /// [`open`], answered from the values opened before when `value` is one of them.
-    pub fn open(&self, key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Map<String, Value>> {
+    pub fn open(&self, key: &CookieKey, name: &str, value: &str, now: u64) -> Option<Arc<Map<String, Value>>> {
         let (body, mac) = value.split_once('.')?;
         // A poisoned lock (a panic elsewhere while it was held) only means nothing is kept: the
         // value is then checked in full.
@@ -137,6 +138,7 @@ impl Opened {
         if now >= exp {
             return None;
         }
+        let payload = Arc::new(payload);
         let Ok(mut values) = self.0.lock() else { return Some(payload) };
         let body: Arc<str> = Arc::from(body);
         let seen = OpenedValue { mac: mac.into(), exp, payload: payload.clone() };

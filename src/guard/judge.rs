@@ -146,7 +146,7 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
             // A session whose identity the upstream could not be told is no session (G20).
             let session = read_session(config, request.header("cookie"), now)
                 .and_then(|claims| flow::identity_headers(&claims).map(|identity| (claims, identity)));
-            let decision = evaluate(config, &rule, session.as_ref().map(|(claims, _)| claims), now);
+            let decision = evaluate(config, &rule, session.as_ref().map(|(claims, _)| &**claims), now);
             match session {
                 Some((_, identity)) if decision.satisfied => {
                     Ok(pass(config, &target, request.headers, identity, true, false))
@@ -290,7 +290,7 @@ pub fn signed_in(
     now: u64,
 ) -> Result<Reply> {
     let refuse = |status, title, message: &str| Ok(flow::refused(Some(transaction), status, title, message));
-    if !crate::claims::same_user(read_session(config, request.header("cookie"), now).as_ref(), claims) {
+    if !crate::claims::same_user(read_session(config, request.header("cookie"), now).as_deref(), claims) {
         let message = "The identity provider signed in a different user than the one signed in here. Sign out first to switch users.";
         return refuse(403, "Signed in as someone else", message);
     }

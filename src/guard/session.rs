@@ -5,6 +5,8 @@
 //! once; at most [`MAX_TRANSACTIONS`] are kept and the oldest are deleted first (G04), so a
 //! hundred abandoned tabs cannot grow the `Cookie` header past what the origin accepts.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::config::Config;
@@ -35,7 +37,7 @@ pub fn session_claims(id_token: &Object) -> Map<String, Value> {
 
 /// The session in a `Cookie` header, if it is intact and unexpired (G03: anything else is no
 /// session at all).
-pub fn read_session(config: &Config, cookie_header: Option<&str>, now: u64) -> Option<Map<String, Value>> {
+pub fn read_session(config: &Config, cookie_header: Option<&str>, now: u64) -> Option<Arc<Map<String, Value>>> {
     let value = read(cookie_header?, SESSION_COOKIE)?;
     config.sessions.open(&config.session_key, SESSION_COOKIE, value, now)
 }

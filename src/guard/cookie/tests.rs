@@ -106,7 +106,7 @@ fn opened_values_answer_as_open_does_and_are_kept_once() {
     let (key, opened) = (key("session"), Opened::default());
     let value = sealed(&key, "s", "u1", 2000);
     for now in [1000, 1001, 1999] {
-        assert_eq!(opened.open(&key, "s", &value, now), open(&key, "s", &value, now));
+        assert_eq!(opened.open(&key, "s", &value, now).as_deref(), open(&key, "s", &value, now).as_ref());
         assert!(opened.open(&key, "s", &value, now).is_some());
     }
     assert_eq!(kept(&opened), 1);
