@@ -104,7 +104,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
         with.insert(u.choose_index(with.len() + 1)?, pair(&set).to_string());
         let header = with.join("; ");
         let during = now + u.int_in_range(0..=config.session_max_age - 1)?;
-        assert_eq!(read_session(config, Some(&header), during), Some(claims.clone()), "{header:?}");
+        assert_eq!(read_session(config, Some(&header), during).as_deref(), Some(&claims), "{header:?}");
         assert_eq!(read_session(config, Some(&header), now + config.session_max_age), None, "expired");
         let twice = format!("{header}; {SESSION_COOKIE}={}", u.arbitrary::<String>()?.replace(';', ""));
         assert_eq!(read_session(config, Some(&twice), during), None, "{twice:?}");
