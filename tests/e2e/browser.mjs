@@ -30,8 +30,10 @@ export async function serveRepo(extraRoutes = {}) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-export async function launch() {
+/** Chromium, headless; `options` go to Playwright's `launch` (e.g. `ignoreDefaultArgs`). */
+export async function launch(options = {}) {
   return chromium.launch({
+    ...options,
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run"],
