@@ -3,11 +3,13 @@
 //! random values it hands in. The shell (`js/client.js` and the wasm `ClientCore`) fetches,
 //! stores, navigates and checks signatures with WebCrypto, and decides nothing itself.
 //!
-//! Everything is kept in `sessionStorage` under `stepup:<clientId>:…` ([`Client::key`]): the
-//! sign-ins under way (`tx:<state>`, a [`Transaction`]), the token sets (`tokens`, a list of
-//! [`TokenSet`]s), and the one call waiting for a step-up (`pending`, a [`Pending`]). A redirect
-//! loses no state, and another tab or origin sees none of it. What storage holds is read as
-//! untrusted: a value that does not read counts as absent.
+//! Everything is kept in the store (`sessionStorage` by default, [`store`]) under
+//! `stepup:<clientId>:…` ([`Client::key`]): the sign-ins under way (`tx:<state>`, a
+//! [`Transaction`]), the token sets (`tokens`, a list of [`TokenSet`]s), the one call waiting for
+//! a step-up (`pending`, a [`Pending`]) and a sign-out under way (`signout`). A redirect loses no
+//! state. A sign-in in a popup stores nothing of itself ([`Client::start_popup`]), and tabs tell
+//! each other of sign-ins and sign-outs ([`Change`]). What storage holds is read as untrusted: a value that does
+//! not read counts as absent.
 
 use std::collections::BTreeMap;
 
