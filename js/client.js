@@ -204,6 +204,9 @@ export class Client {
     if (typeof BroadcastChannel === "function") {
       this.#channel = new BroadcastChannel(this.#prefix);
       this.#channel.onmessage = (event) => this.#heard(this.#core.changed(event.data, this.#storeKind));
+      // Where a channel would keep the process alive (node, for a page rendered on a server), it
+      // must not: a client is no reason to keep running.
+      /** @type {any} */ (this.#channel).unref?.();
     } else if (this.#storeKind === LOCAL && typeof globalThis.addEventListener === "function") {
       this.#onStorage = (event) => {
         if (event.storageArea !== globalThis.localStorage) return;
