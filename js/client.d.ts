@@ -1,5 +1,5 @@
 // The browser client's types (js/client.js): its options and answers, and the class.
-import type { AcrPolicy, JwtClaims, StepUpReason, StepUpRequirement } from "./stepup.js";
+import type { AcrPolicy, JwtClaims, StepUpError, StepUpReason, StepUpRequirement } from "./stepup.js";
 export interface ClientOptions {
     issuer: string;
     clientId: string;
@@ -68,7 +68,51 @@ export interface SignInOptions {
     essentialAcr?: boolean;
     /** An OIDC claims request (OIDC Core 5.5), merged with `essentialAcr`'s. */
     claims?: Record<string, unknown>;
+    /** With `popup`: how long the popup may take, in seconds (default 60, at most 86400). */
+    timeoutInSeconds?: number;
 }
+
+/**
+ * Sign in in a popup instead of leaving the page: `true` opens one (call it from a click, before
+ * any await of yours, or the browser may block it), or pass a window the page opened itself
+ * (as auth0-spa-js's `config.popup`). The popup is closed when the sign-in ends.
+ */
+export type PopupOption = boolean | Window;
+
+/** `signIn` in a popup: `returnTo` has no use there (the page stays). */
+export interface PopupSignInOptions extends Omit<SignInOptions, "returnTo"> {
+    popup: true | Window;
+}
+
+/** What `stepUp` does beyond asking for what the session lacks. */
+export interface ClientStepUpOptions {
+    /** Where `handleCallback` says to go afterwards (a redirect only; default: the current page). */
+    returnTo?: string;
+    /** Step up in a popup: the page stays as it is, and `stepUp` resolves to the verified claims. */
+    popup?: PopupOption;
+    /** With `popup`: how long the popup may take, in seconds (default 60). */
+    timeoutInSeconds?: number;
+}
+
+/** The verified claims of a sign-in done in a popup. */
+export interface PopupSignInResult {
+    claims: JwtClaims;
+}
+
+/**
+ * A popup sign-in that ended without the provider's answer: `ERR_STEP_UP_REQUIRED`, with what it
+ * asked for (`acrValues`, `maxAge`: pass them to `stepUp` from a click to try again).
+ */
+export interface PopupError extends StepUpError {
+    code: "ERR_STEP_UP_REQUIRED";
+    /** The browser blocked the popup, it was closed first, or `timeoutInSeconds` passed. */
+    reason: "popup_blocked" | "popup_closed" | "popup_timeout";
+}
+
+/** What another tab of this origin did, as `onChange` listeners hear it. */
+export type ClientChange =
+    | { type: "signedIn"; /** The verified ID token's claims of that sign-in or step-up. */ claims: JwtClaims }
+    | { type: "signedOut" };
 
 /** What `signOut` does beyond forgetting the tokens. */
 export interface SignOutOptions {
@@ -106,23 +150,43 @@ export interface RefreshResult {
 }
 
 export interface ClientFetchOptions {
-    /** Meet a step-up challenge by signing in again (navigates away; `resume()` replays the call). */
-    stepUp?: boolean;
+    /**
+     * Meet a step-up challenge by signing in again: `true` navigates away (`resume()` replays the
+     * call); `"popup"` signs in in a popup and replays the call once, here.
+     */
+    stepUp?: boolean | "popup";
+    /** With `stepUp: "popup"`: how long the popup may take, in seconds (default 60). */
+    timeoutInSeconds?: number;
 }
 
 /** The browser client (README, "Quick start (SPA)"): sign-in, step-up and tokens per level, kept in `sessionStorage`. */
 export class Client {
     /** Reads the options; throws a `TypeError` naming a bad one. */
     constructor(options: ClientOptions);
-    /** Releases the client's wasm memory; the client is not usable afterwards. */
+    /** Releases the client's wasm memory and its channel to other tabs; the client is not usable afterwards. */
     free(): void;
+    /**
+     * Calls `listener` when another tab of this origin signs in, steps up or signs out (a
+     * sign-out there signs this tab out too); returns the function that stops it.
+     */
+    onChange(listener: (change: ClientChange) => void): () => void;
     /** The authorization URL for a sign-in, with its transaction stored (for custom navigation). */
     authorizationUrl(options?: SignInOptions): Promise<string>;
+    /**
+     * Signs in in a popup: the page stays as it is; resolves to the verified claims, or rejects
+     * with a `PopupError` (blocked, closed, timed out) or the sign-in's own error.
+     */
+    signIn(options: PopupSignInOptions): Promise<PopupSignInResult>;
     /** Signs in: navigates to the provider. */
     signIn(options?: SignInOptions): Promise<void>;
+    /** Signs in again in a popup to meet `requirement`; resolves to the verified claims. */
+    stepUp(requirement: StepUpRequirement, options: ClientStepUpOptions & { popup: true | Window }): Promise<PopupSignInResult>;
     /** Signs in again to meet `requirement` (what to ask for comes from the current session). */
-    stepUp(requirement: StepUpRequirement, options?: { returnTo?: string }): Promise<void>;
-    /** Completes a sign-in on the redirect page; resolves to the verified claims and where to go. */
+    stepUp(requirement: StepUpRequirement, options?: ClientStepUpOptions): Promise<void>;
+    /**
+     * Completes a sign-in on the redirect page; resolves to the verified claims and where to go.
+     * In a popup of this origin's page, hands the answer to that page and closes (never settles).
+     */
     handleCallback(url?: string): Promise<CallbackResult>;
     /** Whether the session meets `requirement` (default: any sign-in), and for how long. */
     session(requirement?: StepUpRequirement): SessionStatus;
@@ -138,7 +202,9 @@ export class Client {
      * `fetch` with the weakest held access token. A step-up challenge (`401` or `403`: RFC 9470,
      * Okta, Entra, Auth0) is retried once with a held token that meets it; otherwise it throws
      * `ERR_STEP_UP_REQUIRED`, or with `{ stepUp: true }` saves the call and signs in for exactly
-     * what the API asked (an Entra claims challenge's claims request sent back as `claims`).
+     * what the API asked (an Entra claims challenge's claims request sent back as `claims`), or
+     * with `{ stepUp: "popup" }` signs in for it in a popup and resolves to the call replayed
+     * once (a `PopupError` when the popup is blocked, closed or too slow).
      */
     fetch(input: RequestInfo | URL, init?: RequestInit, options?: ClientFetchOptions): Promise<Response>;
     /**

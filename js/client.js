@@ -1,11 +1,12 @@
 // The browser client (contract section 5; README, "Quick start (SPA)"): the shell around the
 // core's ClientCore (src/client/). The core decides everything — the options, what to ask the
 // provider for, whether the callback and the token endpoint's answers are usable, which token a
-// call uses, what a refresh made, what a challenge asks, what a saved call replays — and hands
-// back JSON text or plain values; this file does the rest: fetch (discovery, the key set, the
-// token endpoint, the caller's calls), `sessionStorage` (keys `stepup:<clientId>:…`, values as
-// the core wrote them), navigation, and ID token signatures through the package's verifier
-// (verifier.js, WebCrypto).
+// call uses, what a refresh made, what a challenge asks, what a saved call replays, which popup
+// message is the sign-in's answer, what another tab's change means — and hands back JSON text or
+// plain values; this file does the rest: fetch (discovery, the key set, the token endpoint, the
+// caller's calls), the store (keys `stepup:<clientId>:…`, values as the core wrote them),
+// navigation, popups and their messages, the channel between tabs, and ID token signatures
+// through the package's verifier (verifier.js, WebCrypto).
 import { ClientCore } from "./stepup.js";
 import { verifierOver } from "./verifier.js";
 
@@ -16,6 +17,23 @@ const KEYS = 1;
 /** `ClientCore.failure` kinds. */
 const FETCH_FAILED = 0;
 const BAD_INPUT = 1;
+const NOT_A_FUNCTION = 2;
+
+/** `ClientCore.popupKind`: no popup, one the client opens (else the caller's window). */
+const REDIRECT = 0;
+const OPEN = 1;
+
+/** `ClientCore.fetchOptions`: no step-up, a popup step-up (else a redirect). */
+const NO_STEP_UP = 0;
+const POPUP_STEP_UP = 2;
+
+/** `ClientCore.popupFailed` reasons. */
+const BLOCKED = 0;
+const CLOSED = 1;
+const TIMED_OUT = 2;
+
+/** `ClientCore.storeKind`'s `"local"`. */
+const LOCAL = 1;
 
 /** Why a JavaScript failure happened, in its own words. */
 const why = (e) => String(/** @type {any} */ (e)?.message ?? e ?? "failed");
@@ -28,6 +46,38 @@ function location() {
 
 function navigate(url) {
   location().assign(url);
+}
+
+/**
+ * Opens the popup for a sign-in, centred on the page, as auth0-spa-js does; `null` when the
+ * browser blocked it. Called before any await, while the click that started the call still
+ * counts as the user's (transient activation), and navigated once the URL is built.
+ * @param {string} name
+ * @returns {Window | null}
+ */
+function openPopup(name) {
+  const width = 400;
+  const height = 600;
+  const left = window.screenX + (window.innerWidth - width) / 2;
+  const top = window.screenY + (window.innerHeight - height) / 2;
+  return window.open("", name, `left=${left},top=${top},width=${width},height=${height},resizable,scrollbars=yes,status=1`);
+}
+
+/** `options` without its `popup` (a window the core cannot read), and that `popup`. */
+function withoutPopup(options) {
+  if (typeof options !== "object" || options === null || !("popup" in options)) return [options, undefined];
+  const { popup, ...rest } = options;
+  return [rest, popup];
+}
+
+/** Whether a page of this origin opened this one and is still open (reading another origin's location throws). */
+function openerHere() {
+  const opener = globalThis.opener;
+  try {
+    return Boolean(opener) && !opener.closed && opener.location.origin === location().origin;
+  } catch {
+    return false;
+  }
 }
 
 /** Sends `request` with `token` as its bearer token. */
@@ -119,6 +169,16 @@ export class Client {
   #pendingKey;
   #timeout;
   #storage;
+  #storeKind;
+  /**
+   * The channel to the origin's other tabs (named after the storage prefix), where present.
+   * @type {BroadcastChannel | undefined}
+   */
+  #channel;
+  /** @type {((event: StorageEvent) => void) | undefined} */
+  #onStorage;
+  /** @type {Set<(event: object) => void>} */
+  #listeners = new Set();
   /**
    * The fetch of each document under way, which every other call awaits.
    * @type {(Promise<void> | undefined)[]}
@@ -136,47 +196,97 @@ export class Client {
     const given = typeof options === "object" && options !== null && "store" in options;
     const { store, ...rest } = given ? options : { store: undefined };
     this.#core = new ClientCore(given ? rest : options);
-    this.#storage = storeOf(ClientCore.storeKind(store), store);
+    this.#storeKind = ClientCore.storeKind(store);
+    this.#storage = storeOf(this.#storeKind, store);
     [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout] = this.#core.settings();
+    // Tabs that agree: another tab's sign-in, step-up or sign-out comes on the channel, or,
+    // without one, as `storage` events of the shared `"local"` store.
+    if (typeof BroadcastChannel === "function") {
+      this.#channel = new BroadcastChannel(this.#prefix);
+      this.#channel.onmessage = (event) => this.#heard(this.#core.changed(event.data, this.#storeKind));
+      // Where a channel would keep the process alive (node, for a page rendered on a server), it
+      // must not: a client is no reason to keep running.
+      /** @type {any} */ (this.#channel).unref?.();
+    } else if (this.#storeKind === LOCAL && typeof globalThis.addEventListener === "function") {
+      this.#onStorage = (event) => {
+        if (event.storageArea !== globalThis.localStorage) return;
+        const change = this.#core.storageChanged(event.key ?? undefined, event.oldValue ?? undefined, event.newValue ?? undefined);
+        if (change !== undefined) this.#heard([change, []]);
+      };
+      globalThis.addEventListener("storage", this.#onStorage);
+    }
   }
 
-  /** Releases the client's wasm memory; the client is not usable afterwards. */
+  /** Releases the client's wasm memory and its channel to other tabs; the client is not usable afterwards. */
   free() {
+    this.#channel?.close();
+    if (this.#onStorage) globalThis.removeEventListener("storage", this.#onStorage);
+    this.#listeners.clear();
     this.#core.free();
+  }
+
+  /**
+   * Calls `listener` with `{ type: "signedIn", claims }` or `{ type: "signedOut" }` when another
+   * tab of this origin signs in, steps up or signs out; returns the function that stops it.
+   */
+  onChange(listener) {
+    if (typeof listener !== "function") throw ClientCore.failure(NOT_A_FUNCTION, "listener");
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   /** The authorization URL for a sign-in, with its transaction stored (for custom navigation). */
   async authorizationUrl(options) {
-    return this.#start(this.#core.signIn(options));
+    return this.#start(this.#core.signIn(options, REDIRECT));
   }
 
-  /** Signs in: navigates to the provider. */
+  /**
+   * Signs in: navigates to the provider, or with `{ popup }` signs in in a popup and resolves to
+   * the verified claims, the page left as it was.
+   */
   async signIn(options) {
-    navigate(await this.authorizationUrl(options));
+    const [rest, popup] = withoutPopup(options);
+    const kind = ClientCore.popupKind(popup);
+    const plan = this.#core.signIn(rest, kind);
+    if (kind === REDIRECT) return navigate(await this.#start(plan));
+    return this.#inPopup(plan, kind === OPEN ? openPopup(`${this.#prefix}popup`) : popup);
   }
 
-  /** Signs in again to meet `requirement` (what to ask for comes from the current session). */
+  /**
+   * Signs in again to meet `requirement` (what to ask for comes from the current session); with
+   * `{ popup }` in a popup, resolving to the verified claims.
+   */
   async stepUp(requirement, options) {
-    navigate(await this.#start(this.#core.stepUp(requirement, options, this.#tokens(), undefined)));
+    const [rest, popup] = withoutPopup(options);
+    const kind = ClientCore.popupKind(popup);
+    const plan = this.#core.stepUp(requirement, rest, this.#tokens(), kind);
+    if (kind === REDIRECT) return navigate(await this.#start(plan));
+    return this.#inPopup(plan, kind === OPEN ? openPopup(`${this.#prefix}popup`) : popup);
   }
 
-  /** Completes a sign-in on the redirect page; resolves to the verified claims and where to go. */
+  /**
+   * Completes a sign-in on the redirect page; resolves to the verified claims and where to go.
+   * In a popup of this origin's page, the answer goes to that page, which completes the sign-in,
+   * and the popup closes (the promise never settles).
+   */
   async handleCallback(url) {
     const page = url ?? location().href;
+    const message = this.#core.popupCallback(page, openerHere());
+    if (message !== undefined) {
+      // Only a page of this origin may read it.
+      /** @type {Window} */ (globalThis.opener).postMessage(message, location().origin);
+      globalThis.close();
+      return new Promise(() => {});
+    }
     const key = this.#core.callbackKey(page);
     try {
       // One use only: the transaction goes whatever happens next.
       const store = this.#store();
       const tx = store.getItem(key);
       store.removeItem(key);
-      await this.#document(METADATA);
-      const [endpoint, body] = this.#core.codeRequest(page, tx);
-      const [status, text] = await this.#post(endpoint, body);
-      const [idToken, call, set] = this.#core.exchanged(status, text, /** @type {string} */ (tx));
-      const claims = await this.#verify(idToken, call, false);
-      const [tokens, returnTo] = this.#core.signedIn(set, JSON.stringify(claims), /** @type {string} */ (tx), this.#tokens());
-      this.#store().setItem(this.#tokensKey, tokens);
-      return { claims, returnTo };
+      return await this.#complete(page, tx);
     } catch (e) {
       this.#store().removeItem(this.#core.callbackFailed());
       throw e;
@@ -209,7 +319,8 @@ export class Client {
    * `fetch` with the weakest held access token. A step-up challenge (`401` or `403`: RFC 9470,
    * Okta, Entra, Auth0) is retried once with a held token that meets it; otherwise it throws
    * `ERR_STEP_UP_REQUIRED`, or with `{ stepUp: true }` saves the call and signs in for exactly
-   * what the API asked (an Entra claims challenge's claims request sent back as `claims`).
+   * what the API asked (an Entra claims challenge's claims request sent back as `claims`), or
+   * with `{ stepUp: "popup" }` signs in for it in a popup and replays the call once, here.
    */
   async fetch(input, init, options) {
     const stepUp = this.#core.fetchOptions(options);
@@ -221,11 +332,18 @@ export class Client {
     if (challenged === undefined) return response;
     const [requirement, claims] = challenged;
     const better = await this.#tokenFor(requirement);
-    if (this.#core.retry(requirement, first, better, stepUp)) return send(spare, better);
+    if (this.#core.retry(requirement, first, better, stepUp !== NO_STEP_UP)) return send(spare, better);
+    const plan = this.#core.fetchStepUp(requirement, options, this.#tokens(), claims);
+    if (stepUp === POPUP_STEP_UP) {
+      // Opened as soon as the API's answer says so: a click that started this call still
+      // counts for a few seconds (transient activation).
+      await this.#inPopup(plan, openPopup(`${this.#prefix}popup`));
+      return this.#replay(spare, requirement);
+    }
     // The sign-in first: a step-up that cannot start (a challenge the core refuses, no
     // discovery) throws with no call saved, so no later sign-in replays a call the app was told
     // failed.
-    const url = await this.#start(this.#core.stepUp(requirement, undefined, this.#tokens(), claims));
+    const url = await this.#start(plan);
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
     const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement);
@@ -248,14 +366,9 @@ export class Client {
     const saved = this.#core.resume(text);
     if (saved === null) return null;
     const [url, method, pairs, body, requirement] = saved;
-    const token = await this.#tokenFor(requirement);
-    if (token === undefined) throw this.#core.stepUpRequired(requirement);
     const headers = new Headers();
     for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
-    const response = await send(request(url, { method, headers, body }), token);
-    const still = challenge(this.#core, response);
-    if (still !== undefined) throw this.#core.stepUpRequired(still[0]);
-    return response;
+    return this.#replay(request(url, { method, headers, body }), requirement);
   }
 
   /**
@@ -271,6 +384,7 @@ export class Client {
     const known = [this.#tokensKey, this.#pendingKey, this.#core.signOutKey()];
     const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
     for (const key of keys) store.removeItem(key);
+    this.#channel?.postMessage(this.#core.changeMessage(undefined));
     if (!endSession) return;
     await this.#document(METADATA);
     const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
@@ -307,6 +421,113 @@ export class Client {
     const [url, key, tx] = this.#core.start(plan, globalThis.location?.href);
     this.#store().setItem(key, tx);
     return url;
+  }
+
+  /**
+   * Completes the sign-in of transaction `tx` (as stored; `null`: none) with the authorization
+   * response at `page`: the code exchange, the ID token verified, the tokens stored, the other
+   * tabs told.
+   */
+  async #complete(page, tx) {
+    await this.#document(METADATA);
+    const [endpoint, body] = this.#core.codeRequest(page, tx);
+    const [status, text] = await this.#post(endpoint, body);
+    const [idToken, call, set] = this.#core.exchanged(status, text, /** @type {string} */ (tx));
+    const claims = await this.#verify(idToken, call, false);
+    const verified = JSON.stringify(claims);
+    const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens());
+    this.#store().setItem(this.#tokensKey, tokens);
+    this.#channel?.postMessage(this.#core.changeMessage(verified));
+    return { claims, returnTo };
+  }
+
+  /**
+   * Signs in for `plan` in `popup` (`null`: the browser blocked it): navigates it to the
+   * provider, waits for its answer, and completes the sign-in here; resolves to the verified
+   * claims. The popup is closed whatever happens.
+   */
+  async #inPopup(plan, popup) {
+    if (!popup) throw this.#core.popupFailed(plan, BLOCKED);
+    try {
+      await this.#document(METADATA);
+      const [url, signingIn, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href);
+      popup.location.href = url;
+      const response = await this.#popupAnswer(popup, plan, signingIn, timeout, poll);
+      const { claims } = await this.#complete(response, tx);
+      return { claims };
+    } finally {
+      if (!popup.closed) popup.close();
+    }
+  }
+
+  /**
+   * The authorization response `popup` answers the sign-in `signingIn` with (its URL), as the
+   * core reads each message; rejects when the popup is closed first or `timeout` (ms) passes.
+   * @returns {Promise<string>}
+   */
+  #popupAnswer(popup, plan, signingIn, timeout, poll) {
+    return new Promise((resolve, reject) => {
+      let closedBefore = false;
+      const settle = (done) => {
+        clearInterval(watch);
+        clearTimeout(limit);
+        globalThis.removeEventListener("message", heard);
+        done();
+      };
+      /** @param {MessageEvent} event */
+      const heard = (event) => {
+        let url;
+        try {
+          url = this.#core.popupMessage(signingIn, event.origin, event.source === popup, event.data);
+        } catch (e) {
+          settle(() => reject(e));
+          return;
+        }
+        if (url !== undefined) settle(() => resolve(url));
+      };
+      // A popup that posts its answer closes itself, and the message may reach this page after
+      // `closed` does: closed counts once it was seen closed at the look before too.
+      const watch = setInterval(() => {
+        if (!popup.closed) return;
+        if (closedBefore) settle(() => reject(this.#core.popupFailed(plan, CLOSED)));
+        closedBefore = true;
+      }, poll);
+      const limit = setTimeout(() => settle(() => reject(this.#core.popupFailed(plan, TIMED_OUT))), timeout);
+      globalThis.addEventListener("message", heard);
+    });
+  }
+
+  /**
+   * Sends a call again once, after a step-up, with the token that meets `requirement`; still
+   * challenged, it throws `ERR_STEP_UP_REQUIRED` (never a loop).
+   */
+  async #replay(call, requirement) {
+    const token = await this.#tokenFor(requirement);
+    if (token === undefined) throw this.#core.stepUpRequired(requirement);
+    const response = await send(call, token);
+    const still = challenge(this.#core, response);
+    if (still !== undefined) throw this.#core.stepUpRequired(still[0]);
+    return response;
+  }
+
+  /**
+   * Another tab's change, as the core read it (`undefined`: none): the keys it says to remove
+   * here, then each listener with the event.
+   * @param {[string, string[]] | undefined} change
+   */
+  #heard(change) {
+    if (change === undefined) return;
+    const [event, remove] = change;
+    const store = this.#storage();
+    for (const key of remove) store?.removeItem(key);
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(JSON.parse(event));
+      } catch (e) {
+        // One listener's failure neither stops the others nor breaks the channel.
+        globalThis.reportError?.(e);
+      }
+    }
   }
 
   /** The access token for a call needing `requirement`, refreshing first when the core says so. */

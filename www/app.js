@@ -1,9 +1,13 @@
 // The demo bank's page: an SPA using stepup's browser `Client` against an API behind the edge
 // guard. It asks the identity provider for no more than the basic level at sign-in; when an API
-// call answers with an RFC 9470 challenge, `client.fetch(…, { stepUp: true })` signs in again for
-// exactly what the API asked, and back on /signed-in `client.resume()` replays the call once.
-// What each action needs comes from the server (/demo-config.json), never from this file, so the
-// same page works in every ACR dialect.
+// call answers with an RFC 9470 challenge, the client signs in again for exactly what the API
+// asked: a transfer in a popup (`client.fetch(…, { stepUp: "popup" })`: the page and its
+// half-filled form stay, and the transfer is replayed once as soon as the popup is done), the
+// other actions by leaving the page (`{ stepUp: true }`: back on /signed-in `client.resume()`
+// replays the call once). Signing out ends the identity provider's session too
+// (`signOut({ endSession: true })`, back on /signed-out), and a sign-out in another tab signs
+// this one out. What each action needs, and how it steps up, comes from the server
+// (/demo-config.json), never from this file, so the same page works in every ACR dialect.
 // The package's browser build, as a bundler resolves it for an SPA.
 import init, { Client, acrPolicy, isStepUpError } from "/pkg/browser/index.js";
 
@@ -18,6 +22,12 @@ const LATEST = "demo:latest-sign-in";
 const $ = (id) => document.getElementById(id);
 const money = (cents, currency) =>
   new Intl.NumberFormat("en", { style: "currency", currency }).format(cents / 100);
+/** Why a popup sign-in ended without an answer (the error's `reason`). */
+const POPUP = {
+  popup_blocked: "The browser blocked the sign-in window (allow pop-ups for this site and try again)",
+  popup_closed: "The sign-in window was closed before you finished",
+  popup_timeout: "The sign-in window was open too long",
+};
 const DONE = {
   balance: () => "Balance up to date",
   transfer: (a) => `Sent ${money(a.transactions[0].amount, a.currency)} to ${a.transactions[0].to}`,
@@ -31,6 +41,7 @@ const client = new Client({
   issuer: config.issuer,
   clientId: config.clientId,
   redirectUri: new URL("/signed-in", location.origin).href,
+  postLogoutRedirectUri: new URL("/signed-out", location.origin).href,
   resource: config.resource,
   policy: typeof config.policy === "string" ? acrPolicy(config.policy) : config.policy,
 });
@@ -39,15 +50,23 @@ let account; // the last account state the API returned
 const rows = renderStatic();
 $("sign-in").addEventListener("click", () => {
   clearMessages();
-  // The basic level, with a fresh password (prompt=login) so another user can sign in after a
-  // sign-out.
-  run(undefined, () => client.signIn({ requirement: actions.get("balance").requirement, prompt: "login" }));
+  // The basic level. After a sign-out the identity provider's session is over too, so it asks
+  // who is signing in.
+  run(undefined, () => client.signIn({ requirement: actions.get("balance").requirement }));
 });
 $("sign-out").addEventListener("click", () => {
-  client.signOut();
-  sessionStorage.removeItem(LATEST);
-  account = undefined;
   clearMessages();
+  forget();
+  // Here at once, then at the identity provider (the page comes back on /signed-out).
+  run(undefined, () => client.signOut({ endSession: true, returnTo: "/" }));
+});
+// Another tab of the bank signed out: so is this one (the client has already forgotten the
+// tokens this tab held).
+client.onChange((change) => {
+  if (change.type !== "signedOut") return;
+  forget();
+  clearMessages();
+  $("status").textContent = "You signed out in another tab.";
   renderSession();
 });
 $("refresh").addEventListener("click", () => perform("balance"));
@@ -59,23 +78,28 @@ for (const form of document.querySelectorAll("form[data-action]")) {
 }
 
 if (location.pathname === "/signed-in") await completeSignIn();
+if (location.pathname === "/signed-out") await completeSignOut();
 if (client.session().signedIn && !account) await perform("balance", undefined, { quiet: true });
 renderSession();
 setInterval(renderSession, 1000); // freshness runs out while the page sits there
 
-/** Calls the API for `id`, stepping up (and leaving the page) if the guard asks for more. */
+/**
+ * Calls the API for `id`, stepping up if the guard asks for more: in a popup for the transfer
+ * (the page stays), else by leaving the page.
+ */
 async function perform(id, body, { quiet = false } = {}) {
   const action = actions.get(id);
   if (!quiet) clearMessages();
   await run(action, async () => {
-    sessionStorage.setItem(RESUMING, id);
+    // Only a step-up that leaves the page comes back here to resume.
+    if (action.stepUp === true) sessionStorage.setItem(RESUMING, id);
     let res;
     try {
       res = await client.fetch(action.path, {
         method: action.method,
         headers: body ? { "content-type": "application/json" } : {},
         body: body && JSON.stringify(body),
-      }, { stepUp: true });
+      }, { stepUp: action.stepUp });
     } finally {
       // Reached only if the page stays: a step-up navigates away with the marker set.
       sessionStorage.removeItem(RESUMING);
@@ -101,6 +125,25 @@ async function completeSignIn() {
     const res = action && await client.resume();
     if (res) await show(action, res);
   });
+}
+
+/** On /signed-out: the identity provider's return from ending its session. */
+async function completeSignOut() {
+  await run(undefined, async () => {
+    let returnTo = "/";
+    try {
+      ({ returnTo } = await client.handleSignOutCallback(location.href));
+    } finally {
+      history.replaceState(null, "", returnTo);
+    }
+    $("status").textContent = "Signed out, here and at the identity provider.";
+  });
+}
+
+/** Forgets what the page showed of the account and the sign-in. */
+function forget() {
+  sessionStorage.removeItem(LATEST);
+  account = undefined;
 }
 
 /** Runs `task` with the buttons disabled; a failure becomes the message in #error. */
@@ -156,6 +199,8 @@ function explain(e, action) {
     case "ERR_ACR_NOT_SATISFIED":
       return `The identity provider signed you in, but not at the level ${what} needs. Nothing was sent.`;
     case "ERR_STEP_UP_REQUIRED":
+      if (e.reason) return `${POPUP[e.reason] ?? "The sign-in window did not finish"}: ${what} needs ` +
+        `${asks({ acr: e.acrValues, maxAge: e.maxAge })}. Nothing was sent; your form is as you left it.`;
       return `${what} still needs ${asks({ acr: e.acrValues, maxAge: e.maxAge })} after signing in ` +
         "again; stopped here rather than ask again.";
     default:

@@ -54,7 +54,9 @@ const OPAQUE = new Set(["wso2", "janssen"]);
 /**
  * The bank's actions and what each needs. The guard's rules and the SPA's panel are both made
  * from this one list, so they cannot disagree. `emailMaxAge` is the freshness window of "change
- * email" in seconds (tests shorten it).
+ * email" in seconds (tests shorten it). `stepUp` is how the SPA meets the API's challenge: the
+ * transfer in a popup (the half-filled form stays), the others by leaving the page and coming
+ * back (`resume()`).
  */
 export function demoActions(profile, emailMaxAge = 300) {
   const levels = LEVELS[profile];
@@ -65,11 +67,11 @@ export function demoActions(profile, emailMaxAge = 300) {
   const minutes = emailMaxAge % 60 === 0 ? `${emailMaxAge / 60} minutes` : `${emailMaxAge} seconds`;
   return [
     { id: "balance", title: "See the balance", method: "GET", path: "/api/balance",
-      needs: "a sign-in with a password", requirement: levels.basic },
+      needs: "a sign-in with a password", requirement: levels.basic, stepUp: true },
     { id: "transfer", title: "Transfer money", method: "POST", path: "/api/transfer",
-      needs: "multi-factor: password and a one-time code", requirement: levels.mfa },
+      needs: "multi-factor: password and a one-time code", requirement: levels.mfa, stepUp: "popup" },
     { id: "email", title: "Change email", method: "POST", path: "/api/email",
-      needs: `a sign-in within the last ${minutes}`, requirement: { maxAge: emailMaxAge } },
+      needs: `a sign-in within the last ${minutes}`, requirement: { maxAge: emailMaxAge }, stepUp: true },
   ];
 }
 
@@ -77,7 +79,8 @@ export function demoActions(profile, emailMaxAge = 300) {
  * Starts the demo with the guard on 127.0.0.1:`port` (0: any free port). Without
  * `env.STEPUP_ISSUER` it starts the local IdP in `profile`'s dialect; with it, the guard and
  * the SPA use that provider (`DEMO_SPA_CLIENT_ID` names the SPA's public client there).
- * Resolves to `{ url, idp, profile, stop }`; `idp` is the local IdP (undefined for a real one).
+ * Resolves to `{ url, idp, profile, apiCalls, stop }`; `idp` is the local IdP (undefined for a
+ * real one), `apiCalls` what reached the bank's API (`"POST /api/transfer alice"`).
  */
 export async function startDemo({ profile = "wso2", port = 8787, emailMaxAge = 300, env = process.env } = {}) {
   const actions = demoActions(profile, emailMaxAge);
@@ -96,7 +99,8 @@ export async function startDemo({ profile = "wso2", port = 8787, emailMaxAge = 3
       // Both loopback spellings, so the demo works whichever one the browser is given.
       const at = (path) => [url, `http://localhost:${port}`].map((origin) => `${origin}${path}`);
       idp = await startIdp({
-        profile, clients: [spaClient(at("/signed-in")), edgeClient(at("/callback"))],
+        profile,
+        clients: [spaClient(at("/signed-in"), { post_logout_redirect_uris: at("/signed-out") }), edgeClient(at("/callback"))],
         accessTokens: OPAQUE.has(profile) ? "opaque" : "jwt",
       });
       stops.push(() => idp.close());
@@ -121,6 +125,7 @@ export async function startDemo({ profile = "wso2", port = 8787, emailMaxAge = 3
       actions,
     });
     stops.push(() => upstream.close());
+    const apiCalls = upstream.calls;
 
     // Every action is an API rule: the guard answers 401 with an RFC 9470 challenge, never a
     // redirect, and the SPA steps up.
@@ -138,7 +143,7 @@ export async function startDemo({ profile = "wso2", port = 8787, emailMaxAge = 3
     const config = new URL("../worker/config.capnp", import.meta.url);
     const worker = await startWorkerd(config, { port, env: guardEnv });
     stops.push(() => worker.stop());
-    return { url, idp, profile, stop };
+    return { url, idp, profile, apiCalls, stop };
   } catch (e) {
     await stop();
     throw e;

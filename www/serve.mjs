@@ -1,5 +1,5 @@
 // The demo bank's own server, the upstream the edge guard forwards to: the SPA's files (www/*.js,
-// *.css and index.html at / and /signed-in), the npm package (/pkg/), the SPA's settings
+// *.css and index.html at /, /signed-in and /signed-out), the npm package (/pkg/), the SPA's settings
 // (/demo-config.json) and the bank's API.
 //
 // The API does no authentication of its own: it serves whoever the guard names in `x-stepup-sub`
@@ -16,10 +16,12 @@ const MAX_BODY = 4096;
 
 /**
  * Serves on a free loopback port; `config` is what the SPA reads from /demo-config.json.
- * Resolves to `{ url, close }`.
+ * Resolves to `{ url, calls, close }`: `calls` lists each API call that reached the bank
+ * (`"POST /api/transfer alice"`), so a test can say what the API saw.
  */
 export async function startUpstream(config) {
   const accounts = new Map();
+  const calls = [];
   const account = (sub) => {
     if (!accounts.has(sub)) {
       accounts.set(sub, { balance: OPENING_BALANCE, email: `${sub}@example.test`, transactions: [] });
@@ -69,6 +71,7 @@ export async function startUpstream(config) {
     const sub = req.headers["x-stepup-sub"];
     // Only the guard sets this header; without it the request did not come through the guard.
     if (!sub) return send(res, 403, { error: "this API is only served through the stepup guard" });
+    calls.push(`${req.method} ${new URL(req.url, "http://upstream").pathname} ${sub}`);
     let body = {};
     if (req.method === "POST") {
       const text = await readBody(req);
@@ -98,6 +101,7 @@ export async function startUpstream(config) {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
+    calls,
     close: () => new Promise((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -107,7 +111,7 @@ export async function startUpstream(config) {
 
 /** The file a static path names, or undefined. Names are matched whole: no path can climb out. */
 function staticFile(path) {
-  if (path === "/" || path === "/signed-in") return new URL("index.html", WWW);
+  if (path === "/" || path === "/signed-in" || path === "/signed-out") return new URL("index.html", WWW);
   const pkg = path.match(/^\/pkg\/((?:browser\/)?[\w-]+\.(?:js|wasm))$/);
   if (pkg) return new URL(pkg[1], PKG);
   // Browser files only: the .mjs files here are this server and the launcher.

@@ -3,11 +3,13 @@
 //! random values it hands in. The shell (`js/client.js` and the wasm `ClientCore`) fetches,
 //! stores, navigates and checks signatures with WebCrypto, and decides nothing itself.
 //!
-//! Everything is kept in `sessionStorage` under `stepup:<clientId>:…` ([`Client::key`]): the
-//! sign-ins under way (`tx:<state>`, a [`Transaction`]), the token sets (`tokens`, a list of
-//! [`TokenSet`]s), and the one call waiting for a step-up (`pending`, a [`Pending`]). A redirect
-//! loses no state, and another tab or origin sees none of it. What storage holds is read as
-//! untrusted: a value that does not read counts as absent.
+//! Everything is kept in the store (`sessionStorage` by default, [`store`]) under
+//! `stepup:<clientId>:…` ([`Client::key`]): the sign-ins under way (`tx:<state>`, a
+//! [`Transaction`]), the token sets (`tokens`, a list of [`TokenSet`]s), the one call waiting for
+//! a step-up (`pending`, a [`Pending`]) and a sign-out under way (`signout`). A redirect loses no
+//! state. A sign-in in a popup stores nothing of itself ([`Client::start_popup`]), and tabs tell
+//! each other of sign-ins and sign-outs ([`Change`]). What storage holds is read as untrusted: a value that does
+//! not read counts as absent.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +30,15 @@ use crate::token_endpoint::{self, ClientAuth, Grant, GrantRequest};
 use crate::tokens::{self, TokenSet};
 use crate::verifier::PerCall;
 use crate::{pkce, Error, Result};
+
+mod popup;
+mod tabs;
+
+pub use popup::{
+    popup, popup_failed, Heard, Popup, PopupFailed, PopupFailure, PopupOption, PopupSignIn, DEFAULT_TIMEOUT_SECONDS,
+    POLL_MS, POPUP_STATE,
+};
+pub use tabs::Change;
 
 /// `new Client(options)`.
 struct ClientOptions {
@@ -143,6 +154,7 @@ pub struct SignInOptions {
     params: Params,
     essential_acr: bool,
     claims: Option<Map<String, Value>>,
+    timeout_in_seconds: Option<f64>,
 }
 
 /// Lock's `auth.params`.
@@ -174,6 +186,7 @@ impl FromJson for SignInOptions {
                 "extraParams?",
                 "essentialAcr?",
                 "claims?",
+                "timeoutInSeconds?",
             ],
         )?;
         let lock = |v: &Value, at: &str| {
@@ -200,6 +213,7 @@ impl FromJson for SignInOptions {
             params: Params::read(&o)?,
             essential_acr: o.bool("essentialAcr")?.unwrap_or_default(),
             claims: o.with("claims", claims_request)?,
+            timeout_in_seconds: o.number("timeoutInSeconds")?,
         })
     }
 }
@@ -212,29 +226,69 @@ fn claims_request(v: &Value, at: &str) -> Result<Map<String, Value>> {
     }
 }
 
-/// `client.stepUp`'s `{ returnTo? }`.
+/// `client.stepUp`'s `{ returnTo?, timeoutInSeconds? }` (its `popup`, which may be a window,
+/// reaches the core as a [`Popup`]).
 #[derive(Default)]
 pub struct StepUpOptions {
-    /// Where `handleCallback` says to go afterwards.
+    /// Where `handleCallback` says to go afterwards (a redirect's only).
     pub return_to: Option<String>,
+    /// How long a popup sign-in may take.
+    pub timeout_in_seconds: Option<f64>,
 }
 
 impl FromJson for StepUpOptions {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        Ok(StepUpOptions { return_to: Fields::new(value, at, &["returnTo?"])?.str("returnTo")? })
+        let o = Fields::new(value, at, &["returnTo?", "timeoutInSeconds?"])?;
+        Ok(StepUpOptions { return_to: o.str("returnTo")?, timeout_in_seconds: o.number("timeoutInSeconds")? })
     }
 }
 
-/// `client.fetch`'s `{ stepUp? }`.
+/// How `client.fetch` meets a step-up challenge no held token meets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StepUp {
+    /// It does not: `ERR_STEP_UP_REQUIRED` (the default).
+    #[default]
+    No,
+    /// `stepUp: true`: the page goes to the provider; `resume()` replays the call back there.
+    Redirect,
+    /// `stepUp: "popup"`: in a popup; the call is replayed at once, in the page.
+    Popup,
+}
+
+/// `client.fetch`'s `{ stepUp?, timeoutInSeconds? }`.
 #[derive(Default)]
 pub struct FetchOptions {
-    /// Meet a step-up challenge by signing in again.
-    pub step_up: bool,
+    /// How to meet a step-up challenge.
+    pub step_up: StepUp,
+    /// How long a popup step-up may take.
+    pub timeout_in_seconds: Option<f64>,
 }
 
 impl FromJson for FetchOptions {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        Ok(FetchOptions { step_up: Fields::new(value, at, &["stepUp?"])?.bool("stepUp")?.unwrap_or_default() })
+        let o = Fields::new(value, at, &["stepUp?", "timeoutInSeconds?"])?;
+        let step_up = o.with("stepUp", |v, at| match v {
+            Value::Bool(true) => Ok(StepUp::Redirect),
+            Value::Bool(false) => Ok(StepUp::No),
+            Value::String(s) if s == "popup" => Ok(StepUp::Popup),
+            Value::String(s) => Err(Error::arg_value(at, format!("{s:?} is not true, false or \"popup\""))),
+            _ => Err(Error::arg_type(at, "true, false or \"popup\"")),
+        })?;
+        let options =
+            FetchOptions { step_up: step_up.unwrap_or_default(), timeout_in_seconds: o.number("timeoutInSeconds")? };
+        // A mistake in the popup's options is named now, not after the API answered.
+        let (step_up, popup) = options.step_up();
+        popup::timeout(step_up.timeout_in_seconds, popup)?;
+        Ok(options)
+    }
+}
+
+impl FetchOptions {
+    /// The step-up a challenge leads to: its options and how it is shown. A timeout without
+    /// `stepUp: "popup"` is refused, as in `signIn`.
+    pub fn step_up(&self) -> (StepUpOptions, Popup) {
+        let popup = if self.step_up == StepUp::Popup { Popup::Open } else { Popup::Redirect };
+        (StepUpOptions { return_to: None, timeout_in_seconds: self.timeout_in_seconds }, popup)
     }
 }
 
@@ -262,6 +316,8 @@ pub struct Plan {
     /// `audience`, `organization`, `connection` and `extraParams` of this sign-in (the
     /// client's own are added in [`Client::start`], these first).
     pub params: Params,
+    /// A popup sign-in: how long to wait for its answer (ms); `None` for a redirect.
+    pub popup_timeout_ms: Option<u64>,
 }
 
 impl FromJson for Plan {
@@ -279,6 +335,7 @@ impl FromJson for Plan {
                 "claims?",
                 "essentialAcr?",
                 "params?",
+                "popupTimeoutMs?",
             ],
         )?;
         let params = o.with("params", |v, at| crate::options::string_map(v, at, "an object of strings"))?;
@@ -292,6 +349,7 @@ impl FromJson for Plan {
             claims: o.with("claims", claims_request)?,
             essential_acr: o.bool("essentialAcr")?.unwrap_or_default(),
             params: Params(params.unwrap_or_default().into_iter().collect()),
+            popup_timeout_ms: o.whole("popupTimeoutMs")?,
         })
     }
 }
@@ -314,6 +372,7 @@ impl Plan {
                     Value::from(Map::from_iter(self.params.0.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str())))))
                 }),
             )
+            .maybe("popupTimeoutMs", self.popup_timeout_ms)
             .build()
     }
 }
@@ -880,8 +939,9 @@ impl Client {
     /// `signIn(options)`: one spelling of each setting — ours, else auth0.js's (`acr_values`
     /// space-separated, `max_age`), else Lock's (`auth.params`) — and the requirement the
     /// sign-in is judged by: the ACR values and `maxAge` asked for, else those of
-    /// `options.requirement`, with its `amr`.
-    pub fn sign_in(&self, options: SignInOptions) -> Result<Plan> {
+    /// `options.requirement`, with its `amr`. `popup`: how the provider's pages are shown (a
+    /// popup sign-in has no `returnTo` and waits at most `timeoutInSeconds`).
+    pub fn sign_in(&self, options: SignInOptions, popup: Popup) -> Result<Plan> {
         let lock = options.lock;
         let split = |v: String| v.split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect();
         let acr_values =
@@ -905,10 +965,11 @@ impl Client {
             requirement,
             prompt,
             login_hint: options.login_hint,
-            return_to: options.return_to,
+            return_to: popup::return_to(options.return_to, popup)?,
             claims: options.claims,
             essential_acr: options.essential_acr,
             params: options.params,
+            popup_timeout_ms: popup::timeout(options.timeout_in_seconds, popup)?,
         })
     }
 
@@ -916,15 +977,17 @@ impl Client {
     /// `requirement`, [`crate::step_up::Decision::ask`], as the guard asks. When the held
     /// tokens already meet it by this policy (the API judged otherwise), the requirement itself
     /// is asked for.
-    /// `claims`: an Entra claims challenge's request, sent back as is.
+    /// `claims`: an Entra claims challenge's request, sent back as is; `popup` as for
+    /// [`Client::sign_in`].
     pub fn step_up(
         &self,
         requirement: Requirement,
-        return_to: Option<String>,
+        options: StepUpOptions,
+        popup: Popup,
         claims: Option<Map<String, Value>>,
         sets: &[TokenSet],
         now: u64,
-    ) -> Plan {
+    ) -> Result<Plan> {
         let held = tokens::strongest(sets, &self.policy, now);
         let held_claims = held.map(|s| s.claims.clone()).unwrap_or_default();
         let decision = evaluate_step_up(&held_claims, &requirement, &self.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);
@@ -937,17 +1000,18 @@ impl Client {
         } else {
             decision.ask()
         };
-        Plan {
+        Ok(Plan {
             requirement,
             acr_values: ask.acr_values,
             max_age: ask.max_age,
             prompt: ask.prompt_login.then(|| "login".to_string()),
             login_hint: None,
-            return_to,
+            return_to: popup::return_to(options.return_to, popup)?,
             claims,
             essential_acr: false,
             params: Params::default(),
-        }
+            popup_timeout_ms: popup::timeout(options.timeout_in_seconds, popup)?,
+        })
     }
 
     /// Starts `plan` with discovery held: the authorization URL (PKCE S256, `nonce`, `state`;
@@ -1298,17 +1362,23 @@ fn returning_to(given: Option<String>, here: impl FnOnce() -> Result<String>) ->
     if given.starts_with('/') && !given.starts_with("//") {
         return Ok(given);
     }
-    let origin = |url: &str| -> Option<String> {
-        let (scheme, rest) = url.split_once("://")?;
-        let scheme = scheme.to_ascii_lowercase();
-        let authority = rest.split(['/', '?', '#']).next()?;
-        (matches!(scheme.as_str(), "http" | "https") && !authority.is_empty() && !authority.contains('@'))
-            .then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
-    };
-    match origin(&given) {
-        Some(theirs) if Some(theirs.as_str()) == origin(&here()?).as_deref() => Ok(given),
+    match origin_of(&given) {
+        Some(theirs) if Some(theirs.as_str()) == origin_of(&here()?).as_deref() => Ok(given),
         _ => Err(refused()),
     }
+}
+
+/// The origin of an `http` or `https` URL as browsers serialize it (`event.origin`,
+/// `location.origin`): scheme and host lower-cased, the scheme's default port left out. `None`
+/// for anything else (another scheme, user info, no host).
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    (matches!(scheme.as_str(), "http" | "https") && !authority.is_empty() && !authority.contains('@'))
+        .then(|| format!("{scheme}://{authority}"))
 }
 
 #[cfg(test)]

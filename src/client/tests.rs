@@ -30,7 +30,7 @@ fn discovered(extra: Value) -> Client {
 }
 
 fn sign_in(value: Value) -> Result<Plan> {
-    client(json!({})).sign_in(SignInOptions::from_json(&value, "")?)
+    client(json!({})).sign_in(SignInOptions::from_json(&value, "")?, Popup::Redirect)
 }
 
 fn set(acr: &str, token: &str, expires_at: Option<u64>, refresh: Option<&str>) -> TokenSet {
@@ -52,6 +52,10 @@ fn acr(values: &[&str]) -> Requirement {
 
 fn query(url: &str) -> BTreeMap<String, String> {
     crate::url::parse_query(url.split_once('?').unwrap().1).unwrap().into_iter().collect()
+}
+
+fn back(to: &str) -> StepUpOptions {
+    StepUpOptions { return_to: Some(to.into()), ..StepUpOptions::default() }
 }
 
 fn random() -> [String; 3] {
@@ -155,21 +159,30 @@ fn the_authorization_url_and_its_transaction() {
 fn a_step_up_asks_for_what_the_session_lacks() {
     let c = client(json!({ "policy": preset("wso2").unwrap().to_json() }));
     let held = [set("LOA1", "basic", Some(5000), None)];
-    let plan = c.step_up(acr(&["LOA2"]), None, None, &held, 1100);
+    let plan = c.step_up(acr(&["LOA2"]), StepUpOptions::default(), Popup::Redirect, None, &held, 1100).unwrap();
     assert_eq!(plan.acr_values, ["LOA2"]);
     assert_eq!((plan.max_age, plan.prompt.as_deref()), (None, None));
     let fresh = Requirement { max_age: Some(60), ..acr(&["LOA1"]) };
-    let plan = c.step_up(fresh.clone(), Some("/back".into()), None, &held, 1100);
+    let plan = c.step_up(fresh.clone(), back("/back"), Popup::Redirect, None, &held, 1100).unwrap();
     assert_eq!((plan.max_age, plan.prompt.as_deref()), (Some(60), Some("login")), "too old: prompt=login");
     assert_eq!(plan.requirement, fresh);
     assert_eq!(plan.return_to.as_deref(), Some("/back"));
     // Held tokens meet it by this policy, the API judged otherwise: ask for the requirement.
-    let plan = c.step_up(Requirement { max_age: Some(600), ..acr(&["LOA1"]) }, None, None, &held, 1100);
+    let plan = c
+        .step_up(
+            Requirement { max_age: Some(600), ..acr(&["LOA1"]) },
+            StepUpOptions::default(),
+            Popup::Redirect,
+            None,
+            &held,
+            1100,
+        )
+        .unwrap();
     assert_eq!(
         (plan.acr_values, plan.max_age, plan.prompt.as_deref()),
         (vec!["LOA1".into()], Some(600), Some("login"))
     );
-    let plan = c.step_up(acr(&["LOA1"]), None, None, &held, 1100);
+    let plan = c.step_up(acr(&["LOA1"]), StepUpOptions::default(), Popup::Redirect, None, &held, 1100).unwrap();
     assert_eq!((plan.acr_values, plan.max_age, plan.prompt), (vec!["LOA1".into()], None, None));
 }
 
@@ -443,7 +456,16 @@ fn vendor_challenges_401_or_403_and_an_entra_claims_request_goes_back_as_claims(
     // The step-up sends the claims request back (OIDC Core 5.5), with the ACR values asked.
     let c = discovered(json!({}));
     let Challenged { requirement, claims } = challenge(401, Some(&claims_challenge(both.clone()))).unwrap();
-    let plan = c.step_up(requirement, None, claims, &[set("LOA1", "basic", Some(5000), None)], 1100);
+    let plan = c
+        .step_up(
+            requirement,
+            StepUpOptions::default(),
+            Popup::Redirect,
+            claims,
+            &[set("LOA1", "basic", Some(5000), None)],
+            1100,
+        )
+        .unwrap();
     let plan = stored::<Plan>(Some(&plan.to_json().to_string())).unwrap();
     let (url, _, tx) = c.start(plan, random(), || Ok("https://app.example/here".into())).unwrap();
     let q = query(&url);
@@ -684,4 +706,204 @@ fn return_to_stays_on_the_pages_origin() {
         let err = returning_to(Some(bad.to_string()), here).unwrap_err();
         assert_eq!(err.param(), Some("returnTo"), "{bad:?}");
     }
+}
+
+fn popup_plan(value: Value, popup: Popup) -> Result<Plan> {
+    client(json!({})).sign_in(SignInOptions::from_json(&value, "")?, popup)
+}
+
+#[test]
+fn the_popup_option_and_its_timeout() {
+    assert_eq!(popup(PopupOption::Absent).unwrap(), Popup::Redirect);
+    assert_eq!(popup(PopupOption::Open).unwrap(), Popup::Open);
+    assert_eq!(popup(PopupOption::Window).unwrap(), Popup::Given);
+    let e = popup(PopupOption::Other("a string")).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_TYPE", Some("popup")));
+    assert!(e.to_string().contains("a window the page opened (got a string)"), "{e}");
+
+    let plan = popup_plan(json!({ "acrValues": ["LOA2"] }), Popup::Open).unwrap();
+    assert_eq!(plan.popup_timeout_ms, Some(60_000), "auth0-spa-js's default, 60 s");
+    let plan = popup_plan(json!({ "timeoutInSeconds": 1.5 }), Popup::Given).unwrap();
+    assert_eq!(plan.popup_timeout_ms, Some(1500));
+    assert_eq!(stored::<Plan>(Some(&plan.to_json().to_string())), Some(plan), "kept as JSON between calls");
+    assert_eq!(popup_plan(json!({}), Popup::Redirect).unwrap().popup_timeout_ms, None);
+    let named =
+        |value: Value, popup: Popup| popup_plan(value, popup).err().map(|e| (e.code(), e.param().map(str::to_string)));
+    let timeout = Some(("ERR_INVALID_ARG_VALUE", Some("timeoutInSeconds".to_string())));
+    assert_eq!(named(json!({ "timeoutInSeconds": 5 }), Popup::Redirect), timeout, "only a popup waits");
+    assert_eq!(named(json!({ "timeoutInSeconds": 0 }), Popup::Open), timeout);
+    assert_eq!(
+        named(json!({ "timeoutInSeconds": 86_401 }), Popup::Open),
+        timeout,
+        "a browser timer would fire at once"
+    );
+    assert_eq!(
+        named(json!({ "timeoutInSeconds": "5" }), Popup::Open),
+        Some(("ERR_INVALID_ARG_TYPE", Some("timeoutInSeconds".to_string())))
+    );
+    assert_eq!(
+        named(json!({ "returnTo": "/x" }), Popup::Open),
+        Some(("ERR_INVALID_ARG_VALUE", Some("returnTo".to_string()))),
+        "a popup leaves the page where it is"
+    );
+
+    // fetch: `stepUp: "popup"`, and a timeout only with it.
+    let fetch = |v: Value| FetchOptions::from_json(&v, "").map(|o| (o.step_up, o.step_up().1));
+    assert_eq!(fetch(json!({ "stepUp": "popup" })).unwrap(), (StepUp::Popup, Popup::Open));
+    assert_eq!(fetch(json!({ "stepUp": true })).unwrap(), (StepUp::Redirect, Popup::Redirect));
+    assert_eq!(fetch(json!({})).unwrap(), (StepUp::No, Popup::Redirect));
+    assert_eq!(fetch(json!({ "stepUp": "popup", "timeoutInSeconds": 2 })).unwrap().0, StepUp::Popup);
+    assert_eq!(fetch(json!({ "stepUp": true, "timeoutInSeconds": 2 })).unwrap_err().param(), Some("timeoutInSeconds"));
+    assert_eq!(fetch(json!({ "stepUp": "window" })).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+    assert_eq!(fetch(json!({ "stepUp": 1 })).unwrap_err().code(), "ERR_INVALID_ARG_TYPE");
+}
+
+#[test]
+fn a_popup_sign_in_marks_its_state_and_holds_its_transaction() {
+    let c = discovered(json!({}));
+    let plan = popup_plan(json!({ "acrValues": ["LOA2"] }), Popup::Open).unwrap();
+    let (url, signing_in) = c.start_popup(plan.clone(), random(), || Ok("https://app.example/here".into())).unwrap();
+    let q = query(&url);
+    assert_eq!(q["state"], format!("popup.{}", "st".repeat(22)));
+    assert_eq!(q["redirect_uri"], "https://app.example/cb", "the registered redirect URI, unchanged");
+    assert_eq!(signing_in.state, q["state"]);
+    assert_eq!((signing_in.tx.nonce.as_str(), signing_in.timeout_ms), (q["nonce"].as_str(), 60_000));
+    assert_eq!(stored::<PopupSignIn>(Some(&signing_in.to_json().to_string())), Some(signing_in));
+    let redirect = sign_in(json!({})).unwrap();
+    assert!(c.start_popup(redirect, random(), || Ok(String::new())).is_err(), "only a popup's plan");
+}
+
+#[test]
+fn the_popup_page_hands_the_response_to_its_opener_only() {
+    let c = discovered(json!({}));
+    let popup_response = "https://app.example/cb?code=c&state=popup.abc&iss=https%3A%2F%2Fidp.example";
+    let message = c.popup_callback(popup_response, true).unwrap().unwrap();
+    let sent: Value = serde_json::from_str(&message).unwrap();
+    assert_eq!(sent, json!({ "stepup": "authorization_response", "url": popup_response }));
+    // A redirect's callback is not a popup's.
+    assert_eq!(c.popup_callback("https://app.example/cb?code=c&state=abc", true).unwrap(), None);
+    assert_eq!(c.popup_callback("https://app.example/cb", false).unwrap(), None);
+    // No page of this origin to hand it to: said, not dropped.
+    let e = c.popup_callback(popup_response, false).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")));
+}
+
+#[test]
+fn the_opener_accepts_only_its_popups_answer_with_the_state_bound_to_it() {
+    let c = discovered(json!({}));
+    let plan = popup_plan(json!({}), Popup::Open).unwrap();
+    let (_, signing_in) = c.start_popup(plan, random(), || Ok("https://app.example/here".into())).unwrap();
+    let response = format!("https://app.example/cb?code=c&state={}&iss=https%3A%2F%2Fidp.example", signing_in.state);
+    let answer = c.popup_callback(&response, true).unwrap().unwrap();
+    let hear =
+        |origin: &str, from_popup: bool, data: Option<&str>| c.popup_message(&signing_in, origin, from_popup, data);
+
+    assert_eq!(hear("https://app.example", true, Some(&answer)).unwrap(), Heard::Response(response.clone()));
+    // Default ports as browsers write origins.
+    let c443 = discovered(json!({ "redirectUri": "https://App.Example:443/cb" }));
+    assert_eq!(
+        c443.popup_message(&signing_in, "https://app.example", true, Some(&answer)).unwrap(),
+        Heard::Response(response.clone())
+    );
+    // Another window, another origin, another kind of message: not the answer, waited past.
+    assert_eq!(hear("https://app.example", false, Some(&answer)).unwrap(), Heard::Ignore);
+    assert_eq!(hear("https://idp.example", true, Some(&answer)).unwrap(), Heard::Ignore);
+    assert_eq!(hear("https://app.example:8443", true, Some(&answer)).unwrap(), Heard::Ignore);
+    for other in [None, Some("not json"), Some("{\"type\":\"authorization_response\"}"), Some("[1]")] {
+        assert_eq!(hear("https://app.example", true, other).unwrap(), Heard::Ignore, "{other:?}");
+    }
+    // The popup came back with a response that is not this sign-in's.
+    let forged = c.popup_callback("https://app.example/cb?code=c&state=popup.other", true).unwrap().unwrap();
+    let e = hear("https://app.example", true, Some(&forged)).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")));
+    let elsewhere = answer.replace("/cb?", "/elsewhere?");
+    assert_eq!(hear("https://app.example", true, Some(&elsewhere)).unwrap_err().param(), Some("url"));
+    let no_url = "{\"stepup\":\"authorization_response\"}";
+    assert_eq!(hear("https://app.example", true, Some(no_url)).unwrap_err().param(), Some("url"));
+    // The accepted response goes through the callback's checks as a redirect's does.
+    let (endpoint, request) = c.code_request(&response, Some(&signing_in.tx)).unwrap();
+    assert_eq!(endpoint, "https://idp.example/token");
+    assert!(request.body.contains(&format!("code_verifier={}", "ve".repeat(22))));
+}
+
+#[test]
+fn a_popup_that_gives_no_answer_is_a_step_up_still_required_with_its_reason() {
+    let mut plan = popup_plan(json!({ "acrValues": ["LOA2"], "maxAge": 60 }), Popup::Open).unwrap();
+    for (failure, reason) in [
+        (PopupFailure::Blocked, "popup_blocked"),
+        (PopupFailure::Closed, "popup_closed"),
+        (PopupFailure::TimedOut, "popup_timeout"),
+    ] {
+        let failed = popup_failed(&plan, failure);
+        assert_eq!(failed.reason, reason);
+        assert_eq!(failed.error.code(), "ERR_STEP_UP_REQUIRED");
+        let shortfall = failed.error.shortfall().unwrap();
+        assert_eq!((shortfall.acr_values.as_slice(), shortfall.max_age), (["LOA2".to_string()].as_slice(), Some(60)));
+        assert!(failed.message.ends_with("(acr_values: LOA2) (max_age: 60)"), "{}", failed.message);
+    }
+    plan.acr_values.clear();
+    plan.max_age = None;
+    assert_eq!(
+        popup_failed(&plan, PopupFailure::Closed).message,
+        "the sign-in popup was closed before the sign-in finished"
+    );
+}
+
+#[test]
+fn tabs_hear_each_others_sign_ins_and_sign_outs() {
+    let c = client(json!({}));
+    let claims = set("LOA2", "t", None, None).claims;
+    let signed_in = c.change_message(&Change::SignedIn(claims.clone()));
+    let signed_out = c.change_message(&Change::SignedOut);
+    let heard = c.changed(Some(&signed_in), Store::Session).unwrap();
+    assert_eq!(heard, (json!({ "type": "signedIn", "claims": claims }), vec![]));
+    // A sign-out there signs this tab out too, unless the shared store is already cleared.
+    let out = json!({ "type": "signedOut" });
+    for store in [Store::Session, Store::Memory, Store::Custom] {
+        assert_eq!(
+            c.changed(Some(&signed_out), store).unwrap(),
+            (out.clone(), vec!["stepup:spa:tokens".to_string(), "stepup:spa:pending".to_string()])
+        );
+    }
+    assert_eq!(c.changed(Some(&signed_out), Store::Local).unwrap(), (out.clone(), vec![]));
+    for other in
+        [None, Some("{}"), Some("{\"type\":\"signedOut\"}"), Some("{\"stepup\":\"change\",\"type\":\"x\"}"), Some("[]")]
+    {
+        assert_eq!(c.changed(other, Store::Session), None, "{other:?}");
+    }
+
+    // Storage events of the "local" store, without BroadcastChannel.
+    let sets = |s: &[TokenSet]| token_sets_json(s).to_string();
+    // Each sign-in's ID token has its own nonce; a refresh's keeps it or has none.
+    let with = |acr: &str, token: &str, nonce: Option<&str>| {
+        let mut s = set(acr, token, None, None);
+        s.claims.remove("nonce");
+        if let Some(nonce) = nonce {
+            s.claims.insert("nonce".into(), nonce.into());
+        }
+        s
+    };
+    let old = with("LOA1", "a", Some("n1"));
+    let refreshed = with("LOA1", "b", Some("n1"));
+    let refreshed_without_nonce = with("0", "b", None);
+    // A step-up within the provider's session keeps its auth_time: the nonce tells it apart.
+    let stepped = with("LOA2", "c", Some("n2"));
+    let key = Some("stepup:spa:tokens");
+    let before = sets(std::slice::from_ref(&old));
+    let step_up = sets(&[old.clone(), stepped.clone()]);
+    assert_eq!(
+        c.storage_changed(key, Some(&before), Some(&step_up)),
+        Some(json!({ "type": "signedIn", "claims": stepped.claims }))
+    );
+    assert_eq!(
+        c.storage_changed(key, None, Some(&before)),
+        Some(json!({ "type": "signedIn", "claims": old.claims })),
+        "a first sign-in"
+    );
+    assert_eq!(c.storage_changed(key, Some(&before), Some(&sets(&[refreshed]))), None, "a refresh is no change");
+    assert_eq!(c.storage_changed(key, Some(&before), Some(&sets(&[refreshed_without_nonce]))), None);
+    assert_eq!(c.storage_changed(key, Some(&before), None), Some(out));
+    assert_eq!(c.storage_changed(key, None, None), None);
+    assert_eq!(c.storage_changed(Some("stepup:spa:pending"), Some("x"), None), None, "only the tokens count");
+    assert_eq!(c.storage_changed(Some("stepup:other:tokens"), Some(&before), None), None);
 }

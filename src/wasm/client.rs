@@ -13,8 +13,9 @@ use super::now;
 use super::request::random_value;
 use super::verifier::VerifierCore;
 use crate::client::{
-    self, stored, token_sets, token_sets_json, Client, Document, FetchOptions, Need, Pending, Plan, Renewal,
-    SignInOptions, SignOut, SignOutOptions, StepUpOptions, TokenFor, Transaction,
+    self, stored, token_sets, token_sets_json, Change, Client, Document, FetchOptions, Heard, Need, Pending, Plan,
+    Popup, PopupFailure, PopupSignIn, Renewal, SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store,
+    TokenFor, Transaction,
 };
 use crate::options::FromJson;
 use crate::refresh;
@@ -101,6 +102,43 @@ fn text(value: &Value) -> JsValue {
     JsString::from(value.to_string()).into()
 }
 
+/// A [`Popup`] as `ClientCore.popupKind` gives it to the shell: 0 a redirect, 1 a popup the
+/// client opens, 2 the caller's window.
+fn popup_kind(kind: u8) -> Popup {
+    match kind {
+        1 => Popup::Open,
+        2 => Popup::Given,
+        _ => Popup::Redirect,
+    }
+}
+
+/// A [`Store`] as `ClientCore.storeKind` gives it to the shell.
+fn store_kind(kind: u8) -> Store {
+    match kind {
+        1 => Store::Local,
+        2 => Store::Memory,
+        3 => Store::Custom,
+        _ => Store::Session,
+    }
+}
+
+/// A JavaScript value described in JavaScript's words, for a type error.
+fn what(value: &JsValue) -> &'static str {
+    if value.is_null() {
+        "null"
+    } else if value.is_string() {
+        "a string"
+    } else if value.as_f64().is_some() {
+        "a number"
+    } else if value.is_function() {
+        "a function"
+    } else if value.is_object() {
+        "an object that is not a window"
+    } else {
+        "another type"
+    }
+}
+
 /// The browser client's core, for `Client` (`js/client.js`).
 #[wasm_bindgen]
 pub struct ClientCore {
@@ -155,20 +193,44 @@ impl ClientCore {
         thrown(Verifier::new(keys, self.inner.id_token_options(refreshed)).map(VerifierCore::from))
     }
 
-    /// `signIn(options)` as a plan for `start` (JSON text).
+    /// `signIn(options)` (without its `popup`, read by `popupKind`: `popup`) as a plan for
+    /// `start`, or `startPopup` when shown in a popup (JSON text).
     #[wasm_bindgen(js_name = signIn)]
     pub fn sign_in(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
+        popup: u8,
     ) -> Thrown<String> {
-        let plan = || -> Result<Plan> { self.inner.sign_in(read_optional::<SignInOptions>(options, "options")?) };
+        let plan = || -> Result<Plan> {
+            self.inner.sign_in(read_optional::<SignInOptions>(options, "options")?, popup_kind(popup))
+        };
         thrown(plan()).map(|plan| plan.to_json().to_string())
     }
 
-    /// `stepUp(requirement, options)` with the stored sets as a plan for `start` (JSON text);
-    /// `claims`: the claims request of the challenge being met (JSON text, from `challenge`).
+    /// `stepUp(requirement, options)` (without its `popup`, read by `popupKind`: `popup`) with
+    /// the stored sets as a plan for `start` or `startPopup` (JSON text).
     #[wasm_bindgen(js_name = stepUp)]
     pub fn step_up(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] required: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+        popup: u8,
+    ) -> Thrown<String> {
+        let plan = || -> Result<Plan> {
+            let required: Requirement = read(&required, "requirement")?;
+            required.check_at("requirement")?;
+            let options = read_optional::<StepUpOptions>(options, "options")?;
+            self.inner.step_up(required, options, popup_kind(popup), None, &sets(&tokens)?, unix_now())
+        };
+        thrown(plan()).map(|plan| plan.to_json().to_string())
+    }
+
+    /// The step-up of `fetch(…, options)` for a challenge's `requirement` with the stored sets:
+    /// a plan for `start`, or `startPopup` with `stepUp: "popup"` (JSON text). `claims`: the
+    /// challenge's claims request (JSON text, from `challenge`).
+    #[wasm_bindgen(js_name = fetchStepUp)]
+    pub fn fetch_step_up(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: JsValue,
         #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
@@ -176,16 +238,136 @@ impl ClientCore {
         claims: Option<String>,
     ) -> Thrown<String> {
         let plan = || -> Result<Plan> {
-            let required: Requirement = read(&required, "requirement")?;
-            required.check_at("requirement")?;
-            let return_to = read_optional::<StepUpOptions>(options, "options")?.return_to;
+            let required = requirement(Some(required))?;
+            let (options, popup) = read_optional::<FetchOptions>(options, "options")?.step_up();
             let claims = match claims {
                 Some(c) => Some(crate::json::parse_object(c.as_bytes()).map_err(|e| Error::arg_value("claims", e))?),
                 None => None,
             };
-            Ok(self.inner.step_up(required, return_to, claims, &sets(&tokens)?, unix_now()))
+            self.inner.step_up(required, options, popup, claims, &sets(&tokens)?, unix_now())
         };
         thrown(plan()).map(|plan| plan.to_json().to_string())
+    }
+
+    /// The `popup` option: 0 none (absent or `false`), 1 `true` (the client opens one), 2 a
+    /// window the caller opened (a `WindowProxy`: its `window` is itself); a mistake throws
+    /// naming `popup`.
+    #[wasm_bindgen(js_name = popupKind)]
+    pub fn popup_kind(#[wasm_bindgen(unchecked_param_type = "unknown")] popup: JsValue) -> Thrown<u8> {
+        let is_window =
+            || popup.is_object() && js_sys::Reflect::get(&popup, &"window".into()).is_ok_and(|w| w == popup);
+        let option = match popup.as_bool() {
+            _ if popup.is_undefined() => client::PopupOption::Absent,
+            Some(false) => client::PopupOption::Absent,
+            Some(true) => client::PopupOption::Open,
+            None if is_window() => client::PopupOption::Window,
+            None => client::PopupOption::Other(what(&popup)),
+        };
+        thrown(client::popup(option).map(|kind| match kind {
+            Popup::Redirect => 0,
+            Popup::Open => 1,
+            Popup::Given => 2,
+        }))
+    }
+
+    /// Starts a popup plan with discovery held: `[authorization URL, the sign-in to hold (JSON
+    /// text), its transaction (JSON text), how long to wait (ms), how often to look whether the
+    /// popup was closed (ms)]`.
+    #[wasm_bindgen(js_name = startPopup, unchecked_return_type = "[string, string, string, number, number]")]
+    pub fn start_popup(&self, plan: &str, here: Option<String>) -> Thrown<JsValue> {
+        let start = || -> Result<JsValue> {
+            let random = [random_value()?, random_value()?, random_value()?];
+            let no_page = || Error::FetchFailed("no location: the client runs in a browser page".into());
+            let (url, signing_in) = self.inner.start_popup(ours(plan)?, random, || here.ok_or_else(no_page))?;
+            let out = Array::of3(&url.into(), &text(&signing_in.to_json()), &text(&signing_in.tx.to_json()));
+            out.push(&(signing_in.timeout_ms as f64).into());
+            out.push(&client::POLL_MS.into());
+            Ok(out.into())
+        };
+        thrown(start())
+    }
+
+    /// In the page that opened the popup of `signing_in`: a `message` event from `origin`
+    /// (`from_popup`: its source is the popup) with `data`. `undefined` to wait on, else the
+    /// authorization response's URL to complete the sign-in with; throws when the popup answered
+    /// with a response that is not this sign-in's.
+    #[wasm_bindgen(js_name = popupMessage)]
+    pub fn popup_message(
+        &self,
+        signing_in: &str,
+        origin: &str,
+        from_popup: bool,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
+    ) -> Thrown<Option<String>> {
+        let heard = || -> Result<Option<String>> {
+            let signing_in: PopupSignIn = ours(signing_in)?;
+            Ok(match self.inner.popup_message(&signing_in, origin, from_popup, data.as_string().as_deref())? {
+                Heard::Ignore => None,
+                Heard::Response(url) => Some(url),
+            })
+        };
+        thrown(heard())
+    }
+
+    /// On the redirect URI's page: the message to post to the page that opened this popup
+    /// (JSON text), or `undefined` when the response at `url` is a redirect's. `opener`: a page
+    /// of this origin opened this one and is open.
+    #[wasm_bindgen(js_name = popupCallback)]
+    pub fn popup_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "unknown")] url: JsValue,
+        opener: bool,
+    ) -> Thrown<Option<String>> {
+        thrown(string(&url, "url").and_then(|url| self.inner.popup_callback(&url, opener)))
+    }
+
+    /// The error of a popup sign-in of `plan` that ended without an answer (`failure` 0 blocked,
+    /// 1 closed, 2 timed out): `ERR_STEP_UP_REQUIRED` with what the plan asked for and `reason`.
+    #[wasm_bindgen(js_name = popupFailed)]
+    pub fn popup_failed(&self, plan: &str, failure: u8) -> JsValue {
+        let failure = match failure {
+            0 => PopupFailure::Blocked,
+            1 => PopupFailure::Closed,
+            _ => PopupFailure::TimedOut,
+        };
+        match ours::<Plan>(plan) {
+            Ok(plan) => {
+                let failed = client::popup_failed(&plan, failure);
+                let error = js_error(&failed.error);
+                // Data properties on a fresh Error object: setting them cannot fail.
+                let _ = js_sys::Reflect::set(&error, &"reason".into(), &failed.reason.into());
+                let _ = js_sys::Reflect::set(&error, &"message".into(), &failed.message.into());
+                error
+            }
+            Err(e) => js_error(&e),
+        }
+    }
+
+    /// The message that tells the other tabs of a sign-in with `claims` (JSON text of the
+    /// verified ID token's claims) or, without them, a sign-out.
+    #[wasm_bindgen(js_name = changeMessage)]
+    pub fn change_message(&self, claims: Option<String>) -> String {
+        let claims = claims.and_then(|c| crate::json::parse_object(c.as_bytes()).ok());
+        self.inner.change_message(&claims.map_or(Change::SignedOut, Change::SignedIn))
+    }
+
+    /// A message another tab sent (`data`) with this client's store (`store`, as `storeKind`
+    /// gave it): `[the event for the listeners (JSON text), the keys to remove first]`, or
+    /// `undefined` when it is no change.
+    #[wasm_bindgen(unchecked_return_type = "[string, string[]] | undefined")]
+    pub fn changed(&self, #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue, store: u8) -> JsValue {
+        let Some((event, remove)) = self.inner.changed(data.as_string().as_deref(), store_kind(store)) else {
+            return JsValue::UNDEFINED;
+        };
+        let remove: Array = remove.into_iter().map(JsValue::from).collect();
+        Array::of2(&text(&event), &remove).into()
+    }
+
+    /// A `storage` event of the `"local"` store: the event for the listeners (JSON text), or
+    /// `undefined` when it is no change.
+    #[wasm_bindgen(js_name = storageChanged)]
+    pub fn storage_changed(&self, key: Option<String>, old: Option<String>, new: Option<String>) -> Option<String> {
+        self.inner.storage_changed(key.as_deref(), old.as_deref(), new.as_deref()).map(|e| e.to_string())
     }
 
     /// Starts a plan with discovery held: `[authorization URL, transaction key, transaction as
@@ -510,22 +692,28 @@ impl ClientCore {
         thrown(run())
     }
 
-    /// `fetch`'s `{ stepUp? }`.
+    /// `fetch`'s `{ stepUp?, timeoutInSeconds? }`: 0 no step-up, 1 a redirect, 2 a popup.
     #[wasm_bindgen(js_name = fetchOptions)]
     pub fn fetch_options(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
-    ) -> Thrown<bool> {
-        thrown(read_optional::<FetchOptions>(options, "options").map(|o| o.step_up))
+    ) -> Thrown<u8> {
+        thrown(read_optional::<FetchOptions>(options, "options").map(|o| match o.step_up {
+            StepUp::No => 0,
+            StepUp::Redirect => 1,
+            StepUp::Popup => 2,
+        }))
     }
 
     /// The error of a step the shell could not take: `kind` 0, `ERR_FETCH_FAILED` (no network,
     /// no storage, no page); 1, the `input` of `fetch` that `Request` refused
-    /// (`ERR_INVALID_ARG_VALUE`).
+    /// (`ERR_INVALID_ARG_VALUE`); 2, `message` names an argument that is not a function
+    /// (`ERR_INVALID_ARG_TYPE`).
     pub fn failure(kind: u8, message: String) -> JsValue {
         js_error(&match kind {
             0 => Error::FetchFailed(message),
-            _ => Error::arg_value("input", message),
+            1 => Error::arg_value("input", message),
+            _ => Error::arg_type(message, "a function"),
         })
     }
 }

@@ -30,8 +30,10 @@ export async function serveRepo(extraRoutes = {}) {
   return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-export async function launch() {
+/** Chromium, headless; `options` go to Playwright's `launch` (e.g. `ignoreDefaultArgs`). */
+export async function launch(options = {}) {
   return chromium.launch({
+    ...options,
     executablePath: "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run"],
@@ -64,4 +66,30 @@ export async function passIdp(page, origin, { user = "alice", password } = {}) {
     await submitted;
   }
   await page.waitForURL((u) => u.href.startsWith(origin));
+}
+
+/**
+ * Goes through the local IdP's pages in `popup` (a sign-in popup) as `user` until the popup
+ * closes: the redirect URI's page hands the answer to the page that opened it and closes. The
+ * IdP may answer at once (its session), with no page to fill in. Fails after 60 s.
+ */
+export async function passIdpInPopup(popup, { user = "alice", password } = {}) {
+  const passwords = { alice: "wonderland", bob: "builder" };
+  const closed = popup.waitForEvent("close", { timeout: 60_000 }).then(() => "closed");
+  for (let step = 0; step < 4; step++) {
+    const form = popup.waitForSelector("#password, #otp", { timeout: 30_000 }).then(() => "form", () => "closed");
+    if ((await Promise.race([closed, form])) === "closed") return closed;
+    // Commit, not load: the page after the last form may close as soon as it runs.
+    const submitted = popup.waitForNavigation({ waitUntil: "commit" }).catch(() => {});
+    if (await popup.locator("#password").count()) {
+      await popup.fill("#username", user);
+      await popup.fill("#password", password ?? passwords[user]);
+      await popup.click("#sign-in");
+    } else {
+      await popup.fill("#otp", (await popup.locator("#otp-code").textContent()).trim());
+      await popup.click("#verify");
+    }
+    await submitted;
+  }
+  return closed;
 }

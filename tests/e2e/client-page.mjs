@@ -1,5 +1,6 @@
 // Driving pkg's `Client` (its browser build) in a page (tests/e2e/client.html): opening it,
-// making `window.client` from an IdP's settings, and signing in through the IdP's pages.
+// making `window.client` from an IdP's settings, and signing in through the IdP's pages, in the
+// page or in a popup.
 import { passIdp } from "./browser.mjs";
 import { SPA_CLIENT_ID } from "../idp/server.mjs";
 
@@ -40,5 +41,22 @@ export function clientPages({ base, idp, preset, resource, store }) {
     });
   }
 
-  return { open, ready, viaIdp };
+  /**
+   * In `popup` (a sign-in popup the page opened): the IdP's pages as `user`, then, back on the
+   * redirect URI, `handleCallback()` hands the answer to the page that opened it and the popup
+   * closes (within 10 s, or this fails).
+   */
+  async function answerInPopup(popup, user = "alice") {
+    // The IdP's pages, unless its session answers at once.
+    const answered = (u) => u.href.startsWith(base) && u.searchParams.has("state");
+    await popup.waitForURL((u) => u.href.startsWith(idp.issuer) || answered(u));
+    if (!answered(new URL(popup.url()))) await passIdp(popup, base, { user });
+    await ready(popup);
+    const closed = popup.waitForEvent("close", { timeout: 10_000 });
+    // Not awaited in the page: the popup closes once it has posted the answer.
+    await popup.evaluate(() => { window.client.handleCallback(); }).catch(() => {});
+    await closed;
+  }
+
+  return { open, ready, viaIdp, answerInPopup };
 }

@@ -5,8 +5,11 @@ import init, * as stepup from "../../pkg/browser/index.js";
 import { Client, createVerifier, evaluateStepUp, verifyIdToken } from "../../pkg/browser/index.js";
 import type {
   CallbackResult,
+  ClientChange,
   JsonWebKeySet,
   JwtClaims,
+  PopupError,
+  PopupSignInResult,
   RefreshResult,
   SessionStatus,
   SignInOptions,
@@ -38,4 +41,30 @@ export async function signIn(): Promise<string | undefined> {
   // @ts-expect-error step-up requirements are objects
   await client.stepUp("LOA2");
   return claims.acr ?? client.accessToken({ acr: ["LOA1"] });
+}
+
+export async function inPopup(client: Client, button: HTMLButtonElement): Promise<string | undefined> {
+  const signedIn: PopupSignInResult = await client.signIn({ popup: true, acrValues: ["LOA1"], timeoutInSeconds: 120 });
+  const own = window.open("", "sign-in");
+  if (own) await client.stepUp({ acr: ["LOA2"] }, { popup: own });
+  // @ts-expect-error a popup leaves the page where it is: no returnTo
+  await client.signIn({ popup: true, returnTo: "/x" });
+  // A redirect's signIn resolves to nothing.
+  const navigated: void = await client.signIn({ acrValues: ["LOA1"] });
+  void navigated;
+  try {
+    const res: Response = await client.fetch("/api/transfer", { method: "POST" }, { stepUp: "popup", timeoutInSeconds: 30 });
+    void res.status;
+  } catch (e) {
+    const failed = e as PopupError;
+    if (failed.reason === "popup_blocked") {
+      // Ask again from a click, for exactly what the API asked.
+      button.onclick = () => client.stepUp({ acr: failed.acrValues, maxAge: failed.maxAge }, { popup: true });
+    }
+  }
+  const stop: () => void = client.onChange((change: ClientChange) => {
+    if (change.type === "signedIn") void change.claims.acr;
+  });
+  stop();
+  return signedIn.claims.acr;
 }
