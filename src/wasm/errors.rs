@@ -33,6 +33,8 @@ export interface StepUpError extends Error {
   /** The authorization server's `error` and `error_description` (ERR_AUTH_RESPONSE_ERROR). */
   error?: string;
   errorDescription?: string;
+  /** Why a popup sign-in ended without an answer (ERR_STEP_UP_REQUIRED from the browser `Client`). */
+  reason?: "popup_blocked" | "popup_closed" | "popup_timeout";
 }
 "#;
 
