@@ -115,7 +115,7 @@ impl Cache {
 
     /// The claims believed for `token`, while its answer holds at `now`.
     pub fn get(&self, token: &str, now: f64) -> Option<Object> {
-        self.entries.get(&key(token)).filter(|entry| now < entry.until).map(|entry| entry.claims.clone())
+        self.entries.get(&digest(token)).filter(|entry| now < entry.until).map(|entry| entry.claims.clone())
     }
 
     /// Keeps the claims [`read_answer`] accepted for `token` at `now`, until `now + max_age`
@@ -136,11 +136,12 @@ impl Cache {
                 self.entries.remove(&soonest);
             }
         }
-        self.entries.insert(key(token), Entry { claims, until });
+        self.entries.insert(digest(token), Entry { claims, until });
     }
 }
 
-fn key(token: &str) -> [u8; 32] {
+/// What a token is known by while it is cached or asked about: its SHA-256, never the token.
+pub fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 

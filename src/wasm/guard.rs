@@ -13,13 +13,13 @@
 //! its [`Cache`] says.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::errors::throw;
 use super::provider::Document;
@@ -47,7 +47,12 @@ struct Inner {
     keys: Document<KeySet>,
     /// The introspection answers believed lately (`STEPUP_INTROSPECTION_CACHE_SECONDS`).
     introspected: RefCell<Cache>,
+    /// The introspections under way, by [`introspection::digest`] of their token.
+    introspecting: RefCell<HashMap<[u8; 32], Flight>>,
 }
+
+/// An introspection under way: a Promise that settles when it lands, and its outcome then.
+type Flight = (Promise, Rc<RefCell<Option<Result<Map<String, Value>>>>>);
 
 /// The edge guard's core for the package's `Guard` (`js/guard.js`), which does the forwarding.
 #[wasm_bindgen(js_name = GuardCore)]
@@ -65,7 +70,8 @@ impl Guard {
         let metadata = Document::new(config.refresh, move |body| parse_discovery_document(body, &issuer));
         let keys = Document::new(config.refresh, KeySet::parse);
         let introspected = RefCell::new(Cache::new(config.introspection_cache));
-        Ok(Guard { inner: Rc::new(Inner { config, metadata, keys, introspected }) })
+        let introspecting = RefCell::new(HashMap::new());
+        Ok(Guard { inner: Rc::new(Inner { config, metadata, keys, introspected, introspecting }) })
     }
 
     /// Fetches discovery and checks the rules against it (`acr_values_supported`), so a rule the
@@ -347,11 +353,36 @@ impl Inner {
     }
 
     /// RFC 7662: an answer believed lately, else the provider's answer about `token`, as
-    /// [`introspection::read_answer`] reads it.
+    /// [`introspection::read_answer`] reads it. One question per token at a time: the requests
+    /// of a burst with a token not seen yet wait for the first one's answer (the answer is about
+    /// the token, not the request), so the provider is asked once, not once per request.
     async fn introspect(&self, token: &str, options: &AccessTokenOptions) -> Result<Map<String, Value>> {
         if let Some(claims) = self.introspected.borrow().get(token, now(None)) {
             return Ok(claims);
         }
+        let digest = introspection::digest(token);
+        let under_way = self.introspecting.borrow().get(&digest).cloned();
+        if let Some((landed, outcome)) = under_way {
+            let _ = JsFuture::from(landed).await;
+            if let Some(outcome) = outcome.borrow().clone() {
+                return outcome;
+            }
+        }
+        let outcome = Rc::new(RefCell::new(None));
+        let mut land = None;
+        let landed = Promise::new(&mut |resolve, _| land = Some(resolve));
+        self.introspecting.borrow_mut().insert(digest, (landed, outcome.clone()));
+        let answer = self.ask_introspection(token, options).await;
+        *outcome.borrow_mut() = Some(answer.clone());
+        self.introspecting.borrow_mut().remove(&digest);
+        if let Some(land) = land {
+            let _ = land.call0(&JsValue::UNDEFINED);
+        }
+        answer
+    }
+
+    /// The provider's answer about `token` (RFC 7662 §2), kept when believed.
+    async fn ask_introspection(&self, token: &str, options: &AccessTokenOptions) -> Result<Map<String, Value>> {
         let metadata = self.metadata().await?;
         // `metadata()` has checked it is there (`Config::check_against`).
         let endpoint = metadata.str("introspection_endpoint").unwrap_or_default();

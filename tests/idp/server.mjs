@@ -26,10 +26,12 @@ export { API_AUDIENCE, API_SCOPES, EDGE_CLIENT_ID, EDGE_CLIENT_SECRET, SPA_CLIEN
 export { PROFILES } from "./profiles.mjs";
 
 // Faults of one endpoint (the key set, the token endpoint, the introspection endpoint): "slow"
-// answers after SLOW_MS, longer than a client should wait; "garbage" is a 200 that claims JSON
+// answers after SLOW_MS, longer than a client should wait; "lagging" answers as usual after
+// LAG_MS, long enough for a burst of requests to overlap; "garbage" is a 200 that claims JSON
 // and is not; "error" a 500.
-const FAULT_MODES = new Set(["ok", "slow", "garbage", "error"]);
+const FAULT_MODES = new Set(["ok", "slow", "lagging", "garbage", "error"]);
 const SLOW_MS = 10_000;
+const LAG_MS = 400;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /**
@@ -141,7 +143,8 @@ export async function startIdp({
 
   /**
    * Answers a request to `endpoint` as its fault `mode` says: true once it is dealt with, false
-   * when it should then be served as usual ("slow", after the delay, if the client still waits).
+   * when it should then be served as usual ("slow" and "lagging", after the delay, if the client
+   * still waits).
    */
   async function injectFault(endpoint, mode, res) {
     if (mode === "error") {
@@ -158,7 +161,7 @@ export async function startIdp({
     // A client that gave up closes the connection: its request (a code, say) is then never
     // processed, as with a provider that never got round to it.
     return new Promise((resolve) => {
-      const t = setTimeout(() => { timers.delete(t); resolve(res.destroyed); }, SLOW_MS);
+      const t = setTimeout(() => { timers.delete(t); resolve(res.destroyed); }, mode === "lagging" ? LAG_MS : SLOW_MS);
       timers.add(t);
       res.once("close", () => { timers.delete(t); clearTimeout(t); resolve(true); });
     });

@@ -110,6 +110,36 @@ for (const [name, dialect] of Object.entries(DIALECTS)) {
       assert.deepEqual(again.map(({ seen }) => seen[0].url), ["/api/strong/a", "/api/b"]);
     });
 
+    test("a burst of requests with a new token asks the provider once", async () => {
+      const strong = await token("strong");
+      const before = received.length;
+      // The provider answers late, so every request of the burst arrives while the first one's
+      // question is still open (the answer, once kept, would otherwise explain one hit alone).
+      idp.setIntrospectionMode("lagging");
+      const { calls, hits } = await introspections(async () => ({
+        calls: await Promise.all(Array.from({ length: 8 }, (_, i) => call(`/api/strong/burst/${i}`, strong))),
+      })).finally(() => idp.setIntrospectionMode("ok"));
+      assert.equal(hits, 1, "one introspection for the whole burst");
+      for (const [i, { res, body }] of calls.entries()) assert.equal(res.status, 200, `${i}: ${body}`);
+      // What the upstream received for the whole burst (the calls overlap, so not per call).
+      const urls = received.slice(before).map((r) => r.url).sort();
+      assert.deepEqual(urls, Array.from({ length: 8 }, (_, i) => `/api/strong/burst/${i}`).sort());
+    });
+
+    test("a burst with a token the provider does not know: each refused, the provider asked once", async () => {
+      const before = received.length;
+      idp.setIntrospectionMode("lagging");
+      const { unknown, hits } = await introspections(async () => ({
+        unknown: await Promise.all(Array.from({ length: 4 }, () => call("/api/strong/x", "not-a-token-the-idp-issued"))),
+      })).finally(() => idp.setIntrospectionMode("ok"));
+      assert.equal(hits, 1);
+      assert.equal(received.length, before, "nothing reached the upstream");
+      for (const { res } of unknown) {
+        assert.equal(res.status, 401);
+        assert.match(res.headers.get("www-authenticate"), /error="invalid_token"/);
+      }
+    });
+
     test("a weaker token gets the RFC 9470 challenge and never reaches the upstream", async () => {
       const basic = await token("basic");
       const { res, seen } = await call("/api/strong/transfer", basic);
