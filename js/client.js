@@ -415,6 +415,11 @@ export class Client {
     return store ? store.getItem(this.#tokensKey) : false;
   }
 
+  /** Stores the token sets a refresh left (`null`: nothing, the sign-in was signed out meanwhile). */
+  #keep(tokens) {
+    if (tokens !== null) this.#store().setItem(this.#tokensKey, tokens);
+  }
+
   /** Starts a sign-in the core planned: discovery, then the URL with its transaction stored. */
   async #start(plan) {
     await this.#document(METADATA);
@@ -571,7 +576,7 @@ export class Client {
     const [status, text] = await this.#post(endpoint, body);
     const renewal = this.#core.refreshAnswer(old, status, text);
     if (renewal === null) {
-      this.#store().setItem(this.#tokensKey, this.#core.spent(old, this.#tokens()));
+      this.#keep(this.#core.spent(old, this.#tokens()));
       return null;
     }
     const [idToken, call, set] = renewal;
@@ -580,12 +585,12 @@ export class Client {
       try {
         claims = JSON.stringify(await this.#verify(idToken, call, true));
       } catch (e) {
-        this.#store().setItem(this.#tokensKey, this.#core.spent(old, this.#tokens()));
+        this.#keep(this.#core.spent(old, this.#tokens()));
         throw e;
       }
     }
     const [tokens, outcome] = this.#core.refreshed(old, claims, set, this.#tokens());
-    this.#store().setItem(this.#tokensKey, tokens);
+    this.#keep(tokens);
     if (typeof outcome !== "string") throw outcome;
     return JSON.parse(outcome);
   }

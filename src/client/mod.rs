@@ -1239,7 +1239,12 @@ impl Client {
         renewed: TokenSet,
         sets: Vec<TokenSet>,
         now: u64,
-    ) -> (Vec<TokenSet>, Result<Value>) {
+    ) -> (Option<Vec<TokenSet>>, Result<Value>) {
+        // Signed out (here, or in another tab) while the refresh was under way: its answer must
+        // not sign the user back in. Only a sign-in helps now.
+        if !sets.contains(old) {
+            return (None, Err(step_up_required(&Requirement::default())));
+        }
         match tokens::refreshed(old, claims, renewed, &self.policy) {
             Ok(refreshed) => {
                 let result = refresh_result(old, &refreshed);
@@ -1273,7 +1278,19 @@ impl Client {
     /// The sets after a refresh of `old` gave `new` (`None`: refused or failed). `old`'s refresh
     /// token is spent (or was refused), but its access token still works until it expires, so a
     /// downgraded refresh does not throw away a stronger token still in force (RFC 9470 §2).
-    pub fn replace(&self, old: &TokenSet, new: Option<TokenSet>, mut sets: Vec<TokenSet>, now: u64) -> Vec<TokenSet> {
+    /// A refresh renews a set only while that set is still stored: gone from `sets`, it was
+    /// signed out (here or in another tab) while the refresh was under way, and nothing is
+    /// stored (`None`).
+    pub fn replace(
+        &self,
+        old: &TokenSet,
+        new: Option<TokenSet>,
+        mut sets: Vec<TokenSet>,
+        now: u64,
+    ) -> Option<Vec<TokenSet>> {
+        if !sets.contains(old) {
+            return None;
+        }
         sets.retain(|s| s != old);
         if old.usable(now) {
             tokens::keep(&mut sets, TokenSet { refresh_token: None, ..old.clone() }, &self.policy, now);
@@ -1281,7 +1298,7 @@ impl Client {
         if let Some(new) = new {
             tokens::keep(&mut sets, new, &self.policy, now);
         }
-        sets
+        Some(sets)
     }
 
     /// `session(requirement)`: whether the session meets `requirement` and for how long, shown

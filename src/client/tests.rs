@@ -291,8 +291,8 @@ fn a_refresh_is_read_checked_and_stored() {
     let refused = json!({ "error": "invalid_grant" }).to_string();
     assert_eq!(c.refresh_answer(&old, Ok((400, refused.as_bytes())), 1100).unwrap(), Renewal::Refused);
     let sets = c.replace(&old, None, vec![old.clone()], 1100);
-    assert_eq!(sets, vec![TokenSet { refresh_token: None, ..old.clone() }], "the refused token is dropped");
-    assert_eq!(c.replace(&old, None, vec![old.clone()], 1600), vec![], "and an expired set with it");
+    assert_eq!(sets, Some(vec![TokenSet { refresh_token: None, ..old.clone() }]), "the refused token is dropped");
+    assert_eq!(c.replace(&old, None, vec![old.clone()], 1600), Some(vec![]), "and an expired set with it");
     let down = json!({ "error": "temporarily_unavailable" }).to_string();
     assert_eq!(c.refresh_answer(&old, Ok((503, down.as_bytes())), 1100).unwrap_err().code(), "ERR_FETCH_FAILED");
 
@@ -310,6 +310,7 @@ fn a_refresh_is_read_checked_and_stored() {
     let mut claims = old.claims.clone();
     claims.insert("acr".into(), "0".into());
     let (sets, result) = c.refreshed(&old, Some(claims), renewed.clone(), vec![old.clone()], 1100);
+    let sets = sets.unwrap();
     assert_eq!(
         result.unwrap(),
         json!({ "claims": { "sub": "alice", "acr": "0", "auth_time": 1000, "nonce": "n" }, "downgraded": true, "previous": { "acr": "1" } })
@@ -328,10 +329,17 @@ fn a_refresh_is_read_checked_and_stored() {
     other.insert("sub".into(), "bob".into());
     let (sets, result) = c.refreshed(&old, Some(other), renewed.clone(), vec![old.clone()], 1100);
     assert_eq!(result.unwrap_err().claim(), Some("sub"));
-    assert!(sets.iter().all(|s| s.refresh_token.is_none()));
+    assert!(sets.unwrap().iter().all(|s| s.refresh_token.is_none()));
     // No ID token: the claims stay, nothing downgraded.
-    let (_, result) = c.refreshed(&old, None, renewed, vec![old.clone()], 1100);
+    let (_, result) = c.refreshed(&old, None, renewed.clone(), vec![old.clone()], 1100);
     assert_eq!(result.unwrap()["downgraded"], false);
+
+    // Signed out while the refresh was under way (here, or in another tab): its answer, good or
+    // refused, signs nobody back in.
+    let (sets, result) = c.refreshed(&old, None, renewed, vec![], 1100);
+    assert_eq!(sets, None, "nothing to store");
+    assert_eq!(result.unwrap_err().code(), "ERR_STEP_UP_REQUIRED");
+    assert_eq!(c.replace(&old, None, vec![], 1100), None, "a refused refresh does not bring the old set back");
 }
 
 #[test]
@@ -568,6 +576,7 @@ fn a_refresh_without_an_id_token_keeps_the_sign_ins_for_the_hint() {
         panic!("renewed")
     };
     let (sets, _) = c.refreshed(&old, None, renewed.set, vec![old.clone()], 2000);
+    let sets = sets.unwrap();
     assert_eq!(
         sets.iter().find(|s| s.access_token.as_deref() == Some("a2")).unwrap().id_token.as_deref(),
         Some("id.old.s")

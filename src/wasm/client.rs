@@ -501,23 +501,24 @@ impl ClientCore {
     }
 
     /// The stored sets once `old`'s refresh token is spent with nothing in its place: the
-    /// provider refused it, or its answer's ID token failed verification (JSON text).
+    /// provider refused it, or its answer's ID token failed verification (JSON text); `null`
+    /// when nothing is to be stored (`old` was signed out meanwhile).
     pub fn spent(
         &self,
         old: &str,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
-    ) -> Thrown<String> {
-        let spent = || -> Result<String> {
+    ) -> Thrown<Option<String>> {
+        let spent = || -> Result<Option<String>> {
             let held = self.inner.replace(&ours(old)?, None, sets(&tokens)?, unix_now());
-            Ok(token_sets_json(&held).to_string())
+            Ok(held.map(|held| token_sets_json(&held).to_string()))
         };
         thrown(spent())
     }
 
     /// What a refresh of `old` made, its ID token having verified with `claims` (JSON text;
-    /// `undefined`: none came): `[the token sets to store, RefreshResult as JSON text or the
-    /// error to throw]`.
-    #[wasm_bindgen(unchecked_return_type = "[string, string | Error]")]
+    /// `undefined`: none came): `[the token sets to store (null: nothing, `old` was signed out
+    /// meanwhile), RefreshResult as JSON text or the error to throw]`.
+    #[wasm_bindgen(unchecked_return_type = "[string | null, string | Error]")]
     pub fn refreshed(
         &self,
         old: &str,
@@ -536,7 +537,8 @@ impl ClientCore {
                 Ok(result) => JsString::from(result.to_string()).into(),
                 Err(e) => js_error(&e),
             };
-            Ok(Array::of2(&text(&token_sets_json(&held)), &outcome).into())
+            let held = held.map_or(JsValue::NULL, |held| text(&token_sets_json(&held)));
+            Ok(Array::of2(&held, &outcome).into())
         };
         thrown(run())
     }

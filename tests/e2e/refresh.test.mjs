@@ -129,3 +129,26 @@ test("fetch refreshes an expired access token before calling; a refused refresh 
     assert.equal(idp.hits("/token"), asked + 1, "the refused token was dropped, not tried again");
   });
 });
+
+test("a sign-out while a refresh is under way stays a sign-out: the refresh's answer signs nobody back in", async () => {
+  await signedIn("auth0", { acrValues: [MFA_URI] }, async (page, idp) => {
+    await expireAccessTokens(page);
+    // The token endpoint answers late, so the sign-out lands while the refresh waits for it.
+    idp.setTokenMode("lagging");
+    try {
+      const asked = idp.hits("/token");
+      const outcome = await page.evaluate(async () => {
+        const refreshing = window.client.refresh().then(() => "refreshed", (e) => e.code);
+        await new Promise((r) => setTimeout(r, 100));
+        await window.client.signOut();
+        const refresh = await refreshing;
+        return { refresh, signedIn: window.client.session().signedIn, token: window.client.accessToken() ?? null,
+          stored: Object.keys(sessionStorage).filter((k) => k.startsWith("stepup:")) };
+      });
+      assert.equal(idp.hits("/token"), asked + 1, "the refresh reached the provider");
+      assert.deepEqual(outcome, { refresh: "ERR_STEP_UP_REQUIRED", signedIn: false, token: null, stored: [] });
+    } finally {
+      idp.setTokenMode("ok");
+    }
+  });
+});
