@@ -286,7 +286,13 @@ export class Client {
       const store = this.#store();
       const tx = store.getItem(key);
       store.removeItem(key);
-      return await this.#complete(page, tx);
+      const done = await this.#complete(page, tx);
+      // A call saved for this very sign-in is now ready for `resume()`; one saved for another
+      // (a step-up abandoned at the provider) is dropped, never replayed after this one.
+      const saved = this.#core.pendingAfterSignIn(store.getItem(this.#pendingKey), /** @type {string} */ (tx));
+      if (saved === null) store.removeItem(this.#pendingKey);
+      else if (saved !== undefined) store.setItem(this.#pendingKey, saved);
+      return done;
     } catch (e) {
       this.#store().removeItem(this.#core.callbackFailed());
       throw e;
@@ -343,10 +349,10 @@ export class Client {
     // The sign-in first: a step-up that cannot start (a challenge the core refuses, no
     // discovery) throws with no call saved, so no later sign-in replays a call the app was told
     // failed.
-    const url = await this.#start(plan);
+    const [url, tx] = await this.#begin(plan);
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
-    const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement);
+    const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement, tx);
     this.#store().setItem(this.#pendingKey, saved);
     navigate(url);
     // The page is going away; nothing will read this promise's outcome.
@@ -422,10 +428,15 @@ export class Client {
 
   /** Starts a sign-in the core planned: discovery, then the URL with its transaction stored. */
   async #start(plan) {
+    return (await this.#begin(plan))[0];
+  }
+
+  /** `#start`, also handing back the transaction stored (for a call saved for the sign-in). */
+  async #begin(plan) {
     await this.#document(METADATA);
     const [url, key, tx] = this.#core.start(plan, globalThis.location?.href);
     this.#store().setItem(key, tx);
-    return url;
+    return [url, tx];
   }
 
   /**

@@ -510,11 +510,17 @@ pub struct Pending {
     pub body: Option<String>,
     /// What the API asked for.
     pub requirement: Requirement,
+    /// The sign-in started for it: its transaction's `nonce`, random and never reused.
+    pub sign_in: String,
+    /// Whether that sign-in completed ([`Pending::after_sign_in`]): only then is the call
+    /// replayed. A step-up the user abandoned (the Back button at the provider) leaves the call
+    /// saved but never ready, and the next, unrelated sign-in drops it.
+    pub ready: bool,
 }
 
 impl FromJson for Pending {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["url", "method", "headers", "body?", "requirement"])?;
+        let o = Fields::new(value, at, &["url", "method", "headers", "body?", "requirement", "signIn", "ready?"])?;
         let pair = |v: &Value, at: &str| match list(v, at, "a [name, value] pair", json_string)?.as_slice() {
             [name, value] => Ok((name.clone(), value.clone())),
             _ => Err(Error::arg_type(at, "a [name, value] pair")),
@@ -525,6 +531,8 @@ impl FromJson for Pending {
             headers: list(o.required("headers")?, "headers", "an array of pairs", pair)?,
             body: o.str("body")?,
             requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
+            sign_in: o.string("signIn")?,
+            ready: o.bool("ready")?.unwrap_or_default(),
         })
     }
 }
@@ -538,11 +546,19 @@ impl Pending {
         headers: Vec<(String, String)>,
         body: String,
         requirement: Requirement,
+        sign_in: &Transaction,
     ) -> Pending {
         let headers = headers.into_iter().filter(|(name, _)| !name.eq_ignore_ascii_case("authorization")).collect();
         // Fetch refuses a body on GET and HEAD, so the replay must not carry one.
         let body = (!matches!(method.as_str(), "GET" | "HEAD")).then_some(body);
-        Pending { url, method, headers, body, requirement }
+        Pending { url, method, headers, body, requirement, sign_in: sign_in.nonce.clone(), ready: false }
+    }
+
+    /// The saved call once the sign-in of `completed` finished: ready to replay when it is the
+    /// one started for it, else `None`, to drop (its own step-up was abandoned, and replaying
+    /// it after another sign-in would carry out an action the user gave up).
+    pub fn after_sign_in(self, completed: &Transaction) -> Option<Pending> {
+        crate::secret::same(&self.sign_in, &completed.nonce).then_some(Pending { ready: true, ..self })
     }
 
     /// The call as stored.
@@ -554,6 +570,8 @@ impl Pending {
             .set("headers", headers)
             .maybe("body", self.body.as_deref())
             .set("requirement", self.requirement.to_json())
+            .set("signIn", self.sign_in.as_str())
+            .set("ready", self.ready)
             .build()
     }
 }

@@ -385,16 +385,37 @@ fn a_challenge_is_a_requirement_met_once() {
 
 #[test]
 fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
+    let tx = |nonce: &str| Transaction {
+        verifier: "v".into(),
+        nonce: nonce.into(),
+        requirement: acr(&["LOA2"]),
+        return_to: "/".into(),
+    };
     let headers =
         vec![("content-type".into(), "application/json".into()), ("Authorization".into(), "Bearer old".into())];
-    let post =
-        Pending::new("https://api.example/t".into(), "POST".into(), headers.clone(), "{}".into(), acr(&["LOA2"]));
+    let post = Pending::new(
+        "https://api.example/t".into(),
+        "POST".into(),
+        headers.clone(),
+        "{}".into(),
+        acr(&["LOA2"]),
+        &tx("n1"),
+    );
     assert_eq!(post.headers, vec![("content-type".to_string(), "application/json".to_string())]);
     assert_eq!(post.body.as_deref(), Some("{}"));
-    assert_eq!(stored::<Pending>(Some(&post.to_json().to_string())), Some(post));
-    let get = Pending::new("https://api.example/t".into(), "GET".into(), headers, String::new(), acr(&["LOA2"]));
+    assert_eq!(stored::<Pending>(Some(&post.to_json().to_string())), Some(post.clone()));
+    let get =
+        Pending::new("https://api.example/t".into(), "GET".into(), headers, String::new(), acr(&["LOA2"]), &tx("n1"));
     assert_eq!(get.body, None);
     assert!(get.to_json().get("body").is_none());
+
+    // Replayed only after its own sign-in: saved not ready; the sign-in started for it makes it
+    // ready; another sign-in (its own abandoned at the provider) drops it.
+    assert!(!post.ready);
+    let ready = post.clone().after_sign_in(&tx("n1")).expect("its own sign-in");
+    assert!(ready.ready);
+    assert_eq!(stored::<Pending>(Some(&ready.to_json().to_string())), Some(ready));
+    assert_eq!(post.after_sign_in(&tx("n2")), None, "another sign-in drops it");
 }
 
 #[test]

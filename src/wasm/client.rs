@@ -623,8 +623,8 @@ impl ClientCore {
         }
     }
 
-    /// The call to save for `resume()` (JSON text), from its parts: `headers` as
-    /// `[name, value, …]`.
+    /// The call to save for `resume()` (JSON text), from its parts (`headers` as
+    /// `[name, value, …]`) and the transaction of the sign-in started for it, as stored.
     pub fn pending(
         &self,
         url: String,
@@ -632,17 +632,34 @@ impl ClientCore {
         headers: Vec<String>,
         body: String,
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: JsValue,
+        tx: &str,
     ) -> Thrown<String> {
         let pairs = headers.chunks(2).filter_map(|p| Some((p.first()?.clone(), p.get(1)?.clone()))).collect();
-        let pending = requirement(Some(required)).map(|r| Pending::new(url, method, pairs, body, r));
+        let pending = requirement(Some(required)).and_then(|r| {
+            let sign_in = ours::<Transaction>(tx)?;
+            Ok(Pending::new(url, method, pairs, body, r, &sign_in))
+        });
         thrown(pending.map(|p| p.to_json().to_string()))
     }
 
+    /// The saved call (as stored) once the sign-in of `tx` completed: its new text (ready to
+    /// replay) when it was saved for that sign-in, `null` to remove it (it was saved for a
+    /// step-up that was abandoned), `undefined` when none is saved.
+    #[wasm_bindgen(js_name = pendingAfterSignIn, unchecked_return_type = "string | null | undefined")]
+    pub fn pending_after_sign_in(&self, pending: Option<String>, tx: &str) -> JsValue {
+        let Some(text) = pending else { return JsValue::UNDEFINED };
+        let (Ok(saved), Ok(completed)) = (ours::<Pending>(&text), ours::<Transaction>(tx)) else {
+            return JsValue::NULL;
+        };
+        saved.after_sign_in(&completed).map_or(JsValue::NULL, |ready| ready.to_json().to_string().into())
+    }
+
     /// The saved call to replay once (the shell removes it first): `[url, method, [name, value,
-    /// …], body or undefined, requirement]`, or `null` when none is waiting.
+    /// …], body or undefined, requirement]`, or `null` when none is ready (none saved, or its
+    /// sign-in has not completed).
     #[wasm_bindgen(unchecked_return_type = "[string, string, string[], string | undefined, object] | null")]
     pub fn resume(&self, pending: Option<String>) -> JsValue {
-        let Some(p) = stored::<Pending>(pending.as_deref()) else { return JsValue::NULL };
+        let Some(p) = stored::<Pending>(pending.as_deref()).filter(|p| p.ready) else { return JsValue::NULL };
         let headers: Array = p.headers.iter().flat_map(|(n, v)| [JsValue::from(n), JsValue::from(v)]).collect();
         let out = Array::of3(&p.url.into(), &p.method.into(), &headers);
         out.push(&p.body.map_or(JsValue::UNDEFINED, JsValue::from));

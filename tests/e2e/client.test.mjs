@@ -193,6 +193,28 @@ test("vendor step-up answers: Okta's 403 and Entra's claims challenge are met by
   }
 });
 
+test("a step-up abandoned at the provider: its saved call is never replayed after another sign-in", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  vendorCalls.length = 0;
+  // The API asks for LOA2; the page saves the call and leaves for the IdP...
+  const asked = nextAuthorization(page);
+  await page.evaluate(() => { window.client.fetch("/api/okta", { method: "POST", body: '{"transfer":5000}' }, { stepUp: true }); });
+  await asked;
+  // ...where the user gives up and comes back to the app (the Back button): no callback.
+  await page.goto(`${base}${PAGE}`);
+  await ready(page);
+  assert.ok(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.endsWith(":pending"))), "the call is still saved");
+  // Later, an unrelated step-up completes, and the page resumes as the quick start does.
+  const later = await viaIdp(page, () => { window.client.stepUp({ acr: ["LOA2"] }); });
+  assert.equal(later.ok?.claims.acr, "LOA2", JSON.stringify(later));
+  assert.equal(await page.evaluate(() => window.client.resume()), null, "nothing replayed");
+  assert.deepEqual(vendorCalls, [["/api/okta", "LOA1"]], "the abandoned call reached the API only the first time");
+  assert.ok(!(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.endsWith(":pending")))), "and it is gone");
+  await context.close();
+});
+
 test("a step-up that cannot start saves no call: a later sign-in replays nothing", async () => {
   const context = await browser.newContext();
   const page = await open(context);
