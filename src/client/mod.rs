@@ -592,6 +592,17 @@ pub fn token_sets(text: Option<&str>) -> Vec<TokenSet> {
     text.and_then(read).unwrap_or_default()
 }
 
+impl Client {
+    /// This client's token sets among those stored: the ones its issuer signed. The store is
+    /// named after the client id alone, so another `Client` of the same id for another issuer
+    /// (a tenant's own provider) shares it; its tokens are never sent, refreshed or judged here.
+    pub fn stored_sets(&self, text: Option<&str>) -> Vec<TokenSet> {
+        let mut sets = token_sets(text);
+        sets.retain(|s| s.claims.get("iss").and_then(Value::as_str) == Some(self.issuer.as_str()));
+        sets
+    }
+}
+
 /// The token sets as stored.
 pub fn token_sets_json(sets: &[TokenSet]) -> Value {
     Value::from(sets.iter().map(TokenSet::to_json).collect::<Vec<_>>())

@@ -247,6 +247,21 @@ fn the_callback_checks_the_response_exchanges_the_code_and_keeps_the_tokens() {
 }
 
 #[test]
+fn only_the_sets_of_this_clients_issuer_are_its_own() {
+    // Another Client with the same id for another issuer shares the store: its tokens are
+    // neither used, refreshed nor judged here.
+    let c = client(json!({}));
+    let mut ours = set("LOA1", "ours", Some(5000), Some("rt1"));
+    ours.claims.insert("iss".into(), ISS.into());
+    let mut theirs = set("LOA2", "theirs", Some(5000), Some("rt2"));
+    theirs.claims.insert("iss".into(), "https://other-tenant.example".into());
+    let unsigned = set("LOA2", "none", Some(5000), Some("rt3"));
+    let text = token_sets_json(&[theirs.clone(), ours.clone(), unsigned]).to_string();
+    assert_eq!(c.stored_sets(Some(&text)), vec![ours]);
+    assert_eq!(c.stored_sets(Some(&token_sets_json(&[theirs]).to_string())), vec![]);
+}
+
+#[test]
 fn stored_state_that_does_not_read_counts_as_absent() {
     let sets = vec![set("LOA1", "basic", Some(5000), Some("rt"))];
     let text = token_sets_json(&sets).to_string();

@@ -13,9 +13,9 @@ use super::now;
 use super::request::random_value;
 use super::verifier::VerifierCore;
 use crate::client::{
-    self, stored, token_sets, token_sets_json, Change, Client, Document, FetchOptions, Heard, Need, Pending, Plan,
-    Popup, PopupFailure, PopupSignIn, Renewal, SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store,
-    TokenFor, Transaction,
+    self, stored, token_sets_json, Change, Client, Document, FetchOptions, Heard, Need, Pending, Plan, Popup,
+    PopupFailure, PopupSignIn, Renewal, SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store, TokenFor,
+    Transaction,
 };
 use crate::options::FromJson;
 use crate::refresh;
@@ -52,18 +52,22 @@ fn requirement(value: Option<JsValue>) -> Result<Requirement> {
 /// The stored token sets as the shell read them: the text (`null`: none), or `false` where
 /// the page has no `sessionStorage` (the error comes after the arguments were read, so a
 /// caller's mistake is named first).
-fn sets(tokens: &JsValue) -> Result<Vec<crate::tokens::TokenSet>> {
+fn sets(client: &Client, tokens: &JsValue) -> Result<Vec<crate::tokens::TokenSet>> {
     match tokens.as_string() {
-        Some(text) => Ok(token_sets(Some(&text))),
+        Some(text) => Ok(client.stored_sets(Some(&text))),
         None if tokens.is_null() => Ok(Vec::new()),
         None => Err(Error::FetchFailed("no sessionStorage: the client runs in a browser page".into())),
     }
 }
 
 /// A requirement argument and the stored sets it is judged against, in that order.
-fn judged(required: Option<JsValue>, tokens: &JsValue) -> Result<(Requirement, Vec<crate::tokens::TokenSet>)> {
+fn judged(
+    client: &Client,
+    required: Option<JsValue>,
+    tokens: &JsValue,
+) -> Result<(Requirement, Vec<crate::tokens::TokenSet>)> {
     let required = requirement(required)?;
-    Ok((required, sets(tokens)?))
+    Ok((required, sets(client, tokens)?))
 }
 
 /// A value the core wrote before (a plan, a set, a transaction) coming back from the shell.
@@ -221,7 +225,7 @@ impl ClientCore {
             let required: Requirement = read(&required, "requirement")?;
             required.check_at("requirement")?;
             let options = read_optional::<StepUpOptions>(options, "options")?;
-            self.inner.step_up(required, options, popup_kind(popup), None, &sets(&tokens)?, unix_now())
+            self.inner.step_up(required, options, popup_kind(popup), None, &sets(&self.inner, &tokens)?, unix_now())
         };
         thrown(plan()).map(|plan| plan.to_json().to_string())
     }
@@ -244,7 +248,7 @@ impl ClientCore {
                 Some(c) => Some(crate::json::parse_object(c.as_bytes()).map_err(|e| Error::arg_value("claims", e))?),
                 None => None,
             };
-            self.inner.step_up(required, options, popup, claims, &sets(&tokens)?, unix_now())
+            self.inner.step_up(required, options, popup, claims, &sets(&self.inner, &tokens)?, unix_now())
         };
         thrown(plan()).map(|plan| plan.to_json().to_string())
     }
@@ -421,7 +425,7 @@ impl ClientCore {
         let signed_in = || -> Result<JsValue> {
             let tx: Transaction = ours(tx)?;
             let claims = crate::json::parse_object(claims.as_bytes()).map_err(|e| Error::arg_value("claims", e))?;
-            let held = self.inner.signed_in(ours(set)?, claims, sets(&tokens)?, unix_now())?;
+            let held = self.inner.signed_in(ours(set)?, claims, sets(&self.inner, &tokens)?, unix_now())?;
             Ok(Array::of2(&text(&token_sets_json(&held)), &tx.return_to.into()).into())
         };
         thrown(signed_in())
@@ -439,7 +443,10 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
     ) -> Thrown<String> {
-        thrown(judged(required, &tokens).map(|(r, held)| self.inner.session(&r, &held, unix_now()).to_string()))
+        thrown(
+            judged(&self.inner, required, &tokens)
+                .map(|(r, held)| self.inner.session(&r, &held, unix_now()).to_string()),
+        )
     }
 
     /// `accessToken(requirement)`.
@@ -449,7 +456,7 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
     ) -> Thrown<Option<String>> {
-        thrown(judged(required, &tokens).map(|(r, held)| self.inner.access_token(&r, &held, unix_now())))
+        thrown(judged(&self.inner, required, &tokens).map(|(r, held)| self.inner.access_token(&r, &held, unix_now())))
     }
 
     /// The token for a call needing `requirement`: a string, `[set]` (JSON text) to refresh
@@ -465,7 +472,7 @@ impl ClientCore {
             TokenFor::Refresh(set) => Array::of1(&text(&set.to_json())).into(),
             TokenFor::None => JsValue::UNDEFINED,
         };
-        thrown(judged(required, &tokens).map(pick))
+        thrown(judged(&self.inner, required, &tokens).map(pick))
     }
 
     /// `refresh(requirement)`: the set to renew (JSON text), else throws `ERR_STEP_UP_REQUIRED`.
@@ -474,7 +481,8 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
     ) -> Thrown<String> {
-        let old = judged(required, &tokens).and_then(|(r, held)| self.inner.refreshable(&r, &held, unix_now()));
+        let old =
+            judged(&self.inner, required, &tokens).and_then(|(r, held)| self.inner.refreshable(&r, &held, unix_now()));
         thrown(old.map(|set| set.to_json().to_string()))
     }
 
@@ -509,7 +517,7 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
     ) -> Thrown<Option<String>> {
         let spent = || -> Result<Option<String>> {
-            let held = self.inner.replace(&ours(old)?, None, sets(&tokens)?, unix_now());
+            let held = self.inner.replace(&ours(old)?, None, sets(&self.inner, &tokens)?, unix_now());
             Ok(held.map(|held| token_sets_json(&held).to_string()))
         };
         thrown(spent())
@@ -531,7 +539,7 @@ impl ClientCore {
                 Some(c) => Some(crate::json::parse_object(c.as_bytes()).map_err(|e| Error::arg_value("claims", e))?),
                 None => None,
             };
-            let held = sets(&tokens)?;
+            let held = sets(&self.inner, &tokens)?;
             let (held, outcome) = self.inner.refreshed(&ours(old)?, claims, ours(renewed)?, held, unix_now());
             let outcome = match outcome {
                 Ok(result) => JsString::from(result.to_string()).into(),
@@ -573,7 +581,7 @@ impl ClientCore {
         let run = || -> Result<JsValue> {
             let return_to = read_optional::<SignOutOptions>(options, "options")?.return_to;
             let no_page = || Error::FetchFailed("no location: the client runs in a browser page".into());
-            let held = sets(&tokens).unwrap_or_default();
+            let held = sets(&self.inner, &tokens).unwrap_or_default();
             let (url, out) =
                 self.inner.sign_out(return_to, &held, random_value()?, || here.ok_or_else(no_page), unix_now())?;
             Ok(Array::of3(&url.into(), &self.inner.sign_out_key().into(), &text(&out.to_json())).into())
@@ -705,7 +713,7 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
     ) -> Thrown<Option<String>> {
         let run = || -> Result<Option<String>> {
-            let held = sets(&tokens)?;
+            let held = sets(&self.inner, &tokens)?;
             Ok(self.inner.refreshed_elsewhere(&ours(old)?, &held, unix_now()).map(|v| v.to_string()))
         };
         thrown(run())
