@@ -202,7 +202,8 @@ test("a step-up abandoned at the provider: its saved call is never replayed afte
   const asked = nextAuthorization(page);
   await page.evaluate(() => { window.client.fetch("/api/okta", { method: "POST", body: '{"transfer":5000}' }, { stepUp: true }); });
   await asked;
-  // ...where the user gives up and comes back to the app (the Back button): no callback.
+  // ...where the user, at its sign-in page, gives up and comes back to the app: no callback.
+  await page.waitForURL((u) => u.href.startsWith(idp.issuer) && u.pathname.includes("/interaction/"));
   await page.goto(`${base}${PAGE}`);
   await ready(page);
   assert.ok(await page.evaluate(() => Object.keys(sessionStorage).some((k) => k.endsWith(":pending"))), "the call is still saved");
