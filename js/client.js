@@ -575,7 +575,10 @@ export class Client {
           done = this.#core.refreshedElsewhere(old, this.#tokens());
         }
       }
-      if (done !== undefined) return JSON.parse(done);
+      if (done !== undefined) {
+        if (typeof done !== "string") throw done;
+        return JSON.parse(done);
+      }
       if (spent !== undefined) locks.request(spent, () => new Promise(() => {})).catch(() => {});
       return this.#refreshNow(old);
     });

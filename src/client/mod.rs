@@ -1269,10 +1269,10 @@ impl Client {
         sets: Vec<TokenSet>,
         now: u64,
     ) -> (Option<Vec<TokenSet>>, Result<Value>) {
-        // Signed out (here, or in another tab) while the refresh was under way: its answer must
-        // not sign the user back in. Only a sign-in helps now.
-        if !sets.contains(old) {
-            return (None, Err(step_up_required(&Requirement::default())));
+        // Replaced or signed out while the refresh was under way: its answer is not stored (a
+        // sign-out must not be undone).
+        if let Some(elsewhere) = self.refreshed_elsewhere(old, &sets, now) {
+            return (None, elsewhere);
         }
         match tokens::refreshed(old, claims, renewed, &self.policy) {
             Ok(refreshed) => {
@@ -1284,24 +1284,27 @@ impl Client {
     }
 
     /// Whether `old` still needs its refresh: `None` when it is still stored as it was (`sets`
-    /// read again after the cross-tab lock was acquired), else the `RefreshResult` of the
-    /// refresh another tab made meanwhile (which replaced it: its refresh token is spent, and
-    /// sending it again would be refused or, with rotation, revoke the grant), with the claims
-    /// of the set now held for the same user.
-    pub fn refreshed_elsewhere(&self, old: &TokenSet, sets: &[TokenSet], now: u64) -> Option<Value> {
+    /// read again after the cross-tab lock was acquired, or once its refresh came back). Else
+    /// what became of it: another tab's refresh replaced it (its refresh token is spent, and
+    /// sending it again would be refused or, with rotation, revoke the grant), and its
+    /// `RefreshResult` has the claims of the set now held for the same user; or no set of that
+    /// user is left, so it was signed out (here or in another tab), and only a sign-in helps.
+    pub fn refreshed_elsewhere(&self, old: &TokenSet, sets: &[TokenSet], now: u64) -> Option<Result<Value>> {
         old.refresh_token.as_ref()?;
         if sets.contains(old) {
             return None;
         }
-        let renewed = sets
+        let Some(renewed) = sets
             .iter()
             .filter(|s| s.usable(now) && s.refresh_token.is_some() && same_user(Some(&old.claims), &s.claims))
-            .max_by_key(|s| s.expires_at);
-        let claims = renewed.map_or_else(|| old.claims.clone(), |s| s.claims.clone());
+            .max_by_key(|s| s.expires_at)
+        else {
+            return Some(Err(step_up_required(&Requirement::default())));
+        };
         let mut result = Map::new();
-        result.insert("claims".into(), Value::Object(claims));
+        result.insert("claims".into(), Value::Object(renewed.claims.clone()));
         result.insert("downgraded".into(), false.into());
-        Some(Value::Object(result))
+        Some(Ok(Value::Object(result)))
     }
 
     /// The sets after a refresh of `old` gave `new` (`None`: refused or failed). `old`'s refresh

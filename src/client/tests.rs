@@ -721,13 +721,16 @@ fn a_refresh_another_tab_made_is_used_not_repeated() {
     assert_eq!(c.refreshed_elsewhere(&old, std::slice::from_ref(&old), 2000), None, "still stored: refresh");
     let mut renewed = set("LOA1", "a2", Some(2300), Some("rt2"));
     renewed.claims.insert("iat".into(), 2000.into());
-    let result = c.refreshed_elsewhere(&old, &[renewed.clone()], 2000).unwrap();
+    let result = c.refreshed_elsewhere(&old, &[renewed.clone()], 2000).unwrap().unwrap();
     assert_eq!(result["claims"], Value::Object(renewed.claims));
     assert_eq!(result["downgraded"], false);
     assert_eq!(c.refreshed_elsewhere(&set("LOA1", "a", Some(1000), None), &[], 2000), None, "nothing to spend");
     // A provider that does not rotate: the same refresh token, in a new set.
     let same_token = set("LOA1", "a3", Some(2300), Some("rt1"));
-    assert!(c.refreshed_elsewhere(&old, &[same_token], 2000).is_some());
+    assert!(c.refreshed_elsewhere(&old, &[same_token], 2000).unwrap().is_ok());
+    // Nothing of that user left: signed out meanwhile, and only a sign-in helps.
+    let e = c.refreshed_elsewhere(&old, &[], 2000).unwrap().unwrap_err();
+    assert_eq!(e.code(), "ERR_STEP_UP_REQUIRED");
 }
 
 #[test]

@@ -705,16 +705,21 @@ impl ClientCore {
     }
 
     /// After the cross-tab lock: `undefined` when `old` must still be refreshed, else the
-    /// `RefreshResult` (JSON text) of the refresh another tab made.
-    #[wasm_bindgen(js_name = refreshedElsewhere)]
+    /// `RefreshResult` (JSON text) of the refresh another tab made, or the error to throw when
+    /// `old` was signed out meanwhile.
+    #[wasm_bindgen(js_name = refreshedElsewhere, unchecked_return_type = "string | Error | undefined")]
     pub fn refreshed_elsewhere(
         &self,
         old: &str,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
-    ) -> Thrown<Option<String>> {
-        let run = || -> Result<Option<String>> {
+    ) -> Thrown<JsValue> {
+        let run = || -> Result<JsValue> {
             let held = sets(&self.inner, &tokens)?;
-            Ok(self.inner.refreshed_elsewhere(&ours(old)?, &held, unix_now()).map(|v| v.to_string()))
+            Ok(match self.inner.refreshed_elsewhere(&ours(old)?, &held, unix_now()) {
+                None => JsValue::UNDEFINED,
+                Some(Ok(result)) => JsString::from(result.to_string()).into(),
+                Some(Err(e)) => js_error(&e),
+            })
         };
         thrown(run())
     }
