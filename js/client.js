@@ -466,9 +466,9 @@ export class Client {
     if (!popup) throw this.#core.popupFailed(plan, BLOCKED);
     try {
       await this.#document(METADATA);
-      const [url, signingIn, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href);
+      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href);
       popup.location.href = url;
-      const response = await this.#popupAnswer(popup, plan, signingIn, timeout, poll);
+      const response = await this.#popupAnswer(popup, plan, state, timeout, poll);
       const { claims } = await this.#complete(response, tx);
       return { claims };
     } finally {
@@ -477,11 +477,11 @@ export class Client {
   }
 
   /**
-   * The authorization response `popup` answers the sign-in `signingIn` with (its URL), as the
+   * The authorization response `popup` answers the sign-in that sent `state` with (its URL), as the
    * core reads each message; rejects when the popup is closed first or `timeout` (ms) passes.
    * @returns {Promise<string>}
    */
-  #popupAnswer(popup, plan, signingIn, timeout, poll) {
+  #popupAnswer(popup, plan, state, timeout, poll) {
     return new Promise((resolve, reject) => {
       let closedBefore = false;
       const settle = (done) => {
@@ -494,7 +494,7 @@ export class Client {
       const heard = (event) => {
         let url;
         try {
-          url = this.#core.popupMessage(signingIn, event.origin, event.source === popup, event.data);
+          url = this.#core.popupMessage(state, event.origin, event.source === popup, event.data);
         } catch (e) {
           settle(() => reject(e));
           return;

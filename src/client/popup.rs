@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{callback_state, origin_of, Client, Plan, Transaction};
 use crate::error::Shortfall;
-use crate::options::{Fields, Out};
+use crate::options::Out;
 use crate::{Error, Result};
 
 /// How a sign-in shows the provider's pages.
@@ -157,34 +157,12 @@ pub fn popup_failed(plan: &Plan, failure: PopupFailure) -> PopupFailed {
 /// `state` bound to that popup, the transaction, and how long to wait.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopupSignIn {
-    /// The `state` sent (marked [`POPUP_STATE`]).
+    /// The `state` sent (marked [`POPUP_STATE`]): the only answer [`Client::popup_message`] takes.
     pub state: String,
     /// The transaction, as a redirect's would be stored.
     pub tx: Transaction,
     /// How long to wait for the popup's answer (ms).
     pub timeout_ms: u64,
-}
-
-impl crate::options::FromJson for PopupSignIn {
-    fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["state", "tx", "timeoutMs"])?;
-        Ok(PopupSignIn {
-            state: o.string("state")?,
-            tx: Transaction::from_json(o.required("tx")?, "tx")?,
-            timeout_ms: o.whole("timeoutMs")?.unwrap_or_default(),
-        })
-    }
-}
-
-impl PopupSignIn {
-    /// The sign-in as the shell holds it.
-    pub fn to_json(&self) -> Value {
-        Out::new()
-            .set("state", self.state.as_str())
-            .set("tx", self.tx.to_json())
-            .set("timeoutMs", self.timeout_ms)
-            .build()
-    }
 }
 
 /// What the page that opened a popup makes of a message ([`Client::popup_message`]).
@@ -232,19 +210,13 @@ impl Client {
         Ok(Some(Out::new().set("stepup", RESPONSE).set("url", url).build().to_string()))
     }
 
-    /// In the page that opened the popup of `signing_in`: what a `message` event is. Only the
+    /// In the page that opened the popup whose sign-in sent `state`: what a `message` event is. Only the
     /// popup itself (`from_popup`: the event's `source` is that window) at the redirect URI's
     /// origin (`origin`: the event's) can answer; anything else is another window's message
     /// and is ignored. The popup's answer must be an authorization response at the redirect URI
     /// with the `state` bound to this popup: another is `ERR_AUTH_RESPONSE_INVALID` (the popup
     /// came back with a response that is not this sign-in's).
-    pub fn popup_message(
-        &self,
-        signing_in: &PopupSignIn,
-        origin: &str,
-        from_popup: bool,
-        data: Option<&str>,
-    ) -> Result<Heard> {
+    pub fn popup_message(&self, state: &str, origin: &str, from_popup: bool, data: Option<&str>) -> Result<Heard> {
         if !from_popup || origin_of(&self.redirect_uri).as_deref() != Some(origin) {
             return Ok(Heard::Ignore);
         }
@@ -264,7 +236,7 @@ impl Client {
         if page(url).is_none() || page(url) != page(&self.redirect_uri) {
             return Err(Error::response("url", "the popup's answer is not at the redirect URI"));
         }
-        if !crate::secret::same(&callback_state(url)?, &signing_in.state) {
+        if !crate::secret::same(&callback_state(url)?, state) {
             return Err(Error::response("state", "does not match the sign-in this popup was opened for"));
         }
         Ok(Heard::Response(url.to_string()))

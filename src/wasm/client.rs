@@ -14,8 +14,7 @@ use super::request::random_value;
 use super::verifier::VerifierCore;
 use crate::client::{
     self, stored, token_sets_json, Change, Client, Document, FetchOptions, Heard, Need, Pending, Plan, Popup,
-    PopupFailure, PopupSignIn, Renewal, SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store, TokenFor,
-    Transaction,
+    PopupFailure, Renewal, SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store, TokenFor, Transaction,
 };
 use crate::options::FromJson;
 use crate::refresh;
@@ -274,8 +273,8 @@ impl ClientCore {
         }))
     }
 
-    /// Starts a popup plan with discovery held: `[authorization URL, the sign-in to hold (JSON
-    /// text), its transaction (JSON text), how long to wait (ms), how often to look whether the
+    /// Starts a popup plan with discovery held: `[authorization URL, the state bound to the
+    /// popup, its transaction (JSON text), how long to wait (ms), how often to look whether the
     /// popup was closed (ms)]`.
     #[wasm_bindgen(js_name = startPopup, unchecked_return_type = "[string, string, string, number, number]")]
     pub fn start_popup(&self, plan: &str, here: Option<String>) -> Thrown<JsValue> {
@@ -283,7 +282,7 @@ impl ClientCore {
             let random = [random_value()?, random_value()?, random_value()?];
             let no_page = || Error::FetchFailed("no location: the client runs in a browser page".into());
             let (url, signing_in) = self.inner.start_popup(ours(plan)?, random, || here.ok_or_else(no_page))?;
-            let out = Array::of3(&url.into(), &text(&signing_in.to_json()), &text(&signing_in.tx.to_json()));
+            let out = Array::of3(&url.into(), &signing_in.state.into(), &text(&signing_in.tx.to_json()));
             out.push(&(signing_in.timeout_ms as f64).into());
             out.push(&client::POLL_MS.into());
             Ok(out.into())
@@ -291,21 +290,20 @@ impl ClientCore {
         thrown(start())
     }
 
-    /// In the page that opened the popup of `signing_in`: a `message` event from `origin`
+    /// In the page that opened the popup whose sign-in sent `state`: a `message` event from `origin`
     /// (`from_popup`: its source is the popup) with `data`. `undefined` to wait on, else the
     /// authorization response's URL to complete the sign-in with; throws when the popup answered
     /// with a response that is not this sign-in's.
     #[wasm_bindgen(js_name = popupMessage)]
     pub fn popup_message(
         &self,
-        signing_in: &str,
+        state: &str,
         origin: &str,
         from_popup: bool,
         #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue,
     ) -> Thrown<Option<String>> {
         let heard = || -> Result<Option<String>> {
-            let signing_in: PopupSignIn = ours(signing_in)?;
-            Ok(match self.inner.popup_message(&signing_in, origin, from_popup, data.as_string().as_deref())? {
+            Ok(match self.inner.popup_message(state, origin, from_popup, data.as_string().as_deref())? {
                 Heard::Ignore => None,
                 Heard::Response(url) => Some(url),
             })
