@@ -249,9 +249,7 @@ export class Client {
   async signIn(options) {
     const [rest, popup] = withoutPopup(options);
     const kind = ClientCore.popupKind(popup);
-    const plan = this.#core.signIn(rest, kind);
-    if (kind === REDIRECT) return navigate(await this.#start(plan));
-    return this.#inPopup(plan, kind === OPEN ? openPopup(`${this.#prefix}popup`) : popup);
+    return this.#show(this.#core.signIn(rest, kind), kind, popup);
   }
 
   /**
@@ -261,9 +259,7 @@ export class Client {
   async stepUp(requirement, options) {
     const [rest, popup] = withoutPopup(options);
     const kind = ClientCore.popupKind(popup);
-    const plan = this.#core.stepUp(requirement, rest, this.#tokens(), kind);
-    if (kind === REDIRECT) return navigate(await this.#start(plan));
-    return this.#inPopup(plan, kind === OPEN ? openPopup(`${this.#prefix}popup`) : popup);
+    return this.#show(this.#core.stepUp(requirement, rest, this.#tokens(), kind), kind, popup);
   }
 
   /**
@@ -343,7 +339,7 @@ export class Client {
     if (stepUp === POPUP_STEP_UP) {
       // Opened as soon as the API's answer says so: a click that started this call still
       // counts for a few seconds (transient activation).
-      await this.#inPopup(plan, openPopup(`${this.#prefix}popup`));
+      await this.#show(plan, OPEN);
       return this.#replay(spare, requirement);
     }
     // The sign-in first: a step-up that cannot start (a challenge the core refuses, no
@@ -455,6 +451,15 @@ export class Client {
     this.#store().setItem(this.#tokensKey, tokens);
     this.#channel?.postMessage(this.#core.changeMessage(verified));
     return { claims, returnTo };
+  }
+
+  /**
+   * Shows sign-in `plan` as `kind` says: the page goes to the provider, or it signs in in a popup
+   * (opened here, before any await, or the caller's `popup`) and resolves to the claims.
+   */
+  #show(plan, kind, popup) {
+    if (kind === REDIRECT) return this.#start(plan).then(navigate);
+    return this.#inPopup(plan, kind === OPEN ? openPopup(`${this.#prefix}popup`) : popup);
   }
 
   /**
