@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{stored, token_sets, Client, Store};
+use super::{stored, Client, Store};
 use crate::options::{Fields, FromJson, Out};
 use crate::Result;
 
@@ -34,9 +34,15 @@ impl Change {
     }
 }
 
-impl FromJson for Change {
+/// A change message: the change, and the issuer of the client that sent it.
+struct Message {
+    change: Change,
+    issuer: String,
+}
+
+impl FromJson for Message {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["stepup", "type", "claims?"])?;
+        let o = Fields::new(value, at, &["stepup", "type", "claims?", "iss"])?;
         let kind = o.one_of("type", &[("signedIn", true), ("signedOut", false)])?;
         match (o.one_of("stepup", &[(CHANGE, ())])?, kind) {
             (Some(()), Some(true)) => {
@@ -44,20 +50,23 @@ impl FromJson for Change {
                     Value::Object(map) => Ok(map.clone()),
                     _ => Err(crate::Error::arg_type(at, "an object")),
                 })?;
-                Ok(Change::SignedIn(claims.unwrap_or_default()))
+                Ok(Message { change: Change::SignedIn(claims.unwrap_or_default()), issuer: o.string("iss")? })
             }
-            (Some(()), Some(false)) => Ok(Change::SignedOut),
+            (Some(()), Some(false)) => Ok(Message { change: Change::SignedOut, issuer: o.string("iss")? }),
             _ => Err(crate::Error::arg_type(at, "a change message")),
         }
     }
 }
 
 impl Client {
-    /// The message that tells the other tabs of `change` (JSON text).
+    /// The message that tells the other tabs of `change` (JSON text), with this client's issuer:
+    /// the channel is named after the client id alone, and a client of the same id for another
+    /// issuer hears it too.
     pub fn change_message(&self, change: &Change) -> String {
         let mut message = change.event();
         if let Value::Object(map) = &mut message {
             map.insert("stepup".into(), CHANGE.into());
+            map.insert("iss".into(), self.issuer.as_str().into());
         }
         message.to_string()
     }
@@ -66,9 +75,13 @@ impl Client {
     /// event for this tab's listeners and the keys this tab removes first. A sign-out elsewhere
     /// signs this tab out too (its tokens and the call saved for a step-up), unless the store is
     /// `"local"`, which the other tab already cleared for every tab (clearing it again could
-    /// remove a sign-in made here since). Anything else is not a change: `None`.
+    /// remove a sign-in made here since). Anything else, a client's of another issuer included,
+    /// is not a change: `None`.
     pub fn changed(&self, data: Option<&str>, store: Store) -> Option<(Value, Vec<String>)> {
-        let change: Change = stored(data)?;
+        let Message { change, issuer } = stored(data)?;
+        if issuer != self.issuer {
+            return None;
+        }
         let remove = match (&change, store) {
             (Change::SignedOut, Store::Session | Store::Memory | Store::Custom) => {
                 vec![self.key("tokens"), self.key("pending")]
@@ -90,8 +103,8 @@ impl Client {
         }
         let Some(new) = new else { return old.map(|_| Change::SignedOut.event()) };
         let nonce = |claims: &Map<String, Value>| claims.get("nonce").and_then(Value::as_str).map(str::to_string);
-        let known: Vec<String> = token_sets(old).iter().filter_map(|s| nonce(&s.claims)).collect();
-        token_sets(Some(new))
+        let known: Vec<String> = self.stored_sets(old).iter().filter_map(|s| nonce(&s.claims)).collect();
+        self.stored_sets(Some(new))
             .into_iter()
             .filter(|s| nonce(&s.claims).is_some_and(|n| !known.contains(&n)))
             .max_by_key(|s| s.claims.get("auth_time").and_then(Value::as_u64))

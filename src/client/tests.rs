@@ -919,12 +919,17 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
     {
         assert_eq!(c.changed(other, Store::Session), None, "{other:?}");
     }
+    // A client of the same id for another issuer shares the channel: its changes are not ours.
+    let tenant = client(json!({ "issuer": "https://tenant.example" }));
+    assert_eq!(c.changed(Some(&tenant.change_message(&Change::SignedOut)), Store::Session), None);
+    assert_eq!(c.changed(Some(&tenant.change_message(&Change::SignedIn(claims.clone()))), Store::Session), None);
 
     // Storage events of the "local" store, without BroadcastChannel.
     let sets = |s: &[TokenSet]| token_sets_json(s).to_string();
     // Each sign-in's ID token has its own nonce; a refresh's keeps it or has none.
     let with = |acr: &str, token: &str, nonce: Option<&str>| {
         let mut s = set(acr, token, None, None);
+        s.claims.insert("iss".into(), ISS.into());
         s.claims.remove("nonce");
         if let Some(nonce) = nonce {
             s.claims.insert("nonce".into(), nonce.into());
@@ -954,4 +959,11 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
     assert_eq!(c.storage_changed(key, None, None), None);
     assert_eq!(c.storage_changed(Some("stepup:spa:pending"), Some("x"), None), None, "only the tokens count");
     assert_eq!(c.storage_changed(Some("stepup:other:tokens"), Some(&before), None), None);
+    let mut theirs = with("LOA2", "d", Some("n3"));
+    theirs.claims.insert("iss".into(), "https://tenant.example".into());
+    assert_eq!(
+        c.storage_changed(key, Some(&before), Some(&sets(&[old.clone(), theirs]))),
+        None,
+        "another issuer's sign-in is not ours"
+    );
 }
