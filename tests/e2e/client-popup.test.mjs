@@ -137,8 +137,10 @@ test("the popup's answer counts only from that popup, with the state bound to it
 
   // A callback page with a popup's state but no page that opened it says so.
   const orphan = await pages.open(context);
-  const alone = await orphan.evaluate((url) => window.client.handleCallback(url).catch((e) => ({ code: e.code, param: e.param })), `${app.base}${PAGE}?code=x&state=popup.abc`);
-  assert.deepEqual(alone, { code: "ERR_AUTH_RESPONSE_INVALID", param: "state" });
+  const alone = await orphan.evaluate((url) => window.client.handleCallback(url).catch((e) => ({ code: e.code, param: e.param, message: e.message })), `${app.base}${PAGE}?code=x&state=popup.abc`);
+  assert.deepEqual({ ...alone, message: undefined }, { code: "ERR_AUTH_RESPONSE_INVALID", param: "state", message: undefined });
+  assert.match(alone.message, /no page of this origin that opened it is open/);
+  assert.equal(app.idp.hits("/token"), tokenCalls, "no code was exchanged");
   await context.close();
 });
 
@@ -155,19 +157,24 @@ test("an IdP that cannot reach the level answers through the popup: a typed erro
   await context.close();
 });
 
-test("a closed popup and a popup that takes too long are ERR_STEP_UP_REQUIRED with their reason", { timeout: 60_000 }, async () => {
+test("a closed popup and a popup that takes too long are ERR_STEP_UP_REQUIRED with their reason, and change nothing", { timeout: 60_000 }, async () => {
   const context = await browser.newContext();
   const page = await pages.open(context);
+  const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  const tokensBefore = await page.evaluate(() => sessionStorage.getItem("stepup:stepup-spa:tokens"));
+  const exchanges = app.idp.hits("/token");
   // Closed by the user at the IdP's sign-in page.
   let popupOpened = page.waitForEvent("popup", WAIT);
   await page.evaluate(() => { window.track(window.client.stepUp({ acr: ["LOA2"], maxAge: 300 }, { popup: true })); });
   const popup = await popupOpened;
-  await popup.waitForSelector("#password", WAIT);
+  await popup.waitForURL((u) => u.href.startsWith(app.idp.issuer) && u.pathname.includes("/interaction/"), WAIT);
   await popup.close();
   const closed = await outcome(page);
   assert.deepEqual(
     { ...closed.error, message: undefined },
-    { name: "StepUpError", code: "ERR_STEP_UP_REQUIRED", reason: "popup_closed", acrValues: ["LOA2"], maxAge: 300, param: undefined, error: undefined, message: undefined },
+    // What the step-up asked for: the LOA1 sign-in is fresh, so only the acr falls short.
+    { name: "StepUpError", code: "ERR_STEP_UP_REQUIRED", reason: "popup_closed", acrValues: ["LOA2"], maxAge: undefined, param: undefined, error: undefined, message: undefined },
   );
   assert.match(closed.error.message, /closed before the sign-in finished/);
 
@@ -184,7 +191,10 @@ test("a closed popup and a popup that takes too long are ERR_STEP_UP_REQUIRED wi
   const took = Date.now() - began;
   assert.ok(took >= 1000 && took < 10_000, `gave up after ${took} ms`);
   await slowClosed;
-  assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
+  // Nothing was exchanged or stored: the LOA1 sign-in is as it was, and no transaction is left.
+  assert.equal(app.idp.hits("/token"), exchanges, "no code redeemed");
+  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:tokens"]);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("stepup:stepup-spa:tokens")), tokensBefore);
   await context.close();
 });
 

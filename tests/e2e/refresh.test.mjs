@@ -137,11 +137,15 @@ test("a sign-out while a refresh is under way stays a sign-out: the refresh's an
     idp.setTokenMode("lagging");
     try {
       const asked = idp.hits("/token");
+      await page.evaluate(() => { window.refreshing = window.client.refresh().then(() => "refreshed", (e) => e.code); });
+      // Signed out once the refresh has reached the provider, while it waits for the answer.
+      for (let i = 0; idp.hits("/token") === asked; i++) {
+        assert.ok(i < 200, "the refresh never reached the provider");
+        await new Promise((r) => setTimeout(r, 10));
+      }
       const outcome = await page.evaluate(async () => {
-        const refreshing = window.client.refresh().then(() => "refreshed", (e) => e.code);
-        await new Promise((r) => setTimeout(r, 100));
         await window.client.signOut();
-        const refresh = await refreshing;
+        const refresh = await window.refreshing;
         return { refresh, signedIn: window.client.session().signedIn, token: window.client.accessToken() ?? null,
           stored: Object.keys(sessionStorage).filter((k) => k.startsWith("stepup:")) };
       });

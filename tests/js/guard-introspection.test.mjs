@@ -110,34 +110,32 @@ for (const [name, dialect] of Object.entries(DIALECTS)) {
       assert.deepEqual(again.map(({ seen }) => seen[0].url), ["/api/strong/a", "/api/b"]);
     });
 
-    test("a burst of requests with a new token asks the provider once", async () => {
-      const strong = await token("strong");
+    test("a burst of requests with new tokens asks the provider once per token, each answered by its own", async () => {
+      const [strong, basic] = [await token("strong"), await token("basic")];
+      const unknown = "not-a-token-the-idp-issued";
+      const burst = [strong, basic, unknown, strong, basic, unknown, strong, strong];
       const before = received.length;
-      // The provider answers late, so every request of the burst arrives while the first one's
-      // question is still open (the answer, once kept, would otherwise explain one hit alone).
+      // The provider answers late, so every request of the burst arrives while the first
+      // question about its token is still open (an answer once kept would explain one hit
+      // alone; a refusal is never kept).
       idp.setIntrospectionMode("lagging");
       const { calls, hits } = await introspections(async () => ({
-        calls: await Promise.all(Array.from({ length: 8 }, (_, i) => call(`/api/strong/burst/${i}`, strong))),
+        calls: await Promise.all(burst.map((bearer, i) => call(`/api/strong/burst/${i}`, bearer))),
       })).finally(() => idp.setIntrospectionMode("ok"));
-      assert.equal(hits, 1, "one introspection for the whole burst");
-      for (const [i, { res, body }] of calls.entries()) assert.equal(res.status, 200, `${i}: ${body}`);
-      // What the upstream received for the whole burst (the calls overlap, so not per call).
-      const urls = received.slice(before).map((r) => r.url).sort();
-      assert.deepEqual(urls, Array.from({ length: 8 }, (_, i) => `/api/strong/burst/${i}`).sort());
-    });
-
-    test("a burst with a token the provider does not know: each refused, the provider asked once", async () => {
-      const before = received.length;
-      idp.setIntrospectionMode("lagging");
-      const { unknown, hits } = await introspections(async () => ({
-        unknown: await Promise.all(Array.from({ length: 4 }, () => call("/api/strong/x", "not-a-token-the-idp-issued"))),
-      })).finally(() => idp.setIntrospectionMode("ok"));
-      assert.equal(hits, 1);
-      assert.equal(received.length, before, "nothing reached the upstream");
-      for (const { res } of unknown) {
-        assert.equal(res.status, 401);
-        assert.match(res.headers.get("www-authenticate"), /error="invalid_token"/);
+      assert.equal(hits, 3, "one introspection per token");
+      const challenge = 'Bearer error="insufficient_user_authentication", error_description="A different authentication level ' +
+        `is required", acr_values="${dialect.strong}"`;
+      for (const [i, { res, body }] of calls.entries()) {
+        const bearer = burst[i];
+        if (bearer === strong) assert.equal(res.status, 200, `${i}: ${body}`);
+        else if (bearer === basic) assert.deepEqual([res.status, res.headers.get("www-authenticate")], [401, challenge], `${i}`);
+        else assert.match(`${res.status} ${res.headers.get("www-authenticate")}`, /^401 .*error="invalid_token"/, `${i}`);
       }
+      // What the upstream received for the whole burst (the calls overlap, so not per call):
+      // only the strong token's requests, each with the strong token's identity.
+      const got = received.slice(before).map((r) => [r.url, r.headers["x-stepup-sub"], r.headers["x-stepup-acr"]]).sort();
+      const expected = burst.flatMap((b, i) => (b === strong ? [[`/api/strong/burst/${i}`, "alice", dialect.strong]] : [])).sort();
+      assert.deepEqual(got, expected);
     });
 
     test("a weaker token gets the RFC 9470 challenge and never reaches the upstream", async () => {
