@@ -32,8 +32,9 @@ export interface ClientOptions {
     /**
      * Where the client keeps its state: `"session"` (default: `sessionStorage`, this tab),
      * `"local"` (`localStorage`: the origin's tabs share it and refresh one at a time),
-     * `"memory"` (this page only: a redirect sign-in cannot complete), or an object with
-     * synchronous `get`, `set` and `remove` (a Promise is not awaited: it reads as absent).
+     * `"memory"` (this page only), or an object with synchronous `get`, `set` and `remove` (a
+     * Promise is not awaited: it reads as absent). A sign-in or sign-out under way is kept in
+     * `sessionStorage` whatever the store.
      */
     store?: "session" | "local" | "memory" | ClientStore;
 }

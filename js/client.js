@@ -32,7 +32,8 @@ const BLOCKED = 0;
 const CLOSED = 1;
 const TIMED_OUT = 2;
 
-/** `ClientCore.storeKind`'s `"local"`. */
+/** `ClientCore.storeKind`'s `"session"` and `"local"`. */
+const SESSION = 0;
 const LOCAL = 1;
 
 /** Why a JavaScript failure happened, in its own words. */
@@ -169,6 +170,8 @@ export class Client {
   #pendingKey;
   #timeout;
   #storage;
+  /** This tab's `sessionStorage`, for the transactions. */
+  #session;
   #storeKind;
   /**
    * The channel to the origin's other tabs (named after the storage prefix), where present.
@@ -198,6 +201,7 @@ export class Client {
     this.#core = new ClientCore(given ? rest : options);
     this.#storeKind = ClientCore.storeKind(store);
     this.#storage = storeOf(this.#storeKind, store);
+    this.#session = storeOf(SESSION, undefined);
     [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout] = this.#core.settings();
     // Tabs that agree: another tab's sign-in, step-up or sign-out comes on the channel, or,
     // without one, as `storage` events of the shared `"local"` store.
@@ -279,10 +283,11 @@ export class Client {
     const key = this.#core.callbackKey(page);
     try {
       // One use only: the transaction goes whatever happens next.
-      const store = this.#store();
-      const tx = store.getItem(key);
-      store.removeItem(key);
+      const transactions = this.#transactions();
+      const tx = transactions.getItem(key);
+      transactions.removeItem(key);
       const done = await this.#complete(page, tx);
+      const store = this.#store();
       // A call saved for this very sign-in is now ready for `resume()`; one saved for another
       // (a step-up abandoned at the provider) is dropped, never replayed after this one.
       const saved = this.#core.pendingAfterSignIn(store.getItem(this.#pendingKey), /** @type {string} */ (tx));
@@ -382,22 +387,23 @@ export class Client {
   async signOut(options) {
     const endSession = this.#core.signOutOptions(options);
     const held = this.#tokens();
-    const store = this.#store();
     const known = [this.#tokensKey, this.#pendingKey, this.#core.signOutKey()];
-    const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
-    for (const key of keys) store.removeItem(key);
+    for (const store of new Set([this.#store(), this.#transactions()])) {
+      const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
+      for (const key of keys) store.removeItem(key);
+    }
     this.#channel?.postMessage(this.#core.changeMessage(undefined));
     if (!endSession) return;
     await this.#document(METADATA);
     const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
-    this.#store().setItem(key, saved);
+    this.#transactions().setItem(key, saved);
     navigate(url);
   }
 
   /** On the `post_logout_redirect_uri` page: checks the provider's `state`; resolves to where to go. */
   async handleSignOutCallback(url) {
     const page = url ?? location().href;
-    const store = this.#store();
+    const store = this.#transactions();
     const key = this.#core.signOutKey();
     const saved = store.getItem(key);
     // One use only.
@@ -409,6 +415,16 @@ export class Client {
     const store = this.#storage();
     if (!store) throw ClientCore.failure(FETCH_FAILED, "no sessionStorage: the client runs in a browser page");
     return store;
+  }
+
+  /**
+   * Where sign-ins and sign-outs under way (state, nonce, PKCE verifier) are kept: this tab's
+   * `sessionStorage` whatever `store` holds the tokens (contract section 5; auth0-spa-js keeps
+   * its transactions so too), so they never outlive the tab or reach another one; the store
+   * where there is none.
+   */
+  #transactions() {
+    return this.#session() ?? this.#store();
   }
 
   /** The stored token sets as the core reads them: the text, `null` for none, `false` without storage. */
@@ -431,7 +447,7 @@ export class Client {
   async #begin(plan) {
     await this.#document(METADATA);
     const [url, key, tx] = this.#core.start(plan, globalThis.location?.href);
-    this.#store().setItem(key, tx);
+    this.#transactions().setItem(key, tx);
     return [url, tx];
   }
 

@@ -319,6 +319,13 @@ test("tabs sharing localStorage refresh one at a time: the refresh token is spen
   const shared = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
   const context = await browser.newContext();
   const first = await shared.open(context);
+  // A sign-in under way (state, nonce, PKCE verifier) stays in this tab's sessionStorage, never
+  // in the shared store.
+  await first.evaluate(() => window.client.authorizationUrl({ acrValues: ["LOA1"] }));
+  const pending = await first.evaluate(() => [sessionStorage, localStorage].map((s) => Object.keys(s).filter((k) => k.startsWith("stepup:"))));
+  assert.equal(pending[0].length, 1, JSON.stringify(pending));
+  assert.match(pending[0][0], /^stepup:stepup-spa:tx:/);
+  assert.deepEqual(pending[1], [], "nothing of it in localStorage");
   const signedIn = await shared.viaIdp(first, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
   assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
   const key = `stepup:${SPA_CLIENT_ID}:tokens`;
