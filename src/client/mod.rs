@@ -579,15 +579,13 @@ impl Pending {
 /// A stored value: `None` when absent or unreadable (what storage holds is not trusted, and a
 /// value another version wrote, or a page edited, must not break the client: it counts as gone).
 pub fn stored<T: FromJson>(text: Option<&str>) -> Option<T> {
-    let value: Value = serde_json::from_str(text?).ok()?;
-    T::from_json(&value, "").ok()
+    T::from_json(&crate::json::parse_own(text?)?, "").ok()
 }
 
 /// The stored token sets (`tokens`); none when absent or unreadable.
 pub fn token_sets(text: Option<&str>) -> Vec<TokenSet> {
     let read = |text: &str| -> Option<Vec<TokenSet>> {
-        let value: Value = serde_json::from_str(text).ok()?;
-        list(&value, "tokens", "an array", TokenSet::from_json).ok()
+        list(&crate::json::parse_own(text)?, "tokens", "an array", TokenSet::from_json).ok()
     };
     text.and_then(read).unwrap_or_default()
 }

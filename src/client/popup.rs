@@ -220,7 +220,7 @@ impl Client {
         if !from_popup || origin_of(&self.redirect_uri).as_deref() != Some(origin) {
             return Ok(Heard::Ignore);
         }
-        let Some(message) = data.and_then(|d| serde_json::from_str::<Value>(d).ok()) else { return Ok(Heard::Ignore) };
+        let Some(message) = data.and_then(crate::json::parse_own) else { return Ok(Heard::Ignore) };
         if message.get("stepup").and_then(Value::as_str) != Some(RESPONSE) {
             return Ok(Heard::Ignore);
         }
