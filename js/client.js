@@ -39,6 +39,37 @@ const LOCAL = 1;
 /** Why a JavaScript failure happened, in its own words. */
 const why = (e) => String(/** @type {any} */ (e)?.message ?? e ?? "failed");
 
+/**
+ * A provider's answer as text (UTF-8, as `Response.text()` decodes it), read chunk by chunk and
+ * given up past `limit` bytes (the core's bound): the stream is then cancelled and the error
+ * says why.
+ * @param {Response} response
+ * @param {number} limit
+ */
+async function boundedText(response, limit) {
+  if (response.body === null) return "";
+  const reader = response.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw new Error(`answer over ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 function location() {
   const here = globalThis.location;
   if (typeof here?.href !== "string") throw ClientCore.failure(FETCH_FAILED, "no location: the client runs in a browser page");
@@ -169,6 +200,7 @@ export class Client {
   #tokensKey;
   #pendingKey;
   #timeout;
+  #maxAnswer;
   #storage;
   /** This tab's `sessionStorage`, for the transactions. */
   #session;
@@ -202,7 +234,7 @@ export class Client {
     this.#storeKind = ClientCore.storeKind(store);
     this.#storage = storeOf(this.#storeKind, store);
     this.#session = storeOf(SESSION, undefined);
-    [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout] = this.#core.settings();
+    [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout, this.#maxAnswer] = this.#core.settings();
     // Tabs that agree: another tab's sign-in, step-up or sign-out comes on the channel, or,
     // without one, as `storage` events of the shared `"local"` store.
     if (typeof BroadcastChannel === "function") {
@@ -682,15 +714,15 @@ export class Client {
   /**
    * A request to the provider: `[status, body]`, or `[undefined, why]` when no answer came. It
    * never follows a redirect — a provider's endpoints answer directly; "manual" (a 3xx then fails
-   * the status check) because edge runtimes do not implement "error" — and gives up after the
-   * core's timeout.
+   * the status check) because edge runtimes do not implement "error" — gives up after the core's
+   * timeout, and reads no more of the answer than the core's bound.
    * @returns {Promise<[number | undefined, string]>}
    */
   async #ask(url, init) {
     try {
       const signal = AbortSignal.timeout?.(this.#timeout);
       const response = await fetch(url, { ...init, redirect: "manual", signal });
-      return [response.status, await response.text()];
+      return [response.status, await boundedText(response, this.#maxAnswer)];
     } catch (e) {
       return [undefined, why(e)];
     }

@@ -12,6 +12,13 @@
 /// for key sets): discovery, key sets and the token endpoint, from the guard and the client.
 pub const TIMEOUT_MS: u32 = 5000;
 
+/// The most stepup reads of an identity provider's answer, in bytes (discovery, key sets, the
+/// token and introspection endpoints; from the guard and the client): a longer one is a failed
+/// fetch, and its reading stops there. Real documents are tens of kilobytes at most (a key set of
+/// a hundred RSA keys is about 40 KB); an answer read without a bound could fill a Workers
+/// isolate's memory (128 MB), every request it serves failing with it.
+pub const MAX_ANSWER_BYTES: u32 = 1 << 20;
+
 /// Refresh timing in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Policy {

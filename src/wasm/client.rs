@@ -157,12 +157,13 @@ impl ClientCore {
     }
 
     /// `[prefix of every key, the token sets' key, the saved call's key, the timeout of a
-    /// request to the provider in ms]`.
-    #[wasm_bindgen(unchecked_return_type = "[string, string, string, number]")]
+    /// request to the provider in ms, the most bytes of its answer read]`.
+    #[wasm_bindgen(unchecked_return_type = "[string, string, string, number, number]")]
     pub fn settings(&self) -> JsValue {
         let c = &self.inner;
         let out = Array::of3(&c.key("").into(), &c.key("tokens").into(), &c.key("pending").into());
         out.push(&refresh::TIMEOUT_MS.into());
+        out.push(&refresh::MAX_ANSWER_BYTES.into());
         out.into()
     }
 

@@ -1,7 +1,7 @@
 //! `fetch` for the few requests stepup makes itself (discovery, key sets, the token endpoint),
 //! with a timeout, and every failure as `ERR_FETCH_FAILED` naming the request.
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -63,14 +63,46 @@ pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Re
         .and_then(|s| s.as_f64())
         .map(|s| s as u16)
         .ok_or_else(|| what("not a Response".into()))?;
-    let text = Reflect::get(&response, &"text".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .ok_or_else(|| what("not a Response".into()))?;
-    let body_promise: Promise =
-        text.call0(&response).and_then(|p| p.dyn_into::<Promise>()).map_err(|e| what(describe(e)))?;
-    let body = JsFuture::from(body_promise).await.map_err(|e| what(describe(e)))?;
-    Ok(Reply { status, body: body.as_string().unwrap_or_default() })
+    let body = bounded_text(&response).await.map_err(|e| what(e.as_string().unwrap_or_else(|| describe(e))))?;
+    Ok(Reply { status, body })
+}
+
+/// A method of `target`, called with no arguments.
+fn call(target: &JsValue, name: &str) -> std::result::Result<JsValue, JsValue> {
+    Reflect::get(target, &name.into())?.dyn_into::<Function>()?.call0(target)
+}
+
+/// The answer's body as text (UTF-8, as `Response.text()` decodes it), read chunk by chunk and
+/// given up past [`crate::refresh::MAX_ANSWER_BYTES`]: the stream is then cancelled, so no more
+/// of it is read, and the error says why.
+async fn bounded_text(response: &JsValue) -> std::result::Result<String, JsValue> {
+    let limit = crate::refresh::MAX_ANSWER_BYTES as usize;
+    let body = Reflect::get(response, &"body".into())?;
+    if body.is_null() || body.is_undefined() {
+        return Ok(String::new());
+    }
+    let reader = call(&body, "getReader")?;
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(call(&reader, "read")?.dyn_into::<Promise>()?).await?;
+        if Reflect::get(&chunk, &"done".into())?.is_truthy() {
+            break;
+        }
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into())?.dyn_into()?;
+        let start = bytes.len();
+        if start + value.length() as usize > limit {
+            // Whatever cancelling answers, the answer is refused.
+            let _ = call(&reader, "cancel");
+            return Err(format!("answer over {limit} bytes").into());
+        }
+        bytes.resize(start + value.length() as usize, 0);
+        if let Some(room) = bytes.get_mut(start..) {
+            value.copy_to(room);
+        }
+    }
+    // As `Response.text()`: malformed bytes become U+FFFD and a leading byte order mark goes.
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
 }
 
 /// The code exchange: the ID token and the grant (OIDC Core 3.1.3.3: an ID token is required).

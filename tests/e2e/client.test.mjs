@@ -167,6 +167,23 @@ test("an IdP that cannot reach the level is a typed error; a replayed callback i
   await context.close();
 });
 
+test("a provider answer past the 1 MiB the client reads is ERR_FETCH_FAILED, and nothing is stored", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  // The token endpoint's usual answer, padded: read whole, it would have signed alice in.
+  idp.setTokenMode("oversized");
+  let result;
+  try {
+    result = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  } finally {
+    idp.setTokenMode("ok");
+  }
+  assert.equal(result.error?.code, "ERR_FETCH_FAILED", JSON.stringify(result));
+  assert.match(result.error.message, /answer over 1048576 bytes/);
+  assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
+  await context.close();
+});
+
 /** The authorization request the page navigates to next, as the IdP receives it. */
 const nextAuthorization = (page) => page.waitForRequest((r) => r.isNavigationRequest() && new URL(r.url()).searchParams.has("code_challenge"));
 

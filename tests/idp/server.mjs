@@ -28,8 +28,10 @@ export { PROFILES } from "./profiles.mjs";
 // Faults of one endpoint (the key set, the token endpoint, the introspection endpoint): "slow"
 // answers after SLOW_MS, longer than a client should wait; "lagging" answers as usual after
 // LAG_MS, long enough for a burst of requests to overlap; "garbage" is a 200 that claims JSON
-// and is not; "error" a 500.
-const FAULT_MODES = new Set(["ok", "slow", "lagging", "garbage", "error"]);
+// and is not; "error" a 500; "oversized" the usual answer followed by OVERSIZE bytes of JSON
+// whitespace: still the same JSON, longer than stepup reads of a provider's answer (1 MiB).
+const FAULT_MODES = new Set(["ok", "slow", "lagging", "garbage", "error", "oversized"]);
+const OVERSIZE = 1536 * 1024;
 const SLOW_MS = 10_000;
 const LAG_MS = 400;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -151,6 +153,18 @@ export async function startIdp({
       res.writeHead(500, { "Content-Type": "text/plain" });
       res.end(`${endpoint} fault injected\n`);
       return true;
+    }
+    if (mode === "oversized") {
+      // Served as usual, then the padding, sent in chunks (no Content-Length): only a client
+      // that counts what it reads can stop.
+      const { end, setHeader } = res;
+      res.setHeader = (name, value) => (name.toLowerCase() === "content-length" ? res : setHeader.call(res, name, value));
+      res.end = (chunk, ...rest) => {
+        if (chunk !== undefined && typeof chunk !== "function") res.write(chunk);
+        for (let sent = 0; sent < OVERSIZE; sent += 64 * 1024) res.write(" ".repeat(64 * 1024));
+        return end.call(res, ...rest.filter((a) => typeof a === "function"));
+      };
+      return false;
     }
     if (mode === "garbage") {
       // Claims JSON, is not: a client must parse defensively, not trust the content type.

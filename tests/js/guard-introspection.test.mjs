@@ -173,11 +173,14 @@ for (const [name, dialect] of Object.entries(DIALECTS)) {
         assert.ok(down.body.includes(`POST ${endpoint}: status 503`), down.body);
         assert.deepEqual(down.seen, []);
         idp.setDown(false);
-        for (const mode of ["error", "garbage"]) {
+        // "oversized" is the usual answer (the token is active) padded past the 1 MiB the guard
+        // reads: refused, not forwarded.
+        for (const mode of ["error", "garbage", "oversized"]) {
           idp.setIntrospectionMode(mode);
           const failed = await call("/api/strong/x", strong);
           assert.equal(failed.res.status, 503, mode);
           assert.ok(failed.body.includes(endpoint), failed.body);
+          if (mode === "oversized") assert.ok(failed.body.includes("answer over 1048576 bytes"), failed.body);
           assert.deepEqual(failed.seen, [], mode);
         }
       } finally {

@@ -406,4 +406,25 @@ describe("keys and faults", () => {
     assert.equal((await redeem(idp, flow)).id.acr, "LOA1");
     assert.throws(() => idp.setTokenMode("sometimes"), TypeError);
   });
+
+  test("oversized: the usual answer, still the same JSON, longer than 1 MiB and sent without a length", async () => {
+    idp.setJwksMode("oversized");
+    const jwks = await fetch(`${idp.issuer}/jwks`);
+    idp.setJwksMode("ok");
+    assert.equal(jwks.headers.get("content-length"), null);
+    const text = await jwks.text();
+    assert.ok(text.length > 1024 * 1024, `${text.length} characters`);
+    assert.deepEqual(JSON.parse(text), await (await fetch(`${idp.issuer}/jwks`)).json());
+
+    const flow = await authorize(idp, new Agent(), { acrValues: ["LOA1"] });
+    idp.setTokenMode("oversized");
+    try {
+      const answer = await tokenRequest(idp, flow);
+      assert.equal(answer.status, 200);
+      const tokens = JSON.parse(await answer.text());
+      assert.equal(typeof tokens.id_token, "string", "a usable token answer");
+    } finally {
+      idp.setTokenMode("ok");
+    }
+  });
 });
