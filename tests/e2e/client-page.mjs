@@ -8,14 +8,30 @@ export const PAGE = "/tests/e2e/client.html";
 
 /**
  * Pages on `base` whose `window.client` talks to `idp` with the named ACR `preset` and, when
- * given, an RFC 8707 `resource` and a `store`.
+ * given, an RFC 8707 `resource` and a `store`: one of the client's names, or `"app"`, a store of
+ * the app's own (synchronous `get`, `set` and `remove` over `localStorage` under `app:`, each
+ * write and removal logged in `window.storeLog`). `withoutEndSession` hands the client the
+ * provider's discovery document as `metadata`, less its `end_session_endpoint`.
  */
-export function clientPages({ base, idp, preset, resource, store }) {
+export function clientPages({ base, idp, preset, resource, store, withoutEndSession = false }) {
   async function ready(page) {
     await page.waitForFunction(() => window.ready === true);
-    await page.evaluate(({ preset, ...options }) => {
-      window.client = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy(preset) });
-    }, { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource, preset, ...(store ? { store } : {}) });
+    await page.evaluate(async ({ preset, store, withoutEndSession, ...options }) => {
+      if (store === "app") {
+        window.storeLog = [];
+        store = {
+          get: (key) => localStorage.getItem(`app:${key}`),
+          set: (key, value) => { window.storeLog.push(["set", key]); localStorage.setItem(`app:${key}`, value); },
+          remove: (key) => { window.storeLog.push(["remove", key]); localStorage.removeItem(`app:${key}`); },
+        };
+      }
+      if (withoutEndSession) {
+        const discovery = await (await fetch(`${options.issuer}/.well-known/openid-configuration`)).json();
+        delete discovery.end_session_endpoint;
+        options.metadata = discovery;
+      }
+      window.client = new window.stepup.Client({ ...options, ...(store ? { store } : {}), policy: window.stepup.acrPolicy(preset) });
+    }, { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource, preset, store, withoutEndSession });
   }
 
   /** A fresh tab on the test page, with `window.client` made. */

@@ -332,6 +332,45 @@ test("sign-out: local state goes at once; with endSession the IdP's session ends
   await context.close();
 });
 
+test("a store of the app's own holds the tokens; sign-out removes them from it, and endSession without an end_session_endpoint says so once signed out", async () => {
+  const pages = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "app", withoutEndSession: true });
+  const context = await browser.newContext();
+  const page = await pages.open(context);
+  const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  const kept = () => page.evaluate(() => ({
+    app: Object.keys(localStorage).filter((k) => k.startsWith("app:")).sort(),
+    elsewhere: [...Object.keys(sessionStorage), ...Object.keys(localStorage)].filter((k) => k.includes(":tokens") && !k.startsWith("app:")),
+  }));
+  assert.deepEqual(await kept(), { app: ["app:stepup:stepup-spa:tokens"], elsewhere: [] });
+  // The API sees alice: the client read her token from the app's store.
+  assert.deepEqual((await call(page, "/api/basic")).body, { path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" });
+
+  const here = page.url();
+  const out = await page.evaluate(async () => {
+    window.storeLog.length = 0;
+    const error = await window.client.signOut({ endSession: true }).then(() => null, (e) => ({ code: e.code, param: e.param }));
+    return { error, removed: window.storeLog.filter(([op]) => op === "remove").map(([, key]) => key).sort(), href: location.href };
+  });
+  assert.deepEqual(out.error, { code: "ERR_INVALID_ARG_VALUE", param: "endSession" });
+  assert.deepEqual(out.removed, ["stepup:stepup-spa:pending", "stepup:stepup-spa:signout", "stepup:stepup-spa:tokens"],
+    "the keys the client knows");
+  assert.equal(out.href, here, "no navigation");
+  assert.deepEqual(await kept(), { app: [], elsewhere: [] });
+  assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
+  const after = await page.evaluate(async () => {
+    try {
+      const res = await window.client.fetch("/api/basic", { method: "POST", body: "{}" });
+      return { status: res.status, challenge: res.headers.get("www-authenticate"), body: await res.text() };
+    } catch (e) {
+      return { code: e.code, message: e.message };
+    }
+  });
+  // No token to send: the guard answers RFC 6750's bare challenge itself, the API never sees it.
+  assert.deepEqual(after, { status: 401, challenge: "Bearer", body: "authentication required\n" });
+  await context.close();
+});
+
 test("tabs sharing localStorage refresh one at a time: the refresh token is spent once and both use its result", async () => {
   const shared = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
   const context = await browser.newContext();
