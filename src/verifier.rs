@@ -12,6 +12,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 
 use crate::access_token::{self, AccessTokenOptions, Profile};
@@ -133,8 +134,30 @@ struct Pendings {
 /// The token is the key and the eviction order's entry, held once.
 #[derive(Default)]
 struct Cache {
-    tokens: HashMap<Rc<str>, Rc<Claims>>,
+    tokens: HashMap<Rc<str>, Rc<Claims>, BuildHasherDefault<SignatureTail>>,
     order: VecDeque<Rc<str>>,
+}
+
+/// The cache's hash of a token: its last bytes, which are its signature's. A key is still
+/// compared whole, so this only spreads the keys, and a signature spreads them as well as any
+/// hash (it is one); hashing all of a kilobyte token with SipHash, twice per new token, cost
+/// more than a verification's JSON. Keys cannot be chosen to collide: only tokens whose
+/// signature verified are cached.
+#[derive(Default)]
+struct SignatureTail(u64);
+
+impl Hasher for SignatureTail {
+    fn write(&mut self, bytes: &[u8]) {
+        let tail = bytes.get(bytes.len().saturating_sub(16)..).unwrap_or_default();
+        for &byte in tail {
+            // FxHash's step: rotate, mix in, multiply by a large odd constant.
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl Verifier {
