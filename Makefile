@@ -61,13 +61,14 @@ pkg/stepup_bg.wasm: $(RUST_SOURCES)
 	wasm-opt -O3 $(WASM_FEATURES) $@ -o $@
 
 # The browser build rebuilds std for size (rust-src; RUSTC_BOOTSTRAP lets the stable toolchain
-# take the -Z flags, as for cargo-fuzz) and makes a panic abort at once: no panic messages, no
+# take the -Z flags, as for cargo-fuzz; -Z panic-immediate-abort needs cargo 1.92 or later, the
+# crate itself builds with its rust-version) and makes a panic abort at once: no panic messages, no
 # source locations and none of the formatting they need (9 % of the gzipped wasm). A panic traps
 # either way (panic = "abort"), and clippy denies them on input (test-lint).
 BROWSER_STD = -Z build-std=std,panic_abort -Z build-std-features=optimize_for_size \
   -Z panic-immediate-abort --config 'profile.browser.panic="immediate-abort"'
 
-pkg/browser/stepup_bg.wasm: $(RUST_SOURCES)
+pkg/browser/stepup_bg.wasm: $(RUST_SOURCES) Makefile
 	RUSTC_BOOTSTRAP=1 cargo build --lib --target wasm32-unknown-unknown --profile browser $(BROWSER_FEATURES) $(BROWSER_STD)
 	wasm-bindgen --target web --out-dir pkg/browser $(WASM_OUT)/browser/stepup.wasm
 	wasm-opt -Oz $(WASM_FEATURES) $@ -o $@

@@ -722,7 +722,14 @@ export class Client {
     try {
       const signal = AbortSignal.timeout?.(this.#timeout);
       const response = await fetch(url, { ...init, redirect: "manual", signal });
-      return [response.status, await boundedText(response, this.#maxAnswer)];
+      let body;
+      try {
+        body = await boundedText(response, this.#maxAnswer);
+      } catch (e) {
+        // The status stays in the error: an oversized error page is still the provider's error.
+        return [undefined, `status ${response.status}, ${why(e)}`];
+      }
+      return [response.status, body];
     } catch (e) {
       return [undefined, why(e)];
     }

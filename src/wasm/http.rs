@@ -63,7 +63,10 @@ pub async fn send(url: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Re
         .and_then(|s| s.as_f64())
         .map(|s| s as u16)
         .ok_or_else(|| what("not a Response".into()))?;
-    let body = bounded_text(&response).await.map_err(|e| what(e.as_string().unwrap_or_else(|| describe(e))))?;
+    // The status stays in the error: an oversized error page is still the provider's error.
+    let body = bounded_text(&response)
+        .await
+        .map_err(|e| what(format!("status {status}, {}", e.as_string().unwrap_or_else(|| describe(e)))))?;
     Ok(Reply { status, body })
 }
 
@@ -73,26 +76,42 @@ fn call(target: &JsValue, name: &str) -> std::result::Result<JsValue, JsValue> {
 }
 
 /// The answer's body as text (UTF-8, as `Response.text()` decodes it), read chunk by chunk and
-/// given up past [`crate::refresh::MAX_ANSWER_BYTES`]: the stream is then cancelled, so no more
-/// of it is read, and the error says why.
+/// given up past [`crate::refresh::MAX_ANSWER_BYTES`]. A body not read to its end (too long, or
+/// its reading failed) is cancelled, so no more of it arrives, and the error says why.
 async fn bounded_text(response: &JsValue) -> std::result::Result<String, JsValue> {
-    let limit = crate::refresh::MAX_ANSWER_BYTES as usize;
     let body = Reflect::get(response, &"body".into())?;
     if body.is_null() || body.is_undefined() {
         return Ok(String::new());
     }
     let reader = call(&body, "getReader")?;
+    let read = read_to_limit(&reader, crate::refresh::MAX_ANSWER_BYTES as usize).await;
+    if read.is_err() {
+        // Whatever cancelling answers (its rejection handled, so none goes unhandled), the
+        // answer is refused.
+        if let Ok(cancelled) = call(&reader, "cancel") {
+            let ignore = Closure::once_into_js(|_: JsValue| {});
+            let _ = Reflect::get(&cancelled, &"catch".into())
+                .and_then(|f| f.dyn_into::<Function>())
+                .and_then(|catch| catch.call1(&cancelled, &ignore));
+        }
+    }
+    // As `Response.text()`: malformed bytes become U+FFFD and a leading byte order mark goes.
+    let bytes = read?;
+    let text = String::from_utf8_lossy(&bytes);
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
+}
+
+/// The chunks of `reader` up to their end, or an error once they pass `limit` bytes.
+async fn read_to_limit(reader: &JsValue, limit: usize) -> std::result::Result<Vec<u8>, JsValue> {
     let mut bytes = Vec::new();
     loop {
-        let chunk = JsFuture::from(call(&reader, "read")?.dyn_into::<Promise>()?).await?;
+        let chunk = JsFuture::from(call(reader, "read")?.dyn_into::<Promise>()?).await?;
         if Reflect::get(&chunk, &"done".into())?.is_truthy() {
-            break;
+            return Ok(bytes);
         }
         let value: Uint8Array = Reflect::get(&chunk, &"value".into())?.dyn_into()?;
         let start = bytes.len();
         if start + value.length() as usize > limit {
-            // Whatever cancelling answers, the answer is refused.
-            let _ = call(&reader, "cancel");
             return Err(format!("answer over {limit} bytes").into());
         }
         bytes.resize(start + value.length() as usize, 0);
@@ -100,9 +119,6 @@ async fn bounded_text(response: &JsValue) -> std::result::Result<String, JsValue
             value.copy_to(room);
         }
     }
-    // As `Response.text()`: malformed bytes become U+FFFD and a leading byte order mark goes.
-    let text = String::from_utf8_lossy(&bytes);
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
 }
 
 /// The code exchange: the ID token and the grant (OIDC Core 3.1.3.3: an ID token is required).

@@ -409,10 +409,14 @@ describe("keys and faults", () => {
 
   test("oversized: the usual answer, still the same JSON, longer than 1 MiB and sent without a length", async () => {
     idp.setJwksMode("oversized");
-    const jwks = await fetch(`${idp.issuer}/jwks`);
-    idp.setJwksMode("ok");
+    let jwks, text;
+    try {
+      jwks = await fetch(`${idp.issuer}/jwks`);
+      text = await jwks.text();
+    } finally {
+      idp.setJwksMode("ok");
+    }
     assert.equal(jwks.headers.get("content-length"), null);
-    const text = await jwks.text();
     assert.ok(text.length > 1024 * 1024, `${text.length} characters`);
     assert.deepEqual(JSON.parse(text), await (await fetch(`${idp.issuer}/jwks`)).json());
 
