@@ -107,12 +107,16 @@ export function verifierOver(core) {
   }
 
   /**
-   * WebCrypto's verdict with a key imported meanwhile (`[CryptoKey, verify parameters]`): VALID,
-   * INVALID or UNSUPPORTED, as a Promise.
+   * WebCrypto's verdict with an imported key (`[CryptoKey, verify parameters]`): VALID, INVALID
+   * or UNSUPPORTED. WebCrypto copies `signature` and `data` when called (W3C Web Cryptography
+   * API, `verify()` steps), so views of the core's memory may be given.
    */
-  function check(entry, signature, data) {
-    return globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)
-      .then((valid) => (valid ? VALID : INVALID), (e) => (notSupported(e) ? UNSUPPORTED : INVALID));
+  async function check(entry, signature, data) {
+    try {
+      return (await globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)) ? VALID : INVALID;
+    } catch (e) {
+      return notSupported(e) ? UNSUPPORTED : INVALID;
+    }
   }
 
   /**
@@ -176,18 +180,8 @@ export function verifierOver(core) {
     const signature = new Uint8Array(buffer, numbers[3], numbers[4]);
     const data = new Uint8Array(buffer, numbers[5], numbers[6]);
     const entry = imported.get(8 * index + alg);
-    let valid;
-    if (Array.isArray(entry)) {
-      // The common case, a key imported before: WebCrypto's own promise, awaited here (one
-      // promise and one turn fewer than through `check`).
-      try {
-        valid = (await globalThis.crypto.subtle.verify(entry[1], entry[0], signature, data)) ? VALID : INVALID;
-      } catch (e) {
-        valid = notSupported(e) ? UNSUPPORTED : INVALID;
-      }
-    } else {
-      valid = await verdictAfterImport(index, alg, signature, data);
-    }
+    // The common case is a key imported before.
+    const valid = await (Array.isArray(entry) ? check(entry, signature, data) : verdictAfterImport(index, alg, signature, data));
     // Not pending any more when many verifications began meanwhile: the core reads the token again.
     return keep(key, token, now, core.complete(pending, valid) ?? core.completeToken(kind, token, call, clock, valid));
   }

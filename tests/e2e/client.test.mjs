@@ -171,6 +171,7 @@ test("a provider answer past the 1 MiB the client reads is ERR_FETCH_FAILED, and
   const context = await browser.newContext();
   const page = await open(context);
   // The token endpoint's usual answer, padded: read whole, it would have signed alice in.
+  const exchanges = idp.hits("/token");
   idp.setTokenMode("oversized");
   let result;
   try {
@@ -179,7 +180,12 @@ test("a provider answer past the 1 MiB the client reads is ERR_FETCH_FAILED, and
     idp.setTokenMode("ok");
   }
   assert.equal(result.error?.code, "ERR_FETCH_FAILED", JSON.stringify(result));
-  assert.match(result.error.message, /answer over 1048576 bytes/);
+  assert.match(result.error.message, /status 200, answer over 1048576 bytes/);
+  assert.equal(idp.hits("/token") - exchanges, 1, "the code was sent once, and its answer refused");
+  // Nothing of the answer reached the page's storage.
+  const stored = await page.evaluate(() => [...Object.keys(sessionStorage), ...Object.keys(localStorage)]
+    .filter((k) => k.endsWith(":tokens") || k.endsWith(":pending")));
+  assert.deepEqual(stored, []);
   assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
   await context.close();
 });

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { edgeClient, startIdp } from "../idp/server.mjs";
-import { Agent, signInThrough } from "./agent.mjs";
+import { Agent, SESSION_COOKIE, signInThrough } from "./agent.mjs";
 import { freePort, guardEnv, startWorkerd } from "./workerd.mjs";
 
 const CONFIG = new URL("../workerd/guard-cache.capnp", import.meta.url);
@@ -48,6 +48,8 @@ function startCache() {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
     address: `127.0.0.1:${server.address().port}`,
     keys: () => [...entries.keys()],
+    /** The stored response of `key` (host and path), as workerd serialised it. */
+    get: (key) => entries.get(key),
     close: () => new Promise((r) => server.close(r)),
   })));
 }
@@ -112,8 +114,14 @@ test("a key set that turns to garbage, fails or runs past the 1 MiB the guard re
       assert.equal(callback.headers.get("location"), null);
       const page = await callback.text();
       assert.match(page, /identity provider cannot be reached.*jwks/s);
-      // The oversized key set is the usual one, padded: read whole, it would have been good.
-      if (mode === "oversized") assert.match(page, /answer over 1048576 bytes/);
+      assert.ok(!callback.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`)), `${mode}: no session`);
+      if (mode === "oversized") {
+        // The usual key set, padded: read whole, it would have been good. Nothing of it was kept
+        // for the other isolates either.
+        assert.match(page, /answer over 1048576 bytes/);
+        const shared = cache.get(`${idp.issuer}/jwks`.replace(/^https?:\/\//, ""));
+        assert.ok(shared === undefined || shared.length < 64 * 1024, `shared key set: ${shared?.length} characters`);
+      }
     } finally {
       idp.setJwksMode("ok");
     }
