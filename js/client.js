@@ -319,15 +319,14 @@ export class Client {
       const tx = transactions.getItem(key);
       transactions.removeItem(key);
       const done = await this.#complete(page, tx);
-      const store = this.#store();
       // A call saved for this very sign-in is now ready for `resume()`; one saved for another
       // (a step-up abandoned at the provider) is dropped, never replayed after this one.
-      const saved = this.#core.pendingAfterSignIn(store.getItem(this.#pendingKey), /** @type {string} */ (tx));
-      if (saved === null) store.removeItem(this.#pendingKey);
-      else if (saved !== undefined) store.setItem(this.#pendingKey, saved);
+      const saved = this.#core.pendingAfterSignIn(transactions.getItem(this.#pendingKey), /** @type {string} */ (tx));
+      if (saved === null) transactions.removeItem(this.#pendingKey);
+      else if (saved !== undefined) transactions.setItem(this.#pendingKey, saved);
       return done;
     } catch (e) {
-      this.#store().removeItem(this.#core.callbackFailed());
+      this.#transactions().removeItem(this.#core.callbackFailed());
       throw e;
     }
   }
@@ -386,7 +385,7 @@ export class Client {
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
     const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement, tx);
-    this.#store().setItem(this.#pendingKey, saved);
+    this.#transactions().setItem(this.#pendingKey, saved);
     navigate(url);
     // The page is going away; nothing will read this promise's outcome.
     return new Promise(() => {});
@@ -398,7 +397,7 @@ export class Client {
    * challenged, it throws `ERR_STEP_UP_REQUIRED` and never navigates.
    */
   async resume() {
-    const store = this.#store();
+    const store = this.#transactions();
     const text = store.getItem(this.#pendingKey);
     // Replayed once: gone before the replay.
     store.removeItem(this.#pendingKey);
@@ -420,7 +419,7 @@ export class Client {
     const endSession = this.#core.signOutOptions(options);
     const held = this.#tokens();
     const known = [this.#tokensKey, this.#pendingKey, this.#core.signOutKey()];
-    for (const store of new Set([this.#store(), this.#transactions()])) {
+    for (const store of this.#stores()) {
       const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
       for (const key of keys) store.removeItem(key);
     }
@@ -457,6 +456,14 @@ export class Client {
    */
   #transactions() {
     return this.#session() ?? this.#store();
+  }
+
+  /**
+   * Every store this client keeps anything in: the store, and this tab's sessionStorage (the
+   * transactions and the saved call) when the store is another; none that the page lacks.
+   */
+  #stores() {
+    return [this.#storage(), this.#storeKind === SESSION ? undefined : this.#session()].filter((store) => store !== undefined);
   }
 
   /** The stored token sets as the core reads them: the text, `null` for none, `false` without storage. */
@@ -587,8 +594,7 @@ export class Client {
   #heard(change) {
     if (change === undefined) return;
     const [event, remove] = change;
-    const store = this.#storage();
-    for (const key of remove) store?.removeItem(key);
+    if (remove.length > 0) for (const store of this.#stores()) for (const key of remove) store.removeItem(key);
     for (const listener of [...this.#listeners]) {
       try {
         listener(JSON.parse(event));

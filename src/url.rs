@@ -2,6 +2,8 @@
 //! URL parser: which endpoints stepup will send a user or a request to, how a parameter value is
 //! percent-encoded exactly once, and how a response's query is read without guessing.
 
+use std::borrow::Cow;
+
 use crate::{pkce::is_unreserved, Error, Result};
 
 /// An endpoint stepup may talk to (RFC 9700 §2.6 / OAuth 2.1: TLS, or plain HTTP to loopback
@@ -91,17 +93,26 @@ fn split_host(authority: &str) -> Option<&str> {
 /// Percent-encodes everything but RFC 3986 unreserved characters, so a value survives any
 /// query parser unchanged (space becomes `%20`, never `+`).
 pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if is_unreserved(b as char) && b.is_ascii() {
-            out.push(b as char);
+    escape_bytes(value, |b| b.is_ascii() && is_unreserved(b as char)).into_owned()
+}
+
+/// `text` with every byte that `kept` refuses written as an upper-case `%XX` escape (so every
+/// byte of a non-ASCII character, unless `kept` takes it); borrowed when none needs one.
+pub(crate) fn escape_bytes(text: &str, kept: impl Fn(u8) -> bool) -> Cow<'_, str> {
+    if text.bytes().all(&kept) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for b in text.bytes() {
+        if kept(b) {
+            out.push(char::from(b));
         } else {
             out.push('%');
             out.push(hex_digit(b >> 4));
             out.push(hex_digit(b & 15));
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The upper-case hex digit for a nibble (0 to 15).

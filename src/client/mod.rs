@@ -596,8 +596,20 @@ impl Client {
     /// (a tenant's own provider) shares it; its tokens are never sent, refreshed or judged here.
     pub fn stored_sets(&self, text: Option<&str>) -> Vec<TokenSet> {
         let mut sets = token_sets(text);
-        sets.retain(|s| s.claims.get("iss").and_then(Value::as_str) == Some(self.issuer.as_str()));
+        sets.retain(|s| self.issuer_of(s) == Some(self.issuer.as_str()));
         sets
+    }
+
+    /// What to store once this client's sets are `own`: them, and the sets another issuer
+    /// signed as `stored` holds them — the other `Client`'s, which are not this one's to drop.
+    /// A set that names no issuer is nobody's and goes.
+    pub fn sets_to_store(&self, own: &[TokenSet], stored: Option<&str>) -> Value {
+        let theirs = token_sets(stored).into_iter().filter(|s| self.issuer_of(s).is_some_and(|iss| iss != self.issuer));
+        Value::from(own.iter().map(TokenSet::to_json).chain(theirs.map(|s| s.to_json())).collect::<Vec<_>>())
+    }
+
+    fn issuer_of<'a>(&self, set: &'a TokenSet) -> Option<&'a str> {
+        set.claims.get("iss").and_then(Value::as_str)
     }
 }
 

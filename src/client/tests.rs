@@ -257,8 +257,14 @@ fn only_the_sets_of_this_clients_issuer_are_its_own() {
     theirs.claims.insert("iss".into(), "https://other-tenant.example".into());
     let unsigned = set("LOA2", "none", Some(5000), Some("rt3"));
     let text = token_sets_json(&[theirs.clone(), ours.clone(), unsigned]).to_string();
-    assert_eq!(c.stored_sets(Some(&text)), vec![ours]);
-    assert_eq!(c.stored_sets(Some(&token_sets_json(&[theirs]).to_string())), vec![]);
+    assert_eq!(c.stored_sets(Some(&text)), vec![ours.clone()]);
+    assert_eq!(c.stored_sets(Some(&token_sets_json(&[theirs.clone()]).to_string())), vec![]);
+    // What this client stores keeps the other issuer's set as it was (its sign-in, refresh or
+    // sign-out is not this one's), and drops the set that names no issuer.
+    let mut renewed = set("LOA2", "renewed", Some(9000), Some("rt4"));
+    renewed.claims.insert("iss".into(), ISS.into());
+    let stored = c.sets_to_store(&[renewed.clone()], Some(&text));
+    assert_eq!(token_sets(Some(&stored.to_string())), vec![renewed, theirs]);
 }
 
 #[test]

@@ -206,27 +206,7 @@ const QUERY_SET: &[u8] = b"\"#<>'";
 /// upper-case UTF-8 escapes; existing escapes are kept as they are. Most targets need none: they
 /// are returned as they are, without a copy.
 fn escape<'a>(text: &'a str, set: &[u8]) -> Cow<'a, str> {
-    let kept = |b: u8| b.is_ascii() && !set.contains(&b);
-    if text.bytes().all(kept) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for b in text.bytes() {
-        if kept(b) {
-            out.push(char::from(b));
-        } else {
-            // Every byte of a non-ASCII character's UTF-8, and the ASCII in `set`.
-            out.push('%');
-            out.push(hex_digit(b >> 4));
-            out.push(hex_digit(b & 0xf));
-        }
-    }
-    Cow::Owned(out)
-}
-
-/// An upper-case hex digit, as the URL parser writes escapes.
-fn hex_digit(nibble: u8) -> char {
-    char::from_digit(u32::from(nibble), 16).unwrap_or('0').to_ascii_uppercase()
+    crate::url::escape_bytes(text, |b| b.is_ascii() && !set.contains(&b))
 }
 
 /// Refuses a raw segment that servers could read as something else (see [`Refusal`]).

@@ -13,8 +13,8 @@ use super::now;
 use super::request::random_value;
 use super::verifier::VerifierCore;
 use crate::client::{
-    self, stored, token_sets_json, Change, Client, Document, FetchOptions, Heard, Need, Pending, Plan, Popup,
-    PopupFailure, Renewal, SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store, TokenFor, Transaction,
+    self, stored, Change, Client, Document, FetchOptions, Heard, Need, Pending, Plan, Popup, PopupFailure, Renewal,
+    SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store, TokenFor, Transaction,
 };
 use crate::options::FromJson;
 use crate::refresh;
@@ -425,7 +425,8 @@ impl ClientCore {
             let tx: Transaction = ours(tx)?;
             let claims = crate::json::parse_object(claims.as_bytes()).map_err(|e| Error::arg_value("claims", e))?;
             let held = self.inner.signed_in(ours(set)?, claims, sets(&self.inner, &tokens)?, unix_now())?;
-            Ok(Array::of2(&text(&token_sets_json(&held)), &tx.return_to.into()).into())
+            let stored = self.inner.sets_to_store(&held, tokens.as_string().as_deref());
+            Ok(Array::of2(&text(&stored), &tx.return_to.into()).into())
         };
         thrown(signed_in())
     }
@@ -517,7 +518,7 @@ impl ClientCore {
     ) -> Thrown<Option<String>> {
         let spent = || -> Result<Option<String>> {
             let held = self.inner.replace(&ours(old)?, None, sets(&self.inner, &tokens)?, unix_now());
-            Ok(held.map(|held| token_sets_json(&held).to_string()))
+            Ok(held.map(|held| self.inner.sets_to_store(&held, tokens.as_string().as_deref()).to_string()))
         };
         thrown(spent())
     }
@@ -544,7 +545,8 @@ impl ClientCore {
                 Ok(result) => JsString::from(result.to_string()).into(),
                 Err(e) => js_error(&e),
             };
-            let held = held.map_or(JsValue::NULL, |held| text(&token_sets_json(&held)));
+            let held = held
+                .map_or(JsValue::NULL, |held| text(&self.inner.sets_to_store(&held, tokens.as_string().as_deref())));
             Ok(Array::of2(&held, &outcome).into())
         };
         thrown(run())

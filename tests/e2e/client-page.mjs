@@ -10,7 +10,7 @@ export const PAGE = "/tests/e2e/client.html";
  * Pages on `base` whose `window.client` talks to `idp` with the named ACR `preset` and, when
  * given, an RFC 8707 `resource` and a `store`: one of the client's names, or `"app"`, a store of
  * the app's own (synchronous `get`, `set` and `remove` over `localStorage` under `app:`, each
- * write and removal logged in `window.storeLog`). `withoutEndSession` hands the client the
+ * write and removal logged in `localStorage`'s `app-log`). `withoutEndSession` hands the client the
  * provider's discovery document as `metadata`, less its `end_session_endpoint`.
  */
 export function clientPages({ base, idp, preset, resource, store, withoutEndSession = false }) {
@@ -18,11 +18,13 @@ export function clientPages({ base, idp, preset, resource, store, withoutEndSess
     await page.waitForFunction(() => window.ready === true);
     await page.evaluate(async ({ preset, store, withoutEndSession, ...options }) => {
       if (store === "app") {
-        window.storeLog = [];
+        // The log outlives the page (in localStorage too), so it shows what went in across a
+        // redirect sign-in.
+        const log = (op, key) => localStorage.setItem("app-log", JSON.stringify([...JSON.parse(localStorage.getItem("app-log") ?? "[]"), [op, key]]));
         store = {
           get: (key) => localStorage.getItem(`app:${key}`),
-          set: (key, value) => { window.storeLog.push(["set", key]); localStorage.setItem(`app:${key}`, value); },
-          remove: (key) => { window.storeLog.push(["remove", key]); localStorage.removeItem(`app:${key}`); },
+          set: (key, value) => { log("set", key); localStorage.setItem(`app:${key}`, value); },
+          remove: (key) => { log("remove", key); localStorage.removeItem(`app:${key}`); },
         };
       }
       if (withoutEndSession) {

@@ -12,6 +12,8 @@ import { freePort, guardEnv, startWorkerd } from "../js/workerd.mjs";
 let idp, app, worker, browser, base, open, ready, viaIdp;
 /** What the vendor-shaped APIs were called with: `[path, acr the guard verified]`. */
 const vendorCalls = [];
+/** What reached the echoing APIs: `[path, sub the guard verified]`. */
+const apiCalls = [];
 // An Entra claims challenge (Conditional Access authentication context): access token `acrs`
 // and an essential `id_token.acr`, which the local IdP honours.
 const ENTRA_CLAIMS = { access_token: { acrs: { essential: true, value: "LOA2" } }, id_token: { acr: { essential: true, values: ["LOA2"] } } };
@@ -25,6 +27,7 @@ before(async () => {
   });
   // The app: this page and an API that echoes who the guard says is calling.
   const api = (req, res) => {
+    apiCalls.push([req.url, req.headers["x-stepup-sub"]]);
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ path: req.url, method: req.method, sub: req.headers["x-stepup-sub"], acr: req.headers["x-stepup-acr"] }));
   };
@@ -344,6 +347,10 @@ test("a store of the app's own holds the tokens; sign-out removes them from it, 
   const page = await pages.open(context);
   const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
   assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  const log = () => page.evaluate(() => JSON.parse(localStorage.getItem("app-log") ?? "[]"));
+  // Only the tokens ever went into the app's store: the sign-in under way stayed in this tab's
+  // sessionStorage.
+  assert.deepEqual([...new Set((await log()).map(([op, key]) => `${op} ${key}`))], ["set stepup:stepup-spa:tokens"]);
   const kept = () => page.evaluate(() => ({
     app: Object.keys(localStorage).filter((k) => k.startsWith("app:")).sort(),
     elsewhere: [...Object.keys(sessionStorage), ...Object.keys(localStorage)].filter((k) => k.includes(":tokens") && !k.startsWith("app:")),
@@ -354,9 +361,10 @@ test("a store of the app's own holds the tokens; sign-out removes them from it, 
 
   const here = page.url();
   const out = await page.evaluate(async () => {
-    window.storeLog.length = 0;
+    localStorage.setItem("app-log", "[]");
     const error = await window.client.signOut({ endSession: true }).then(() => null, (e) => ({ code: e.code, param: e.param }));
-    return { error, removed: window.storeLog.filter(([op]) => op === "remove").map(([, key]) => key).sort(), href: location.href };
+    const log = JSON.parse(localStorage.getItem("app-log"));
+    return { error, removed: log.filter(([op]) => op === "remove").map(([, key]) => key).sort(), href: location.href };
   });
   assert.deepEqual(out.error, { code: "ERR_INVALID_ARG_VALUE", param: "endSession" });
   assert.deepEqual(out.removed, ["stepup:stepup-spa:pending", "stepup:stepup-spa:signout", "stepup:stepup-spa:tokens"],
@@ -364,6 +372,7 @@ test("a store of the app's own holds the tokens; sign-out removes them from it, 
   assert.equal(out.href, here, "no navigation");
   assert.deepEqual(await kept(), { app: [], elsewhere: [] });
   assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
+  const reached = apiCalls.length;
   const after = await page.evaluate(async () => {
     try {
       const res = await window.client.fetch("/api/basic", { method: "POST", body: "{}" });
@@ -374,6 +383,29 @@ test("a store of the app's own holds the tokens; sign-out removes them from it, 
   });
   // No token to send: the guard answers RFC 6750's bare challenge itself, the API never sees it.
   assert.deepEqual(after, { status: 401, challenge: "Bearer", body: "authentication required\n" });
+  assert.deepEqual(apiCalls.slice(reached), []);
+  await context.close();
+});
+
+test("with a shared localStorage store, a call saved for a step-up stays in its tab: another tab's sign-in meanwhile leaves it, and it is replayed once", async () => {
+  const shared = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
+  const context = await browser.newContext();
+  const first = await shared.open(context);
+  await shared.viaIdp(first, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  // The step-up leaves for the IdP with the call saved.
+  await first.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: "{}" }, { stepUp: true }); });
+  await first.waitForURL((u) => u.href.startsWith(idp.issuer));
+  // Meanwhile another tab signs in.
+  const second = await shared.open(context);
+  // (prompt=login: the IdP asks for the password again rather than answering from its session.)
+  const other = await shared.viaIdp(second, () => { window.client.signIn({ acrValues: ["LOA1"], prompt: "login" }); });
+  assert.equal(other.ok?.claims.acr, "LOA1", JSON.stringify(other));
+  const saved = await second.evaluate(() => [sessionStorage, localStorage].map((s) => Object.keys(s).filter((k) => k.endsWith(":pending"))));
+  assert.deepEqual(saved, [[], []], "the other tab holds no saved call, nor does the shared store");
+  await passIdp(first, base);
+  await shared.ready(first);
+  const resumed = await callbackAndResume(first);
+  assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null });
   await context.close();
 });
 

@@ -89,12 +89,19 @@ test("wso2: bob cannot reach multi-factor: a typed error, no loop; email needs a
   const shots = screenshots("wso2-bob");
   try {
     const { context, page } = await signedIn(demo, "bob", shots);
+    const authorizations = demo.idp.hits("/auth");
+    const popups = [];
+    context.on("page", (p) => popups.push(p));
     await inPopup(page, "#transfer", "bob");
     await page.waitForSelector("#error:not([hidden])");
     await shots(page, "refused");
     assert.match(await page.textContent("#error"), /unmet_authentication_requirements/);
     assert.deepEqual(demo.apiCalls.filter((c) => c.startsWith("POST /api/transfer")), [],
       "bob's transfer never reached the API");
+    // No loop: one popup and one authorization request, and none after the error.
+    await page.waitForTimeout(1000);
+    assert.equal(popups.length, 1, "one popup");
+    assert.equal(demo.idp.hits("/auth") - authorizations, 1, "one authorization request");
 
     // The freshness window of "change email" runs out (plus the guard's 30 s tolerance).
     await page.waitForTimeout((EMAIL_MAX_AGE + 31) * 1000);

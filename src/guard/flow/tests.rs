@@ -342,3 +342,18 @@ fn g01_the_upstream_cookie_is_the_request_cookie_without_the_guards() {
     assert!(is_guard_cookie("x%5f_HOST-stepup-"));
     assert!(!is_guard_cookie("__Host-stepup"));
 }
+
+#[test]
+fn the_guarded_answers_names_are_lower_case() {
+    // The shell drops these by a case-sensitive lookup of the names Fetch `Headers` lists, which
+    // are lower-case (js/guard.js): a name written otherwise here would silently stay.
+    let names = GUARDED_ANSWER
+        .remove
+        .iter()
+        .copied()
+        .chain([GUARDED_ANSWER.remove_ending])
+        .chain(GUARDED_ANSWER.set.iter().chain(GUARDED_ANSWER.append).map(|(name, _)| *name));
+    for name in names {
+        assert_eq!(name, name.to_ascii_lowercase());
+    }
+}
