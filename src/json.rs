@@ -91,11 +91,16 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
-                return Err(de::Error::custom(format!("duplicate member {key:?}")));
+            // One search of the map per member: the place it would take, or the duplicate.
+            match object.entry(key) {
+                serde_json::map::Entry::Vacant(place) => {
+                    let Strict(value) = map.next_value()?;
+                    place.insert(value);
+                }
+                serde_json::map::Entry::Occupied(duplicate) => {
+                    return Err(de::Error::custom(format!("duplicate member {:?}", duplicate.key())));
+                }
             }
-            let Strict(value) = map.next_value()?;
-            object.insert(key, value);
         }
         Ok(Value::Object(object))
     }

@@ -10,9 +10,10 @@
 //! cached only after its signature verified with a key of this verifier's set, keyed by the whole
 //! token, so a changed byte is a different token.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::rc::Rc;
 
 use crate::access_token::{self, AccessTokenOptions, Profile};
@@ -134,8 +135,36 @@ struct Pendings {
 /// The token is the key and the eviction order's entry, held once.
 #[derive(Default)]
 struct Cache {
-    tokens: HashMap<Rc<str>, Rc<Claims>, BuildHasherDefault<SignatureTail>>,
-    order: VecDeque<Rc<str>>,
+    tokens: HashMap<Token, Rc<Claims>, BuildHasherDefault<SignatureTail>>,
+    order: VecDeque<Token>,
+}
+
+/// A cached token, held once by the map and the eviction order. Equal to itself by address
+/// before its text is compared: evicting the token `order` names finds it in the map without
+/// comparing its kilobyte with itself (wasm compares byte by byte: a microsecond per new token
+/// once the cache is full). Hashed and looked up as the `str` it holds.
+#[derive(Clone)]
+struct Token(Rc<str>);
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Token) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Token {}
+
+impl Hash for Token {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As the `str`, so a lookup by `&str` (Borrow) finds it.
+        (*self.0).hash(state);
+    }
+}
+
+impl Borrow<str> for Token {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The cache's hash of a token: its last bytes, which are its signature's. A key is still
@@ -276,7 +305,7 @@ impl Verifier {
         let verified = verified?;
         let claims = verified.claims()?;
         let text = verified.claims_text()?.to_string();
-        let token = Rc::from(verified.token());
+        let token = Token(Rc::from(verified.token()));
         let claims = Rc::new(Claims { claims, header: verified.into_header(), text });
         // Cached once the signature verified: a token whose claims fail now (expired, short of
         // the requirement) is still this issuer's, and a later call may judge it differently.
@@ -308,7 +337,7 @@ impl Verifier {
         until
     }
 
-    fn remember(&self, token: Rc<str>, claims: Rc<Claims>) {
+    fn remember(&self, token: Token, claims: Rc<Claims>) {
         let mut cache = self.cache.borrow_mut();
         if cache.tokens.insert(token.clone(), claims).is_none() {
             cache.order.push_back(token);

@@ -20,7 +20,9 @@ test("an answer is reused only within its span: expiry, max_age and a clock that
   const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks, clockTolerance: 0 });
   const token = await sign({ auth_time: T - 10, nonce: "n" });
   const call = (currentTime, extra = {}) => verifier.verifyIdToken(token, { expectedNonce: "n", currentTime, ...extra });
+  // Verified, then answered from the core's cache (and kept), then from what was kept.
   assert.equal((await call(T)).sub, "alice");
+  assert.equal((await call(T + 1)).sub, "alice");
   assert.equal((await call(T + 599)).sub, "alice", "reused within the span");
   await assert.rejects(call(T + 600), { code: "ERR_JWT_EXPIRED" }, "past exp: asked again and refused");
   await assert.rejects(call(T - 100), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" }, "before iat: asked again");
@@ -90,7 +92,10 @@ test("more calls at once than the core keeps begun, forged ones among them: each
 test("an answer kept for one call's options is never another's: a value that spells another member is its own value", async () => {
   const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
   const token = await sign({ nonce: "n1", auth_time: T - 10 });
-  assert.equal((await verifier.verifyIdToken(token, { currentTime: T, expectedNonce: "n1", maxAge: 100000 })).sub, "alice");
+  // The second call keeps its answer (a first verification keeps none).
+  for (let i = 0; i < 2; i++) {
+    assert.equal((await verifier.verifyIdToken(token, { currentTime: T, expectedNonce: "n1", maxAge: 100000 })).sub, "alice");
+  }
   // Read as "\n<name>\n<type>\n<value>" parts, this call spelled the same key as the one above.
   await assert.rejects(verifier.verifyIdToken(token, { currentTime: T, expectedNonce: "n1\nmaxAge\nnumber\n100000" }),
     { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
@@ -138,8 +143,8 @@ test("an inherited option is nobody's: a polluted Object.prototype moves no cloc
   const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks, clockTolerance: 0 });
   const now = Math.floor(Date.now() / 1000);
   const token = await sign({}, { iat: now - 1000, exp: now - 500 });
-  // Answered while it held (its own currentTime), so an answer is kept until its exp.
-  assert.equal((await verifier.verifyIdToken(token, { currentTime: now - 600 })).sub, "alice");
+  // Answered twice while it held (its own currentTime), so an answer is kept until its exp.
+  for (let i = 0; i < 2; i++) assert.equal((await verifier.verifyIdToken(token, { currentTime: now - 600 })).sub, "alice");
   try {
     Object.prototype.currentTime = now - 600;
     await assert.rejects(stepup.verifyIdToken(token, jwks, { issuer, audience: "spa" }), { code: "ERR_JWT_EXPIRED" });
