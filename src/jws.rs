@@ -29,6 +29,7 @@
 //!   token string.
 
 use std::fmt;
+use std::rc::Rc;
 
 #[cfg(feature = "native-crypto")]
 use jwt_compact::alg::{Ed25519, Es256, Rsa, RsaSignature};
@@ -142,7 +143,7 @@ impl Default for Limits {
 pub struct Unverified<K> {
     alg: Alg,
     key: K,
-    header: Object,
+    header: Rc<Object>,
     token: String,
     signing_input_len: usize,
     payload_b64_len: usize,
@@ -281,7 +282,7 @@ impl<'k> Verified<'k> {
     }
 
     /// The protected header, kept with the claims once they are read.
-    pub fn into_header(self) -> Object {
+    pub fn into_header(self) -> Rc<Object> {
         self.0.header
     }
 
@@ -318,21 +319,77 @@ pub fn prepare_with<'k>(
     algorithms: &[Alg],
     limits: &Limits,
 ) -> Result<Prepared<'k>> {
+    prepare_inner(token, keys, algorithms, limits, None)
+}
+
+/// A protected header segment settled against one key set and allow-list: its parse, its `alg`
+/// and its key's place in the set. A provider signs its tokens with one header per key, so a
+/// verifier keeps the last one settled and, for a token with exactly the same segment, skips
+/// decoding and parsing it and the header's rules: the same bytes settle the same way.
+#[derive(Debug, Clone)]
+pub struct SettledHeader {
+    segment: Box<str>,
+    header: Rc<Object>,
+    alg: Alg,
+    key: usize,
+}
+
+/// [`prepare`], with the header taken from `last` when the token's header segment is the one
+/// it settled; otherwise the header settled here is left in `last`. The caller keeps one
+/// `last` per key set and allow-list: it is only ever true of those.
+pub fn prepare_reusing<'k>(
+    token: impl AsRef<str> + Into<String>,
+    keys: &'k KeySet,
+    algorithms: &[Alg],
+    last: &mut Option<SettledHeader>,
+) -> Result<Prepared<'k>> {
+    prepare_inner(token, keys, algorithms, &Limits::default(), Some(last))
+}
+
+fn prepare_inner<'k>(
+    token: impl AsRef<str> + Into<String>,
+    keys: &'k KeySet,
+    algorithms: &[Alg],
+    limits: &Limits,
+    last: Option<&mut Option<SettledHeader>>,
+) -> Result<Prepared<'k>> {
     let text = token.as_ref();
     if text.len() > limits.max_token_length {
         return Err(Error::JwtTooLarge { size: text.len(), limit: limits.max_token_length });
     }
     let (header_b64, payload_b64, signature_b64) = split(text)?;
-    let header_bytes = decode(header_b64, "header")?;
-    let payload = decode(payload_b64, "payload")?;
-    let signature = decode(signature_b64, "signature")?;
-    let header = json::parse_object(&header_bytes).map_err(|why| Error::JwtMalformed(format!("header: {why}")))?;
-    let alg = allowed_alg(&header, algorithms)?;
-    if signature.is_empty() {
-        return Err(Error::JwtMalformed("empty signature segment".into()));
-    }
-    refuse_unsupported(&header)?;
-    let key = select_key(keys, alg, &header)?;
+    let settled = last.as_deref().and_then(Option::as_ref).filter(|settled| *settled.segment == *header_b64);
+    let known = settled.and_then(|settled| Some((settled.header.clone(), settled.alg, keys.keys().get(settled.key)?)));
+    let (header, alg, key, payload, signature) = match known {
+        // Decoded, parsed and through the header's rules before: the steps that follow fail
+        // or pass alike for this token.
+        Some((header, alg, key)) => {
+            let payload = decode(payload_b64, "payload")?;
+            let signature = decode(signature_b64, "signature")?;
+            if signature.is_empty() {
+                return Err(Error::JwtMalformed("empty signature segment".into()));
+            }
+            (header, alg, key, payload, signature)
+        }
+        None => {
+            let header_bytes = decode(header_b64, "header")?;
+            let payload = decode(payload_b64, "payload")?;
+            let signature = decode(signature_b64, "signature")?;
+            let header =
+                json::parse_object(&header_bytes).map_err(|why| Error::JwtMalformed(format!("header: {why}")))?;
+            let alg = allowed_alg(&header, algorithms)?;
+            if signature.is_empty() {
+                return Err(Error::JwtMalformed("empty signature segment".into()));
+            }
+            refuse_unsupported(&header)?;
+            let key = select_key(keys, alg, &header)?;
+            let header = Rc::new(header);
+            if let (Some(last), Some(index)) = (last, keys.keys().iter().position(|k| std::ptr::eq(k, key))) {
+                *last = Some(SettledHeader { segment: header_b64.into(), header: header.clone(), alg, key: index });
+            }
+            (header, alg, key, payload, signature)
+        }
+    };
     if signature.len() != key.signature_len() {
         return Err(Error::SignatureVerificationFailed);
     }
@@ -355,9 +412,11 @@ fn split(token: &str) -> Result<(&str, &str, &str)> {
     if token.starts_with('{') {
         return Err(Error::JwtMalformed("a JWS JSON serialization is not a compact token".into()));
     }
-    let segments: Vec<&str> = token.split('.').collect();
-    match segments.as_slice() {
-        [header, payload, signature] => {
+    let mut segments = token.split('.');
+    let first = [segments.next(), segments.next(), segments.next()];
+    let more = segments.count();
+    match (first, more) {
+        ([Some(header), Some(payload), Some(signature)], 0) => {
             // An empty signature is checked after `alg`: it is only meaningful for `none`
             // (RFC 7519 §6), which is then refused as not allowed.
             for (name, segment) in [("header", header), ("payload", payload)] {
@@ -367,8 +426,8 @@ fn split(token: &str) -> Result<(&str, &str, &str)> {
             }
             Ok((header, payload, signature))
         }
-        [_, _, _, _, _] => Err(Error::JoseNotSupported("encrypted tokens (JWE)".into())),
-        _ => Err(Error::JwtMalformed(format!("{} segments, not 3", segments.len()))),
+        ([Some(_), Some(_), Some(_)], 2) => Err(Error::JoseNotSupported("encrypted tokens (JWE)".into())),
+        _ => Err(Error::JwtMalformed(format!("{} segments, not 3", first.iter().flatten().count() + more))),
     }
 }
 

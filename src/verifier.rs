@@ -20,7 +20,7 @@ use crate::access_token::{self, AccessTokenOptions, Profile};
 use crate::id_token::{self, IdTokenOptions};
 use crate::json::Object;
 use crate::jwks::{Key, KeySet};
-use crate::jws::{self, Alg, Detached, Verified};
+use crate::jws::{self, Alg, Detached, SettledHeader, Verified};
 use crate::step_up::Requirement;
 use crate::{Error, Result};
 
@@ -58,7 +58,7 @@ pub struct Claims {
     /// The claims.
     pub claims: Object,
     /// The protected header.
-    pub header: Object,
+    pub header: Rc<Object>,
     /// `claims` as JSON text.
     pub text: String,
 }
@@ -123,6 +123,8 @@ pub struct Verifier {
     algorithms: Vec<Alg>,
     cache: RefCell<Cache>,
     pending: RefCell<Pendings>,
+    /// The header of the last token prepared (see [`jws::prepare_reusing`]).
+    header: RefCell<Option<SettledHeader>>,
 }
 
 /// Pending verifications in the order they began (so by `id`), at most [`PENDING_SIZE`].
@@ -205,7 +207,15 @@ impl Verifier {
             current_time: None,
             profile: Profile::default(),
         };
-        Ok(Verifier { keys, id, access, algorithms, cache: RefCell::default(), pending: RefCell::default() })
+        Ok(Verifier {
+            keys,
+            id,
+            access,
+            algorithms,
+            cache: RefCell::default(),
+            pending: RefCell::default(),
+            header: RefCell::default(),
+        })
     }
 
     /// The verifier with access tokens checked in `profile` (`accessTokenProfile`; RFC 9068 by
@@ -228,7 +238,7 @@ impl Verifier {
         if let Some(held) = self.cached(token.as_ref(), kind, call, now)? {
             return Ok(Begin::Done(held));
         }
-        let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
+        let prepared = self.prepare(token)?;
         let alg = prepared.alg();
         let prepared = prepared.detach(&self.keys).ok_or(Error::JwksNoMatchingKey)?;
         let key = prepared.key_index();
@@ -240,6 +250,12 @@ impl Verifier {
         }
         pendings.queue.push_back(Pending { id, kind, call: call.clone(), now, prepared });
         Ok(Begin::Signature { pending: id, key, alg })
+    }
+
+    /// The token prepared with this verifier's keys and algorithms, its header settled once for
+    /// the tokens that share it.
+    fn prepare(&self, token: impl AsRef<str> + Into<String>) -> Result<jws::Prepared<'_>> {
+        jws::prepare_reusing(token, &self.keys, &self.algorithms, &mut self.header.borrow_mut())
     }
 
     /// The answer from the cache when `token` verified before, its claims checked again.
@@ -277,7 +293,7 @@ impl Verifier {
     /// Finishes a verification of `token` that is no longer pending with the platform's verdict
     /// on the signature [`Verifier::begin`] named for it: the token is prepared again.
     pub fn complete_token(&self, token: &str, verdict: Verdict, kind: Kind, call: &PerCall, now: f64) -> Result<Held> {
-        let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
+        let prepared = self.prepare(token)?;
         self.finish(Self::judge(prepared, verdict), kind, call, now)
     }
 
@@ -297,7 +313,7 @@ impl Verifier {
         if let Some(held) = self.cached(token, kind, call, now)? {
             return Ok(held);
         }
-        let prepared = jws::prepare(token, &self.keys, &self.algorithms)?;
+        let prepared = self.prepare(token)?;
         self.finish(jws::verify_signature(prepared), kind, call, now)
     }
 

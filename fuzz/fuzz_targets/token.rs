@@ -1,6 +1,8 @@
 //! Token parsing and verification: any text as a token against the test key set, through every
 //! step (`prepare`, the signature, the claims, the ID token and access token checks). Nothing may
-//! panic or overflow, whatever the header, key choice, payload or claims.
+//! panic or overflow, whatever the header, key choice, payload or claims. A verifier settles a
+//! header once for the tokens that share it (`prepare_reusing`): every token prepared through a
+//! header settled from its own header segment comes out exactly as `prepare` makes it.
 #![no_main]
 use std::sync::OnceLock;
 
@@ -21,10 +23,23 @@ fn keys() -> &'static KeySet {
     })
 }
 
+/// What preparing settled, to compare two ways of preparing a token.
+fn outcome<'a>(
+    prepared: &'a Result<jws::Prepared<'_>, stepup::Error>,
+) -> Result<(Alg, Option<&'a str>, &'a str, &'a [u8], &'a json::Object), &'a stepup::Error> {
+    prepared.as_ref().map(|p| (p.alg(), p.key().kid(), p.signing_input(), p.signature(), p.header()))
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(token) = std::str::from_utf8(data) else { return };
     let algorithms = Alg::parse_list(None).unwrap();
-    let Ok(prepared) = jws::prepare(token, keys(), &algorithms) else { return };
+    let prepared = jws::prepare(token, keys(), &algorithms);
+    let mut last = None;
+    let segment = token.split('.').next().unwrap_or_default();
+    let _ = jws::prepare_reusing(format!("{segment}.e30.AAAA"), keys(), &algorithms, &mut last);
+    let again = jws::prepare_reusing(token, keys(), &algorithms, &mut last);
+    assert_eq!(outcome(&again), outcome(&prepared), "prepared through a settled header");
+    let Ok(prepared) = prepared else { return };
     let header = prepared.header().clone();
     let payload = base64url::decode(prepared.payload_b64()).unwrap();
     if let Ok(verified) = jws::verify_signature(prepared) {

@@ -56,8 +56,11 @@ fn run(u: &mut Unstructured) -> Result<()> {
         claims.insert("acr".into(), "2".into());
     }
     let header = json!({"alg": "EdDSA", "typ": if kind == Kind::IdToken { "JWT" } else { "at+jwt" }});
-    let claims =
-        Rc::new(Claims { claims, header: header.as_object().cloned().unwrap_or_default(), text: String::new() });
+    let claims = Rc::new(Claims {
+        claims,
+        header: Rc::new(header.as_object().cloned().unwrap_or_default()),
+        text: String::new(),
+    });
     let max_age = if u.arbitrary()? { Some(u.int_in_range(0..=100_000)?) } else { None };
     let requirement: Option<Requirement> = if u.arbitrary()? {
         Requirement::from_json(&json!({"maxAge": u.int_in_range(0..=100_000u64)?}), "").ok()

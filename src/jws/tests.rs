@@ -152,3 +152,58 @@ fn a_key_alg_restricts_it_and_kinds_must_fit() {
     assert!(!Alg::Es256.fits(by_kid("k1")));
     assert!(Alg::EdDSA.fits(by_kid("k-ed")) && Alg::Ed25519.fits(by_kid("k-ed")));
 }
+
+/// What preparing a token settled, to compare two ways of preparing it.
+type Outcome = (Alg, Option<String>, String, Vec<u8>, Object);
+
+fn outcome(prepared: Result<Prepared<'_>>) -> Result<Outcome> {
+    prepared.map(|p| {
+        let kid = p.key().kid().map(str::to_string);
+        (p.alg(), kid, p.signing_input().to_string(), p.signature().to_vec(), p.header().clone())
+    })
+}
+
+#[test]
+#[cfg(feature = "native-crypto")]
+fn a_settled_header_changes_no_outcome_and_serves_only_its_own_segment() {
+    let keys = keys();
+    let es = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
+    let rs = mint::sign("rsa1", &json!({"alg": "RS256", "kid": "k1"}), &mint::id_claims());
+    let (h, rest) = es.split_once('.').unwrap();
+    let (payload, signature) = rest.split_once('.').unwrap();
+    let other = |header: Value| mint::b64(header.to_string().as_bytes());
+    // Each after the one before, over one `last`: the same header with every later step
+    // failing in turn, other headers (settled anew or refused), then the same header again.
+    let tokens = [
+        es.clone(),
+        format!("{h}.{payload}."),
+        format!("{h}.{payload}.AAAA"),
+        format!("{h}.{payload}.{signature}x"),
+        format!("{h}.!{payload}.{signature}"),
+        format!("{h}.{payload}"),
+        format!("{h}.{payload}.{signature}.a.b"),
+        format!("{h}.{payload}.{signature}.a"),
+        rs.clone(),
+        format!("{}.{payload}.{signature}", other(json!({"alg": "ES256", "kid": "k-es", "crit": ["x"]}))),
+        format!("{}.{payload}.{signature}", other(json!({"alg": "HS256", "kid": "k-es"}))),
+        format!("{}.{payload}.{signature}", other(json!({"alg": "ES256", "kid": "nobody"}))),
+        es.clone(),
+        format!("{h}x.{payload}.{signature}"),
+        es.clone(),
+    ];
+    let mut last = None;
+    for token in &tokens {
+        let reused = outcome(prepare_reusing(token.as_str(), &keys, &DEFAULT_ALGORITHMS, &mut last));
+        assert_eq!(reused, outcome(prepare(token.as_str(), &keys, &DEFAULT_ALGORITHMS)), "{token}");
+    }
+    assert_eq!(last.as_ref().map(|s| &*s.segment), Some(h), "the last header settled");
+
+    // The settled header is what a token with exactly its segment gets (so the check above
+    // went through it), and only such a token.
+    let marked = Rc::new(json!({"alg": "ES256", "marked": true}).as_object().cloned().unwrap());
+    let mut last = Some(SettledHeader { segment: h.into(), header: marked, alg: Alg::Es256, key: 2 });
+    let p = prepare_reusing(es.as_str(), &keys, &DEFAULT_ALGORITHMS, &mut last).unwrap();
+    assert_eq!((p.header().get("marked"), p.key().kid()), (Some(&json!(true)), Some("k-es")));
+    let p = prepare_reusing(rs.as_str(), &keys, &DEFAULT_ALGORITHMS, &mut last).unwrap();
+    assert_eq!((p.header().get("marked"), p.key().kid()), (None, Some("k1")));
+}
