@@ -34,13 +34,17 @@ pub fn parse_own(text: &str) -> Option<Value> {
     serde_json::from_slice(text.as_bytes()).ok()
 }
 
+/// serde_json's messages are English and ASCII: the first letter lower-cased as ASCII (which
+/// spares the browser build Unicode's case tables).
 fn lower_first(s: &str) -> String {
-    let mut chars = s.chars();
+    let mut out = s.to_string();
     // An acronym keeps its case ("EOF while parsing", not "eOF").
-    if chars.clone().nth(1).is_some_and(char::is_uppercase) {
-        return s.to_string();
+    if !out.as_bytes().get(1).is_some_and(u8::is_ascii_uppercase) {
+        if let Some(first) = out.get_mut(..1) {
+            first.make_ascii_lowercase();
+        }
     }
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    out
 }
 
 /// A `serde_json::Value` whose objects were checked for duplicate members while parsing.
