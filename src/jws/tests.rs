@@ -153,19 +153,17 @@ fn a_key_alg_restricts_it_and_kinds_must_fit() {
     assert!(Alg::EdDSA.fits(by_kid("k-ed")) && Alg::Ed25519.fits(by_kid("k-ed")));
 }
 
-/// What preparing a token settled, to compare two ways of preparing it.
-type Outcome = (Alg, Option<String>, String, Vec<u8>, Object);
-
-fn outcome(prepared: Result<Prepared<'_>>) -> Result<Outcome> {
-    prepared.map(|p| {
-        let kid = p.key().kid().map(str::to_string);
-        (p.alg(), kid, p.signing_input().to_string(), p.signature().to_vec(), p.header().clone())
-    })
-}
-
 #[test]
 #[cfg(feature = "native-crypto")]
 fn a_settled_header_changes_no_outcome_and_serves_only_its_own_segment() {
+    /// What preparing a token settled, to compare two ways of preparing it.
+    type Outcome = (Alg, Option<String>, String, Vec<u8>, Object);
+    fn outcome(prepared: Result<Prepared<'_>>) -> Result<Outcome> {
+        prepared.map(|p| {
+            let kid = p.key().kid().map(str::to_string);
+            (p.alg(), kid, p.signing_input().to_string(), p.signature().to_vec(), p.header().clone())
+        })
+    }
     let keys = keys();
     let es = mint::sign("ec1", &json!({"alg": "ES256", "kid": "k-es"}), &mint::id_claims());
     let rs = mint::sign("rsa1", &json!({"alg": "RS256", "kid": "k1"}), &mint::id_claims());
