@@ -51,7 +51,9 @@ export async function guardUnderLoad({ guard, plain, session }, { runs, seconds,
 
 /**
  * Inside the bench worker (a Guard of its own, the same settings): `batch` requests through the
- * guard and as many straight to the app, alternating, `runs` times; µs per request (medians).
+ * guard and as many straight to the app, alternating, `runs` times; µs per request (medians),
+ * and the guard's cost: the median of each round's difference of its two batches, run one after
+ * the other (so a slower stretch of the machine slows both).
  */
 export async function guardInWorker(client, session, { runs, batch }) {
   await client.call("/app", JSON.stringify({ path: APP_PATH, session }));
@@ -63,7 +65,8 @@ export async function guardInWorker(client, session, { runs, batch }) {
       if (i > 0) samples[name].push((ms * 1000) / batch);
     }
   }
-  return { guard: median(samples.guard), plain: median(samples.plain) };
+  const cost = median(samples.guard.map((guard, i) => guard - samples.plain[i]));
+  return { guard: median(samples.guard), plain: median(samples.plain), cost };
 }
 
 /** Wasm linear memory (bytes) of the bench worker after `total` guard requests, in `chunk`s. */

@@ -17,14 +17,14 @@ import { median } from "./stats.mjs";
 import { benchClient, startBenchWorkers, workerdRuntime, workerdVersion } from "./workerd.mjs";
 
 const params = {
-  rounds: 5,
+  rounds: 9,
   coldBatch: 200,
   // Large enough that a batch of answers from createVerifier's cache (about 1 µs each) is well
   // above the noise of a workerd round trip.
   repeatedBatch: 4000,
-  // The cold workloads' rounds plus a warm-up take 1200 per alg; 3 × 1500 is also more than the
-  // 4096 verdicts stepup's cache keeps, so the memory soak's pool tokens are always misses.
-  coldTokens: 1500,
+  // The cold workloads' rounds plus a warm-up take 2000 per alg; 3 × 2000 is also more than the
+  // verdicts stepup's caches keep, so the memory soak's pool tokens are always misses.
+  coldTokens: 2000,
   // Long enough for the free function's verified-token cache (4096 entries, one miss in ten)
   // to fill, so what follows measures a steady state, not the caches growing to their bound.
   soakWarm: 50_000,
@@ -41,22 +41,39 @@ const WORKLOADS = ["stepup-cold", "verifier-cold", "jose-cold", "bare-cold", "st
 const run = promisify(execFile);
 const log = (message) => console.error(`bench: ${message}`);
 
+/** The ratios the report gives: jose's time over stepup's (createVerifier, and the free function). */
+const RATIOS = {
+  cold: ["jose-cold", "verifier-cold"],
+  repeated: ["jose-repeated", "verifier-repeated"],
+  freeCold: ["jose-cold", "stepup-cold"],
+  freeRepeated: ["jose-repeated", "stepup-repeated"],
+};
+
 /**
- * µs per verification for every alg and workload: `rounds` batches each, interleaved so that every
- * peer sees the same conditions, after one warm-up batch (JIT, key imports).
+ * µs per verification for every alg and workload: `rounds` batches each, after one warm-up
+ * batch (JIT, key imports), interleaved so that every peer sees the same conditions; the order
+ * turns each round, as a batch pays for the garbage of the one before it. Each ratio is the
+ * median of the rounds' own ratios: the two batches of a round ran within a second of each
+ * other, so a slower stretch of a shared machine moves both.
  */
 async function verification(runtime) {
   const samples = Object.fromEntries(ALGS.map((alg) => [alg, Object.fromEntries(WORKLOADS.map((w) => [w, []]))]));
   for (let round = 0; round <= params.rounds; round++) {
     for (const alg of ALGS) {
-      for (const workload of WORKLOADS) {
+      const order = [...WORKLOADS.slice(round % WORKLOADS.length), ...WORKLOADS.slice(0, round % WORKLOADS.length)];
+      for (const workload of order) {
         const n = workload.endsWith("-cold") ? params.coldBatch : params.repeatedBatch;
         const ms = await runtime.run(workload, alg, n);
         if (round > 0) samples[alg][workload].push((ms * 1000) / n);
       }
     }
   }
-  return Object.fromEntries(ALGS.map((alg) => [alg, Object.fromEntries(WORKLOADS.map((w) => [w, median(samples[alg][w])]))]));
+  return Object.fromEntries(ALGS.map((alg) => {
+    const s = samples[alg];
+    const ratios = Object.fromEntries(Object.entries(RATIOS).map(([name, [peer, ours]]) =>
+      [name, median(s[peer].map((time, i) => time / s[ours][i]))]));
+    return [alg, { ...Object.fromEntries(WORKLOADS.map((w) => [w, median(s[w])])), ratios }];
+  }));
 }
 
 /**
