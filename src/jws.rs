@@ -29,7 +29,7 @@
 //!   token string.
 
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 #[cfg(feature = "native-crypto")]
 use jwt_compact::alg::{Ed25519, Es256, Rsa, RsaSignature};
@@ -143,7 +143,7 @@ impl Default for Limits {
 pub struct Unverified<K> {
     alg: Alg,
     key: K,
-    header: Rc<Object>,
+    header: Arc<Object>,
     token: String,
     signing_input_len: usize,
     payload_b64_len: usize,
@@ -282,7 +282,7 @@ impl<'k> Verified<'k> {
     }
 
     /// The protected header, kept with the claims once they are read.
-    pub fn into_header(self) -> Rc<Object> {
+    pub fn into_header(self) -> Arc<Object> {
         self.0.header
     }
 
@@ -322,21 +322,20 @@ pub fn prepare_with<'k>(
     prepare_inner(token, keys, algorithms, limits, None)
 }
 
-/// A protected header segment settled against one key set and allow-list: its parse, its `alg`
-/// and its key's place in the set. A provider signs its tokens with one header per key, so a
-/// verifier keeps the last one settled and, for a token with exactly the same segment, skips
-/// decoding and parsing it and the header's rules: the same bytes settle the same way.
+/// A protected header segment as [`prepare`] read it: decoded, parsed strictly, its `alg` and
+/// nothing it does not support. A provider signs its tokens with one header per key, so a
+/// verifier keeps the last one and, for a token with exactly the same segment, skips decoding
+/// and parsing it again: the same bytes read the same way. The allow-list and the key are
+/// checked again for every token, against the set and list it is prepared with.
 #[derive(Debug, Clone)]
 pub struct SettledHeader {
     segment: Box<str>,
-    header: Rc<Object>,
+    header: Arc<Object>,
     alg: Alg,
-    key: usize,
 }
 
 /// [`prepare`], with the header taken from `last` when the token's header segment is the one
-/// it settled; otherwise the header settled here is left in `last`. The caller keeps one
-/// `last` per key set and allow-list: it is only ever true of those.
+/// it read; otherwise the header read here is left in `last`.
 pub fn prepare_reusing<'k>(
     token: impl AsRef<str> + Into<String>,
     keys: &'k KeySet,
@@ -358,18 +357,19 @@ fn prepare_inner<'k>(
         return Err(Error::JwtTooLarge { size: text.len(), limit: limits.max_token_length });
     }
     let (header_b64, payload_b64, signature_b64) = split(text)?;
-    let settled = last.as_deref().and_then(Option::as_ref).filter(|settled| *settled.segment == *header_b64);
-    let known = settled.and_then(|settled| Some((settled.header.clone(), settled.alg, keys.keys().get(settled.key)?)));
+    let settled = last.as_deref().and_then(Option::as_ref);
+    let known = settled.filter(|settled| *settled.segment == *header_b64 && algorithms.contains(&settled.alg));
     let (header, alg, key, payload, signature) = match known {
-        // Decoded, parsed and through the header's rules before: the steps that follow fail
-        // or pass alike for this token.
-        Some((header, alg, key)) => {
+        // Decoded, parsed, its `alg` allowed and nothing unsupported before: the steps that
+        // follow fail or pass alike for this token, and its key is chosen from this set.
+        Some(settled) => {
             let payload = decode(payload_b64, "payload")?;
             let signature = decode(signature_b64, "signature")?;
             if signature.is_empty() {
                 return Err(Error::JwtMalformed("empty signature segment".into()));
             }
-            (header, alg, key, payload, signature)
+            let key = select_key(keys, settled.alg, &settled.header)?;
+            (settled.header.clone(), settled.alg, key, payload, signature)
         }
         None => {
             let header_bytes = decode(header_b64, "header")?;
@@ -382,11 +382,11 @@ fn prepare_inner<'k>(
                 return Err(Error::JwtMalformed("empty signature segment".into()));
             }
             refuse_unsupported(&header)?;
-            let key = select_key(keys, alg, &header)?;
-            let header = Rc::new(header);
-            if let (Some(last), Some(index)) = (last, keys.keys().iter().position(|k| std::ptr::eq(k, key))) {
-                *last = Some(SettledHeader { segment: header_b64.into(), header: header.clone(), alg, key: index });
+            let header = Arc::new(header);
+            if let Some(last) = last {
+                *last = Some(SettledHeader { segment: header_b64.into(), header: header.clone(), alg });
             }
+            let key = select_key(keys, alg, &header)?;
             (header, alg, key, payload, signature)
         }
     };

@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::access_token::{self, AccessTokenOptions, Profile};
 use crate::id_token::{self, IdTokenOptions};
@@ -58,7 +59,7 @@ pub struct Claims {
     /// The claims.
     pub claims: Object,
     /// The protected header.
-    pub header: Rc<Object>,
+    pub header: Arc<Object>,
     /// `claims` as JSON text.
     pub text: String,
 }

@@ -4,6 +4,7 @@
 //! asking the core, so a bound that erred late would let an expired or stale token through.
 #![no_main]
 use std::rc::Rc;
+use std::sync::Arc;
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -58,7 +59,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let header = json!({"alg": "EdDSA", "typ": if kind == Kind::IdToken { "JWT" } else { "at+jwt" }});
     let claims = Rc::new(Claims {
         claims,
-        header: Rc::new(header.as_object().cloned().unwrap_or_default()),
+        header: Arc::new(header.as_object().cloned().unwrap_or_default()),
         text: String::new(),
     });
     let max_age = if u.arbitrary()? { Some(u.int_in_range(0..=100_000)?) } else { None };

@@ -198,10 +198,30 @@ fn a_settled_header_changes_no_outcome_and_serves_only_its_own_segment() {
 
     // The settled header is what a token with exactly its segment gets (so the check above
     // went through it), and only such a token.
-    let marked = Rc::new(json!({"alg": "ES256", "marked": true}).as_object().cloned().unwrap());
-    let mut last = Some(SettledHeader { segment: h.into(), header: marked, alg: Alg::Es256, key: 2 });
+    let marked = Arc::new(json!({"alg": "ES256", "kid": "k-es", "marked": true}).as_object().cloned().unwrap());
+    let mut last = Some(SettledHeader { segment: h.into(), header: marked, alg: Alg::Es256 });
     let p = prepare_reusing(es.as_str(), &keys, &DEFAULT_ALGORITHMS, &mut last).unwrap();
     assert_eq!((p.header().get("marked"), p.key().kid()), (Some(&json!(true)), Some("k-es")));
     let p = prepare_reusing(rs.as_str(), &keys, &DEFAULT_ALGORITHMS, &mut last).unwrap();
     assert_eq!((p.header().get("marked"), p.key().kid()), (None, Some("k1")));
+
+    // A header read for one key set and allow-list does not carry its key or its `alg` to
+    // another: both are checked again for every token.
+    let mut last = None;
+    prepare_reusing(rs.as_str(), &keys, &DEFAULT_ALGORITHMS, &mut last).unwrap();
+    let refused = prepare_reusing(rs.as_str(), &keys, &[Alg::Es256], &mut last).unwrap_err();
+    assert_eq!(refused, prepare(rs.as_str(), &keys, &[Alg::Es256]).unwrap_err());
+    assert_eq!(refused.code(), "ERR_JOSE_ALG_NOT_ALLOWED");
+    let other = KeySet::parse(mint::jwks(vec![mint::public_jwk("rsa2", json!({"kid": "evil"}))]).as_bytes()).unwrap();
+    let refused = prepare_reusing(rs.as_str(), &other, &DEFAULT_ALGORITHMS, &mut last).unwrap_err();
+    assert_eq!(refused, prepare(rs.as_str(), &other, &DEFAULT_ALGORITHMS).unwrap_err());
+    assert_eq!(refused.code(), "ERR_JWKS_NO_MATCHING_KEY");
+}
+
+#[test]
+fn prepared_and_verified_tokens_may_move_between_threads() {
+    fn send<T: Send + Sync>() {}
+    send::<Prepared<'static>>();
+    send::<Detached>();
+    send::<Verified<'static>>();
 }
