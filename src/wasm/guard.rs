@@ -24,7 +24,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::errors::throw;
 use super::provider::Document;
 use super::{http, now, verify};
-use crate::access_token::{AccessTokenOptions, Verification};
+use crate::access_token::{AccessTokenOptions, Profile, Verification};
 use crate::callback::{validate_authorization_response, ResponseExpectations};
 use crate::discovery::{parse_discovery_document, Metadata};
 use crate::guard::config::Config;
@@ -33,6 +33,7 @@ use crate::guard::judge::{self, Action};
 use crate::id_token::IdTokenOptions;
 use crate::introspection::{self, Cache};
 use crate::jwks::KeySet;
+use crate::verifier::{Kind, Verifier};
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -49,6 +50,9 @@ struct Inner {
     introspected: RefCell<Cache>,
     /// The introspections under way, by [`introspection::digest`] of their token.
     introspecting: RefCell<HashMap<[u8; 32], Flight>>,
+    /// The verifier of bearer tokens, with the key set it was made over (made again when the
+    /// provider's set changes).
+    bearer: RefCell<Option<(Rc<KeySet>, Rc<Verifier>)>>,
 }
 
 /// An introspection under way: a Promise that settles when it lands, and its outcome then.
@@ -71,7 +75,8 @@ impl Guard {
         let keys = Document::new(config.refresh, KeySet::parse);
         let introspected = RefCell::new(Cache::new(config.introspection_cache));
         let introspecting = RefCell::new(HashMap::new());
-        Ok(Guard { inner: Rc::new(Inner { config, metadata, keys, introspected, introspecting }) })
+        let bearer = RefCell::default();
+        Ok(Guard { inner: Rc::new(Inner { config, metadata, keys, introspected, introspecting, bearer }) })
     }
 
     /// Fetches discovery and checks the rules against it (`acr_values_supported`), so a rule the
@@ -343,13 +348,37 @@ impl Inner {
             Verification::Signed(profile) => profile,
             Verification::Introspection => return self.introspect(token, &options).await,
         };
-        let options = AccessTokenOptions { profile, ..options };
         let metadata = self.metadata().await?;
         self.with_keys(&metadata, |keys| {
-            let options = options.clone();
-            async move { verify::access_token(token, &keys, &options).await }
+            let verifier = self.bearer_verifier(&keys, &options, profile);
+            async move { verify::with_verifier(&*verifier?, token, Kind::AccessToken, now(None)).await }
         })
         .await
+    }
+
+    /// The verifier of bearer tokens over `keys` in `profile` (README, "createVerifier"): the
+    /// one held while the provider's key set is the same, so a token verified before is
+    /// answered from its cache.
+    fn bearer_verifier(
+        &self,
+        keys: &Rc<KeySet>,
+        options: &AccessTokenOptions,
+        profile: Profile,
+    ) -> Result<Rc<Verifier>> {
+        let mut held = self.bearer.borrow_mut();
+        if let Some((set, verifier)) = held.as_ref() {
+            if Rc::ptr_eq(set, keys) {
+                return Ok(verifier.clone());
+            }
+        }
+        let id = IdTokenOptions {
+            issuer: options.issuer.clone(),
+            audience: options.audience.clone(),
+            ..IdTokenOptions::default()
+        };
+        let verifier = Rc::new(Verifier::new(KeySet::clone(keys), id)?.with_access_token_profile(profile));
+        *held = Some((keys.clone(), verifier.clone()));
+        Ok(verifier)
     }
 
     /// RFC 7662: an answer believed lately, else the provider's answer about `token`, as

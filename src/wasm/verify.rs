@@ -1,77 +1,25 @@
-//! Verification for the guard's bearer tokens and callbacks and the browser client, driven from
-//! Rust: the core prepares (size cap, strict parsing, header rules, key selection), WebCrypto
-//! checks the signature (the native verifier where WebCrypto cannot), and the core finishes with
-//! the claims checks, on every call. (The package's `verifyIdToken` and `verifyAccessToken` are
-//! `createVerifier`'s, in `js/verifier.js`.)
-//!
-//! A bounded cache makes the guard's common case, the same token again and again, nearly free:
-//! tokens whose signature already verified, keyed by the token and the identity (RFC 7638
-//! thumbprint) of the key that verified it. A key that leaves the set can no longer be selected,
-//! so its cached verdicts are never consulted again.
-
-use std::cell::RefCell;
-use std::collections::{HashSet, VecDeque};
-
-use sha2::{Digest, Sha256};
+//! Verification driven from Rust, for the guard: the core prepares (size cap, strict parsing,
+//! header rules, key selection), WebCrypto checks the signature (the native verifier where
+//! WebCrypto cannot), and the core finishes with the claims checks, on every call. Bearer tokens,
+//! the guard's common case (the same token again and again), go through the core's
+//! [`Verifier`], whose cache answers a token verified before without preparing it again; an ID
+//! token at the callback, seen once, is verified whole. (The package's `verifyIdToken` and
+//! `verifyAccessToken` are `createVerifier`'s, in `js/verifier.js`.)
 
 use super::convert::to_js;
 use super::now;
 use super::webcrypto::{self, Outcome};
-#[cfg(feature = "guard")]
-use crate::access_token::{self, AccessTokenOptions};
 use crate::id_token::{self, IdTokenOptions};
 use crate::json::Object;
 use crate::jwks::KeySet;
 use crate::jws::{self, Prepared, Verified};
+#[cfg(feature = "guard")]
+use crate::verifier::{Begin, Kind, PerCall, Verdict, Verifier};
 use crate::Result;
 
-/// Verified (token, key) pairs kept.
-const VERIFIED_CACHE: usize = 4096;
-
-/// Digests of verified (token, key) pairs; the oldest is forgotten beyond [`VERIFIED_CACHE`].
-#[derive(Default)]
-struct Verdicts {
-    members: HashSet<[u8; 32]>,
-    order: VecDeque<[u8; 32]>,
-}
-
-thread_local! {
-    static VERIFIED: RefCell<Verdicts> = RefCell::new(Verdicts::default());
-}
-
-fn verified_key(p: &Prepared) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(p.signing_input().as_bytes());
-    h.update([0]);
-    h.update(p.signature());
-    h.update([0]);
-    h.update(p.key().thumbprint().as_bytes());
-    h.finalize().into()
-}
-
-fn remember(key: [u8; 32]) {
-    VERIFIED.with(|v| {
-        let v = &mut *v.borrow_mut();
-        if v.members.insert(key) {
-            v.order.push_back(key);
-            if v.order.len() > VERIFIED_CACHE {
-                if let Some(old) = v.order.pop_front() {
-                    v.members.remove(&old);
-                }
-            }
-        }
-    });
-}
-
-/// The signature check: the cache, then WebCrypto, then the native verifier where WebCrypto
-/// does not implement the algorithm.
+/// The signature check: WebCrypto, then the native verifier where WebCrypto does not implement
+/// the algorithm.
 async fn check_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
-    let cache_key = verified_key(&p);
-    if VERIFIED.with(|v| v.borrow().members.contains(&cache_key)) {
-        // The same signature over the same input verified with the same key before: the cache
-        // key covers all three.
-        return p.accept_platform_verdict(true);
-    }
     let outcome = webcrypto::verify(
         p.alg().name(),
         p.key().thumbprint(),
@@ -80,13 +28,11 @@ async fn check_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
         p.signing_input().as_bytes(),
     )
     .await;
-    let verified = match outcome {
-        Outcome::Valid => p.accept_platform_verdict(true)?,
-        Outcome::Invalid => p.accept_platform_verdict(false)?,
-        Outcome::Unsupported => jws::verify_signature(p)?,
-    };
-    remember(cache_key);
-    Ok(verified)
+    match outcome {
+        Outcome::Valid => p.accept_platform_verdict(true),
+        Outcome::Invalid => p.accept_platform_verdict(false),
+        Outcome::Unsupported => jws::verify_signature(p),
+    }
 }
 
 /// The whole verification with a parsed key set: the core's preparation, the signature check,
@@ -110,11 +56,34 @@ pub(super) async fn id_token(token: &str, keys: &KeySet, o: &IdTokenOptions) -> 
         .await
 }
 
-/// Verifies an access token with a parsed key set (the guard's API requests).
+/// Verifies a token with `verifier` at `now` (the guard's bearer tokens): answered from its
+/// cache when it verified before, its claims checked again; else WebCrypto's verdict (the native
+/// verifier's where WebCrypto cannot) on the signature it names.
 #[cfg(feature = "guard")]
-pub(super) async fn access_token(token: &str, keys: &KeySet, o: &AccessTokenOptions) -> Result<Object> {
-    verify_with(token, keys, &o.algorithms()?, |claims, header| {
-        access_token::check(claims, header, o, now(o.current_time))
-    })
-    .await
+pub(super) async fn with_verifier(verifier: &Verifier, token: &str, kind: Kind, now: f64) -> Result<Object> {
+    let call = PerCall::default();
+    let (pending, key, alg) = match verifier.begin(token, kind, &call, now)? {
+        Begin::Done(held) => return Ok(held.claims.claims.clone()),
+        Begin::Signature { pending, key, alg } => (pending, key, alg),
+    };
+    // Copied out: other requests may begin verifications while WebCrypto works.
+    let named = verifier.pending(pending, |signature, input| (signature.to_vec(), input.to_vec()));
+    let outcome = match (verifier.keys().get(key), named) {
+        (Some(key), Some((signature, input))) => {
+            webcrypto::verify(alg.name(), key.thumbprint(), || to_js(&key.jwk()), &signature, &input).await
+        }
+        // Just begun, so never the case; the native verifier would judge.
+        _ => Outcome::Unsupported,
+    };
+    let verdict = match outcome {
+        Outcome::Valid => Verdict::Valid,
+        Outcome::Invalid => Verdict::Invalid,
+        Outcome::Unsupported => Verdict::Native,
+    };
+    let held = match verifier.complete(pending, verdict) {
+        Some(held) => held?,
+        // Pushed out by verifications begun meanwhile: the token is prepared again.
+        None => verifier.complete_token(token, verdict, kind, &call, now)?,
+    };
+    Ok(held.claims.claims.clone())
 }

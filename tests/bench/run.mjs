@@ -25,7 +25,7 @@ const params = {
   // The cold workloads' rounds plus a warm-up take 2000 per alg; 3 × 2000 is also more than the
   // verdicts stepup's caches keep, so the memory soak's pool tokens are always misses.
   coldTokens: 2000,
-  // Long enough for the free function's verified-token cache (4096 entries, one miss in ten)
+  // Long enough for the free function's verified-token cache (1024 entries, one miss in ten)
   // to fill, so what follows measures a steady state, not the caches growing to their bound.
   soakWarm: 50_000,
   soakTotal: 100_000,

@@ -73,7 +73,7 @@ export async function createBench(stepup, memory, { issuer, audience, jwks, toke
     a.cursors[workload] = start + n;
   }
 
-  // Every cold token of every alg in turn: more than the verified-token cache holds (4096), so
+  // Every cold token of every alg in turn: more than the verified-token cache holds (1024), so
   // each one has been evicted again by the time it comes back round.
   const pool = ALGS.flatMap((alg) => algs[alg].cold);
   let soaked = 0;

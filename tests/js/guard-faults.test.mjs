@@ -27,7 +27,7 @@ const RULES = [
   { path: "/admin/*", acr: ["LOA2"] },
   { path: "/api/*", acr: ["LOA2"], api: true },
 ];
-const ports = { tokens: await freePort(), keys: await freePort(), load: await freePort() };
+const ports = { tokens: await freePort(), keys: await freePort(), load: await freePort(), dropped: await freePort() };
 
 let idp;
 const workers = [];
@@ -268,4 +268,21 @@ test("C03 keys rotating under load: no 5xx, every answer its own, each new key f
   // After the run: every key still verifies, with no further fetch.
   for (const token of [old, rotated, latest]) assert.equal((await bearer(base, token)).status, 200);
   assert.equal(idp.hits("/jwks") - jwks, 2, "no further refetch");
+});
+
+test("C03 a bearer token answered before is refused once its key has left the provider's set", async () => {
+  const base = await startGuard(ports.dropped);
+  const old = await strongToken();
+  // The second answer comes from the guard's verifier, which keeps what it verified.
+  for (let i = 0; i < 2; i++) assert.equal((await bearer(base, old)).status, 200, `answer ${i}`);
+  await idp.rotateKeys();
+  await cooldown();
+  const rotated = await strongToken();
+  const jwks = idp.hits("/jwks");
+  assert.equal((await bearer(base, rotated)).status, 200, "the new key is fetched and verifies");
+  assert.equal(idp.hits("/jwks") - jwks, 1, "one refetch");
+  const refused = await bearer(base, old);
+  assert.equal(refused.status, 401, "the dropped key's token, verified before, is refused");
+  assert.match(refused.headers.get("www-authenticate"), /^Bearer error="invalid_token"/);
+  assert.equal((await bearer(base, rotated)).status, 200, "the new key's token still verifies");
 });
