@@ -28,6 +28,11 @@ use crate::{Error, Result};
 /// Tokens kept verified; the oldest is forgotten first.
 pub const CACHE_SIZE: usize = 1024;
 
+/// The bytes of tokens and claims text kept verified at most, whatever their number: the
+/// provider signs what it signs, and a thousand tokens of 16 KB, each with its claims parsed,
+/// would be a good part of a Workers isolate's 128 MB. The oldest is forgotten first.
+pub const CACHE_BYTES: usize = 4 << 20;
+
 /// Verifications begun and not completed that are kept; beyond this the oldest is forgotten (its
 /// shell then completes it with the token, [`Verifier::complete_token`]), so a verification that
 /// never completes holds its token only until this many others have begun.
@@ -140,6 +145,8 @@ struct Pendings {
 struct Cache {
     tokens: HashMap<Token, Rc<Claims>, BuildHasherDefault<SignatureTail>>,
     order: VecDeque<Token>,
+    /// The bytes of the tokens held and of their claims text.
+    bytes: usize,
 }
 
 /// A cached token, held once by the map and the eviction order. Equal to itself by address
@@ -356,11 +363,14 @@ impl Verifier {
 
     fn remember(&self, token: Token, claims: Rc<Claims>) {
         let mut cache = self.cache.borrow_mut();
+        let bytes = token.0.len() + claims.text.len();
         if cache.tokens.insert(token.clone(), claims).is_none() {
             cache.order.push_back(token);
-            if cache.order.len() > CACHE_SIZE {
-                if let Some(old) = cache.order.pop_front() {
-                    cache.tokens.remove(&old);
+            cache.bytes += bytes;
+            while cache.order.len() > CACHE_SIZE || cache.bytes > CACHE_BYTES {
+                let Some(old) = cache.order.pop_front() else { break };
+                if let Some(claims) = cache.tokens.remove(&old) {
+                    cache.bytes = cache.bytes.saturating_sub(old.0.len() + claims.text.len());
                 }
             }
         }

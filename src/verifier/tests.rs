@@ -141,6 +141,38 @@ fn the_cache_is_bounded() {
     assert!(matches!(v.begin(&tokens[CACHE_SIZE + 4], Kind::IdToken, &nonce(), NOW), Ok(Begin::Done(_))));
 }
 
+#[test]
+fn the_cache_is_bounded_in_bytes_too() {
+    let v = verifier();
+    // Tokens of about 12 KB (a claim of 8 KB, the payload and its text counted): a few hundred
+    // of them pass the byte bound long before the count.
+    let mut claims = mint::id_claims();
+    claims["groups"] = json!("g".repeat(8 * 1024));
+    let signed = mint::sign("ed1", &json!({"alg": "EdDSA", "kid": "k-ed"}), &claims);
+    let each = signed.len() + json!(claims).to_string().len();
+    let n = CACHE_BYTES / each + 10;
+    assert!(n < CACHE_SIZE, "the byte bound comes first");
+    let tokens: Vec<String> = (0..n).map(|i| token(&signed, i)).collect();
+    for token in &tokens {
+        complete(&v, token, Verdict::Valid).unwrap();
+    }
+    let cache = v.cache.borrow();
+    assert!(cache.bytes <= CACHE_BYTES, "{} bytes held", cache.bytes);
+    assert!(
+        cache.tokens.len() < n && cache.tokens.len() >= CACHE_BYTES / each - 1,
+        "{} of {n} kept",
+        cache.tokens.len()
+    );
+    let held: usize = cache.tokens.iter().map(|(t, c)| t.0.len() + c.text.len()).sum();
+    assert_eq!(held, cache.bytes, "the count is of what is held");
+    drop(cache);
+    assert!(
+        matches!(v.begin(&tokens[0], Kind::IdToken, &nonce(), NOW), Ok(Begin::Signature { .. })),
+        "the oldest went"
+    );
+    assert!(matches!(v.begin(&tokens[n - 1], Kind::IdToken, &nonce(), NOW), Ok(Begin::Done(_))));
+}
+
 fn pending(v: &Verifier, token: &str) -> u32 {
     match v.begin(token, Kind::IdToken, &nonce(), NOW) {
         Ok(Begin::Signature { pending, .. }) => pending,
