@@ -228,10 +228,15 @@ function verifierFor(jwks, options, callNames = CALL) {
   const call = {};
   /** @type {Record<string, unknown>} */
   const shared = {};
+  let calls = 0;
   for (const name of Reflect.ownKeys(options)) {
     if (typeof name !== "string") continue;
     const value = options[name];
-    if (value !== undefined) (callNames.has(name) ? call : shared)[name] = value;
+    if (value === undefined) continue;
+    if (callNames.has(name)) {
+      call[name] = value;
+      calls++;
+    } else shared[name] = value;
   }
   let id;
   try {
@@ -247,7 +252,8 @@ function verifierFor(jwks, options, callNames = CALL) {
       made.set(id, verifier);
     }
   }
-  return [verifier, call];
+  // No options of the call's own: none at all, which the core reads without looking into an object.
+  return [verifier, calls === 0 ? undefined : call];
 }
 
 /**
