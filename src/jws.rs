@@ -357,39 +357,35 @@ fn prepare_inner<'k>(
         return Err(Error::JwtTooLarge { size: text.len(), limit: limits.max_token_length });
     }
     let (header_b64, payload_b64, signature_b64) = split(text)?;
-    let settled = last.as_deref().and_then(Option::as_ref);
-    let known = settled.filter(|settled| *settled.segment == *header_b64 && algorithms.contains(&settled.alg));
-    let (header, alg, key, payload, signature) = match known {
-        // Decoded, parsed, its `alg` allowed and nothing unsupported before: the steps that
-        // follow fail or pass alike for this token, and its key is chosen from this set.
-        Some(settled) => {
-            let payload = decode(payload_b64, "payload")?;
-            let signature = decode(signature_b64, "signature")?;
-            if signature.is_empty() {
-                return Err(Error::JwtMalformed("empty signature segment".into()));
-            }
-            let key = select_key(keys, settled.alg, &settled.header)?;
-            (settled.header.clone(), settled.alg, key, payload, signature)
-        }
+    // A header segment read before (decoded, parsed, its `alg` allowed and nothing unsupported)
+    // reads the same way again; only its key is chosen anew, from this set.
+    let known = last
+        .as_deref()
+        .and_then(Option::as_ref)
+        .filter(|settled| *settled.segment == *header_b64 && algorithms.contains(&settled.alg))
+        .map(|settled| (settled.header.clone(), settled.alg));
+    let header_bytes = if known.is_none() { decode(header_b64, "header")? } else { Vec::new() };
+    let payload = decode(payload_b64, "payload")?;
+    let signature = decode(signature_b64, "signature")?;
+    let (header, alg, read) = match known {
+        Some((header, alg)) => (header, alg, false),
         None => {
-            let header_bytes = decode(header_b64, "header")?;
-            let payload = decode(payload_b64, "payload")?;
-            let signature = decode(signature_b64, "signature")?;
             let header =
                 json::parse_object(&header_bytes).map_err(|why| Error::JwtMalformed(format!("header: {why}")))?;
             let alg = allowed_alg(&header, algorithms)?;
-            if signature.is_empty() {
-                return Err(Error::JwtMalformed("empty signature segment".into()));
-            }
-            refuse_unsupported(&header)?;
-            let header = Arc::new(header);
-            if let Some(last) = last {
-                *last = Some(SettledHeader { segment: header_b64.into(), header: header.clone(), alg });
-            }
-            let key = select_key(keys, alg, &header)?;
-            (header, alg, key, payload, signature)
+            (Arc::new(header), alg, true)
         }
     };
+    if signature.is_empty() {
+        return Err(Error::JwtMalformed("empty signature segment".into()));
+    }
+    if read {
+        refuse_unsupported(&header)?;
+        if let Some(last) = last {
+            *last = Some(SettledHeader { segment: header_b64.into(), header: header.clone(), alg });
+        }
+    }
+    let key = select_key(keys, alg, &header)?;
     if signature.len() != key.signature_len() {
         return Err(Error::SignatureVerificationFailed);
     }
