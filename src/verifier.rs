@@ -306,7 +306,7 @@ impl Verifier {
     }
 
     /// The verified token, on the platform's verdict or natively.
-    fn judge(prepared: jws::Prepared<'_>, verdict: Verdict) -> Result<Verified<'_>> {
+    pub(crate) fn judge(prepared: jws::Prepared<'_>, verdict: Verdict) -> Result<Verified<'_>> {
         match verdict {
             #[cfg(any(target_arch = "wasm32", test))]
             Verdict::Valid => prepared.accept_platform_verdict(true),

@@ -336,35 +336,35 @@ impl Inner {
     }
 
     async fn access_token(&self, token: &str) -> Result<Map<String, Value>> {
-        let Some(audience) = self.config.api_audience.clone() else {
+        let Some(audience) = self.config.api_audience.as_deref() else {
             return Err(Error::claim_invalid(
                 "aud",
                 "this guard accepts no bearer tokens (STEPUP_API_AUDIENCE is not set)",
             ));
         };
-        let options =
-            AccessTokenOptions { issuer: self.config.issuer.clone(), audience, ..AccessTokenOptions::default() };
         let profile = match self.config.access_token_profile {
             Verification::Signed(profile) => profile,
-            Verification::Introspection => return self.introspect(token, &options).await,
+            Verification::Introspection => {
+                let options = AccessTokenOptions {
+                    issuer: self.config.issuer.clone(),
+                    audience: audience.to_string(),
+                    ..AccessTokenOptions::default()
+                };
+                return self.introspect(token, &options).await;
+            }
         };
         let metadata = self.metadata().await?;
         self.with_keys(&metadata, |keys| {
-            let verifier = self.bearer_verifier(&keys, &options, profile);
+            let verifier = self.bearer_verifier(&keys, audience, profile);
             async move { verify::with_verifier(&*verifier?, token, Kind::AccessToken, now(None)).await }
         })
         .await
     }
 
-    /// The verifier of bearer tokens over `keys` in `profile` (README, "createVerifier"): the
-    /// one held while the provider's key set is the same, so a token verified before is
-    /// answered from its cache.
-    fn bearer_verifier(
-        &self,
-        keys: &Rc<KeySet>,
-        options: &AccessTokenOptions,
-        profile: Profile,
-    ) -> Result<Rc<Verifier>> {
+    /// The verifier of bearer tokens for `audience` over `keys` in `profile` (README,
+    /// "createVerifier"): the one held while the provider's key set is the same, so a token
+    /// verified before is answered from its cache.
+    fn bearer_verifier(&self, keys: &Rc<KeySet>, audience: &str, profile: Profile) -> Result<Rc<Verifier>> {
         let mut held = self.bearer.borrow_mut();
         if let Some((set, verifier)) = held.as_ref() {
             if Rc::ptr_eq(set, keys) {
@@ -372,8 +372,8 @@ impl Inner {
             }
         }
         let id = IdTokenOptions {
-            issuer: options.issuer.clone(),
-            audience: options.audience.clone(),
+            issuer: self.config.issuer.clone(),
+            audience: audience.into(),
             ..IdTokenOptions::default()
         };
         let verifier = Rc::new(Verifier::new(KeySet::clone(keys), id)?.with_access_token_profile(profile));

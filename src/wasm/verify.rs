@@ -14,7 +14,8 @@ use crate::json::Object;
 use crate::jwks::KeySet;
 use crate::jws::{self, Prepared, Verified};
 #[cfg(feature = "guard")]
-use crate::verifier::{Begin, Kind, PerCall, Verdict, Verifier};
+use crate::verifier::{Begin, Kind, PerCall};
+use crate::verifier::{Verdict, Verifier};
 use crate::Result;
 
 /// The signature check: WebCrypto, then the native verifier where WebCrypto does not implement
@@ -28,10 +29,15 @@ async fn check_signature(p: Prepared<'_>) -> Result<Verified<'_>> {
         p.signing_input().as_bytes(),
     )
     .await;
+    Verifier::judge(p, verdict(outcome))
+}
+
+/// WebCrypto's outcome as the core takes it: where WebCrypto cannot, the native verifier judges.
+fn verdict(outcome: Outcome) -> Verdict {
     match outcome {
-        Outcome::Valid => p.accept_platform_verdict(true),
-        Outcome::Invalid => p.accept_platform_verdict(false),
-        Outcome::Unsupported => jws::verify_signature(p),
+        Outcome::Valid => Verdict::Valid,
+        Outcome::Invalid => Verdict::Invalid,
+        Outcome::Unsupported => Verdict::Native,
     }
 }
 
@@ -75,11 +81,7 @@ pub(super) async fn with_verifier(verifier: &Verifier, token: &str, kind: Kind, 
         // Just begun, so never the case; the native verifier would judge.
         _ => Outcome::Unsupported,
     };
-    let verdict = match outcome {
-        Outcome::Valid => Verdict::Valid,
-        Outcome::Invalid => Verdict::Invalid,
-        Outcome::Unsupported => Verdict::Native,
-    };
+    let verdict = verdict(outcome);
     let held = match verifier.complete(pending, verdict) {
         Some(held) => held?,
         // Pushed out by verifications begun meanwhile: the token is prepared again.
