@@ -10,6 +10,7 @@
 // here (STEPUP_KEYS_COOLDOWN), so a rotation costs no waiting.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import { API_AUDIENCE, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
 import { Agent, HTML as html, SESSION_COOKIE, accessToken, sessionCookie, signInThrough, toCallback } from "./agent.mjs";
 import { byKind, latencyLine, mixProblems, runMix } from "./load/mix.mjs";
@@ -48,14 +49,18 @@ after(async () => {
   await idp?.close();
 });
 
-/** A guard of its own (own isolate, own held keys) on `port`, taking bearer tokens for the API. */
-async function startGuard(port) {
+/**
+ * A guard of its own (own isolate, own held keys) on `port`, taking bearer tokens for the API;
+ * `settings` adds to its settings.
+ */
+async function startGuard(port, settings = {}) {
   const worker = await startWorkerd(CONFIG, {
     port,
     env: guardEnv(idp, {
       STEPUP_RULES: RULES,
       STEPUP_API_AUDIENCE: API_AUDIENCE,
       STEPUP_KEYS_COOLDOWN: String(COOLDOWN_MS / 1000),
+      ...settings,
     }),
   });
   workers.push(worker);
@@ -270,19 +275,33 @@ test("C03 keys rotating under load: no 5xx, every answer its own, each new key f
   assert.equal(idp.hits("/jwks") - jwks, 2, "no further refetch");
 });
 
-test("C03 a bearer token answered before is refused once its key has left the provider's set", async () => {
-  const base = await startGuard(ports.dropped);
+test("C03 a bearer token answered before is refused once its key has left the provider's set", async (t) => {
+  // The app behind the guard records what reaches it.
+  const received = [];
+  const upstream = createServer((req, res) => {
+    received.push({ url: req.url, sub: req.headers["x-stepup-sub"], acr: req.headers["x-stepup-acr"] });
+    res.end("app");
+  });
+  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+  t.after(() => new Promise((r) => upstream.close(r)));
+  const base = await startGuard(ports.dropped, { STEPUP_UPSTREAM: `http://127.0.0.1:${upstream.address().port}` });
+  const call = (token, path) => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+
   const old = await strongToken();
   // The second answer comes from the guard's verifier, which keeps what it verified.
-  for (let i = 0; i < 2; i++) assert.equal((await bearer(base, old)).status, 200, `answer ${i}`);
+  for (const path of ["/api/one", "/api/two"]) assert.equal((await call(old, path)).status, 200, path);
   await idp.rotateKeys();
   await cooldown();
   const rotated = await strongToken();
   const jwks = idp.hits("/jwks");
-  assert.equal((await bearer(base, rotated)).status, 200, "the new key is fetched and verifies");
+  assert.equal((await call(rotated, "/api/three")).status, 200, "the new key is fetched and verifies");
   assert.equal(idp.hits("/jwks") - jwks, 1, "one refetch");
-  const refused = await bearer(base, old);
+  const refused = await call(old, "/api/four");
   assert.equal(refused.status, 401, "the dropped key's token, verified before, is refused");
   assert.match(refused.headers.get("www-authenticate"), /^Bearer error="invalid_token"/);
-  assert.equal((await bearer(base, rotated)).status, 200, "the new key's token still verifies");
+  assert.notEqual(await refused.text(), "app", "the answer is the guard's, not the app's");
+  assert.equal((await call(rotated, "/api/five")).status, 200, "the new key's token still verifies");
+  // What reached the app: each accepted call once, with alice's identity; never the refused one.
+  // (workerd's start-up probe of `/` is no API call.)
+  assert.deepEqual(received.filter((r) => r.url.startsWith("/api/")), ["/api/one", "/api/two", "/api/three", "/api/five"].map((url) => ({ url, sub: "alice", acr: "LOA2" })));
 });

@@ -5,6 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as jose from "jose";
 import stepup from "./load.mjs";
+import { VerifierCore } from "../../pkg/stepup.js";
+import { verifierOver } from "../../pkg/verifier.js";
 
 const issuer = "https://idp.example";
 const { privateKey, publicKey } = await jose.generateKeyPair("ES256");
@@ -29,6 +31,25 @@ test("an answer is reused only within its span: expiry, max_age and a clock that
   assert.equal((await call(T + 30, { maxAge: 60 })).sub, "alice");
   await assert.rejects(call(T + 51, { maxAge: 60 }), { code: "ERR_AUTH_TIME_TOO_OLD" }, "auth_time + maxAge bounds the span");
   await assert.rejects(call(T, { expectedNonce: "other" }), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+});
+
+test("the shell keeps an answer from a token's second call on, and answers from it without the core", async () => {
+  const core = new VerifierCore({ issuer, audience: "spa", jwks, clockTolerance: 0 });
+  let begun = 0;
+  const begin = core.begin.bind(core);
+  core.begin = (...args) => (begun++, begin(...args));
+  const verifier = verifierOver(core);
+  const token = await sign({ auth_time: T - 10 });
+  const call = (currentTime) => verifier.verifyIdToken(token, { currentTime });
+  assert.equal((await call(T)).sub, "alice");
+  assert.equal(begun, 1, "verified by the core");
+  assert.equal((await call(T + 1)).sub, "alice");
+  assert.equal(begun, 2, "a first verification is not kept: the core answers from its cache");
+  assert.equal((await call(T + 2)).sub, "alice");
+  assert.equal((await call(T + 599)).sub, "alice");
+  assert.equal(begun, 2, "answered from what the shell kept");
+  await assert.rejects(call(T + 600), { code: "ERR_JWT_EXPIRED" });
+  assert.equal(begun, 3, "past its span the core is asked again");
 });
 
 test("a requirement is judged on every call, and an answer with one is not an answer without it", async () => {
