@@ -205,13 +205,69 @@ const CALL = new Set(["expectedNonce", "maxAge", "requirement", "currentTime"]);
  */
 const ID_CALL = new Set([...CALL, "accessTokenProfile"]);
 
-/** Verifiers made for the free functions, by key set and shared options; the oldest goes first. */
+/** Key sets (and option sets per key set) the free functions keep verifiers for; the oldest goes first. */
 const VERIFIERS = 16;
+/** Key set JSON text → shared options' JSON text → verifier. */
 const made = new Map();
+/**
+ * Key set objects seen before → [their JSON value then, their JSON text then]: the same object
+ * unchanged is found by a walk over its members, with no JSON text made again (a key set's text
+ * is a kilobyte and more, made and hashed on every call otherwise).
+ */
+const seen = new WeakMap();
+
+/**
+ * Whether `value` reads as exactly the JSON value `json` (what `JSON.parse` made of its text):
+ * plain objects with the same own enumerable members in the same order, arrays of the same
+ * length, and primitives that are `===`. Anything else (a class instance, `toJSON`, a value
+ * `JSON.stringify` would turn into another) is "not the same", and the text is made again:
+ * when this says true, `JSON.stringify(value)` is the text `json` came from.
+ */
+function sameJson(value, json) {
+  if (value === null || typeof value !== "object") return value === json;
+  if (json === null || typeof json !== "object") return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(json) || value.length !== json.length) return false;
+    for (let i = 0; i < value.length; i++) if (!sameJson(value[i], json[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if ((proto !== Object.prototype && proto !== null) || Array.isArray(json) || "toJSON" in value) return false;
+  const names = Object.keys(value);
+  const expected = Object.keys(json);
+  if (names.length !== expected.length) return false;
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== expected[i] || !sameJson(value[names[i]], json[names[i]])) return false;
+  }
+  return true;
+}
+
+/** A key set's JSON text (the same string while an object is unchanged), or `undefined` when it has none. */
+function keySetText(jwks) {
+  const object = jwks !== null && typeof jwks === "object";
+  const known = object ? seen.get(jwks) : undefined;
+  if (known !== undefined && sameJson(jwks, known[0])) return known[1];
+  let text;
+  try {
+    text = JSON.stringify(jwks);
+  } catch {
+    // Not JSON (a cycle, a BigInt): the core names what is wrong.
+    return undefined;
+  }
+  if (object && text !== undefined) seen.set(jwks, [JSON.parse(text), text]);
+  return text;
+}
+
+/** Keeps `value` under `key` in `map`, the oldest of more than VERIFIERS going first. */
+function bounded(map, key, value) {
+  if (map.size >= VERIFIERS) map.delete(map.keys().next().value);
+  map.set(key, value);
+  return value;
+}
 
 /**
  * The verifier for a free function's key set and options, and the call's own options. The key
- * set is keyed by its JSON text, so a key set object changed between calls gets a new verifier.
+ * set is known by its JSON text, so a key set object changed between calls gets a new verifier.
  * @param {unknown} jwks
  * @param {any} options
  * @param {Set<string>} [callNames] the options that belong to the call
@@ -238,19 +294,17 @@ function verifierFor(jwks, options, callNames = CALL) {
       calls++;
     } else shared[name] = value;
   }
-  let id;
+  const keys = keySetText(jwks);
+  let sharedText;
   try {
-    id = JSON.stringify([jwks, shared]);
+    sharedText = JSON.stringify(shared);
   } catch {
-    // Not JSON (a cycle, a BigInt): the core names what is wrong.
+    // As for the key set.
   }
-  let verifier = id === undefined ? undefined : made.get(id);
-  if (verifier === undefined) {
-    verifier = createVerifier(/** @type {any} */ ({ ...shared, jwks }));
-    if (id !== undefined) {
-      if (made.size >= VERIFIERS) made.delete(made.keys().next().value);
-      made.set(id, verifier);
-    }
+  const byOptions = keys === undefined || sharedText === undefined ? undefined : made.get(keys);
+  const verifier = byOptions?.get(/** @type {string} */ (sharedText)) ?? createVerifier(/** @type {any} */ ({ ...shared, jwks }));
+  if (keys !== undefined && sharedText !== undefined && byOptions?.get(sharedText) !== verifier) {
+    bounded(byOptions ?? bounded(made, keys, new Map()), sharedText, verifier);
   }
   // No options of the call's own: none at all, which the core reads without looking into an object.
   return [verifier, calls === 0 ? undefined : call];

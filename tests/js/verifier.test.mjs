@@ -181,3 +181,39 @@ test("a list longer than any option holds is refused, not walked", () => {
   // The instance still answers.
   assert.equal(typeof stepup.createVerifier({ issuer, audience: "spa", jwks }).verifyIdToken, "function");
 });
+
+test("the free functions follow a key set object as it changes: each call is judged on the set it is given", async () => {
+  const other = await jose.generateKeyPair("ES256");
+  const otherJwk = { ...(await jose.exportJWK(other.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign({}, { iat: now, exp: now + 600 });
+  const byOther = await new jose.SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" })
+    .setIssuer(issuer).setSubject("bob").setAudience("spa").setIssuedAt(now).setExpirationTime(now + 600)
+    .sign(other.privateKey);
+  const options = { issuer, audience: "spa" };
+  const keySet = structuredClone(jwks);
+  const free = (t) => stepup.verifyIdToken(t, keySet, options);
+  const refused = { code: "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" };
+  assert.equal((await free(token)).sub, "alice");
+  assert.equal((await free(token)).sub, "alice", "the same object unchanged");
+  // A member changed in place: the key's x and y are another key's.
+  Object.assign(keySet.keys[0], { x: otherJwk.x, y: otherJwk.y });
+  await assert.rejects(free(token), refused);
+  assert.equal((await free(byOther)).sub, "bob");
+  // The list replaced, then the first key put back in another object with the same members.
+  keySet.keys = [structuredClone(jwks.keys[0])];
+  assert.equal((await free(token)).sub, "alice");
+  await assert.rejects(free(byOther), refused);
+  // A member added (a second key set under the same kid is ambiguous to no one here: the
+  // member is not a key) and taken away again: judged on what the object holds each time.
+  keySet.keys[0].x = otherJwk.x;
+  keySet.keys[0].y = otherJwk.y;
+  assert.equal((await free(byOther)).sub, "bob");
+  keySet.keys[0].x = jwks.keys[0].x;
+  keySet.keys[0].y = jwks.keys[0].y;
+  assert.equal((await free(token)).sub, "alice");
+  // A key set that makes itself into JSON another way is read as it reads.
+  const viaToJson = { toJSON: () => ({ keys: [otherJwk] }), keys: jwks.keys };
+  assert.equal((await stepup.verifyIdToken(byOther, viaToJson, options)).sub, "bob");
+  assert.equal((await stepup.verifyIdToken(byOther, viaToJson, options)).sub, "bob");
+});
