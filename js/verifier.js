@@ -207,55 +207,115 @@ const ID_CALL = new Set([...CALL, "accessTokenProfile"]);
 
 /** Key sets (and option sets per key set) the free functions keep verifiers for; the oldest goes first. */
 const VERIFIERS = 16;
-/** Key set JSON text → shared options' JSON text → verifier. */
+/** A key set's text → the shared options' text → the verifier made from those two copies. */
 const made = new Map();
 /**
- * Key set objects seen before → [their JSON value then, their JSON text then]: the same object
- * unchanged is found by a walk over its members, with no JSON text made again (a key set's text
- * is a kilobyte and more, made and hashed on every call otherwise).
+ * Key set and options objects read before → [the copy read then, its text, the members left
+ * out]: the same object, reading the same, is found by a walk over its members, with no copy or
+ * text made again (a key set's text is a kilobyte and more, made and hashed on every call
+ * otherwise).
  */
 const seen = new WeakMap();
 
+/** As deep and as long as the core reads options (src/wasm/convert.rs): past that it names the mistake. */
+const MAX_DEPTH = 32;
+const MAX_ITEMS = 10_000;
+/** No members left out. */
+const NONE = new Set();
+
 /**
- * Whether `value` reads as exactly the JSON value `json` (what `JSON.parse` made of its text):
- * plain objects with the same own enumerable members in the same order, arrays of the same
- * length, and primitives that are `===`. Anything else (a class instance, `toJSON`, a value
- * `JSON.stringify` would turn into another) is "not the same", and the text is made again:
- * when this says true, `JSON.stringify(value)` is the text `json` came from.
+ * Sets a member of a copy: a member named `__proto__` is defined, so it stays a member (which
+ * the core then refuses as no option) instead of replacing the copy's prototype.
  */
-function sameJson(value, json) {
-  if (value === null || typeof value !== "object") return value === json;
-  if (json === null || typeof json !== "object") return false;
+function put(object, name, value) {
+  if (name === "__proto__") Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  else object[name] = value;
+}
+
+/**
+ * `value` read as the core reads options (src/wasm/convert.rs, `to_json`): every own member
+ * named by a string, enumerable or not, read once; `undefined` members absent; plain objects,
+ * arrays, strings, finite numbers, booleans and `null`, nothing else (`toJSON` means nothing).
+ * A copy of plain data, or `undefined` for anything the core refuses or cannot read: the core
+ * then reads the original and names what is wrong. `skip`: top-level members left out.
+ * @returns {unknown}
+ */
+function plainCopy(value, skip = NONE, depth = 0) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== "object" || depth > MAX_DEPTH) return undefined;
   if (Array.isArray(value)) {
-    if (!Array.isArray(json) || value.length !== json.length) return false;
-    for (let i = 0; i < value.length; i++) if (!sameJson(value[i], json[i])) return false;
+    const length = value.length;
+    if (!(length <= MAX_ITEMS)) return undefined;
+    const out = [];
+    for (let i = 0; i < length; i++) {
+      const item = plainCopy(value[i], NONE, depth + 1);
+      if (item === undefined) return undefined;
+      out.push(item);
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  const out = {};
+  for (const name of Reflect.ownKeys(value)) {
+    if (typeof name !== "string" || skip.has(name)) continue;
+    const member = value[name];
+    if (member === undefined) continue;
+    const item = plainCopy(member, NONE, depth + 1);
+    if (item === undefined) return undefined;
+    put(out, name, item);
+  }
+  return out;
+}
+
+/**
+ * Whether `value` reads now, as `plainCopy` reads it with `skip`, as `copy` (one of its copies):
+ * each member read once and compared as it is read.
+ */
+function readsAs(value, copy, skip = NONE, depth = 0) {
+  if (value === null || typeof value !== "object") return value === copy && (typeof value !== "number" || Number.isFinite(value));
+  if (copy === null || typeof copy !== "object" || depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(copy) || value.length !== copy.length) return false;
+    for (let i = 0; i < copy.length; i++) if (!readsAs(value[i], copy[i], NONE, depth + 1)) return false;
     return true;
   }
   const proto = Object.getPrototypeOf(value);
-  if ((proto !== Object.prototype && proto !== null) || Array.isArray(json) || "toJSON" in value) return false;
-  const names = Object.keys(value);
-  const expected = Object.keys(json);
-  if (names.length !== expected.length) return false;
-  for (let i = 0; i < names.length; i++) {
-    if (names[i] !== expected[i] || !sameJson(value[names[i]], json[names[i]])) return false;
+  if ((proto !== Object.prototype && proto !== null) || Array.isArray(copy)) return false;
+  const expected = Object.keys(copy);
+  let at = 0;
+  for (const name of Reflect.ownKeys(value)) {
+    if (typeof name !== "string" || skip.has(name)) continue;
+    const member = value[name];
+    if (member === undefined) continue;
+    if (name !== expected[at] || !readsAs(member, copy[name], NONE, depth + 1)) return false;
+    at++;
   }
-  return true;
+  return at === expected.length;
 }
 
-/** A key set's JSON text (the same string while an object is unchanged), or `undefined` when it has none. */
-function keySetText(jwks) {
-  const object = jwks !== null && typeof jwks === "object";
-  const known = object ? seen.get(jwks) : undefined;
-  if (known !== undefined && sameJson(jwks, known[0])) return known[1];
-  let text;
+/**
+ * `value` read once as the core reads it, without the top-level members in `skip`: `[a copy of
+ * plain data, its JSON text, skip]` (the same text string while an object reads the same), or
+ * `undefined` when the core would refuse it. A trap or getter that throws is a value the core
+ * cannot read either.
+ * @returns {[unknown, string, Set<string>] | undefined}
+ */
+function readOnce(value, skip = NONE) {
   try {
-    text = JSON.stringify(jwks);
+    const object = value !== null && typeof value === "object";
+    const known = object ? seen.get(value) : undefined;
+    if (known !== undefined && known[2] === skip && readsAs(value, known[0], skip)) return known;
+    const copy = plainCopy(value, skip);
+    if (copy === undefined) return undefined;
+    /** @type {[unknown, string, Set<string>]} */
+    const read = [copy, JSON.stringify(copy), skip];
+    if (object) seen.set(value, read);
+    return read;
   } catch {
-    // Not JSON (a cycle, a BigInt): the core names what is wrong.
     return undefined;
   }
-  if (object && text !== undefined) seen.set(jwks, [JSON.parse(text), text]);
-  return text;
 }
 
 /** Keeps `value` under `key` in `map`, the oldest of more than VERIFIERS going first. */
@@ -267,7 +327,9 @@ function bounded(map, key, value) {
 
 /**
  * The verifier for a free function's key set and options, and the call's own options. The key
- * set is known by its JSON text, so a key set object changed between calls gets a new verifier.
+ * set and the shared options are read once, as the core reads them, and the verifier is made
+ * from what was read: the same text is the same key set and options to the core, so a verifier
+ * kept for it is the one a new verifier would be.
  * @param {unknown} jwks
  * @param {any} options
  * @param {Set<string>} [callNames] the options that belong to the call
@@ -282,29 +344,29 @@ function verifierFor(jwks, options, callNames = CALL) {
   // is nobody's option.
   /** @type {Record<string, unknown>} */
   const call = {};
-  /** @type {Record<string, unknown>} */
-  const shared = {};
   let calls = 0;
-  for (const name of Reflect.ownKeys(options)) {
-    if (typeof name !== "string") continue;
+  for (const name of callNames) {
+    if (!Object.hasOwn(options, name)) continue;
     const value = options[name];
     if (value === undefined) continue;
-    if (callNames.has(name)) {
-      call[name] = value;
-      calls++;
-    } else shared[name] = value;
+    call[name] = value;
+    calls++;
   }
-  const keys = keySetText(jwks);
-  let sharedText;
-  try {
-    sharedText = JSON.stringify(shared);
-  } catch {
-    // As for the key set.
-  }
-  const byOptions = keys === undefined || sharedText === undefined ? undefined : made.get(keys);
-  const verifier = byOptions?.get(/** @type {string} */ (sharedText)) ?? createVerifier(/** @type {any} */ ({ ...shared, jwks }));
-  if (keys !== undefined && sharedText !== undefined && byOptions?.get(sharedText) !== verifier) {
-    bounded(byOptions ?? bounded(made, keys, new Map()), sharedText, verifier);
+  const keys = readOnce(jwks);
+  const settings = keys && readOnce(options, callNames);
+  let verifier;
+  if (keys === undefined || settings === undefined) {
+    // Something the core refuses: it reads the originals and names what is wrong.
+    const shared = {};
+    for (const name of Reflect.ownKeys(options)) if (typeof name === "string" && !callNames.has(name)) put(shared, name, options[name]);
+    verifier = createVerifier(/** @type {any} */ ({ ...shared, jwks }));
+  } else {
+    const byOptions = made.get(keys[1]);
+    verifier = byOptions?.get(settings[1]);
+    if (verifier === undefined) {
+      const read = { .../** @type {object} */ (settings[0]), jwks: keys[0] };
+      verifier = bounded(byOptions ?? bounded(made, keys[1], new Map()), settings[1], createVerifier(/** @type {any} */ (read)));
+    }
   }
   // No options of the call's own: none at all, which the core reads without looking into an object.
   return [verifier, calls === 0 ? undefined : call];

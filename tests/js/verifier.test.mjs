@@ -212,8 +212,50 @@ test("the free functions follow a key set object as it changes: each call is jud
   keySet.keys[0].x = jwks.keys[0].x;
   keySet.keys[0].y = jwks.keys[0].y;
   assert.equal((await free(token)).sub, "alice");
-  // A key set that makes itself into JSON another way is read as it reads.
+  // What the core refuses is refused, whatever a verifier kept for text that looks the same.
   const viaToJson = { toJSON: () => ({ keys: [otherJwk] }), keys: jwks.keys };
-  assert.equal((await stepup.verifyIdToken(byOther, viaToJson, options)).sub, "bob");
-  assert.equal((await stepup.verifyIdToken(byOther, viaToJson, options)).sub, "bob");
+  await assert.rejects(stepup.verifyIdToken(byOther, viaToJson, options), { name: "TypeError", message: /jwks\.toJSON/ });
+});
+
+test("the free functions read a key set and options as the core reads them: members JSON does not show count", async () => {
+  const other = await jose.generateKeyPair("ES256");
+  const otherJwk = { ...(await jose.exportJWK(other.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign({}, { iat: now, exp: now + 600 });
+  const byOther = await new jose.SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" })
+    .setIssuer(issuer).setSubject("bob").setAudience("spa").setIssuedAt(now).setExpirationTime(now + 600)
+    .sign(other.privateKey);
+  const options = { issuer, audience: "spa" };
+  const fresh = (t, keySet, o = options) => stepup.createVerifier({ ...o, jwks: keySet }).verifyIdToken(t);
+  /** The free function's outcome and a new verifier's, for the same token, key set and options. */
+  async function both(t, keySet, o = options) {
+    const outcome = (p) => p.then((claims) => claims.sub, (e) => e.code);
+    return [await outcome(stepup.verifyIdToken(t, keySet, o)), await outcome(fresh(t, keySet, o))];
+  }
+  // `keys` not enumerable: JSON.stringify shows `{}`, the core reads the key.
+  const hidden = (key) => Object.defineProperty({}, "keys", { value: [key], enumerable: false });
+  assert.deepEqual(await both(token, hidden(jwks.keys[0])), ["alice", "alice"]);
+  assert.deepEqual(await both(token, hidden(otherJwk)), ["ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"]);
+  assert.deepEqual(await both(byOther, hidden(otherJwk)), ["bob", "bob"]);
+  // An array whose toJSON names another key: the core reads the array.
+  const lying = { keys: Object.assign([structuredClone(jwks.keys[0])], { toJSON: () => [otherJwk] }) };
+  assert.deepEqual(await both(token, lying), ["alice", "alice"]);
+  assert.deepEqual(await both(token, { keys: [otherJwk] }), ["ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"]);
+  // A getter that answers another key each time it is read: one read decides the call.
+  let reads = 0;
+  const shifting = { get keys() { return [reads++ % 2 === 0 ? otherJwk : jwks.keys[0]]; } };
+  assert.equal(await stepup.verifyIdToken(byOther, shifting, options).then((c) => c.sub), "bob");
+  assert.equal(await stepup.verifyIdToken(token, { keys: [jwks.keys[0]] }, options).then((c) => c.sub), "alice");
+  // Options too: an algorithms list whose toJSON says another algorithm.
+  const es256 = Object.assign(["ES256"], { toJSON: () => ["RS256"] });
+  assert.deepEqual(await both(token, jwks, { ...options, algorithms: es256 }), ["alice", "alice"]);
+  assert.deepEqual(await both(token, jwks, { ...options, algorithms: ["RS256"] }), ["ERR_JOSE_ALG_NOT_ALLOWED", "ERR_JOSE_ALG_NOT_ALLOWED"]);
+  // An option named __proto__ is an option, which the core refuses as unknown.
+  const proto = JSON.parse(`{"issuer": "${issuer}", "audience": "spa", "__proto__": {"x": 1}}`);
+  await assert.rejects(stepup.verifyIdToken(token, jwks, proto), { name: "TypeError", message: /__proto__/ });
+  // A getter that throws: the core's error, not the getter's.
+  let calls = 0;
+  const throwing = { get keys() { if (calls++ > 0) throw new Error("boom"); return jwks.keys; } };
+  assert.equal((await stepup.verifyIdToken(token, throwing, options)).sub, "alice");
+  await assert.rejects(stepup.verifyIdToken(token, throwing, options), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE", message: /could not be read/ });
 });
