@@ -28,6 +28,10 @@ type Parse<T> = Rc<dyn Fn(&[u8]) -> Result<T>>;
 /// What is held of one document.
 struct Held<T> {
     value: Option<Rc<T>>,
+    /// The text `value` was parsed from: a refetch that brings the same text keeps `value`
+    /// itself, so what was made over it (the guard's verifier of bearer tokens, with the
+    /// tokens it answered) outlives a refresh that changed nothing.
+    body: Option<String>,
     state: refresh::State,
     /// The fetch under way, which every concurrent request awaits.
     inflight: Option<Promise>,
@@ -44,7 +48,7 @@ pub struct Document<T> {
 
 impl<T: 'static> Document<T> {
     pub fn new(policy: refresh::Policy, parse: impl Fn(&[u8]) -> Result<T> + 'static) -> Self {
-        let held = Held { value: None, state: refresh::State::default(), inflight: None, error: None };
+        let held = Held { value: None, body: None, state: refresh::State::default(), inflight: None, error: None };
         Document { held: Rc::new(RefCell::new(held)), parse: Rc::new(parse), policy }
     }
 
@@ -119,6 +123,7 @@ async fn update<T>(
             if let Ok(value) = parse(body.as_bytes()) {
                 let mut held = held.borrow_mut();
                 held.value = Some(Rc::new(value));
+                held.body = Some(body);
                 held.state.fetched_at = Some(fetched_at);
                 if !refetch && now(None) - fetched_at < policy.max_age {
                     return;
@@ -131,8 +136,11 @@ async fn update<T>(
         if reply.status != 200 {
             return Err(Error::FetchFailed(format!("GET {url}: status {}", reply.status)));
         }
+        if held.borrow().body.as_deref() == Some(reply.body.as_str()) {
+            return Ok((None, reply.body));
+        }
         let value = parse(reply.body.as_bytes()).map_err(|e| Error::FetchFailed(format!("GET {url}: {e}")))?;
-        Ok((value, reply.body))
+        Ok((Some(value), reply.body))
     }
     .await;
     let fetched_at = now(None);
@@ -140,7 +148,10 @@ async fn update<T>(
         Ok((value, body)) => {
             {
                 let mut held = held.borrow_mut();
-                held.value = Some(Rc::new(value));
+                if let Some(value) = value {
+                    held.value = Some(Rc::new(value));
+                    held.body = Some(body.clone());
+                }
                 held.state.fetched_at = Some(fetched_at);
                 held.error = None;
             }

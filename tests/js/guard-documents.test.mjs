@@ -1,0 +1,104 @@
+// The guard's core in node against a provider of the test's own (discovery and a key set served
+// from memory, tokens signed with jose): what a refetch of the provider's key set keeps. A refetch
+// that brings the same key set keeps the verifier made over it, so a bearer token answered before
+// is not verified again; a refetch that brings another set starts a new one.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import * as jose from "jose";
+import "./load.mjs";
+import { GuardCore } from "../../pkg/stepup.js";
+
+const API = "https://api.example";
+let server, issuer, keySet;
+/** GET requests per path. */
+const gets = new Map();
+const first = await jose.generateKeyPair("ES256");
+const second = await jose.generateKeyPair("ES256");
+const jwk = async (pair, kid) => ({ ...(await jose.exportJWK(pair.publicKey)), kid, alg: "ES256", use: "sig" });
+
+before(async () => {
+  server = createServer((req, res) => {
+    gets.set(req.url, (gets.get(req.url) ?? 0) + 1);
+    const body = req.url === "/.well-known/openid-configuration"
+      ? {
+        issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"],
+        id_token_signing_alg_values_supported: ["ES256"], acr_values_supported: ["LOA1", "LOA2"],
+      }
+      : req.url === "/jwks" ? keySet : undefined;
+    res.writeHead(body ? 200 : 404, { "content-type": "application/json" });
+    res.end(body ? JSON.stringify(body) : "");
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  issuer = `http://127.0.0.1:${server.address().port}`;
+});
+
+after(() => new Promise((r) => server.close(r)));
+
+/** Past the key set's refetch cooldown (one second here). */
+const cooledDown = () => new Promise((r) => setTimeout(r, 1100));
+
+/** An RFC 9068 access token for the API from `pair` as key `kid`. */
+function accessToken(pair, kid, jti) {
+  const now = Math.floor(Date.now() / 1000);
+  return new jose.SignJWT({ client_id: "app", acr: "LOA2", auth_time: now - 10 })
+    .setProtectedHeader({ alg: "ES256", kid, typ: "at+jwt" })
+    .setIssuer(issuer).setSubject("alice").setAudience(API).setIssuedAt(now).setExpirationTime(now + 600).setJti(jti)
+    .sign(pair.privateKey);
+}
+
+test("a refetch that brings the same key set keeps the verifier and what it answered; another set starts anew", async () => {
+  keySet = { keys: [await jwk(first, "k1")] };
+  const core = new GuardCore({
+    STEPUP_ISSUER: issuer, STEPUP_CLIENT_ID: "app", STEPUP_UPSTREAM: "https://app.internal",
+    STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes", STEPUP_ACR_POLICY: "wso2",
+    STEPUP_RULES: JSON.stringify([{ path: "/api/*", acr: ["LOA2"], api: true }]),
+    STEPUP_API_AUDIENCE: API, STEPUP_KEYS_COOLDOWN: "1",
+  });
+  const subtle = globalThis.crypto.subtle;
+  const verify = subtle.verify;
+  let verified = 0;
+  subtle.verify = function (...args) {
+    verified++;
+    return verify.apply(this, args);
+  };
+  /** The core's action for a bearer request, as the shell runs it (decide, then resolve). */
+  async function call(token) {
+    const headers = `authorization\nBearer ${token}\naccept\napplication/json`;
+    const action = JSON.parse(core.decide("GET", "https://app.example/api/x", headers, 4));
+    assert.deepEqual(action, ["io"]);
+    return JSON.parse(await core.resolve("GET", "https://app.example/api/x", headers, 4));
+  }
+  /** Forwarded as alice (the identity the core set), or the status of its reply. */
+  const outcome = (action) => (action[0] === "forward" ? action[3][action[3].indexOf("x-stepup-sub") + 1] : action[1]);
+  try {
+    const token = await accessToken(first, "k1", "a");
+    assert.equal(outcome(await call(token)), "alice");
+    assert.equal(outcome(await call(token)), "alice");
+    assert.equal(verified, 1, "verified once, then answered from the verifier's cache");
+    // A token naming a key the set lacks makes the guard refetch the set, which is the same.
+    await cooledDown();
+    assert.equal(outcome(await call(await accessToken(second, "k2", "b"))), 401);
+    assert.equal(gets.get("/jwks"), 2, "the set was fetched again");
+    const before = verified;
+    assert.equal(outcome(await call(token)), "alice");
+    assert.equal(verified, before, "the same set: the verifier kept its answer");
+    // The provider rotates: k2 added. The token naming it makes the guard refetch a new set.
+    keySet = { keys: [await jwk(first, "k1"), await jwk(second, "k2")] };
+    await cooledDown();
+    assert.equal(outcome(await call(await accessToken(second, "k2", "c"))), "alice");
+    assert.equal(gets.get("/jwks"), 3);
+    const rotated = verified;
+    assert.equal(outcome(await call(token)), "alice");
+    assert.equal(verified, rotated + 1, "a new set: a new verifier, which verifies the token again");
+    // k1 withdrawn: a token answered before is refused once the set without it is fetched.
+    keySet = { keys: [await jwk(second, "k2")] };
+    await cooledDown();
+    assert.equal(outcome(await call(await accessToken(first, "k3", "d"))), 401);
+    assert.equal(gets.get("/jwks"), 4);
+    assert.equal(outcome(await call(token)), 401);
+  } finally {
+    subtle.verify = verify;
+  }
+});
