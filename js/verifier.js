@@ -23,14 +23,20 @@ const TAIL = 32;
  */
 function callKey(call) {
   if (call === undefined) return "";
-  if (call === null || typeof call !== "object" || Object.getPrototypeOf(call) !== Object.prototype) return null;
+  if (call === null || typeof call !== "object") return null;
+  const proto = Object.getPrototypeOf(call);
+  if (proto !== Object.prototype && proto !== null) return null;
   let key = "";
   for (const name of Object.keys(call)) {
     // The time is not an option of the answer: an answer is reused while the time lies within
     // its span, whatever clock says so.
-    if (name === "currentTime") continue;
     const member = Object.getOwnPropertyDescriptor(call, name);
     if (!member || !("value" in member)) return null;
+    if (name === "currentTime") {
+      // A time that is not a number is the core's to refuse, never answered from what was kept.
+      if (typeof member.value !== "number" && member.value !== undefined) return null;
+      continue;
+    }
     const value = member.value;
     if (typeof value !== "string" && typeof value !== "number") return null;
     // Each part led by its length, so no two different calls read as the same key (a value that
@@ -223,50 +229,88 @@ const MAX_ITEMS = 10_000;
 /** No members left out. */
 const NONE = new Set();
 
+/** What a member that throws when read is in a copy: a value the core cannot read either. */
+const UNREADABLE = (() => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+})();
+
 /**
- * Sets a member of a copy: a member named `__proto__` is defined, so it stays a member (which
- * the core then refuses as no option) instead of replacing the copy's prototype.
+ * `value` read once as the core reads options (src/wasm/convert.rs, `to_json`): every own member
+ * named by a string, enumerable or not; `undefined` members absent; plain objects, arrays,
+ * strings, finite numbers, booleans and `null` (`toJSON` means nothing). A copy of plain data
+ * (objects without a prototype, so no inherited setter or `__proto__` touches what is copied).
+ * What the core refuses stays in the copy as it was read, and `state.ok` turns false: the core,
+ * reading the copy, then names it (a member that threw is `UNREADABLE`). `skip`: top-level
+ * members left out.
+ * @param {{ ok: boolean }} state
+ * @returns {unknown}
  */
-function put(object, name, value) {
-  if (name === "__proto__") Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
-  else object[name] = value;
+function plainCopy(value, state, skip = NONE, depth = 0) {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value !== "object" || depth > MAX_DEPTH) {
+    state.ok = false;
+    return value;
+  }
+  let proto;
+  try {
+    // Asked first, as the core asks: a revoked Proxy throws here.
+    proto = Object.getPrototypeOf(value);
+    if (Array.isArray(value)) {
+      const length = value.length;
+      if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length > MAX_ITEMS) {
+        state.ok = false;
+        return length > MAX_ITEMS ? value : UNREADABLE;
+      }
+      const out = [];
+      for (let i = 0; i < length; i++) out.push(plainCopy(member(value, i, state), state, NONE, depth + 1));
+      return out;
+    }
+    // The options themselves (`skip` given) may be any object, as the free functions always took
+    // their own members; what they hold is read as the core reads it.
+    if (proto !== Object.prototype && proto !== null && skip === NONE) {
+      state.ok = false;
+      return value;
+    }
+    const out = Object.create(null);
+    for (const name of Reflect.ownKeys(value)) {
+      if (typeof name !== "string" || skip.has(name)) continue;
+      const item = member(value, name, state);
+      if (item !== undefined) out[name] = plainCopy(item, state, NONE, depth + 1);
+    }
+    return out;
+  } catch {
+    state.ok = false;
+    return UNREADABLE;
+  }
+}
+
+/** `object[name]`, or `UNREADABLE` when reading it throws. */
+function member(object, name, state) {
+  try {
+    return object[name];
+  } catch {
+    state.ok = false;
+    return UNREADABLE;
+  }
 }
 
 /**
- * `value` read as the core reads options (src/wasm/convert.rs, `to_json`): every own member
- * named by a string, enumerable or not, read once; `undefined` members absent; plain objects,
- * arrays, strings, finite numbers, booleans and `null`, nothing else (`toJSON` means nothing).
- * A copy of plain data, or `undefined` for anything the core refuses or cannot read: the core
- * then reads the original and names what is wrong. `skip`: top-level members left out.
- * @returns {unknown}
+ * A copy's JSON text, written here rather than by `JSON.stringify`, which would call a `toJSON`
+ * an array or object inherits: the text is exactly the copy's own members.
  */
-function plainCopy(value, skip = NONE, depth = 0) {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (typeof value !== "object" || depth > MAX_DEPTH) return undefined;
-  if (Array.isArray(value)) {
-    const length = value.length;
-    if (!(length <= MAX_ITEMS)) return undefined;
-    const out = [];
-    for (let i = 0; i < length; i++) {
-      const item = plainCopy(value[i], NONE, depth + 1);
-      if (item === undefined) return undefined;
-      out.push(item);
-    }
-    return out;
+function jsonText(copy) {
+  if (copy === null || typeof copy !== "object") return typeof copy === "string" ? JSON.stringify(copy) : String(copy);
+  let text = "";
+  if (Array.isArray(copy)) {
+    for (let i = 0; i < copy.length; i++) text += (i === 0 ? "" : ",") + jsonText(copy[i]);
+    return `[${text}]`;
   }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  const out = {};
-  for (const name of Reflect.ownKeys(value)) {
-    if (typeof name !== "string" || skip.has(name)) continue;
-    const member = value[name];
-    if (member === undefined) continue;
-    const item = plainCopy(member, NONE, depth + 1);
-    if (item === undefined) return undefined;
-    put(out, name, item);
-  }
-  return out;
+  const names = Object.keys(copy);
+  for (let i = 0; i < names.length; i++) text += `${i === 0 ? "" : ","}${JSON.stringify(names[i])}:${jsonText(copy[names[i]])}`;
+  return `{${text}}`;
 }
 
 /**
@@ -276,13 +320,13 @@ function plainCopy(value, skip = NONE, depth = 0) {
 function readsAs(value, copy, skip = NONE, depth = 0) {
   if (value === null || typeof value !== "object") return value === copy && (typeof value !== "number" || Number.isFinite(value));
   if (copy === null || typeof copy !== "object" || depth > MAX_DEPTH) return false;
+  const proto = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
     if (!Array.isArray(copy) || value.length !== copy.length) return false;
     for (let i = 0; i < copy.length; i++) if (!readsAs(value[i], copy[i], NONE, depth + 1)) return false;
     return true;
   }
-  const proto = Object.getPrototypeOf(value);
-  if ((proto !== Object.prototype && proto !== null) || Array.isArray(copy)) return false;
+  if ((proto !== Object.prototype && proto !== null && skip === NONE) || Array.isArray(copy)) return false;
   const expected = Object.keys(copy);
   let at = 0;
   for (const name of Reflect.ownKeys(value)) {
@@ -296,26 +340,27 @@ function readsAs(value, copy, skip = NONE, depth = 0) {
 }
 
 /**
- * `value` read once as the core reads it, without the top-level members in `skip`: `[a copy of
- * plain data, its JSON text, skip]` (the same text string while an object reads the same), or
- * `undefined` when the core would refuse it. A trap or getter that throws is a value the core
- * cannot read either.
- * @returns {[unknown, string, Set<string>] | undefined}
+ * `value` read as the core reads it, without the top-level members in `skip`: `[a copy of plain
+ * data, its JSON text or undefined when the core will refuse the copy, skip]` (the same text
+ * string while an object reads the same).
+ * @returns {[unknown, string | undefined, Set<string>]}
  */
 function readOnce(value, skip = NONE) {
+  const object = value !== null && typeof value === "object";
+  let known;
   try {
-    const object = value !== null && typeof value === "object";
-    const known = object ? seen.get(value) : undefined;
+    known = object ? seen.get(value) : undefined;
     if (known !== undefined && known[2] === skip && readsAs(value, known[0], skip)) return known;
-    const copy = plainCopy(value, skip);
-    if (copy === undefined) return undefined;
-    /** @type {[unknown, string, Set<string>]} */
-    const read = [copy, JSON.stringify(copy), skip];
-    if (object) seen.set(value, read);
-    return read;
   } catch {
-    return undefined;
+    // Read again below, where what throws becomes UNREADABLE.
   }
+  const state = { ok: true };
+  const copy = plainCopy(value, state, skip);
+  if (!state.ok) return [copy, undefined, skip];
+  /** @type {[unknown, string, Set<string>]} */
+  const read = [copy, jsonText(copy), skip];
+  if (object) seen.set(value, read);
+  return read;
 }
 
 /** Keeps `value` under `key` in `map`, the oldest of more than VERIFIERS going first. */
@@ -336,37 +381,48 @@ function bounded(map, key, value) {
  * @returns {[import("./verifier.js").Verifier, object | undefined]}
  */
 function verifierFor(jwks, options, callNames = CALL) {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    // The core names the mistake.
-    return [createVerifier(/** @type {any} */ (options)), undefined];
+  let plain;
+  try {
+    plain = options !== null && typeof options === "object" && !Array.isArray(options);
+  } catch {
+    plain = false;
   }
-  // Own members only, as the core reads options: an inherited one (a polluted Object.prototype)
-  // is nobody's option.
-  /** @type {Record<string, unknown>} */
-  const call = {};
+  // Not options at all: the core names the mistake.
+  if (!plain) return [createVerifier(/** @type {any} */ (options)), undefined];
+  const keys = readOnce(jwks);
+  const settings = readOnce(options, callNames);
+  // The call's own options, own members only as the core reads options (an inherited one, from
+  // a polluted Object.prototype, is nobody's), read once like the rest.
+  const call = Object.create(null);
   let calls = 0;
   for (const name of callNames) {
-    if (!Object.hasOwn(options, name)) continue;
-    const value = options[name];
+    let own;
+    try {
+      own = Object.hasOwn(options, name);
+    } catch {
+      own = true;
+    }
+    const value = own ? member(options, name, { ok: true }) : undefined;
     if (value === undefined) continue;
     call[name] = value;
     calls++;
   }
-  const keys = readOnce(jwks);
-  const settings = keys && readOnce(options, callNames);
-  let verifier;
-  if (keys === undefined || settings === undefined) {
-    // Something the core refuses: it reads the originals and names what is wrong.
-    const shared = {};
-    for (const name of Reflect.ownKeys(options)) if (typeof name === "string" && !callNames.has(name)) put(shared, name, options[name]);
-    verifier = createVerifier(/** @type {any} */ ({ ...shared, jwks }));
-  } else {
-    const byOptions = made.get(keys[1]);
-    verifier = byOptions?.get(settings[1]);
-    if (verifier === undefined) {
-      const read = { .../** @type {object} */ (settings[0]), jwks: keys[0] };
-      verifier = bounded(byOptions ?? bounded(made, keys[1], new Map()), settings[1], createVerifier(/** @type {any} */ (read)));
-    }
+  // Made from what was read, `jwks` last as the argument: what the verifier reads is what it
+  // is kept under.
+  if (keys[1] === undefined || settings[1] === undefined) {
+    // The core refuses something in the copies, and names it; options whose members could not
+    // even be listed it reads itself.
+    if (settings[0] === UNREADABLE) return [createVerifier(options), undefined];
+    const read = Object.create(null);
+    for (const name of Object.keys(/** @type {object} */ (settings[0]))) read[name] = /** @type {any} */ (settings[0])[name];
+    read.jwks = keys[0];
+    return [createVerifier(/** @type {any} */ (read)), undefined];
+  }
+  const byOptions = made.get(keys[1]);
+  let verifier = byOptions?.get(settings[1]);
+  if (verifier === undefined) {
+    const text = settings[1] === "{}" ? `{"jwks":${keys[1]}}` : `${settings[1].slice(0, -1)},"jwks":${keys[1]}}`;
+    verifier = bounded(byOptions ?? bounded(made, keys[1], new Map()), settings[1], createVerifier(JSON.parse(text)));
   }
   // No options of the call's own: none at all, which the core reads without looking into an object.
   return [verifier, calls === 0 ? undefined : call];
