@@ -259,3 +259,56 @@ test("the free functions read a key set and options as the core reads them: memb
   assert.equal((await stepup.verifyIdToken(token, throwing, options)).sub, "alice");
   await assert.rejects(stepup.verifyIdToken(token, throwing, options), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE", message: /could not be read/ });
 });
+
+test("the free functions: what a prototype holds changes nothing, and what cannot be read is the core's TypeError", async () => {
+  const other = await jose.generateKeyPair("ES256");
+  const otherJwk = { ...(await jose.exportJWK(other.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign({}, { iat: now - 120, exp: now + 600 });
+  const byOther = await new jose.SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" })
+    .setIssuer(issuer).setSubject("bob").setAudience("spa").setIssuedAt(now).setExpirationTime(now + 600)
+    .sign(other.privateKey);
+  const options = { issuer, audience: "spa" };
+  const sub = (p) => p.then((claims) => claims.sub, (e) => e.code ?? e.name);
+  // An inherited toJSON (code that polluted the prototypes) cannot make two key sets one.
+  try {
+    Array.prototype.toJSON = function () { return `[${this.length}]`; };
+    Object.prototype.toJSON = function () { return "{}"; };
+    assert.equal(await sub(stepup.verifyIdToken(byOther, { keys: [otherJwk] }, options)), "bob");
+    assert.equal(await sub(stepup.verifyIdToken(byOther, structuredClone(jwks), options)), "ERR_JWS_SIGNATURE_VERIFICATION_FAILED");
+    assert.equal(await sub(stepup.verifyIdToken(byOther, { keys: [otherJwk] }, { issuer: "https://other.example", audience: "spa" })),
+      "ERR_JWT_CLAIM_VALIDATION_FAILED");
+  } finally {
+    delete Array.prototype.toJSON;
+    delete Object.prototype.toJSON;
+  }
+  // An inherited setter swallows no option and no call option.
+  try {
+    for (const name of ["expectedNonce", "maxTokenAge"]) {
+      Object.defineProperty(Object.prototype, name, { set() {}, get() { return undefined; }, configurable: true });
+    }
+    assert.equal(await sub(stepup.verifyIdToken(token, jwks, { ...options, expectedNonce: "n" })), "ERR_JWT_CLAIM_VALIDATION_FAILED");
+    assert.equal(await sub(stepup.verifyIdToken(token, jwks, { ...options, maxTokenAge: 60 })), "ERR_JWT_CLAIM_VALIDATION_FAILED");
+  } finally {
+    delete Object.prototype.expectedNonce;
+    delete Object.prototype.maxTokenAge;
+  }
+  // A time that is not a number is refused, also for a token answered before.
+  for (let i = 0; i < 2; i++) assert.equal(await sub(stepup.verifyIdToken(token, jwks, options)), "alice");
+  for (const currentTime of ["9999999999", { valueOf: () => 1 }, null]) {
+    await assert.rejects(stepup.verifyIdToken(token, jwks, { ...options, currentTime }), { name: "TypeError", code: "ERR_INVALID_ARG_TYPE" });
+  }
+  // A list whose length is not a whole number cannot be read, as createVerifier says.
+  for (const length of ["1", true, [1]]) {
+    const keys = new Proxy([jwks.keys[0]], { get: (target, name) => (name === "length" ? length : target[name]) });
+    await assert.rejects(stepup.verifyIdToken(token, { keys }, options), { name: "TypeError", message: /jwks\.keys/ });
+  }
+  // A member that throws when read, in the options, the call's options or the key set.
+  const throwing = (name) => Object.defineProperty({ ...options }, name, { get() { throw new RangeError("boom"); }, enumerable: true });
+  await assert.rejects(stepup.verifyIdToken(token, jwks, throwing("issuer")), { name: "TypeError", message: /issuer/ });
+  await assert.rejects(stepup.verifyIdToken(token, jwks, throwing("expectedNonce")), { name: "TypeError", message: /expectedNonce/ });
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  await assert.rejects(stepup.verifyIdToken(token, jwks, proxy), { name: "TypeError", message: /options/ });
+  await assert.rejects(stepup.verifyIdToken(token, proxy, options), { name: "TypeError", message: /jwks/ });
+});
