@@ -97,7 +97,7 @@ pub const CACHE_ENTRIES: usize = 1024;
 /// token the provider starts accepting is seen at once.
 #[derive(Debug)]
 pub struct Cache {
-    entries: HashMap<[u8; 32], Entry>,
+    entries: HashMap<TokenDigest, Entry>,
     max_age: f64,
 }
 
@@ -113,15 +113,15 @@ impl Cache {
         Cache { entries: HashMap::new(), max_age: max_age as f64 }
     }
 
-    /// The claims believed for `token`, while its answer holds at `now`.
-    pub fn get(&self, token: &str, now: f64) -> Option<Object> {
-        self.entries.get(&digest(token)).filter(|entry| now < entry.until).map(|entry| entry.claims.clone())
+    /// The claims believed for the token with this [`digest`], while its answer holds at `now`.
+    pub fn get(&self, token: &TokenDigest, now: f64) -> Option<Object> {
+        self.entries.get(token).filter(|entry| now < entry.until).map(|entry| entry.claims.clone())
     }
 
-    /// Keeps the claims [`read_answer`] accepted for `token` at `now`, until `now + max_age`
-    /// or the token's `exp`, whichever comes first. When full, expired answers go first, then
-    /// the one that would expire soonest.
-    pub fn keep(&mut self, token: &str, claims: Object, now: f64) {
+    /// Keeps the claims [`read_answer`] accepted for the token with this [`digest`] at `now`,
+    /// until `now + max_age` or the token's `exp`, whichever comes first. When full, expired
+    /// answers go first, then the one that would expire soonest.
+    pub fn keep(&mut self, token: TokenDigest, claims: Object, now: f64) {
         let exp = claims.get("exp").and_then(Value::as_f64).unwrap_or(f64::INFINITY);
         let until = (now + self.max_age).min(exp);
         if until <= now {
@@ -136,13 +136,18 @@ impl Cache {
                 self.entries.remove(&soonest);
             }
         }
-        self.entries.insert(digest(token), Entry { claims, until });
+        self.entries.insert(token, Entry { claims, until });
     }
 }
 
 /// What a token is known by while it is cached or asked about: its SHA-256, never the token.
-pub fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+/// Computed once per request ([`digest`]) and handed to each step that needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenDigest([u8; 32]);
+
+/// The token's [`TokenDigest`].
+pub fn digest(token: &str) -> TokenDigest {
+    TokenDigest(Sha256::digest(token.as_bytes()).into())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use stepup::access_token::AccessTokenOptions;
-use stepup::introspection::{read_answer, Cache};
+use stepup::introspection::{digest, read_answer, Cache};
 use stepup::Error;
 
 const NOW: f64 = 1_700_000_000.0;
@@ -33,14 +33,15 @@ fuzz_target!(|input: (u16, &[u8])| {
             );
             assert!(claims.get("sub").and_then(Value::as_str).is_some());
             let mut cache = Cache::new(60);
-            cache.keep("token", claims.clone(), NOW);
+            let token = digest("token");
+            cache.keep(token, claims.clone(), NOW);
             match claims.get("exp").and_then(Value::as_f64) {
-                Some(exp) if exp <= NOW => assert_eq!(cache.get("token", NOW), None),
+                Some(exp) if exp <= NOW => assert_eq!(cache.get(&token, NOW), None),
                 Some(exp) => {
-                    assert_eq!(cache.get("token", NOW), Some(claims));
-                    assert_eq!(cache.get("token", exp), None);
+                    assert_eq!(cache.get(&token, NOW), Some(claims));
+                    assert_eq!(cache.get(&token, exp), None);
                 }
-                None => assert_eq!(cache.get("token", NOW + 60.0), None),
+                None => assert_eq!(cache.get(&token, NOW + 60.0), None),
             }
         }
         Err(Error::FetchFailed(why)) => {

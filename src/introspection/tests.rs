@@ -125,35 +125,35 @@ fn claims() -> Object {
 #[test]
 fn the_cache_keeps_answers_for_its_bound_and_never_past_exp() {
     let mut cache = Cache::new(60);
-    cache.keep("t", claims(), NOW);
-    assert_eq!(cache.get("t", NOW + 59.9).and_then(|c| c.get("sub").cloned()), Some(json!("alice")));
-    assert_eq!(cache.get("t", NOW + 60.0), None);
-    assert_eq!(cache.get("other", NOW), None);
+    cache.keep(digest("t"), claims(), NOW);
+    assert_eq!(cache.get(&digest("t"), NOW + 59.9).and_then(|c| c.get("sub").cloned()), Some(json!("alice")));
+    assert_eq!(cache.get(&digest("t"), NOW + 60.0), None);
+    assert_eq!(cache.get(&digest("other"), NOW), None);
     // A token expiring in 10 s is kept 10 s, not 60.
     let mut short = claims();
     short.insert("exp".into(), json!(NOW + 10.0));
-    cache.keep("s", short, NOW);
-    assert!(cache.get("s", NOW + 9.0).is_some());
-    assert_eq!(cache.get("s", NOW + 10.0), None);
+    cache.keep(digest("s"), short, NOW);
+    assert!(cache.get(&digest("s"), NOW + 9.0).is_some());
+    assert_eq!(cache.get(&digest("s"), NOW + 10.0), None);
     // 0 disables it.
     let mut off = Cache::new(0);
-    off.keep("t", claims(), NOW);
-    assert_eq!(off.get("t", NOW), None);
+    off.keep(digest("t"), claims(), NOW);
+    assert_eq!(off.get(&digest("t"), NOW), None);
 }
 
 #[test]
 fn the_cache_holds_hashes_not_tokens_and_is_bounded() {
     let mut cache = Cache::new(60);
-    cache.keep("s3cret-token", claims(), NOW);
+    cache.keep(digest("s3cret-token"), claims(), NOW);
     assert!(!format!("{cache:?}").contains("s3cret-token"));
     for i in 0..CACHE_ENTRIES + 10 {
-        cache.keep(&format!("token-{i}"), claims(), NOW + i as f64 / 1000.0);
+        cache.keep(digest(&format!("token-{i}")), claims(), NOW + i as f64 / 1000.0);
     }
     assert_eq!(cache.entries.len(), CACHE_ENTRIES);
     // The soonest to expire went first; the newest stays.
-    assert_eq!(cache.get("s3cret-token", NOW), None);
-    assert!(cache.get(&format!("token-{}", CACHE_ENTRIES + 9), NOW + 2.0).is_some());
+    assert_eq!(cache.get(&digest("s3cret-token"), NOW), None);
+    assert!(cache.get(&digest(&format!("token-{}", CACHE_ENTRIES + 9)), NOW + 2.0).is_some());
     // Expired answers make room before live ones are dropped.
-    cache.keep("late", claims(), NOW + 61.0);
-    assert!(cache.entries.len() < CACHE_ENTRIES && cache.get("late", NOW + 61.0).is_some());
+    cache.keep(digest("late"), claims(), NOW + 61.0);
+    assert!(cache.entries.len() < CACHE_ENTRIES && cache.get(&digest("late"), NOW + 61.0).is_some());
 }

@@ -49,7 +49,7 @@ struct Inner {
     /// The introspection answers believed lately (`STEPUP_INTROSPECTION_CACHE_SECONDS`).
     introspected: RefCell<Cache>,
     /// The introspections under way, by [`introspection::digest`] of their token.
-    introspecting: RefCell<HashMap<[u8; 32], Flight>>,
+    introspecting: RefCell<HashMap<introspection::TokenDigest, Flight>>,
     /// The verifier of bearer tokens, with the key set it was made over (made again when the
     /// provider's set changes).
     bearer: RefCell<Option<(Rc<KeySet>, Rc<Verifier>)>>,
@@ -386,10 +386,11 @@ impl Inner {
     /// of a burst with a token not seen yet wait for the first one's answer (the answer is about
     /// the token, not the request), so the provider is asked once, not once per request.
     async fn introspect(&self, token: &str, options: &AccessTokenOptions) -> Result<Map<String, Value>> {
-        if let Some(claims) = self.introspected.borrow().get(token, now(None)) {
+        // Hashed once: the cache, the flights under way and the answer kept all know it by this.
+        let digest = introspection::digest(token);
+        if let Some(claims) = self.introspected.borrow().get(&digest, now(None)) {
             return Ok(claims);
         }
-        let digest = introspection::digest(token);
         let under_way = self.introspecting.borrow().get(&digest).cloned();
         if let Some((landed, outcome)) = under_way {
             let _ = JsFuture::from(landed).await;
@@ -401,7 +402,7 @@ impl Inner {
         let mut land = None;
         let landed = Promise::new(&mut |resolve, _| land = Some(resolve));
         self.introspecting.borrow_mut().insert(digest, (landed, outcome.clone()));
-        let answer = self.ask_introspection(token, options).await;
+        let answer = self.ask_introspection(token, digest, options).await;
         *outcome.borrow_mut() = Some(answer.clone());
         self.introspecting.borrow_mut().remove(&digest);
         if let Some(land) = land {
@@ -411,7 +412,12 @@ impl Inner {
     }
 
     /// The provider's answer about `token` (RFC 7662 §2), kept when believed.
-    async fn ask_introspection(&self, token: &str, options: &AccessTokenOptions) -> Result<Map<String, Value>> {
+    async fn ask_introspection(
+        &self,
+        token: &str,
+        digest: introspection::TokenDigest,
+        options: &AccessTokenOptions,
+    ) -> Result<Map<String, Value>> {
         let metadata = self.metadata().await?;
         // `metadata()` has checked it is there (`Config::check_against`).
         let endpoint = metadata.str("introspection_endpoint").unwrap_or_default();
@@ -422,7 +428,7 @@ impl Inner {
         let reply = http::send(endpoint, Some(&request.body), &headers).await?;
         let at = now(None);
         let claims = introspection::read_answer(endpoint, reply.status, reply.body.as_bytes(), options, at)?;
-        self.introspected.borrow_mut().keep(token, claims.clone(), at);
+        self.introspected.borrow_mut().keep(digest, claims.clone(), at);
         Ok(claims)
     }
 
