@@ -17,27 +17,25 @@ const ANSWERS = 1024;
 const TAIL = 32;
 
 /**
- * A key for `call` when it is `undefined` or a plain object of string and number data members
- * (what a repeated call usually is: `{ expectedNonce }`), so the same key always means the same
- * options; `null` otherwise (getters, nested requirements: the core reads those every time).
+ * A key for `call` (as `callOnce` read it) when it is `undefined` or holds only string and
+ * number members (what a repeated call usually is: `{ expectedNonce }`), so the same key always
+ * means the same options; `null` otherwise (nested requirements: the core reads those every
+ * time; a symbol member: the core refuses it).
  */
 function callKey(call) {
   if (call === undefined) return "";
-  if (call === null || typeof call !== "object") return null;
-  const proto = Object.getPrototypeOf(call);
-  if (proto !== Object.prototype && proto !== null) return null;
+  if (call === null || typeof call !== "object" || call === UNREADABLE) return null;
   let key = "";
-  for (const name of Object.keys(call)) {
+  for (const name of Reflect.ownKeys(call)) {
+    if (typeof name !== "string") return null;
+    const value = call[name];
     // The time is not an option of the answer: an answer is reused while the time lies within
-    // its span, whatever clock says so.
-    const member = Object.getOwnPropertyDescriptor(call, name);
-    if (!member || !("value" in member)) return null;
+    // its span, whatever clock says so. A time that is not a number is the core's to refuse,
+    // never answered from what was kept.
     if (name === "currentTime") {
-      // A time that is not a number is the core's to refuse, never answered from what was kept.
-      if (typeof member.value !== "number" && member.value !== undefined) return null;
+      if (typeof value !== "number") return null;
       continue;
     }
-    const value = member.value;
     if (typeof value !== "string" && typeof value !== "number") return null;
     // Each part led by its length, so no two different calls read as the same key (a value that
     // holds what looks like another member's name cannot pass for that member).
@@ -45,6 +43,29 @@ function callKey(call) {
     key += `${name.length}:${name}${typeof value === "string" ? "s" : "n"}${text.length}:${text}`;
   }
   return key;
+}
+
+/**
+ * The call's options read once, so that everything after reads the same call (the core reads
+ * it again for a new token when many verifications began at once, and the shell keys a kept
+ * answer by it): every own member, named by a string or a symbol (which the core refuses), read
+ * as the core reads options. Anything but an object is handed on as it is, for the core to read.
+ */
+function callOnce(call) {
+  if (call === null || typeof call !== "object") return call;
+  const state = { ok: true };
+  let names;
+  try {
+    names = Reflect.ownKeys(call);
+  } catch {
+    return UNREADABLE;
+  }
+  const out = Object.create(null);
+  for (const name of names) {
+    const value = member(call, name, state);
+    if (value !== undefined) out[name] = plainCopy(value, state);
+  }
+  return out;
 }
 
 const encoder = new TextEncoder();
@@ -161,20 +182,24 @@ export function verifierOver(core) {
     return JSON.parse(text);
   }
 
-  async function verify(kind, token, call) {
+  async function verify(kind, token, given) {
+    const call = callOnce(given);
     const options = callKey(call);
     // One time for the whole call: the core checks at it (or at `currentTime`), and an answer
     // kept is true from it on.
     const clock = Date.now() / 1000;
-    // Only the call's own member, as the core reads it: an inherited `currentTime` (a polluted
+    // The copy holds the call's own members only: an inherited `currentTime` (a polluted
     // Object.prototype) must not move the time an answer kept is judged at.
-    const own = call !== null && typeof call === "object" ? Object.getOwnPropertyDescriptor(call, "currentTime") : undefined;
-    const now = typeof own?.value === "number" ? own.value : clock;
+    const own = call !== null && typeof call === "object" && call !== UNREADABLE ? call.currentTime : undefined;
+    const now = typeof own === "number" ? own : clock;
     const key = options === null || typeof token !== "string" ? null : `${kind}${options}\n${token.slice(-TAIL)}`;
     // The same call again, within the span the core said its checks cannot fail in (a clock
     // that went back asks again).
     const answer = key === null ? undefined : answers.get(key);
-    if (answer && answer.token === token && answer.from <= now && now < answer.until) return JSON.parse(answer.text);
+    // Never past the latest time the core accepts: a call at it or later is the core's to refuse.
+    if (answer && answer.token === token && answer.from <= now && now < answer.until && now <= Number.MAX_SAFE_INTEGER) {
+      return JSON.parse(answer.text);
+    }
     const text = core.begin(kind, token, utf8(token), call, clock);
     if (text !== undefined) return keep(key, token, now, text);
     // [pending, key index, alg, signature at, its length, signing input at, its length]

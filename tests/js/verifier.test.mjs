@@ -312,3 +312,25 @@ test("the free functions: what a prototype holds changes nothing, and what canno
   await assert.rejects(stepup.verifyIdToken(token, jwks, proxy), { name: "TypeError", message: /options/ });
   await assert.rejects(stepup.verifyIdToken(token, proxy, options), { name: "TypeError", message: /jwks/ });
 });
+
+test("a call is read once: members JSON does not show count, and a requirement changed after the call changes nothing", async () => {
+  const verifier = stepup.createVerifier({ issuer, audience: "spa", jwks });
+  const now = Math.floor(Date.now() / 1000);
+  const token = await sign({ acr: "1" }, { iat: now, exp: now + 600 });
+  // Answered twice without options, so an answer is kept for a call without options.
+  for (let i = 0; i < 2; i++) assert.equal((await verifier.verifyIdToken(token)).sub, "alice");
+  // A call whose members are not enumerable is not a call without options.
+  const hidden = (members) => Object.defineProperties({}, Object.fromEntries(Object.entries(members).map(([k, value]) => [k, { value }])));
+  await assert.rejects(verifier.verifyIdToken(token, hidden({ expectedNonce: "n" })), { code: "ERR_JWT_CLAIM_VALIDATION_FAILED" });
+  await assert.rejects(verifier.verifyIdToken(token, hidden({ requirement: { acr: "urn:strong" } })), { code: "ERR_ACR_NOT_SATISFIED" });
+  await assert.rejects(verifier.verifyIdToken(token, { [Symbol("x")]: 1 }), { name: "TypeError", code: "ERR_INVALID_ARG_VALUE" });
+  // Past the latest time the core reads, a kept answer is not given.
+  await assert.rejects(verifier.verifyIdToken(token, { currentTime: 2 ** 53 + 2 }), { name: "TypeError" });
+  // More new tokens at once than the core keeps begun: the core reads a call again to finish
+  // it, and reads the call as it was when made.
+  const tokens = await Promise.all(Array.from({ length: 80 }, (_, i) => sign({ acr: "1", jti: `t${i}` }, { iat: now, exp: now + 600 })));
+  const requirement = { acr: "urn:strong" };
+  const calls = tokens.map((t) => verifier.verifyIdToken(t, { requirement }));
+  requirement.acr = "1";
+  for (const outcome of await Promise.allSettled(calls)) assert.equal(outcome.reason?.code, "ERR_ACR_NOT_SATISFIED");
+});
