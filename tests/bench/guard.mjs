@@ -51,22 +51,28 @@ export async function guardUnderLoad({ guard, plain, session }, { runs, seconds,
 
 /**
  * Inside the bench worker (a Guard of its own, the same settings): `batch` requests through the
- * guard and as many straight to the app, alternating, `runs` times; µs per request (medians),
- * and the guard's cost: the median of each round's difference of its two batches, run one after
- * the other (so a slower stretch of the machine slows both).
+ * guard, through the runtime's part of the guard alone ("floor": its forwarding, timeout and
+ * private answer with a fixed plan, no decision) and straight to the app, one after the other,
+ * `runs` times; µs per request (medians), and the costs: the median of each round's difference
+ * of two batches run one after the other (so a slower stretch of the machine slows both).
  */
 export async function guardInWorker(client, session, { runs, batch }) {
   await client.call("/app", JSON.stringify({ path: APP_PATH, session }));
-  const samples = { guard: [], plain: [] };
+  const names = ["guard", "floor", "plain"];
+  const samples = { guard: [], floor: [], plain: [] };
   for (let i = 0; i <= runs; i++) {
-    for (const name of ["guard", "plain"]) {
+    // The order turns each round.
+    for (const name of [...names.slice(i % 3), ...names.slice(0, i % 3)]) {
       const { ms } = await client.timed(`/${name}?n=${batch}`);
-      // The first round warms both paths up (the isolate's JIT, the Guard's first use).
+      // The first round warms every path up (the isolate's JIT, the Guard's first use).
       if (i > 0) samples[name].push((ms * 1000) / batch);
     }
   }
-  const cost = median(samples.guard.map((guard, i) => guard - samples.plain[i]));
-  return { guard: median(samples.guard), plain: median(samples.plain), cost };
+  const cost = (a, b) => median(samples[a].map((x, i) => x - samples[b][i]));
+  return {
+    guard: median(samples.guard), floor: median(samples.floor), plain: median(samples.plain),
+    cost: cost("guard", "plain"), floorCost: cost("floor", "plain"), stepupCost: cost("guard", "floor"),
+  };
 }
 
 /** Wasm linear memory (bytes) of the bench worker after `total` guard requests, in `chunk`s. */

@@ -26,6 +26,43 @@ async function requests(n, send) {
   return { memory: memory.buffer.byteLength };
 }
 
+/** A fixed forwarding plan: what the guard's decision says for the bench's signed-in user. */
+const PLAN = ["x-stepup-sub", "alice", "x-stepup-acr", "LOA2", "x-stepup-amr", "pwd otp", "x-stepup-auth-time", "1796642500", "cookie", "a=b"];
+const DROP = new Set(["surrogate-control", "fastly-surrogate-control", "edge-control", "x-accel-expires", "expires", "pragma", "age"]);
+
+/** See "/floor": the steps of js/guard.js's `fetch` that are the runtime's, in the same order. */
+async function floor(request, env) {
+  // The request's headers as the guard hands them to its decision.
+  let text = "";
+  let lines = 0;
+  for (const [name, value] of request.headers) {
+    text += lines === 0 ? `${name}\n${value}` : `\n${name}\n${value}`;
+    lines += 2;
+  }
+  const { pathname, search } = new URL(request.url);
+  const headers = new Headers(request.headers);
+  for (let i = 0; i < PLAN.length; i += 2) headers.set(PLAN[i], PLAN[i + 1]);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  let response;
+  try {
+    response = await fetch(`${env.STEPUP_UPSTREAM}${pathname}${search}`, {
+      method: request.method, headers, redirect: "manual", signal: controller.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  response.headers.getSetCookie();
+  response.headers.get("clear-site-data");
+  const out = new Response(response.body, response);
+  const present = [];
+  for (const [name] of out.headers) if (DROP.has(name) || name.endsWith("-cache-control")) present.push(name);
+  for (let i = 0; i < present.length; i++) out.headers.delete(present[i]);
+  out.headers.set("cache-control", "private, no-store");
+  out.headers.append("vary", "Cookie, Authorization");
+  return out;
+}
+
 const routes = {
   "/noop": () => null,
   "/fixtures": async ({ request }) => {
@@ -47,6 +84,10 @@ const routes = {
     guard ??= new stepup.Guard(env);
     return requests(n, (request) => guard.fetch(request));
   },
+  // The runtime's part of what the guard does for an allowed request, without its decision:
+  // js/guard.js's forwarding with a fixed plan (the identity set, the cookie rewritten), its
+  // upstream timeout and its private answer. The guard's cost above this is stepup's own.
+  "/floor": ({ n, env }) => requests(n, (request) => floor(request, env)),
   // Forwarded as plain.js forwards: the worker that only forwards.
   "/plain": ({ n, env }) => requests(n, (request) => {
     const { pathname, search } = new URL(request.url);
