@@ -63,7 +63,7 @@ function callOnce(call) {
   const out = Object.create(null);
   for (const name of names) {
     const value = member(call, name, state);
-    if (value !== undefined) out[name] = plainCopy(value, state);
+    if (value !== undefined) out[name] = asPlain(plainCopy(value, state));
   }
   return out;
 }
@@ -238,11 +238,11 @@ const ID_CALL = new Set([...CALL, "accessTokenProfile"]);
 
 /** Key sets (and option sets per key set) the free functions keep verifiers for; the oldest goes first. */
 const VERIFIERS = 16;
-/** A key set's text → the shared options' text → the verifier made from those two copies. */
+/** A key set's text → the shared options' text → the verifier made from those two texts. */
 const made = new Map();
 /**
- * Key set and options objects read before → [the copy read then, its text, the members left
- * out]: the same object, reading the same, is found by a walk over its members, with no copy or
+ * Key set and options objects read before → [the reading then, its text, the members left
+ * out]: the same object, reading the same, is found by a walk over its members, with no reading or
  * text made again (a key set's text is a kilobyte and more, made and hashed on every call
  * otherwise).
  */
@@ -254,21 +254,37 @@ const MAX_ITEMS = 10_000;
 /** No members left out. */
 const NONE = new Set();
 
-/** What a member that throws when read is in a copy: a value the core cannot read either. */
+/** What a member that throws when read is in a reading: a value the core cannot read either. */
 const UNREADABLE = (() => {
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
   return proxy;
 })();
 
+/** A plain object as read: its members' names, in order, and what each held. */
+class Members {
+  /** @param {string[]} names @param {unknown[]} values */
+  constructor(names, values) {
+    this.names = names;
+    this.values = values;
+  }
+}
+
+/** What the core refuses, kept in a reading as it was read, for the core to name. */
+class Refused {
+  /** @param {unknown} value */
+  constructor(value) {
+    this.value = value;
+  }
+}
+
 /**
  * `value` read once as the core reads options (src/wasm/convert.rs, `to_json`): every own member
  * named by a string, enumerable or not; `undefined` members absent; plain objects, arrays,
- * strings, finite numbers, booleans and `null` (`toJSON` means nothing). A copy of plain data
- * (objects without a prototype, so no inherited setter or `__proto__` touches what is copied).
- * What the core refuses stays in the copy as it was read, and `state.ok` turns false: the core,
- * reading the copy, then names it (a member that threw is `UNREADABLE`). `skip`: top-level
- * members left out.
+ * strings, finite numbers, booleans and `null` (`toJSON` means nothing). A reading: primitives
+ * as they are, arrays of readings, `Members` for objects. What the core refuses is kept as it
+ * was read (`Refused`; a member that threw is `UNREADABLE`) and `state.ok` turns false: the core,
+ * reading `asPlain` of it, then names it. `skip`: top-level members left out.
  * @param {{ ok: boolean }} state
  * @returns {unknown}
  */
@@ -277,17 +293,16 @@ function plainCopy(value, state, skip = NONE, depth = 0) {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value !== "object" || depth > MAX_DEPTH) {
     state.ok = false;
-    return value;
+    return new Refused(value);
   }
-  let proto;
   try {
     // Asked first, as the core asks: a revoked Proxy throws here.
-    proto = Object.getPrototypeOf(value);
+    const proto = Object.getPrototypeOf(value);
     if (Array.isArray(value)) {
       const length = value.length;
       if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length > MAX_ITEMS) {
         state.ok = false;
-        return length > MAX_ITEMS ? value : UNREADABLE;
+        return new Refused(length > MAX_ITEMS ? value : UNREADABLE);
       }
       const out = [];
       for (let i = 0; i < length; i++) out.push(plainCopy(member(value, i, state), state, NONE, depth + 1));
@@ -297,18 +312,21 @@ function plainCopy(value, state, skip = NONE, depth = 0) {
     // their own members; what they hold is read as the core reads it.
     if (proto !== Object.prototype && proto !== null && skip === NONE) {
       state.ok = false;
-      return value;
+      return new Refused(value);
     }
-    const out = Object.create(null);
+    const names = [];
+    const values = [];
     for (const name of Reflect.ownKeys(value)) {
       if (typeof name !== "string" || skip.has(name)) continue;
       const item = member(value, name, state);
-      if (item !== undefined) out[name] = plainCopy(item, state, NONE, depth + 1);
+      if (item === undefined) continue;
+      names.push(name);
+      values.push(plainCopy(item, state, NONE, depth + 1));
     }
-    return out;
+    return new Members(names, values);
   } catch {
     state.ok = false;
-    return UNREADABLE;
+    return new Refused(UNREADABLE);
   }
 }
 
@@ -323,50 +341,63 @@ function member(object, name, state) {
 }
 
 /**
- * A copy's JSON text, written here rather than by `JSON.stringify`, which would call a `toJSON`
- * an array or object inherits: the text is exactly the copy's own members.
+ * A reading as plain data for the core: objects without a prototype (so no inherited setter or
+ * `__proto__` touches what is copied), and what it refuses as it was read.
  */
-function jsonText(copy) {
-  if (copy === null || typeof copy !== "object") return typeof copy === "string" ? JSON.stringify(copy) : String(copy);
+function asPlain(reading) {
+  if (reading instanceof Refused) return reading.value;
+  if (Array.isArray(reading)) return reading.map(asPlain);
+  if (!(reading instanceof Members)) return reading;
+  const out = Object.create(null);
+  for (let i = 0; i < reading.names.length; i++) out[reading.names[i]] = asPlain(reading.values[i]);
+  return out;
+}
+
+/**
+ * A reading's JSON text (one the core accepts: no `Refused` in it), written here rather than by
+ * `JSON.stringify`, which would call a `toJSON` an array or object inherits.
+ */
+function jsonText(reading) {
+  if (reading === null || typeof reading !== "object") return typeof reading === "string" ? JSON.stringify(reading) : String(reading);
   let text = "";
-  if (Array.isArray(copy)) {
-    for (let i = 0; i < copy.length; i++) text += (i === 0 ? "" : ",") + jsonText(copy[i]);
+  if (Array.isArray(reading)) {
+    for (let i = 0; i < reading.length; i++) text += (i === 0 ? "" : ",") + jsonText(reading[i]);
     return `[${text}]`;
   }
-  const names = Object.keys(copy);
-  for (let i = 0; i < names.length; i++) text += `${i === 0 ? "" : ","}${JSON.stringify(names[i])}:${jsonText(copy[names[i]])}`;
+  const { names, values } = /** @type {Members} */ (reading);
+  for (let i = 0; i < names.length; i++) text += `${i === 0 ? "" : ","}${JSON.stringify(names[i])}:${jsonText(values[i])}`;
   return `{${text}}`;
 }
 
 /**
- * Whether `value` reads now, as `plainCopy` reads it with `skip`, as `copy` (one of its copies):
- * each member read once and compared as it is read.
+ * Whether `value` reads now, as `plainCopy` reads it with `skip`, as `reading` (one the core
+ * accepts): each member read once and compared as it is read.
  */
-function readsAs(value, copy, skip = NONE, depth = 0) {
-  if (value === null || typeof value !== "object") return value === copy && (typeof value !== "number" || Number.isFinite(value));
-  if (copy === null || typeof copy !== "object" || depth > MAX_DEPTH) return false;
+function readsAs(value, reading, skip = NONE, depth = 0) {
+  if (value === null || typeof value !== "object") return value === reading && (typeof value !== "number" || Number.isFinite(value));
+  if (reading === null || typeof reading !== "object" || depth > MAX_DEPTH) return false;
   const proto = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
-    if (!Array.isArray(copy) || value.length !== copy.length) return false;
-    for (let i = 0; i < copy.length; i++) if (!readsAs(value[i], copy[i], NONE, depth + 1)) return false;
+    if (!Array.isArray(reading) || value.length !== reading.length) return false;
+    for (let i = 0; i < reading.length; i++) if (!readsAs(value[i], reading[i], NONE, depth + 1)) return false;
     return true;
   }
-  if ((proto !== Object.prototype && proto !== null && skip === NONE) || Array.isArray(copy)) return false;
-  const expected = Object.keys(copy);
+  if ((proto !== Object.prototype && proto !== null && skip === NONE) || !(reading instanceof Members)) return false;
+  const { names, values } = reading;
   let at = 0;
   for (const name of Reflect.ownKeys(value)) {
     if (typeof name !== "string" || skip.has(name)) continue;
-    const member = value[name];
-    if (member === undefined) continue;
-    if (name !== expected[at] || !readsAs(member, copy[name], NONE, depth + 1)) return false;
+    const item = value[name];
+    if (item === undefined) continue;
+    if (name !== names[at] || !readsAs(item, values[at], NONE, depth + 1)) return false;
     at++;
   }
-  return at === expected.length;
+  return at === names.length;
 }
 
 /**
- * `value` read as the core reads it, without the top-level members in `skip`: `[a copy of plain
- * data, its JSON text or undefined when the core will refuse the copy, skip]` (the same text
+ * `value` read as the core reads it, without the top-level members in `skip`: `[its reading
+ * (plainCopy), its JSON text or undefined when the core will refuse it, skip]` (the same text
  * string while an object reads the same).
  * @returns {[unknown, string | undefined, Set<string>]}
  */
@@ -380,10 +411,10 @@ function readOnce(value, skip = NONE) {
     // Read again below, where what throws becomes UNREADABLE.
   }
   const state = { ok: true };
-  const copy = plainCopy(value, state, skip);
-  if (!state.ok) return [copy, undefined, skip];
+  const reading = plainCopy(value, state, skip);
+  if (!state.ok) return [reading, undefined, skip];
   /** @type {[unknown, string, Set<string>]} */
-  const read = [copy, jsonText(copy), skip];
+  const read = [reading, jsonText(reading), skip];
   if (object) seen.set(value, read);
   return read;
 }
@@ -435,13 +466,12 @@ function verifierFor(jwks, options, callNames = CALL) {
   // Made from what was read, `jwks` last as the argument: what the verifier reads is what it
   // is kept under.
   if (keys[1] === undefined || settings[1] === undefined) {
-    // The core refuses something in the copies, and names it; options whose members could not
+    // The core refuses something in the readings, and names it; options whose members could not
     // even be listed it reads itself.
-    if (settings[0] === UNREADABLE) return [createVerifier(options), undefined];
-    const read = Object.create(null);
-    for (const name of Object.keys(/** @type {object} */ (settings[0]))) read[name] = /** @type {any} */ (settings[0])[name];
-    read.jwks = keys[0];
-    return [createVerifier(/** @type {any} */ (read)), undefined];
+    if (settings[0] instanceof Refused) return [createVerifier(options), undefined];
+    const read = asPlain(settings[0]);
+    read.jwks = asPlain(keys[0]);
+    return [createVerifier(read), undefined];
   }
   const byOptions = made.get(keys[1]);
   let verifier = byOptions?.get(settings[1]);
