@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { median } from "./stats.mjs";
-import { APP_PATH } from "./workerd.mjs";
+import { API_PATH, APP_PATH } from "./workerd.mjs";
 
 const run = promisify(execFile);
 
@@ -52,17 +52,19 @@ export async function guardUnderLoad({ guard, plain, session }, { runs, seconds,
 /**
  * Inside the bench worker (a Guard of its own, the same settings): `batch` requests through the
  * guard, through the runtime's part of the guard alone ("floor": its forwarding, timeout and
- * private answer with a fixed plan, no decision) and straight to the app, one after the other,
- * `runs` times; µs per request (medians), and the costs: the median of each round's difference
- * of two batches run one after the other (so a slower stretch of the machine slows both).
+ * private answer with a fixed plan, no decision) and straight to the app, and as many API calls
+ * with a bearer token the guard verified before, through the guard and straight to the app; one
+ * after the other, `runs` times. µs per request (medians), and the costs: the median of each
+ * round's difference of two batches run one after the other (so a slower stretch of the machine
+ * slows both).
  */
-export async function guardInWorker(client, session, { runs, batch }) {
-  await client.call("/app", JSON.stringify({ path: APP_PATH, session }));
-  const names = ["guard", "floor", "plain"];
-  const samples = { guard: [], floor: [], plain: [] };
+export async function guardInWorker(client, { session, bearer }, { runs, batch }) {
+  await client.call("/app", JSON.stringify({ path: APP_PATH, session, api: API_PATH, bearer }));
+  const names = ["guard", "floor", "plain", "guardapi", "plainapi"];
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
   for (let i = 0; i <= runs; i++) {
     // The order turns each round.
-    for (const name of [...names.slice(i % 3), ...names.slice(0, i % 3)]) {
+    for (const name of [...names.slice(i % names.length), ...names.slice(0, i % names.length)]) {
       const { ms } = await client.timed(`/${name}?n=${batch}`);
       // The first round warms every path up (the isolate's JIT, the Guard's first use).
       if (i > 0) samples[name].push((ms * 1000) / batch);
@@ -72,6 +74,7 @@ export async function guardInWorker(client, session, { runs, batch }) {
   return {
     guard: median(samples.guard), floor: median(samples.floor), plain: median(samples.plain),
     cost: cost("guard", "plain"), floorCost: cost("floor", "plain"), stepupCost: cost("guard", "floor"),
+    api: { guard: median(samples.guardapi), plain: median(samples.plainapi), cost: cost("guardapi", "plainapi") },
   };
 }
 

@@ -67,6 +67,7 @@ function guard(r) {
   return table(["guard in workerd, allowed page request", "guard", "without guard", "guard's cost"], [
     ["in the worker, µs per request (median of batches; the cost: of each round's difference)", us(inWorker.guard), us(inWorker.plain), `${us(inWorker.cost)} µs`],
     ["in the worker, the runtime's part alone (no decision; see below)", us(inWorker.floor), us(inWorker.plain), `${us(inWorker.floorCost)} µs (the guard: ${us(inWorker.stepupCost)} µs above it)`],
+    ["in the worker, an API call with a bearer token verified before", us(inWorker.api.guard), us(inWorker.api.plain), `${us(inWorker.api.cost)} µs`],
     ["wrk, 1 connection: median latency µs", us(load.single.guard.p50), us(load.single.plain.p50), `${us(load.single.guard.p50 - load.single.plain.p50)} µs`],
     [`wrk, ${r.params.connections} connections: requests/s`, load.loaded.guard.rps.toFixed(0), load.loaded.plain.rps.toFixed(0),
       `${ratio(load.loaded.guard.rps / load.loaded.plain.rps)} the throughput; ${us(perRequest(load.loaded.guard.rps) - perRequest(load.loaded.plain.rps))} µs per request`],
@@ -140,7 +141,8 @@ ${verification(r)}
 ${guard(r)}
 
 "In the worker": the bench worker's own \`Guard\` (\`worker/worker.js\` makes it the same way) answers
-${p.guardBatch} requests per batch with a session cookie, forwarding each to an in-process upstream; "without
+${p.guardBatch} requests per batch with a session cookie (and as many API calls with an access token it verified before), forwarding
+each to an in-process upstream; "without
 guard" fetches the same upstream directly. "The runtime's part alone" is what the guard does in the runtime for
 such a request, with its decision replaced by a fixed plan: the same header walk, header copy with the identity set,
 upstream timeout and private answer, in the same order (\`tests/bench/workerd/bench.js\`, \`floor\`); what the guard

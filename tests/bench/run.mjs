@@ -141,7 +141,7 @@ async function main() {
     await measure(await workerdRuntime(client, fixtures), results);
     checkAgainstNode(results.verification);
     log("workerd: the guard");
-    results.guard = { inWorker: await guardInWorker(client, workers.session, { runs: params.rounds, batch: params.guardBatch }) };
+    results.guard = { inWorker: await guardInWorker(client, workers, { runs: params.rounds, batch: params.guardBatch }) };
     log(`workerd: the guard under wrk (${2 * 2 * params.wrkRuns * params.wrkSeconds} s)`);
     results.guard.load = await guardUnderLoad(workers, { runs: params.wrkRuns, seconds: params.wrkSeconds, connections: params.connections });
     log(`workerd: memory over ${params.soakTotal} guard requests`);

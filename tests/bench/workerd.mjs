@@ -4,8 +4,8 @@
 import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { edgeClient, startIdp } from "../idp/server.mjs";
-import { Agent, signInThrough } from "../js/agent.mjs";
+import { API_AUDIENCE, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
+import { Agent, accessToken, signInThrough } from "../js/agent.mjs";
 import { freePort, guardEnv, startWorkerd } from "../js/workerd.mjs";
 import { elapsed, median } from "./stats.mjs";
 
@@ -15,10 +15,14 @@ const WORKERD = fileURLToPath(new URL("../../node_modules/.bin/workerd", import.
 
 /** The origin the guard forwards to; bench.capnp's router serves it in-process. */
 const UPSTREAM = "http://upstream.bench";
-/** The guarded app: LOA2, which the IdP's password and one-time code reach. */
-const RULES = [{ path: "/app/*", acr: ["LOA2"] }];
+/** The guarded app and its API: LOA2, which the IdP's password and one-time code reach. */
+const RULES = [{ path: "/app/*", acr: ["LOA2"] }, { path: "/api/*", acr: ["LOA2"], api: true }];
 /** A page of the guarded app. */
 export const APP_PATH = "/app/bench";
+/** A call of the guarded API. */
+export const API_PATH = "/api/bench";
+/** Where the IdP sends the SPA client that gets the API's access token (never followed). */
+const SPA_CALLBACK = "http://127.0.0.1:5998/callback";
 
 /** The runtime's version, e.g. "2026-10-23". */
 export async function workerdVersion() {
@@ -33,8 +37,8 @@ export async function workerdVersion() {
  */
 export async function startBenchWorkers() {
   const port = await freePort();
-  const idp = await startIdp({ profile: "wso2", clients: [edgeClient([`http://127.0.0.1:${port}/callback`])] });
-  const env = guardEnv(idp, { STEPUP_UPSTREAM: UPSTREAM, STEPUP_RULES: RULES });
+  const idp = await startIdp({ profile: "wso2", clients: [edgeClient([`http://127.0.0.1:${port}/callback`]), spaClient([SPA_CALLBACK])] });
+  const env = guardEnv(idp, { STEPUP_UPSTREAM: UPSTREAM, STEPUP_RULES: RULES, STEPUP_API_AUDIENCE: API_AUDIENCE });
   const started = [];
   const stop = async () => {
     for (const worker of started) await worker.stop();
@@ -50,7 +54,9 @@ export async function startBenchWorkers() {
     const { callback } = await signInThrough(idp, agent, `${guard.url}${APP_PATH}`);
     if (callback.status !== 303) throw new Error(`sign-in through the guard: ${callback.status} ${await callback.text()}`);
     const session = [...agent.cookies.values()].map((c) => `${c.name}=${c.value}`).join("; ");
-    return { bench, guard, plain, session, stop };
+    // An RFC 9068 access token for the API, of alice at LOA2.
+    const bearer = await accessToken(idp, { redirectUri: SPA_CALLBACK, acrValues: ["LOA2"] });
+    return { bench, guard, plain, session, bearer, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -9,17 +9,18 @@ const { memory } = stepup.initSync({ module: wasm });
 
 let bench; // the verification workloads, once POST /fixtures has sent the tokens
 let guard; // a Guard of this worker's own, made as worker/worker.js makes one
-let app; // { path, session }: a page of the guarded app and a signed-in user's Cookie header
+let app; // { path, session, api, bearer }: a page of the guarded app and a signed-in user's Cookie header, an API call and an access token
 
 /**
  * Sends `n` allowed page requests through `send`, each answered 200 and read to the end. Each is
  * a new `Request`, as a worker receives one, for the guard and for the plain forward alike.
  */
-async function requests(n, send) {
+async function requests(n, send, api = false) {
   if (!app) throw new Error("POST /app first");
-  const headers = { cookie: app.session, accept: "text/html" };
+  const headers = api ? { authorization: `Bearer ${app.bearer}`, accept: "application/json" } : { cookie: app.session, accept: "text/html" };
+  const path = api ? app.api : app.path;
   for (let i = 0; i < n; i++) {
-    const response = await send(new Request(`http://bench.example${app.path}`, { headers }));
+    const response = await send(new Request(`http://bench.example${path}`, { headers }));
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`app request answered ${response.status}`);
   }
@@ -63,6 +64,13 @@ async function floor(request, env) {
   return out;
 }
 
+/** Forwarded as plain.js forwards: the worker that only forwards. */
+function plain(request, env) {
+  const { pathname, search } = new URL(request.url);
+  const url = `${env.STEPUP_UPSTREAM}${pathname}${search}`;
+  return fetch(url, { method: request.method, headers: request.headers, redirect: "manual" });
+}
+
 const routes = {
   "/noop": () => null,
   "/fixtures": async ({ request }) => {
@@ -84,16 +92,18 @@ const routes = {
     guard ??= new stepup.Guard(env);
     return requests(n, (request) => guard.fetch(request));
   },
+  // An API call with a bearer token the guard verified before.
+  "/guardapi": ({ n, env }) => {
+    guard ??= new stepup.Guard(env);
+    return requests(n, (request) => guard.fetch(request), true);
+  },
+  "/plainapi": ({ n, env }) => requests(n, (request) => plain(request, env), true),
   // The runtime's part of what the guard does for an allowed request, without its decision:
   // js/guard.js's forwarding with a fixed plan (the identity set, the cookie rewritten), its
   // upstream timeout and its private answer. The guard's cost above this is stepup's own.
   "/floor": ({ n, env }) => requests(n, (request) => floor(request, env)),
   // Forwarded as plain.js forwards: the worker that only forwards.
-  "/plain": ({ n, env }) => requests(n, (request) => {
-    const { pathname, search } = new URL(request.url);
-    const url = `${env.STEPUP_UPSTREAM}${pathname}${search}`;
-    return fetch(url, { method: request.method, headers: request.headers, redirect: "manual" });
-  }),
+  "/plain": ({ n, env }) => requests(n, (request) => plain(request, env)),
 };
 
 export default {
