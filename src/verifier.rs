@@ -266,8 +266,9 @@ impl Verifier {
         jws::prepare_reusing(token, &self.keys, &self.algorithms, &mut self.header.borrow_mut())
     }
 
-    /// The answer from the cache when `token` verified before, its claims checked again.
-    fn cached(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Option<Held>> {
+    /// The answer from the cache when `token` verified before, its claims checked again at
+    /// `now`; `None` when it did not (nothing is begun: [`Verifier::begin`] does that).
+    pub fn cached(&self, token: &str, kind: Kind, call: &PerCall, now: f64) -> Result<Option<Held>> {
         let cached = self.cache.borrow().tokens.get(token).cloned();
         let Some(claims) = cached else { return Ok(None) };
         self.check(&claims, kind, call, now)?;

@@ -33,7 +33,7 @@ use crate::guard::judge::{self, Action};
 use crate::id_token::IdTokenOptions;
 use crate::introspection::{self, Cache};
 use crate::jwks::KeySet;
-use crate::verifier::{Kind, Verifier};
+use crate::verifier::{Kind, PerCall, Verifier};
 use crate::{Error, Result};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -97,13 +97,21 @@ impl Guard {
     /// says how many there are ([`judge::header_lines`]): one string crosses into wasm, not one per
     /// name and value.
     pub fn decide(&self, method: &str, url: &str, headers: &str, lines: f64) -> std::result::Result<String, JsValue> {
+        let inner = &self.inner;
         let action = count(lines).and_then(|lines| judge::header_lines(headers, lines)).and_then(|headers| {
-            judge::judge(&self.inner.config, &judge::Request { method, url, headers: &headers }, self.inner.now())
+            let request = judge::Request { method, url, headers: &headers };
+            match judge::judge(&inner.config, &request, inner.now())? {
+                // A bearer token the guard's verifier answered before needs no I/O either.
+                Action::VerifyBearer(pending) => {
+                    Ok(inner.bearer_answered(&pending, &request).unwrap_or(Action::VerifyBearer(pending)))
+                }
+                action => Ok(action),
+            }
         });
         match action {
-            Ok(action @ (Action::Forward(_) | Action::Reply(_))) => action_json(&self.inner.config, &action),
+            Ok(action @ (Action::Forward(_) | Action::Reply(_))) => action_json(&inner.config, &action),
             Ok(_) => Ok(r#"["io"]"#.into()),
-            Err(e) => action_json(&self.inner.config, &Action::Reply(failure(&e))),
+            Err(e) => action_json(&inner.config, &Action::Reply(failure(&e))),
         }
     }
 
@@ -333,6 +341,24 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// The answer to a bearer token the guard's verifier verified before, without I/O: what
+    /// [`Self::handle`] would answer, when the provider's documents it would use are the held
+    /// ones (fresh, nothing to fetch) and the verifier's cache holds the token with its claims
+    /// valid now. `None` sends the request the way of the I/O ([`Self::resolve`]).
+    fn bearer_answered(&self, pending: &judge::Pending, request: &judge::Request<'_>) -> Option<Action> {
+        let (Verification::Signed(profile), Some(audience)) =
+            (self.config.access_token_profile, self.config.api_audience.as_deref())
+        else {
+            return None;
+        };
+        let metadata = self.metadata.held_fresh()?;
+        self.config.check_against(&metadata).ok()?;
+        let keys = self.keys.held_fresh()?;
+        let verifier = self.bearer_verifier(&keys, audience, profile).ok()?;
+        let held = verifier.cached(&pending.token, Kind::AccessToken, &PerCall::default(), now(None)).ok()??;
+        judge::after_bearer(&self.config, pending, Ok(&held.claims.claims), request, self.now()).ok()
     }
 
     async fn access_token(&self, token: &str) -> Result<Map<String, Value>> {

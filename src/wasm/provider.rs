@@ -55,22 +55,15 @@ impl<T: 'static> Document<T> {
     /// The document at `url`: the held one while fresh, else a fetched one. `refetch` asks for a
     /// fetch even within the max age (a token names a key the held set lacks), once per cooldown.
     pub async fn get(&self, url: &str, refetch: bool) -> Result<Rc<T>> {
-        let (action, value, inflight, fresh) = {
-            let held = self.held.borrow();
-            let at = now(None);
-            (
-                self.policy.decide(&held.state, at, refetch),
-                held.value.clone(),
-                held.inflight.clone(),
-                self.policy.fresh(&held.state, at),
-            )
-        };
-        // A fresh document needs no network, so it never waits behind another request's fetch: a
-        // stalled key set must not hold up tokens whose keys are already here. A stale one (a
-        // shared copy from hours ago, say) waits for the fetch, and is used only if that fails.
-        if let (Action::UseHeld, Some(value), false, true) = (action, &value, refetch, fresh) {
-            return Ok(value.clone());
+        if !refetch {
+            if let Some(value) = self.held_fresh() {
+                return Ok(value);
+            }
         }
+        let (action, value, inflight) = {
+            let held = self.held.borrow();
+            (self.policy.decide(&held.state, now(None), refetch), held.value.clone(), held.inflight.clone())
+        };
         if let Some(fetch) = inflight {
             let _ = JsFuture::from(fetch).await;
             return self.current();
@@ -90,6 +83,20 @@ impl<T: 'static> Document<T> {
         self.held.borrow_mut().inflight = Some(fetch.clone());
         let _ = JsFuture::from(fetch).await;
         self.current()
+    }
+
+    /// The held document when it is fresh and nothing asks for a fetch: what [`Self::get`]
+    /// answers at once. A fresh document needs no network, so it never waits behind another
+    /// request's fetch: a stalled key set must not hold up tokens whose keys are already here. A
+    /// stale one (a shared copy from hours ago, say) waits for the fetch, and is used only if
+    /// that fails.
+    pub fn held_fresh(&self) -> Option<Rc<T>> {
+        let held = self.held.borrow();
+        let at = now(None);
+        match (self.policy.decide(&held.state, at, false), &held.value) {
+            (Action::UseHeld, Some(value)) if self.policy.fresh(&held.state, at) => Some(value.clone()),
+            _ => None,
+        }
     }
 
     /// Why the latest fetch failed, when it did (a held document may be older than it should).

@@ -1,7 +1,8 @@
 // The guard's core in node against a provider of the test's own (discovery and a key set served
-// from memory, tokens signed with jose): what a refetch of the provider's key set keeps. A refetch
-// that brings the same key set keeps the verifier made over it, so a bearer token answered before
-// is not verified again; a refetch that brings another set starts a new one.
+// from memory, tokens signed with jose): a bearer token answered before is answered by `decide`
+// itself, without I/O, while the provider's documents are fresh; a refetch that brings the same
+// key set keeps the verifier made over it, so such a token is not verified again; a refetch that
+// brings another set starts a new one.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -48,13 +49,13 @@ function accessToken(pair, kid, jti) {
     .sign(pair.privateKey);
 }
 
-test("a refetch that brings the same key set keeps the verifier and what it answered; another set starts anew", async () => {
+test("a bearer token answered before is answered at once while the documents are fresh; a refetch of the same key set keeps the verifier, another set starts anew", async () => {
   keySet = { keys: [await jwk(first, "k1")] };
   const core = new GuardCore({
     STEPUP_ISSUER: issuer, STEPUP_CLIENT_ID: "app", STEPUP_UPSTREAM: "https://app.internal",
     STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes", STEPUP_ACR_POLICY: "wso2",
     STEPUP_RULES: JSON.stringify([{ path: "/api/*", acr: ["LOA2"], api: true }]),
-    STEPUP_API_AUDIENCE: API, STEPUP_KEYS_COOLDOWN: "1",
+    STEPUP_API_AUDIENCE: API, STEPUP_KEYS_COOLDOWN: "1", STEPUP_KEYS_MAX_AGE: "60",
   });
   const subtle = globalThis.crypto.subtle;
   const verify = subtle.verify;
@@ -63,26 +64,29 @@ test("a refetch that brings the same key set keeps the verifier and what it answ
     verified++;
     return verify.apply(this, args);
   };
-  /** The core's action for a bearer request, as the shell runs it (decide, then resolve). */
+  /** How the core answered a bearer request as the shell runs it ("decide" alone, or "io" then resolve), and what. */
   async function call(token) {
     const headers = `authorization\nBearer ${token}\naccept\napplication/json`;
     const action = JSON.parse(core.decide("GET", "https://app.example/api/x", headers, 4));
-    assert.deepEqual(action, ["io"]);
-    return JSON.parse(await core.resolve("GET", "https://app.example/api/x", headers, 4));
+    if (action[0] !== "io") return ["decide", action];
+    return ["io", JSON.parse(await core.resolve("GET", "https://app.example/api/x", headers, 4))];
   }
   /** Forwarded as alice (the identity the core set), or the status of its reply. */
-  const outcome = (action) => (action[0] === "forward" ? action[3][action[3].indexOf("x-stepup-sub") + 1] : action[1]);
+  const outcome = ([, action]) => (action[0] === "forward" ? action[3][action[3].indexOf("x-stepup-sub") + 1] : action[1]);
   try {
     const token = await accessToken(first, "k1", "a");
-    assert.equal(outcome(await call(token)), "alice");
-    assert.equal(outcome(await call(token)), "alice");
+    const answered = await call(token);
+    assert.deepEqual([answered[0], outcome(answered)], ["io", "alice"], "a new token: the key set is fetched and WebCrypto asked");
+    const again = await call(token);
+    assert.deepEqual([again[0], outcome(again)], ["decide", "alice"], "the same token again: answered at once, no I/O");
+    assert.deepEqual(again[1], answered[1], "the same plan as the first answer");
     assert.equal(verified, 1, "verified once, then answered from the verifier's cache");
     // A token naming a key the set lacks makes the guard refetch the set, which is the same.
     await cooledDown();
     assert.equal(outcome(await call(await accessToken(second, "k2", "b"))), 401);
     assert.equal(gets.get("/jwks"), 2, "the set was fetched again");
     const before = verified;
-    assert.equal(outcome(await call(token)), "alice");
+    assert.deepEqual((await call(token)).map((x, i) => (i ? outcome([, x]) : x)), ["decide", "alice"]);
     assert.equal(verified, before, "the same set: the verifier kept its answer");
     // The provider rotates: k2 added. The token naming it makes the guard refetch a new set.
     keySet = { keys: [await jwk(first, "k1"), await jwk(second, "k2")] };
@@ -90,7 +94,8 @@ test("a refetch that brings the same key set keeps the verifier and what it answ
     assert.equal(outcome(await call(await accessToken(second, "k2", "c"))), "alice");
     assert.equal(gets.get("/jwks"), 3);
     const rotated = verified;
-    assert.equal(outcome(await call(token)), "alice");
+    const anew = await call(token);
+    assert.deepEqual([anew[0], outcome(anew)], ["io", "alice"]);
     assert.equal(verified, rotated + 1, "a new set: a new verifier, which verifies the token again");
     // k1 withdrawn: a token answered before is refused once the set without it is fetched.
     keySet = { keys: [await jwk(second, "k2")] };
@@ -98,6 +103,22 @@ test("a refetch that brings the same key set keeps the verifier and what it answ
     assert.equal(outcome(await call(await accessToken(first, "k3", "d"))), 401);
     assert.equal(gets.get("/jwks"), 4);
     assert.equal(outcome(await call(token)), 401);
+    // Once the held set is past its max age (60 s here), a token answered before goes the way of
+    // the I/O again: the set is fetched anew before anything is answered from it.
+    const token2 = await accessToken(second, "k2", "e");
+    assert.equal(outcome(await call(token2)), "alice");
+    assert.equal((await call(token2))[0], "decide");
+    const fetched = gets.get("/jwks");
+    const realNow = Date.now;
+    try {
+      Date.now = () => realNow() + 61_000;
+      const late = await call(token2);
+      assert.deepEqual([late[0], outcome(late)], ["io", "alice"]);
+      assert.equal(gets.get("/jwks"), fetched + 1, "the stale set was fetched again");
+      assert.equal((await call(token2))[0], "decide", "fresh again: answered at once");
+    } finally {
+      Date.now = realNow;
+    }
   } finally {
     subtle.verify = verify;
   }
