@@ -25,6 +25,10 @@ pub const INSUFFICIENT_USER_AUTHENTICATION: &str = "insufficient_user_authentica
 pub const ACR_DESCRIPTION: &str = "A different authentication level is required";
 /// RFC 9470 §3's `error_description` when only a more recent authentication is needed.
 pub const MAX_AGE_DESCRIPTION: &str = "More recent authentication is required";
+/// The `error_description` when other authentication methods are needed and no ACR names them:
+/// RFC 9470 has no parameter for methods, so the challenge asks for a new authentication
+/// (`max_age` 0) and says why.
+pub const AMR_DESCRIPTION: &str = "Authentication with other methods is required";
 
 /// What a protected action needs: JavaScript's `{ acr?: string | string[], amr?: { all?, any? },
 /// maxAge?: number }`.
@@ -124,6 +128,10 @@ pub struct Ask {
     /// Whether to send `prompt=login` in an authorization request (a challenge cannot carry it;
     /// its `max_age` says the same).
     pub prompt_login: bool,
+    /// The RFC 9470 §3 `error_description` of a challenge that asks for this: ACR values
+    /// ([`ACR_DESCRIPTION`]), methods no ACR names ([`AMR_DESCRIPTION`]), or freshness
+    /// ([`MAX_AGE_DESCRIPTION`]); empty when nothing is asked.
+    pub description: &'static str,
 }
 
 impl Decision {
@@ -135,7 +143,7 @@ impl Decision {
     /// - when `amr` fell short and the policy names no ACR for the methods, there is nothing
     ///   standard to ask for but a new authentication: `max_age=0` and `prompt=login` (OIDC Core
     ///   3.1.2.1: `max_age=0` is `prompt=login`), so the user can choose the methods at the
-    ///   provider.
+    ///   provider; a challenge then says so in its `error_description`.
     ///
     /// A satisfied decision asks for nothing.
     pub fn ask(&self) -> Ask {
@@ -149,7 +157,14 @@ impl Decision {
             None => amr_unnamed.then_some(0),
         };
         let prompt_login = self.reasons.contains(&Reason::MaxAge) || amr_unnamed;
-        Ask { acr_values, max_age, prompt_login }
+        let description = if !acr_values.is_empty() {
+            ACR_DESCRIPTION
+        } else if amr_unnamed {
+            AMR_DESCRIPTION
+        } else {
+            MAX_AGE_DESCRIPTION
+        };
+        Ask { acr_values, max_age, prompt_login, description }
     }
 }
 

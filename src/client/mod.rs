@@ -1035,6 +1035,7 @@ impl Client {
                 acr_values: requirement.acr.clone().map(|a| a.0).unwrap_or_default(),
                 max_age: requirement.max_age,
                 prompt_login: requirement.max_age.is_some(),
+                ..Ask::default()
             }
         } else {
             decision.ask()

@@ -149,6 +149,7 @@ pub fn step_up_challenge(decision: &Decision) -> Result<Reply> {
     let header = build_step_up_challenge(&ChallengeParams {
         acr_values: ask.acr_values,
         max_age: ask.max_age,
+        error_description: Some(ask.description.to_string()),
         ..ChallengeParams::default()
     })?;
     Ok(Reply::new(401, "text/plain; charset=utf-8", "insufficient_user_authentication\n".into())

@@ -727,6 +727,12 @@ fn what_to_ask_for_each_combination_of_shortfalls() {
         acr_values: acr.iter().map(|s| s.to_string()).collect(),
         max_age,
         prompt_login,
+        description: match (acr.is_empty(), max_age, prompt_login) {
+            (true, None, false) => "",
+            (false, _, _) => ACR_DESCRIPTION,
+            (true, Some(0), true) => AMR_DESCRIPTION,
+            _ => MAX_AGE_DESCRIPTION,
+        },
     };
     // (what fell short, ACR values named, max_age named) → what is asked
     let cases = [
@@ -755,5 +761,5 @@ fn what_to_ask_for_an_amr_shortfall_follows_the_policy() {
     assert_eq!(d.ask().acr_values, [crate::acr::PAPE_MULTI_FACTOR]);
     assert!(!d.ask().prompt_login);
     let d = evaluate(json!({"amr":["pwd"]}), json!({"amr":{"all":["hwk"]}}), &auth0, 0);
-    assert_eq!(d.ask(), Ask { acr_values: vec![], max_age: Some(0), prompt_login: true });
+    assert_eq!(d.ask(), Ask { acr_values: vec![], max_age: Some(0), prompt_login: true, description: AMR_DESCRIPTION });
 }

@@ -95,6 +95,17 @@ fn e17_e18_challenges() {
         header(&reply, "www-authenticate"),
         ["Bearer error=\"insufficient_user_authentication\", error_description=\"A different authentication level is required\", acr_values=\"myACR\""]
     );
+    // Methods no ACR names: a new authentication, and the challenge says why.
+    let methods = Decision { satisfied: false, reasons: vec![Reason::Amr], acr_values: None, max_age: None };
+    assert_eq!(
+        header(&step_up_challenge(&methods).unwrap(), "www-authenticate"),
+        ["Bearer error=\"insufficient_user_authentication\", error_description=\"Authentication with other methods is required\", max_age=\"0\""]
+    );
+    let fresher = Decision { satisfied: false, reasons: vec![Reason::MaxAge], acr_values: None, max_age: Some(60) };
+    assert_eq!(
+        header(&step_up_challenge(&fresher).unwrap(), "www-authenticate"),
+        ["Bearer error=\"insufficient_user_authentication\", error_description=\"More recent authentication is required\", max_age=\"60\""]
+    );
     assert_eq!(header(&unauthorized(), "www-authenticate"), ["Bearer"]);
     let bad = bad_credentials(false, "ERR_JWT_EXPIRED");
     assert_eq!(bad.status, 401);
