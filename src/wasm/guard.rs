@@ -353,9 +353,9 @@ impl Inner {
         else {
             return None;
         };
-        let metadata = self.metadata.held_fresh()?;
+        let metadata = self.metadata.held_fresh(&self.config.discovery_url)?;
         self.config.check_against(&metadata).ok()?;
-        let keys = self.keys.held_fresh()?;
+        let keys = self.keys.held_fresh(metadata.str("jwks_uri")?)?;
         let verifier = self.bearer_verifier(&keys, audience, profile).ok()?;
         let held = verifier.cached(&pending.token, Kind::AccessToken, &PerCall::default(), now(None)).ok()??;
         judge::after_bearer(&self.config, pending, Ok(&held.claims.claims), request, self.now()).ok()

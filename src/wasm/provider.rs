@@ -32,11 +32,26 @@ struct Held<T> {
     /// itself, so what was made over it (the guard's verifier of bearer tokens, with the
     /// tokens it answered) outlives a refresh that changed nothing.
     body: Option<String>,
+    /// The URL `value` came from: a document held from another URL (a provider whose discovery
+    /// names a new `jwks_uri`) is not this URL's, and is fetched anew; until that succeeds it is
+    /// only a fallback.
+    url: Option<String>,
     state: refresh::State,
     /// The fetch under way, which every concurrent request awaits.
     inflight: Option<Promise>,
     /// Why the last fetch failed, for requests that find nothing held.
     error: Option<Error>,
+}
+
+impl<T> Held<T> {
+    /// What the refresh rules know of the document at `url`: nothing fetched when what is held
+    /// came from another URL (the attempts still count for the cooldown).
+    fn state_for(&self, url: &str) -> refresh::State {
+        match &self.url {
+            Some(from) if from != url => refresh::State { fetched_at: None, ..self.state },
+            _ => self.state,
+        }
+    }
 }
 
 /// One provider document, fetched from a URL and parsed by `parse`.
@@ -48,7 +63,8 @@ pub struct Document<T> {
 
 impl<T: 'static> Document<T> {
     pub fn new(policy: refresh::Policy, parse: impl Fn(&[u8]) -> Result<T> + 'static) -> Self {
-        let held = Held { value: None, body: None, state: refresh::State::default(), inflight: None, error: None };
+        let held =
+            Held { value: None, body: None, url: None, state: refresh::State::default(), inflight: None, error: None };
         Document { held: Rc::new(RefCell::new(held)), parse: Rc::new(parse), policy }
     }
 
@@ -56,13 +72,13 @@ impl<T: 'static> Document<T> {
     /// fetch even within the max age (a token names a key the held set lacks), once per cooldown.
     pub async fn get(&self, url: &str, refetch: bool) -> Result<Rc<T>> {
         if !refetch {
-            if let Some(value) = self.held_fresh() {
+            if let Some(value) = self.held_fresh(url) {
                 return Ok(value);
             }
         }
         let (action, value, inflight) = {
             let held = self.held.borrow();
-            (self.policy.decide(&held.state, now(None), refetch), held.value.clone(), held.inflight.clone())
+            (self.policy.decide(&held.state_for(url), now(None), refetch), held.value.clone(), held.inflight.clone())
         };
         if let Some(fetch) = inflight {
             let _ = JsFuture::from(fetch).await;
@@ -90,11 +106,11 @@ impl<T: 'static> Document<T> {
     /// request's fetch: a stalled key set must not hold up tokens whose keys are already here. A
     /// stale one (a shared copy from hours ago, say) waits for the fetch, and is used only if
     /// that fails.
-    pub fn held_fresh(&self) -> Option<Rc<T>> {
+    pub fn held_fresh(&self, url: &str) -> Option<Rc<T>> {
         let held = self.held.borrow();
-        let at = now(None);
-        match (self.policy.decide(&held.state, at, false), &held.value) {
-            (Action::UseHeld, Some(value)) if self.policy.fresh(&held.state, at) => Some(value.clone()),
+        let (at, state) = (now(None), held.state_for(url));
+        match (self.policy.decide(&state, at, false), &held.value) {
+            (Action::UseHeld, Some(value)) if self.policy.fresh(&state, at) => Some(value.clone()),
             _ => None,
         }
     }
@@ -131,6 +147,7 @@ async fn update<T>(
                 let mut held = held.borrow_mut();
                 held.value = Some(Rc::new(value));
                 held.body = Some(body);
+                held.url = Some(url.to_string());
                 held.state.fetched_at = Some(fetched_at);
                 if !refetch && now(None) - fetched_at < policy.max_age {
                     return;
@@ -159,6 +176,7 @@ async fn update<T>(
                     held.value = Some(Rc::new(value));
                     held.body = Some(body.clone());
                 }
+                held.url = Some(url.to_string());
                 held.state.fetched_at = Some(fetched_at);
                 held.error = None;
             }

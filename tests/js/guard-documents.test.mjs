@@ -2,7 +2,8 @@
 // from memory, tokens signed with jose): a bearer token answered before is answered by `decide`
 // itself, without I/O, while the provider's documents are fresh; a refetch that brings the same
 // key set keeps the verifier made over it, so such a token is not verified again; a refetch that
-// brings another set starts a new one.
+// brings another set starts a new one; a key set held from the `jwks_uri` discovery named before
+// is not the one it names now.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -12,6 +13,9 @@ import { GuardCore } from "../../pkg/stepup.js";
 
 const API = "https://api.example";
 let server, issuer, keySet;
+/** Where discovery says the key set is, and the sets at other paths than `/jwks`. */
+let jwksPath = "/jwks";
+const elsewhere = new Map();
 /** GET requests per path. */
 const gets = new Map();
 const first = await jose.generateKeyPair("ES256");
@@ -24,10 +28,10 @@ before(async () => {
     const body = req.url === "/.well-known/openid-configuration"
       ? {
         issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`,
-        jwks_uri: `${issuer}/jwks`, response_types_supported: ["code"], subject_types_supported: ["public"],
+        jwks_uri: `${issuer}${jwksPath}`, response_types_supported: ["code"], subject_types_supported: ["public"],
         id_token_signing_alg_values_supported: ["ES256"], acr_values_supported: ["LOA1", "LOA2"],
       }
-      : req.url === "/jwks" ? keySet : undefined;
+      : req.url === "/jwks" ? keySet : elsewhere.get(req.url);
     res.writeHead(body ? 200 : 404, { "content-type": "application/json" });
     res.end(body ? JSON.stringify(body) : "");
   });
@@ -121,5 +125,44 @@ test("a bearer token answered before is answered at once while the documents are
     }
   } finally {
     subtle.verify = verify;
+  }
+});
+
+test("a key set held from the jwks_uri discovery named before is not the set at the one it names now", async () => {
+  jwksPath = "/jwks-a";
+  elsewhere.set("/jwks-a", { keys: [await jwk(first, "k1")] });
+  const core = new GuardCore({
+    STEPUP_ISSUER: issuer, STEPUP_CLIENT_ID: "app", STEPUP_UPSTREAM: "https://app.internal",
+    STEPUP_SESSION_SECRET: "a-test-session-secret-of-at-least-32-bytes", STEPUP_ACR_POLICY: "wso2",
+    STEPUP_RULES: JSON.stringify([{ path: "/api/*", acr: ["LOA2"], api: true }]),
+    STEPUP_API_AUDIENCE: API, STEPUP_KEYS_COOLDOWN: "1", STEPUP_KEYS_MAX_AGE: "60",
+  });
+  const status = async (token) => {
+    const headers = `authorization\nBearer ${token}\naccept\napplication/json`;
+    let action = JSON.parse(core.decide("GET", "https://app.example/api/x", headers, 4));
+    if (action[0] === "io") action = JSON.parse(await core.resolve("GET", "https://app.example/api/x", headers, 4));
+    return action[0] === "forward" ? 200 : action[1];
+  };
+  const realNow = Date.now;
+  try {
+    const token = await accessToken(first, "k1", "m1");
+    assert.equal(await status(token), 200);
+    // 30 s on, a token naming an unknown key makes the guard fetch the set again: it is now
+    // fresher than the discovery document.
+    Date.now = () => realNow() + 30_000;
+    assert.equal(await status(await accessToken(second, "zz", "m2")), 401);
+    assert.equal(gets.get("/jwks-a"), 2);
+    // The provider moves its keys: discovery names /jwks-b, which holds k2 only.
+    jwksPath = "/jwks-b";
+    elsewhere.set("/jwks-b", { keys: [await jwk(second, "k2")] });
+    // 61 s on, discovery is fetched again and names /jwks-b: the set held from /jwks-a, fresh as
+    // it is, is not that one. k1's token, answered before, is refused; k2's is taken.
+    Date.now = () => realNow() + 61_000;
+    assert.equal(await status(token), 401);
+    assert.equal(gets.get("/jwks-b") > 0, true, "the set at the new jwks_uri was fetched");
+    assert.equal(await status(await accessToken(second, "k2", "m3")), 200);
+  } finally {
+    Date.now = realNow;
+    jwksPath = "/jwks";
   }
 });
