@@ -242,7 +242,7 @@ const VERIFIERS = 16;
 const made = new Map();
 /**
  * Key set and options objects read before → [the reading then, its text, the members left
- * out]: the same object, reading the same, is found by a walk over its members, with no reading or
+ * out]: the same object, reading the same, costs one walk over its members, with no reading or
  * text made again (a key set's text is a kilobyte and more, made and hashed on every call
  * otherwise).
  */
@@ -284,11 +284,18 @@ class Refused {
  * strings, finite numbers, booleans and `null` (`toJSON` means nothing). A reading: primitives
  * as they are, arrays of readings, `Members` for objects. What the core refuses is kept as it
  * was read (`Refused`; a member that threw is `UNREADABLE`) and `state.ok` turns false: the core,
- * reading `asPlain` of it, then names it. `skip`: top-level members left out.
+ * reading `asPlain` of it, then names it. `skip`: top-level members left out. `before`: an
+ * earlier reading of the same value, handed back itself (and each part of it that still reads
+ * the same) when the value reads as it did, so an object read before costs one walk and no
+ * copy, and every member is read once either way.
+ * @param {unknown} value
  * @param {{ ok: boolean }} state
+ * @param {Set<string>} [skip]
+ * @param {number} [depth]
+ * @param {unknown} [before]
  * @returns {unknown}
  */
-function plainCopy(value, state, skip = NONE, depth = 0) {
+function plainCopy(value, state, skip = NONE, depth = 0, before = undefined) {
   if (value === null || typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value !== "object" || depth > MAX_DEPTH) {
@@ -304,9 +311,15 @@ function plainCopy(value, state, skip = NONE, depth = 0) {
         state.ok = false;
         return new Refused(length > MAX_ITEMS ? value : UNREADABLE);
       }
-      const out = [];
-      for (let i = 0; i < length; i++) out.push(plainCopy(member(value, i, state), state, NONE, depth + 1));
-      return out;
+      const was = Array.isArray(before) && before.length === length ? before : undefined;
+      // Undefined while every element reads as before; a new list from the first that does not.
+      let fresh;
+      for (let i = 0; i < length; i++) {
+        const item = plainCopy(member(value, i, state), state, NONE, depth + 1, was?.[i]);
+        if (fresh === undefined && (was === undefined || item !== was[i])) fresh = was ? was.slice(0, i) : [];
+        if (fresh !== undefined) fresh.push(item);
+      }
+      return fresh ?? was ?? [];
     }
     // The options themselves (`skip` given) may be any object, as the free functions always took
     // their own members; what they hold is read as the core reads it.
@@ -314,16 +327,31 @@ function plainCopy(value, state, skip = NONE, depth = 0) {
       state.ok = false;
       return new Refused(value);
     }
-    const names = [];
-    const values = [];
+    const was = before instanceof Members ? before : undefined;
+    // Undefined while every member reads as before; then the members read so far.
+    let names;
+    let values;
+    let at = 0;
     for (const name of Reflect.ownKeys(value)) {
       if (typeof name !== "string" || skip.has(name)) continue;
       const item = member(value, name, state);
       if (item === undefined) continue;
-      names.push(name);
-      values.push(plainCopy(item, state, NONE, depth + 1));
+      const same = names === undefined && was?.names[at] === name;
+      const read = plainCopy(item, state, NONE, depth + 1, same ? was?.values[at] : undefined);
+      if (names === undefined && !(same && read === was?.values[at])) {
+        names = was ? was.names.slice(0, at) : [];
+        values = was ? was.values.slice(0, at) : [];
+      }
+      if (names !== undefined && values !== undefined) {
+        names.push(name);
+        values.push(read);
+      }
+      at++;
     }
-    return new Members(names, values);
+    if (names !== undefined && values !== undefined) return new Members(names, values);
+    if (was === undefined) return new Members([], []);
+    // As before, unless members at its end are gone.
+    return at === was.names.length ? was : new Members(was.names.slice(0, at), was.values.slice(0, at));
   } catch {
     state.ok = false;
     return new Refused(UNREADABLE);
@@ -370,32 +398,6 @@ function jsonText(reading) {
 }
 
 /**
- * Whether `value` reads now, as `plainCopy` reads it with `skip`, as `reading` (one the core
- * accepts): each member read once and compared as it is read.
- */
-function readsAs(value, reading, skip = NONE, depth = 0) {
-  if (value === null || typeof value !== "object") return value === reading && (typeof value !== "number" || Number.isFinite(value));
-  if (reading === null || typeof reading !== "object" || depth > MAX_DEPTH) return false;
-  const proto = Object.getPrototypeOf(value);
-  if (Array.isArray(value)) {
-    if (!Array.isArray(reading) || value.length !== reading.length) return false;
-    for (let i = 0; i < reading.length; i++) if (!readsAs(value[i], reading[i], NONE, depth + 1)) return false;
-    return true;
-  }
-  if ((proto !== Object.prototype && proto !== null && skip === NONE) || !(reading instanceof Members)) return false;
-  const { names, values } = reading;
-  let at = 0;
-  for (const name of Reflect.ownKeys(value)) {
-    if (typeof name !== "string" || skip.has(name)) continue;
-    const item = value[name];
-    if (item === undefined) continue;
-    if (name !== names[at] || !readsAs(item, values[at], NONE, depth + 1)) return false;
-    at++;
-  }
-  return at === names.length;
-}
-
-/**
  * `value` read as the core reads it, without the top-level members in `skip`: `[its reading
  * (plainCopy), its JSON text or undefined when the core will refuse it, skip]` (the same text
  * string while an object reads the same).
@@ -403,16 +405,11 @@ function readsAs(value, reading, skip = NONE, depth = 0) {
  */
 function readOnce(value, skip = NONE) {
   const object = value !== null && typeof value === "object";
-  let known;
-  try {
-    known = object ? seen.get(value) : undefined;
-    if (known !== undefined && known[2] === skip && readsAs(value, known[0], skip)) return known;
-  } catch {
-    // Read again below, where what throws becomes UNREADABLE.
-  }
+  const known = object ? seen.get(value) : undefined;
   const state = { ok: true };
-  const reading = plainCopy(value, state, skip);
+  const reading = plainCopy(value, state, skip, 0, known?.[2] === skip ? known[0] : undefined);
   if (!state.ok) return [reading, undefined, skip];
+  if (reading === known?.[0]) return known;
   /** @type {[unknown, string, Set<string>]} */
   const read = [reading, jsonText(reading), skip];
   if (object) seen.set(value, read);

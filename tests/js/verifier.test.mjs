@@ -182,14 +182,21 @@ test("a list longer than any option holds is refused, not walked", () => {
   assert.equal(typeof stepup.createVerifier({ issuer, audience: "spa", jwks }).verifyIdToken, "function");
 });
 
-test("the free functions follow a key set object as it changes: each call is judged on the set it is given", async () => {
-  const other = await jose.generateKeyPair("ES256");
-  const otherJwk = { ...(await jose.exportJWK(other.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
-  const now = Math.floor(Date.now() / 1000);
-  const token = await sign({}, { iat: now, exp: now + 600 });
+/** Another ES256 key under the same kid as the key set's. */
+const other = await jose.generateKeyPair("ES256");
+const otherJwk = { ...(await jose.exportJWK(other.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
+
+/** Tokens issued `age` seconds ago: alice's signed by the key set's key, bob's by the other key. */
+async function twoSigners(age = 0) {
+  const iat = Math.floor(Date.now() / 1000) - age;
   const byOther = await new jose.SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" })
-    .setIssuer(issuer).setSubject("bob").setAudience("spa").setIssuedAt(now).setExpirationTime(now + 600)
+    .setIssuer(issuer).setSubject("bob").setAudience("spa").setIssuedAt(iat).setExpirationTime(iat + 600)
     .sign(other.privateKey);
+  return { token: await sign({}, { iat, exp: iat + 600 }), byOther };
+}
+
+test("the free functions follow a key set object as it changes: each call is judged on the set it is given", async () => {
+  const { token, byOther } = await twoSigners();
   const options = { issuer, audience: "spa" };
   const keySet = structuredClone(jwks);
   const free = (t) => stepup.verifyIdToken(t, keySet, options);
@@ -218,13 +225,7 @@ test("the free functions follow a key set object as it changes: each call is jud
 });
 
 test("the free functions read a key set and options as the core reads them: members JSON does not show count", async () => {
-  const other = await jose.generateKeyPair("ES256");
-  const otherJwk = { ...(await jose.exportJWK(other.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
-  const now = Math.floor(Date.now() / 1000);
-  const token = await sign({}, { iat: now, exp: now + 600 });
-  const byOther = await new jose.SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" })
-    .setIssuer(issuer).setSubject("bob").setAudience("spa").setIssuedAt(now).setExpirationTime(now + 600)
-    .sign(other.privateKey);
+  const { token, byOther } = await twoSigners();
   const options = { issuer, audience: "spa" };
   const fresh = (t, keySet, o = options) => stepup.createVerifier({ ...o, jwks: keySet }).verifyIdToken(t);
   /** The free function's outcome and a new verifier's, for the same token, key set and options. */
@@ -241,10 +242,16 @@ test("the free functions read a key set and options as the core reads them: memb
   const lying = { keys: Object.assign([structuredClone(jwks.keys[0])], { toJSON: () => [otherJwk] }) };
   assert.deepEqual(await both(token, lying), ["alice", "alice"]);
   assert.deepEqual(await both(token, { keys: [otherJwk] }), ["ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "ERR_JWS_SIGNATURE_VERIFICATION_FAILED"]);
-  // A getter that answers another key each time it is read: one read decides the call.
+  // A getter that answers another key each time it is read: one read decides each call, also
+  // once the object has been read before.
   let reads = 0;
   const shifting = { get keys() { return [reads++ % 2 === 0 ? otherJwk : jwks.keys[0]]; } };
   assert.equal(await stepup.verifyIdToken(byOther, shifting, options).then((c) => c.sub), "bob");
+  assert.equal(reads, 1);
+  assert.equal(await stepup.verifyIdToken(token, shifting, options).then((c) => c.sub), "alice");
+  assert.equal(reads, 2, "read once, by the reading that found it changed");
+  assert.equal(await stepup.verifyIdToken(byOther, shifting, options).then((c) => c.sub), "bob");
+  assert.equal(reads, 3);
   assert.equal(await stepup.verifyIdToken(token, { keys: [jwks.keys[0]] }, options).then((c) => c.sub), "alice");
   // Options too: an algorithms list whose toJSON says another algorithm.
   const es256 = Object.assign(["ES256"], { toJSON: () => ["RS256"] });
@@ -261,13 +268,7 @@ test("the free functions read a key set and options as the core reads them: memb
 });
 
 test("the free functions: what a prototype holds changes nothing, and what cannot be read is the core's TypeError", async () => {
-  const other = await jose.generateKeyPair("ES256");
-  const otherJwk = { ...(await jose.exportJWK(other.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
-  const now = Math.floor(Date.now() / 1000);
-  const token = await sign({}, { iat: now - 120, exp: now + 600 });
-  const byOther = await new jose.SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" })
-    .setIssuer(issuer).setSubject("bob").setAudience("spa").setIssuedAt(now).setExpirationTime(now + 600)
-    .sign(other.privateKey);
+  const { token, byOther } = await twoSigners(120);
   const options = { issuer, audience: "spa" };
   const sub = (p) => p.then((claims) => claims.sub, (e) => e.code ?? e.name);
   // An inherited toJSON (code that polluted the prototypes) cannot make two key sets one.
