@@ -52,7 +52,7 @@ export async function guardUnderLoad({ guard, plain, session }, { runs, seconds,
 /**
  * Inside the bench worker (a Guard of its own, the same settings): `batch` requests through the
  * guard, through the runtime's part of the guard alone ("floor": its forwarding, timeout and
- * private answer with a fixed plan, no decision) and straight to the app, and as many API calls
+ * private answer with the plan the guard decided once, no decision per request) and straight to the app, and as many API calls
  * with a bearer token the guard verified before, through the guard and straight to the app; one
  * after the other, `runs` times. µs per request (medians), and the costs: the median of each
  * round's difference of two batches run one after the other (so a slower stretch of the machine

@@ -4,6 +4,7 @@
 import * as stepup from "../pkg/index.js";
 import wasm from "../pkg/stepup_bg.wasm";
 import { createBench, instantiate } from "./suite.js";
+import { GuardCore } from "../pkg/stepup.js";
 
 const { memory } = stepup.initSync({ module: wasm });
 
@@ -27,9 +28,11 @@ async function requests(n, send, api = false) {
   return { memory: memory.buffer.byteLength };
 }
 
-/** A fixed forwarding plan: what the guard's decision says for the bench's signed-in user. */
-const PLAN = ["x-stepup-sub", "alice", "x-stepup-acr", "LOA2", "x-stepup-amr", "pwd otp", "x-stepup-auth-time", "1796642500", "cookie", "a=b"];
-const DROP = new Set(["surrogate-control", "fastly-surrogate-control", "edge-control", "x-accel-expires", "expires", "pragma", "age"]);
+/**
+ * What "/floor" carries out: the guard core's own plan for the bench's page request, decided
+ * once, and the lists every guarded answer loses and gains (`GuardCore.guardedAnswer`).
+ */
+let fixed;
 
 /** See "/floor": the steps of js/guard.js's `fetch` that are the runtime's, in the same order. */
 async function floor(request, env) {
@@ -40,27 +43,34 @@ async function floor(request, env) {
     text += lines === 0 ? `${name}\n${value}` : `\n${name}\n${value}`;
     lines += 2;
   }
-  const { pathname, search } = new URL(request.url);
+  if (!fixed) {
+    const core = new GuardCore(env);
+    const plan = JSON.parse(core.decide(request.method, request.url, text, lines));
+    if (plan[0] !== "forward") throw new Error(`the guard does not forward the bench's request: ${JSON.stringify(plan)}`);
+    const [drop, setAlways, append, ending] = core.guardedAnswer();
+    fixed = { plan, drop: new Set(drop), setAlways, append, ending };
+  }
+  const { plan: [, url, remove, set, , timeout], drop, setAlways, append, ending } = fixed;
   const headers = new Headers(request.headers);
-  for (let i = 0; i < PLAN.length; i += 2) headers.set(PLAN[i], PLAN[i + 1]);
+  for (let i = 0; i < remove.length; i++) headers.delete(remove[i]);
+  for (let i = 0; i < set.length; i += 2) headers.set(set[i], set[i + 1]);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 30_000);
+  const timer = setTimeout(() => controller.abort(), timeout);
   let response;
   try {
-    response = await fetch(`${env.STEPUP_UPSTREAM}${pathname}${search}`, {
-      method: request.method, headers, redirect: "manual", signal: controller.signal,
-    });
+    response = await fetch(url, { method: request.method, headers, redirect: "manual", signal: controller.signal });
   } finally {
     clearTimeout(timer);
   }
   response.headers.getSetCookie();
   response.headers.get("clear-site-data");
   const out = new Response(response.body, response);
+  const outHeaders = out.headers;
   const present = [];
-  for (const [name] of out.headers) if (DROP.has(name) || name.endsWith("-cache-control")) present.push(name);
-  for (let i = 0; i < present.length; i++) out.headers.delete(present[i]);
-  out.headers.set("cache-control", "private, no-store");
-  out.headers.append("vary", "Cookie, Authorization");
+  for (const [name] of outHeaders) if (drop.has(name) || name.endsWith(ending)) present.push(name);
+  for (let i = 0; i < present.length; i++) outHeaders.delete(present[i]);
+  for (let i = 0; i < setAlways.length; i += 2) outHeaders.set(setAlways[i], setAlways[i + 1]);
+  for (let i = 0; i < append.length; i += 2) outHeaders.append(append[i], append[i + 1]);
   return out;
 }
 
@@ -99,8 +109,9 @@ const routes = {
   },
   "/plainapi": ({ n, env }) => requests(n, (request) => plain(request, env), true),
   // The runtime's part of what the guard does for an allowed request, without its decision:
-  // js/guard.js's forwarding with a fixed plan (the identity set, the cookie rewritten), its
-  // upstream timeout and its private answer. The guard's cost above this is stepup's own.
+  // js/guard.js's forwarding of the guard's own plan, decided once (the identity set, the cookie
+  // rewritten), its upstream timeout and its private answer. The guard's cost above this is
+  // stepup's own.
   "/floor": ({ n, env }) => requests(n, (request) => floor(request, env)),
   // Forwarded as plain.js forwards: the worker that only forwards.
   "/plain": ({ n, env }) => requests(n, (request) => plain(request, env)),
