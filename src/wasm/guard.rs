@@ -261,6 +261,11 @@ extern "C" {
     fn web_sys_log(message: &str);
 }
 
+/// Where discovery says the key set is.
+fn jwks_uri(metadata: &Metadata) -> Result<&str> {
+    metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))
+}
+
 fn random() -> Result<[u8; 32]> {
     let mut bytes = [0u8; 32];
     getrandom::getrandom(&mut bytes).map_err(|_| Error::CryptoUnavailable("crypto.getRandomValues".into()))?;
@@ -282,8 +287,7 @@ impl Inner {
     }
 
     async fn keys(&self, metadata: &Metadata, kid_missing: bool) -> Result<Rc<KeySet>> {
-        let url = metadata.str("jwks_uri").ok_or_else(|| Error::FetchFailed("discovery names no jwks_uri".into()))?;
-        self.keys.get(url, kid_missing).await
+        self.keys.get(jwks_uri(metadata)?, kid_missing).await
     }
 
     /// Runs a verification, and once more with a refreshed key set when the token names a key
@@ -355,7 +359,7 @@ impl Inner {
         };
         let metadata = self.metadata.held_fresh(&self.config.discovery_url)?;
         self.config.check_against(&metadata).ok()?;
-        let keys = self.keys.held_fresh(metadata.str("jwks_uri")?)?;
+        let keys = self.keys.held_fresh(jwks_uri(&metadata).ok()?)?;
         let verifier = self.bearer_verifier(&keys, audience, profile).ok()?;
         let held = verifier.cached(&pending.token, Kind::AccessToken, &PerCall::default(), now(None)).ok()??;
         judge::after_bearer(&self.config, pending, Ok(&held.claims.claims), request, self.now()).ok()
