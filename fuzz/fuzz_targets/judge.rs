@@ -2,7 +2,8 @@
 //! rules with a session cookie that may or may not be valid. Never a panic; a forwarded request
 //! goes to the upstream at exactly the judged target, carries no incoming identity header in any
 //! spelling and none of the guard's cookies; a guarded forward always has a valid session's
-//! identity.
+//! identity. A callback's response gives a code only for the sign-in under way, else a page that
+//! ends that sign-in and never redirects.
 #![no_main]
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -11,9 +12,9 @@ use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use stepup::guard::config::Config;
 use stepup::guard::flow::{is_guard_cookie, is_identity_header};
-use stepup::guard::judge::{judge, Action, Request};
+use stepup::guard::judge::{callback_code, judge, Action, Request};
 use stepup::guard::path::{split_url, Target};
-use stepup::guard::session::session_cookie;
+use stepup::guard::session::{session_cookie, Transaction};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -78,6 +79,29 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let Ok(action) = judge(config(), &Request { method, url: &url, headers: &headers }, NOW) else {
         return Ok(());
     };
+    if let Action::Callback { .. } = &action {
+        let transaction = Transaction {
+            state: "S".into(),
+            nonce: "N".into(),
+            verifier: "V".into(),
+            return_to: "/admin/x".into(),
+            max_age: None,
+            created: NOW,
+        };
+        let request = Request { method, url: &url, headers: &headers };
+        match callback_code(config(), &transaction, &request, u.arbitrary()?) {
+            Ok(code) => {
+                let query = url.split('#').next().unwrap_or_default().split_once('?').map_or("", |(_, q)| q);
+                let pairs = stepup::url::parse_query(query).expect("an accepted response's query parses");
+                assert!(!code.is_empty() && pairs.iter().any(|(n, v)| n == "state" && v == "S"));
+            }
+            Err(page) => {
+                assert!(matches!(page.status, 400 | 403));
+                assert!(!page.headers.iter().any(|(n, _)| n == "location"));
+                assert!(page.headers.iter().any(|(n, v)| n == "set-cookie" && *v == transaction.clear()));
+            }
+        }
+    }
     if let Action::SignOut { .. } = &action {
         // Only a POST that says it comes from this origin, and says nothing else, signs out.
         let said = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());

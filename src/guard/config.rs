@@ -249,6 +249,12 @@ impl Config {
         })
     }
 
+    /// The `redirect_uri` of a sign-in from `origin` (OIDC Core 3.1.2.1): the one the
+    /// authorization request sends and the code exchange sends again (RFC 6749 §4.1.3).
+    pub fn redirect_uri(&self, origin: &str) -> String {
+        format!("{origin}{}", self.redirect_path)
+    }
+
     /// Refuses rules the provider cannot satisfy: an ACR value it does not list in
     /// `acr_values_supported` (when it lists any) could only ever end in a refusal; and the
     /// `introspection` profile with a provider that names no `introspection_endpoint`.

@@ -210,7 +210,7 @@ pub fn sign_in(
     let url = build_authorization_url(&AuthorizationRequest {
         authorization_endpoint: authorization_endpoint.to_string(),
         client_id: config.client_id.clone(),
-        redirect_uri: format!("{}{}", request.origin, config.redirect_path),
+        redirect_uri: config.redirect_uri(request.origin),
         state: transaction.state.clone(),
         code_challenge: pkce::code_challenge_s256(&transaction.verifier)?,
         nonce: Some(transaction.nonce.clone()),
@@ -273,6 +273,45 @@ pub fn signed_out(config: &Config, origin: &str, end_session: std::result::Resul
         Err(e) => not_there(e),
     };
     reply.with("set-cookie", set_cookie(SESSION_COOKIE, "", 0))
+}
+
+/// Whether a setting, not a token or the provider, is at fault: an error found only once the
+/// provider's metadata is read (a rule it cannot meet, [`Config::check_against`]), about a
+/// setting (named `STEPUP_*`).
+pub fn misconfigured(e: &Error) -> bool {
+    e.is_caller_mistake() && e.param().is_some_and(|p| p.starts_with("STEPUP_"))
+}
+
+/// The answer to a request the guard could not decide, and what goes to the log. The provider
+/// out of reach is `503` naming its failure; a setting at fault is `503` naming the setting,
+/// as one wrong at start-up is (`worker/worker.js`); anything else is `500`, and its page names
+/// nothing of the guard's internals, which only the log sees.
+pub fn failure(e: &Error) -> (Reply, Option<String>) {
+    match e {
+        Error::FetchFailed(why) => (
+            Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}")),
+            None,
+        ),
+        setting if misconfigured(setting) => {
+            let message = format!("stepup is misconfigured: {setting}");
+            (Reply::page(503, "Sign-in is unavailable", &message), Some(message))
+        }
+        other => (
+            Reply::page(500, "The guard failed", "The request could not be handled. Try again later."),
+            Some(format!("stepup guard: {other}")),
+        ),
+    }
+}
+
+/// The answer when the upstream did not answer in time (`timed_out`: the head of its answer,
+/// within `STEPUP_UPSTREAM_TIMEOUT`), could not be reached, or answered what cannot be passed
+/// on ([`upstream_status_usable`]).
+pub fn upstream_failed(timed_out: bool) -> Reply {
+    if timed_out {
+        Reply::page(504, "The application did not answer", "Try again later.")
+    } else {
+        Reply::page(502, "The application cannot be reached", "Try again later.")
+    }
 }
 
 /// The callback could not complete: a page saying why, the transaction deleted, never another

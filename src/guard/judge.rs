@@ -12,6 +12,8 @@ use super::flow::{self, Forward, Reply, Route};
 use super::path::{split_url, Target};
 use super::rules::Rule;
 use super::session::{read_session, session_claims, Transaction};
+use crate::callback::{validate_authorization_response, ResponseExpectations};
+use crate::id_token::IdTokenOptions;
 use crate::step_up::Decision;
 use crate::{Error, Result};
 
@@ -185,18 +187,21 @@ fn is_authority(host: &str) -> bool {
     !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
 }
 
-/// The answer once a bearer token was verified (`Ok(claims)`) or refused (`Err(code)`, the
-/// error's code). An API is never redirected.
+/// The answer once a bearer token was verified (`Ok(claims)`) or not (`Err`). An API is never
+/// redirected. The provider or the settings at fault ([`provider_at_fault`]) are the guard's
+/// failure (`Err`, answered by [`flow::failure`]), never the token's: not an `invalid_token` a
+/// client would answer by fetching another token.
 pub fn after_bearer(
     config: &Config,
     pending: &Pending,
-    verified: std::result::Result<&Map<String, Value>, &str>,
+    verified: std::result::Result<&Map<String, Value>, &Error>,
     request: &Request<'_>,
     now: u64,
 ) -> Result<Action> {
     let claims = match verified {
         Ok(claims) => claims,
-        Err(code) => return Ok(Action::Reply(flow::bad_credentials(false, code))),
+        Err(e) if provider_at_fault(e) => return Err(e.clone()),
+        Err(e) => return Ok(Action::Reply(flow::bad_credentials(false, e.code()))),
     };
     let Some(identity) = flow::identity_headers(claims) else {
         return Ok(Action::Reply(flow::bad_credentials(false, "ERR_JWT_CLAIM_VALIDATION_FAILED")));
@@ -207,6 +212,13 @@ pub fn after_bearer(
     } else {
         refuse_api(true, &decision)
     }
+}
+
+/// Whether a verification failed because of the provider (its key set or metadata out of reach)
+/// or the settings ([`flow::misconfigured`]) rather than the token: such a failure is the
+/// guard's own ([`flow::failure`]), whatever the token.
+pub fn provider_at_fault(e: &Error) -> bool {
+    matches!(e, Error::FetchFailed(_)) || flow::misconfigured(e)
 }
 
 fn evaluate(config: &Config, rule: &Rule, claims: Option<&Map<String, Value>>, now: u64) -> Decision {
@@ -277,11 +289,81 @@ pub fn callback_state(config: &Config, request: &Request<'_>, now: u64) -> std::
     })
 }
 
+/// The authorization response at the callback (RFC 6749 §4.1.2; `iss` as RFC 9207 says, when
+/// the provider's metadata says it sends one: `sends_response_iss`), for the sign-in
+/// `transaction` started: the code to exchange, or the page that ends the sign-in. The
+/// provider's refusal is `403`, said plainly when it could not authenticate the user as strongly
+/// as asked (RFC 9470 §3, `unmet_authentication_requirements`); a response that is not this
+/// sign-in's is `400`.
+pub fn callback_code(
+    config: &Config,
+    transaction: &Transaction,
+    request: &Request<'_>,
+    sends_response_iss: bool,
+) -> std::result::Result<String, Reply> {
+    let expect = ResponseExpectations {
+        expected_state: Some(transaction.state.clone()),
+        expected_issuer: config.issuer.clone(),
+        require_issuer: sends_response_iss,
+    };
+    match validate_authorization_response(request.url, &expect) {
+        Ok(response) => Ok(response.code),
+        Err(Error::AuthResponseError { error, description }) => {
+            let message = if error == "unmet_authentication_requirements" {
+                "The identity provider could not authenticate you as strongly as this page requires.".to_string()
+            } else {
+                format!("The identity provider refused the sign-in: {error} {}", description.unwrap_or_default())
+            };
+            Err(flow::refused(Some(transaction), 403, "Sign-in refused", &message))
+        }
+        Err(e) => Err(flow::refused(Some(transaction), 400, "Invalid sign-in response", &e.to_string())),
+    }
+}
+
+/// The code exchange failed with `e`: when the provider refused the code (RFC 6749 §5.2:
+/// replayed, expired, not this client's), this sign-in is over whatever the network did, and
+/// the page says so. `None`: any other failure is the guard's ([`flow::failure`]).
+pub fn exchange_refused(transaction: &Transaction, e: &Error) -> Option<Reply> {
+    let Error::AuthResponseError { error, .. } = e else { return None };
+    let message = format!("The identity provider refused to complete the sign-in ({error}). Go back and try again.");
+    Some(flow::refused(Some(transaction), 400, "The sign-in could not be completed", &message))
+}
+
+/// What the callback's ID token must be (OIDC Core 3.1.3.7): from this issuer, for this
+/// client, with this sign-in's `nonce`, and as recent as its `max_age` asked.
+pub fn callback_id_token(config: &Config, transaction: &Transaction) -> IdTokenOptions {
+    IdTokenOptions {
+        issuer: config.issuer.clone(),
+        audience: config.client_id.clone(),
+        expected_nonce: Some(transaction.nonce.clone()),
+        max_age: transaction.max_age,
+        ..IdTokenOptions::default()
+    }
+}
+
+/// The end of the callback once its ID token was verified (`Ok(claims)`) or not (`Err`): the
+/// provider at fault is the guard's failure ([`provider_at_fault`], `Err`); a token that does
+/// not verify ends the sign-in with a `403` page; a verified one goes on to [`signed_in`].
+pub fn after_callback(
+    config: &Config,
+    transaction: &Transaction,
+    verified: std::result::Result<&Map<String, Value>, &Error>,
+    request: &Request<'_>,
+    origin: &str,
+    now: u64,
+) -> Result<Reply> {
+    match verified {
+        Ok(claims) => signed_in(config, transaction, claims, request, origin, now),
+        Err(e) if provider_at_fault(e) => Err(e.clone()),
+        Err(e) => Ok(flow::refused(Some(transaction), 403, "The sign-in could not be verified", &e.to_string())),
+    }
+}
+
 /// The end of a sign-in whose ID token verified: refused when it signed in another user than
 /// the session's (D27), when the identity cannot be told to the upstream (G20), or when it
 /// still falls short of the rule the user was going to (G15: a page, never another redirect);
 /// else the session cookie and the way back.
-pub fn signed_in(
+fn signed_in(
     config: &Config,
     transaction: &Transaction,
     claims: &Map<String, Value>,

@@ -25,7 +25,6 @@ use super::errors::throw;
 use super::provider::Document;
 use super::{http, now, verify};
 use crate::access_token::{AccessTokenOptions, Profile, Verification};
-use crate::callback::{validate_authorization_response, ResponseExpectations};
 use crate::discovery::{parse_discovery_document, Metadata};
 use crate::guard::config::Config;
 use crate::guard::flow::{self, Incoming, Randoms, Reply, GUARDED_ANSWER};
@@ -173,12 +172,7 @@ impl Guard {
     #[wasm_bindgen(js_name = upstreamFailed)]
     pub fn upstream_failed(&self, timed_out: bool, why: &str) -> std::result::Result<String, JsValue> {
         web_sys_log(&format!("stepup guard: the upstream failed: {why}"));
-        let reply = if timed_out {
-            Reply::page(504, "The application did not answer", "Try again later.")
-        } else {
-            Reply::page(502, "The application cannot be reached", "Try again later.")
-        };
-        action_json(&self.inner.config, &Action::Reply(reply))
+        action_json(&self.inner.config, &Action::Reply(flow::upstream_failed(timed_out)))
     }
 }
 
@@ -228,31 +222,13 @@ fn read_env(env: &JsValue) -> Result<BTreeMap<String, String>> {
     Ok(out)
 }
 
-/// An error the guard could not turn into a decision: the provider is unreachable (503) or
-/// something is wrong with the guard itself (500). The page names the provider's failure but
-/// never the guard's internals, which go to the log.
-/// A setting found wrong only once the provider's metadata is read (a rule it cannot meet):
-/// settings are named `STEPUP_*`.
-fn misconfigured(e: &Error) -> bool {
-    e.is_caller_mistake() && e.param().is_some_and(|p| p.starts_with("STEPUP_"))
-}
-
+/// The answer to a request the core could not decide ([`flow::failure`]), its log line logged.
 fn failure(e: &Error) -> Reply {
-    match e {
-        Error::FetchFailed(why) => {
-            Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}"))
-        }
-        // A setting found wrong only once the provider's metadata is read (a rule it cannot
-        // meet): named, as a setting wrong at start-up is (`worker/worker.js`).
-        setting if misconfigured(setting) => {
-            web_sys_log(&format!("stepup is misconfigured: {setting}"));
-            Reply::page(503, "Sign-in is unavailable", &format!("stepup is misconfigured: {setting}"))
-        }
-        other => {
-            web_sys_log(&format!("stepup guard: {other}"));
-            Reply::page(500, "The guard failed", "The request could not be handled. Try again later.")
-        }
+    let (reply, log) = flow::failure(e);
+    if let Some(log) = log {
+        web_sys_log(&log);
     }
+    reply
 }
 
 #[wasm_bindgen]
@@ -322,14 +298,8 @@ impl Inner {
                     Action::Reply(flow::signed_out(&self.config, &origin, end_session))
                 }
                 Action::VerifyBearer(pending) => {
-                    // The provider or the settings at fault are the guard's answer, never the
-                    // token's: not an `invalid_token` a client would answer by fetching another.
-                    let verified = match self.access_token(&pending.token).await {
-                        Err(e) if matches!(e, Error::FetchFailed(_)) || misconfigured(&e) => return Err(e),
-                        other => other,
-                    };
-                    let verified = verified.as_ref().map_err(Error::code);
-                    judge::after_bearer(&self.config, &pending, verified, &incoming, self.now())?
+                    let verified = self.access_token(&pending.token).await;
+                    judge::after_bearer(&self.config, &pending, verified.as_ref(), &incoming, self.now())?
                 }
                 Action::SignIn(sign_in) => {
                     let metadata = self.metadata().await?;
@@ -471,47 +441,19 @@ impl Inner {
             Err(page) => return Ok(page),
         };
         let metadata = self.metadata().await?;
-        let expect = ResponseExpectations {
-            expected_state: Some(transaction.state.clone()),
-            expected_issuer: self.config.issuer.clone(),
-            require_issuer: metadata.sends_response_iss(),
-        };
-        let code = match validate_authorization_response(request.url, &expect) {
-            Ok(response) => response.code,
-            Err(Error::AuthResponseError { error, description }) => {
-                let message = if error == "unmet_authentication_requirements" {
-                    "The identity provider could not authenticate you as strongly as this page requires.".to_string()
-                } else {
-                    format!("The identity provider refused the sign-in: {error} {}", description.unwrap_or_default())
-                };
-                return Ok(flow::refused(Some(&transaction), 403, "Sign-in refused", &message));
-            }
-            Err(e) => return Ok(flow::refused(Some(&transaction), 400, "Invalid sign-in response", &e.to_string())),
+        let code = match judge::callback_code(&self.config, &transaction, request, metadata.sends_response_iss()) {
+            Ok(code) => code,
+            Err(page) => return Ok(page),
         };
         let endpoint = metadata.str("token_endpoint").unwrap_or_default();
         let client =
             http::ClientAuth { client_id: &self.config.client_id, secret: self.config.client_secret.as_deref() };
-        let redirect_uri = format!("{origin}{}", self.config.redirect_path);
-        let (id_token, _) = match http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier)
-            .await
-        {
-            Ok(tokens) => tokens,
-            // The provider refused the code (replayed, expired, not this client's): this sign-in
-            // is over, whatever the network did (RFC 6749 §5.2).
-            Err(Error::AuthResponseError { error, .. }) => {
-                let message =
-                    format!("The identity provider refused to complete the sign-in ({error}). Go back and try again.");
-                return Ok(flow::refused(Some(&transaction), 400, "The sign-in could not be completed", &message));
-            }
-            Err(e) => return Err(e),
+        let redirect_uri = self.config.redirect_uri(origin);
+        let id_token = match http::exchange_code(endpoint, &client, &code, &redirect_uri, &transaction.verifier).await {
+            Ok((id_token, _)) => id_token,
+            Err(e) => return judge::exchange_refused(&transaction, &e).ok_or(e),
         };
-        let options = IdTokenOptions {
-            issuer: self.config.issuer.clone(),
-            audience: self.config.client_id.clone(),
-            expected_nonce: Some(transaction.nonce.clone()),
-            max_age: transaction.max_age,
-            ..IdTokenOptions::default()
-        };
+        let options = judge::callback_id_token(&self.config, &transaction);
         let claims = self
             .with_keys(&metadata, |keys| {
                 let options = options.clone();
@@ -519,11 +461,7 @@ impl Inner {
                 async move { verify::id_token(&id_token, &keys, &options).await }
             })
             .await;
-        match claims {
-            Ok(claims) => judge::signed_in(&self.config, &transaction, &claims, request, origin, now),
-            Err(e @ Error::FetchFailed(_)) => Err(e),
-            Err(e) => Ok(flow::refused(Some(&transaction), 403, "The sign-in could not be verified", &e.to_string())),
-        }
+        judge::after_callback(&self.config, &transaction, claims.as_ref(), request, origin, now)
     }
 }
 

@@ -368,3 +368,34 @@ fn the_guarded_answers_names_are_lower_case() {
         assert_eq!(name, name.to_ascii_lowercase());
     }
 }
+
+#[test]
+fn the_guards_own_failures_name_the_provider_or_the_setting_never_its_internals() {
+    let (page, log) = failure(&Error::FetchFailed("GET https://idp.example/jwks: 502".into()));
+    assert_eq!(page.status, 503);
+    assert!(page.body.contains("The identity provider cannot be reached: GET https://idp.example/jwks: 502"));
+    assert_eq!(log, None);
+    let setting = Error::arg_value("STEPUP_RULES[0].acr[0]", "\"LOA3\" is not in the provider's acr_values_supported");
+    assert!(misconfigured(&setting));
+    let (page, log) = failure(&setting);
+    assert_eq!(page.status, 503);
+    assert!(page.body.contains("stepup is misconfigured: &quot;STEPUP_RULES[0].acr[0]&quot;"), "{}", page.body);
+    assert_eq!(log.as_deref(), Some(format!("stepup is misconfigured: {setting}").as_str()));
+    // Anything else is the guard's own fault: the log says what, the page does not.
+    let internal = Error::JwksInvalid("secret detail".into());
+    assert!(!misconfigured(&internal) && !misconfigured(&Error::arg_value("token", "x")));
+    let (page, log) = failure(&internal);
+    assert_eq!(page.status, 500);
+    assert!(!page.body.contains("secret detail"));
+    assert!(log.unwrap().contains("secret detail"));
+    for (page, _) in [failure(&internal), failure(&setting)] {
+        assert_eq!(header(&page, "cache-control"), ["no-store"]);
+    }
+}
+
+#[test]
+fn an_upstream_that_fails_is_a_gateway_error() {
+    assert_eq!(upstream_failed(true).status, 504);
+    assert_eq!(upstream_failed(false).status, 502);
+    assert_eq!(header(&upstream_failed(true), "cache-control"), ["no-store"]);
+}

@@ -132,8 +132,12 @@ fn bearer_tokens_are_verified_then_judged() {
     let request = Request { method: "GET", url: "http://e/api/t", headers: &request_headers };
     let Action::VerifyBearer(pending) = judge(&config, &request, NOW).unwrap() else { panic!() };
     assert_eq!(pending.token, "abc.def.ghi");
-    let refused = after_bearer(&config, &pending, Err("ERR_JWT_EXPIRED"), &request, NOW).unwrap();
-    assert!(matches!(refused, Action::Reply(ref r) if r.status == 401));
+    let Action::Reply(refused) = after_bearer(&config, &pending, Err(&Error::JwtExpired), &request, NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(refused.status, 401);
+    assert!(refused.headers.iter().any(|(n, v)| n == "www-authenticate" && v.contains(r#"error="invalid_token""#)));
     let weak = json!({"sub":"alice","acr":"LOA1"});
     let Action::Reply(challenge) =
         after_bearer(&config, &pending, Ok(weak.as_object().unwrap()), &request, NOW).unwrap()
@@ -158,6 +162,124 @@ fn bearer_tokens_are_verified_then_judged() {
     };
     assert_eq!(plan.remove, ["x-stepup-sub"]);
     assert!(plan.set.contains(&("x-stepup-sub".into(), "alice".into())));
+}
+
+#[test]
+fn a_bearer_token_the_provider_kept_from_verifying_is_the_guards_failure_not_the_tokens() {
+    let config = config();
+    let request_headers = headers(&[("authorization", "Bearer abc.def.ghi")]);
+    let request = Request { method: "GET", url: "http://e/api/t", headers: &request_headers };
+    let Action::VerifyBearer(pending) = judge(&config, &request, NOW).unwrap() else { panic!() };
+    // Not an `invalid_token` a client would answer by fetching another token: the guard's page
+    // (flow::failure) for the provider out of reach or a rule it cannot meet.
+    for at_fault in [
+        Error::FetchFailed("GET https://idp.example/jwks: 502".into()),
+        Error::arg_value("STEPUP_RULES[0].acr[0]", "\"LOA2\" is not in the provider's acr_values_supported"),
+    ] {
+        assert!(provider_at_fault(&at_fault));
+        assert_eq!(after_bearer(&config, &pending, Err(&at_fault), &request, NOW).unwrap_err(), at_fault);
+    }
+    // A caller's mistake that names no setting, or any token error, is the token's.
+    for token_error in [Error::arg_value("token", "x"), Error::JwksNoMatchingKey, Error::SignatureVerificationFailed] {
+        assert!(!provider_at_fault(&token_error));
+        let Action::Reply(reply) = after_bearer(&config, &pending, Err(&token_error), &request, NOW).unwrap() else {
+            panic!()
+        };
+        assert_eq!(reply.status, 401, "{token_error:?}");
+    }
+}
+
+fn transaction() -> Transaction {
+    Transaction {
+        state: "the-state".into(),
+        nonce: "the-nonce".into(),
+        verifier: "the-verifier".into(),
+        return_to: "/admin/panel?x=1".into(),
+        max_age: Some(300),
+        created: NOW - 5,
+    }
+}
+
+fn at(url: &str) -> (String, Vec<(String, String)>) {
+    (url.to_string(), headers(&[HTML]))
+}
+
+/// The page ends the sign-in: its status, the transaction cookie deleted, and no redirect (G15).
+fn ends_the_sign_in(reply: &Reply, status: u16, says: &str) {
+    assert_eq!(reply.status, status, "{reply:?}");
+    assert!(reply.headers.iter().any(|(n, v)| n == "set-cookie" && *v == transaction().clear()), "{reply:?}");
+    assert!(!reply.headers.iter().any(|(n, _)| n == "location"), "{reply:?}");
+    assert!(reply.body.contains(says), "{}", reply.body);
+}
+
+#[test]
+fn g02_the_callback_takes_the_code_of_this_sign_in_only() {
+    let config = config();
+    let t = transaction();
+    let code = |url: &str, sends_iss: bool| {
+        let (url, headers) = at(url);
+        callback_code(&config, &t, &Request { method: "GET", url: &url, headers: &headers }, sends_iss)
+    };
+    let iss = "iss=https%3A%2F%2Fidp.example";
+    assert_eq!(code(&format!("http://edge.example/callback?code=c1&state=the-state&{iss}"), true).unwrap(), "c1");
+    assert_eq!(code("http://edge.example/callback?code=c1&state=the-state", false).unwrap(), "c1");
+    // RFC 9207: a provider that says it sends `iss` must send this issuer.
+    ends_the_sign_in(&code("http://edge.example/callback?code=c1&state=the-state", true).unwrap_err(), 400, "iss");
+    let other_iss = "iss=https%3A%2F%2Fevil.example";
+    let wrong = code(&format!("http://edge.example/callback?code=c1&state=the-state&{other_iss}"), true);
+    ends_the_sign_in(&wrong.unwrap_err(), 400, "Invalid sign-in response");
+    ends_the_sign_in(&code("http://edge.example/callback?code=c1&state=another", false).unwrap_err(), 400, "state");
+    // The provider's refusal: said plainly when it could not authenticate as strongly as asked.
+    let unmet = code("http://edge.example/callback?error=unmet_authentication_requirements&state=the-state", false);
+    ends_the_sign_in(&unmet.unwrap_err(), 403, "could not authenticate you as strongly as this page requires");
+    let denied =
+        code("http://edge.example/callback?error=access_denied&error_description=%3Cb%3Eno&state=the-state", false);
+    let denied = denied.unwrap_err();
+    ends_the_sign_in(&denied, 403, "refused the sign-in: access_denied &lt;b&gt;no");
+}
+
+#[test]
+fn a_refused_code_ends_the_sign_in_and_other_exchange_failures_are_the_guards() {
+    let t = transaction();
+    let refused = Error::AuthResponseError { error: "invalid_grant".into(), description: Some("used".into()) };
+    ends_the_sign_in(&exchange_refused(&t, &refused).unwrap(), 400, "refused to complete the sign-in (invalid_grant)");
+    assert_eq!(exchange_refused(&t, &Error::FetchFailed("POST https://idp.example/token: 502".into())), None);
+    assert_eq!(exchange_refused(&t, &Error::claim_invalid("token_type", "x")), None);
+}
+
+#[test]
+fn the_callbacks_id_token_is_held_to_its_sign_in() {
+    let config = config();
+    let options = callback_id_token(&config, &transaction());
+    assert_eq!(options.issuer, "https://idp.example");
+    assert_eq!(options.audience, "edge");
+    assert_eq!(options.expected_nonce.as_deref(), Some("the-nonce"));
+    assert_eq!(options.max_age, Some(300));
+    assert!(!options.refreshed);
+    assert_eq!(config.redirect_uri("https://edge.example"), "https://edge.example/callback");
+}
+
+#[test]
+fn g15_after_the_callback_a_sign_in_ends_in_a_session_or_a_page() {
+    let config = config();
+    let t = transaction();
+    let (url, headers) = at("http://edge.example/callback?code=c1&state=the-state");
+    let request = Request { method: "GET", url: &url, headers: &headers };
+    let after = |verified| after_callback(&config, &t, verified, &request, "http://edge.example", NOW);
+    let down = Error::FetchFailed("GET https://idp.example/jwks: 502".into());
+    assert_eq!(after(Err(&down)).unwrap_err(), down);
+    ends_the_sign_in(&after(Err(&Error::JwtExpired)).unwrap(), 403, "could not be verified");
+    let weak = json!({"sub":"alice","acr":"LOA1","auth_time":NOW - 10});
+    ends_the_sign_in(&after(Ok(weak.as_object().unwrap())).unwrap(), 403, "not strong enough");
+    let strong = strong();
+    let signed_in = after(Ok(strong.as_object().unwrap())).unwrap();
+    assert_eq!(signed_in.status, 303);
+    let location = signed_in.headers.iter().find(|(n, _)| n == "location").map(|(_, v)| v.as_str());
+    assert_eq!(location, Some("http://edge.example/admin/panel?x=1"));
+    let cookies: Vec<&str> =
+        signed_in.headers.iter().filter(|(n, _)| n == "set-cookie").map(|(_, v)| v.as_str()).collect();
+    assert_eq!(cookies[0], t.clear());
+    assert!(cookies[1].starts_with("__Host-stepup-session="), "{cookies:?}");
 }
 
 #[test]
