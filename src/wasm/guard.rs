@@ -19,9 +19,10 @@ use std::rc::Rc;
 use js_sys::{Promise, Reflect};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::errors::throw;
+use super::flight::Flight;
 use super::provider::Document;
 use super::{http, now, verify};
 use crate::access_token::{AccessTokenOptions, Profile, Verification};
@@ -48,14 +49,14 @@ struct Inner {
     /// The introspection answers believed lately (`STEPUP_INTROSPECTION_CACHE_SECONDS`).
     introspected: RefCell<Cache>,
     /// The introspections under way, by [`introspection::digest`] of their token.
-    introspecting: RefCell<HashMap<introspection::TokenDigest, Flight>>,
+    introspecting: RefCell<HashMap<introspection::TokenDigest, Flight<Introspected>>>,
     /// The verifier of bearer tokens, with the key set it was made over (made again when the
     /// provider's set changes).
     bearer: RefCell<Option<(Rc<KeySet>, Rc<Verifier>)>>,
 }
 
-/// An introspection under way: a Promise that settles when it lands, and its outcome then.
-type Flight = (Promise, Rc<RefCell<Option<Result<Map<String, Value>>>>>);
+/// What an introspection brought: the claims the core believed, or why not.
+type Introspected = Result<Map<String, Value>>;
 
 /// The edge guard's core for the package's `Guard` (`js/guard.js`), which does the forwarding.
 #[wasm_bindgen(js_name = GuardCore)]
@@ -285,7 +286,7 @@ impl Inner {
 
     /// Carries out the core's answer ([`judge`]) up to forwarding or replying, doing the I/O it
     /// asks for.
-    async fn handle(&self, method: &str, url: &str, headers: &[(String, String)]) -> Result<Action> {
+    async fn handle(self: &Rc<Self>, method: &str, url: &str, headers: &[(String, String)]) -> Result<Action> {
         let incoming = judge::Request { method, url, headers };
         let mut action = judge::judge(&self.config, &incoming, self.now())?;
         loop {
@@ -335,7 +336,7 @@ impl Inner {
         judge::after_bearer(&self.config, pending, Ok(&held.claims.claims), request, self.now()).ok()
     }
 
-    async fn access_token(&self, token: &str) -> Result<Map<String, Value>> {
+    async fn access_token(self: &Rc<Self>, token: &str) -> Result<Map<String, Value>> {
         let Some(audience) = self.config.api_audience.as_deref() else {
             return Err(Error::claim_invalid(
                 "aud",
@@ -383,32 +384,29 @@ impl Inner {
 
     /// RFC 7662: an answer believed lately, else the provider's answer about `token`, as
     /// [`introspection::read_answer`] reads it. One question per token at a time: the requests
-    /// of a burst with a token not seen yet wait for the first one's answer (the answer is about
+    /// of a burst with a token not seen yet await the first one's [`Flight`] (the answer is about
     /// the token, not the request), so the provider is asked once, not once per request.
-    async fn introspect(&self, token: &str, options: &AccessTokenOptions) -> Result<Map<String, Value>> {
+    async fn introspect(self: &Rc<Self>, token: &str, options: &AccessTokenOptions) -> Result<Map<String, Value>> {
         // Hashed once: the cache, the flights under way and the answer kept all know it by this.
         let digest = introspection::digest(token);
         if let Some(claims) = self.introspected.borrow().get(&digest, now(None)) {
             return Ok(claims);
         }
         let under_way = self.introspecting.borrow().get(&digest).cloned();
-        if let Some((landed, outcome)) = under_way {
-            let _ = JsFuture::from(landed).await;
-            if let Some(outcome) = outcome.borrow().clone() {
-                return outcome;
+        let flight = match under_way {
+            Some(flight) => flight,
+            None => {
+                let (inner, landing) = (self.clone(), self.clone());
+                let (token, options) = (token.to_string(), options.clone());
+                let ask = async move { inner.ask_introspection(&token, digest, &options).await };
+                let flight = Flight::start(ask, move || {
+                    landing.introspecting.borrow_mut().remove(&digest);
+                });
+                self.introspecting.borrow_mut().insert(digest, flight.clone());
+                flight
             }
-        }
-        let outcome = Rc::new(RefCell::new(None));
-        let mut land = None;
-        let landed = Promise::new(&mut |resolve, _| land = Some(resolve));
-        self.introspecting.borrow_mut().insert(digest, (landed, outcome.clone()));
-        let answer = self.ask_introspection(token, digest, options).await;
-        *outcome.borrow_mut() = Some(answer.clone());
-        self.introspecting.borrow_mut().remove(&digest);
-        if let Some(land) = land {
-            let _ = land.call0(&JsValue::UNDEFINED);
-        }
-        answer
+        };
+        flight.landed().await.unwrap_or_else(|| Err(Error::FetchFailed("the introspection did not finish".into())))
     }
 
     /// The provider's answer about `token` (RFC 7662 §2), kept when believed.

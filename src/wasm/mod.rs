@@ -8,6 +8,8 @@ mod convert;
 pub mod engine;
 pub mod errors;
 #[cfg(feature = "guard")]
+mod flight;
+#[cfg(feature = "guard")]
 pub mod guard;
 #[cfg(feature = "guard")]
 mod http;

@@ -1,8 +1,9 @@
 //! The provider's documents at the edge — discovery and the key set — held per isolate and
 //! refreshed by the core's rules ([`crate::refresh`]):
 //!
-//! - **single flight**: while one fetch is under way, every other request awaits it, so a burst
-//!   on a cold isolate costs the provider one request and none of the burst is refused;
+//! - **single flight** ([`super::flight`]): while one fetch is under way, every other request
+//!   awaits it, so a burst on a cold isolate costs the provider one request and none of the
+//!   burst is refused;
 //! - **kept through outages**: a failed fetch keeps the held document (C05);
 //! - **shared between isolates** through the Workers Cache API (`caches.default`) where the
 //!   runtime has one: a new isolate starts from what another fetched (with its fetch time, so
@@ -16,9 +17,10 @@ use std::rc::Rc;
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Response, ResponseInit};
 
+use super::flight::Flight;
 use super::{http, now};
 use crate::refresh::{self, Action};
 use crate::{Error, Result};
@@ -38,7 +40,7 @@ struct Held<T> {
     url: Option<String>,
     state: refresh::State,
     /// The fetch under way, which every concurrent request awaits.
-    inflight: Option<Promise>,
+    inflight: Option<Flight<()>>,
     /// Why the last fetch failed, for requests that find nothing held.
     error: Option<Error>,
 }
@@ -80,8 +82,8 @@ impl<T: 'static> Document<T> {
             let held = self.held.borrow();
             (self.policy.decide(&held.state_for(url), now(None), refetch), held.value.clone(), held.inflight.clone())
         };
-        if let Some(fetch) = inflight {
-            let _ = JsFuture::from(fetch).await;
+        if let Some(flight) = inflight {
+            flight.landed().await;
             return self.current();
         }
         match (action, value) {
@@ -90,14 +92,12 @@ impl<T: 'static> Document<T> {
             _ => return self.current(),
         }
         let (held, parse, url, policy) = (self.held.clone(), self.parse.clone(), url.to_string(), self.policy);
-        let fetch = future_to_promise(async move {
-            update(&held, &*parse, &url, policy, refetch).await;
-            held.borrow_mut().inflight = None;
-            Ok(JsValue::UNDEFINED)
+        let landing = self.held.clone();
+        let flight = Flight::start(async move { update(&held, &*parse, &url, policy, refetch).await }, move || {
+            landing.borrow_mut().inflight = None;
         });
-        // The future first runs on the next microtask, so the flight is registered before it lands.
-        self.held.borrow_mut().inflight = Some(fetch.clone());
-        let _ = JsFuture::from(fetch).await;
+        self.held.borrow_mut().inflight = Some(flight.clone());
+        flight.landed().await;
         self.current()
     }
 
