@@ -94,6 +94,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 let query = url.split('#').next().unwrap_or_default().split_once('?').map_or("", |(_, q)| q);
                 let pairs = stepup::url::parse_query(query).expect("an accepted response's query parses");
                 assert!(!code.is_empty() && pairs.iter().any(|(n, v)| n == "state" && v == "S"));
+                assert!(pairs.iter().any(|(n, v)| n == "code" && *v == code), "the code is the response's own");
             }
             Err(page) => {
                 assert!(matches!(page.status, 400 | 403));

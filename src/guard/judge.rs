@@ -67,8 +67,9 @@ pub enum Action {
     /// Fetch the provider's authorization endpoint and draw randoms, then call
     /// [`flow::sign_in`] with this decision (a browser without a strong enough session).
     SignIn(SignIn),
-    /// The redirect path: finish the sign-in (the shell exchanges the code and verifies the ID
-    /// token; [`callback_state`] and [`signed_in`] decide around it).
+    /// The redirect path: finish the sign-in. The core decides each step ([`callback_state`],
+    /// [`callback_code`], [`exchange_refused`], [`callback_id_token`], [`after_callback`]); the
+    /// shell exchanges the code and verifies the ID token between them.
     Callback {
         /// The guarded origin, for `redirect_uri`.
         origin: String,
@@ -342,8 +343,10 @@ pub fn callback_id_token(config: &Config, transaction: &Transaction) -> IdTokenO
 }
 
 /// The end of the callback once its ID token was verified (`Ok(claims)`) or not (`Err`): the
-/// provider at fault is the guard's failure ([`provider_at_fault`], `Err`); a token that does
-/// not verify ends the sign-in with a `403` page; a verified one goes on to [`signed_in`].
+/// provider out of reach (its key set) is the guard's failure (`Err`, [`flow::failure`]); any
+/// other failure ends this sign-in with a `403` page, the transaction deleted; a verified token
+/// is the session, unless it signed in someone else or still falls short of the rule the user
+/// was going to.
 pub fn after_callback(
     config: &Config,
     transaction: &Transaction,
@@ -354,7 +357,7 @@ pub fn after_callback(
 ) -> Result<Reply> {
     match verified {
         Ok(claims) => signed_in(config, transaction, claims, request, origin, now),
-        Err(e) if provider_at_fault(e) => Err(e.clone()),
+        Err(e @ Error::FetchFailed(_)) => Err(e.clone()),
         Err(e) => Ok(flow::refused(Some(transaction), 403, "The sign-in could not be verified", &e.to_string())),
     }
 }

@@ -256,6 +256,16 @@ fn the_callbacks_id_token_is_held_to_its_sign_in() {
     assert_eq!(options.expected_nonce.as_deref(), Some("the-nonce"));
     assert_eq!(options.max_age, Some(300));
     assert!(!options.refreshed);
+    assert_eq!(
+        options,
+        IdTokenOptions {
+            issuer: "https://idp.example".into(),
+            audience: "edge".into(),
+            expected_nonce: Some("the-nonce".into()),
+            max_age: Some(300),
+            ..IdTokenOptions::default()
+        }
+    );
     assert_eq!(config.redirect_uri("https://edge.example"), "https://edge.example/callback");
 }
 
@@ -269,6 +279,9 @@ fn g15_after_the_callback_a_sign_in_ends_in_a_session_or_a_page() {
     let down = Error::FetchFailed("GET https://idp.example/jwks: 502".into());
     assert_eq!(after(Err(&down)).unwrap_err(), down);
     ends_the_sign_in(&after(Err(&Error::JwtExpired)).unwrap(), 403, "could not be verified");
+    // Only the provider out of reach is the guard's failure: anything else ends this sign-in.
+    let setting = Error::arg_value("STEPUP_RULES[0].acr[0]", "x");
+    ends_the_sign_in(&after(Err(&setting)).unwrap(), 403, "could not be verified");
     let weak = json!({"sub":"alice","acr":"LOA1","auth_time":NOW - 10});
     ends_the_sign_in(&after(Ok(weak.as_object().unwrap())).unwrap(), 403, "not strong enough");
     let strong = strong();
