@@ -30,6 +30,12 @@ export interface ClientOptions {
     /** Where the provider sends the browser after `signOut({ endSession: true })` (default `redirectUri`); registered there. */
     postLogoutRedirectUri?: string;
     /**
+     * Origins besides the page's own that `fetch` sends tokens to, as browsers write them
+     * (`"https://api.example.com"`); the origins of `resource` and `audience` count too. A call
+     * to any other origin is refused (`ERR_INVALID_ARG_VALUE` naming `input`), no token sent.
+     */
+    apiOrigins?: string[];
+    /**
      * Where the client keeps its state: `"session"` (default: `sessionStorage`, this tab),
      * `"local"` (`localStorage`: the origin's tabs share it and refresh one at a time),
      * `"memory"` (this page only), or an object with synchronous `get`, `set` and `remove` (a
@@ -205,7 +211,9 @@ export class Client {
      * `ERR_STEP_UP_REQUIRED`, or with `{ stepUp: true }` saves the call and signs in for exactly
      * what the API asked (an Entra claims challenge's claims request sent back as `claims`), or
      * with `{ stepUp: "popup" }` signs in for it in a popup and resolves to the call replayed
-     * once (a `PopupError` when the popup is blocked, closed or too slow).
+     * once (a `PopupError` when the popup is blocked, closed or too slow). Tokens go only to the
+     * page's origin, `resource`'s, `audience`'s and `apiOrigins`: a call elsewhere is refused
+     * (`ERR_INVALID_ARG_VALUE`), no token sent.
      */
     fetch(input: RequestInfo | URL, init?: RequestInit, options?: ClientFetchOptions): Promise<Response>;
     /**

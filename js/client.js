@@ -358,11 +358,14 @@ export class Client {
    * Okta, Entra, Auth0) is retried once with a held token that meets it; otherwise it throws
    * `ERR_STEP_UP_REQUIRED`, or with `{ stepUp: true }` saves the call and signs in for exactly
    * what the API asked (an Entra claims challenge's claims request sent back as `claims`), or
-   * with `{ stepUp: "popup" }` signs in for it in a popup and replays the call once, here.
+   * with `{ stepUp: "popup" }` signs in for it in a popup and replays the call once, here. A
+   * call to an origin the client sends no tokens to is refused before anything is sent.
    */
   async fetch(input, init, options) {
     const stepUp = this.#core.fetchOptions(options);
     const call = request(input, init);
+    // Tokens only go where this client may send them, judged on the URL fetch() will call.
+    this.#core.tokenMayGo(call.url, globalThis.location?.href);
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
@@ -401,7 +404,7 @@ export class Client {
     const text = store.getItem(this.#pendingKey);
     // Replayed once: gone before the replay.
     store.removeItem(this.#pendingKey);
-    const saved = this.#core.resume(text);
+    const saved = this.#core.resume(text, globalThis.location?.href);
     if (saved === null) return null;
     const [url, method, pairs, body, requirement] = saved;
     const headers = new Headers();

@@ -569,7 +569,8 @@ struct Cursor<'a> {
     pos: usize,
 }
 
-fn is_tchar(b: u8) -> bool {
+/// A `tchar` of RFC 9110 §5.6.2: what a token (a method, a header name) is made of.
+pub(crate) fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 

@@ -52,6 +52,7 @@ struct ClientOptions {
     discovery_url: Option<String>,
     metadata: Option<Value>,
     post_logout_redirect_uri: Option<String>,
+    api_origins: Option<Vec<String>>,
 }
 
 impl FromJson for ClientOptions {
@@ -73,6 +74,7 @@ impl FromJson for ClientOptions {
                 "discoveryUrl?",
                 "metadata?",
                 "postLogoutRedirectUri?",
+                "apiOrigins?",
             ],
         )?;
         let metadata = o.with("metadata", |v, at| match v {
@@ -90,6 +92,7 @@ impl FromJson for ClientOptions {
             discovery_url: o.str("discoveryUrl")?,
             metadata,
             post_logout_redirect_uri: o.str("postLogoutRedirectUri")?,
+            api_origins: o.strings("apiOrigins")?,
         })
     }
 }
@@ -521,13 +524,20 @@ pub struct Pending {
 impl FromJson for Pending {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
         let o = Fields::new(value, at, &["url", "method", "headers", "body?", "requirement", "signIn", "ready?"])?;
+        // What Fetch sends again as it was (RFC 9110 §5.1, §5.5, §9.1): a saved call any other
+        // script could have written reads as no call, never as one the replay throws on.
+        let token = |text: &str| !text.is_empty() && text.bytes().all(crate::step_up::is_tchar);
         let pair = |v: &Value, at: &str| match list(v, at, "a [name, value] pair", json_string)?.as_slice() {
-            [name, value] => Ok((name.clone(), value.clone())),
-            _ => Err(Error::arg_type(at, "a [name, value] pair")),
+            [name, value] if token(name) && !value.contains(['\0', '\r', '\n']) => Ok((name.clone(), value.clone())),
+            _ => Err(Error::arg_type(at, "a [name, value] pair Fetch can send")),
         };
+        let method = o.string("method")?;
+        if !token(&method) {
+            return Err(Error::arg_value("method", "is not a method Fetch can send"));
+        }
         Ok(Pending {
             url: o.string("url")?,
-            method: o.string("method")?,
+            method,
             headers: list(o.required("headers")?, "headers", "an array of pairs", pair)?,
             body: o.str("body")?,
             requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
@@ -816,6 +826,9 @@ pub struct Client {
     metadata: Held<Metadata>,
     keys: Held<KeySet>,
     documents: refresh::Policy,
+    /// Where `client.fetch` may send tokens besides the page's own origin
+    /// ([`Client::token_may_go`]): `apiOrigins`, and the origins of `resource` and `audience`.
+    api_origins: Vec<String>,
 }
 
 impl FromJson for Client {
@@ -831,6 +844,23 @@ impl FromJson for Client {
             }
             None => format!("{}/.well-known/openid-configuration", o.issuer.trim_end_matches('/')),
         };
+        let mut api_origins = Vec::new();
+        for (i, given) in o.api_origins.unwrap_or_default().into_iter().enumerate() {
+            // An origin exactly as browsers write one (`location.origin`), so that comparing texts
+            // is comparing origins.
+            match origin_of(&given) {
+                Some(origin) if origin == given => api_origins.push(origin),
+                _ => {
+                    return Err(Error::arg_value(
+                        format!("apiOrigins[{i}]"),
+                        "must be an origin as browsers write it, such as \"https://api.example.com\"",
+                    ))
+                }
+            }
+        }
+        // The APIs the tokens are for (RFC 8707 `resource`, Auth0's `audience`) are theirs to see.
+        let audience = o.params.0.get("audience").map(String::as_str);
+        api_origins.extend([o.resource.as_deref(), audience].into_iter().flatten().filter_map(origin_of));
         let mut metadata = Held::default();
         let given_metadata = o.metadata.is_some();
         if let Some(document) = o.metadata {
@@ -854,6 +884,7 @@ impl FromJson for Client {
             metadata,
             keys: Held::default(),
             documents: refresh::Policy::default(),
+            api_origins,
         })
     }
 }
@@ -862,6 +893,34 @@ impl Client {
     /// The storage key of `name`: `stepup:<clientId>:<name>`; `key("")` is the prefix of all.
     pub fn key(&self, name: &str) -> String {
         format!("stepup:{}:{name}", self.client_id)
+    }
+
+    /// Whether `client.fetch` may send this client's tokens with a call to `url` (the call's URL
+    /// as `fetch()` sends it): to the page's own origin (`here`, its URL), the origin of
+    /// `resource` or `audience`, or one of `apiOrigins`; never to another site, which a bearer
+    /// token would let act as the user (README, "The browser `Client`"). A refused call is the
+    /// caller's `input` (`ERR_INVALID_ARG_VALUE`), made with no token at all.
+    pub fn token_may_go(&self, url: &str, here: Option<&str>) -> Result<()> {
+        let origin = origin_of(url);
+        let page = here.and_then(origin_of);
+        match origin {
+            Some(origin) if page.as_ref() == Some(&origin) || self.api_origins.contains(&origin) => Ok(()),
+            _ => Err(Error::arg_value(
+                "input",
+                format!(
+                    "is not on an origin this client sends tokens to (the page's, resource's, audience's or \
+                     one of apiOrigins): {}",
+                    origin.as_deref().unwrap_or("no http(s) origin")
+                ),
+            )),
+        }
+    }
+
+    /// The saved call (as stored) that `resume()` replays: one that is ready (its sign-in
+    /// completed) and whose URL may get this client's tokens ([`Self::token_may_go`]), else
+    /// `None`.
+    pub fn to_replay(&self, saved: Option<&str>, here: Option<&str>) -> Option<Pending> {
+        stored::<Pending>(saved).filter(|p| p.ready && self.token_may_go(&p.url, here).is_ok())
     }
 
     /// The options of an ID token verification for this client: the verifier's fixed options.

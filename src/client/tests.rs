@@ -973,3 +973,85 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
         "another issuer's sign-in is not ours"
     );
 }
+
+#[test]
+fn tokens_go_only_to_the_pages_origin_resources_audiences_and_api_origins() {
+    let page = Some("https://app.example/account?x=1");
+    let plain = client(json!({}));
+    assert_eq!(plain.token_may_go("https://app.example/api/x", page), Ok(()));
+    assert_eq!(
+        plain.token_may_go("https://APP.example:443/api", page),
+        Ok(()),
+        "the same origin, as fetch() writes it"
+    );
+    for elsewhere in [
+        "https://api.example/x",
+        "http://app.example/api",
+        "https://app.example:8443/api",
+        "https://user@app.example/api",
+        "https://app.example.evil/api",
+        "data:text/plain,x",
+    ] {
+        let refused = plain.token_may_go(elsewhere, page).unwrap_err();
+        assert_eq!((refused.code(), refused.param()), ("ERR_INVALID_ARG_VALUE", Some("input")), "{elsewhere}");
+    }
+    // Without a page (a server rendering the app), only the named origins.
+    assert!(plain.token_may_go("https://app.example/api/x", None).is_err());
+    let named = client(json!({
+        "resource": "https://api.example/v1",
+        "audience": "https://other.example/",
+        "apiOrigins": ["https://third.example", "http://localhost:8080"],
+    }));
+    for allowed in
+        ["https://api.example/x", "https://other.example/y", "https://third.example/", "http://localhost:8080/z"]
+    {
+        assert_eq!(named.token_may_go(allowed, None), Ok(()), "{allowed}");
+    }
+    // An audience that is a name, not a URL, names no origin.
+    let by_name = client(json!({ "audience": "my-api" }));
+    assert!(by_name.token_may_go("https://my-api/x", None).is_err());
+}
+
+#[test]
+fn api_origins_are_origins_as_browsers_write_them() {
+    for (bad, at) in [
+        (json!(["https://api.example/"]), "apiOrigins[0]"),
+        (json!(["https://api.example", "HTTPS://API.example"]), "apiOrigins[1]"),
+        (json!(["https://api.example:443"]), "apiOrigins[0]"),
+        (json!(["api.example"]), "apiOrigins[0]"),
+        (json!(["*"]), "apiOrigins[0]"),
+    ] {
+        let options =
+            json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb", "apiOrigins": bad });
+        let Err(e) = Client::from_json(&options, "") else { panic!("{bad} was taken") };
+        assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some(at)), "{bad}");
+    }
+    let options = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb", "apiOrigins": "https://a.example" });
+    let Err(e) = Client::from_json(&options, "") else { panic!() };
+    assert_eq!(e.code(), "ERR_INVALID_ARG_TYPE");
+}
+
+#[test]
+fn a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_send_it() {
+    let c = client(json!({}));
+    let page = Some("https://app.example/");
+    let saved = |url: &str, method: &str, headers: Value| {
+        json!({ "url": url, "method": method, "headers": headers, "body": "{}", "requirement": {}, "signIn": "n", "ready": true })
+            .to_string()
+    };
+    let good = saved("https://app.example/api", "POST", json!([["content-type", "application/json"]]));
+    assert_eq!(c.to_replay(Some(&good), page).map(|p| p.url), Some("https://app.example/api".to_string()));
+    for bad in [
+        saved("https://evil.example/api", "POST", json!([])),
+        saved("https://app.example/api", "PO ST", json!([])),
+        saved("https://app.example/api", "", json!([])),
+        saved("https://app.example/api", "POST", json!([["bad name", "x"]])),
+        saved("https://app.example/api", "POST", json!([["x", "a\r\nb"]])),
+        saved("https://app.example/api", "POST", json!([["", "x"]])),
+    ] {
+        assert!(c.to_replay(Some(&bad), page).is_none(), "{bad}");
+    }
+    // Not ready: its sign-in has not completed.
+    let waiting = good.replace(r#""ready":true"#, r#""ready":false"#);
+    assert!(c.to_replay(Some(&waiting), page).is_none());
+}

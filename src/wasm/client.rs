@@ -667,8 +667,8 @@ impl ClientCore {
     /// …], body or undefined, requirement]`, or `null` when none is ready (none saved, or its
     /// sign-in has not completed).
     #[wasm_bindgen(unchecked_return_type = "[string, string, string[], string | undefined, object] | null")]
-    pub fn resume(&self, pending: Option<String>) -> JsValue {
-        let Some(p) = stored::<Pending>(pending.as_deref()).filter(|p| p.ready) else { return JsValue::NULL };
+    pub fn resume(&self, pending: Option<String>, here: Option<String>) -> JsValue {
+        let Some(p) = self.inner.to_replay(pending.as_deref(), here.as_deref()) else { return JsValue::NULL };
         let headers: Array = p.headers.iter().flat_map(|(n, v)| [JsValue::from(n), JsValue::from(v)]).collect();
         let out = Array::of3(&p.url.into(), &p.method.into(), &headers);
         out.push(&p.body.map_or(JsValue::UNDEFINED, JsValue::from));
@@ -723,6 +723,13 @@ impl ClientCore {
             })
         };
         thrown(run())
+    }
+
+    /// Throws unless `client.fetch` may send tokens with a call to `url` (the `Request`'s URL)
+    /// from the page at `here` ([`Client::token_may_go`]).
+    #[wasm_bindgen(js_name = tokenMayGo)]
+    pub fn token_may_go(&self, url: &str, here: Option<String>) -> Thrown<()> {
+        thrown(self.inner.token_may_go(url, here.as_deref()))
     }
 
     /// `fetch`'s `{ stepUp?, timeoutInSeconds? }`: 0 no step-up, 1 a redirect, 2 a popup.

@@ -2,6 +2,7 @@
 // behind the edge guard in workerd: sign-in, the callback, tokens kept per level, an RFC 9470
 // challenge met by a step-up and a single replay, a refused level as a typed error.
 import { test, before, after } from "node:test";
+import { createServer } from "node:http";
 import assert from "node:assert/strict";
 import { launch, passIdp, serveRepo } from "./browser.mjs";
 import { PAGE, clientPages } from "./client-page.mjs";
@@ -140,6 +141,63 @@ test("sign in, call the API, meet its step-up challenge, replay once; both token
   assert.equal((await call(page, "/api/basic")).body.acr, "LOA1");
   assert.equal((await call(page, "/api/mfa")).body.acr, "LOA2", "retried once with the stronger token");
   await context.close();
+});
+
+test("tokens go only to the page's origin, resource's, audience's and apiOrigins: a call elsewhere is refused before anything is sent", async () => {
+  // Another origin (another port), which records what reached it, with CORS for this page.
+  const seen = [];
+  const other = createServer((req, res) => {
+    const cors = { "access-control-allow-origin": base, "access-control-allow-headers": "authorization, content-type", "access-control-allow-methods": "GET, POST" };
+    if (req.method !== "OPTIONS") seen.push([req.method, req.url, req.headers.authorization]);
+    res.writeHead(req.method === "OPTIONS" ? 204 : 200, { ...cors, "content-type": "application/json" });
+    res.end(req.method === "OPTIONS" ? undefined : "{}");
+  });
+  await new Promise((resolve) => other.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (other.address()).port}`;
+  try {
+    const context = await browser.newContext();
+    const page = await open(context);
+    const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+    assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+    const refused = await page.evaluate(async (url) => {
+      try {
+        await window.client.fetch(url, { method: "POST", body: "{}" });
+        return "sent";
+      } catch (e) {
+        return { code: e.code, name: e.name, message: e.message };
+      }
+    }, `${origin}/steal`);
+    assert.equal(refused.code, "ERR_INVALID_ARG_VALUE", JSON.stringify(refused));
+    assert.equal(refused.name, "TypeError");
+    assert.match(refused.message, new RegExp(`${origin.replaceAll(".", "\\.")}$`));
+    // A saved call someone wrote into this tab's storage, to another origin, is no call to replay;
+    // nor is one whose header Fetch could not send.
+    const tampered = await page.evaluate(async ({ url, key }) => {
+      const saved = (u, headers) => JSON.stringify({ url: u, method: "POST", headers, body: "{}", requirement: {}, signIn: "x", ready: true });
+      sessionStorage.setItem(key, saved(url, []));
+      const foreign = await window.client.resume();
+      sessionStorage.setItem(key, saved(location.origin + "/api/basic", [["bad name", "x"]]));
+      const badHeader = await window.client.resume();
+      return { foreign, badHeader };
+    }, { url: `${origin}/replayed`, key: `stepup:${SPA_CLIENT_ID}:pending` });
+    assert.deepEqual(tampered, { foreign: null, badHeader: null });
+    assert.deepEqual(seen, [], "nothing reached the other origin");
+    // Named in apiOrigins, the same origin gets the token.
+    const sent = await page.evaluate(async ({ url, options }) => {
+      const client = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy("wso2") });
+      const res = await client.fetch(url, { method: "POST", body: "{}" });
+      return { status: res.status, token: client.accessToken() };
+    }, {
+      url: `${origin}/allowed`,
+      options: { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource: API_AUDIENCE, apiOrigins: [origin] },
+    });
+    assert.equal(sent.status, 200);
+    assert.equal(typeof sent.token, "string");
+    assert.deepEqual(seen, [["POST", "/allowed", `Bearer ${sent.token}`]]);
+    await context.close();
+  } finally {
+    await new Promise((resolve) => other.close(resolve));
+  }
 });
 
 test("auth0.js and Lock spellings ask for the same thing", async () => {
