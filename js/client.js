@@ -215,6 +215,16 @@ export class Client {
   /** @type {Set<(event: object) => void>} */
   #listeners = new Set();
   /**
+   * How many sign-outs this page made or heard of: a sign-in that started before one is
+   * cancelled (`ClientCore.signedIn`), even when the provider answered it meanwhile.
+   */
+  #signOuts = 0;
+  /**
+   * The popups of sign-ins under way, which a sign-out closes.
+   * @type {Set<Window>}
+   */
+  #popups = new Set();
+  /**
    * The fetch of each document under way, which every other call awaits.
    * @type {(Promise<void> | undefined)[]}
    */
@@ -313,12 +323,13 @@ export class Client {
       return new Promise(() => {});
     }
     const key = this.#core.callbackKey(page);
+    const signOuts = this.#signOuts;
     try {
       // One use only: the transaction goes whatever happens next.
       const transactions = this.#transactions();
       const tx = transactions.getItem(key);
       transactions.removeItem(key);
-      const done = await this.#complete(page, tx);
+      const done = await this.#complete(page, tx, signOuts);
       // A call saved for this very sign-in is now ready for `resume()`; one saved for another
       // (a step-up abandoned at the provider) is dropped, never replayed after this one.
       const saved = this.#core.pendingAfterSignIn(transactions.getItem(this.#pendingKey), /** @type {string} */ (tx));
@@ -420,6 +431,7 @@ export class Client {
    */
   async signOut(options) {
     const endSession = this.#core.signOutOptions(options);
+    this.#signedOut();
     const held = this.#tokens();
     const known = [this.#tokensKey, this.#pendingKey, this.#core.signOutKey()];
     for (const store of this.#stores()) {
@@ -432,6 +444,12 @@ export class Client {
     const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
     this.#transactions().setItem(key, saved);
     navigate(url);
+  }
+
+  /** A sign-out here or in another tab: the sign-ins under way are cancelled, their popups closed. */
+  #signedOut() {
+    this.#signOuts++;
+    for (const popup of this.#popups) if (!popup.closed) popup.close();
   }
 
   /** On the `post_logout_redirect_uri` page: checks the provider's `state`; resolves to where to go. */
@@ -498,14 +516,15 @@ export class Client {
    * response at `page`: the code exchange, the ID token verified, the tokens stored, the other
    * tabs told.
    */
-  async #complete(page, tx) {
+  async #complete(page, tx, signOuts) {
     await this.#document(METADATA);
     const [endpoint, body] = this.#core.codeRequest(page, tx);
     const [status, text] = await this.#post(endpoint, body);
     const [idToken, call, set] = this.#core.exchanged(status, text, /** @type {string} */ (tx));
     const claims = await this.#verify(idToken, call, false);
     const verified = JSON.stringify(claims);
-    const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens());
+    const cancelled = this.#signOuts !== signOuts;
+    const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens(), cancelled);
     this.#store().setItem(this.#tokensKey, tokens);
     this.#channel?.postMessage(this.#core.changeMessage(verified));
     return { claims, returnTo };
@@ -527,14 +546,17 @@ export class Client {
    */
   async #inPopup(plan, popup) {
     if (!popup) throw this.#core.popupFailed(plan, BLOCKED);
+    const signOuts = this.#signOuts;
+    this.#popups.add(popup);
     try {
       await this.#document(METADATA);
       const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href);
       popup.location.href = url;
       const response = await this.#popupAnswer(popup, plan, state, timeout, poll);
-      const { claims } = await this.#complete(response, tx);
+      const { claims } = await this.#complete(response, tx, signOuts);
       return { claims };
     } finally {
+      this.#popups.delete(popup);
       if (!popup.closed) popup.close();
     }
   }
@@ -598,6 +620,8 @@ export class Client {
     if (change === undefined) return;
     const [event, remove] = change;
     if (remove.length > 0) for (const store of this.#stores()) for (const key of remove) store.removeItem(key);
+    const heard = JSON.parse(event);
+    if (heard.type === "signedOut") this.#signedOut();
     for (const listener of [...this.#listeners]) {
       try {
         listener(JSON.parse(event));

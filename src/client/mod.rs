@@ -1199,7 +1199,17 @@ impl Client {
         claims: Map<String, Value>,
         mut sets: Vec<TokenSet>,
         now: u64,
+        signed_out_since: bool,
     ) -> Result<Vec<TokenSet>> {
+        // A sign-out stays a sign-out: one made after this sign-in started (here, or in another
+        // tab) cancelled it, even when the provider answered it meanwhile (README, "The browser
+        // `Client`").
+        if signed_out_since {
+            return Err(Error::response(
+                "state",
+                "the sign-in was cancelled by a sign-out made while it was under way",
+            ));
+        }
         if !same_user(sets.first().map(|s| &s.claims), &claims) {
             return Err(Error::claim_invalid(
                 "sub",

@@ -236,12 +236,16 @@ fn the_callback_checks_the_response_exchanges_the_code_and_keeps_the_tokens() {
     assert_eq!(c.exchanged(Ok((400, bad_code.as_bytes())), &tx, 2000).unwrap_err().code(), "ERR_AUTH_RESPONSE_ERROR");
 
     let claims = set("LOA2", "", None, None).claims;
-    let sets = c.signed_in(new.clone(), claims.clone(), vec![set("LOA1", "basic", Some(5000), None)], 2000).unwrap();
+    // A sign-out made while the sign-in was under way cancels it, whatever the provider answered.
+    let e = c.signed_in(new.clone(), claims.clone(), vec![], 2000, true).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")));
+    let sets =
+        c.signed_in(new.clone(), claims.clone(), vec![set("LOA1", "basic", Some(5000), None)], 2000, false).unwrap();
     assert_eq!(sets.len(), 2, "the weaker set stays (RFC 9470 §2)");
     assert_eq!(sets[1].claims, claims);
     assert_eq!(sets[1].access_token.as_deref(), Some("at"));
     let Value::Object(bob) = json!({ "sub": "bob", "acr": "LOA2" }) else { unreachable!() };
-    let e = c.signed_in(new, bob, sets, 2000).unwrap_err();
+    let e = c.signed_in(new, bob, sets, 2000, false).unwrap_err();
     assert_eq!((e.code(), e.claim()), ("ERR_JWT_CLAIM_VALIDATION_FAILED", Some("sub")));
     assert_eq!(c.callback_failed(), "stepup:spa:pending", "a failed callback clears the saved call");
 }

@@ -412,7 +412,8 @@ impl ClientCore {
     }
 
     /// The sign-in done, with the ID token's verified claims (JSON text): `[the token sets to
-    /// store, where to return]`.
+    /// store, where to return]`. `signed_out_since`: the page signed out (or heard another tab
+    /// sign out) after this sign-in started, which cancels it.
     #[wasm_bindgen(js_name = signedIn, unchecked_return_type = "[string, string]")]
     pub fn signed_in(
         &self,
@@ -420,11 +421,13 @@ impl ClientCore {
         claims: &str,
         tx: &str,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+        signed_out_since: bool,
     ) -> Thrown<JsValue> {
         let signed_in = || -> Result<JsValue> {
             let tx: Transaction = ours(tx)?;
             let claims = crate::json::parse_object(claims.as_bytes()).map_err(|e| Error::arg_value("claims", e))?;
-            let held = self.inner.signed_in(ours(set)?, claims, sets(&self.inner, &tokens)?, unix_now())?;
+            let sets = sets(&self.inner, &tokens)?;
+            let held = self.inner.signed_in(ours(set)?, claims, sets, unix_now(), signed_out_since)?;
             let stored = self.inner.sets_to_store(&held, tokens.as_string().as_deref());
             Ok(Array::of2(&text(&stored), &tx.return_to.into()).into())
         };

@@ -288,3 +288,63 @@ test("popup options: mistakes are TypeErrors naming the option", { timeout: 30_0
   assert.equal(context.pages().length, 1, "no popup opened for a call refused");
   await context.close();
 });
+
+test("a sign-out here or in another tab cancels a popup step-up under way: the popup closes, nothing is stored or replayed", { timeout: 120_000 }, async () => {
+  for (const where of ["here", "another tab"]) {
+    const context = await browser.newContext();
+    const page = await pages.open(context);
+    const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+    assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+    const other = where === "here" ? page : await pages.open(context);
+    app.calls.length = 0;
+    const exchanges = app.idp.hits("/token");
+    const popupOpened = page.waitForEvent("popup", WAIT);
+    await page.evaluate(() => { window.track(window.client.fetch("/api/mfa", { method: "POST", body: "{}" }, { stepUp: "popup" })); });
+    const popup = await popupOpened;
+    await popup.waitForURL((u) => u.href.startsWith(app.idp.issuer) && u.pathname.includes("/interaction/"), WAIT);
+    const closed = popup.waitForEvent("close", WAIT);
+    await other.evaluate(() => window.client.signOut());
+    await closed;
+    const cancelled = await outcome(page);
+    assert.equal(cancelled.error?.code, "ERR_STEP_UP_REQUIRED", `${where}: ${JSON.stringify(cancelled)}`);
+    assert.equal(cancelled.error.reason, "popup_closed");
+    // Nothing got through: the API saw only the call its challenge answered, no code was
+    // redeemed, and the page is signed out with nothing of the client's left.
+    assert.deepEqual(app.calls.map((c) => [c.path, c.acr]), [], where);
+    assert.equal(app.idp.hits("/token"), exchanges, where);
+    assert.equal((await page.evaluate(() => window.client.session())).signedIn, false, where);
+    assert.deepEqual(await storedKeys(page), [], where);
+    await context.close();
+  }
+});
+
+test("a sign-out while the popup's code is being exchanged stays a sign-out: the answer is not stored and the call not replayed", { timeout: 90_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await pages.open(context);
+  const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  app.calls.length = 0;
+  const exchanges = app.idp.hits("/token");
+  // The token endpoint answers late, so the sign-out lands after the popup answered and before
+  // the page has the tokens.
+  app.idp.setTokenMode("lagging");
+  try {
+    const popupOpened = page.waitForEvent("popup", WAIT);
+    await page.evaluate(() => { window.track(window.client.fetch("/api/mfa", { method: "POST", body: "{}" }, { stepUp: "popup" })); });
+    await pages.answerInPopup(await popupOpened);
+    const began = Date.now();
+    while (app.idp.hits("/token") === exchanges && Date.now() - began < 15_000) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(app.idp.hits("/token"), exchanges + 1, "the code exchange began");
+    await page.evaluate(() => window.client.signOut());
+    const cancelled = await outcome(page);
+    assert.equal(cancelled.error?.code, "ERR_AUTH_RESPONSE_INVALID", JSON.stringify(cancelled));
+    assert.equal(cancelled.error.param, "state");
+    assert.match(cancelled.error.message, /cancelled by a sign-out/);
+  } finally {
+    app.idp.setTokenMode("ok");
+  }
+  assert.deepEqual(app.calls, [], "the call was not replayed");
+  assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
+  assert.deepEqual(await storedKeys(page), []);
+  await context.close();
+});
