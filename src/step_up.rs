@@ -711,7 +711,10 @@ fn step_up_challenge(kind: ChallengeKind, scheme: &str, challenge: &AuthChalleng
         None => Vec::new(),
     };
     let max_age = match challenge.param("max_age") {
-        Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Some(text.parse::<u64>().ok()?),
+        // A number of seconds JavaScript holds exactly, or no usable challenge.
+        Some(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(text.parse::<u64>().ok().filter(|&s| s as f64 <= crate::claims::MAX_NUMERIC_DATE)?)
+        }
         Some(_) => return None,
         None => None,
     };

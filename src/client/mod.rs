@@ -698,7 +698,9 @@ fn token_set(grant: Grant, now: u64) -> TokenSet {
     TokenSet {
         claims: Map::new(),
         access_token: Some(grant.access_token),
-        expires_at: grant.expires_in.map(|s| now + s),
+        // Never past the latest time JavaScript counts exactly: a huge `expires_in` is a token
+        // that lasts, not one that wrapped around into the past.
+        expires_at: grant.expires_in.map(|s| now.saturating_add(s).min(crate::claims::MAX_NUMERIC_DATE as u64)),
         refresh_token: grant.refresh_token,
         id_token: grant.id_token,
     }

@@ -1059,3 +1059,16 @@ fn a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_
     let waiting = good.replace(r#""ready":true"#, r#""ready":false"#);
     assert!(c.to_replay(Some(&waiting), page).is_none());
 }
+
+#[test]
+fn a_huge_expires_in_is_a_token_that_lasts_not_one_that_wrapped_around() {
+    let c = discovered(json!({}));
+    let (_, _, tx) = c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into())).unwrap();
+    for expires_in in [json!(18_446_744_073_709_551_615u64), json!("18446744073709551615")] {
+        let answer =
+            json!({ "access_token": "at", "token_type": "Bearer", "id_token": "x.y.z", "expires_in": expires_in })
+                .to_string();
+        let (_, _, set) = c.exchanged(Ok((200, answer.as_bytes())), &tx, 2000).unwrap();
+        assert_eq!(set.expires_at, Some(9_007_199_254_740_991));
+    }
+}

@@ -763,3 +763,16 @@ fn what_to_ask_for_an_amr_shortfall_follows_the_policy() {
     let d = evaluate(json!({"amr":["pwd"]}), json!({"amr":{"all":["hwk"]}}), &auth0, 0);
     assert_eq!(d.ask(), Ask { acr_values: vec![], max_age: Some(0), prompt_login: true, description: AMR_DESCRIPTION });
 }
+
+#[test]
+fn a_challenges_max_age_is_a_number_javascript_holds_exactly() {
+    let challenge = |max_age: &str| {
+        parse_step_up_challenge(&format!(
+            r#"Bearer error="insufficient_user_authentication", acr_values="a", max_age="{max_age}""#
+        ))
+    };
+    assert_eq!(challenge("9007199254740991").unwrap().max_age, Some(9_007_199_254_740_991));
+    for past in ["9007199254740992", "9007199254740993", "18446744073709551615", "18446744073709551616"] {
+        assert_eq!(challenge(past), None, "{past}");
+    }
+}
