@@ -18,6 +18,7 @@ const KEYS = 1;
 const FETCH_FAILED = 0;
 const BAD_INPUT = 1;
 const NOT_A_FUNCTION = 2;
+const UNREADABLE = 3;
 
 /** `ClientCore.popupKind`: no popup, one the client opens (else the caller's window). */
 const REDIRECT = 0;
@@ -97,9 +98,14 @@ function openPopup(name) {
 
 /** `options` without its `popup` (a window the core cannot read), and that `popup`. */
 function withoutPopup(options) {
-  if (typeof options !== "object" || options === null || !("popup" in options)) return [options, undefined];
-  const { popup, ...rest } = options;
-  return [rest, popup];
+  try {
+    if (typeof options !== "object" || options === null || !("popup" in options)) return [options, undefined];
+    const { popup, ...rest } = options;
+    return [rest, popup];
+  } catch {
+    // A revoked proxy, a member that throws: a coded error, never the raw one.
+    throw ClientCore.failure(UNREADABLE, "options");
+  }
 }
 
 /** Whether a page of this origin opened this one and is still open (reading another origin's location throws). */
@@ -238,8 +244,14 @@ export class Client {
   /** Reads the options; throws a `TypeError` naming a bad one. */
   constructor(options) {
     // `store` may hold functions, which the core does not read: it is handed over apart.
-    const given = typeof options === "object" && options !== null && "store" in options;
-    const { store, ...rest } = given ? options : { store: undefined };
+    let given, store, rest;
+    try {
+      given = typeof options === "object" && options !== null && "store" in options;
+      ({ store, ...rest } = given ? options : { store: undefined });
+    } catch {
+      // A revoked proxy, a member that throws: a coded error, never the raw one.
+      throw ClientCore.failure(UNREADABLE, "options");
+    }
     this.#core = new ClientCore(given ? rest : options);
     this.#storeKind = ClientCore.storeKind(store);
     this.#storage = storeOf(this.#storeKind, store);

@@ -34,6 +34,16 @@ pub fn parse_own(text: &str) -> Option<Value> {
     serde_json::from_slice(text.as_bytes()).ok()
 }
 
+/// How many arrays and objects `value` nests, itself included (0 for anything else). Values here
+/// come from a parse, so the recursion is bounded as theirs was.
+pub fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(members) => 1 + members.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// serde_json's messages are English and ASCII: the first letter lower-cased as ASCII (which
 /// spares the browser build Unicode's case tables).
 fn lower_first(s: &str) -> String {

@@ -183,6 +183,24 @@ pub struct Refreshed {
     pub downgraded: bool,
 }
 
+/// The deepest claims a kept set may hold, the claims object counted ([`crate::json::depth`]):
+/// the stored list holds each set's claims two levels down (`[{"claims": {…}}]`) and is read
+/// back as a token is read, at most 127 arrays and objects deep, so claims nested deeper could be
+/// verified but never read back, and the whole list with them.
+pub const MAX_CLAIMS_DEPTH: usize = 125;
+
+/// Refuses claims that could not be read back once kept ([`MAX_CLAIMS_DEPTH`]), saying which
+/// member nests too deeply; nothing is kept.
+pub fn keepable(claims: &Map<String, Value>) -> Result<()> {
+    match claims.iter().find(|(_, v)| 1 + crate::json::depth(v) > MAX_CLAIMS_DEPTH) {
+        Some((name, _)) => Err(Error::claim_invalid(
+            "claims",
+            format!("{name:?} nests more than {MAX_CLAIMS_DEPTH} arrays and objects deep, too deep to be kept"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Checks a refresh's ID token claims against the set refreshed (OIDC Core 12.2: the same
 /// `sub`, and `auth_time` still the original authentication, so a refresh never makes a
 /// session look fresher than its sign-in) and tells whether it came back downgraded.
@@ -200,6 +218,7 @@ pub fn refreshed(
         renewed.claims = old.claims.clone();
         return Ok(Refreshed { set: renewed, downgraded: false });
     };
+    keepable(&claims)?;
     if !same_user(Some(&old.claims), &claims) {
         return Err(Error::claim_invalid("sub", "a refresh must not change the signed-in user (OIDC Core 12.2)"));
     }

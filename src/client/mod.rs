@@ -474,16 +474,21 @@ pub struct Transaction {
     pub requirement: Requirement,
     /// Where `handleCallback` says to go.
     pub return_to: String,
+    /// The issuer the sign-in went to: a callback is completed only by a client of that issuer,
+    /// so two clients with one client id never send one's code and PKCE verifier to the other's
+    /// token endpoint (RFC 9207 §1, mix-up). Absent in a transaction stored by an earlier version.
+    pub issuer: Option<String>,
 }
 
 impl FromJson for Transaction {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["verifier", "nonce", "requirement", "returnTo"])?;
+        let o = Fields::new(value, at, &["verifier", "nonce", "requirement", "returnTo", "issuer?"])?;
         Ok(Transaction {
             verifier: o.string("verifier")?,
             nonce: o.string("nonce")?,
             requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
             return_to: o.string("returnTo")?,
+            issuer: o.str("issuer")?,
         })
     }
 }
@@ -496,6 +501,7 @@ impl Transaction {
             .set("nonce", self.nonce.as_str())
             .set("requirement", self.requirement.to_json())
             .set("returnTo", self.return_to.as_str())
+            .maybe("issuer", self.issuer.as_deref())
             .build()
     }
 }
@@ -894,7 +900,11 @@ impl FromJson for Client {
 impl Client {
     /// The storage key of `name`: `stepup:<clientId>:<name>`; `key("")` is the prefix of all.
     pub fn key(&self, name: &str) -> String {
-        format!("stepup:{}:{name}", self.client_id)
+        // `:` ends the client id in a key: one that holds a `:` (or `%`, the escape itself) is
+        // escaped, so no client's keys fall under another's prefix (`spa` and `spa:tx`), and a
+        // sign-out or a callback's `state` never reaches another client's keys.
+        let id = self.client_id.replace('%', "%25").replace(':', "%3A");
+        format!("stepup:{id}:{name}")
     }
 
     /// Whether `client.fetch` may send this client's tokens with a call to `url` (the call's URL
@@ -1148,7 +1158,13 @@ impl Client {
             ..AuthorizationRequest::default()
         })?;
         let return_to = returning_to(plan.return_to, here)?;
-        let tx = Transaction { verifier, nonce, requirement: plan.requirement, return_to };
+        let tx = Transaction {
+            verifier,
+            nonce,
+            requirement: plan.requirement,
+            return_to,
+            issuer: Some(self.issuer.clone()),
+        };
         Ok((url, self.key(&format!("tx:{state}")), tx))
     }
 
@@ -1165,6 +1181,9 @@ impl Client {
     /// (RFC 6749 §4.1.3, RFC 7636 §4.5).
     pub fn code_request(&self, url: &str, tx: Option<&Transaction>) -> Result<(String, GrantRequest)> {
         let tx = tx.ok_or_else(|| Error::response("state", "no sign-in under way in this browser for this state"))?;
+        if tx.issuer.as_ref().is_some_and(|issuer| *issuer != self.issuer) {
+            return Err(Error::response("state", "the sign-in under way for this state went to another issuer"));
+        }
         let metadata = self.metadata.current()?;
         let expect = ResponseExpectations {
             expected_state: Some(callback_state(url)?),
@@ -1212,6 +1231,7 @@ impl Client {
                 "the sign-in was cancelled by a sign-out made while it was under way",
             ));
         }
+        tokens::keepable(&claims)?;
         if !same_user(sets.first().map(|s| &s.claims), &claims) {
             return Err(Error::claim_invalid(
                 "sub",

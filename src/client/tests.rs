@@ -144,6 +144,7 @@ fn the_authorization_url_and_its_transaction() {
             nonce: "no".repeat(22),
             requirement: plan.requirement.clone(),
             return_to: "https://app.example/here".into(),
+            issuer: Some(ISS.into()),
         }
     );
     // As stored, and read back.
@@ -415,6 +416,7 @@ fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
         nonce: nonce.into(),
         requirement: acr(&["LOA2"]),
         return_to: "/".into(),
+        issuer: None,
     };
     let headers =
         vec![("content-type".into(), "application/json".into()), ("Authorization".into(), "Bearer old".into())];
@@ -534,8 +536,13 @@ fn auth0_mfa_required_at_the_token_endpoint_is_a_step_up_for_the_policys_multi_f
         .to_string();
     let c = discovered(json!({ "policy": preset("auth0").unwrap().to_json() }));
     assert_eq!(c.mfa_acr(), crate::acr::PAPE_MULTI_FACTOR);
-    let tx =
-        Transaction { verifier: "v".into(), nonce: "n".into(), requirement: acr(&["LOA1"]), return_to: "/".into() };
+    let tx = Transaction {
+        verifier: "v".into(),
+        nonce: "n".into(),
+        requirement: acr(&["LOA1"]),
+        return_to: "/".into(),
+        issuer: None,
+    };
     for e in [
         c.exchanged(Ok((403, mfa.as_bytes())), &tx, 2000).unwrap_err(),
         c.refresh_answer(&set("LOA1", "a", Some(1000), Some("rt")), Ok((403, mfa.as_bytes())), 2000).unwrap_err(),
@@ -1070,5 +1077,72 @@ fn a_huge_expires_in_is_a_token_that_lasts_not_one_that_wrapped_around() {
                 .to_string();
         let (_, _, set) = c.exchanged(Ok((200, answer.as_bytes())), &tx, 2000).unwrap();
         assert_eq!(set.expires_at, Some(9_007_199_254_740_991));
+    }
+}
+
+#[test]
+fn keys_of_clients_whose_ids_share_a_beginning_never_meet() {
+    let key = |id: &str, name: &str| {
+        let options = json!({ "issuer": ISS, "clientId": id, "redirectUri": "https://app.example/cb" });
+        Client::from_json(&options, "").unwrap().key(name)
+    };
+    assert_eq!(key("spa", "tokens"), "stepup:spa:tokens", "an id without `:` or `%` keeps its keys");
+    assert_eq!(key("spa:tx", "tokens"), "stepup:spa%3Atx:tokens");
+    assert_eq!(key("100%", ""), "stepup:100%25:");
+    // `spa`'s prefix (what its sign-out removes) covers none of `spa:x`'s keys, and a callback's
+    // `state` (`tx:<state>`) cannot name another client's tokens.
+    assert!(!key("spa:x", "tokens").starts_with(&key("spa", "")));
+    assert_ne!(key("spa", "tx:tokens"), key("spa:tx", "tokens"));
+    assert_ne!(key("a%3Ab", "tokens"), key("a:b", "tokens"));
+}
+
+#[test]
+fn a_callback_is_completed_only_by_a_client_of_the_issuer_the_sign_in_went_to() {
+    let c = discovered(json!({}));
+    let (url, _, tx) = c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into())).unwrap();
+    let state = query(&url)["state"].clone();
+    let response = format!("https://app.example/cb?code=c&state={state}&iss=https%3A%2F%2Fidp.example");
+    assert!(c.code_request(&response, Some(&tx)).is_ok());
+    let other = Transaction { issuer: Some("https://other.example".into()), ..tx.clone() };
+    let e = c.code_request(&response, Some(&other)).unwrap_err();
+    assert_eq!((e.code(), e.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")));
+    // One stored before transactions named their issuer is read, and completed as before.
+    let older = Transaction { issuer: None, ..tx.clone() };
+    let stored_older = older.to_json().to_string();
+    assert!(!stored_older.contains("issuer"));
+    assert_eq!(stored::<Transaction>(Some(&stored_older)), Some(older.clone()));
+    assert!(c.code_request(&response, Some(&older)).is_ok());
+}
+
+#[test]
+fn claims_too_deep_to_be_read_back_are_refused_and_what_is_stored_stays_readable() {
+    let c = discovered(json!({}));
+    let nested = |levels: usize| {
+        let mut v = json!(1);
+        for _ in 0..levels {
+            v = json!([v]);
+        }
+        v
+    };
+    let other =
+        json!([{ "claims": { "iss": "https://other.example", "sub": "bob" }, "accessToken": "theirs" }]).to_string();
+    assert_eq!(token_sets(Some(&other)).len(), 1);
+    for depth in [tokens::MAX_CLAIMS_DEPTH, tokens::MAX_CLAIMS_DEPTH + 1, 127] {
+        let Value::Object(claims) = json!({ "iss": ISS, "sub": "alice", "acr": "LOA1", "deep": nested(depth - 1) })
+        else {
+            unreachable!()
+        };
+        assert_eq!(crate::json::depth(&Value::Object(claims.clone())), depth);
+        // The claims as a verified token hands them over: they parse.
+        assert!(crate::json::parse_object(Value::Object(claims.clone()).to_string().as_bytes()).is_ok());
+        let kept = c.signed_in(set("LOA1", "at", None, None), claims, vec![], 2000, false);
+        if depth <= tokens::MAX_CLAIMS_DEPTH {
+            let stored = c.sets_to_store(&kept.unwrap(), Some(&other)).to_string();
+            assert_eq!(token_sets(Some(&stored)).len(), 2, "both issuers' sets read back at depth {depth}");
+        } else {
+            let e = kept.unwrap_err();
+            assert_eq!((e.code(), e.claim()), ("ERR_JWT_CLAIM_VALIDATION_FAILED", Some("claims")), "depth {depth}");
+            assert!(e.to_string().contains(r#""deep" nests more than 125"#), "{e}");
+        }
     }
 }

@@ -195,3 +195,16 @@ fn debug_output_leaves_the_tokens_out() {
         assert!(shown.contains("access_token: Some(<redacted>)") && shown.contains("urn:mfa"), "{shown}");
     }
 }
+
+#[test]
+fn a_refresh_whose_claims_could_not_be_read_back_is_refused() {
+    let fief = preset("fief").unwrap();
+    let old = set("1", 1000, "strong", Some(1100));
+    let mut deep = json!(1);
+    for _ in 0..MAX_CLAIMS_DEPTH {
+        deep = json!([deep]);
+    }
+    let e = refreshed(&old, Some(claims(json!({ "sub": "alice", "auth_time": 1000, "deep": deep }))), renewal(), &fief)
+        .unwrap_err();
+    assert_eq!(e.claim(), Some("claims"));
+}

@@ -751,12 +751,14 @@ impl ClientCore {
     /// The error of a step the shell could not take: `kind` 0, `ERR_FETCH_FAILED` (no network,
     /// no storage, no page); 1, the `input` of `fetch` that `Request` refused
     /// (`ERR_INVALID_ARG_VALUE`); 2, `message` names an argument that is not a function
-    /// (`ERR_INVALID_ARG_TYPE`).
+    /// (`ERR_INVALID_ARG_TYPE`); 3, `message` names an argument that could not be read (a
+    /// revoked proxy, a member that throws: `ERR_INVALID_ARG_VALUE`).
     pub fn failure(kind: u8, message: String) -> JsValue {
         js_error(&match kind {
             0 => Error::FetchFailed(message),
             1 => Error::arg_value("input", message),
-            _ => Error::arg_type(message, "a function"),
+            2 => Error::arg_type(message, "a function"),
+            _ => Error::arg_value(message, "could not be read"),
         })
     }
 }

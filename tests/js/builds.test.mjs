@@ -88,3 +88,19 @@ console.log(JSON.stringify({ policy: typeof policy, verifier: typeof verifier.ve
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the browser Client's options that cannot be read are coded errors, never the raw exception", async () => {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const options = { issuer, clientId: "spa", redirectUri: "https://app.example/cb", store: "memory" };
+  const throwingStore = { ...options, get store() { throw new Error("boom"); } };
+  const unreadable = (e) => e instanceof TypeError && e.code === "ERR_INVALID_ARG_VALUE" && e.param === "options";
+  for (const bad of [proxy, throwingStore]) assert.throws(() => new browser.Client(bad), unreadable);
+  const client = new browser.Client(options);
+  const throwingPopup = { get popup() { throw new Error("boom"); } };
+  for (const bad of [proxy, throwingPopup]) {
+    await assert.rejects(client.signIn(bad), unreadable);
+    await assert.rejects(client.stepUp({ acr: ["LOA2"] }, bad), unreadable);
+  }
+  client.free();
+});
