@@ -31,7 +31,7 @@ export interface ClientOptions {
     postLogoutRedirectUri?: string;
     /**
      * Origins besides the page's own that `fetch` sends tokens to, as browsers write them
-     * (`"https://api.example.com"`); the origins of `resource` and `audience` count too. A call
+     * (`"https://api.example.com"`); the origin of `resource` counts too (`audience`'s does not). A call
      * to any other origin is refused (`ERR_INVALID_ARG_VALUE` naming `input`), no token sent.
      */
     apiOrigins?: string[];
@@ -212,7 +212,7 @@ export class Client {
      * what the API asked (an Entra claims challenge's claims request sent back as `claims`), or
      * with `{ stepUp: "popup" }` signs in for it in a popup and resolves to the call replayed
      * once (a `PopupError` when the popup is blocked, closed or too slow). Tokens go only to the
-     * page's origin, `resource`'s, `audience`'s and `apiOrigins`: a call elsewhere is refused
+     * page's origin, `resource`'s and `apiOrigins`: a call elsewhere is refused
      * (`ERR_INVALID_ARG_VALUE`), no token sent.
      */
     fetch(input: RequestInfo | URL, init?: RequestInit, options?: ClientFetchOptions): Promise<Response>;

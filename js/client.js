@@ -200,6 +200,22 @@ async function spentLock(prefix, old) {
   return `${prefix}spent:${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/**
+ * What a page's clients that keep their state under one storage prefix share (two clients with
+ * one client id for two issuers do): how many sign-outs the page made or heard of, so that a
+ * sign-in started before one is cancelled (`ClientCore.signedIn`) even when the provider
+ * answered it meanwhile, and the popups of sign-ins under way, which a sign-out closes.
+ * @type {Map<string, { signOuts: number, popups: Set<Window> }>}
+ */
+const pages = new Map();
+
+/** @param {string} prefix */
+function pageOf(prefix) {
+  let page = pages.get(prefix);
+  if (page === undefined) pages.set(prefix, (page = { signOuts: 0, popups: new Set() }));
+  return page;
+}
+
 export class Client {
   #core;
   #prefix;
@@ -220,16 +236,8 @@ export class Client {
   #onStorage;
   /** @type {Set<(event: object) => void>} */
   #listeners = new Set();
-  /**
-   * How many sign-outs this page made or heard of: a sign-in that started before one is
-   * cancelled (`ClientCore.signedIn`), even when the provider answered it meanwhile.
-   */
-  #signOuts = 0;
-  /**
-   * The popups of sign-ins under way, which a sign-out closes.
-   * @type {Set<Window>}
-   */
-  #popups = new Set();
+  /** What this page's clients with the same storage prefix share (`pageOf`). */
+  #page;
   /**
    * The fetch of each document under way, which every other call awaits.
    * @type {(Promise<void> | undefined)[]}
@@ -257,6 +265,7 @@ export class Client {
     this.#storage = storeOf(this.#storeKind, store);
     this.#session = storeOf(SESSION, undefined);
     [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout, this.#maxAnswer] = this.#core.settings();
+    this.#page = pageOf(this.#prefix);
     // Tabs that agree: another tab's sign-in, step-up or sign-out comes on the channel, or,
     // without one, as `storage` events of the shared `"local"` store.
     if (typeof BroadcastChannel === "function") {
@@ -335,7 +344,9 @@ export class Client {
       return new Promise(() => {});
     }
     const key = this.#core.callbackKey(page);
-    const signOuts = this.#signOuts;
+    const signOuts = this.#page.signOuts;
+    // Another issuer's sign-in (a client with the same client id) is left for its own client.
+    this.#core.ownsTransaction(this.#transactions().getItem(key));
     try {
       // One use only: the transaction goes whatever happens next.
       const transactions = this.#transactions();
@@ -458,10 +469,14 @@ export class Client {
     navigate(url);
   }
 
-  /** A sign-out here or in another tab: the sign-ins under way are cancelled, their popups closed. */
+  /**
+   * A sign-out here or in another tab: the sign-ins under way of every client of this page that
+   * keeps its state under the same prefix (whose keys the sign-out removed) are cancelled, their
+   * popups closed.
+   */
   #signedOut() {
-    this.#signOuts++;
-    for (const popup of this.#popups) if (!popup.closed) popup.close();
+    this.#page.signOuts++;
+    for (const popup of this.#page.popups) if (!popup.closed) popup.close();
   }
 
   /** On the `post_logout_redirect_uri` page: checks the provider's `state`; resolves to where to go. */
@@ -535,7 +550,7 @@ export class Client {
     const [idToken, call, set] = this.#core.exchanged(status, text, /** @type {string} */ (tx));
     const claims = await this.#verify(idToken, call, false);
     const verified = JSON.stringify(claims);
-    const cancelled = this.#signOuts !== signOuts;
+    const cancelled = this.#page.signOuts !== signOuts;
     const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens(), cancelled);
     this.#store().setItem(this.#tokensKey, tokens);
     this.#channel?.postMessage(this.#core.changeMessage(verified));
@@ -558,8 +573,8 @@ export class Client {
    */
   async #inPopup(plan, popup) {
     if (!popup) throw this.#core.popupFailed(plan, BLOCKED);
-    const signOuts = this.#signOuts;
-    this.#popups.add(popup);
+    const signOuts = this.#page.signOuts;
+    this.#page.popups.add(popup);
     try {
       await this.#document(METADATA);
       const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href);
@@ -568,7 +583,7 @@ export class Client {
       const { claims } = await this.#complete(response, tx, signOuts);
       return { claims };
     } finally {
-      this.#popups.delete(popup);
+      this.#page.popups.delete(popup);
       if (!popup.closed) popup.close();
     }
   }

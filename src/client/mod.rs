@@ -530,22 +530,27 @@ pub struct Pending {
 impl FromJson for Pending {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
         let o = Fields::new(value, at, &["url", "method", "headers", "body?", "requirement", "signIn", "ready?"])?;
-        // What Fetch sends again as it was (RFC 9110 §5.1, §5.5, §9.1): a saved call any other
-        // script could have written reads as no call, never as one the replay throws on.
+        // What Fetch sends again as it was (RFC 9110 §5.1, §5.5, §9.1; Fetch's header values
+        // are bytes, so no character past U+00FF; its forbidden methods; no body with GET or
+        // HEAD): a saved call any other script could have written reads as no call, never as
+        // one the replay throws on.
         let token = |text: &str| !text.is_empty() && text.bytes().all(crate::step_up::is_tchar);
+        let value = |text: &str| text.chars().all(|c| c <= '\u{ff}' && !matches!(c, '\0' | '\r' | '\n'));
         let pair = |v: &Value, at: &str| match list(v, at, "a [name, value] pair", json_string)?.as_slice() {
-            [name, value] if token(name) && !value.contains(['\0', '\r', '\n']) => Ok((name.clone(), value.clone())),
+            [name, text] if token(name) && value(text) => Ok((name.clone(), text.clone())),
             _ => Err(Error::arg_type(at, "a [name, value] pair Fetch can send")),
         };
         let method = o.string("method")?;
-        if !token(&method) {
-            return Err(Error::arg_value("method", "is not a method Fetch can send"));
+        let is = |names: &[&str]| names.iter().any(|n| method.eq_ignore_ascii_case(n));
+        let body = o.str("body")?;
+        if !token(&method) || is(&["CONNECT", "TRACE", "TRACK"]) || (body.is_some() && is(&["GET", "HEAD"])) {
+            return Err(Error::arg_value("method", "is not a method Fetch can send, or not with a body"));
         }
         Ok(Pending {
             url: o.string("url")?,
             method,
             headers: list(o.required("headers")?, "headers", "an array of pairs", pair)?,
-            body: o.str("body")?,
+            body,
             requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
             sign_in: o.string("signIn")?,
             ready: o.bool("ready")?.unwrap_or_default(),
@@ -835,7 +840,7 @@ pub struct Client {
     keys: Held<KeySet>,
     documents: refresh::Policy,
     /// Where `client.fetch` may send tokens besides the page's own origin
-    /// ([`Client::token_may_go`]): `apiOrigins`, and the origins of `resource` and `audience`.
+    /// ([`Client::token_may_go`]): `apiOrigins`, and the origin of `resource`.
     api_origins: Vec<String>,
 }
 
@@ -857,7 +862,7 @@ impl FromJson for Client {
             // An origin exactly as browsers write one (`location.origin`), so that comparing texts
             // is comparing origins.
             match origin_of(&given) {
-                Some(origin) if origin == given => api_origins.push(origin),
+                Some(origin) if origin == given && written_as_browsers_write(&origin) => api_origins.push(origin),
                 _ => {
                     return Err(Error::arg_value(
                         format!("apiOrigins[{i}]"),
@@ -866,9 +871,9 @@ impl FromJson for Client {
                 }
             }
         }
-        // The APIs the tokens are for (RFC 8707 `resource`, Auth0's `audience`) are theirs to see.
-        let audience = o.params.0.get("audience").map(String::as_str);
-        api_origins.extend([o.resource.as_deref(), audience].into_iter().flatten().filter_map(origin_of));
+        // The resource server the tokens are for (RFC 8707 §2: `resource` is its URI) is theirs
+        // to see. Auth0's `audience` is not: it names an API and need not be where it is.
+        api_origins.extend(o.resource.as_deref().and_then(origin_of));
         let mut metadata = Held::default();
         let given_metadata = o.metadata.is_some();
         if let Some(document) = o.metadata {
@@ -909,7 +914,7 @@ impl Client {
 
     /// Whether `client.fetch` may send this client's tokens with a call to `url` (the call's URL
     /// as `fetch()` sends it): to the page's own origin (`here`, its URL), the origin of
-    /// `resource` or `audience`, or one of `apiOrigins`; never to another site, which a bearer
+    /// `resource`, or one of `apiOrigins`; never to another site, which a bearer
     /// token would let act as the user (README, "The browser `Client`"). A refused call is the
     /// caller's `input` (`ERR_INVALID_ARG_VALUE`), made with no token at all.
     pub fn token_may_go(&self, url: &str, here: Option<&str>) -> Result<()> {
@@ -920,8 +925,8 @@ impl Client {
             _ => Err(Error::arg_value(
                 "input",
                 format!(
-                    "is not on an origin this client sends tokens to (the page's, resource's, audience's or \
-                     one of apiOrigins): {}",
+                    "is not on an origin this client sends tokens to (the page's, resource's or one of \
+                     apiOrigins): {}",
                     origin.as_deref().unwrap_or("no http(s) origin")
                 ),
             )),
@@ -1175,15 +1180,27 @@ impl Client {
         Ok(self.key(&format!("tx:{}", callback_state(url)?)))
     }
 
+    /// Refuses the transaction of a sign-in that went to another issuer (two clients with one
+    /// client id share where transactions are kept): only the client of that issuer completes
+    /// it, so neither's code or PKCE verifier reaches the other's token endpoint (RFC 9207 §1,
+    /// mix-up). The shell asks before it takes the transaction, so the other client can still
+    /// complete its own.
+    pub fn owns(&self, tx: Option<&Transaction>) -> Result<()> {
+        match tx.and_then(|tx| tx.issuer.as_ref()) {
+            Some(issuer) if *issuer != self.issuer => {
+                Err(Error::response("state", "the sign-in under way for this state went to another issuer"))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Checks the authorization response at `url` (RFC 6749 §4.1.2, RFC 9207) against its
     /// transaction `tx` (read from storage, and removed there whatever happens next: one use
     /// only) and builds the code exchange: the token endpoint and the body to POST
     /// (RFC 6749 §4.1.3, RFC 7636 §4.5).
     pub fn code_request(&self, url: &str, tx: Option<&Transaction>) -> Result<(String, GrantRequest)> {
+        self.owns(tx)?;
         let tx = tx.ok_or_else(|| Error::response("state", "no sign-in under way in this browser for this state"))?;
-        if tx.issuer.as_ref().is_some_and(|issuer| *issuer != self.issuer) {
-            return Err(Error::response("state", "the sign-in under way for this state went to another issuer"));
-        }
         let metadata = self.metadata.current()?;
         let expect = ResponseExpectations {
             expected_state: Some(callback_state(url)?),
@@ -1517,6 +1534,37 @@ fn returning_to(given: Option<String>, here: impl FnOnce() -> Result<String>) ->
         Some(theirs) if Some(theirs.as_str()) == origin_of(&here()?).as_deref() => Ok(given),
         _ => Err(refused()),
     }
+}
+
+/// Whether `origin` (as [`origin_of`] writes one) is exactly as the WHATWG URL parser writes
+/// it, so that comparing it with a `Request`'s origin compares origins: a host of lower-case
+/// ASCII labels (an IDN in its `xn--` form), an IPv4 address in four decimal parts (the parser
+/// rewrites `127.1` and `0x7f.0.0.1`), or a bracketed IPv6 address (taken as written: write it
+/// as the parser does, `[::1]`); a port in decimal.
+fn written_as_browsers_write(origin: &str) -> bool {
+    let Some((_, authority)) = origin.split_once("://") else { return false };
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !authority.ends_with(']') => (host, Some(port)),
+        _ => (authority, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !p.starts_with('0') && p.parse::<u16>().is_ok()
+    });
+    let host_ok = if let Some(inside) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        !inside.is_empty()
+            && inside.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || b == b':' || b == b'.')
+    } else {
+        let labels: Vec<&str> = host.split('.').collect();
+        let label_ok =
+            |l: &&str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        // A last label that is a number makes the whole host an IPv4 address to the parser.
+        let numeric = labels.last().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()) || l.starts_with("0x"));
+        labels.iter().all(label_ok)
+            && (!numeric
+                || labels.len() == 4
+                    && labels.iter().all(|l| (*l == "0" || !l.starts_with('0')) && l.parse::<u8>().is_ok()))
+    };
+    port_ok && host_ok
 }
 
 /// The origin of an `http` or `https` URL as browsers serialize it (`event.origin`,

@@ -986,7 +986,7 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
 }
 
 #[test]
-fn tokens_go_only_to_the_pages_origin_resources_audiences_and_api_origins() {
+fn tokens_go_only_to_the_pages_origin_resources_and_api_origins() {
     let page = Some("https://app.example/account?x=1");
     let plain = client(json!({}));
     assert_eq!(plain.token_may_go("https://app.example/api/x", page), Ok(()));
@@ -1011,16 +1011,20 @@ fn tokens_go_only_to_the_pages_origin_resources_audiences_and_api_origins() {
     let named = client(json!({
         "resource": "https://api.example/v1",
         "audience": "https://other.example/",
-        "apiOrigins": ["https://third.example", "http://localhost:8080"],
+        "apiOrigins": ["https://third.example", "http://localhost:8080", "http://127.0.0.1:9000", "https://xn--bcher-kva.example", "http://[::1]:8080"],
     }));
-    for allowed in
-        ["https://api.example/x", "https://other.example/y", "https://third.example/", "http://localhost:8080/z"]
-    {
+    for allowed in [
+        "https://api.example/x",
+        "https://third.example/",
+        "http://localhost:8080/z",
+        "http://127.0.0.1:9000/",
+        "https://xn--bcher-kva.example/",
+        "http://[::1]:8080/",
+    ] {
         assert_eq!(named.token_may_go(allowed, None), Ok(()), "{allowed}");
     }
-    // An audience that is a name, not a URL, names no origin.
-    let by_name = client(json!({ "audience": "my-api" }));
-    assert!(by_name.token_may_go("https://my-api/x", None).is_err());
+    // Auth0's `audience` names an API, which need not be where it is: only `apiOrigins` says so.
+    assert!(named.token_may_go("https://other.example/y", None).is_err());
 }
 
 #[test]
@@ -1031,6 +1035,18 @@ fn api_origins_are_origins_as_browsers_write_them() {
         (json!(["https://api.example:443"]), "apiOrigins[0]"),
         (json!(["api.example"]), "apiOrigins[0]"),
         (json!(["*"]), "apiOrigins[0]"),
+        // What the URL parser would write otherwise: never equal to a call's origin.
+        (json!(["http://127.1"]), "apiOrigins[0]"),
+        (json!(["http://0x7f.0.0.1"]), "apiOrigins[0]"),
+        (json!(["http://127.0.0.01"]), "apiOrigins[0]"),
+        (json!(["http://256.0.0.1"]), "apiOrigins[0]"),
+        (json!(["https://bücher.example"]), "apiOrigins[0]"),
+        (json!(["https://a%41.example"]), "apiOrigins[0]"),
+        (json!(["https://app.example\t"]), "apiOrigins[0]"),
+        (json!(["https://app.example."]), "apiOrigins[0]"),
+        (json!(["https://*"]), "apiOrigins[0]"),
+        (json!(["http://[::1]:8080", "http://[::1]:08080"]), "apiOrigins[1]"),
+        (json!(["http://localhost:99999"]), "apiOrigins[0]"),
     ] {
         let options =
             json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb", "apiOrigins": bad });
@@ -1050,7 +1066,8 @@ fn a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_
         json!({ "url": url, "method": method, "headers": headers, "body": "{}", "requirement": {}, "signIn": "n", "ready": true })
             .to_string()
     };
-    let good = saved("https://app.example/api", "POST", json!([["content-type", "application/json"]]));
+    let good =
+        saved("https://app.example/api", "POST", json!([["content-type", "application/json"], ["x-name", "José"]]));
     assert_eq!(c.to_replay(Some(&good), page).map(|p| p.url), Some("https://app.example/api".to_string()));
     for bad in [
         saved("https://evil.example/api", "POST", json!([])),
@@ -1059,6 +1076,12 @@ fn a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_
         saved("https://app.example/api", "POST", json!([["bad name", "x"]])),
         saved("https://app.example/api", "POST", json!([["x", "a\r\nb"]])),
         saved("https://app.example/api", "POST", json!([["", "x"]])),
+        saved("https://app.example/api", "POST", json!([["x-note", "price €5"]])),
+        saved("https://app.example/api", "TRACE", json!([])),
+        saved("https://app.example/api", "connect", json!([])),
+        // A body (even an empty one) with GET or HEAD.
+        saved("https://app.example/api", "get", json!([])),
+        saved("https://app.example/api", "HEAD", json!([])),
     ] {
         assert!(c.to_replay(Some(&bad), page).is_none(), "{bad}");
     }
@@ -1106,6 +1129,9 @@ fn a_callback_is_completed_only_by_a_client_of_the_issuer_the_sign_in_went_to() 
     let other = Transaction { issuer: Some("https://other.example".into()), ..tx.clone() };
     let e = c.code_request(&response, Some(&other)).unwrap_err();
     assert_eq!((e.code(), e.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")));
+    // What the shell asks before it takes a transaction: only another issuer's is refused.
+    assert_eq!(c.owns(Some(&other)), Err(e));
+    assert_eq!((c.owns(Some(&tx)), c.owns(None)), (Ok(()), Ok(())));
     // One stored before transactions named their issuer is read, and completed as before.
     let older = Transaction { issuer: None, ..tx.clone() };
     let stored_older = older.to_json().to_string();

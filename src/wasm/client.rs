@@ -434,6 +434,15 @@ impl ClientCore {
         thrown(signed_in())
     }
 
+    /// Throws when the transaction stored for a callback is another issuer's
+    /// ([`Client::owns`]): asked before the shell takes it. None, or one that does not read, is
+    /// for the callback itself to refuse.
+    #[wasm_bindgen(js_name = ownsTransaction)]
+    pub fn owns_transaction(&self, tx: Option<String>) -> Thrown<()> {
+        let tx = tx.and_then(|text| ours::<Transaction>(&text).ok());
+        thrown(self.inner.owns(tx.as_ref()))
+    }
+
     /// The key to remove after a failed callback.
     #[wasm_bindgen(js_name = callbackFailed)]
     pub fn callback_failed(&self) -> String {

@@ -5,7 +5,7 @@
 // a blocked, closed or too slow popup is a typed error. Every wait is bounded.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { launch } from "./browser.mjs";
+import { launch, passIdp } from "./browser.mjs";
 import { PAGE } from "./client-page.mjs";
 import { startClientApp } from "./client-app.mjs";
 
@@ -289,13 +289,25 @@ test("popup options: mistakes are TypeErrors naming the option", { timeout: 30_0
   await context.close();
 });
 
-test("a sign-out here or in another tab cancels a popup step-up under way: the popup closes, nothing is stored or replayed", { timeout: 120_000 }, async () => {
-  for (const where of ["here", "another tab"]) {
+/** A client with the page's client id for another issuer (a tenant's own provider), its discovery given. */
+const otherIssuersClient = (base) => {
+  const issuer = "https://tenant-b.example";
+  const metadata = {
+    issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+    response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"],
+  };
+  window.otherClient = new window.stepup.Client({ issuer, clientId: "stepup-spa", redirectUri: `${base}/tests/e2e/client.html`, metadata });
+};
+
+test("a sign-out here, in another tab or by another issuer's client of the same id cancels a popup step-up under way: the popup closes, nothing is stored or replayed", { timeout: 150_000 }, async () => {
+  for (const where of ["here", "another tab", "another issuer's client"]) {
     const context = await browser.newContext();
     const page = await pages.open(context);
     const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
     assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
-    const other = where === "here" ? page : await pages.open(context);
+    const other = where === "another tab" ? await pages.open(context) : page;
+    if (where === "another issuer's client") await page.evaluate(otherIssuersClient, app.base);
+    const signOut = where === "another issuer's client" ? () => window.otherClient.signOut() : () => window.client.signOut();
     app.calls.length = 0;
     const exchanges = app.idp.hits("/token");
     const popupOpened = page.waitForEvent("popup", WAIT);
@@ -303,7 +315,7 @@ test("a sign-out here or in another tab cancels a popup step-up under way: the p
     const popup = await popupOpened;
     await popup.waitForURL((u) => u.href.startsWith(app.idp.issuer) && u.pathname.includes("/interaction/"), WAIT);
     const closed = popup.waitForEvent("close", WAIT);
-    await other.evaluate(() => window.client.signOut());
+    await other.evaluate(signOut);
     await closed;
     const cancelled = await outcome(page);
     assert.equal(cancelled.error?.code, "ERR_STEP_UP_REQUIRED", `${where}: ${JSON.stringify(cancelled)}`);
@@ -346,5 +358,26 @@ test("a sign-out while the popup's code is being exchanged stays a sign-out: the
   assert.deepEqual(app.calls, [], "the call was not replayed");
   assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
   assert.deepEqual(await storedKeys(page), []);
+  await context.close();
+});
+
+test("a callback is completed only by the client of the issuer its sign-in went to; another issuer's client leaves it", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await pages.open(context);
+  await page.evaluate(() => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  await passIdp(page, app.base);
+  await pages.ready(page);
+  await page.evaluate(otherIssuersClient, app.base);
+  const exchanges = app.idp.hits("/token");
+  const result = await page.evaluate(async () => {
+    const refused = await window.otherClient.handleCallback().catch((e) => ({ code: e.code, param: e.param, message: e.message }));
+    const { claims } = await window.client.handleCallback();
+    return { refused, acr: claims.acr };
+  });
+  assert.equal(result.refused.code, "ERR_AUTH_RESPONSE_INVALID", JSON.stringify(result));
+  assert.equal(result.refused.param, "state");
+  assert.match(result.refused.message, /another issuer/);
+  assert.equal(result.acr, "LOA1", "its own client completed it");
+  assert.equal(app.idp.hits("/token"), exchanges + 1, "one code exchange, by the right client");
   await context.close();
 });
