@@ -200,6 +200,9 @@ async function spentLock(prefix, old) {
   return `${prefix}spent:${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** A count as stored (a string of digits, or null), as a number; `undefined` when none is stored. */
+const counted = (text) => (typeof text === "string" ? Number(text) : undefined);
+
 /**
  * What a page's clients that keep their state under one storage prefix share (two clients with
  * one client id for two issuers do): how many sign-outs the page made or heard of, so that a
@@ -221,6 +224,8 @@ export class Client {
   #prefix;
   #tokensKey;
   #pendingKey;
+  #signOutsKey;
+  #keptKey;
   #timeout;
   #maxAnswer;
   #storage;
@@ -264,8 +269,17 @@ export class Client {
     this.#storeKind = ClientCore.storeKind(store);
     this.#storage = storeOf(this.#storeKind, store);
     this.#session = storeOf(SESSION, undefined);
-    [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout, this.#maxAnswer] = this.#core.settings();
+    [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout, this.#maxAnswer, this.#signOutsKey, this.#keptKey] =
+      this.#core.settings();
     this.#page = pageOf(this.#prefix);
+    // Tokens kept before a sign-out in a tab that this one did not hear (it was away at the
+    // provider, or closed, then) go, as they went in the tabs that heard it.
+    const held = this.#storage();
+    if (held && ClientCore.signedOutElsewhere(counted(held.getItem(this.#keptKey)), this.#countedSignOuts())) {
+      held.removeItem(this.#tokensKey);
+      held.removeItem(this.#keptKey);
+      this.#session()?.removeItem(this.#pendingKey);
+    }
     // Tabs that agree: another tab's sign-in, step-up or sign-out comes on the channel, or,
     // without one, as `storage` events of the shared `"local"` store.
     if (typeof BroadcastChannel === "function") {
@@ -456,10 +470,20 @@ export class Client {
     const endSession = this.#core.signOutOptions(options);
     this.#signedOut();
     const held = this.#tokens();
-    const known = [this.#tokensKey, this.#pendingKey, this.#core.signOutKey()];
+    const signOuts = this.#countedSignOuts();
+    const known = [this.#tokensKey, this.#pendingKey, this.#keptKey, this.#core.signOutKey()];
     for (const store of this.#stores()) {
       const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
       for (const key of keys) store.removeItem(key);
+    }
+    // Counted where every tab reads it: one that is away at the provider now finds it on its
+    // return, cancels the sign-in it comes back from and drops what it held.
+    if (signOuts !== undefined) {
+      try {
+        globalThis.localStorage.setItem(this.#signOutsKey, String((Number.isSafeInteger(signOuts) ? signOuts : 0) + 1));
+      } catch {
+        // Storage full or refused: the tabs that hear the sign-out still drop what they held.
+      }
     }
     this.#channel?.postMessage(this.#core.changeMessage(undefined));
     if (!endSession) return;
@@ -467,6 +491,19 @@ export class Client {
     const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
     this.#transactions().setItem(key, saved);
     navigate(url);
+  }
+
+  /**
+   * The origin's count of sign-outs, in `localStorage` so that every tab reads it (`0` before the
+   * first); `undefined` without `localStorage`.
+   */
+  #countedSignOuts() {
+    try {
+      const storage = globalThis.localStorage;
+      return storage ? (counted(storage.getItem(this.#signOutsKey)) ?? 0) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -533,7 +570,7 @@ export class Client {
   /** `#start`, also handing back the transaction stored (for a call saved for the sign-in). */
   async #begin(plan) {
     await this.#document(METADATA);
-    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href);
+    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, this.#countedSignOuts());
     this.#transactions().setItem(key, tx);
     return [url, tx];
   }
@@ -551,8 +588,11 @@ export class Client {
     const claims = await this.#verify(idToken, call, false);
     const verified = JSON.stringify(claims);
     const cancelled = this.#page.signOuts !== signOuts;
-    const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens(), cancelled);
+    const signOutsNow = this.#countedSignOuts();
+    const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens(), cancelled, signOutsNow);
     this.#store().setItem(this.#tokensKey, tokens);
+    // The count the tokens were kept at: a later sign-out in a tab this one does not hear drops them.
+    if (signOutsNow !== undefined) this.#store().setItem(this.#keptKey, String(signOutsNow));
     this.#channel?.postMessage(this.#core.changeMessage(verified));
     return { claims, returnTo };
   }
@@ -577,7 +617,7 @@ export class Client {
     this.#page.popups.add(popup);
     try {
       await this.#document(METADATA);
-      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href);
+      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href, this.#countedSignOuts());
       popup.location.href = url;
       const response = await this.#popupAnswer(popup, plan, state, timeout, poll);
       const { claims } = await this.#complete(response, tx, signOuts);

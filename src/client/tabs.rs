@@ -73,7 +73,8 @@ impl Client {
 
     /// A message another tab sent on the channel (`data`: its text, `None` when not text): the
     /// event for this tab's listeners and the keys this tab removes first. A sign-out elsewhere
-    /// signs this tab out too (its tokens and the call saved for a step-up), unless the store is
+    /// signs this tab out too (its tokens, the count of sign-outs they were kept at, and the call
+    /// saved for a step-up), unless the store is
     /// `"local"`, which the other tab already cleared for every tab (clearing it again could
     /// remove a sign-in made here since). Anything else, a client's of another issuer included,
     /// is not a change: `None`.
@@ -84,7 +85,7 @@ impl Client {
         }
         let remove = match (&change, store) {
             (Change::SignedOut, Store::Session | Store::Memory | Store::Custom) => {
-                vec![self.key("tokens"), self.key("pending")]
+                vec![self.key("tokens"), self.key("kept"), self.key("pending")]
             }
             _ => Vec::new(),
         };

@@ -124,7 +124,7 @@ fn a_sign_in_is_judged_by_what_it_asked_for_and_its_requirement() {
 fn the_authorization_url_and_its_transaction() {
     let c = discovered(json!({ "resource": "https://api.example", "scope": "openid email" }));
     let plan = sign_in(json!({ "acrValues": ["LOA2"], "maxAge": 60, "loginHint": "alice" })).unwrap();
-    let (url, key, tx) = c.start(plan.clone(), random(), || Ok("https://app.example/here".into())).unwrap();
+    let (url, key, tx) = c.start(plan.clone(), random(), || Ok("https://app.example/here".into()), None).unwrap();
     let q = query(&url);
     assert!(url.starts_with("https://idp.example/auth?"));
     assert_eq!(q["state"], "st".repeat(22));
@@ -145,15 +145,16 @@ fn the_authorization_url_and_its_transaction() {
             requirement: plan.requirement.clone(),
             return_to: "https://app.example/here".into(),
             issuer: Some(ISS.into()),
+            sign_outs: None,
         }
     );
     // As stored, and read back.
     assert_eq!(stored::<Transaction>(Some(&tx.to_json().to_string())), Some(tx));
     let there = Plan { return_to: Some("/transfer".into()), ..plan.clone() };
-    let (_, _, tx) = c.start(there, random(), || Err(Error::FetchFailed("no location".into()))).unwrap();
+    let (_, _, tx) = c.start(there, random(), || Err(Error::FetchFailed("no location".into())), None).unwrap();
     assert_eq!(tx.return_to, "/transfer", "the page is not asked for when returnTo is given");
-    assert!(c.start(plan.clone(), random(), || Err(Error::FetchFailed("no location".into()))).is_err());
-    assert!(client(json!({})).start(plan, random(), || Ok(String::new())).is_err(), "not before discovery");
+    assert!(c.start(plan.clone(), random(), || Err(Error::FetchFailed("no location".into())), None).is_err());
+    assert!(client(json!({})).start(plan, random(), || Ok(String::new()), None).is_err(), "not before discovery");
 }
 
 #[test]
@@ -191,7 +192,7 @@ fn a_step_up_asks_for_what_the_session_lacks() {
 fn the_callback_checks_the_response_exchanges_the_code_and_keeps_the_tokens() {
     let c = discovered(json!({}));
     let plan = sign_in(json!({ "acrValues": ["LOA2"], "maxAge": 60 })).unwrap();
-    let (_, key, tx) = c.start(plan, random(), || Ok("https://app.example/here".into())).unwrap();
+    let (_, key, tx) = c.start(plan, random(), || Ok("https://app.example/here".into()), None).unwrap();
     let state = "st".repeat(22);
     let url = format!("https://app.example/cb?code=abc&state={state}&iss=https%3A%2F%2Fidp.example");
     assert_eq!(c.callback_key(&url).unwrap(), key);
@@ -417,6 +418,7 @@ fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
         requirement: acr(&["LOA2"]),
         return_to: "/".into(),
         issuer: None,
+        sign_outs: None,
     };
     let headers =
         vec![("content-type".into(), "application/json".into()), ("Authorization".into(), "Bearer old".into())];
@@ -523,7 +525,7 @@ fn vendor_challenges_401_or_403_and_an_entra_claims_request_goes_back_as_claims(
         )
         .unwrap();
     let plan = stored::<Plan>(Some(&plan.to_json().to_string())).unwrap();
-    let (url, _, tx) = c.start(plan, random(), || Ok("https://app.example/here".into())).unwrap();
+    let (url, _, tx) = c.start(plan, random(), || Ok("https://app.example/here".into()), None).unwrap();
     let q = query(&url);
     assert_eq!(serde_json::from_str::<Value>(&q["claims"]).unwrap(), both);
     assert_eq!(q["acr_values"], "LOA2");
@@ -542,6 +544,7 @@ fn auth0_mfa_required_at_the_token_endpoint_is_a_step_up_for_the_policys_multi_f
         requirement: acr(&["LOA1"]),
         return_to: "/".into(),
         issuer: None,
+        sign_outs: None,
     };
     for e in [
         c.exchanged(Ok((403, mfa.as_bytes())), &tx, 2000).unwrap_err(),
@@ -651,7 +654,7 @@ fn options_users_already_write_reach_the_authorization_request() {
     }))
     .unwrap();
     let plan = stored::<Plan>(Some(&plan.to_json().to_string())).unwrap();
-    let (url, _, _) = c.start(plan, random(), || Ok("/".into())).unwrap();
+    let (url, _, _) = c.start(plan, random(), || Ok("/".into()), None).unwrap();
     let q = query(&url);
     assert_eq!(q["audience"], "https://api.example");
     assert_eq!(q["organization"], "org_2", "the sign-in's own wins");
@@ -827,14 +830,15 @@ fn the_popup_option_and_its_timeout() {
 fn a_popup_sign_in_marks_its_state_and_holds_its_transaction() {
     let c = discovered(json!({}));
     let plan = popup_plan(json!({ "acrValues": ["LOA2"] }), Popup::Open).unwrap();
-    let (url, signing_in) = c.start_popup(plan.clone(), random(), || Ok("https://app.example/here".into())).unwrap();
+    let (url, signing_in) =
+        c.start_popup(plan.clone(), random(), || Ok("https://app.example/here".into()), None).unwrap();
     let q = query(&url);
     assert_eq!(q["state"], format!("popup.{}", "st".repeat(22)));
     assert_eq!(q["redirect_uri"], "https://app.example/cb", "the registered redirect URI, unchanged");
     assert_eq!(signing_in.state, q["state"]);
     assert_eq!((signing_in.tx.nonce.as_str(), signing_in.timeout_ms), (q["nonce"].as_str(), 60_000));
     let redirect = sign_in(json!({})).unwrap();
-    assert!(c.start_popup(redirect, random(), || Ok(String::new())).is_err(), "only a popup's plan");
+    assert!(c.start_popup(redirect, random(), || Ok(String::new()), None).is_err(), "only a popup's plan");
 }
 
 #[test]
@@ -856,7 +860,7 @@ fn the_popup_page_hands_the_response_to_its_opener_only() {
 fn the_opener_accepts_only_its_popups_answer_with_the_state_bound_to_it() {
     let c = discovered(json!({}));
     let plan = popup_plan(json!({}), Popup::Open).unwrap();
-    let (_, signing_in) = c.start_popup(plan, random(), || Ok("https://app.example/here".into())).unwrap();
+    let (_, signing_in) = c.start_popup(plan, random(), || Ok("https://app.example/here".into()), None).unwrap();
     let response = format!("https://app.example/cb?code=c&state={}&iss=https%3A%2F%2Fidp.example", signing_in.state);
     let answer = c.popup_callback(&response, true).unwrap().unwrap();
     let hear = |origin: &str, from_popup: bool, data: Option<&str>| {
@@ -927,7 +931,10 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
     for store in [Store::Session, Store::Memory, Store::Custom] {
         assert_eq!(
             c.changed(Some(&signed_out), store).unwrap(),
-            (out.clone(), vec!["stepup:spa:tokens".to_string(), "stepup:spa:pending".to_string()])
+            (
+                out.clone(),
+                vec!["stepup:spa:tokens".to_string(), "stepup:spa:kept".to_string(), "stepup:spa:pending".to_string()]
+            )
         );
     }
     assert_eq!(c.changed(Some(&signed_out), Store::Local).unwrap(), (out.clone(), vec![]));
@@ -1093,7 +1100,8 @@ fn a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_
 #[test]
 fn a_huge_expires_in_is_a_token_that_lasts_not_one_that_wrapped_around() {
     let c = discovered(json!({}));
-    let (_, _, tx) = c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into())).unwrap();
+    let (_, _, tx) =
+        c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), None).unwrap();
     for expires_in in [json!(18_446_744_073_709_551_615u64), json!("18446744073709551615")] {
         let answer =
             json!({ "access_token": "at", "token_type": "Bearer", "id_token": "x.y.z", "expires_in": expires_in })
@@ -1122,7 +1130,8 @@ fn keys_of_clients_whose_ids_share_a_beginning_never_meet() {
 #[test]
 fn a_callback_is_completed_only_by_a_client_of_the_issuer_the_sign_in_went_to() {
     let c = discovered(json!({}));
-    let (url, _, tx) = c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into())).unwrap();
+    let (url, _, tx) =
+        c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), None).unwrap();
     let state = query(&url)["state"].clone();
     let response = format!("https://app.example/cb?code=c&state={state}&iss=https%3A%2F%2Fidp.example");
     assert!(c.code_request(&response, Some(&tx)).is_ok());
@@ -1171,4 +1180,26 @@ fn claims_too_deep_to_be_read_back_are_refused_and_what_is_stored_stays_readable
             assert!(e.to_string().contains(r#""deep" nests more than 125"#), "{e}");
         }
     }
+}
+
+#[test]
+fn a_sign_out_counted_since_a_sign_in_started_cancels_it_and_drops_tokens_kept_before() {
+    let c = discovered(json!({}));
+    let (_, _, tx) =
+        c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), Some(3)).unwrap();
+    assert_eq!(tx.sign_outs, Some(3));
+    assert_eq!(stored::<Transaction>(Some(&tx.to_json().to_string())), Some(tx.clone()), "kept with the transaction");
+    assert!(!tx.cancelled_by(Some(3)));
+    assert!(tx.cancelled_by(Some(4)), "another tab signed out meanwhile");
+    assert!(tx.cancelled_by(Some(0)), "the count was cleared: not the count it started at");
+    // Where the browser counts nothing, or counted nothing then, only the page's own count speaks.
+    assert!(!tx.cancelled_by(None));
+    let uncounted = Transaction { sign_outs: None, ..tx };
+    assert!(!uncounted.cancelled_by(Some(4)));
+    // Tokens kept at a count below the count now were signed out in a tab this one did not hear.
+    assert!(signed_out_elsewhere(Some(2), Some(3)));
+    assert!(signed_out_elsewhere(None, Some(1)), "kept before any count: the first sign-out drops them");
+    assert!(!signed_out_elsewhere(Some(3), Some(3)));
+    assert!(!signed_out_elsewhere(None, Some(0)));
+    assert!(!signed_out_elsewhere(Some(5), None), "no count where the browser keeps none");
 }

@@ -200,6 +200,33 @@ test("tokens go only to the page's origin, resource's, audience's and apiOrigins
   }
 });
 
+test("a tab away at the provider when another tab signs out comes back signed out: its sign-in is cancelled and its saved call never replayed", async () => {
+  const context = await browser.newContext();
+  const away = await open(context);
+  const signedIn = await viaIdp(away, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  // A step-up that leaves the page, with the call saved for it.
+  await away.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: '{"transfer":1}' }, { stepUp: true }); });
+  await away.waitForURL((u) => u.href.startsWith(idp.issuer));
+  // Meanwhile another tab signs out: the tab at the provider cannot hear it.
+  const other = await open(context);
+  await other.evaluate(() => window.client.signOut());
+  const reached = apiCalls.length;
+  await passIdp(away, base);
+  await ready(away);
+  const back = await away.evaluate(async () => {
+    const held = window.client.session().signedIn;
+    const callback = await window.client.handleCallback().then(() => "signed in", (e) => ({ code: e.code, param: e.param, message: e.message }));
+    return { held, callback, resumed: await window.client.resume(), after: window.client.session().signedIn, keys: Object.keys(sessionStorage).filter((k) => k.startsWith("stepup:")) };
+  });
+  assert.equal(back.held, false, "the LOA1 tokens it held before the sign-out are gone");
+  assert.equal(back.callback.code, "ERR_AUTH_RESPONSE_INVALID", JSON.stringify(back));
+  assert.match(back.callback.message, /cancelled by a sign-out/);
+  assert.deepEqual({ resumed: back.resumed, after: back.after, keys: back.keys }, { resumed: null, after: false, keys: [] });
+  assert.equal(apiCalls.length, reached, "the call saved before the sign-out was not replayed");
+  await context.close();
+});
+
 test("auth0.js and Lock spellings ask for the same thing", async () => {
   const context = await browser.newContext();
   const page = await open(context);
@@ -406,14 +433,14 @@ test("a store of the app's own holds the tokens; sign-out removes them from it, 
   const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
   assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
   const log = () => page.evaluate(() => JSON.parse(localStorage.getItem("app-log") ?? "[]"));
-  // Only the tokens ever went into the app's store: the sign-in under way stayed in this tab's
-  // sessionStorage.
-  assert.deepEqual([...new Set((await log()).map(([op, key]) => `${op} ${key}`))], ["set stepup:stepup-spa:tokens"]);
+  // Only the tokens (and the count of sign-outs they were kept at) ever went into the app's
+  // store: the sign-in under way stayed in this tab's sessionStorage.
+  assert.deepEqual([...new Set((await log()).map(([op, key]) => `${op} ${key}`))], ["set stepup:stepup-spa:tokens", "set stepup:stepup-spa:kept"]);
   const kept = () => page.evaluate(() => ({
     app: Object.keys(localStorage).filter((k) => k.startsWith("app:")).sort(),
     elsewhere: [...Object.keys(sessionStorage), ...Object.keys(localStorage)].filter((k) => k.includes(":tokens") && !k.startsWith("app:")),
   }));
-  assert.deepEqual(await kept(), { app: ["app:stepup:stepup-spa:tokens"], elsewhere: [] });
+  assert.deepEqual(await kept(), { app: ["app:stepup:stepup-spa:kept", "app:stepup:stepup-spa:tokens"], elsewhere: [] });
   // The API sees alice: the client read her token from the app's store.
   assert.deepEqual((await call(page, "/api/basic")).body, { path: "/api/basic", method: "POST", sub: "alice", acr: "LOA1" });
 
@@ -425,7 +452,7 @@ test("a store of the app's own holds the tokens; sign-out removes them from it, 
     return { error, removed: log.filter(([op]) => op === "remove").map(([, key]) => key).sort(), href: location.href };
   });
   assert.deepEqual(out.error, { code: "ERR_INVALID_ARG_VALUE", param: "endSession" });
-  assert.deepEqual(out.removed, ["stepup:stepup-spa:pending", "stepup:stepup-spa:signout", "stepup:stepup-spa:tokens"],
+  assert.deepEqual(out.removed, ["stepup:stepup-spa:kept", "stepup:stepup-spa:pending", "stepup:stepup-spa:signout", "stepup:stepup-spa:tokens"],
     "the keys the client knows");
   assert.equal(out.href, here, "no navigation");
   assert.deepEqual(await kept(), { app: [], elsewhere: [] });
