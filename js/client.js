@@ -165,7 +165,13 @@ function storeOf(kind, custom) {
   }
   const name = kind === 1 ? "localStorage" : "sessionStorage";
   return () => {
-    const storage = globalThis[name];
+    let storage;
+    try {
+      storage = globalThis[name];
+    } catch {
+      // Refused (a sandboxed page): as a page without storage.
+      return undefined;
+    }
     if (!storage) return undefined;
     return {
       getItem: (k) => storage.getItem(k),
@@ -199,9 +205,6 @@ async function spentLock(prefix, old) {
   const digest = new Uint8Array(await subtle.digest("SHA-256", new TextEncoder().encode(token)));
   return `${prefix}spent:${Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
-
-/** A count as stored (a string of digits, or null), as a number; `undefined` when none is stored. */
-const counted = (text) => (typeof text === "string" ? Number(text) : undefined);
 
 /**
  * What a page's clients that keep their state under one storage prefix share (two clients with
@@ -273,12 +276,14 @@ export class Client {
       this.#core.settings();
     this.#page = pageOf(this.#prefix);
     // Tokens kept before a sign-out in a tab that this one did not hear (it was away at the
-    // provider, or closed, then) go, as they went in the tabs that heard it.
+    // provider, or closed, then) go, as they went in the tabs that heard it. (A sign-in this
+    // tab comes back from is cancelled by its callback, which drops the call saved for it.)
     const held = this.#storage();
-    if (held && ClientCore.signedOutElsewhere(counted(held.getItem(this.#keptKey)), this.#countedSignOuts())) {
-      held.removeItem(this.#tokensKey);
-      held.removeItem(this.#keptKey);
-      this.#session()?.removeItem(this.#pendingKey);
+    if (held && held.getItem(this.#tokensKey) !== null) {
+      if (ClientCore.signedOutElsewhere(held.getItem(this.#keptKey) ?? undefined, this.#signOutMark(false))) {
+        held.removeItem(this.#tokensKey);
+        held.removeItem(this.#keptKey);
+      }
     }
     // Tabs that agree: another tab's sign-in, step-up or sign-out comes on the channel, or,
     // without one, as `storage` events of the shared `"local"` store.
@@ -470,21 +475,14 @@ export class Client {
     const endSession = this.#core.signOutOptions(options);
     this.#signedOut();
     const held = this.#tokens();
-    const signOuts = this.#countedSignOuts();
     const known = [this.#tokensKey, this.#pendingKey, this.#keptKey, this.#core.signOutKey()];
     for (const store of this.#stores()) {
       const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
       for (const key of keys) store.removeItem(key);
     }
-    // Counted where every tab reads it: one that is away at the provider now finds it on its
+    // A new mark where every tab reads it: one that is away at the provider now finds it on its
     // return, cancels the sign-in it comes back from and drops what it held.
-    if (signOuts !== undefined) {
-      try {
-        globalThis.localStorage.setItem(this.#signOutsKey, String((Number.isSafeInteger(signOuts) ? signOuts : 0) + 1));
-      } catch {
-        // Storage full or refused: the tabs that hear the sign-out still drop what they held.
-      }
-    }
+    this.#signOutMark(true, true);
     this.#channel?.postMessage(this.#core.changeMessage(undefined));
     if (!endSession) return;
     await this.#document(METADATA);
@@ -494,14 +492,24 @@ export class Client {
   }
 
   /**
-   * The origin's count of sign-outs, in `localStorage` so that every tab reads it (`0` before the
-   * first); `undefined` without `localStorage`.
+   * The origin's sign-out mark, a random value every sign-out rewrites, in `localStorage` so that
+   * every tab reads it: `""` when none is kept, `undefined` without `localStorage`. `create`:
+   * make one when none is kept (a sign-in starting); `renew`: a new one (a sign-out).
+   * @returns {string | undefined}
    */
-  #countedSignOuts() {
+  #signOutMark(create, renew = false) {
     try {
       const storage = globalThis.localStorage;
-      return storage ? (counted(storage.getItem(this.#signOutsKey)) ?? 0) : undefined;
+      if (!storage) return undefined;
+      let mark = renew ? null : storage.getItem(this.#signOutsKey);
+      if (mark === null && create) {
+        const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+        mark = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+        storage.setItem(this.#signOutsKey, mark);
+      }
+      return mark ?? "";
     } catch {
+      // Storage refused (a sandboxed page, a full quota): the page's own count still holds.
       return undefined;
     }
   }
@@ -570,7 +578,7 @@ export class Client {
   /** `#start`, also handing back the transaction stored (for a call saved for the sign-in). */
   async #begin(plan) {
     await this.#document(METADATA);
-    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, this.#countedSignOuts());
+    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, this.#signOutMark(true));
     this.#transactions().setItem(key, tx);
     return [url, tx];
   }
@@ -588,11 +596,11 @@ export class Client {
     const claims = await this.#verify(idToken, call, false);
     const verified = JSON.stringify(claims);
     const cancelled = this.#page.signOuts !== signOuts;
-    const signOutsNow = this.#countedSignOuts();
-    const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens(), cancelled, signOutsNow);
+    const mark = this.#signOutMark(false);
+    const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens(), cancelled, mark);
     this.#store().setItem(this.#tokensKey, tokens);
-    // The count the tokens were kept at: a later sign-out in a tab this one does not hear drops them.
-    if (signOutsNow !== undefined) this.#store().setItem(this.#keptKey, String(signOutsNow));
+    // The mark the tokens were kept at: a later sign-out in a tab this one does not hear drops them.
+    if (mark) this.#store().setItem(this.#keptKey, mark);
     this.#channel?.postMessage(this.#core.changeMessage(verified));
     return { claims, returnTo };
   }
@@ -617,7 +625,7 @@ export class Client {
     this.#page.popups.add(popup);
     try {
       await this.#document(METADATA);
-      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href, this.#countedSignOuts());
+      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href, this.#signOutMark(true));
       popup.location.href = url;
       const response = await this.#popupAnswer(popup, plan, state, timeout, poll);
       const { claims } = await this.#complete(response, tx, signOuts);

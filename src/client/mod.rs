@@ -478,21 +478,21 @@ pub struct Transaction {
     /// so two clients with one client id never send one's code and PKCE verifier to the other's
     /// token endpoint (RFC 9207 §1, mix-up). Absent in a transaction stored by an earlier version.
     pub issuer: Option<String>,
-    /// How many sign-outs the origin had counted when the sign-in started ([`Self::cancelled_by`]);
-    /// absent where the browser keeps no count (no `localStorage`).
-    pub sign_outs: Option<u64>,
+    /// The origin's sign-out mark when the sign-in started ([`Self::cancelled_by`]); absent where
+    /// the browser keeps none (no `localStorage`).
+    pub sign_out_mark: Option<String>,
 }
 
 impl FromJson for Transaction {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["verifier", "nonce", "requirement", "returnTo", "issuer?", "signOuts?"])?;
+        let o = Fields::new(value, at, &["verifier", "nonce", "requirement", "returnTo", "issuer?", "signOutMark?"])?;
         Ok(Transaction {
             verifier: o.string("verifier")?,
             nonce: o.string("nonce")?,
             requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
             return_to: o.string("returnTo")?,
             issuer: o.str("issuer")?,
-            sign_outs: o.whole("signOuts")?,
+            sign_out_mark: o.str("signOutMark")?,
         })
     }
 }
@@ -506,25 +506,32 @@ impl Transaction {
             .set("requirement", self.requirement.to_json())
             .set("returnTo", self.return_to.as_str())
             .maybe("issuer", self.issuer.as_deref())
-            .maybe("signOuts", self.sign_outs)
+            .maybe("signOutMark", self.sign_out_mark.as_deref())
             .build()
     }
 
     /// Whether a sign-out since this sign-in started cancelled it (README, "The browser
-    /// `Client`": a sign-out stays a sign-out): the origin's count of sign-outs (`sign_outs`, kept
-    /// where every tab reads it, so a tab that was away at the provider when another signed out
-    /// finds it on its return) is not what it was then.
-    pub fn cancelled_by(&self, sign_outs: Option<u64>) -> bool {
-        matches!((self.sign_outs, sign_outs), (Some(then), Some(now)) if now != then)
+    /// `Client`": a sign-out stays a sign-out): the origin's sign-out mark (`mark`: a random value
+    /// every sign-out rewrites, kept where every tab reads it, so a tab that was away at the
+    /// provider when another signed out finds it on its return; `""` when none is kept, after an
+    /// app cleared `localStorage`, say) is not the one the sign-in started at.
+    pub fn cancelled_by(&self, mark: Option<&str>) -> bool {
+        matches!((self.sign_out_mark.as_deref(), mark), (Some(then), Some(now)) if now != then)
     }
 }
 
-/// Whether the tokens a store holds, kept when the origin had counted `kept_at` sign-outs
-/// (none recorded: before the first), were signed out since (`sign_outs`, the count now) in a
-/// tab that this one did not hear: a tab away at the provider, or closed, then. Such tokens are
-/// removed, as a tab that heard the sign-out removed its own.
-pub fn signed_out_elsewhere(kept_at: Option<u64>, sign_outs: Option<u64>) -> bool {
-    sign_outs.is_some_and(|now| kept_at.unwrap_or(0) < now)
+/// Whether the tokens a store holds, kept at the sign-out mark `kept_at`, were signed out since
+/// in a tab that this one did not hear (it was away at the provider, or closed): the origin's
+/// mark now (`mark`, `""` when none is kept, `None` where the browser keeps none) is another.
+/// Tokens that name no mark stay only while no mark was ever kept (before the first sign-out
+/// since they were kept). Such tokens are removed, as a tab that heard the sign-out removed
+/// its own.
+pub fn signed_out_elsewhere(kept_at: Option<&str>, mark: Option<&str>) -> bool {
+    match (kept_at, mark) {
+        (_, None) => false,
+        (None, Some(now)) => !now.is_empty(),
+        (Some(kept), Some(now)) => kept != now,
+    }
 }
 
 /// A call waiting for a step-up (`pending`), replayed once by `resume()`.
@@ -1154,14 +1161,14 @@ impl Client {
     /// Starts `plan` with discovery held: the authorization URL (PKCE S256, `nonce`, `state`;
     /// `resource` when set, RFC 8707), the storage key of its transaction and the transaction.
     /// `random` holds three fresh CSPRNG values (state, nonce, verifier); `here` is the current
-    /// page, where `handleCallback` returns to unless the plan says otherwise; `sign_outs` the
-    /// origin's count of sign-outs now ([`Transaction::cancelled_by`]).
+    /// page, where `handleCallback` returns to unless the plan says otherwise; `sign_out_mark` the
+    /// origin's sign-out mark now ([`Transaction::cancelled_by`]).
     pub fn start(
         &self,
         plan: Plan,
         [state, nonce, verifier]: [String; 3],
         here: impl FnOnce() -> Result<String>,
-        sign_outs: Option<u64>,
+        sign_out_mark: Option<String>,
     ) -> Result<(String, String, Transaction)> {
         let metadata = self.metadata.current()?;
         let mut extra_params = self.params.and(&plan.params).0;
@@ -1192,7 +1199,7 @@ impl Client {
             requirement: plan.requirement,
             return_to,
             issuer: Some(self.issuer.clone()),
-            sign_outs,
+            sign_out_mark,
         };
         Ok((url, self.key(&format!("tx:{state}")), tx))
     }

@@ -183,12 +183,12 @@ impl Client {
         plan: Plan,
         [state, nonce, verifier]: [String; 3],
         here: impl FnOnce() -> Result<String>,
-        sign_outs: Option<u64>,
+        sign_out_mark: Option<String>,
     ) -> Result<(String, PopupSignIn)> {
         let timeout_ms =
             plan.popup_timeout_ms.ok_or_else(|| Error::arg_value("plan", "is not a popup sign-in's plan"))?;
         let state = format!("{POPUP_STATE}{state}");
-        let (url, _, tx) = self.start(plan, [state.clone(), nonce, verifier], here, sign_outs)?;
+        let (url, _, tx) = self.start(plan, [state.clone(), nonce, verifier], here, sign_out_mark)?;
         Ok((url, PopupSignIn { state, tx, timeout_ms }))
     }
 

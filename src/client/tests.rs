@@ -145,7 +145,7 @@ fn the_authorization_url_and_its_transaction() {
             requirement: plan.requirement.clone(),
             return_to: "https://app.example/here".into(),
             issuer: Some(ISS.into()),
-            sign_outs: None,
+            sign_out_mark: None,
         }
     );
     // As stored, and read back.
@@ -418,7 +418,7 @@ fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
         requirement: acr(&["LOA2"]),
         return_to: "/".into(),
         issuer: None,
-        sign_outs: None,
+        sign_out_mark: None,
     };
     let headers =
         vec![("content-type".into(), "application/json".into()), ("Authorization".into(), "Bearer old".into())];
@@ -544,7 +544,7 @@ fn auth0_mfa_required_at_the_token_endpoint_is_a_step_up_for_the_policys_multi_f
         requirement: acr(&["LOA1"]),
         return_to: "/".into(),
         issuer: None,
-        sign_outs: None,
+        sign_out_mark: None,
     };
     for e in [
         c.exchanged(Ok((403, mfa.as_bytes())), &tx, 2000).unwrap_err(),
@@ -1183,23 +1183,25 @@ fn claims_too_deep_to_be_read_back_are_refused_and_what_is_stored_stays_readable
 }
 
 #[test]
-fn a_sign_out_counted_since_a_sign_in_started_cancels_it_and_drops_tokens_kept_before() {
+fn a_sign_out_marked_since_a_sign_in_started_cancels_it_and_drops_tokens_kept_before() {
     let c = discovered(json!({}));
+    let mark = || Some("m1".to_string());
     let (_, _, tx) =
-        c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), Some(3)).unwrap();
-    assert_eq!(tx.sign_outs, Some(3));
+        c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), mark()).unwrap();
+    assert_eq!(tx.sign_out_mark.as_deref(), Some("m1"));
     assert_eq!(stored::<Transaction>(Some(&tx.to_json().to_string())), Some(tx.clone()), "kept with the transaction");
-    assert!(!tx.cancelled_by(Some(3)));
-    assert!(tx.cancelled_by(Some(4)), "another tab signed out meanwhile");
-    assert!(tx.cancelled_by(Some(0)), "the count was cleared: not the count it started at");
-    // Where the browser counts nothing, or counted nothing then, only the page's own count speaks.
+    assert!(!tx.cancelled_by(Some("m1")));
+    assert!(tx.cancelled_by(Some("m2")), "another tab signed out meanwhile");
+    assert!(tx.cancelled_by(Some("")), "the mark was cleared (an app cleared localStorage): not the one it started at");
+    // Where the browser keeps no mark, or kept none then, only the page's own count speaks.
     assert!(!tx.cancelled_by(None));
-    let uncounted = Transaction { sign_outs: None, ..tx };
-    assert!(!uncounted.cancelled_by(Some(4)));
-    // Tokens kept at a count below the count now were signed out in a tab this one did not hear.
-    assert!(signed_out_elsewhere(Some(2), Some(3)));
-    assert!(signed_out_elsewhere(None, Some(1)), "kept before any count: the first sign-out drops them");
-    assert!(!signed_out_elsewhere(Some(3), Some(3)));
-    assert!(!signed_out_elsewhere(None, Some(0)));
-    assert!(!signed_out_elsewhere(Some(5), None), "no count where the browser keeps none");
+    let unmarked = Transaction { sign_out_mark: None, ..tx };
+    assert!(!unmarked.cancelled_by(Some("m2")));
+    // Tokens kept at another mark than the mark now were signed out in a tab this one did not hear.
+    assert!(signed_out_elsewhere(Some("m1"), Some("m2")));
+    assert!(signed_out_elsewhere(Some("m1"), Some("")), "the mark was cleared");
+    assert!(signed_out_elsewhere(None, Some("m2")), "kept without a mark, and a sign-out marked since");
+    assert!(!signed_out_elsewhere(Some("m2"), Some("m2")));
+    assert!(!signed_out_elsewhere(None, Some("")), "no sign-out was ever marked");
+    assert!(!signed_out_elsewhere(Some("m1"), None), "no mark where the browser keeps none");
 }

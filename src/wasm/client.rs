@@ -29,12 +29,6 @@ fn thrown<T>(result: Result<T>) -> Thrown<T> {
     result.map_err(|e| js_error(&e))
 }
 
-/// A count the shell read from storage: a whole number JavaScript holds exactly, else none (what
-/// does not read counts as absent).
-fn count(value: Option<f64>) -> Option<u64> {
-    value.filter(|v| *v >= 0.0 && v.fract() == 0.0 && *v <= crate::claims::MAX_NUMERIC_DATE).map(|v| v as u64)
-}
-
 fn unix_now() -> u64 {
     now(None) as u64
 }
@@ -164,15 +158,15 @@ impl ClientCore {
 
     /// `[prefix of every key, the token sets' key, the saved call's key, the timeout of a
     /// request to the provider in ms, the most bytes of its answer read, the key of the origin's
-    /// count of sign-outs (in `localStorage`), the key of the count the tokens were kept at (in
-    /// the store)]`.
+    /// sign-out mark (in `localStorage`), the key of the mark the tokens were kept at (in the
+    /// store)]`.
     #[wasm_bindgen(unchecked_return_type = "[string, string, string, number, number, string, string]")]
     pub fn settings(&self) -> JsValue {
         let c = &self.inner;
         let out = Array::of3(&c.key("").into(), &c.key("tokens").into(), &c.key("pending").into());
         out.push(&refresh::TIMEOUT_MS.into());
         out.push(&refresh::MAX_ANSWER_BYTES.into());
-        out.push(&c.key("signouts").into());
+        out.push(&c.key("signedout").into());
         out.push(&c.key("kept").into());
         out.into()
     }
@@ -288,13 +282,12 @@ impl ClientCore {
     /// popup, its transaction (JSON text), how long to wait (ms), how often to look whether the
     /// popup was closed (ms)]`.
     #[wasm_bindgen(js_name = startPopup, unchecked_return_type = "[string, string, string, number, number]")]
-    pub fn start_popup(&self, plan: &str, here: Option<String>, sign_outs: Option<f64>) -> Thrown<JsValue> {
+    pub fn start_popup(&self, plan: &str, here: Option<String>, sign_out_mark: Option<String>) -> Thrown<JsValue> {
         let start = || -> Result<JsValue> {
             let random = [random_value()?, random_value()?, random_value()?];
             let no_page = || Error::FetchFailed("no location: the client runs in a browser page".into());
-            let sign_outs = count(sign_outs);
             let (url, signing_in) =
-                self.inner.start_popup(ours(plan)?, random, || here.ok_or_else(no_page), sign_outs)?;
+                self.inner.start_popup(ours(plan)?, random, || here.ok_or_else(no_page), sign_out_mark)?;
             let out = Array::of3(&url.into(), &signing_in.state.into(), &text(&signing_in.tx.to_json()));
             out.push(&(signing_in.timeout_ms as f64).into());
             out.push(&client::POLL_MS.into());
@@ -388,12 +381,11 @@ impl ClientCore {
     /// Starts a plan with discovery held: `[authorization URL, transaction key, transaction as
     /// stored]`. `here` is the current page (`undefined` outside one).
     #[wasm_bindgen(unchecked_return_type = "[string, string, string]")]
-    pub fn start(&self, plan: &str, here: Option<String>, sign_outs: Option<f64>) -> Thrown<JsValue> {
+    pub fn start(&self, plan: &str, here: Option<String>, sign_out_mark: Option<String>) -> Thrown<JsValue> {
         let start = || -> Result<JsValue> {
             let random = [random_value()?, random_value()?, random_value()?];
             let no_page = || Error::FetchFailed("no location: the client runs in a browser page".into());
-            let (url, key, tx) =
-                self.inner.start(ours(plan)?, random, || here.ok_or_else(no_page), count(sign_outs))?;
+            let (url, key, tx) = self.inner.start(ours(plan)?, random, || here.ok_or_else(no_page), sign_out_mark)?;
             Ok(Array::of3(&url.into(), &key.into(), &text(&tx.to_json())).into())
         };
         thrown(start())
@@ -426,7 +418,7 @@ impl ClientCore {
 
     /// The sign-in done, with the ID token's verified claims (JSON text): `[the token sets to
     /// store, where to return]`. `signed_out_since`: the page signed out (or heard another tab
-    /// sign out) after this sign-in started; `sign_outs`: the origin's count of sign-outs now,
+    /// sign out) after this sign-in started; `sign_out_mark`: the origin's sign-out mark now,
     /// against the one the transaction kept ([`Transaction::cancelled_by`]). Either cancels it.
     #[wasm_bindgen(js_name = signedIn, unchecked_return_type = "[string, string]")]
     pub fn signed_in(
@@ -436,13 +428,13 @@ impl ClientCore {
         tx: &str,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
         signed_out_since: bool,
-        sign_outs: Option<f64>,
+        sign_out_mark: Option<String>,
     ) -> Thrown<JsValue> {
         let signed_in = || -> Result<JsValue> {
             let tx: Transaction = ours(tx)?;
             let claims = crate::json::parse_object(claims.as_bytes()).map_err(|e| Error::arg_value("claims", e))?;
             let sets = sets(&self.inner, &tokens)?;
-            let cancelled = signed_out_since || tx.cancelled_by(count(sign_outs));
+            let cancelled = signed_out_since || tx.cancelled_by(sign_out_mark.as_deref());
             let held = self.inner.signed_in(ours(set)?, claims, sets, unix_now(), cancelled)?;
             let stored = self.inner.sets_to_store(&held, tokens.as_string().as_deref());
             Ok(Array::of2(&text(&stored), &tx.return_to.into()).into())
@@ -450,12 +442,12 @@ impl ClientCore {
         thrown(signed_in())
     }
 
-    /// Whether the tokens a store holds, kept at the origin's count of sign-outs `kept_at`, were
-    /// signed out since in a tab this one did not hear (`sign_outs`: the count now;
+    /// Whether the tokens a store holds, kept at the sign-out mark `kept_at`, were signed out
+    /// since in a tab this one did not hear (`mark`: the origin's mark now;
     /// [`client::signed_out_elsewhere`]).
     #[wasm_bindgen(js_name = signedOutElsewhere)]
-    pub fn signed_out_elsewhere(kept_at: Option<f64>, sign_outs: Option<f64>) -> bool {
-        client::signed_out_elsewhere(count(kept_at), count(sign_outs))
+    pub fn signed_out_elsewhere(kept_at: Option<String>, mark: Option<String>) -> bool {
+        client::signed_out_elsewhere(kept_at.as_deref(), mark.as_deref())
     }
 
     /// Throws when the transaction stored for a callback is another issuer's

@@ -78,7 +78,7 @@ test("a popup step-up keeps the page's state, stores the tokens here and replays
     resumed: await window.client.resume(),
   }));
   assert.deepEqual(after, { life: "the same page", form: ["Carol Danvers", "42.50"], level: true, resumed: null });
-  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:kept", "stepup:stepup-spa:tokens"], "no transaction or saved call left behind");
+  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:kept", "stepup:stepup-spa:signedout", "stepup:stepup-spa:tokens"], "no transaction or saved call left behind");
   assert.equal(app.calls.length, 1, "replayed once");
   await context.close();
 });
@@ -94,7 +94,7 @@ test("signIn and stepUp in a popup with the memory store: the tokens land in the
   assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
   assert.equal(signedIn.ok.claims.sub, "alice");
   assert.deepEqual(Object.keys(signedIn.ok), ["claims"]);
-  assert.deepEqual(await storedKeys(page), [], "nothing in sessionStorage or localStorage");
+  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signedout"], "nothing in sessionStorage or localStorage but the origin's sign-out mark");
 
   // A step-up in a window the page opened itself (auth0-spa-js's config.popup).
   let popups = 0;
@@ -153,7 +153,7 @@ test("an IdP that cannot reach the level answers through the popup: a typed erro
   const refused = await outcome(page);
   assert.equal(refused.error?.code, "ERR_AUTH_RESPONSE_ERROR", JSON.stringify(refused));
   assert.equal(refused.error.error, "unmet_authentication_requirements");
-  assert.deepEqual(await storedKeys(page), []);
+  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signedout"], "only the origin's sign-out mark");
   await context.close();
 });
 
@@ -193,7 +193,7 @@ test("a closed popup and a popup that takes too long are ERR_STEP_UP_REQUIRED wi
   await slowClosed;
   // Nothing was exchanged or stored: the LOA1 sign-in is as it was, and no transaction is left.
   assert.equal(app.idp.hits("/token"), exchanges, "no code redeemed");
-  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:kept", "stepup:stepup-spa:tokens"]);
+  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:kept", "stepup:stepup-spa:signedout", "stepup:stepup-spa:tokens"]);
   assert.equal(await page.evaluate(() => sessionStorage.getItem("stepup:stepup-spa:tokens")), tokensBefore);
   await context.close();
 });
@@ -325,8 +325,8 @@ test("a sign-out here, in another tab or by another issuer's client of the same 
     assert.deepEqual(app.calls.map((c) => [c.path, c.acr]), [], where);
     assert.equal(app.idp.hits("/token"), exchanges, where);
     assert.equal((await page.evaluate(() => window.client.session())).signedIn, false, where);
-    // Only the origin's count of sign-outs, which a tab away at the provider finds on its return.
-    assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signouts"], where);
+    // Only the origin's sign-out mark, which a tab away at the provider finds on its return.
+    assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signedout"], where);
     await context.close();
   }
 });
@@ -358,7 +358,7 @@ test("a sign-out while the popup's code is being exchanged stays a sign-out: the
   }
   assert.deepEqual(app.calls, [], "the call was not replayed");
   assert.equal((await page.evaluate(() => window.client.session())).signedIn, false);
-  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signouts"]);
+  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signedout"]);
   await context.close();
 });
 

@@ -200,7 +200,7 @@ test("tokens go only to the page's origin, resource's, audience's and apiOrigins
   }
 });
 
-test("a tab away at the provider when another tab signs out comes back signed out: its sign-in is cancelled and its saved call never replayed", async () => {
+for (const clears of [false, true]) test(`a tab away at the provider when another tab signs out${clears ? " (and the app clears localStorage)" : ""} comes back signed out: its sign-in is cancelled and its saved call never replayed`, async () => {
   const context = await browser.newContext();
   const away = await open(context);
   const signedIn = await viaIdp(away, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
@@ -210,7 +210,10 @@ test("a tab away at the provider when another tab signs out comes back signed ou
   await away.waitForURL((u) => u.href.startsWith(idp.issuer));
   // Meanwhile another tab signs out: the tab at the provider cannot hear it.
   const other = await open(context);
-  await other.evaluate(() => window.client.signOut());
+  await other.evaluate(async (clears) => {
+    await window.client.signOut();
+    if (clears) localStorage.clear();
+  }, clears);
   const reached = apiCalls.length;
   await passIdp(away, base);
   await ready(away);
@@ -224,6 +227,22 @@ test("a tab away at the provider when another tab signs out comes back signed ou
   assert.match(back.callback.message, /cancelled by a sign-out/);
   assert.deepEqual({ resumed: back.resumed, after: back.after, keys: back.keys }, { resumed: null, after: false, keys: [] });
   assert.equal(apiCalls.length, reached, "the call saved before the sign-out was not replayed");
+  await context.close();
+});
+
+test("with the memory store, a call saved for a step-up is replayed after the sign-in, also once the origin has signed out before", async () => {
+  const memory = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "memory" });
+  const context = await browser.newContext();
+  const page = await memory.open(context);
+  await page.evaluate(() => window.client.signOut());
+  const signedIn = await memory.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  // The memory store is gone with the page: the step-up's callback page starts with no tokens.
+  await page.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: "{}" }, { stepUp: true }); });
+  await passIdp(page, base);
+  await memory.ready(page);
+  const resumed = await callbackAndResume(page);
+  assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null });
   await context.close();
 });
 
@@ -504,7 +523,7 @@ test("tabs sharing localStorage refresh one at a time: the refresh token is spen
   const pending = await first.evaluate(() => [sessionStorage, localStorage].map((s) => Object.keys(s).filter((k) => k.startsWith("stepup:"))));
   assert.equal(pending[0].length, 1, JSON.stringify(pending));
   assert.match(pending[0][0], /^stepup:stepup-spa:tx:/);
-  assert.deepEqual(pending[1], [], "nothing of it in localStorage");
+  assert.deepEqual(pending[1], ["stepup:stepup-spa:signedout"], "nothing of it in localStorage, only the origin's sign-out mark");
   const signedIn = await shared.viaIdp(first, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
   assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
   const key = `stepup:${SPA_CLIENT_ID}:tokens`;

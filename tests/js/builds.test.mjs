@@ -104,3 +104,18 @@ test("the browser Client's options that cannot be read are coded errors, never t
   }
   client.free();
 });
+
+test("the browser Client in a page whose storage is refused (a sandboxed page) is made, and says what it lacks with a code", () => {
+  const refused = { configurable: true, get() { throw new DOMException("The document is sandboxed", "SecurityError"); } };
+  Object.defineProperty(globalThis, "sessionStorage", refused);
+  Object.defineProperty(globalThis, "localStorage", refused);
+  try {
+    const client = new browser.Client({ issuer, clientId: "spa", redirectUri: "https://app.example/cb" });
+    // What needs the store says so, coded, never the browser's raw SecurityError.
+    assert.throws(() => client.session(), (e) => e.code === "ERR_FETCH_FAILED" && /no sessionStorage/.test(e.message));
+    client.free();
+  } finally {
+    delete globalThis.sessionStorage;
+    delete globalThis.localStorage;
+  }
+});
