@@ -227,7 +227,7 @@ export class Client {
   #prefix;
   #tokensKey;
   #pendingKey;
-  #signOutsKey;
+  #markKey;
   #keptKey;
   #timeout;
   #maxAnswer;
@@ -272,7 +272,7 @@ export class Client {
     this.#storeKind = ClientCore.storeKind(store);
     this.#storage = storeOf(this.#storeKind, store);
     this.#session = storeOf(SESSION, undefined);
-    [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout, this.#maxAnswer, this.#signOutsKey, this.#keptKey] =
+    [this.#prefix, this.#tokensKey, this.#pendingKey, this.#timeout, this.#maxAnswer, this.#markKey, this.#keptKey] =
       this.#core.settings();
     this.#page = pageOf(this.#prefix);
     // Tokens kept before a sign-out in a tab that this one did not hear (it was away at the
@@ -296,8 +296,7 @@ export class Client {
     } else if (this.#storeKind === LOCAL && typeof globalThis.addEventListener === "function") {
       this.#onStorage = (event) => {
         if (event.storageArea !== globalThis.localStorage) return;
-        const change = this.#core.storageChanged(event.key ?? undefined, event.oldValue ?? undefined, event.newValue ?? undefined);
-        if (change !== undefined) this.#heard([change, []]);
+        this.#heard(this.#core.storageChanged(event.key ?? undefined, event.oldValue ?? undefined, event.newValue ?? undefined));
       };
       globalThis.addEventListener("storage", this.#onStorage);
     }
@@ -501,11 +500,11 @@ export class Client {
     try {
       const storage = globalThis.localStorage;
       if (!storage) return undefined;
-      let mark = renew ? null : storage.getItem(this.#signOutsKey);
+      let mark = renew ? null : storage.getItem(this.#markKey);
       if (mark === null && create) {
         const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
         mark = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-        storage.setItem(this.#signOutsKey, mark);
+        storage.setItem(this.#markKey, mark);
       }
       return mark ?? "";
     } catch {
@@ -688,15 +687,14 @@ export class Client {
 
   /**
    * Another tab's change, as the core read it (`undefined`: none): the keys it says to remove
-   * here, then each listener with the event.
-   * @param {[string, string[]] | undefined} change
+   * here, the sign-ins under way cancelled when it signs out, then each listener with the event.
+   * @param {[string, string[], boolean] | undefined} change
    */
   #heard(change) {
     if (change === undefined) return;
-    const [event, remove] = change;
+    const [event, remove, signsOut] = change;
     if (remove.length > 0) for (const store of this.#stores()) for (const key of remove) store.removeItem(key);
-    const heard = JSON.parse(event);
-    if (heard.type === "signedOut") this.#signedOut();
+    if (signsOut) this.#signedOut();
     for (const listener of [...this.#listeners]) {
       try {
         listener(JSON.parse(event));

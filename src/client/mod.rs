@@ -38,7 +38,7 @@ pub use popup::{
     popup, popup_failed, Heard, Popup, PopupFailed, PopupFailure, PopupOption, PopupSignIn, DEFAULT_TIMEOUT_SECONDS,
     POLL_MS, POPUP_STATE,
 };
-pub use tabs::Change;
+pub use tabs::{signs_out, Change};
 
 /// `new Client(options)`.
 struct ClientOptions {

@@ -34,6 +34,12 @@ impl Change {
     }
 }
 
+/// Whether `event` (as [`Change::event`] wrote it) is a sign-out: the sign-ins under way here
+/// are then cancelled too (README, "The browser `Client`").
+pub fn signs_out(event: &Value) -> bool {
+    event.get("type").and_then(Value::as_str) == Some("signedOut")
+}
+
 /// A change message: the change, and the issuer of the client that sent it.
 struct Message {
     change: Change,

@@ -1205,3 +1205,10 @@ fn a_sign_out_marked_since_a_sign_in_started_cancels_it_and_drops_tokens_kept_be
     assert!(!signed_out_elsewhere(None, Some("")), "no sign-out was ever marked");
     assert!(!signed_out_elsewhere(Some("m1"), None), "no mark where the browser keeps none");
 }
+
+#[test]
+fn a_heard_change_says_whether_it_signs_out() {
+    assert!(signs_out(&Change::SignedOut.event()));
+    let Value::Object(claims) = json!({ "sub": "alice" }) else { unreachable!() };
+    assert!(!signs_out(&Change::SignedIn(claims).event()));
+}

@@ -29,6 +29,13 @@ fn thrown<T>(result: Result<T>) -> Thrown<T> {
     result.map_err(|e| js_error(&e))
 }
 
+/// Another tab's change as the shell carries it out: `[the event for the listeners (JSON text),
+/// the keys to remove first, whether it signs out ([`client::signs_out`])]`.
+fn heard(event: &Value, remove: Vec<String>) -> JsValue {
+    let remove: Array = remove.into_iter().map(JsValue::from).collect();
+    Array::of3(&text(event), &remove, &client::signs_out(event).into()).into()
+}
+
 fn unix_now() -> u64 {
     now(None) as u64
 }
@@ -360,22 +367,19 @@ impl ClientCore {
     }
 
     /// A message another tab sent (`data`) with this client's store (`store`, as `storeKind`
-    /// gave it): `[the event for the listeners (JSON text), the keys to remove first]`, or
-    /// `undefined` when it is no change.
-    #[wasm_bindgen(unchecked_return_type = "[string, string[]] | undefined")]
+    /// gave it): a `Heard` ([`heard`]), or `undefined` when it is no change.
+    #[wasm_bindgen(unchecked_return_type = "[string, string[], boolean] | undefined")]
     pub fn changed(&self, #[wasm_bindgen(unchecked_param_type = "unknown")] data: JsValue, store: u8) -> JsValue {
-        let Some((event, remove)) = self.inner.changed(data.as_string().as_deref(), store_kind(store)) else {
-            return JsValue::UNDEFINED;
-        };
-        let remove: Array = remove.into_iter().map(JsValue::from).collect();
-        Array::of2(&text(&event), &remove).into()
+        let change = self.inner.changed(data.as_string().as_deref(), store_kind(store));
+        change.map_or(JsValue::UNDEFINED, |(event, remove)| heard(&event, remove))
     }
 
-    /// A `storage` event of the `"local"` store: the event for the listeners (JSON text), or
-    /// `undefined` when it is no change.
-    #[wasm_bindgen(js_name = storageChanged)]
-    pub fn storage_changed(&self, key: Option<String>, old: Option<String>, new: Option<String>) -> Option<String> {
-        self.inner.storage_changed(key.as_deref(), old.as_deref(), new.as_deref()).map(|e| e.to_string())
+    /// A `storage` event of the `"local"` store: a `Heard` ([`heard`]) with no keys to remove,
+    /// or `undefined` when it is no change.
+    #[wasm_bindgen(js_name = storageChanged, unchecked_return_type = "[string, string[], boolean] | undefined")]
+    pub fn storage_changed(&self, key: Option<String>, old: Option<String>, new: Option<String>) -> JsValue {
+        let event = self.inner.storage_changed(key.as_deref(), old.as_deref(), new.as_deref());
+        event.map_or(JsValue::UNDEFINED, |event| heard(&event, Vec::new()))
     }
 
     /// Starts a plan with discovery held: `[authorization URL, transaction key, transaction as

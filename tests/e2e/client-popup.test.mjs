@@ -320,8 +320,9 @@ test("a sign-out here, in another tab or by another issuer's client of the same 
     const cancelled = await outcome(page);
     assert.equal(cancelled.error?.code, "ERR_STEP_UP_REQUIRED", `${where}: ${JSON.stringify(cancelled)}`);
     assert.equal(cancelled.error.reason, "popup_closed");
-    // Nothing got through: the API saw only the call its challenge answered, no code was
-    // redeemed, and the page is signed out with nothing of the client's left.
+    // Nothing got through: the app behind the guard saw no call (the guard answered the first
+    // with its challenge), no code was redeemed, and the page is signed out with nothing of the
+    // client's left.
     assert.deepEqual(app.calls.map((c) => [c.path, c.acr]), [], where);
     assert.equal(app.idp.hits("/token"), exchanges, where);
     assert.equal((await page.evaluate(() => window.client.session())).signedIn, false, where);

@@ -143,7 +143,7 @@ test("sign in, call the API, meet its step-up challenge, replay once; both token
   await context.close();
 });
 
-test("tokens go only to the page's origin, resource's, audience's and apiOrigins: a call elsewhere is refused before anything is sent", async () => {
+test("tokens go only to the page's origin, resource's and apiOrigins: a call elsewhere is refused before anything is sent", async () => {
   // Another origin (another port), which records what reached it, with CORS for this page.
   const seen = [];
   const other = createServer((req, res) => {
