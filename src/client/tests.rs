@@ -993,7 +993,7 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
 }
 
 #[test]
-fn tokens_go_only_to_the_pages_origin_resources_and_api_origins() {
+fn x01_tokens_go_only_to_the_pages_origin_resources_and_api_origins() {
     let page = Some("https://app.example/account?x=1");
     let plain = client(json!({}));
     assert_eq!(plain.token_may_go("https://app.example/api/x", page), Ok(()));
@@ -1035,7 +1035,7 @@ fn tokens_go_only_to_the_pages_origin_resources_and_api_origins() {
 }
 
 #[test]
-fn api_origins_are_origins_as_browsers_write_them() {
+fn x01_api_origins_are_origins_as_browsers_write_them() {
     for (bad, at) in [
         (json!(["https://api.example/"]), "apiOrigins[0]"),
         (json!(["https://api.example", "HTTPS://API.example"]), "apiOrigins[1]"),
@@ -1066,7 +1066,7 @@ fn api_origins_are_origins_as_browsers_write_them() {
 }
 
 #[test]
-fn a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_send_it() {
+fn x02_a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_send_it() {
     let c = client(json!({}));
     let page = Some("https://app.example/");
     let saved = |url: &str, method: &str, headers: Value| {
@@ -1098,7 +1098,7 @@ fn a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_
 }
 
 #[test]
-fn a_huge_expires_in_is_a_token_that_lasts_not_one_that_wrapped_around() {
+fn x08_a_huge_expires_in_is_a_token_that_lasts_not_one_that_wrapped_around() {
     let c = discovered(json!({}));
     let (_, _, tx) =
         c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), None).unwrap();
@@ -1112,7 +1112,7 @@ fn a_huge_expires_in_is_a_token_that_lasts_not_one_that_wrapped_around() {
 }
 
 #[test]
-fn keys_of_clients_whose_ids_share_a_beginning_never_meet() {
+fn x05_keys_of_clients_whose_ids_share_a_beginning_never_meet() {
     let key = |id: &str, name: &str| {
         let options = json!({ "issuer": ISS, "clientId": id, "redirectUri": "https://app.example/cb" });
         Client::from_json(&options, "").unwrap().key(name)
@@ -1128,7 +1128,7 @@ fn keys_of_clients_whose_ids_share_a_beginning_never_meet() {
 }
 
 #[test]
-fn a_callback_is_completed_only_by_a_client_of_the_issuer_the_sign_in_went_to() {
+fn x06_a_callback_is_completed_only_by_a_client_of_the_issuer_the_sign_in_went_to() {
     let c = discovered(json!({}));
     let (url, _, tx) =
         c.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), None).unwrap();
@@ -1150,7 +1150,7 @@ fn a_callback_is_completed_only_by_a_client_of_the_issuer_the_sign_in_went_to() 
 }
 
 #[test]
-fn claims_too_deep_to_be_read_back_are_refused_and_what_is_stored_stays_readable() {
+fn x07_claims_too_deep_to_be_read_back_are_refused_and_what_is_stored_stays_readable() {
     let c = discovered(json!({}));
     let nested = |levels: usize| {
         let mut v = json!(1);
@@ -1183,7 +1183,7 @@ fn claims_too_deep_to_be_read_back_are_refused_and_what_is_stored_stays_readable
 }
 
 #[test]
-fn a_sign_out_marked_since_a_sign_in_started_cancels_it_and_drops_tokens_kept_before() {
+fn x03_x04_a_sign_out_marked_since_a_sign_in_started_cancels_it_and_drops_tokens_kept_before() {
     let c = discovered(json!({}));
     let mark = || Some("m1".to_string());
     let (_, _, tx) =

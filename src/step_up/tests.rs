@@ -765,7 +765,7 @@ fn what_to_ask_for_an_amr_shortfall_follows_the_policy() {
 }
 
 #[test]
-fn a_challenges_max_age_is_a_number_javascript_holds_exactly() {
+fn x08_a_challenges_max_age_is_a_number_javascript_holds_exactly() {
     let challenge = |max_age: &str| {
         parse_step_up_challenge(&format!(
             r#"Bearer error="insufficient_user_authentication", acr_values="a", max_age="{max_age}""#

@@ -1,7 +1,9 @@
 // The attack catalog (the steering repository's shared/SECURITY.md), row by row, against the
-// tests that name its IDs. `node tests/catalog/coverage.mjs --write` regenerates the table in
-// SECURITY.md and in the README's security section from the catalog and the test sources;
-// `coverageProblems()` (run by tests/js/catalog.test.mjs) checks that both still tell the truth.
+// tests that name its IDs; and the attacks outside it that attacks on stepup itself found
+// (tests/catalog/outside.json, rows X01, X02, …), against theirs. `node tests/catalog/coverage.mjs
+// --write` regenerates the catalog's table in SECURITY.md and in the README's security section, and
+// SECURITY.md's table of the others; `coverageProblems()` (run by tests/js/catalog.test.mjs)
+// checks that they all still tell the truth.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +14,9 @@ const TABLES = ["SECURITY.md", "README.md"];
 const NOTES = JSON.parse(readFileSync(new URL("./notes.json", import.meta.url), "utf8"));
 const START = "<!-- catalog:start -->";
 const END = "<!-- catalog:end -->";
+const OUTSIDE = JSON.parse(readFileSync(new URL("./outside.json", import.meta.url), "utf8"));
+const OUTSIDE_START = "<!-- outside:start -->";
+const OUTSIDE_END = "<!-- outside:end -->";
 
 /** Test sources: tests/, the core's unit tests (files or inline modules), the fuzz targets. */
 function testFiles(dir = ROOT) {
@@ -30,7 +35,10 @@ function testFiles(dir = ROOT) {
   return files.sort();
 }
 
-/** Catalog IDs each test file names: `G04` in a test name or vector, `g04_` in a Rust test. */
+/**
+ * Row IDs each test file names: `G04` in a test name or vector, `g04_` in a Rust test (the
+ * catalog's rows A to H; X for the attacks outside it).
+ */
 function references(ids) {
   const found = new Map(ids.map((id) => [id, []]));
   for (const file of testFiles()) {
@@ -38,8 +46,9 @@ function references(ids) {
     // In the core's own modules only the inline test module counts.
     const inline = source.indexOf("#[cfg(test)]");
     const text = !file.startsWith("src/") || file.endsWith("tests.rs") ? source : inline < 0 ? "" : source.slice(inline);
-    for (const match of text.matchAll(/(?<![A-Za-z0-9])([A-Ha-h])(\d{2})(?![0-9A-Za-z])|(?<![A-Za-z0-9])([a-h])(\d{2})_/g)) {
-      const id = `${(match[1] ?? match[3]).toUpperCase()}${match[2] ?? match[4]}`;
+    // X rows only as `X01` or `x01_`, never an escape such as "\x01".
+    for (const match of text.matchAll(/(?<![A-Za-z0-9])([A-Ha-h])(\d{2})(?![0-9A-Za-z])|(?<![A-Za-z0-9])([a-h])(\d{2})_|(?<![A-Za-z0-9\\])(X)(\d{2})(?![0-9A-Za-z])|(?<![A-Za-z0-9\\])(x)(\d{2})_/g)) {
+      const id = `${(match[1] ?? match[3] ?? match[5] ?? match[7]).toUpperCase()}${match[2] ?? match[4] ?? match[6] ?? match[8]}`;
       const files = found.get(id);
       if (files && !files.includes(file)) files.push(file);
     }
@@ -62,6 +71,22 @@ function render(rows, found) {
   }
   const tested = rows.filter((r) => found.get(r.id).length).length;
   return `${START}\n${tested} of ${rows.length} rows are named by a test.\n\n${lines.join("\n")}\n${END}`;
+}
+
+/** SECURITY.md's table of the attacks outside the catalog, each row with the tests naming it. */
+function renderOutside(found) {
+  const lines = ["| ID | the attack | what stops it | tested in |", "|---|---|---|---|"];
+  for (const { id, attack, fix } of OUTSIDE) {
+    const files = found.get(id);
+    lines.push(`| ${id} | ${attack} | ${fix} | ${files.length ? files.map((f) => `\`${f}\``).join(", ") : "— not yet tested"} |`);
+  }
+  return `${OUTSIDE_START}\n${lines.join("\n")}\n${OUTSIDE_END}`;
+}
+
+/** `text` with what lies between `start` and `end` replaced by `block` (which holds both). */
+function replaced(name, text, start, end, block) {
+  if (!text.includes(start) || !text.includes(end)) throw new Error(`${name} has no ${start} … ${end} markers`);
+  return `${text.slice(0, text.indexOf(start))}${block}${text.slice(text.indexOf(end) + end.length)}`;
 }
 
 /** The rows of the table committed in `file`: id → files it claims. */
@@ -89,6 +114,17 @@ export function coverageProblems() {
       }
     }
   }
+  const security = readFileSync(join(ROOT, "SECURITY.md"), "utf8");
+  const outside = renderOutside(references(OUTSIDE.map((r) => r.id)));
+  const at = security.indexOf(OUTSIDE_START);
+  if (at < 0 || security.slice(at, security.indexOf(OUTSIDE_END) + OUTSIDE_END.length) !== outside) {
+    problems.push("SECURITY.md's table of attacks outside the catalog is not what outside.json and the tests say");
+  }
+  for (const { id } of OUTSIDE) {
+    if (!outside.includes(`| ${id} |`) || /— not yet tested \|$/m.test(outside.split("\n").find((l) => l.startsWith(`| ${id} |`)))) {
+      problems.push(`${id}: no test names it`);
+    }
+  }
   return problems;
 }
 
@@ -97,9 +133,11 @@ if (process.argv.includes("--write")) {
   const rows = catalogRows();
   const table = render(rows, references(rows.map((r) => r.id)));
   for (const name of TABLES) {
-    const text = readFileSync(join(ROOT, name), "utf8");
-    if (!text.includes(START) || !text.includes(END)) throw new Error(`${name} has no ${START} … ${END} markers`);
-    writeFileSync(join(ROOT, name), `${text.slice(0, text.indexOf(START))}${table}${text.slice(text.indexOf(END) + END.length)}`);
+    let text = replaced(name, readFileSync(join(ROOT, name), "utf8"), START, END, table);
+    if (name === "SECURITY.md") {
+      text = replaced(name, text, OUTSIDE_START, OUTSIDE_END, renderOutside(references(OUTSIDE.map((r) => r.id))));
+    }
+    writeFileSync(join(ROOT, name), text);
   }
   console.log(table.split("\n")[1]);
 }

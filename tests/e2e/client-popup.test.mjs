@@ -299,7 +299,7 @@ const otherIssuersClient = (base) => {
   window.otherClient = new window.stepup.Client({ issuer, clientId: "stepup-spa", redirectUri: `${base}/tests/e2e/client.html`, metadata });
 };
 
-test("a sign-out here, in another tab or by another issuer's client of the same id cancels a popup step-up under way: the popup closes, nothing is stored or replayed", { timeout: 150_000 }, async () => {
+test("X03: a sign-out here, in another tab or by another issuer's client of the same id cancels a popup step-up under way: the popup closes, nothing is stored or replayed", { timeout: 150_000 }, async () => {
   for (const where of ["here", "another tab", "another issuer's client"]) {
     const context = await browser.newContext();
     const page = await pages.open(context);
@@ -332,7 +332,7 @@ test("a sign-out here, in another tab or by another issuer's client of the same 
   }
 });
 
-test("a sign-out while the popup's code is being exchanged stays a sign-out: the answer is not stored and the call not replayed", { timeout: 90_000 }, async () => {
+test("X03: a sign-out while the popup's code is being exchanged stays a sign-out: the answer is not stored and the call not replayed", { timeout: 90_000 }, async () => {
   const context = await browser.newContext();
   const page = await pages.open(context);
   const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
@@ -363,7 +363,7 @@ test("a sign-out while the popup's code is being exchanged stays a sign-out: the
   await context.close();
 });
 
-test("a callback is completed only by the client of the issuer its sign-in went to; another issuer's client leaves it", { timeout: 60_000 }, async () => {
+test("X06: a callback is completed only by the client of the issuer its sign-in went to; another issuer's client leaves it", { timeout: 60_000 }, async () => {
   const context = await browser.newContext();
   const page = await pages.open(context);
   await page.evaluate(() => { window.client.signIn({ acrValues: ["LOA1"] }); });

@@ -143,7 +143,7 @@ test("sign in, call the API, meet its step-up challenge, replay once; both token
   await context.close();
 });
 
-test("tokens go only to the page's origin, resource's and apiOrigins: a call elsewhere is refused before anything is sent", async () => {
+test("X01 X02: tokens go only to the page's origin, resource's and apiOrigins: a call elsewhere is refused before anything is sent", async () => {
   // Another origin (another port), which records what reached it, with CORS for this page.
   const seen = [];
   const other = createServer((req, res) => {
@@ -200,7 +200,7 @@ test("tokens go only to the page's origin, resource's and apiOrigins: a call els
   }
 });
 
-for (const clears of [false, true]) test(`a tab away at the provider when another tab signs out${clears ? " (and the app clears localStorage)" : ""} comes back signed out: its sign-in is cancelled and its saved call never replayed`, async () => {
+for (const clears of [false, true]) test(`X04: a tab away at the provider when another tab signs out${clears ? " (and the app clears localStorage)" : ""} comes back signed out: its sign-in is cancelled and its saved call never replayed`, async () => {
   const context = await browser.newContext();
   const away = await open(context);
   const signedIn = await viaIdp(away, () => { window.client.signIn({ acrValues: ["LOA1"] }); });

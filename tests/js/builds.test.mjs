@@ -89,7 +89,7 @@ console.log(JSON.stringify({ policy: typeof policy, verifier: typeof verifier.ve
   }
 });
 
-test("the browser Client's options that cannot be read are coded errors, never the raw exception", async () => {
+test("X09: the browser Client's options that cannot be read are coded errors, never the raw exception", async () => {
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
   const options = { issuer, clientId: "spa", redirectUri: "https://app.example/cb", store: "memory" };
@@ -105,7 +105,7 @@ test("the browser Client's options that cannot be read are coded errors, never t
   client.free();
 });
 
-test("the browser Client in a page whose storage is refused (a sandboxed page) is made, and says what it lacks with a code", () => {
+test("X09: the browser Client in a page whose storage is refused (a sandboxed page) is made, and says what it lacks with a code", () => {
   const refused = { configurable: true, get() { throw new DOMException("The document is sandboxed", "SecurityError"); } };
   Object.defineProperty(globalThis, "sessionStorage", refused);
   Object.defineProperty(globalThis, "localStorage", refused);
