@@ -120,8 +120,10 @@ function openerHere() {
 
 /** Sends `request` with `token` as its bearer token. */
 async function send(request, token) {
-  if (token !== undefined) request.headers.set("authorization", `Bearer ${token}`);
   try {
+    // A token Headers refuses (stored before the token endpoint's answers were checked) fails
+    // the call as the network would, coded.
+    if (token !== undefined) request.headers.set("authorization", `Bearer ${token}`);
     return await fetch(request);
   } catch (e) {
     throw ClientCore.failure(FETCH_FAILED, why(e));
@@ -183,10 +185,12 @@ function storeOf(kind, custom) {
 }
 
 /**
- * The step-up challenge a `401` or `403` answer carries, as the core reads it:
- * `[requirement, claims request as JSON text or undefined]`, or `undefined`.
+ * The step-up challenge a `401` or `403` answer to `sent` carries, as the core reads it:
+ * `[requirement, claims request as JSON text or undefined]`, or `undefined`. What answered is
+ * the response's URL (a redirect's target), or the call's where the runtime gives none.
  */
-const challenge = (core, response) => core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined);
+const challenge = (core, response, sent) =>
+  core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined, response.url || sent.url, globalThis.location?.href);
 
 /** How long a tab waits for another tab's refresh to reach a shared store, and how often it looks (ms). */
 const SPENT_WAIT = 2000;
@@ -421,7 +425,7 @@ export class Client {
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
-    const challenged = challenge(this.#core, response);
+    const challenged = challenge(this.#core, response, call);
     if (challenged === undefined) return response;
     const [requirement, claims] = challenged;
     const better = await this.#tokenFor(requirement);
@@ -456,7 +460,7 @@ export class Client {
     const text = store.getItem(this.#pendingKey);
     // Replayed once: gone before the replay.
     store.removeItem(this.#pendingKey);
-    const saved = this.#core.resume(text, globalThis.location?.href);
+    const saved = this.#core.resume(text, globalThis.location?.href, this.#tokens());
     if (saved === null) return null;
     const [url, method, pairs, body, requirement] = saved;
     const headers = new Headers();
@@ -680,7 +684,7 @@ export class Client {
     const token = await this.#tokenFor(requirement);
     if (token === undefined) throw this.#core.stepUpRequired(requirement);
     const response = await send(call, token);
-    const still = challenge(this.#core, response);
+    const still = challenge(this.#core, response, call);
     if (still !== undefined) throw this.#core.stepUpRequired(still[0]);
     return response;
   }

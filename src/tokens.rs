@@ -23,6 +23,18 @@ use crate::{Error, Result};
 /// Sets kept at once: one per level a user typically climbs (basic, multi-factor, fresh).
 pub const MAX_TOKEN_SETS: usize = 4;
 
+/// The API a set's access token is for: the `resource` (RFC 8707 §2) and Auth0's `audience` its
+/// sign-in asked for. An access token is the key to that API alone (RFC 8707 §1: a token scoped
+/// to one resource cannot be replayed at another), so a set is used only for calls to the API it
+/// was issued for, never for another client's that shares the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Api {
+    /// `resource`, RFC 8707.
+    pub resource: Option<String>,
+    /// Auth0's `audience`.
+    pub audience: Option<String>,
+}
+
 /// What one sign-in produced. `Debug` leaves out the tokens.
 #[derive(Clone, PartialEq)]
 pub struct TokenSet {
@@ -36,11 +48,17 @@ pub struct TokenSet {
     pub refresh_token: Option<String>,
     /// The ID token itself, the `id_token_hint` of a sign-out (RP-Initiated Logout 1.0 §2).
     pub id_token: Option<String>,
+    /// The API its access token is for.
+    pub api: Api,
 }
 
 impl FromJson for TokenSet {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["claims", "accessToken?", "expiresAt?", "refreshToken?", "idToken?"])?;
+        let o = Fields::new(
+            value,
+            at,
+            &["claims", "accessToken?", "expiresAt?", "refreshToken?", "idToken?", "resource?", "audience?"],
+        )?;
         let claims = match o.required("claims")? {
             Value::Object(claims) => claims.clone(),
             _ => return Err(Error::arg_type(o.at("claims"), "an object")),
@@ -51,12 +69,14 @@ impl FromJson for TokenSet {
             expires_at: o.whole("expiresAt")?,
             refresh_token: o.str("refreshToken")?,
             id_token: o.str("idToken")?,
+            api: Api { resource: o.str("resource")?, audience: o.str("audience")? },
         })
     }
 }
 
 impl TokenSet {
-    /// The set as stored: `{ claims, accessToken?, expiresAt?, refreshToken?, idToken? }`.
+    /// The set as stored: `{ claims, accessToken?, expiresAt?, refreshToken?, idToken?,
+    /// resource?, audience? }`.
     pub fn to_json(&self) -> Value {
         Out::new()
             .set("claims", self.claims.clone())
@@ -64,6 +84,8 @@ impl TokenSet {
             .maybe("expiresAt", self.expires_at)
             .maybe("refreshToken", self.refresh_token.as_deref())
             .maybe("idToken", self.id_token.as_deref())
+            .maybe("resource", self.api.resource.as_deref())
+            .maybe("audience", self.api.audience.as_deref())
             .build()
     }
 }
@@ -71,13 +93,14 @@ impl TokenSet {
 /// Access and refresh tokens are bearer credentials (RFC 6749 §10.3, §10.4; RFC 6750 §5.3).
 impl fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let TokenSet { claims, access_token, expires_at, refresh_token, id_token } = self;
+        let TokenSet { claims, access_token, expires_at, refresh_token, id_token, api } = self;
         f.debug_struct("TokenSet")
             .field("claims", claims)
             .field("access_token", &redact(access_token))
             .field("expires_at", expires_at)
             .field("refresh_token", &redact(refresh_token))
             .field("id_token", &redact(id_token))
+            .field("api", api)
             .finish()
     }
 }
@@ -138,36 +161,45 @@ fn weaker(policy: &AcrPolicy, a: &TokenSet, b: &TokenSet) -> Ordering {
     level.then_with(|| a.auth_time().partial_cmp(&b.auth_time()).unwrap_or(Ordering::Equal))
 }
 
-/// Adds a new set. One set per `acr` value is kept (the newest), expired ones that cannot be
-/// refreshed are dropped, and beyond [`MAX_TOKEN_SETS`] the weakest go first.
+/// Adds a new set. For each API, one set per `acr` value is kept (the newest), and beyond
+/// [`MAX_TOKEN_SETS`] the weakest go first; the sets of other APIs stay. Expired sets that
+/// cannot be refreshed are dropped.
 pub fn keep(sets: &mut Vec<TokenSet>, new: TokenSet, policy: &AcrPolicy, now: u64) {
-    sets.retain(|s| s.alive(now) && s.acr() != new.acr());
+    sets.retain(|s| s.alive(now) && !(s.api == new.api && s.acr() == new.acr()));
+    let api = new.api.clone();
     sets.push(new);
     sets.sort_by(|a, b| weaker(policy, a, b));
-    let excess = sets.len().saturating_sub(MAX_TOKEN_SETS);
-    sets.drain(..excess);
+    // Weakest first: the first of this API's sets past the bound go.
+    let mut excess = sets.iter().filter(|s| s.api == api).count().saturating_sub(MAX_TOKEN_SETS);
+    sets.retain(|s| {
+        let drop = excess > 0 && s.api == api;
+        excess -= usize::from(drop);
+        !drop
+    });
 }
 
-/// The weakest set that meets `requirement` now.
+/// The weakest set for `api` that meets `requirement` now.
 pub fn weakest<'a>(
     sets: &'a [TokenSet],
+    api: &Api,
     requirement: &Requirement,
     policy: &AcrPolicy,
     now: u64,
 ) -> Option<&'a TokenSet> {
-    sets.iter().filter(|s| s.meets(requirement, policy, now)).min_by(|a, b| weaker(policy, a, b))
+    sets.iter().filter(|s| s.api == *api && s.meets(requirement, policy, now)).min_by(|a, b| weaker(policy, a, b))
 }
 
-/// The weakest set holding a refresh token whose authentication meets `requirement`: what to
-/// refresh (when no set meets it as held, its access token has expired).
+/// The weakest set for `api` holding a refresh token whose authentication meets `requirement`:
+/// what to refresh (when no set meets it as held, its access token has expired).
 pub fn refreshable<'a>(
     sets: &'a [TokenSet],
+    api: &Api,
     requirement: &Requirement,
     policy: &AcrPolicy,
     now: u64,
 ) -> Option<&'a TokenSet> {
     sets.iter()
-        .filter(|s| s.refresh_token.is_some() && s.authentication_meets(requirement, policy, now))
+        .filter(|s| s.api == *api && s.refresh_token.is_some() && s.authentication_meets(requirement, policy, now))
         .min_by(|a, b| weaker(policy, a, b))
 }
 
@@ -214,6 +246,8 @@ pub fn refreshed(
     renewed.refresh_token = renewed.refresh_token.or_else(|| old.refresh_token.clone());
     // OIDC Core 12.2: a refresh may leave the ID token out; the sign-in's still names the session.
     renewed.id_token = renewed.id_token.or_else(|| old.id_token.clone());
+    // A refresh renews the grant for the API it was made for (RFC 8707 §2.2).
+    renewed.api = old.api.clone();
     let Some(claims) = claims else {
         renewed.claims = old.claims.clone();
         return Ok(Refreshed { set: renewed, downgraded: false });

@@ -27,7 +27,7 @@ use crate::options::{list, string as json_string, Fields, FromJson, Out};
 use crate::refresh::{self, Action};
 use crate::step_up::{evaluate_step_up, parse_step_up_challenge, Ask, Requirement};
 use crate::token_endpoint::{self, ClientAuth, Grant, GrantRequest};
-use crate::tokens::{self, TokenSet};
+use crate::tokens::{self, Api, TokenSet};
 use crate::verifier::PerCall;
 use crate::{pkce, Error, Result};
 
@@ -481,11 +481,17 @@ pub struct Transaction {
     /// The origin's sign-out mark when the sign-in started ([`Self::cancelled_by`]); absent where
     /// the browser keeps none (no `localStorage`).
     pub sign_out_mark: Option<String>,
+    /// The API the sign-in asked tokens for (`resource`, `audience`): the new set is for it alone.
+    pub api: Api,
 }
 
 impl FromJson for Transaction {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["verifier", "nonce", "requirement", "returnTo", "issuer?", "signOutMark?"])?;
+        let o = Fields::new(
+            value,
+            at,
+            &["verifier", "nonce", "requirement", "returnTo", "issuer?", "signOutMark?", "resource?", "audience?"],
+        )?;
         Ok(Transaction {
             verifier: o.string("verifier")?,
             nonce: o.string("nonce")?,
@@ -493,6 +499,7 @@ impl FromJson for Transaction {
             return_to: o.string("returnTo")?,
             issuer: o.str("issuer")?,
             sign_out_mark: o.str("signOutMark")?,
+            api: Api { resource: o.str("resource")?, audience: o.str("audience")? },
         })
     }
 }
@@ -507,6 +514,8 @@ impl Transaction {
             .set("returnTo", self.return_to.as_str())
             .maybe("issuer", self.issuer.as_deref())
             .maybe("signOutMark", self.sign_out_mark.as_deref())
+            .maybe("resource", self.api.resource.as_deref())
+            .maybe("audience", self.api.audience.as_deref())
             .build()
     }
 
@@ -742,6 +751,7 @@ fn token_set(grant: Grant, now: u64) -> TokenSet {
         expires_at: grant.expires_in.map(|s| now.saturating_add(s).min(crate::claims::MAX_NUMERIC_DATE as u64)),
         refresh_token: grant.refresh_token,
         id_token: grant.id_token,
+        api: Api::default(),
     }
 }
 
@@ -870,6 +880,9 @@ pub struct Client {
     /// Where `client.fetch` may send tokens besides the page's own origin
     /// ([`Client::token_may_go`]): `apiOrigins`, and the origin of `resource`.
     api_origins: Vec<String>,
+    /// The API this client's calls go to (`resource`, `audience`): only sets issued for it are
+    /// sent, refreshed or counted as a call's token.
+    api: Api,
 }
 
 impl FromJson for Client {
@@ -911,6 +924,7 @@ impl FromJson for Client {
             metadata.value =
                 Some(crate::discovery::parse_given_discovery_document(text.as_bytes(), &o.issuer, "metadata")?);
         }
+        let api = Api { resource: o.resource.clone(), audience: o.params.0.get("audience").cloned() };
         Ok(Client {
             post_logout_redirect_uri: o.post_logout_redirect_uri.unwrap_or_else(|| o.redirect_uri.clone()),
             issuer: o.issuer,
@@ -926,6 +940,7 @@ impl FromJson for Client {
             keys: Held::default(),
             documents: refresh::Policy::default(),
             api_origins,
+            api,
         })
     }
 }
@@ -961,11 +976,29 @@ impl Client {
         }
     }
 
+    /// The step-up challenge of an answer ([`challenge`]) from `answered_at`, the URL that
+    /// answered (a redirect's target, when the API redirected): only an answer from an origin
+    /// this client sends tokens to ([`Self::token_may_go`]) asks for a step-up. Another origin
+    /// could otherwise choose what the user is asked to sign in with and have the call saved.
+    pub fn challenged(
+        &self,
+        status: u16,
+        www_authenticate: Option<&str>,
+        answered_at: &str,
+        here: Option<&str>,
+    ) -> Option<Challenged> {
+        self.token_may_go(answered_at, here).ok()?;
+        challenge(status, www_authenticate)
+    }
+
     /// The saved call (as stored) that `resume()` replays: one that is ready (its sign-in
-    /// completed) and whose URL may get this client's tokens ([`Self::token_may_go`]), else
-    /// `None`.
-    pub fn to_replay(&self, saved: Option<&str>, here: Option<&str>) -> Option<Pending> {
-        stored::<Pending>(saved).filter(|p| p.ready && self.token_may_go(&p.url, here).is_ok())
+    /// completed), whose URL may get this client's tokens ([`Self::token_may_go`]), and whose
+    /// sign-in's tokens are still held (`sets`: a set whose ID token carries that sign-in's
+    /// `nonce`, OIDC Core 3.1.3.7), so a call is never replayed with the tokens of another
+    /// sign-in, another user's after a sign-out; else `None`.
+    pub fn to_replay(&self, saved: Option<&str>, here: Option<&str>, sets: &[TokenSet]) -> Option<Pending> {
+        let held = |p: &Pending| sets.iter().any(|s| s.claims.get("nonce").and_then(Value::as_str) == Some(&p.sign_in));
+        stored::<Pending>(saved).filter(|p| p.ready && self.token_may_go(&p.url, here).is_ok() && held(p))
     }
 
     /// The options of an ID token verification for this client: the verifier's fixed options.
@@ -1175,6 +1208,8 @@ impl Client {
         if let Some(resource) = &self.resource {
             extra_params.insert("resource".to_string(), resource.clone());
         }
+        // This sign-in's own `audience`, if it gave one, is the API its tokens are for.
+        let api = Api { resource: self.resource.clone(), audience: extra_params.get("audience").cloned() };
         let url = build_authorization_url(&AuthorizationRequest {
             authorization_endpoint: metadata.str("authorization_endpoint").unwrap_or_default().to_string(),
             client_id: self.client_id.clone(),
@@ -1200,6 +1235,7 @@ impl Client {
             return_to,
             issuer: Some(self.issuer.clone()),
             sign_out_mark,
+            api,
         };
         Ok((url, self.key(&format!("tx:{state}")), tx))
     }
@@ -1256,7 +1292,8 @@ impl Client {
             max_age: tx.requirement.max_age,
             requirement: Some(tx.requirement.clone()),
         };
-        Ok((id_token, call, token_set(grant, now)))
+        let set = TokenSet { api: tx.api.clone(), ..token_set(grant, now) };
+        Ok((id_token, call, set))
     }
 
     /// The sets after a sign-in whose ID token verified with `claims`: the new set joins the
@@ -1361,17 +1398,17 @@ impl Client {
 
     /// The weakest held access token that meets `requirement` (RFC 9470 §2), if any.
     pub fn access_token(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> Option<String> {
-        tokens::weakest(sets, requirement, &self.policy, now).and_then(|s| s.access_token.clone())
+        tokens::weakest(sets, &self.api, requirement, &self.policy, now).and_then(|s| s.access_token.clone())
     }
 
     /// The token a call needing `requirement` uses: the weakest set that meets it; else, when
     /// only sets whose access token expired would, the weakest of them is refreshed first (and
     /// used only if it still meets the requirement: a downgraded refresh may not).
     pub fn token_for(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> TokenFor {
-        if let Some(set) = tokens::weakest(sets, requirement, &self.policy, now) {
+        if let Some(set) = tokens::weakest(sets, &self.api, requirement, &self.policy, now) {
             return set.access_token.clone().map_or(TokenFor::None, TokenFor::Use);
         }
-        match tokens::refreshable(sets, requirement, &self.policy, now) {
+        match tokens::refreshable(sets, &self.api, requirement, &self.policy, now) {
             Some(old) => TokenFor::Refresh(old.clone()),
             None => TokenFor::None,
         }
@@ -1380,13 +1417,17 @@ impl Client {
     /// `refresh(requirement)`: the set to renew, or `ERR_STEP_UP_REQUIRED` when nothing can be
     /// (only a sign-in helps).
     pub fn refreshable(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> Result<TokenSet> {
-        tokens::refreshable(sets, requirement, &self.policy, now).cloned().ok_or_else(|| step_up_required(requirement))
+        tokens::refreshable(sets, &self.api, requirement, &self.policy, now)
+            .cloned()
+            .ok_or_else(|| step_up_required(requirement))
     }
 
     /// The refresh of `old` (RFC 6749 §6): the token endpoint and the body to POST.
     pub fn refresh_request(&self, old: &TokenSet) -> Result<(String, GrantRequest)> {
         let refresh_token = old.refresh_token.as_deref().unwrap_or_default();
-        let request = token_endpoint::refresh_request(&self.public_client(), refresh_token, self.resource.as_deref());
+        // The grant is renewed for the API it was made for (RFC 8707 §2.2).
+        let request =
+            token_endpoint::refresh_request(&self.public_client(), refresh_token, old.api.resource.as_deref());
         Ok((self.token_endpoint()?.to_string(), request))
     }
 
@@ -1446,7 +1487,12 @@ impl Client {
         }
         let Some(renewed) = sets
             .iter()
-            .filter(|s| s.usable(now) && s.refresh_token.is_some() && same_user(Some(&old.claims), &s.claims))
+            .filter(|s| {
+                s.api == old.api
+                    && s.usable(now)
+                    && s.refresh_token.is_some()
+                    && same_user(Some(&old.claims), &s.claims)
+            })
             .max_by_key(|s| s.expires_at)
         else {
             return Some(Err(step_up_required(&Requirement::default())));
@@ -1484,9 +1530,10 @@ impl Client {
     }
 
     /// `session(requirement)`: whether the session meets `requirement` and for how long, shown
-    /// with the claims of the set that meets it, else of the strongest held.
+    /// with the claims of the set for this client's API that meets it, else of the strongest held
+    /// (the user signed in, whichever API a sign-in asked tokens for).
     pub fn session(&self, requirement: &Requirement, sets: &[TokenSet], now: u64) -> Value {
-        let meeting = tokens::weakest(sets, requirement, &self.policy, now);
+        let meeting = tokens::weakest(sets, &self.api, requirement, &self.policy, now);
         let shown = meeting.or_else(|| tokens::strongest(sets, &self.policy, now));
         let claims = shown.map(|s| s.claims.clone()).unwrap_or_default();
         let decision = evaluate_step_up(&claims, requirement, &self.policy, now as i64, DEFAULT_CLOCK_TOLERANCE);

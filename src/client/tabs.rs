@@ -78,43 +78,59 @@ impl Client {
     }
 
     /// A message another tab sent on the channel (`data`: its text, `None` when not text): the
-    /// event for this tab's listeners and the keys this tab removes first. A sign-out elsewhere
-    /// signs this tab out too (its tokens, the count of sign-outs they were kept at, and the call
-    /// saved for a step-up), unless the store is
-    /// `"local"`, which the other tab already cleared for every tab (clearing it again could
-    /// remove a sign-in made here since). Anything else, a client's of another issuer included,
-    /// is not a change: `None`.
+    /// event for this tab's listeners and the keys this tab removes first
+    /// ([`Client::heard_sign_out`] for a sign-out). Anything else, a client's of another issuer
+    /// included, is not a change: `None`.
     pub fn changed(&self, data: Option<&str>, store: Store) -> Option<(Value, Vec<String>)> {
         let Message { change, issuer } = stored(data)?;
         if issuer != self.issuer {
             return None;
         }
-        let remove = match (&change, store) {
-            (Change::SignedOut, Store::Session | Store::Memory | Store::Custom) => {
-                vec![self.key("tokens"), self.key("kept"), self.key("pending")]
-            }
-            _ => Vec::new(),
+        let remove = match change {
+            Change::SignedOut => self.heard_sign_out(store),
+            Change::SignedIn(_) => Vec::new(),
         };
         Some((change.event(), remove))
     }
 
+    /// What a sign-out heard from another tab removes here: the call saved for a step-up, which
+    /// this tab keeps in its own `sessionStorage` whatever the store (so it is never replayed
+    /// with the tokens of whoever signs in next), and the tokens with the mark they were kept
+    /// at, unless the store is `"local"`, which the other tab already cleared for every tab
+    /// (clearing it again could remove a sign-in made here since).
+    pub fn heard_sign_out(&self, store: Store) -> Vec<String> {
+        match store {
+            Store::Local => vec![self.key("pending")],
+            Store::Session | Store::Memory | Store::Custom => {
+                vec![self.key("tokens"), self.key("kept"), self.key("pending")]
+            }
+        }
+    }
+
     /// A `storage` event of the `"local"` store (tabs without `BroadcastChannel`): the change
-    /// it stands for, if any. Only the token sets count: removed, a sign-out; holding a sign-in
-    /// the old value did not, a sign-in or step-up, told with its claims. Each sign-in's ID token
-    /// carries the `nonce` sent for it (OIDC Core 3.1.3.7), so a `nonce` not held before is a new
-    /// sign-in; a refresh's ID token carries the original one or none (OIDC Core 12.2), and is no
-    /// change.
-    pub fn storage_changed(&self, key: Option<&str>, old: Option<&str>, new: Option<&str>) -> Option<Value> {
+    /// it stands for, if any, and the keys this tab removes first. Only the token sets count:
+    /// removed, a sign-out ([`Client::heard_sign_out`]); holding a sign-in the old value did not,
+    /// a sign-in or step-up, told with its claims. Each sign-in's ID token carries the `nonce`
+    /// sent for it (OIDC Core 3.1.3.7), so a `nonce` not held before is a new sign-in; a
+    /// refresh's ID token carries the original one or none (OIDC Core 12.2), and is no change.
+    pub fn storage_changed(
+        &self,
+        key: Option<&str>,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Option<(Value, Vec<String>)> {
         if key != Some(self.key("tokens").as_str()) {
             return None;
         }
-        let Some(new) = new else { return old.map(|_| Change::SignedOut.event()) };
+        let Some(new) = new else {
+            return old.map(|_| (Change::SignedOut.event(), self.heard_sign_out(Store::Local)));
+        };
         let nonce = |claims: &Map<String, Value>| claims.get("nonce").and_then(Value::as_str).map(str::to_string);
         let known: Vec<String> = self.stored_sets(old).iter().filter_map(|s| nonce(&s.claims)).collect();
         self.stored_sets(Some(new))
             .into_iter()
             .filter(|s| nonce(&s.claims).is_some_and(|n| !known.contains(&n)))
             .max_by_key(|s| s.claims.get("auth_time").and_then(Value::as_u64))
-            .map(|s| Change::SignedIn(s.claims).event())
+            .map(|s| (Change::SignedIn(s.claims).event(), Vec::new()))
     }
 }

@@ -43,6 +43,7 @@ fn set(acr: &str, token: &str, expires_at: Option<u64>, refresh: Option<&str>) -
         expires_at,
         refresh_token: refresh.map(str::to_string),
         id_token: None,
+        api: Api::default(),
     }
 }
 
@@ -146,6 +147,7 @@ fn the_authorization_url_and_its_transaction() {
             return_to: "https://app.example/here".into(),
             issuer: Some(ISS.into()),
             sign_out_mark: None,
+            api: Api { resource: Some("https://api.example".into()), audience: None },
         }
     );
     // As stored, and read back.
@@ -307,7 +309,8 @@ fn each_call_uses_the_weakest_token_and_refreshes_an_expired_one() {
 #[test]
 fn a_refresh_is_read_checked_and_stored() {
     let c = discovered(json!({ "resource": "https://api.example", "policy": preset("fief").unwrap().to_json() }));
-    let old = set("1", "a1", Some(1500), Some("rt"));
+    let api = Api { resource: Some("https://api.example".into()), audience: None };
+    let old = TokenSet { api: api.clone(), ..set("1", "a1", Some(1500), Some("rt")) };
     let (endpoint, request) = c.refresh_request(&old).unwrap();
     assert_eq!(endpoint, "https://idp.example/token");
     assert_eq!(
@@ -419,6 +422,7 @@ fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
         return_to: "/".into(),
         issuer: None,
         sign_out_mark: None,
+        api: Api::default(),
     };
     let headers =
         vec![("content-type".into(), "application/json".into()), ("Authorization".into(), "Bearer old".into())];
@@ -545,6 +549,7 @@ fn auth0_mfa_required_at_the_token_endpoint_is_a_step_up_for_the_policys_multi_f
         return_to: "/".into(),
         issuer: None,
         sign_out_mark: None,
+        api: Api::default(),
     };
     for e in [
         c.exchanged(Ok((403, mfa.as_bytes())), &tx, 2000).unwrap_err(),
@@ -919,7 +924,7 @@ fn a_popup_that_gives_no_answer_is_a_step_up_still_required_with_its_reason() {
 }
 
 #[test]
-fn tabs_hear_each_others_sign_ins_and_sign_outs() {
+fn x13_tabs_hear_each_others_sign_ins_and_sign_outs() {
     let c = client(json!({}));
     let claims = set("LOA2", "t", None, None).claims;
     let signed_in = c.change_message(&Change::SignedIn(claims.clone()));
@@ -937,7 +942,12 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
             )
         );
     }
-    assert_eq!(c.changed(Some(&signed_out), Store::Local).unwrap(), (out.clone(), vec![]));
+    // X13: the call this tab saved for a step-up goes whatever the store, so it is never
+    // replayed with the tokens of whoever signs in next.
+    assert_eq!(
+        c.changed(Some(&signed_out), Store::Local).unwrap(),
+        (out.clone(), vec!["stepup:spa:pending".to_string()])
+    );
     for other in
         [None, Some("{}"), Some("{\"type\":\"signedOut\"}"), Some("{\"stepup\":\"change\",\"type\":\"x\"}"), Some("[]")]
     {
@@ -970,16 +980,16 @@ fn tabs_hear_each_others_sign_ins_and_sign_outs() {
     let step_up = sets(&[old.clone(), stepped.clone()]);
     assert_eq!(
         c.storage_changed(key, Some(&before), Some(&step_up)),
-        Some(json!({ "type": "signedIn", "claims": stepped.claims }))
+        Some((json!({ "type": "signedIn", "claims": stepped.claims }), vec![]))
     );
     assert_eq!(
         c.storage_changed(key, None, Some(&before)),
-        Some(json!({ "type": "signedIn", "claims": old.claims })),
+        Some((json!({ "type": "signedIn", "claims": old.claims }), vec![])),
         "a first sign-in"
     );
     assert_eq!(c.storage_changed(key, Some(&before), Some(&sets(&[refreshed]))), None, "a refresh is no change");
     assert_eq!(c.storage_changed(key, Some(&before), Some(&sets(&[refreshed_without_nonce]))), None);
-    assert_eq!(c.storage_changed(key, Some(&before), None), Some(out));
+    assert_eq!(c.storage_changed(key, Some(&before), None), Some((out, vec!["stepup:spa:pending".to_string()])));
     assert_eq!(c.storage_changed(key, None, None), None);
     assert_eq!(c.storage_changed(Some("stepup:spa:pending"), Some("x"), None), None, "only the tokens count");
     assert_eq!(c.storage_changed(Some("stepup:other:tokens"), Some(&before), None), None);
@@ -1069,13 +1079,15 @@ fn x01_api_origins_are_origins_as_browsers_write_them() {
 fn x02_a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_can_send_it() {
     let c = client(json!({}));
     let page = Some("https://app.example/");
+    // The sets of the sign-in made for the call (its nonce, "n").
+    let held = [set("LOA2", "t", None, None)];
     let saved = |url: &str, method: &str, headers: Value| {
         json!({ "url": url, "method": method, "headers": headers, "body": "{}", "requirement": {}, "signIn": "n", "ready": true })
             .to_string()
     };
     let good =
         saved("https://app.example/api", "POST", json!([["content-type", "application/json"], ["x-name", "José"]]));
-    assert_eq!(c.to_replay(Some(&good), page).map(|p| p.url), Some("https://app.example/api".to_string()));
+    assert_eq!(c.to_replay(Some(&good), page, &held).map(|p| p.url), Some("https://app.example/api".to_string()));
     for bad in [
         saved("https://evil.example/api", "POST", json!([])),
         saved("https://app.example/api", "PO ST", json!([])),
@@ -1090,11 +1102,17 @@ fn x02_a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_
         saved("https://app.example/api", "get", json!([])),
         saved("https://app.example/api", "HEAD", json!([])),
     ] {
-        assert!(c.to_replay(Some(&bad), page).is_none(), "{bad}");
+        assert!(c.to_replay(Some(&bad), page, &held).is_none(), "{bad}");
     }
     // Not ready: its sign-in has not completed.
     let waiting = good.replace(r#""ready":true"#, r#""ready":false"#);
-    assert!(c.to_replay(Some(&waiting), page).is_none());
+    assert!(c.to_replay(Some(&waiting), page, &held).is_none());
+    // X13: replayed only while the tokens of the sign-in made for it are held: not with none
+    // (signed out since), nor with another sign-in's (whoever signed in next).
+    assert!(c.to_replay(Some(&good), page, &[]).is_none());
+    let mut next = set("LOA2", "t2", None, None);
+    next.claims.insert("nonce".into(), "another".into());
+    assert!(c.to_replay(Some(&good), page, &[next]).is_none());
 }
 
 #[test]
@@ -1211,4 +1229,59 @@ fn a_heard_change_says_whether_it_signs_out() {
     assert!(signs_out(&Change::SignedOut.event()));
     let Value::Object(claims) = json!({ "sub": "alice" }) else { unreachable!() };
     assert!(!signs_out(&Change::SignedIn(claims).event()));
+}
+
+#[test]
+fn x12_a_token_is_sent_only_to_the_api_its_sign_in_asked_for() {
+    // Three clients of one id and issuer sharing the store, each for another API.
+    let a = discovered(json!({ "resource": "https://a.example/" }));
+    let b = discovered(json!({ "resource": "https://b.example/" }));
+    let d = discovered(json!({ "audience": "public-api" }));
+    let (_, _, tx) =
+        a.start(sign_in(json!({})).unwrap(), random(), || Ok("https://app.example/".into()), None).unwrap();
+    assert_eq!(tx.api, Api { resource: Some("https://a.example/".into()), audience: None });
+    assert_eq!(stored::<Transaction>(Some(&tx.to_json().to_string())).map(|t| t.api), Some(tx.api.clone()));
+    let answer =
+        json!({ "access_token": "for-a", "token_type": "Bearer", "expires_in": 600, "id_token": "h.p.s" }).to_string();
+    let (_, _, set) = a.exchanged(Ok((200, answer.as_bytes())), &tx, 1000).unwrap();
+    assert_eq!(set.api, tx.api, "the set is for the API its sign-in asked for");
+    let Value::Object(claims) = json!({ "iss": ISS, "sub": "alice", "acr": "1", "auth_time": 1000 }) else {
+        unreachable!()
+    };
+    let sets = a.signed_in(set, claims, Vec::new(), 1000, false).unwrap();
+    let any = Requirement::default();
+    assert_eq!(a.token_for(&any, &sets, 1100), TokenFor::Use("for-a".into()));
+    for other in [&b, &d] {
+        assert_eq!(other.token_for(&any, &sets, 1100), TokenFor::None, "another API's token is never sent");
+        assert_eq!(other.access_token(&any, &sets, 1100), None);
+        assert!(other.refreshable(&any, &sets, 1100).is_err());
+        // The user is signed in all the same: the ID token is the client's, whatever the API.
+        assert_eq!(other.session(&any, &sets, 1100)["signedIn"], true);
+        assert!(other.session(&any, &sets, 1100).get("expiresIn").is_none());
+    }
+    // A sign-in's own audience is the API of the tokens it brings; else the client's.
+    let (_, _, own) =
+        d.start(sign_in(json!({ "audience": "admin-api" })).unwrap(), random(), || Ok("/".into()), None).unwrap();
+    assert_eq!(own.api, Api { resource: None, audience: Some("admin-api".into()) });
+    let (_, _, default) = d.start(sign_in(json!({})).unwrap(), random(), || Ok("/".into()), None).unwrap();
+    assert_eq!(default.api, Api { resource: None, audience: Some("public-api".into()) });
+}
+
+#[test]
+fn x15_only_an_answer_from_an_origin_that_gets_tokens_asks_for_a_step_up() {
+    let c = client(json!({ "apiOrigins": ["https://api.example"] }));
+    let page = Some("https://app.example/page");
+    let rfc9470 = r#"Bearer error="insufficient_user_authentication", acr_values="LOA2""#;
+    for answered_at in ["https://app.example/api/x", "https://api.example/v1"] {
+        assert_eq!(
+            c.challenged(401, Some(rfc9470), answered_at, page).map(|c| c.requirement),
+            Some(acr(&["LOA2"])),
+            "{answered_at}"
+        );
+    }
+    // The API redirected the call elsewhere, and that origin answered with a challenge: it may
+    // not choose what the user signs in with, nor have the call saved.
+    for answered_at in ["https://evil.example/challenge", "http://app.example/api", "https://app.example:8443/"] {
+        assert_eq!(c.challenged(401, Some(rfc9470), answered_at, page), None, "{answered_at}");
+    }
 }

@@ -5,7 +5,14 @@ use serde_json::json;
 fn set(acr: &str, auth_time: u64, token: &str, expires_at: Option<u64>) -> TokenSet {
     let claims = json!({ "sub": "alice", "acr": acr, "auth_time": auth_time });
     let Value::Object(claims) = claims else { unreachable!() };
-    TokenSet { claims, access_token: Some(token.into()), expires_at, refresh_token: None, id_token: None }
+    TokenSet {
+        claims,
+        access_token: Some(token.into()),
+        expires_at,
+        refresh_token: None,
+        id_token: None,
+        api: Api::default(),
+    }
 }
 
 fn acr(values: &[&str]) -> Requirement {
@@ -19,7 +26,7 @@ fn a_step_up_keeps_the_weaker_set_and_each_call_uses_the_weakest_that_meets_it()
     keep(&mut sets, set("LOA1", 1000, "basic", Some(5000)), &wso2, 1000);
     keep(&mut sets, set("LOA2", 1100, "mfa", Some(5000)), &wso2, 1100);
     assert_eq!(sets.len(), 2);
-    let pick = |r: &Requirement| weakest(&sets, r, &wso2, 1200).and_then(|s| s.access_token.clone());
+    let pick = |r: &Requirement| weakest(&sets, &Api::default(), r, &wso2, 1200).and_then(|s| s.access_token.clone());
     assert_eq!(pick(&Requirement::default()).as_deref(), Some("basic"));
     assert_eq!(pick(&acr(&["LOA1"])).as_deref(), Some("basic"));
     assert_eq!(pick(&acr(&["LOA2"])).as_deref(), Some("mfa"));
@@ -33,11 +40,11 @@ fn freshness_and_expiry_decide_too() {
     let mut sets = Vec::new();
     keep(&mut sets, set("LOA2", 1000, "old-mfa", Some(9000)), &wso2, 1000);
     let fresh = Requirement { max_age: Some(300), ..Requirement::default() };
-    assert!(weakest(&sets, &fresh, &wso2, 1200).is_some());
-    assert!(weakest(&sets, &fresh, &wso2, 1400).is_none(), "older than maxAge + tolerance");
+    assert!(weakest(&sets, &Api::default(), &fresh, &wso2, 1200).is_some());
+    assert!(weakest(&sets, &Api::default(), &fresh, &wso2, 1400).is_none(), "older than maxAge + tolerance");
     assert_eq!(sets[0].remaining(&fresh, 1200), Some(130));
     assert_eq!(sets[0].remaining(&Requirement::default(), 1200), Some(7800));
-    assert!(weakest(&sets, &Requirement::default(), &wso2, 9000).is_none(), "expired");
+    assert!(weakest(&sets, &Api::default(), &Requirement::default(), &wso2, 9000).is_none(), "expired");
 }
 
 #[test]
@@ -76,6 +83,7 @@ fn renewal() -> TokenSet {
         expires_at: Some(9000),
         refresh_token: Some("r2".into()),
         id_token: None,
+        api: Api::default(),
     }
 }
 
@@ -89,10 +97,13 @@ fn expired_sets_with_a_refresh_token_are_kept_for_a_refresh() {
     keep(&mut sets, set("0", 1000, "other", Some(1100)), &fief, 1000);
     keep(&mut sets, set("0", 1200, "new", Some(5000)), &fief, 1200);
     assert_eq!(sets.len(), 2, "the expired set without a refresh token went, the refreshable one stayed");
-    assert!(weakest(&sets, &acr(&["1"]), &fief, 1200).is_none(), "an expired access token meets nothing");
-    let due = refreshable(&sets, &acr(&["1"]), &fief, 1200).and_then(|s| s.refresh_token.as_deref());
+    assert!(
+        weakest(&sets, &Api::default(), &acr(&["1"]), &fief, 1200).is_none(),
+        "an expired access token meets nothing"
+    );
+    let due = refreshable(&sets, &Api::default(), &acr(&["1"]), &fief, 1200).and_then(|s| s.refresh_token.as_deref());
     assert_eq!(due, Some("r1"));
-    assert!(refreshable(&sets, &acr(&["2"]), &fief, 1200).is_none());
+    assert!(refreshable(&sets, &Api::default(), &acr(&["2"]), &fief, 1200).is_none());
 }
 
 #[test]
@@ -207,4 +218,42 @@ fn a_refresh_whose_claims_could_not_be_read_back_is_refused() {
     let e = refreshed(&old, Some(claims(json!({ "sub": "alice", "auth_time": 1000, "deep": deep }))), renewal(), &fief)
         .unwrap_err();
     assert_eq!(e.claim(), Some("claims"));
+}
+
+#[test]
+fn x12_a_set_serves_only_the_api_it_was_issued_for_and_each_api_keeps_its_own() {
+    let wso2 = preset("wso2").unwrap();
+    let payments = Api { resource: Some("https://payments.example/".into()), audience: None };
+    let admin = Api { resource: None, audience: Some("https://admin-api".into()) };
+    let for_api =
+        |api: &Api, acr: &str, token: &str| TokenSet { api: api.clone(), ..set(acr, 1000, token, Some(5000)) };
+    let mut sets = Vec::new();
+    keep(&mut sets, for_api(&payments, "LOA1", "payments-basic"), &wso2, 1000);
+    keep(&mut sets, for_api(&admin, "LOA1", "admin-basic"), &wso2, 1000);
+    assert_eq!(sets.len(), 2, "a set for another API at the same level replaces nothing");
+    let pick = |sets: &[TokenSet], api: &Api| {
+        weakest(sets, api, &Requirement::default(), &wso2, 1100).and_then(|s| s.access_token.clone())
+    };
+    assert_eq!(pick(&sets, &payments).as_deref(), Some("payments-basic"));
+    assert_eq!(pick(&sets, &admin).as_deref(), Some("admin-basic"));
+    assert_eq!(pick(&sets, &Api::default()), None, "no set was issued for no API");
+    // The bound holds per API: a fifth level for payments drops payments' weakest, not admin's.
+    for (i, acr) in ["LOA2", "LOA3", "LOA4", "LOA5"].iter().enumerate() {
+        keep(&mut sets, TokenSet { api: payments.clone(), ..set(acr, 1001 + i as u64, acr, Some(5000)) }, &wso2, 1010);
+    }
+    assert_eq!(sets.iter().filter(|s| s.api == payments).count(), MAX_TOKEN_SETS);
+    assert_eq!(pick(&sets, &admin).as_deref(), Some("admin-basic"), "another API's set stays");
+    // A refresh is chosen only among the API's own sets, and renews the grant for that API.
+    let mut old = for_api(&admin, "LOA1", "admin-old");
+    old.refresh_token = Some("r1".into());
+    old.expires_at = Some(900);
+    let held = vec![old.clone()];
+    assert!(refreshable(&held, &payments, &Requirement::default(), &wso2, 1000).is_none());
+    assert!(refreshable(&held, &admin, &Requirement::default(), &wso2, 1000).is_some());
+    let renewed = refreshed(&old, None, renewal(), &wso2).unwrap();
+    assert_eq!(renewed.set.api, admin);
+    // As stored and read back.
+    let stored = for_api(&payments, "LOA1", "t");
+    assert_eq!(TokenSet::from_json(&stored.to_json(), "").unwrap(), stored);
+    assert_eq!(stored.to_json()["resource"], "https://payments.example/");
 }

@@ -374,12 +374,12 @@ impl ClientCore {
         change.map_or(JsValue::UNDEFINED, |(event, remove)| heard(&event, remove))
     }
 
-    /// A `storage` event of the `"local"` store: a `Heard` ([`heard`]) with no keys to remove,
-    /// or `undefined` when it is no change.
+    /// A `storage` event of the `"local"` store: a `Heard` ([`heard`]), or `undefined` when it
+    /// is no change.
     #[wasm_bindgen(js_name = storageChanged, unchecked_return_type = "[string, string[], boolean] | undefined")]
     pub fn storage_changed(&self, key: Option<String>, old: Option<String>, new: Option<String>) -> JsValue {
-        let event = self.inner.storage_changed(key.as_deref(), old.as_deref(), new.as_deref());
-        event.map_or(JsValue::UNDEFINED, |event| heard(&event, Vec::new()))
+        let change = self.inner.storage_changed(key.as_deref(), old.as_deref(), new.as_deref());
+        change.map_or(JsValue::UNDEFINED, |(event, remove)| heard(&event, remove))
     }
 
     /// Starts a plan with discovery held: `[authorization URL, transaction key, transaction as
@@ -584,11 +584,13 @@ impl ClientCore {
         thrown(run())
     }
 
-    /// The step-up challenge of a `401` or `403` answer: `[requirement, claims request as JSON
-    /// text or undefined]`, or `undefined`.
+    /// The step-up challenge of a `401` or `403` answer from `url` (the page at `here`):
+    /// `[requirement, claims request as JSON text or undefined]`, or `undefined`
+    /// ([`Client::challenged`]).
     #[wasm_bindgen(unchecked_return_type = "[object, string | undefined] | undefined")]
-    pub fn challenge(&self, status: u16, www_authenticate: Option<String>) -> JsValue {
-        let Some(c) = client::challenge(status, www_authenticate.as_deref()) else { return JsValue::UNDEFINED };
+    pub fn challenge(&self, status: u16, www_authenticate: Option<String>, url: &str, here: Option<String>) -> JsValue {
+        let challenged = self.inner.challenged(status, www_authenticate.as_deref(), url, here.as_deref());
+        let Some(c) = challenged else { return JsValue::UNDEFINED };
         let claims = c.claims.map_or(JsValue::UNDEFINED, |m| text(&Value::Object(m)));
         Array::of2(&to_js(&c.requirement.to_json()), &claims).into()
     }
@@ -696,11 +698,17 @@ impl ClientCore {
     }
 
     /// The saved call to replay once (the shell removes it first): `[url, method, [name, value,
-    /// …], body or undefined, requirement]`, or `null` when none is ready (none saved, or its
-    /// sign-in has not completed).
+    /// …], body or undefined, requirement]`, or `null` when none is ready (none saved, its
+    /// sign-in has not completed, or its tokens are no longer held: `tokens` as stored).
     #[wasm_bindgen(unchecked_return_type = "[string, string, string[], string | undefined, object] | null")]
-    pub fn resume(&self, pending: Option<String>, here: Option<String>) -> JsValue {
-        let Some(p) = self.inner.to_replay(pending.as_deref(), here.as_deref()) else { return JsValue::NULL };
+    pub fn resume(
+        &self,
+        pending: Option<String>,
+        here: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+    ) -> JsValue {
+        let held = sets(&self.inner, &tokens).unwrap_or_default();
+        let Some(p) = self.inner.to_replay(pending.as_deref(), here.as_deref(), &held) else { return JsValue::NULL };
         let headers: Array = p.headers.iter().flat_map(|(n, v)| [JsValue::from(n), JsValue::from(v)]).collect();
         let out = Array::of3(&p.url.into(), &p.method.into(), &headers);
         out.push(&p.body.map_or(JsValue::UNDEFINED, JsValue::from));

@@ -15,6 +15,8 @@ let idp, app, worker, browser, base, open, ready, viaIdp;
 const vendorCalls = [];
 /** What reached the echoing APIs: `[path, sub the guard verified]`. */
 const apiCalls = [];
+/** Where the app's `/moved` sends the browser, if anywhere (a test sets it). */
+let movedTo;
 // An Entra claims challenge (Conditional Access authentication context): access token `acrs`
 // and an essential `id_token.acr`, which the local IdP honours.
 const ENTRA_CLAIMS = { access_token: { acrs: { essential: true, value: "LOA2" } }, id_token: { acr: { essential: true, values: ["LOA2"] } } };
@@ -43,6 +45,10 @@ before(async () => {
   };
   const entra = Buffer.from(JSON.stringify(ENTRA_CLAIMS)).toString("base64");
   app = await serveRepo({
+    "/moved": (req, res) => {
+      res.writeHead(307, { location: movedTo });
+      res.end();
+    },
     "/api/basic": api,
     "/api/mfa": api,
     "/api/okta": vendor(403, 'Bearer error="insufficient_authentication_context", error_description="The resource requires more authentication", acr_values="LOA2"'),
@@ -196,6 +202,77 @@ test("X01 X02: tokens go only to the page's origin, resource's and apiOrigins: a
     assert.deepEqual(seen, [["POST", "/allowed", `Bearer ${sent.token}`]]);
     await context.close();
   } finally {
+    await new Promise((resolve) => other.close(resolve));
+  }
+});
+
+test("X12: a token goes only to the API its sign-in asked for: another client of the same id, for another resource, sends none", async () => {
+  const seen = [];
+  const other = createServer((req, res) => {
+    const cors = { "access-control-allow-origin": base, "access-control-allow-headers": "authorization, content-type", "access-control-allow-methods": "GET, POST" };
+    if (req.method !== "OPTIONS") seen.push([req.url, req.headers.authorization]);
+    res.writeHead(req.method === "OPTIONS" ? 204 : 200, { ...cors, "content-type": "application/json" });
+    res.end(req.method === "OPTIONS" ? undefined : "{}");
+  });
+  await new Promise((resolve) => other.listen(0, "127.0.0.1", resolve));
+  const origin = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (other.address()).port}`;
+  try {
+    const context = await browser.newContext();
+    const page = await open(context);
+    const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+    assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+    const out = await page.evaluate(async ({ url, options }) => {
+      // The same client id and issuer, the same store, another API: `resource` at the other origin.
+      const b = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy("wso2") });
+      const res = await b.fetch(url, { method: "POST", body: "{}" });
+      return { status: res.status, bToken: b.accessToken() ?? null, bSignedIn: b.session().signedIn, aToken: window.client.accessToken() };
+    }, { url: `${origin}/b`, options: { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource: `${origin}/` } });
+    assert.equal(out.status, 200);
+    assert.equal(typeof out.aToken, "string", "the client whose sign-in it was holds its token");
+    assert.equal(out.bToken, null, "the other API's client has no token of its own");
+    assert.equal(out.bSignedIn, true, "the user is signed in all the same");
+    assert.deepEqual(seen, [["/b", undefined]], "the other API got no token");
+    // The first client's own API gets its token.
+    const own = await call(page, "/api/basic");
+    assert.equal(own.status, 200, JSON.stringify(own));
+    await context.close();
+  } finally {
+    await new Promise((resolve) => other.close(resolve));
+  }
+});
+
+test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", async () => {
+  const seen = [];
+  const other = createServer((req, res) => {
+    seen.push([req.method, req.url, req.headers.authorization]);
+    res.writeHead(401, {
+      "access-control-allow-origin": base,
+      "access-control-expose-headers": "www-authenticate",
+      "www-authenticate": 'Bearer error="insufficient_user_authentication", acr_values="evil-chosen"',
+    });
+    res.end();
+  });
+  await new Promise((resolve) => other.listen(0, "127.0.0.1", resolve));
+  movedTo = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (other.address()).port}/challenge`;
+  try {
+    const context = await browser.newContext();
+    const page = await open(context);
+    const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+    assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+    const out = await page.evaluate(async () => {
+      const res = await window.client.fetch("/moved", { method: "POST", body: "{}" }, { stepUp: true });
+      return {
+        status: res.status,
+        redirected: res.redirected,
+        here: location.pathname,
+        stored: Object.keys(sessionStorage).filter((k) => k.includes(":pending") || k.includes(":tx:")),
+      };
+    });
+    assert.deepEqual(out, { status: 401, redirected: true, here: new URL(PAGE, base).pathname, stored: [] });
+    assert.deepEqual(seen, [["POST", "/challenge", undefined]], "the redirect target got the call, never a token");
+    await context.close();
+  } finally {
+    movedTo = undefined;
     await new Promise((resolve) => other.close(resolve));
   }
 });
@@ -510,6 +587,33 @@ test("with a shared localStorage store, a call saved for a step-up stays in its 
   await shared.ready(first);
   const resumed = await callbackAndResume(first);
   assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null });
+  await context.close();
+});
+
+test("X13: with a shared localStorage store, a call saved for a step-up is dropped by another tab's sign-out and never replayed with the next sign-in's tokens", async () => {
+  const shared = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
+  const context = await browser.newContext();
+  const first = await shared.open(context);
+  await shared.viaIdp(first, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  await first.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true }); });
+  await first.waitForURL((u) => u.href.startsWith(idp.issuer));
+  await passIdp(first, base);
+  await shared.ready(first);
+  // The step-up completed: the call is ready to replay, but the app has not resumed it yet.
+  const back = await first.evaluate(async () => (await window.client.handleCallback()).claims.acr);
+  assert.equal(back, "LOA2");
+  const reached = apiCalls.length;
+  // Another tab signs out, and someone signs in again there.
+  const second = await shared.open(context);
+  await second.evaluate(() => window.client.signOut());
+  const again = await shared.viaIdp(second, () => { window.client.signIn({ acrValues: ["LOA2"], prompt: "login" }); });
+  assert.equal(again.ok?.claims.acr, "LOA2", JSON.stringify(again));
+  const resumed = await first.evaluate(async () => ({
+    resumed: await window.client.resume(),
+    pending: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending")),
+  }));
+  assert.deepEqual(resumed, { resumed: null, pending: [] });
+  assert.deepEqual(apiCalls.slice(reached), [], "the API saw no call");
   await context.close();
 });
 
