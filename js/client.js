@@ -130,6 +130,18 @@ async function send(request, token) {
   }
 }
 
+/**
+ * Writes `value` under `key` in `store`; a store that refuses it (full: a quota exceeded) is a
+ * coded error naming `what`, never the browser's `DOMException`.
+ */
+function write(store, key, value, what) {
+  try {
+    store.setItem(key, value);
+  } catch (e) {
+    throw ClientCore.failure(FETCH_FAILED, `the browser's storage refused to keep ${what}: ${why(e)}`);
+  }
+}
+
 /** A `Request` from `fetch`'s arguments; what `Request` refuses is the caller's `input`. */
 function request(input, init) {
   try {
@@ -379,7 +391,7 @@ export class Client {
       // (a step-up abandoned at the provider) is dropped, never replayed after this one.
       const saved = this.#core.pendingAfterSignIn(transactions.getItem(this.#pendingKey), /** @type {string} */ (tx));
       if (saved === null) transactions.removeItem(this.#pendingKey);
-      else if (saved !== undefined) transactions.setItem(this.#pendingKey, saved);
+      else if (saved !== undefined) write(transactions, this.#pendingKey, saved, "the call saved for the step-up");
       return done;
     } catch (e) {
       this.#transactions().removeItem(this.#core.callbackFailed());
@@ -437,14 +449,22 @@ export class Client {
       await this.#show(plan, OPEN);
       return this.#replay(spare, requirement);
     }
+    // The body as resume() will send it, refused before anything starts when it cannot be kept.
+    const body = ClientCore.savedBody(new Uint8Array(await spare.arrayBuffer()));
     // The sign-in first: a step-up that cannot start (a challenge the core refuses, no
     // discovery) throws with no call saved, so no later sign-in replays a call the app was told
     // failed.
-    const [url, tx] = await this.#begin(plan);
+    const [url, tx, key] = await this.#begin(plan);
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
-    const saved = this.#core.pending(spare.url, spare.method, headers, await spare.text(), requirement, tx);
-    this.#transactions().setItem(this.#pendingKey, saved);
+    const saved = this.#core.pending(spare.url, spare.method, headers, body, requirement, tx);
+    try {
+      write(this.#transactions(), this.#pendingKey, saved, "the call saved for the step-up");
+    } catch (e) {
+      // Nothing is left behind: the sign-in started for the call goes with it.
+      this.#transactions().removeItem(key);
+      throw e;
+    }
     navigate(url);
     // The page is going away; nothing will read this promise's outcome.
     return new Promise(() => {});
@@ -490,7 +510,7 @@ export class Client {
     if (!endSession) return;
     await this.#document(METADATA);
     const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
-    this.#transactions().setItem(key, saved);
+    write(this.#transactions(), key, saved, "the sign-out under way");
     navigate(url);
   }
 
@@ -570,7 +590,7 @@ export class Client {
 
   /** Stores the token sets a refresh left (`null`: nothing, the sign-in was signed out meanwhile). */
   #keep(tokens) {
-    if (tokens !== null) this.#store().setItem(this.#tokensKey, tokens);
+    if (tokens !== null) write(this.#store(), this.#tokensKey, tokens, "the tokens");
   }
 
   /** Starts a sign-in the core planned: discovery, then the URL with its transaction stored. */
@@ -582,8 +602,8 @@ export class Client {
   async #begin(plan) {
     await this.#document(METADATA);
     const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, this.#signOutMark(true));
-    this.#transactions().setItem(key, tx);
-    return [url, tx];
+    write(this.#transactions(), key, tx, "the sign-in under way");
+    return [url, tx, key];
   }
 
   /**
@@ -601,9 +621,9 @@ export class Client {
     const cancelled = this.#page.signOuts !== signOuts;
     const mark = this.#signOutMark(false);
     const [tokens, returnTo] = this.#core.signedIn(set, verified, /** @type {string} */ (tx), this.#tokens(), cancelled, mark);
-    this.#store().setItem(this.#tokensKey, tokens);
+    write(this.#store(), this.#tokensKey, tokens, "the tokens");
     // The mark the tokens were kept at: a later sign-out in a tab this one does not hear drops them.
-    if (mark) this.#store().setItem(this.#keptKey, mark);
+    if (mark) write(this.#store(), this.#keptKey, mark, "the sign-out mark of the tokens");
     this.#channel?.postMessage(this.#core.changeMessage(verified));
     return { claims, returnTo };
   }

@@ -596,6 +596,20 @@ impl FromJson for Pending {
 }
 
 impl Pending {
+    /// The body of a call to save (its bytes) as the text `resume()` sends: a body that is not
+    /// UTF-8 text cannot be kept as it was (what is saved is text), so it is refused before the
+    /// step-up starts, never replayed with other bytes (`ERR_INVALID_ARG_VALUE` naming
+    /// `init.body`). A popup step-up replays the call from memory and keeps any body.
+    pub fn body(bytes: Vec<u8>) -> Result<String> {
+        String::from_utf8(bytes).map_err(|_| {
+            Error::arg_value(
+                "init.body",
+                "is not UTF-8 text, which a step-up that leaves the page cannot keep for resume(); use \
+                 { stepUp: \"popup\" }, which replays the call as it was",
+            )
+        })
+    }
+
     /// The call as saved before a step-up. The `authorization` header is not kept: it holds the
     /// token the API refused, and the replay sends the new one.
     pub fn new(

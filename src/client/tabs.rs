@@ -79,16 +79,17 @@ impl Client {
 
     /// A message another tab sent on the channel (`data`: its text, `None` when not text): the
     /// event for this tab's listeners and the keys this tab removes first
-    /// ([`Client::heard_sign_out`] for a sign-out). Anything else, a client's of another issuer
-    /// included, is not a change: `None`.
+    /// ([`Client::heard_sign_out`] for a sign-out). A sign-out by the client of another issuer
+    /// with this client id signs this one out too, as it did in its own tab (a sign-out clears
+    /// everything under the client id) and as the origin's sign-out mark, which the two share,
+    /// does in a tab that did not hear it; its sign-ins are not this client's. Anything else is
+    /// not a change: `None`.
     pub fn changed(&self, data: Option<&str>, store: Store) -> Option<(Value, Vec<String>)> {
         let Message { change, issuer } = stored(data)?;
-        if issuer != self.issuer {
-            return None;
-        }
         let remove = match change {
             Change::SignedOut => self.heard_sign_out(store),
-            Change::SignedIn(_) => Vec::new(),
+            Change::SignedIn(_) if issuer == self.issuer => Vec::new(),
+            Change::SignedIn(_) => return None,
         };
         Some((change.event(), remove))
     }

@@ -924,7 +924,7 @@ fn a_popup_that_gives_no_answer_is_a_step_up_still_required_with_its_reason() {
 }
 
 #[test]
-fn x13_tabs_hear_each_others_sign_ins_and_sign_outs() {
+fn x13_x19_tabs_hear_each_others_sign_ins_and_sign_outs() {
     let c = client(json!({}));
     let claims = set("LOA2", "t", None, None).claims;
     let signed_in = c.change_message(&Change::SignedIn(claims.clone()));
@@ -953,9 +953,13 @@ fn x13_tabs_hear_each_others_sign_ins_and_sign_outs() {
     {
         assert_eq!(c.changed(other, Store::Session), None, "{other:?}");
     }
-    // A client of the same id for another issuer shares the channel: its changes are not ours.
+    // A client of the same id for another issuer shares the channel: its sign-ins are not ours,
+    // but its sign-out signs this client out too (X19), as it did in its own tab.
     let tenant = client(json!({ "issuer": "https://tenant.example" }));
-    assert_eq!(c.changed(Some(&tenant.change_message(&Change::SignedOut)), Store::Session), None);
+    assert_eq!(
+        c.changed(Some(&tenant.change_message(&Change::SignedOut)), Store::Session),
+        c.changed(Some(&signed_out), Store::Session)
+    );
     assert_eq!(c.changed(Some(&tenant.change_message(&Change::SignedIn(claims.clone()))), Store::Session), None);
 
     // Storage events of the "local" store, without BroadcastChannel.
@@ -1283,5 +1287,17 @@ fn x15_only_an_answer_from_an_origin_that_gets_tokens_asks_for_a_step_up() {
     // not choose what the user signs in with, nor have the call saved.
     for answered_at in ["https://evil.example/challenge", "http://app.example/api", "https://app.example:8443/"] {
         assert_eq!(c.challenged(401, Some(rfc9470), answered_at, page), None, "{answered_at}");
+    }
+}
+
+#[test]
+fn x16_a_body_saved_for_resume_is_its_text_or_refused() {
+    assert_eq!(Pending::body(br#"{"to":"carol"}"#.to_vec()).unwrap(), r#"{"to":"carol"}"#);
+    assert_eq!(Pending::body("José".as_bytes().to_vec()).unwrap(), "José");
+    assert_eq!(Pending::body(Vec::new()).unwrap(), "");
+    // Bytes that are not UTF-8 would come back as other bytes (U+FFFD): refused, never changed.
+    for bytes in [vec![0xff, 0x00, 0x80, 0x41], vec![0xc3], vec![0xed, 0xa0, 0x80]] {
+        let e = Pending::body(bytes.clone()).unwrap_err();
+        assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some("init.body")), "{bytes:?}");
     }
 }

@@ -666,6 +666,12 @@ impl ClientCore {
         }
     }
 
+    /// The body of a call to save for `resume()`, from its bytes ([`Pending::body`]).
+    #[wasm_bindgen(js_name = savedBody)]
+    pub fn saved_body(bytes: Vec<u8>) -> Thrown<String> {
+        thrown(Pending::body(bytes))
+    }
+
     /// The call to save for `resume()` (JSON text), from its parts (`headers` as
     /// `[name, value, …]`) and the transaction of the sign-in started for it, as stored.
     pub fn pending(

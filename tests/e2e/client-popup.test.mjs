@@ -383,3 +383,28 @@ test("X06: a callback is completed only by the client of the issuer its sign-in 
   assert.equal(app.idp.hits("/token"), exchanges + 1, "one code exchange, by the right client");
   await context.close();
 });
+
+test("X19: a sign-out by another issuer's client of the same id, in another tab, signs this tab's client out at once, as its return would", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await pages.open(context);
+  const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  await page.evaluate(() => {
+    window.heard = [];
+    window.client.onChange((event) => window.heard.push(event.type));
+  });
+  // Another tab, where only the other issuer's client signs out.
+  const other = await pages.open(context);
+  await other.evaluate(otherIssuersClient, app.base);
+  await other.evaluate(() => window.otherClient.signOut());
+  await page.waitForFunction(() => window.heard.length > 0, undefined, WAIT);
+  app.calls.length = 0;
+  const after = await page.evaluate(async () => {
+    const res = await window.client.fetch("/api/basic", { method: "POST", body: "{}" });
+    return { heard: window.heard, signedIn: window.client.session().signedIn, status: res.status };
+  });
+  assert.deepEqual(after, { heard: ["signedOut"], signedIn: false, status: 401 });
+  assert.deepEqual(app.calls, [], "the call went with no token: the guard refused it");
+  assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signedout"]);
+  await context.close();
+});

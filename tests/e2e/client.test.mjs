@@ -277,6 +277,32 @@ test("X15: a challenge from the origin an API redirected to asks for nothing: th
   }
 });
 
+test("X16: a call whose body cannot be kept for resume() (not UTF-8 text, or more than storage holds) is refused with a code, and nothing starts or stays", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  const reached = apiCalls.length;
+  const out = await page.evaluate(async () => {
+    const attempt = (body) => window.client.fetch("/api/mfa", { method: "POST", body }, { stepUp: true }).then(
+      () => "navigating",
+      (e) => ({ code: e.code, param: e.param, name: e.name }),
+    );
+    return {
+      binary: await attempt(new Uint8Array([0xff, 0x00, 0x80, 0x41])),
+      huge: await attempt("x".repeat(6_000_000)),
+      here: location.pathname,
+      stored: Object.keys(sessionStorage).filter((k) => k.includes(":pending") || k.includes(":tx:")),
+    };
+  });
+  assert.deepEqual(out.binary, { code: "ERR_INVALID_ARG_VALUE", param: "init.body", name: "TypeError" });
+  assert.equal(out.huge.code, "ERR_FETCH_FAILED", JSON.stringify(out.huge));
+  assert.deepEqual({ here: out.here, stored: out.stored }, { here: new URL(PAGE, base).pathname, stored: [] });
+  // The guard answered both first calls with its challenge; the app saw neither.
+  assert.deepEqual(apiCalls.slice(reached), []);
+  await context.close();
+});
+
 for (const clears of [false, true]) test(`X04: a tab away at the provider when another tab signs out${clears ? " (and the app clears localStorage)" : ""} comes back signed out: its sign-in is cancelled and its saved call never replayed`, async () => {
   const context = await browser.newContext();
   const away = await open(context);
