@@ -95,6 +95,11 @@ pub struct Target {
     /// What rules are matched against: `/`-joined segments, percent-decoded, lower case, without
     /// `;parameters` or empty segments (the root is `/`).
     pub key: String,
+    /// The key of the path up to and including the first script, when more path follows it
+    /// (`/account/email.php/x` → `/account/email`): PHP (mod_php, php-fpm splitting the path),
+    /// CGI and ASP.NET run that script with the rest as `PATH_INFO`, so the rules of the
+    /// script's own path are matched against it too.
+    pub script: Option<String>,
     /// The key of the path after a front controller (`/index.php/admin/x` → `/admin/x`): CGI
     /// servers pass it to the script as `PATH_INFO`, and Symfony, Laravel and CodeIgniter route
     /// on it, so rules are matched against it too.
@@ -139,12 +144,11 @@ impl Target {
             }
         }
         let key = key_of(&segments);
-        let path_info = segments
-            .iter()
-            .position(|s| is_script(s))
-            .and_then(|i| segments.get(i + 1..))
-            .filter(|rest| !rest.is_empty())
-            .map(key_of);
+        // The first script with more path after it: what a server runs, and the `PATH_INFO` it
+        // hands that script.
+        let split = segments.iter().position(|s| is_script(s)).filter(|&i| i + 1 < segments.len());
+        let script = split.and_then(|i| segments.get(..=i)).map(key_of);
+        let path_info = split.and_then(|i| segments.get(i + 1..)).map(key_of);
         let mut serialised = String::with_capacity(path.len() + 1);
         for segment in &segments {
             serialised.push('/');
@@ -159,7 +163,7 @@ impl Target {
             out.push_str(&escape(q, QUERY_SET));
             out
         });
-        Ok(Target { path: serialised, query, key, path_info })
+        Ok(Target { path: serialised, query, key, script, path_info })
     }
 
     /// The path and query, as forwarded.
@@ -172,10 +176,14 @@ impl Target {
 }
 
 /// Whether a (checked, serialised) segment names a script a server runs with the rest of the
-/// path as `PATH_INFO`.
+/// path as `PATH_INFO`: PHP (and the older `.php3`…`.php8` handlers, PHP archives), CGI, ASP and
+/// ASP.NET pages, web services (`.asmx`, WCF's `.svc`) and handlers (`.ashx`), JSP, ColdFusion,
+/// ISAPI.
 fn is_script(segment: &str) -> bool {
-    const SCRIPTS: [&str; 12] =
-        [".php", ".phtml", ".cgi", ".fcgi", ".pl", ".py", ".rb", ".asp", ".aspx", ".jsp", ".cfm", ".dll"];
+    const SCRIPTS: [&str; 22] = [
+        ".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".phtml", ".phar", ".cgi", ".fcgi", ".pl", ".py",
+        ".rb", ".asp", ".aspx", ".asmx", ".ashx", ".svc", ".jsp", ".cfm", ".dll",
+    ];
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default().as_bytes();
     // ASCII case-insensitively, as the extensions are ASCII.

@@ -78,17 +78,31 @@ impl Rules {
         self.0.iter().find(|r| r.pattern.matches(key)).cloned()
     }
 
-    /// The rule for a target: its key's, and when it has a front controller's `PATH_INFO`, that
-    /// path's too — both must hold when they differ (all needs; an API if either is), since the
-    /// upstream may route by either.
+    /// The rule for a target: its key's, and when a script runs with more path after it, the
+    /// rules of the script's own path and of its `PATH_INFO` too ([`Target::script`],
+    /// [`Target::path_info`]). All the rules that match must hold when they differ (all needs;
+    /// an API if any is), since the upstream may route by any of them.
     pub fn find_target(&self, target: &Target) -> Option<Rule> {
-        let by_key = self.find(&target.key);
-        let Some(path_info) = &target.path_info else { return by_key };
-        match (by_key, self.find(path_info)) {
-            (Some(a), Some(b)) if a != b => {
-                Some(Rule { pattern: a.pattern.clone(), api: a.api || b.api, need: Need::AllOf(vec![a.need, b.need]) })
+        if target.script.is_none() && target.path_info.is_none() {
+            return self.find(&target.key);
+        }
+        let keys = [Some(&target.key), target.script.as_ref(), target.path_info.as_ref()];
+        let mut matched: Vec<&Rule> = Vec::with_capacity(keys.len());
+        for key in keys.into_iter().flatten() {
+            if let Some(rule) = self.0.iter().find(|r| r.pattern.matches(key)) {
+                if !matched.contains(&rule) {
+                    matched.push(rule);
+                }
             }
-            (a, b) => a.or(b),
+        }
+        match matched.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            [first, ..] => Some(Rule {
+                pattern: first.pattern.clone(),
+                api: matched.iter().any(|r| r.api),
+                need: Need::AllOf(matched.iter().map(|r| r.need.clone()).collect()),
+            }),
         }
     }
 

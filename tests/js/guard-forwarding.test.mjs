@@ -29,6 +29,9 @@ const RULES = [
   { path: "/admin/*", acr: ["LOA2"] },
   { path: "/api/*", acr: ["LOA2"], api: true },
   { path: "/weak/*", maxAge: 3600 },
+  // Exact rules, as the README's `/account/email` (X10); no generated target reaches them.
+  { path: "/account/email", maxAge: 3600 },
+  { path: "/cgi-bin/email.py", maxAge: 3600 },
 ];
 /** STEPUP_UPSTREAM_TIMEOUT, in seconds. */
 const UPSTREAM_TIMEOUT = 2;
@@ -781,4 +784,27 @@ test("G21 G10 G19 G22: a session inside another cookie's value, a front controll
   // Clear-Site-Data directives are kept only as browsers compare them.
   const params = await probe("/weak/csd-params", [html, bob]);
   assert.equal(params.res.get("clear-site-data"), undefined);
+});
+
+// The outside attack's fourth round.
+test("X10: an exact rule guards its script with more path after it (PATH_INFO): nothing reaches the upstream without a session", async () => {
+  // PHP, CGI and ASP.NET run /account/email.php/x as /account/email.php, with PATH_INFO /x.
+  for (const target of ["/account/email.php/x", "/account/email.php;x/y", "/account/email.cgi/x", "/account/email.aspx/x",
+    "/account/email.asmx/Send", "/account/email.php5/x", "/ACCOUNT/Email.PHP/x/y", "/cgi-bin/email.py/x", "/cgi-bin/email.py"]) {
+    const { res, got } = await probe(target, [html]);
+    assertSignInStart(res, target);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  // Another script is no business of the rule: forwarded as it is.
+  for (const target of ["/account/other.php/x", "/account/emails.php/x", "/cgi-bin/other.py/x"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.equal(res.status, 200, target);
+    assert.deepEqual(got.map((r) => r.url), [target]);
+    assert.deepEqual(identityLines(got[0]), [], target);
+  }
+  // With a session, the script gets the request with the identity.
+  const { res, got } = await probe("/account/email.php/x", [html, cookieLine(`${SESSION_COOKIE}=${sessions.alice}`)]);
+  assert.equal(res.status, 200, res.body);
+  assert.deepEqual(got.map((r) => r.url), ["/account/email.php/x"]);
+  assert.deepEqual(identityOf(got[0])["x-stepup-sub"], ["alice"]);
 });

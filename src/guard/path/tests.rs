@@ -274,3 +274,31 @@ fn g18_the_nfkc_table_matches_unicode_normalization() {
         assert_eq!(listed, folds, "U+{code:04X}");
     }
 }
+
+/// Found by the fourth outside attack: PHP (mod_php, php-fpm splitting the path), CGI and
+/// ASP.NET run `/account/email.php/x` as the script `/account/email.php` with `PATH_INFO` `/x`,
+/// so the key of the path up to the script is a third key.
+#[test]
+fn x10_the_script_before_path_info_is_a_third_key() {
+    for (raw, script, path_info) in [
+        ("/account/email.php/x", "/account/email", "/x"),
+        ("/account/email.php;x/y", "/account/email", "/y"),
+        ("/account/email.cgi/x", "/account/email", "/x"),
+        ("/cgi-bin/email.py/x", "/cgi-bin/email", "/x"),
+        ("/Account//Email.PHP5/x/y", "/account/email", "/x/y"),
+        ("/account/email.php/", "/account/email", "/"),
+        ("/svc/Orders.asmx/List", "/svc/orders", "/list"),
+        ("/svc/orders.svc/list", "/svc/orders", "/list"),
+        ("/h/upload.ashx/x", "/h/upload", "/x"),
+        ("/tools/app.phar/x", "/tools/app", "/x"),
+        ("/index.php/admin.php/x", "/index", "/admin/x"),
+    ] {
+        let t = Target::parse(raw).unwrap();
+        assert_eq!((t.script.as_deref(), t.path_info.as_deref()), (Some(script), Some(path_info)), "{raw}");
+    }
+    // No path after a script, or no script: the key is the only one.
+    for raw in ["/account/email.php", "/account/email", "/account/email/x", "/a/report.pdf/x", "/php/x"] {
+        let t = Target::parse(raw).unwrap();
+        assert_eq!((t.script, t.path_info), (None, None), "{raw}");
+    }
+}

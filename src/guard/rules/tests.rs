@@ -116,3 +116,43 @@ fn g10_a_front_controller_path_falls_under_both_rules() {
     assert!(only_admin.find_target(&Target::parse("/index.php/admin/x").unwrap()).is_some());
     assert!(only_admin.find_target(&Target::parse("/index.php/public").unwrap()).is_none());
 }
+
+/// Found by the fourth outside attack: an exact rule such as the README's `/account/email`
+/// guarded `/account/email.php` but not `/account/email.php/x`, which PHP, CGI and ASP.NET run as
+/// the same script (with `PATH_INFO` `/x`).
+#[test]
+fn x10_an_exact_rule_guards_its_script_with_path_info_after_it() {
+    let rules =
+        Rules::parse(r#"[{"path":"/account/email","maxAge":300},{"path":"/cgi-bin/email.py","maxAge":300}]"#, "R")
+            .unwrap();
+    for raw in [
+        "/account/email.php/x",
+        "/account/email.php;x/y",
+        "/account/email.cgi/x",
+        "/account/email.aspx/x",
+        "/account/email.asmx/x",
+        "/account/email.php5/x",
+        "/ACCOUNT/email.PHP/x/y",
+        "/cgi-bin/email.py/x",
+        "/cgi-bin//email.py/x",
+    ] {
+        let rule = rules.find_target(&Target::parse(raw).unwrap());
+        assert!(matches!(rule, Some(Rule { need: Need::One(ref r), .. }) if r.max_age == Some(300)), "{raw}: {rule:?}");
+    }
+    // An exact rule is still no prefix (README, "Rules"): not below its path, not another script.
+    for raw in ["/account/email/x", "/account/other.php/x", "/account/emails.php/x", "/account/email.pdf/x"] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_none(), "{raw}");
+    }
+    // Where an origin runs a script for an extensionless path, `/path/*` guards that too.
+    let prefix = Rules::parse(r#"[{"path":"/account/email/*","maxAge":300}]"#, "R").unwrap();
+    for raw in ["/account/email", "/account/email/x", "/account/email.php/x", "/account/email.php"] {
+        assert!(prefix.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    // The script's rule and its PATH_INFO's both hold.
+    let rules =
+        Rules::parse(r#"[{"path":"/account/email","maxAge":300},{"path":"/admin/*","acr":["2"],"api":true}]"#, "R")
+            .unwrap();
+    let rule = rules.find_target(&Target::parse("/account/email.php/admin/x").unwrap()).unwrap();
+    assert!(rule.api);
+    assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2));
+}
