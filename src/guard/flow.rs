@@ -352,12 +352,23 @@ pub fn identity_headers(claims: &Map<String, Value>) -> Option<Vec<(String, Stri
     Some(headers)
 }
 
-/// Whether a request header could reach the upstream as one of the identity headers: CGI, WSGI,
-/// Rack and PHP map `x-stepup_sub` and `X_STEPUP.SUB` to `HTTP_X_STEPUP_SUB` as they map
-/// `x-stepup-sub` (the class of Puma's CVE-2024-45614), so every spelling that folds to the
-/// prefix is one.
+/// A header name as the upstream may read it: CGI (RFC 3875 §4.1.18), WSGI, Rack and PHP map
+/// `x-stepup_sub` and `X_STEPUP.SUB` to `HTTP_X_STEPUP_SUB` as they map `x-stepup-sub` (the class
+/// of Puma's CVE-2024-45614), so a name is compared in lower case with every byte that is not a
+/// letter or digit read as `-`.
+fn folded(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().map(|b| if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() } else { b'-' })
+}
+
+/// Whether a header name reads as `spelled` (lower case, with `-`) once [`folded`].
+fn reads_as(name: &str, spelled: &str) -> bool {
+    name.len() == spelled.len() && folded(name).eq(spelled.bytes())
+}
+
+/// Whether a request header could reach the upstream as one of the identity headers: every
+/// spelling whose fold (`folded`) starts with the prefix is one.
 pub fn is_identity_header(name: &str) -> bool {
-    let mut folded = name.bytes().map(|b| if b.is_ascii_alphanumeric() { b.to_ascii_lowercase() } else { b'-' });
+    let mut folded = folded(name);
     IDENTITY_PREFIX.bytes().all(|want| folded.next() == Some(want))
 }
 
@@ -453,11 +464,15 @@ pub struct Forward {
     pub guarded: bool,
 }
 
-/// Request headers never forwarded: `Cookie2` (RFC 2965, obsolete) can only carry cookies the
-/// `Cookie` rules above would strip; `X-Original-URL` and `X-Rewrite-URL` make some frameworks
-/// (Symfony before CVE-2018-14773, Zend) route to another path than the one judged;
-/// `Proxy-Authorization` is for a proxy, never the application (RFC 9110 §11.7.2).
-const NEVER_FORWARDED: [&str; 4] = ["cookie2", "x-original-url", "x-rewrite-url", "proxy-authorization"];
+/// Request headers never forwarded, in any spelling the upstream reads as them ([`folded`]:
+/// `X_Original_URL` is `HTTP_X_ORIGINAL_URL` as `X-Original-URL` is): `Cookie2` (RFC 2965,
+/// obsolete) can only carry cookies the `Cookie` rules above would strip; `X-Original-URL` and
+/// `X-Rewrite-URL` make some frameworks (Symfony before CVE-2018-14773, Zend) route to another
+/// path than the one judged; `Proxy-Authorization` is for a proxy, never the application (RFC
+/// 9110 §11.7.2); `Proxy` is no header at all, but CGI hands it to the application as
+/// `HTTP_PROXY`, which HTTP clients there take for their outgoing proxy (httpoxy,
+/// CVE-2016-5385).
+const NEVER_FORWARDED: [&str; 5] = ["cookie2", "x-original-url", "x-rewrite-url", "proxy-authorization", "proxy"];
 
 /// Plans forwarding a request with these headers (name, value pairs as Fetch `Headers` lists
 /// them) to `upstream` + `target`, with `identity` set on guarded requests. A request let
@@ -475,7 +490,7 @@ pub fn forward(
     let mut plan =
         Forward { url: format!("{upstream}{}", target.path_and_query()), remove: Vec::new(), set: identity, guarded };
     for (name, value) in headers {
-        let dropped = NEVER_FORWARDED.iter().any(|n| name.eq_ignore_ascii_case(n))
+        let dropped = NEVER_FORWARDED.iter().any(|n| reads_as(name, n))
             || (!keep_authorization && name.eq_ignore_ascii_case("authorization"));
         if is_identity_header(name) || dropped {
             plan.remove.push(name.clone());

@@ -808,3 +808,19 @@ test("X10: an exact rule guards its script with more path after it (PATH_INFO): 
   assert.deepEqual(got.map((r) => r.url), ["/account/email.php/x"]);
   assert.deepEqual(identityOf(got[0])["x-stepup-sub"], ["alice"]);
 });
+
+test("X11: rewrite and proxy headers reach the upstream in no spelling a CGI-style server folds to theirs", async () => {
+  const never = ["x-original-url", "x-rewrite-url", "proxy-authorization", "proxy", "cookie2"];
+  const spellings = [["X_Original_URL", "/admin/x"], ["X-Original.URL", "/admin/x"], ["x_rewrite_url", "/admin/x"],
+    ["X.Rewrite_Url", "/admin/x"], ["proxy_authorization", "Basic bWFsbG9yeTpwdw=="], ["Proxy.Authorization", "Basic x"],
+    ["Proxy", "http://127.0.0.1:1"], ["COOKIE2", "x=1"], ["x-original-urls", "kept"]];
+  for (const [target, session] of [["/public/x", undefined], ["/weak/x", sessions.bob]]) {
+    const { res, got } = await probe(target, [html, ...(session ? [cookieLine(`${SESSION_COOKIE}=${session}`)] : []), ...spellings]);
+    assert.equal(res.status, 200, target);
+    assert.equal(got.length, 1, target);
+    const names = pairsOf(got[0]).map(([name]) => name);
+    assert.deepEqual(names.filter((name) => never.includes(fold(name))), [], target);
+    // A name that only looks alike is the application's: the check above can tell.
+    assert.ok(names.includes("x-original-urls"), `${target}: ${names}`);
+  }
+});

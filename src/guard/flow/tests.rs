@@ -235,6 +235,35 @@ fn forward_plans_strip_and_set() {
     assert!(plan.guarded);
 }
 
+/// Found by the fourth outside attack: `X_Original_URL` reached the upstream, which CGI, WSGI,
+/// Rack and PHP read as `HTTP_X_ORIGINAL_URL` (Zend and Symfony route on it, CVE-2018-14773), as
+/// did `proxy_authorization`; and `Proxy` is `HTTP_PROXY` there (httpoxy).
+#[test]
+fn x11_headers_never_forwarded_are_dropped_in_every_spelling() {
+    let spellings = [
+        "X-Original-URL",
+        "X_Original_URL",
+        "X-Original.URL",
+        "x.original_url",
+        "x_rewrite_url",
+        "X-Rewrite.Url",
+        "proxy_authorization",
+        "Proxy.Authorization",
+        "Cookie2",
+        "PROXY",
+        "proxy",
+    ];
+    let mut headers: Vec<(String, String)> = spellings.iter().map(|n| (n.to_string(), "/admin".to_string())).collect();
+    // Names that only look alike are the application's.
+    for name in ["x-original-urls", "x-originalurl", "proxy-x", "x-proxy", "cookie", "accept"] {
+        headers.push((name.to_string(), "v".to_string()));
+    }
+    for guarded in [false, true] {
+        let plan = forward("http://app.internal", &target("/a"), &headers, Vec::new(), guarded, true);
+        assert_eq!(plan.remove, spellings, "guarded: {guarded}");
+    }
+}
+
 /// G22: the guard's own answers cannot be sniffed, framed or cached.
 #[test]
 fn g22_own_answers_carry_protective_headers() {
