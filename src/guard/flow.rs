@@ -442,11 +442,13 @@ fn cookie_name(pair: &str) -> &str {
     }
 }
 
-/// Whether the upstream may set this cookie (`Set-Cookie` value): never one whose name or value
-/// holds the guard's prefix, so an application cannot plant or end a session (G21) — also not
-/// inside another cookie's value (`pref=x,__Host-stepup-session=…`), which some parsers split.
+/// Whether the upstream may set this cookie (`Set-Cookie` value): never one that holds the
+/// guard's prefix anywhere (README, "Forwarded requests"), so an application cannot plant or end
+/// a session (G21) — not in its name or value, nor inside another cookie's value
+/// (`pref=x,__Host-stepup-session=…`) or after an attribute (`x=y; Max-Age=1,__Host-stepup-…`),
+/// which parsers that split folded `Set-Cookie` lines at `,` read as a cookie of its own.
 pub fn upstream_may_set(set_cookie: &str) -> bool {
-    !is_guard_cookie(set_cookie.split(';').next().unwrap_or_default())
+    !is_guard_cookie(set_cookie)
 }
 
 /// What the shell does to a forwarded request: send it to `url` with the request's headers,

@@ -134,6 +134,10 @@ function startUpstream() {
     if (last === "csd") headers["clear-site-data"] = '"cookies", "cache"';
     if (last === "csd-params") headers["clear-site-data"] = '"cookies";x';
     if (last === "plant-value") headers["set-cookie"] = [`pref=x,${SESSION_COOKIE}=planted; Path=/`, "theme=dark; Path=/"];
+    if (last === "plant-attribute") {
+      headers["set-cookie"] = [`x=y; Max-Age=1,${SESSION_COOKIE}=planted`, `a=b; Path=/, ${SESSION_COOKIE}=planted; Path=/`,
+        "theme=dark; Path=/"];
+    }
     if (last === "status-600") {
       res.writeHead(600, headers);
       res.end("{}");
@@ -822,5 +826,14 @@ test("X11: rewrite and proxy headers reach the upstream in no spelling a CGI-sty
     assert.deepEqual(names.filter((name) => never.includes(fold(name))), [], target);
     // A name that only looks alike is the application's: the check above can tell.
     assert.ok(names.includes("x-original-urls"), `${target}: ${names}`);
+  }
+});
+
+test("X17: the upstream cannot set the guard's cookie after the attributes of one of its own", async () => {
+  for (const [path, session] of [["/weak/plant-attribute", sessions.bob], ["/public/plant-attribute", undefined]]) {
+    const { res, got } = await probe(path, [html, ...(session ? [cookieLine(`${SESSION_COOKIE}=${session}`)] : [])]);
+    assert.equal(res.status, 200, path);
+    assert.equal(got.length, 1, path);
+    assert.deepEqual(res.all("set-cookie"), ["theme=dark; Path=/"], path);
   }
 });

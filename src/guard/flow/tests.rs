@@ -210,6 +210,23 @@ fn g21_upstream_cannot_set_guard_cookies() {
     }
 }
 
+/// Found by the fourth outside attack: the guard's cookie after the first `;` of a `Set-Cookie`
+/// line was kept, which a parser that splits lines at `,` reads as a cookie of its own.
+#[test]
+fn x17_a_set_cookie_holding_the_guards_name_after_its_attributes_is_dropped() {
+    for line in [
+        "x=y; Max-Age=1,__Host-stepup-session=x",
+        "x=y; Path=/, __Host-stepup-session=x; Path=/",
+        "x=y; Secure; __host-STEPUP-tx-abc=z",
+        "x=y; Domain=app.example,__Host%2Dstepup-session=x",
+    ] {
+        assert!(!upstream_may_set(line), "{line:?}");
+    }
+    for line in ["x=y; Max-Age=1, theme=dark", "x=y; Path=/stepup; Secure"] {
+        assert!(upstream_may_set(line), "{line:?}");
+    }
+}
+
 #[test]
 fn forward_plans_strip_and_set() {
     let headers: Vec<(String, String)> = [
