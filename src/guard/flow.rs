@@ -283,14 +283,15 @@ pub fn misconfigured(e: &Error) -> bool {
 }
 
 /// The answer to a request the guard could not decide, and what goes to the log. The provider
-/// out of reach is `503` naming its failure; a setting at fault is `503` naming the setting,
-/// as one wrong at start-up is (`worker/worker.js`); anything else is `500`, and its page names
-/// nothing of the guard's internals, which only the log sees.
+/// out of reach is `503` saying so, and only the log says what failed (the provider's URLs, which
+/// may be internal, and the runtime's error: nothing for any visitor to read); a setting at
+/// fault is `503` naming the setting, as one wrong at start-up is (`worker/worker.js`); anything
+/// else is `500`, and its page names nothing of the guard's internals, which only the log sees.
 pub fn failure(e: &Error) -> (Reply, Option<String>) {
     match e {
         Error::FetchFailed(why) => (
-            Reply::page(503, "Sign-in is unavailable", &format!("The identity provider cannot be reached: {why}")),
-            None,
+            Reply::page(503, "Sign-in is unavailable", "The identity provider cannot be reached. Try again later."),
+            Some(format!("stepup guard: the identity provider cannot be reached: {why}")),
         ),
         setting if misconfigured(setting) => {
             let message = format!("stepup is misconfigured: {setting}");

@@ -64,12 +64,19 @@ test("the provider's metadata at STEPUP_DISCOVERY_URL: the whole sign-in works, 
   assert.deepEqual(seen, [{ url: "/vault/x", acr: "otp" }], "the upstream saw the request, with the identity");
 });
 
-test("without the setting the metadata is not found: a 503 naming where it was looked for, nothing forwarded", async () => {
+test("X18: without the setting the metadata is not found: a 503 that names nothing of the provider, the log says where it was looked for; nothing forwarded", async () => {
   const base = await guard({ STEPUP_RULES: [{ path: "/vault/*", acr: ["otp"] }] });
+  const { worker } = workers.at(-1);
+  const from = worker.output().length;
   seen.length = 0;
   const res = await fetch(`${base}/vault/x`, { headers: html, redirect: "manual" });
   assert.equal(res.status, 503);
-  assert.match(await res.text(), /\/\.well-known\/openid-configuration/);
+  const page = await res.text();
+  assert.match(page, /The identity provider cannot be reached\. Try again later\./);
+  // The provider's address (internal, in a deployment) and the runtime's error: the log's only.
+  for (const detail of [idp.issuer, "127.0.0.1", "openid-configuration", "GET", "404"]) assert.ok(!page.includes(detail), `${detail}: ${page}`);
+  const where = new RegExp(`stepup guard: the identity provider cannot be reached: GET ${idp.issuer}/\\.well-known/openid-configuration: status 404`);
+  assert.match(await worker.logged(where, from), where);
   assert.deepEqual(seen, []);
 });
 

@@ -51,7 +51,7 @@ after(async () => {
 
 /**
  * A guard of its own (own isolate, own held keys) on `port`, taking bearer tokens for the API;
- * `settings` adds to its settings.
+ * `settings` adds to its settings. Resolves to its URL (its workerd: `workerAt`).
  */
 async function startGuard(port, settings = {}) {
   const worker = await startWorkerd(CONFIG, {
@@ -66,6 +66,11 @@ async function startGuard(port, settings = {}) {
   workers.push(worker);
   return worker.url;
 }
+
+/** The workerd serving `base`. */
+const workerAt = (base) => workers.find((w) => w.url === base);
+/** Where the log of the guard at `base` stands now: `assertUnreachable` reads what comes after. */
+const logMark = (base) => ({ worker: workerAt(base), from: workerAt(base).output().length });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const cooldown = () => sleep(COOLDOWN_MS + 200);
@@ -104,21 +109,24 @@ async function atCallback(base) {
 }
 
 /**
- * The README's answer when the provider cannot be reached: a 503 page saying so and naming what
- * failed (`names`), uncacheable, no redirect, no session cookie.
+ * The README's answer when the provider cannot be reached: a 503 page saying so and naming
+ * nothing of the provider (X18), uncacheable, no redirect, no session cookie; the guard's log
+ * since `mark` (`logMark`) names what failed (`names`). Resolves to that log.
  */
-async function assertUnreachable(res, names, label) {
+async function assertUnreachable(res, mark, names, label) {
   const body = await res.text();
   assert.equal(res.status, 503, `${label}: ${body}`);
-  assert.match(body, /identity provider cannot be reached/, label);
-  assert.match(body, names, label);
+  assert.match(body, /The identity provider cannot be reached\. Try again later\./, label);
+  assert.ok(!body.includes(idp.issuer), `${label}: ${body}`);
   assert.equal(res.headers.get("location"), null, `${label}: not a redirect`);
   assert.equal(res.headers.get("cache-control"), "no-store", label);
   assert.ok(!res.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`)), `${label}: no session cookie`);
-  return body;
+  const log = await mark.worker.logged(names, mark.from);
+  assert.match(log, new RegExp(`stepup guard: the identity provider cannot be reached: .*${names.source}`), label);
+  return log;
 }
 
-test("a token endpoint that fails, answers garbage or hangs: the callback is a bounded 503 naming it, no session, no redirect; sessions keep working; sign-ins recover", async (t) => {
+test("a token endpoint that fails, answers garbage or hangs: the callback is a bounded 503, the log naming it, no session, no redirect; sessions keep working; sign-ins recover", async (t) => {
   const base = await startGuard(ports.tokens);
   const alice = await signedIn(base);
   const token = new RegExp(`POST ${idp.issuer}/token: `);
@@ -132,6 +140,7 @@ test("a token endpoint that fails, answers garbage or hangs: the callback is a b
     const exchanges = idp.hits("/token");
     idp.setTokenMode(mode);
     let callback, session;
+    const mark = logMark(base);
     try {
       const pending = timed(agent.fetch(location, { headers: html }));
       // While the callback waits on the provider, a signed-in user is not kept waiting.
@@ -140,8 +149,8 @@ test("a token endpoint that fails, answers garbage or hangs: the callback is a b
     } finally {
       idp.setTokenMode("ok");
     }
-    const body = await assertUnreachable(callback.res, token, mode);
-    assert.match(body, why[mode], mode);
+    const log = await assertUnreachable(callback.res, mark, token, mode);
+    assert.match(log, why[mode], mode);
     assert.equal(idp.hits("/token") - exchanges, 1, `${mode}: one exchange, no retry`);
     assert.ok(!hasSession(agent), `${mode}: no session`);
     assert.equal(session.res.status, 200, `${mode}: the session works during the fault`);
@@ -152,7 +161,7 @@ test("a token endpoint that fails, answers garbage or hangs: the callback is a b
     } else {
       assert.ok(callback.ms < FETCH_TIMEOUT_MS, `${mode}: answered at once (${callback.ms} ms), not at a timeout`);
     }
-    t.diagnostic(`${mode}: 503 after ${callback.ms} ms (session meanwhile ${session.ms} ms): ${body.match(/<p>(.*)<\/p>/)?.[1]}`);
+    t.diagnostic(`${mode}: 503 after ${callback.ms} ms (session meanwhile ${session.ms} ms): ${log.match(/stepup guard: .*/)?.[0]}`);
 
     // The code was never redeemed and the sign-in transaction is kept: reloading the error page
     // once the provider is back completes the sign-in (the README says so).
@@ -185,12 +194,13 @@ test("C11 C03 a key set that hangs when a rotation needs it: a 503 within the fe
   try {
     // The new ID token names the new key: the guard must refetch the key set, which hangs.
     const { agent, location } = await atCallback(base);
+    const mark = logMark(base);
     const pending = timed(agent.fetch(location, { headers: html }));
     await sleep(300);
     session = await timed(alice.fetch(`${base}/admin/x`, { headers: html }));
     held = await timed(bearer(base, old));
     callback = await pending;
-    await assertUnreachable(callback.res, new RegExp(`GET ${idp.issuer}/jwks`), "sign-in");
+    await assertUnreachable(callback.res, mark, new RegExp(`GET ${idp.issuer}/jwks`), "sign-in");
     assert.ok(!hasSession(agent), "no session");
     assert.ok(callback.ms >= GAVE_UP_AFTER_MS && callback.ms < GAVE_UP_BEFORE_MS,
       `gave up after ${callback.ms} ms (timeout ${FETCH_TIMEOUT_MS} ms, the IdP answers after 10 s)`);
@@ -204,8 +214,9 @@ test("C11 C03 a key set that hangs when a rotation needs it: a 503 within the fe
     const again = await timed(bearer(base, old));
     assert.equal(again.res.status, 200);
     assert.ok(again.ms < FETCH_TIMEOUT_MS, `held key: ${again.ms} ms`);
+    const missingMark = logMark(base);
     const missing = await timed(bearer(base, rotated));
-    await assertUnreachable(missing.res, /jwks/, "bearer with the new key");
+    await assertUnreachable(missing.res, missingMark, /jwks/, "bearer with the new key");
     assert.ok(missing.ms < GAVE_UP_BEFORE_MS, `bearer with the new key: ${missing.ms} ms`);
     attempts = idp.hits("/jwks") - jwks;
     t.diagnostic(`sign-in 503 after ${callback.ms} ms; meanwhile session ${session.ms} ms, held-key bearer ${held.ms} ms; ` +

@@ -4,9 +4,9 @@
 // in workerd in front of an echo upstream, the local IdP (tests/idp/) issuing opaque tokens with
 // an introspection endpoint. Per dialect: a token strong enough is forwarded with its identity
 // and its answer reused (the IdP's introspection hits counted), a weaker one gets the RFC 9470
-// challenge, a provider that fails is a 503 naming the endpoint, a revoked token is refused once
-// the cache's bound has passed, and a cached answer never outlives the token. Nothing refused
-// ever reaches the upstream.
+// challenge, a provider that fails is a 503 (the log names the endpoint), a revoked token is
+// refused once the cache's bound has passed, and a cached answer never outlives the token.
+// Nothing refused ever reaches the upstream.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -163,24 +163,33 @@ for (const [name, dialect] of Object.entries(DIALECTS)) {
       assert.equal(hits, 2);
     });
 
-    test("introspection failing: 503 naming the endpoint, nothing forwarded, then recovery", async () => {
+    test("introspection failing: 503, the log naming the endpoint, nothing forwarded, then recovery", async () => {
       const strong = await token("strong"); // not introspected yet: nothing cached
       const endpoint = `${idp.issuer}${INTROSPECTION}`;
+      /** The log line of the failure of a call made after `from`, naming the endpoint (X18: the page does not). */
+      const logged = async (failed, from, detail) => {
+        assert.ok(!failed.body.includes(endpoint), failed.body);
+        const log = await worker.logged(detail, from);
+        assert.match(log, detail);
+        return log;
+      };
       try {
         idp.setDown(true);
+        let from = worker.output().length;
         const down = await call("/api/strong/x", strong);
         assert.equal(down.res.status, 503);
-        assert.ok(down.body.includes(`POST ${endpoint}: status 503`), down.body);
+        await logged(down, from, new RegExp(`cannot be reached: POST ${endpoint}: status 503`));
         assert.deepEqual(down.seen, []);
         idp.setDown(false);
         // "oversized" is the usual answer (the token is active) padded past the 1 MiB the guard
         // reads: refused, not forwarded.
         for (const mode of ["error", "garbage", "oversized"]) {
           idp.setIntrospectionMode(mode);
+          from = worker.output().length;
           const failed = await call("/api/strong/x", strong);
           assert.equal(failed.res.status, 503, mode);
-          assert.ok(failed.body.includes(endpoint), failed.body);
-          if (mode === "oversized") assert.ok(failed.body.includes("answer over 1048576 bytes"), failed.body);
+          const log = await logged(failed, from, new RegExp(`cannot be reached: POST ${endpoint}`));
+          if (mode === "oversized") assert.ok(log.includes("answer over 1048576 bytes"), log);
           assert.deepEqual(failed.seen, [], mode);
         }
       } finally {

@@ -104,21 +104,26 @@ test("rotated keys are fetched once when a token names one; sessions survive (C0
 
 test("a key set that turns to garbage, fails or runs past the 1 MiB the guard reads: a clear 503, then recovery (C05)", async () => {
   const base = `http://127.0.0.1:${ports[0]}`;
+  const worker = workers.find((w) => w.url === base);
   for (const mode of ["garbage", "error", "oversized"]) {
     idp.setJwksMode(mode);
     try {
       await idp.rotateKeys();
       await cooldown();
+      const from = worker.output().length;
       const { callback } = await signInThrough(idp, new Agent(), `${base}/admin/x`);
       assert.equal(callback.status, 503, `${mode}: ${await callback.clone().text()}`);
       assert.equal(callback.headers.get("location"), null);
       const page = await callback.text();
-      assert.match(page, /identity provider cannot be reached.*jwks/s);
+      assert.match(page, /identity provider cannot be reached/);
+      assert.doesNotMatch(page, /jwks/, "what failed is the log's, not the page's (X18)");
+      const log = await worker.logged(/identity provider cannot be reached.*jwks/, from);
+      assert.match(log, /identity provider cannot be reached.*jwks/);
       assert.ok(!callback.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`)), `${mode}: no session`);
       if (mode === "oversized") {
         // The usual key set, padded: read whole, it would have been good. Nothing of it was kept
         // for the other isolates either.
-        assert.match(page, /answer over 1048576 bytes/);
+        assert.match(log, /answer over 1048576 bytes/);
         const shared = cache.get(`${idp.issuer}/jwks`.replace(/^https?:\/\//, ""));
         assert.ok(shared === undefined || shared.length < 64 * 1024, `shared key set: ${shared?.length} characters`);
       }

@@ -52,6 +52,16 @@ export async function startWorkerd(config, { socket = "http", env = {}, port, ex
     /** The workerd process's id (for its memory in /proc). */
     pid: child.pid,
     output: () => output,
+    /**
+     * What the worker logged (`console.error` goes to workerd's output) after the first `from`
+     * characters of the output, once it matches `pattern` or after `ms`: a line logged while
+     * answering may reach the output after the answer.
+     */
+    logged: async (pattern, from = 0, ms = 3000) => {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(output.slice(from)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return output.slice(from);
+    },
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once("exit", resolve);

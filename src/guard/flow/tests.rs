@@ -416,11 +416,17 @@ fn the_guarded_answers_names_are_lower_case() {
 }
 
 #[test]
-fn the_guards_own_failures_name_the_provider_or_the_setting_never_its_internals() {
-    let (page, log) = failure(&Error::FetchFailed("GET https://idp.example/jwks: 502".into()));
+fn x18_the_guards_own_failures_name_the_setting_never_its_internals() {
+    // Found by the fourth outside attack: the provider's (internal) URL and the runtime's error
+    // were on the page; they go to the log only.
+    let why = "GET http://127.0.0.1:1/internal/secret-path/.well-known/openid-configuration: Network connection lost.";
+    let (page, log) = failure(&Error::FetchFailed(why.into()));
     assert_eq!(page.status, 503);
-    assert!(page.body.contains("The identity provider cannot be reached: GET https://idp.example/jwks: 502"));
-    assert_eq!(log, None);
+    assert!(page.body.contains("The identity provider cannot be reached. Try again later."), "{}", page.body);
+    for detail in ["127.0.0.1", "secret-path", "openid-configuration", "GET", "Network connection lost"] {
+        assert!(!page.body.contains(detail), "{detail}: {}", page.body);
+    }
+    assert_eq!(log.as_deref(), Some(format!("stepup guard: the identity provider cannot be reached: {why}").as_str()));
     let setting = Error::arg_value("STEPUP_RULES[0].acr[0]", "\"LOA3\" is not in the provider's acr_values_supported");
     assert!(misconfigured(&setting));
     let (page, log) = failure(&setting);
