@@ -26,8 +26,8 @@ export class Guard {
   /** Reads the settings (a worker's `env`); throws a `TypeError` naming a missing or bad one. */
   constructor(env) {
     this.#core = new GuardCore(env);
-    const [drop, setAlways, append, ending] = this.#core.guardedAnswer();
-    this.#guarded = /** @type {const} */ ([new Set(drop), setAlways, append, ending]);
+    const [drop, setAlways, append, ending, cache] = this.#core.guardedAnswer();
+    this.#guarded = /** @type {const} */ ([new Set(drop), setAlways, append, ending, cache]);
   }
 
   /** Fetches the provider's discovery and checks the rules against it. */
@@ -68,12 +68,17 @@ export class Guard {
     // The timeout covers the wait for the answer's head only: a long download is not cut.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), action[5]);
+    /** @type {RequestInit} */
+    const init = {
+      method, headers, redirect: "manual", signal: controller.signal,
+      body: method !== "GET" && method !== "HEAD" ? request.body : undefined,
+    };
+    // A guarded answer is about one user: the runtime's own cache (Cloudflare's edge cache, keyed
+    // by URL) may neither keep it nor answer from one it kept, whatever the upstream says.
+    if (guarded) init.cache = /** @type {RequestCache} */ (this.#guarded[4]);
     let response;
     try {
-      response = await fetch(action[1], {
-        method, headers, redirect: "manual", signal: controller.signal,
-        body: method !== "GET" && method !== "HEAD" ? request.body : undefined,
-      });
+      response = await fetch(action[1], init);
     } catch (e) {
       return reply(JSON.parse(this.#core.upstreamFailed(controller.signal.aborted, String(/** @type {any} */ (e)?.message ?? e))));
     } finally {

@@ -546,6 +546,9 @@ pub const GUARDED_ANSWER: GuardedAnswer = GuardedAnswer {
     remove_ending: "-cache-control",
     set: &[("cache-control", "private, no-store")],
     append: &[("vary", "Cookie, Authorization")],
+    // Fetch's cache mode for the forwarding request: the runtime's own cache (Cloudflare's edge
+    // cache, keyed by URL) neither answers from an answer it kept nor keeps this one.
+    fetch_cache: "no-store",
 };
 
 /// See [`GUARDED_ANSWER`].
@@ -559,6 +562,8 @@ pub struct GuardedAnswer {
     pub set: &'static [(&'static str, &'static str)],
     /// Headers appended.
     pub append: &'static [(&'static str, &'static str)],
+    /// The `cache` mode of the forwarding `fetch()` (Fetch, "request's cache mode").
+    pub fetch_cache: &'static str,
 }
 
 #[cfg(test)]

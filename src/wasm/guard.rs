@@ -155,8 +155,9 @@ impl Guard {
     }
 
     /// What every guarded answer loses and gains ([`GUARDED_ANSWER`]):
-    /// `[remove, [name, value, …] to set, [name, value, …] to append, the ending of names removed]`.
-    #[wasm_bindgen(js_name = guardedAnswer, unchecked_return_type = "[string[], string[], string[], string]")]
+    /// `[remove, [name, value, …] to set, [name, value, …] to append, the ending of names removed,
+    /// the forwarding fetch()'s cache mode]`.
+    #[wasm_bindgen(js_name = guardedAnswer, unchecked_return_type = "[string[], string[], string[], string, string]")]
     pub fn guarded_answer(&self) -> JsValue {
         let list = |items: &mut dyn Iterator<Item = &str>| items.map(JsValue::from_str).collect::<js_sys::Array>();
         let out = js_sys::Array::new();
@@ -164,6 +165,7 @@ impl Guard {
         out.push(&list(&mut GUARDED_ANSWER.set.iter().flat_map(|(n, v)| [*n, *v])));
         out.push(&list(&mut GUARDED_ANSWER.append.iter().flat_map(|(n, v)| [*n, *v])));
         out.push(&JsValue::from_str(GUARDED_ANSWER.remove_ending));
+        out.push(&JsValue::from_str(GUARDED_ANSWER.fetch_cache));
         out.into()
     }
 

@@ -837,3 +837,16 @@ test("X17: the upstream cannot set the guard's cookie after the attributes of on
     assert.deepEqual(res.all("set-cookie"), ["theme=dark; Path=/"], path);
   }
 });
+
+test("G08: a guarded request is forwarded with cache \"no-store\", so the runtime's cache neither keeps nor serves its answer; an open one is not", async () => {
+  // workerd carries Fetch's cache mode out as request headers every cache on the way obeys.
+  const guarded = await probe("/weak/x", [html, cookieLine(`${SESSION_COOKIE}=${sessions.bob}`)]);
+  assert.equal(guarded.res.status, 200, guarded.res.body);
+  assert.equal(guarded.got.length, 1);
+  const sent = (request, name) => pairsOf(request).filter(([n]) => n.toLowerCase() === name).map(([, v]) => v);
+  assert.deepEqual(sent(guarded.got[0], "cache-control"), ["no-cache"]);
+  assert.deepEqual(sent(guarded.got[0], "pragma"), ["no-cache"]);
+  const open = await probe("/public/x", [html]);
+  assert.equal(open.res.status, 200);
+  assert.deepEqual(sent(open.got[0], "cache-control"), []);
+});
