@@ -125,14 +125,18 @@ test-e2e:
 
 # Fuzzing (cargo-fuzz, libFuzzer): every parser of untrusted input, for FUZZ_SECONDS each. The
 # machine has only the stable toolchain, so RUSTC_BOOTSTRAP lets cargo-fuzz pass its -Z flags.
+# The targets are built once, then fuzzed FUZZ_JOBS at a time (libFuzzer uses one core each); a
+# target that crashes, or ends without libFuzzer's "Done", prints what it said and fails the run.
 FUZZ_TARGETS = $(sort $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs))))
 FUZZ_SECONDS ?= 10
+FUZZ_JOBS ?= $(shell nproc)
 
 test-fuzz: setup
-	@for target in $(FUZZ_TARGETS); do \
-	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
-	  RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) 2>&1 | grep -E '^(Done|==|SUMMARY)|panicked' || exit 1; \
-	done
+	RUSTC_BOOTSTRAP=1 cargo fuzz build
+	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I '{}' bash -c '\
+	  out=$$(RUSTC_BOOTSTRAP=1 cargo fuzz run {} -- -max_total_time=$(FUZZ_SECONDS) 2>&1); status=$$?; \
+	  done=$$(grep -E "^Done" <<< "$$out"); echo "fuzzed {} for $(FUZZ_SECONDS) s: $${done:-no Done}"; \
+	  if [ $$status -ne 0 ] || [ -z "$$done" ]; then grep -E "^(==|SUMMARY)|panicked|[Ee]rror" <<< "$$out" | head -60; exit 1; fi'
 
 ## fuzz: longer campaigns: each cargo-fuzz target for FUZZ_SECONDS (300 by default), then
 ## DIFF_CASES (20000) random tokens verified by stepup and by jose, from DIFF_SEED (a new one
