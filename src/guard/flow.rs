@@ -249,8 +249,14 @@ pub fn signed_in(
 /// names none (the browser goes straight to `/`), `Err` when its metadata could not be read.
 /// Signed out here whatever happens: when the provider cannot be reached, or its endpoint is not
 /// one to send a browser to (not https, or its own query sets the parameters the guard sends),
-/// the user is told the provider's session may continue.
-pub fn signed_out(config: &Config, origin: &str, end_session: std::result::Result<Option<&str>, &Error>) -> Reply {
+/// the user is told the provider's session may continue. What failed in reaching the provider
+/// goes to the log (the second member) and not on the page, as for [`failure`]: its URLs may be
+/// internal.
+pub fn signed_out(
+    config: &Config,
+    origin: &str,
+    end_session: std::result::Result<Option<&str>, &Error>,
+) -> (Reply, Option<String>) {
     let back = format!("{origin}/");
     let params = [("client_id", config.client_id.as_str()), ("post_logout_redirect_uri", back.as_str())];
     let location = |endpoint: &str| -> Result<String> {
@@ -258,21 +264,25 @@ pub fn signed_out(config: &Config, origin: &str, end_session: std::result::Resul
         endpoint.refuse_in_query("end_session_endpoint", &crate::discovery::END_SESSION_PARAMS)?;
         Ok(endpoint.with_query(&params))
     };
-    let not_there = |e: &Error| {
+    let not_there = |why: &str| {
         Reply::page(
             503,
             "Signed out of this site only",
-            &format!("You are signed out here, but your session at the identity provider could not be ended: {e}"),
+            &format!("You are signed out here, but your session at the identity provider could not be ended: {why}"),
         )
     };
     let redirect = |to: String| Reply::new(303, "text/plain; charset=utf-8", String::new()).with("location", to);
-    let reply = match end_session.map(|endpoint| endpoint.map(location)) {
-        Ok(Some(Ok(to))) => redirect(to),
-        Ok(None) => redirect(back.clone()),
-        Ok(Some(Err(e))) => not_there(&e),
-        Err(e) => not_there(e),
+    let (reply, log) = match end_session.map(|endpoint| endpoint.map(location)) {
+        Ok(Some(Ok(to))) => (redirect(to), None),
+        Ok(None) => (redirect(back.clone()), None),
+        // The endpoint the provider publishes for browsers, and why it is not followed.
+        Ok(Some(Err(e))) => (not_there(&e.to_string()), None),
+        Err(e) => (
+            not_there("the identity provider cannot be reached."),
+            Some(format!("stepup: signing out at the identity provider: {e}")),
+        ),
     };
-    reply.with("set-cookie", set_cookie(SESSION_COOKIE, "", 0))
+    (reply.with("set-cookie", set_cookie(SESSION_COOKIE, "", 0)), log)
 }
 
 /// Whether a setting, not a token or the provider, is at fault: an error found only once the

@@ -298,7 +298,11 @@ impl Inner {
                 Action::SignOut { origin } => {
                     let metadata = self.metadata().await;
                     let end_session = metadata.as_ref().map(|m| m.str("end_session_endpoint"));
-                    Action::Reply(flow::signed_out(&self.config, &origin, end_session))
+                    let (reply, log) = flow::signed_out(&self.config, &origin, end_session);
+                    if let Some(log) = log {
+                        web_sys_log(&log);
+                    }
+                    Action::Reply(reply)
                 }
                 Action::VerifyBearer(pending) => {
                     let verified = self.access_token(&pending.token).await;
