@@ -482,9 +482,11 @@ export class Client {
     store.removeItem(this.#pendingKey);
     const saved = this.#core.resume(text, globalThis.location?.href, this.#tokens());
     if (saved === null) return null;
-    const [url, method, pairs, body, requirement] = saved;
+    const [url, method, pairs, kept, requirement] = saved;
     const headers = new Headers();
     for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
+    // As bytes: a string body would gain a `Content-Type` the call never had.
+    const body = kept === undefined ? undefined : new TextEncoder().encode(kept);
     return this.#replay(request(url, { method, headers, body }), requirement);
   }
 
@@ -499,7 +501,7 @@ export class Client {
     this.#signedOut();
     const held = this.#tokens();
     const known = [this.#tokensKey, this.#pendingKey, this.#keptKey, this.#core.signOutKey()];
-    for (const store of this.#stores()) {
+    for (const store of this.#everyStore()) {
       const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
       for (const key of keys) store.removeItem(key);
     }
@@ -580,6 +582,18 @@ export class Client {
    */
   #stores() {
     return [this.#storage(), this.#storeKind === SESSION ? undefined : this.#session()].filter((store) => store !== undefined);
+  }
+
+  /**
+   * Every store a client of this id may keep anything in, for a sign-out: this client's, and the
+   * page's `localStorage`, where the client of another issuer with this id may keep its tokens
+   * (a sign-out by either signs both out; removing them there also tells tabs without
+   * `BroadcastChannel`, through `storage` events).
+   */
+  #everyStore() {
+    const stores = this.#stores();
+    const local = this.#storeKind === LOCAL ? undefined : storeOf(LOCAL, undefined)();
+    return local ? [...stores, local] : stores;
   }
 
   /** The stored token sets as the core reads them: the text, `null` for none, `false` without storage. */

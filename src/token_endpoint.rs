@@ -100,10 +100,10 @@ impl std::fmt::Debug for Grant {
 ///   an outage;
 /// - any other status, or a body that is not a JSON object, is [`Error::FetchFailed`];
 /// - a success (§5.1) needs `access_token` and `token_type`, compared case-insensitively
-///   (§5.1, §7.1) and only `Bearer` is usable (RFC 6750), so the access token must be a
-///   `b64token` ([`is_b64token`]: what `Authorization: Bearer` can carry, never a token every
-///   later call would fail to send); `expires_in` is a number or, as some providers send it, a
-///   numeric string — anything else is an error, never a token that does not expire.
+///   (§5.1, §7.1) and only `Bearer` is usable (RFC 6750), so the access token must be one that
+///   `Authorization: Bearer` carries as it is ([`sendable`]), never a token every later call
+///   would fail to send; `expires_in` is a number or, as some providers send it, a numeric
+///   string — anything else is an error, never a token that does not expire.
 pub fn read_answer(endpoint: &str, status: u16, body: &[u8]) -> Result<Grant> {
     let object = crate::json::parse_object(body).ok();
     let text = |name: &str| object.as_ref()?.get(name).and_then(Value::as_str).map(str::to_string);
@@ -117,8 +117,8 @@ pub fn read_answer(endpoint: &str, status: u16, body: &[u8]) -> Result<Grant> {
     }
     let Some(object) = &object else { return Err(failed("not a JSON object".into())) };
     let access_token = text("access_token").ok_or_else(|| failed("no access_token".into()))?;
-    if !is_b64token(&access_token) {
-        return Err(failed("access_token is not a bearer token (RFC 6750 §2.1)".into()));
+    if !sendable(&access_token) {
+        return Err(failed("access_token is not a token Authorization can carry".into()));
     }
     match text("token_type") {
         Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
@@ -136,8 +136,15 @@ pub fn read_answer(endpoint: &str, status: u16, body: &[u8]) -> Result<Grant> {
     Ok(Grant { id_token: text("id_token"), access_token, expires_in, refresh_token: text("refresh_token") })
 }
 
-/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`, what a bearer
-/// token must be to be sent in `Authorization` (and what the guard reads there).
+/// Whether an access token can be sent as `Authorization: Bearer <token>` as it is: visible ASCII
+/// (RFC 6749 §A.12 allows `VSCHAR`, 0x20 to 0x7E), without the space that would split the
+/// credentials. Looser than [`is_b64token`], as providers are (Salesforce's tokens hold `!`).
+fn sendable(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`, what the guard
+/// reads as a bearer token in `Authorization`.
 pub fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty()
@@ -188,13 +195,16 @@ mod tests {
     fn x14_an_access_token_is_one_authorization_can_carry() {
         let with =
             |token: &str| read(200, &serde_json::json!({ "access_token": token, "token_type": "Bearer" }).to_string());
-        for good in ["a", "eyJ.eyJ.sig", "a-b_c~d+e/f==", "2YotnFZFEjr1zCsicMWpAA"] {
+        // Salesforce's tokens hold `!`, which Authorization carries as it is.
+        for good in
+            ["a", "eyJ.eyJ.sig", "a-b_c~d+e/f==", "2YotnFZFEjr1zCsicMWpAA", "00D5e000000abcd!AQ0AQH1xYz.Abc_def"]
+        {
             assert_eq!(with(good).unwrap().access_token, good);
         }
-        for bad in ["", "AT\nline-break", "AT-\u{100}-wide", "a\0b", "a b", "=", "a=b", "é"] {
+        for bad in ["", "AT\nline-break", "AT-\u{100}-wide", "a\0b", "a b", "a\tb", "é", "a\u{7f}"] {
             let e = with(bad).unwrap_err();
             assert_eq!(e.code(), "ERR_FETCH_FAILED", "{bad:?}");
-            assert!(e.to_string().contains("not a bearer token"), "{e}");
+            assert!(e.to_string().contains("not a token Authorization can carry"), "{e}");
         }
     }
 

@@ -257,6 +257,11 @@ pub fn refreshed(
         return Err(Error::claim_invalid("sub", "a refresh must not change the signed-in user (OIDC Core 12.2)"));
     }
     renewed.claims = claims;
+    // OIDC Core 12.2: a refresh's ID token carries the sign-in's nonce or none; without one, the
+    // set still comes from that sign-in, and a call saved for it still belongs to it.
+    if let (None, Some(nonce)) = (renewed.claims.get("nonce"), old.claims.get("nonce")) {
+        renewed.claims.insert("nonce".into(), nonce.clone());
+    }
     // Absent before and present now would be as much a gain in freshness as a later time; absent
     // now is no claim at all (the set then meets no maxAge), so it gains nothing.
     if renewed.auth_time().is_some_and(|now| old.auth_time() != Some(now)) {

@@ -249,9 +249,8 @@ pub fn signed_in(
 /// names none (the browser goes straight to `/`), `Err` when its metadata could not be read.
 /// Signed out here whatever happens: when the provider cannot be reached, or its endpoint is not
 /// one to send a browser to (not https, or its own query sets the parameters the guard sends),
-/// the user is told the provider's session may continue. What failed in reaching the provider
-/// goes to the log (the second member) and not on the page, as for [`failure`]: its URLs may be
-/// internal.
+/// the user is told the provider's session may continue. Why goes to the log (the second
+/// member) and not on the page, as for [`failure`]: the provider's URLs may be internal.
 pub fn signed_out(
     config: &Config,
     origin: &str,
@@ -264,23 +263,20 @@ pub fn signed_out(
         endpoint.refuse_in_query("end_session_endpoint", &crate::discovery::END_SESSION_PARAMS)?;
         Ok(endpoint.with_query(&params))
     };
-    let not_there = |why: &str| {
-        Reply::page(
+    let not_there = |e: &Error| {
+        let page = Reply::page(
             503,
             "Signed out of this site only",
-            &format!("You are signed out here, but your session at the identity provider could not be ended: {why}"),
-        )
+            "You are signed out here, but your session at the identity provider could not be ended.",
+        );
+        (page, Some(format!("stepup: signing out at the identity provider: {e}")))
     };
     let redirect = |to: String| Reply::new(303, "text/plain; charset=utf-8", String::new()).with("location", to);
     let (reply, log) = match end_session.map(|endpoint| endpoint.map(location)) {
         Ok(Some(Ok(to))) => (redirect(to), None),
         Ok(None) => (redirect(back.clone()), None),
-        // The endpoint the provider publishes for browsers, and why it is not followed.
-        Ok(Some(Err(e))) => (not_there(&e.to_string()), None),
-        Err(e) => (
-            not_there("the identity provider cannot be reached."),
-            Some(format!("stepup: signing out at the identity provider: {e}")),
-        ),
+        Ok(Some(Err(e))) => not_there(&e),
+        Err(e) => not_there(e),
     };
     (reply.with("set-cookie", set_cookie(SESSION_COOKIE, "", 0)), log)
 }
@@ -484,8 +480,22 @@ pub struct Forward {
 /// path than the one judged; `Proxy-Authorization` is for a proxy, never the application (RFC
 /// 9110 §11.7.2); `Proxy` is no header at all, but CGI hands it to the application as
 /// `HTTP_PROXY`, which HTTP clients there take for their outgoing proxy (httpoxy,
-/// CVE-2016-5385).
-const NEVER_FORWARDED: [&str; 5] = ["cookie2", "x-original-url", "x-rewrite-url", "proxy-authorization", "proxy"];
+/// CVE-2016-5385); `X-Script-Name`, `X-Forwarded-Prefix`, `X-Forwarded-Path` and
+/// `X-Original-URI` tell an application behind a proxy what path it is mounted at or was asked
+/// for (Flask's and Werkzeug's proxy fixes, Spring's forwarded-header filter, nginx's
+/// `auth_request`), and an application that strips a mount prefix sent by the client routes
+/// `/pub/admin/x` as `/admin/x`. The guard is the proxy: it sends none of them.
+const NEVER_FORWARDED: [&str; 9] = [
+    "cookie2",
+    "x-original-url",
+    "x-rewrite-url",
+    "proxy-authorization",
+    "proxy",
+    "x-script-name",
+    "x-forwarded-prefix",
+    "x-forwarded-path",
+    "x-original-uri",
+];
 
 /// Plans forwarding a request with these headers (name, value pairs as Fetch `Headers` lists
 /// them) to `upstream` + `target`, with `identity` set on guarded requests. A request let

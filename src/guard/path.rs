@@ -52,6 +52,10 @@ pub enum Refusal {
     /// An invisible character (zero-width, byte-order mark, bidirectional control, soft hyphen):
     /// servers that strip it read another path than the one written.
     Invisible,
+    /// A segment Windows servers read as another path: ASP.NET's cookieless-session segments
+    /// (`(S(…))`, `(A(…))`, `(F(…))`, `(X(…))`, removed before routing), an 8.3 short name
+    /// (`SETTIN~1.PHP` for `settings.php`), an NTFS stream (`admin::$INDEX_ALLOCATION`).
+    Windows,
 }
 
 impl Refusal {
@@ -81,6 +85,7 @@ impl Refusal {
             Refusal::Whitespace => "The address contains non-ASCII whitespace.",
             Refusal::CaseFolding => "The address contains a character that case folding turns into another one.",
             Refusal::Invisible => "The address contains an invisible character.",
+            Refusal::Windows => "A path segment names another path on Windows servers.",
         }
     }
 }
@@ -104,6 +109,10 @@ pub struct Target {
     /// servers pass it to the script as `PATH_INFO`, and Symfony, Laravel and CodeIgniter route
     /// on it, so rules are matched against it too.
     pub path_info: Option<String>,
+    /// The key of the directory whose index page the path names (`/account/email/index.php` →
+    /// `/account/email`, `/Default.aspx` → `/`): servers answer the directory with that page, so
+    /// the directory's rules are matched against it too.
+    pub index: Option<String>,
 }
 
 impl Target {
@@ -149,6 +158,7 @@ impl Target {
         let split = segments.iter().position(|s| is_script(s)).filter(|&i| i + 1 < segments.len());
         let script = split.and_then(|i| segments.get(..=i)).map(key_of);
         let path_info = split.and_then(|i| segments.get(i + 1..)).map(key_of);
+        let index = segments.split_last().filter(|(last, _)| is_index(last)).map(|(_, directory)| key_of(directory));
         let mut serialised = String::with_capacity(path.len() + 1);
         for segment in &segments {
             serialised.push('/');
@@ -163,7 +173,7 @@ impl Target {
             out.push_str(&escape(q, QUERY_SET));
             out
         });
-        Ok(Target { path: serialised, query, key, script, path_info })
+        Ok(Target { path: serialised, query, key, script, path_info, index })
     }
 
     /// The path and query, as forwarded.
@@ -176,13 +186,15 @@ impl Target {
 }
 
 /// Whether a (checked, serialised) segment names a script a server runs with the rest of the
-/// path as `PATH_INFO`: PHP (and the older `.php3`…`.php8` handlers, PHP archives), CGI, ASP and
-/// ASP.NET pages, web services (`.asmx`, WCF's `.svc`) and handlers (`.ashx`), JSP, ColdFusion,
-/// ISAPI.
+/// path as `PATH_INFO`: PHP (and the older `.php3`…`.php8` and `.pht` handlers, PHP archives),
+/// CGI (`.cgi`, `.fcgi`, Perl, Python, Ruby, shell, Windows executables and batch files), WSGI,
+/// ASP and ASP.NET pages, web services (`.asmx`, WCF's `.svc`), handlers (`.ashx`, `.axd`), JSP,
+/// ColdFusion (`.cfm`, `.cfml`, `.cfc`), ISAPI, Domino (`.nsf`).
 fn is_script(segment: &str) -> bool {
-    const SCRIPTS: [&str; 22] = [
-        ".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".phtml", ".phar", ".cgi", ".fcgi", ".pl", ".py",
-        ".rb", ".asp", ".aspx", ".asmx", ".ashx", ".svc", ".jsp", ".cfm", ".dll",
+    const SCRIPTS: [&str; 32] = [
+        ".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".cgi", ".fcgi",
+        ".pl", ".py", ".rb", ".sh", ".exe", ".bat", ".cmd", ".wsgi", ".asp", ".aspx", ".asmx", ".ashx", ".axd", ".svc",
+        ".jsp", ".cfm", ".cfml", ".cfc", ".dll", ".nsf",
     ];
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default().as_bytes();
@@ -191,6 +203,16 @@ fn is_script(segment: &str) -> bool {
         base.len() > ext.len()
             && base.get(base.len() - ext.len()..).is_some_and(|end| end.eq_ignore_ascii_case(ext.as_bytes()))
     })
+}
+
+/// Whether a (checked, serialised) segment names a directory's index page: `index` or `default`
+/// with an extension, in any case (`index.php`, `index.html`, `Default.aspx`), the names Apache's
+/// `DirectoryIndex`, nginx's `index` and IIS's default documents use.
+fn is_index(segment: &str) -> bool {
+    let decoded = decode(segment).unwrap_or_default();
+    let base = decoded.split(';').next().unwrap_or_default();
+    base.split_once('.')
+        .is_some_and(|(stem, ext)| !ext.is_empty() && ["index", "default"].iter().any(|n| stem.eq_ignore_ascii_case(n)))
 }
 
 /// Splits an absolute request URL (what a runtime's `request.url` holds) into its origin and
@@ -244,7 +266,20 @@ fn check_segment(raw: &str) -> Result<(), Refusal> {
     if base.starts_with(char::is_whitespace) || base.ends_with(|c: char| c.is_whitespace() || c == '.') {
         return Err(Refusal::Segment);
     }
+    if windows_alias(&decoded) {
+        return Err(Refusal::Windows);
+    }
     Ok(())
+}
+
+/// Whether a decoded segment holds what IIS and ASP.NET read as another path
+/// ([`Refusal::Windows`]): `(` + a letter + `(` (a cookieless-session segment, which ASP.NET
+/// removes, so `/(S(x))/admin/panel.aspx` serves `/admin/panel.aspx`), `~` + a digit (an 8.3
+/// short name), or `::$` (an NTFS stream of the name before it).
+fn windows_alias(decoded: &str) -> bool {
+    let b = decoded.as_bytes();
+    b.windows(3).any(|w| matches!(w, [b'(', l, b'('] if l.is_ascii_alphabetic()) || w == b"::$")
+        || b.windows(2).any(|w| matches!(w, [b'~', d] if d.is_ascii_digit()))
 }
 
 /// Whether a non-ASCII character becomes ASCII under case mapping (`ı` → `I`, `ſ` → `S`,

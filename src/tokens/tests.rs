@@ -257,3 +257,14 @@ fn x12_a_set_serves_only_the_api_it_was_issued_for_and_each_api_keeps_its_own() 
     assert_eq!(TokenSet::from_json(&stored.to_json(), "").unwrap(), stored);
     assert_eq!(stored.to_json()["resource"], "https://payments.example/");
 }
+
+#[test]
+fn x13_a_refresh_keeps_the_sign_ins_nonce_when_its_id_token_carries_none() {
+    let wso2 = preset("wso2").unwrap();
+    let mut old = set("LOA2", 1000, "a", Some(900));
+    old.claims.insert("nonce".into(), "n-of-the-sign-in".into());
+    old.refresh_token = Some("r1".into());
+    let Value::Object(claims) = json!({ "sub": "alice", "acr": "LOA2", "auth_time": 1000 }) else { unreachable!() };
+    let renewed = refreshed(&old, Some(claims), renewal(), &wso2).unwrap();
+    assert_eq!(renewed.set.claims.get("nonce"), Some(&Value::from("n-of-the-sign-in")));
+}

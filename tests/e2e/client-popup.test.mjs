@@ -384,7 +384,8 @@ test("X06: a callback is completed only by the client of the issuer its sign-in 
   await context.close();
 });
 
-test("X19: a sign-out by another issuer's client of the same id, in another tab, signs this tab's client out at once, as its return would", { timeout: 60_000 }, async () => {
+for (const store of ["session", "local"]) test(`X19: a sign-out by another issuer's client of the same id, in another tab, signs this tab's client out at once, as its return would (this client's store: ${store})`, { timeout: 60_000 }, async () => {
+  const pages = app.pages({ store: store === "session" ? undefined : store });
   const context = await browser.newContext();
   const page = await pages.open(context);
   const signedIn = await pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });

@@ -813,11 +813,14 @@ test("X10: an exact rule guards its script with more path after it (PATH_INFO): 
   assert.deepEqual(identityOf(got[0])["x-stepup-sub"], ["alice"]);
 });
 
-test("X11: rewrite and proxy headers reach the upstream in no spelling a CGI-style server folds to theirs", async () => {
-  const never = ["x-original-url", "x-rewrite-url", "proxy-authorization", "proxy", "cookie2"];
+test("X11 X20: rewrite, proxy and mount-point headers reach the upstream in no spelling a CGI-style server folds to theirs", async () => {
+  const never = ["x-original-url", "x-rewrite-url", "proxy-authorization", "proxy", "cookie2", "x-script-name",
+    "x-forwarded-prefix", "x-forwarded-path", "x-original-uri"];
   const spellings = [["X_Original_URL", "/admin/x"], ["X-Original.URL", "/admin/x"], ["x_rewrite_url", "/admin/x"],
     ["X.Rewrite_Url", "/admin/x"], ["proxy_authorization", "Basic bWFsbG9yeTpwdw=="], ["Proxy.Authorization", "Basic x"],
-    ["Proxy", "http://127.0.0.1:1"], ["COOKIE2", "x=1"], ["x-original-urls", "kept"]];
+    ["Proxy", "http://127.0.0.1:1"], ["COOKIE2", "x=1"], ["x-original-urls", "kept"],
+    // X20: what an app behind a proxy strips as its mount point or reads as the path asked for.
+    ["X-Script-Name", "/public"], ["x_forwarded_prefix", "/public"], ["X-Forwarded-Path", "/admin/x"], ["X_Original_URI", "/admin/x"]];
   for (const [target, session] of [["/public/x", undefined], ["/weak/x", sessions.bob]]) {
     const { res, got } = await probe(target, [html, ...(session ? [cookieLine(`${SESSION_COOKIE}=${session}`)] : []), ...spellings]);
     assert.equal(res.status, 200, target);
@@ -826,6 +829,25 @@ test("X11: rewrite and proxy headers reach the upstream in no spelling a CGI-sty
     assert.deepEqual(names.filter((name) => never.includes(fold(name))), [], target);
     // A name that only looks alike is the application's: the check above can tell.
     assert.ok(names.includes("x-original-urls"), `${target}: ${names}`);
+  }
+});
+
+test("X20: what Windows servers read as another path is refused, and a directory's index page is judged by the directory's rule: nothing reaches the upstream without a session", async () => {
+  for (const target of ["/(S(x))/admin/panel.aspx", "/adm/(S(x))in/panel.aspx", "/account/SETTIN~1.PHP", "/admin::$INDEX_ALLOCATION/x"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.equal(res.status, 400, `${target}: ${res.status}`);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  for (const target of ["/account/email/index.php", "/account/email/Default.aspx", "/account/email.wsgi/x", "/account/email.sh/x"]) {
+    const { res, got } = await probe(target, [html]);
+    assertSignInStart(res, target);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  // Parentheses and tildes otherwise are ordinary: forwarded as they are.
+  for (const target of ["/wiki/Foo_(bar)", "/~alice/"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.equal(res.status, 200, target);
+    assert.deepEqual(got.map((r) => r.url), [target]);
   }
 });
 

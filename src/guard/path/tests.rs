@@ -302,3 +302,48 @@ fn x10_the_script_before_path_info_is_a_third_key() {
         assert_eq!((t.script, t.path_info), (None, None), "{raw}");
     }
 }
+
+#[test]
+fn x20_windows_aliases_of_another_path_are_refused() {
+    for raw in [
+        "/(S(x))/admin/panel.aspx",
+        "/adm/(S(x))in/panel.aspx",
+        "/(A(abc))/x",
+        "/%28F%28x%29%29/admin",
+        "/account/SETTIN~1.PHP",
+        "/account/settin~2.php/x",
+        "/admin::$INDEX_ALLOCATION/x",
+        "/admin.php::$DATA",
+    ] {
+        assert_eq!(Target::parse(raw), Err(Refusal::Windows), "{raw}");
+    }
+    // Parentheses, tildes and colons otherwise are ordinary characters.
+    for raw in ["/wiki/Foo_(bar)", "/~alice/", "/a~b/c", "/f(1)(2)", "/a:b/c", "/x/(s)"] {
+        assert!(Target::parse(raw).is_ok(), "{raw}");
+    }
+}
+
+#[test]
+fn x20_a_directory_index_page_is_a_key_of_its_directory() {
+    for (raw, index) in [
+        ("/index.php", "/"),
+        ("/Default.aspx", "/"),
+        ("/account/email/index.php", "/account/email"),
+        ("/account/email/INDEX.html", "/account/email"),
+        ("/account/email/index.php;x", "/account/email"),
+    ] {
+        assert_eq!(Target::parse(raw).unwrap().index.as_deref(), Some(index), "{raw}");
+    }
+    for raw in ["/index", "/account/index/x", "/indexes.php", "/my-index.php", "/index.php/x", "/"] {
+        assert_eq!(Target::parse(raw).unwrap().index, None, "{raw}");
+    }
+}
+
+#[test]
+fn x20_more_scripts_run_with_path_info() {
+    for raw in
+        ["/account/email.wsgi/x", "/elmah.axd/download", "/a.cfml/x", "/a.cfc/x", "/a.pht/x", "/cgi-bin/email.sh/x"]
+    {
+        assert!(Target::parse(raw).unwrap().script.is_some(), "{raw}");
+    }
+}

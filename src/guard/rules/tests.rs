@@ -156,3 +156,14 @@ fn x10_an_exact_rule_guards_its_script_with_path_info_after_it() {
     assert!(rule.api);
     assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2));
 }
+
+#[test]
+fn x20_a_directory_index_page_is_guarded_by_its_directorys_rule() {
+    let rules =
+        Rules::parse(r#"[{"path": "/", "acr": ["LOA2"]}, {"path": "/account/email", "maxAge": 300}]"#, "STEPUP_RULES")
+            .unwrap();
+    for raw in ["/index.php", "/Default.aspx", "/account/email/index.php", "/account/email/index.html"] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    assert!(rules.find_target(&Target::parse("/account/other/index.php").unwrap()).is_none());
+}
