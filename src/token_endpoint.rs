@@ -139,7 +139,7 @@ pub fn read_answer(endpoint: &str, status: u16, body: &[u8]) -> Result<Grant> {
 /// Whether an access token can be sent as `Authorization: Bearer <token>` as it is: visible ASCII
 /// (RFC 6749 §A.12 allows `VSCHAR`, 0x20 to 0x7E), without the space that would split the
 /// credentials. Looser than [`is_b64token`], as providers are (Salesforce's tokens hold `!`).
-fn sendable(token: &str) -> bool {
+pub fn sendable(token: &str) -> bool {
     !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
 }
 

@@ -484,8 +484,10 @@ pub struct Forward {
 /// `X-Original-URI` tell an application behind a proxy what path it is mounted at or was asked
 /// for (Flask's and Werkzeug's proxy fixes, Spring's forwarded-header filter, nginx's
 /// `auth_request`), and an application that strips a mount prefix sent by the client routes
-/// `/pub/admin/x` as `/admin/x`. The guard is the proxy: it sends none of them.
-const NEVER_FORWARDED: [&str; 9] = [
+/// `/pub/admin/x` as `/admin/x`; so do gunicorn's own `SCRIPT_NAME` and `PATH_INFO` headers,
+/// and the original-path headers of Traefik (`X-Forwarded-Uri`), Envoy and others. The guard is
+/// the proxy: it sends none of them.
+const NEVER_FORWARDED: [&str; 14] = [
     "cookie2",
     "x-original-url",
     "x-rewrite-url",
@@ -495,6 +497,11 @@ const NEVER_FORWARDED: [&str; 9] = [
     "x-forwarded-prefix",
     "x-forwarded-path",
     "x-original-uri",
+    "script-name",
+    "path-info",
+    "x-forwarded-uri",
+    "x-envoy-original-path",
+    "x-original-path",
 ];
 
 /// Plans forwarding a request with these headers (name, value pairs as Fetch `Headers` lists

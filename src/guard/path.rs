@@ -158,7 +158,10 @@ impl Target {
         let split = segments.iter().position(|s| is_script(s)).filter(|&i| i + 1 < segments.len());
         let script = split.and_then(|i| segments.get(..=i)).map(key_of);
         let path_info = split.and_then(|i| segments.get(i + 1..)).map(key_of);
-        let index = segments.split_last().filter(|(last, _)| is_index(last)).map(|(_, directory)| key_of(directory));
+        // The index page is the last segment, or the script that runs with more path after it
+        // (`/account/email/index.php/x`).
+        let page = split.unwrap_or(segments.len().saturating_sub(1));
+        let index = segments.get(page).filter(|s| is_index(s)).and_then(|_| segments.get(..page)).map(key_of);
         let mut serialised = String::with_capacity(path.len() + 1);
         for segment in &segments {
             serialised.push('/');
@@ -188,13 +191,14 @@ impl Target {
 /// Whether a (checked, serialised) segment names a script a server runs with the rest of the
 /// path as `PATH_INFO`: PHP (and the older `.php3`…`.php8` and `.pht` handlers, PHP archives),
 /// CGI (`.cgi`, `.fcgi`, Perl, Python, Ruby, shell, Windows executables and batch files), WSGI,
-/// ASP and ASP.NET pages, web services (`.asmx`, WCF's `.svc`), handlers (`.ashx`, `.axd`), JSP,
-/// ColdFusion (`.cfm`, `.cfml`, `.cfc`), ISAPI, Domino (`.nsf`).
+/// ASP (and IIS's other names for it, `.asa`, `.cer`, `.cdx`) and ASP.NET pages, web services
+/// (`.asmx`, WCF's `.svc` and `.xamlx`, remoting's `.rem` and `.soap`), handlers (`.ashx`,
+/// `.axd`), JSP, ColdFusion (`.cfm`, `.cfml`, `.cfc`), ISAPI, Domino (`.nsf`).
 fn is_script(segment: &str) -> bool {
-    const SCRIPTS: [&str; 32] = [
+    const SCRIPTS: [&str; 39] = [
         ".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".cgi", ".fcgi",
-        ".pl", ".py", ".rb", ".sh", ".exe", ".bat", ".cmd", ".wsgi", ".asp", ".aspx", ".asmx", ".ashx", ".axd", ".svc",
-        ".jsp", ".cfm", ".cfml", ".cfc", ".dll", ".nsf",
+        ".pl", ".plx", ".py", ".rb", ".sh", ".exe", ".bat", ".cmd", ".wsgi", ".asp", ".asa", ".cer", ".cdx", ".aspx",
+        ".asmx", ".ashx", ".axd", ".svc", ".xamlx", ".rem", ".soap", ".jsp", ".cfm", ".cfml", ".cfc", ".dll", ".nsf",
     ];
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default().as_bytes();
@@ -205,14 +209,15 @@ fn is_script(segment: &str) -> bool {
     })
 }
 
-/// Whether a (checked, serialised) segment names a directory's index page: `index` or `default`
-/// with an extension, in any case (`index.php`, `index.html`, `Default.aspx`), the names Apache's
+/// Whether a (checked, serialised) segment names a directory's index page: `index` or `default`,
+/// with an extension or without (Apache's `MultiViews` and ASP.NET's friendly URLs find the file),
+/// in any case (`index.php`, `index.html`, `Default.aspx`, `index`): the names Apache's
 /// `DirectoryIndex`, nginx's `index` and IIS's default documents use.
 fn is_index(segment: &str) -> bool {
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default();
-    base.split_once('.')
-        .is_some_and(|(stem, ext)| !ext.is_empty() && ["index", "default"].iter().any(|n| stem.eq_ignore_ascii_case(n)))
+    let stem = base.split('.').next().unwrap_or_default();
+    ["index", "default"].iter().any(|n| stem.eq_ignore_ascii_case(n))
 }
 
 /// Splits an absolute request URL (what a runtime's `request.url` holds) into its origin and
@@ -274,12 +279,27 @@ fn check_segment(raw: &str) -> Result<(), Refusal> {
 
 /// Whether a decoded segment holds what IIS and ASP.NET read as another path
 /// ([`Refusal::Windows`]): `(` + a letter + `(` (a cookieless-session segment, which ASP.NET
-/// removes, so `/(S(x))/admin/panel.aspx` serves `/admin/panel.aspx`), `~` + a digit (an 8.3
-/// short name), or `::$` (an NTFS stream of the name before it).
+/// removes, so `/(S(x))/admin/panel.aspx` serves `/admin/panel.aspx`), `:$` (an NTFS stream of
+/// the name before it, `admin::$INDEX_ALLOCATION` or `admin:$i30:$INDEX_ALLOCATION`), or a name
+/// shaped as an 8.3 short name ([`short_name`]).
 fn windows_alias(decoded: &str) -> bool {
     let b = decoded.as_bytes();
-    b.windows(3).any(|w| matches!(w, [b'(', l, b'('] if l.is_ascii_alphabetic()) || w == b"::$")
-        || b.windows(2).any(|w| matches!(w, [b'~', d] if d.is_ascii_digit()))
+    b.windows(3).any(|w| matches!(w, [b'(', l, b'('] if l.is_ascii_alphabetic()))
+        || b.windows(2).any(|w| w == b":$")
+        || short_name(decoded.split(';').next().unwrap_or_default())
+}
+
+/// An 8.3 short name: one to six characters, `~`, digits, and an extension of one to three
+/// (`SETTIN~1.PHP`, `ADMINI~1`), which NTFS resolves to the long name it stands for. A `~` in
+/// other shapes (`a~1b`, a JSON Pointer's escape) is an ordinary character.
+fn short_name(base: &str) -> bool {
+    let Some((name, rest)) = base.split_once('~') else { return false };
+    let (number, extension) = rest.split_once('.').map_or((rest, None), |(n, e)| (n, Some(e)));
+    (1..=6).contains(&name.chars().count())
+        && !name.contains('.')
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && extension.is_none_or(|e| (1..=3).contains(&e.chars().count()) && !e.contains('.'))
 }
 
 /// Whether a non-ASCII character becomes ASCII under case mapping (`ı` → `I`, `ſ` → `S`,

@@ -275,6 +275,11 @@ fn x11_x20_headers_never_forwarded_are_dropped_in_every_spelling() {
         "X-Forwarded-Prefix",
         "x-forwarded-path",
         "X_Original_URI",
+        "SCRIPT_NAME",
+        "Path-Info",
+        "X-Forwarded-Uri",
+        "x-envoy-original-path",
+        "X-Original-Path",
     ];
     let mut headers: Vec<(String, String)> = spellings.iter().map(|n| (n.to_string(), "/admin".to_string())).collect();
     // Names that only look alike are the application's.

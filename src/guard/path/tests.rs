@@ -314,11 +314,23 @@ fn x20_windows_aliases_of_another_path_are_refused() {
         "/account/settin~2.php/x",
         "/admin::$INDEX_ALLOCATION/x",
         "/admin.php::$DATA",
+        "/admin:$i30:$INDEX_ALLOCATION/x",
+        "/ADMINI~1/panel.aspx",
     ] {
         assert_eq!(Target::parse(raw), Err(Refusal::Windows), "{raw}");
     }
     // Parentheses, tildes and colons otherwise are ordinary characters.
-    for raw in ["/wiki/Foo_(bar)", "/~alice/", "/a~b/c", "/f(1)(2)", "/a:b/c", "/x/(s)"] {
+    for raw in [
+        "/wiki/Foo_(bar)",
+        "/~alice/",
+        "/a~b/c",
+        "/f(1)(2)",
+        "/a:b/c",
+        "/x/(s)",
+        "/schemas/a~1b",
+        "/x/abcdefg~1",
+        "/$x/a:b$",
+    ] {
         assert!(Target::parse(raw).is_ok(), "{raw}");
     }
 }
@@ -331,10 +343,15 @@ fn x20_a_directory_index_page_is_a_key_of_its_directory() {
         ("/account/email/index.php", "/account/email"),
         ("/account/email/INDEX.html", "/account/email"),
         ("/account/email/index.php;x", "/account/email"),
+        ("/account/email/index", "/account/email"),
+        // The index page as a script with more path after it.
+        ("/account/email/index.php/x", "/account/email"),
+        ("/account/email/Default.aspx/x", "/account/email"),
+        ("/index.php/admin/x", "/"),
     ] {
         assert_eq!(Target::parse(raw).unwrap().index.as_deref(), Some(index), "{raw}");
     }
-    for raw in ["/index", "/account/index/x", "/indexes.php", "/my-index.php", "/index.php/x", "/"] {
+    for raw in ["/account/index/x", "/indexes.php", "/my-index.php", "/"] {
         assert_eq!(Target::parse(raw).unwrap().index, None, "{raw}");
     }
 }
