@@ -485,9 +485,11 @@ pub struct Forward {
 /// for (Flask's and Werkzeug's proxy fixes, Spring's forwarded-header filter, nginx's
 /// `auth_request`), and an application that strips a mount prefix sent by the client routes
 /// `/pub/admin/x` as `/admin/x`; so do gunicorn's own `SCRIPT_NAME` and `PATH_INFO` headers,
-/// and the original-path headers of Traefik (`X-Forwarded-Uri`), Envoy and others. The guard is
-/// the proxy: it sends none of them.
-const NEVER_FORWARDED: [&str; 14] = [
+/// and the original-path headers of Traefik (`X-Forwarded-Uri`), Envoy and others; Daphne takes
+/// Django's root path from `Daphne-Root-Path`, Plack and mod_wsgi a script name from
+/// `X-Forwarded-Script-Name` and `X-Traversal-Path`. The guard is the proxy: it sends none of
+/// them (README: an upstream that takes a mount point from another header must not trust it).
+const NEVER_FORWARDED: [&str; 17] = [
     "cookie2",
     "x-original-url",
     "x-rewrite-url",
@@ -502,6 +504,9 @@ const NEVER_FORWARDED: [&str; 14] = [
     "x-forwarded-uri",
     "x-envoy-original-path",
     "x-original-path",
+    "daphne-root-path",
+    "x-forwarded-script-name",
+    "x-traversal-path",
 ];
 
 /// Plans forwarding a request with these headers (name, value pairs as Fetch `Headers` lists

@@ -109,6 +109,10 @@ pub struct Target {
     /// servers pass it to the script as `PATH_INFO`, and Symfony, Laravel and CodeIgniter route
     /// on it, so rules are matched against it too.
     pub path_info: Option<String>,
+    /// The key of the path without its script (`/shop/index.php/admin/x` → `/shop/admin/x`): a
+    /// front controller in a directory routes its `PATH_INFO` under that directory, so
+    /// `/shop/admin/x` and `/shop/index.php/admin/x` are one resource.
+    pub routed: Option<String>,
     /// The key of the directory whose index page the path names (`/account/email/index.php` →
     /// `/account/email`, `/Default.aspx` → `/`): servers answer the directory with that page, so
     /// the directory's rules are matched against it too.
@@ -158,6 +162,11 @@ impl Target {
         let split = segments.iter().position(|s| is_script(s)).filter(|&i| i + 1 < segments.len());
         let script = split.and_then(|i| segments.get(..=i)).map(key_of);
         let path_info = split.and_then(|i| segments.get(i + 1..)).map(key_of);
+        let routed = split.map(|i| {
+            let mut kept: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+            kept.remove(i);
+            key_of(&kept)
+        });
         // The index page is the last segment, or the script that runs with more path after it
         // (`/account/email/index.php/x`).
         let page = split.unwrap_or(segments.len().saturating_sub(1));
@@ -176,7 +185,7 @@ impl Target {
             out.push_str(&escape(q, QUERY_SET));
             out
         });
-        Ok(Target { path: serialised, query, key, script, path_info, index })
+        Ok(Target { path: serialised, query, key, script, path_info, routed, index })
     }
 
     /// The path and query, as forwarded.
@@ -209,15 +218,18 @@ fn is_script(segment: &str) -> bool {
     })
 }
 
-/// Whether a (checked, serialised) segment names a directory's index page: `index` or `default`,
-/// with an extension or without (Apache's `MultiViews` and ASP.NET's friendly URLs find the file),
-/// in any case (`index.php`, `index.html`, `Default.aspx`, `index`): the names Apache's
-/// `DirectoryIndex`, nginx's `index` and IIS's default documents use.
+/// Whether a (checked, serialised) segment names a directory's index page: `index` or `default`
+/// with a page's extension or none (Apache's `MultiViews` and ASP.NET's friendly URLs find the
+/// file), in any case (`index.php`, `index.html`, `Default.aspx`, `index`): the names Apache's
+/// `DirectoryIndex`, nginx's `index` and IIS's default documents use. An asset of that name
+/// (`/index.js`, `/default.css`) is not a page a server answers the directory with.
 fn is_index(segment: &str) -> bool {
+    const PAGES: [&str; 12] = ["php", "html", "htm", "shtml", "asp", "aspx", "jsp", "cfm", "cgi", "pl", "py", "xhtml"];
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default();
-    let stem = base.split('.').next().unwrap_or_default();
+    let (stem, extension) = base.split_once('.').map_or((base, None), |(s, e)| (s, Some(e)));
     ["index", "default"].iter().any(|n| stem.eq_ignore_ascii_case(n))
+        && extension.is_none_or(|e| PAGES.iter().any(|p| e.eq_ignore_ascii_case(p)))
 }
 
 /// Splits an absolute request URL (what a runtime's `request.url` holds) into its origin and

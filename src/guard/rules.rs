@@ -79,15 +79,21 @@ impl Rules {
     }
 
     /// The rule for a target: its key's, and when a script runs with more path after it, the
-    /// rules of the script's own path and of its `PATH_INFO` too ([`Target::script`],
-    /// [`Target::path_info`]), and when it names a directory's index page, the directory's
-    /// ([`Target::index`]). All the rules that match must hold when they differ (all needs; an
+    /// rules of the script's own path, of its `PATH_INFO` and of the path without the script too
+    /// ([`Target::script`], [`Target::path_info`], [`Target::routed`]), and when it names a
+    /// directory's index page, the directory's ([`Target::index`]). All the rules that match must hold when they differ (all needs; an
     /// API if any is), since the upstream may route by any of them.
     pub fn find_target(&self, target: &Target) -> Option<Rule> {
-        if target.script.is_none() && target.path_info.is_none() && target.index.is_none() {
+        if target.script.is_none() && target.index.is_none() {
             return self.find(&target.key);
         }
-        let keys = [Some(&target.key), target.script.as_ref(), target.path_info.as_ref(), target.index.as_ref()];
+        let keys = [
+            Some(&target.key),
+            target.script.as_ref(),
+            target.path_info.as_ref(),
+            target.routed.as_ref(),
+            target.index.as_ref(),
+        ];
         let mut matched: Vec<&Rule> = Vec::with_capacity(keys.len());
         for key in keys.into_iter().flatten() {
             if let Some(rule) = self.0.iter().find(|r| r.pattern.matches(key)) {

@@ -816,13 +816,14 @@ test("X10: an exact rule guards its script with more path after it (PATH_INFO): 
 test("X11 X20: rewrite, proxy and mount-point headers reach the upstream in no spelling a CGI-style server folds to theirs", async () => {
   const never = ["x-original-url", "x-rewrite-url", "proxy-authorization", "proxy", "cookie2", "x-script-name",
     "x-forwarded-prefix", "x-forwarded-path", "x-original-uri", "script-name", "path-info", "x-forwarded-uri",
-    "x-envoy-original-path"];
+    "x-envoy-original-path", "daphne-root-path", "x-forwarded-script-name", "x-traversal-path"];
   const spellings = [["X_Original_URL", "/admin/x"], ["X-Original.URL", "/admin/x"], ["x_rewrite_url", "/admin/x"],
     ["X.Rewrite_Url", "/admin/x"], ["proxy_authorization", "Basic bWFsbG9yeTpwdw=="], ["Proxy.Authorization", "Basic x"],
     ["Proxy", "http://127.0.0.1:1"], ["COOKIE2", "x=1"], ["x-original-urls", "kept"],
     // X20: what an app behind a proxy strips as its mount point or reads as the path asked for.
     ["X-Script-Name", "/public"], ["x_forwarded_prefix", "/public"], ["X-Forwarded-Path", "/admin/x"], ["X_Original_URI", "/admin/x"],
-    ["SCRIPT_NAME", "/public"], ["Path_Info", "/admin/x"], ["X-Forwarded-Uri", "/admin/x"], ["X-Envoy-Original-Path", "/admin/x"]];
+    ["SCRIPT_NAME", "/public"], ["Path_Info", "/admin/x"], ["X-Forwarded-Uri", "/admin/x"], ["X-Envoy-Original-Path", "/admin/x"],
+    ["Daphne-Root-Path", "/public"], ["X-Forwarded-Script-Name", "/public"], ["X-Traversal-Path", "/public"]];
   for (const [target, session] of [["/public/x", undefined], ["/weak/x", sessions.bob]]) {
     const { res, got } = await probe(target, [html, ...(session ? [cookieLine(`${SESSION_COOKIE}=${session}`)] : []), ...spellings]);
     assert.equal(res.status, 200, target);
@@ -842,7 +843,7 @@ test("X20: what Windows servers read as another path is refused, and a directory
     assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
   }
   for (const target of ["/account/email/index.php", "/account/email/Default.aspx", "/account/email.wsgi/x", "/account/email.sh/x",
-    "/account/email/index.php/x", "/account/email/Default.aspx/x", "/account/email/index"]) {
+    "/account/email/index.php/x", "/account/email/Default.aspx/x", "/account/email/index", "/account/index.php/email"]) {
     const { res, got } = await probe(target, [html]);
     assertSignInStart(res, target);
     assert.deepEqual(got, [], `${target}: nothing reached the upstream`);

@@ -280,6 +280,9 @@ fn x11_x20_headers_never_forwarded_are_dropped_in_every_spelling() {
         "X-Forwarded-Uri",
         "x-envoy-original-path",
         "X-Original-Path",
+        "Daphne-Root-Path",
+        "X_Forwarded_Script_Name",
+        "x-traversal-path",
     ];
     let mut headers: Vec<(String, String)> = spellings.iter().map(|n| (n.to_string(), "/admin".to_string())).collect();
     // Names that only look alike are the application's.

@@ -351,7 +351,8 @@ fn x20_a_directory_index_page_is_a_key_of_its_directory() {
     ] {
         assert_eq!(Target::parse(raw).unwrap().index.as_deref(), Some(index), "{raw}");
     }
-    for raw in ["/account/index/x", "/indexes.php", "/my-index.php", "/"] {
+    // Assets of that name are no page a directory is answered with.
+    for raw in ["/account/index/x", "/indexes.php", "/my-index.php", "/", "/index.js", "/default.css", "/Index.json"] {
         assert_eq!(Target::parse(raw).unwrap().index, None, "{raw}");
     }
 }
@@ -362,5 +363,20 @@ fn x20_more_scripts_run_with_path_info() {
         ["/account/email.wsgi/x", "/elmah.axd/download", "/a.cfml/x", "/a.cfc/x", "/a.pht/x", "/cgi-bin/email.sh/x"]
     {
         assert!(Target::parse(raw).unwrap().script.is_some(), "{raw}");
+    }
+}
+
+#[test]
+fn x20_the_path_without_its_script_is_a_key_of_a_front_controller_in_a_directory() {
+    for (raw, routed) in [
+        ("/shop/index.php/admin/x", "/shop/admin/x"),
+        ("/shop/app.php/admin/x", "/shop/admin/x"),
+        ("/index.php/admin/x", "/admin/x"),
+        ("/a/b/run.cgi/c;p/d", "/a/b/c/d"),
+    ] {
+        assert_eq!(Target::parse(raw).unwrap().routed.as_deref(), Some(routed), "{raw}");
+    }
+    for raw in ["/shop/admin/x", "/shop/index.php"] {
+        assert_eq!(Target::parse(raw).unwrap().routed, None, "{raw}");
     }
 }

@@ -167,3 +167,12 @@ fn x20_a_directory_index_page_is_guarded_by_its_directorys_rule() {
     }
     assert!(rules.find_target(&Target::parse("/account/other/index.php").unwrap()).is_none());
 }
+
+#[test]
+fn x20_a_front_controller_in_a_directory_is_guarded_by_the_rules_of_the_paths_it_routes() {
+    let rules = Rules::parse(r#"[{"path": "/shop/admin/*", "acr": ["LOA3"]}]"#, "STEPUP_RULES").unwrap();
+    for raw in ["/shop/admin/x", "/shop/index.php/admin/x", "/shop/app.php/admin/x"] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    assert!(rules.find_target(&Target::parse("/shop/index.php/cart").unwrap()).is_none());
+}
