@@ -202,12 +202,14 @@ impl Target {
 /// CGI (`.cgi`, `.fcgi`, Perl, Python, Ruby, shell, Windows executables and batch files), WSGI,
 /// ASP (and IIS's other names for it, `.asa`, `.cer`, `.cdx`) and ASP.NET pages, web services
 /// (`.asmx`, WCF's `.svc` and `.xamlx`, remoting's `.rem` and `.soap`), handlers (`.ashx`,
-/// `.axd`), JSP, ColdFusion (`.cfm`, `.cfml`, `.cfc`), ISAPI, Domino (`.nsf`).
+/// `.axd`), JSP, ColdFusion (`.cfm`, `.cfml`, `.cfc`), ISAPI, Domino (`.nsf`), Twisted's resource
+/// scripts (`.rpy`, `.epy`).
 fn is_script(segment: &str) -> bool {
-    const SCRIPTS: [&str; 39] = [
+    const SCRIPTS: [&str; 41] = [
         ".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".cgi", ".fcgi",
         ".pl", ".plx", ".py", ".rb", ".sh", ".exe", ".bat", ".cmd", ".wsgi", ".asp", ".asa", ".cer", ".cdx", ".aspx",
         ".asmx", ".ashx", ".axd", ".svc", ".xamlx", ".rem", ".soap", ".jsp", ".cfm", ".cfml", ".cfc", ".dll", ".nsf",
+        ".rpy", ".epy",
     ];
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default().as_bytes();
@@ -219,17 +221,23 @@ fn is_script(segment: &str) -> bool {
 }
 
 /// Whether a (checked, serialised) segment names a directory's index page: `index` or `default`
-/// with a page's extension or none (Apache's `MultiViews` and ASP.NET's friendly URLs find the
-/// file), in any case (`index.php`, `index.html`, `Default.aspx`, `index`): the names Apache's
-/// `DirectoryIndex`, nginx's `index` and IIS's default documents use. An asset of that name
-/// (`/index.js`, `/default.css`) is not a page a server answers the directory with.
+/// with any extension or none (Apache's `MultiViews` and ASP.NET's friendly URLs find the file),
+/// in any case (`index.php`, `index.html.en`, `index.rpy`, `index.txt`, `Default.aspx`, `index`):
+/// the names Apache's `DirectoryIndex`, nginx's `index`, Caddy's, Twisted's and IIS's default
+/// documents use, whose extensions vary with the server. Only what no server answers a directory
+/// with is left out: a script, style, data or font asset of that name (`/index.js`,
+/// `/default.css`, `/index.js.map`, by its last extension).
 fn is_index(segment: &str) -> bool {
-    const PAGES: [&str; 12] = ["php", "html", "htm", "shtml", "asp", "aspx", "jsp", "cfm", "cgi", "pl", "py", "xhtml"];
+    const ASSETS: [&str; 19] = [
+        "js", "mjs", "cjs", "css", "map", "json", "wasm", "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico",
+        "woff", "woff2", "ttf", "otf",
+    ];
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default();
-    let (stem, extension) = base.split_once('.').map_or((base, None), |(s, e)| (s, Some(e)));
+    let stem = base.split('.').next().unwrap_or_default();
+    let last = base.rsplit_once('.').map(|(_, e)| e);
     ["index", "default"].iter().any(|n| stem.eq_ignore_ascii_case(n))
-        && extension.is_none_or(|e| PAGES.iter().any(|p| e.eq_ignore_ascii_case(p)))
+        && last.is_none_or(|e| !ASSETS.iter().any(|a| e.eq_ignore_ascii_case(a)))
 }
 
 /// Splits an absolute request URL (what a runtime's `request.url` holds) into its origin and

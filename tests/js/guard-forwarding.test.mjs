@@ -843,7 +843,8 @@ test("X20: what Windows servers read as another path is refused, and a directory
     assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
   }
   for (const target of ["/account/email/index.php", "/account/email/Default.aspx", "/account/email.wsgi/x", "/account/email.sh/x",
-    "/account/email/index.php/x", "/account/email/Default.aspx/x", "/account/email/index", "/account/index.php/email"]) {
+    "/account/email/index.php/x", "/account/email/Default.aspx/x", "/account/email/index", "/account/index.php/email",
+    "/account/email/index.rpy", "/account/email/index.txt", "/index.rpy/admin/x"]) {
     const { res, got } = await probe(target, [html]);
     assertSignInStart(res, target);
     assert.deepEqual(got, [], `${target}: nothing reached the upstream`);

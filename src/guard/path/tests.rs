@@ -348,20 +348,41 @@ fn x20_a_directory_index_page_is_a_key_of_its_directory() {
         ("/account/email/index.php/x", "/account/email"),
         ("/account/email/Default.aspx/x", "/account/email"),
         ("/index.php/admin/x", "/"),
+        // Whatever the server's index names: Twisted's, Caddy's, Apache's type maps.
+        ("/account/email/index.rpy", "/account/email"),
+        ("/account/email/index.rpy/x", "/account/email"),
+        ("/account/email/index.txt", "/account/email"),
+        ("/account/email/index.html.en", "/account/email"),
     ] {
         assert_eq!(Target::parse(raw).unwrap().index.as_deref(), Some(index), "{raw}");
     }
     // Assets of that name are no page a directory is answered with.
-    for raw in ["/account/index/x", "/indexes.php", "/my-index.php", "/", "/index.js", "/default.css", "/Index.json"] {
+    for raw in [
+        "/account/index/x",
+        "/indexes.php",
+        "/my-index.php",
+        "/",
+        "/index.js",
+        "/default.css",
+        "/Index.json",
+        "/index.js.map",
+    ] {
         assert_eq!(Target::parse(raw).unwrap().index, None, "{raw}");
     }
 }
 
 #[test]
 fn x20_more_scripts_run_with_path_info() {
-    for raw in
-        ["/account/email.wsgi/x", "/elmah.axd/download", "/a.cfml/x", "/a.cfc/x", "/a.pht/x", "/cgi-bin/email.sh/x"]
-    {
+    for raw in [
+        "/account/email.wsgi/x",
+        "/elmah.axd/download",
+        "/a.cfml/x",
+        "/a.cfc/x",
+        "/a.pht/x",
+        "/cgi-bin/email.sh/x",
+        "/settings.epy/x",
+        "/index.rpy/admin/x",
+    ] {
         assert!(Target::parse(raw).unwrap().script.is_some(), "{raw}");
     }
 }
