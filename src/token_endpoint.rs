@@ -101,7 +101,7 @@ impl std::fmt::Debug for Grant {
 /// - any other status, or a body that is not a JSON object, is [`Error::FetchFailed`];
 /// - a success (§5.1) needs `access_token` and `token_type`, compared case-insensitively
 ///   (§5.1, §7.1) and only `Bearer` is usable (RFC 6750), so the access token must be one that
-///   `Authorization: Bearer` carries as it is ([`sendable`]), never a token every later call
+///   `Authorization: Bearer` carries as it is (visible ASCII, no space), never a token every later call
 ///   would fail to send; `expires_in` is a number or, as some providers send it, a numeric
 ///   string — anything else is an error, never a token that does not expire.
 pub fn read_answer(endpoint: &str, status: u16, body: &[u8]) -> Result<Grant> {
@@ -138,17 +138,9 @@ pub fn read_answer(endpoint: &str, status: u16, body: &[u8]) -> Result<Grant> {
 
 /// Whether an access token can be sent as `Authorization: Bearer <token>` as it is: visible ASCII
 /// (RFC 6749 §A.12 allows `VSCHAR`, 0x20 to 0x7E), without the space that would split the
-/// credentials. Looser than [`is_b64token`], as providers are (Salesforce's tokens hold `!`).
-pub fn sendable(token: &str) -> bool {
+/// credentials. Looser than RFC 6750's `b64token`, as providers are (Salesforce's tokens hold `!`).
+fn sendable(token: &str) -> bool {
     !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`, what the guard
-/// reads as a bearer token in `Authorization`.
-pub fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
 }
 
 /// Auth0's refusal of a grant until the user signs in with multi-factor authentication:

@@ -3,8 +3,6 @@
 //! is a malformed request (RFC 6750 §3.1 `invalid_request`), never a token to try. Two
 //! `Authorization` headers arrive joined by `, ` (Fetch `Headers`), which is malformed too.
 
-use crate::token_endpoint::is_b64token;
-
 /// What the `Authorization` header holds. Its `Debug` never shows the token.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials<'a> {
@@ -40,6 +38,13 @@ pub fn credentials(header: Option<&str>) -> Credentials<'_> {
         Some(token) if is_b64token(token) => Credentials::Bearer(token),
         _ => Credentials::Malformed,
     }
+}
+
+/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/'))
 }
 
 #[cfg(test)]

@@ -100,9 +100,10 @@ function committed(file) {
 /** What is wrong with the committed tables, if anything. */
 export function coverageProblems() {
   const problems = [];
-  for (const name of TABLES) {
-    const table = committed(name);
-    const found = references([...table.keys()]);
+  // One reading of the test sources for every row either table names.
+  const tables = TABLES.map((name) => [name, committed(name)]);
+  const found = references([...new Set([...tables.flatMap(([, table]) => [...table.keys()]), ...OUTSIDE.map((r) => r.id)])]);
+  for (const [name, table] of tables) {
     if (table.size < 100) problems.push(`${name} lists only ${table.size} catalog rows`);
     for (const [id, claimed] of table) {
       const actual = found.get(id);
@@ -115,15 +116,12 @@ export function coverageProblems() {
     }
   }
   const security = readFileSync(join(ROOT, "SECURITY.md"), "utf8");
-  const outside = renderOutside(references(OUTSIDE.map((r) => r.id)));
   const at = security.indexOf(OUTSIDE_START);
-  if (at < 0 || security.slice(at, security.indexOf(OUTSIDE_END) + OUTSIDE_END.length) !== outside) {
+  if (at < 0 || security.slice(at, security.indexOf(OUTSIDE_END) + OUTSIDE_END.length) !== renderOutside(found)) {
     problems.push("SECURITY.md's table of attacks outside the catalog is not what outside.json and the tests say");
   }
   for (const { id } of OUTSIDE) {
-    if (!outside.includes(`| ${id} |`) || /— not yet tested \|$/m.test(outside.split("\n").find((l) => l.startsWith(`| ${id} |`)))) {
-      problems.push(`${id}: no test names it`);
-    }
+    if (found.get(id).length === 0) problems.push(`${id}: no test names it`);
   }
   return problems;
 }

@@ -149,116 +149,104 @@ test("sign in, call the API, meet its step-up challenge, replay once; both token
   await context.close();
 });
 
-test("X01 X02: tokens go only to the page's origin, resource's and apiOrigins: a call elsewhere is refused before anything is sent", async () => {
-  // Another origin (another port), which records what reached it, with CORS for this page.
+/** What another origin answers by default: JSON `{}`, with CORS for this page. */
+function allowing(req, res) {
+  const cors = { "access-control-allow-origin": base, "access-control-allow-headers": "authorization, content-type", "access-control-allow-methods": "GET, POST" };
+  res.writeHead(req.method === "OPTIONS" ? 204 : 200, { ...cors, "content-type": "application/json" });
+  res.end(req.method === "OPTIONS" ? undefined : "{}");
+}
+
+/**
+ * Runs `body({ origin, seen })` with another origin (another port) that answers as `answer` does
+ * and records `[method, path, Authorization]` of every call that reached it (preflights aside)
+ * in `seen`; closed afterwards.
+ */
+async function withOtherOrigin(body, answer = allowing) {
   const seen = [];
   const other = createServer((req, res) => {
-    const cors = { "access-control-allow-origin": base, "access-control-allow-headers": "authorization, content-type", "access-control-allow-methods": "GET, POST" };
     if (req.method !== "OPTIONS") seen.push([req.method, req.url, req.headers.authorization]);
-    res.writeHead(req.method === "OPTIONS" ? 204 : 200, { ...cors, "content-type": "application/json" });
-    res.end(req.method === "OPTIONS" ? undefined : "{}");
+    answer(req, res);
   });
   await new Promise((resolve) => other.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (other.address()).port}`;
   try {
-    const context = await browser.newContext();
-    const page = await open(context);
-    const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-    assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
-    const refused = await page.evaluate(async (url) => {
-      try {
-        await window.client.fetch(url, { method: "POST", body: "{}" });
-        return "sent";
-      } catch (e) {
-        return { code: e.code, name: e.name, message: e.message };
-      }
-    }, `${origin}/steal`);
-    assert.equal(refused.code, "ERR_INVALID_ARG_VALUE", JSON.stringify(refused));
-    assert.equal(refused.name, "TypeError");
-    assert.match(refused.message, new RegExp(`${origin.replaceAll(".", "\\.")}$`));
-    // A saved call someone wrote into this tab's storage, to another origin, is no call to replay;
-    // nor is one whose header Fetch could not send.
-    const tampered = await page.evaluate(async ({ url, key }) => {
-      const saved = (u, headers) => JSON.stringify({ url: u, method: "POST", headers, body: "{}", requirement: {}, signIn: "x", ready: true });
-      sessionStorage.setItem(key, saved(url, []));
-      const foreign = await window.client.resume();
-      sessionStorage.setItem(key, saved(location.origin + "/api/basic", [["bad name", "x"]]));
-      const badHeader = await window.client.resume();
-      return { foreign, badHeader };
-    }, { url: `${origin}/replayed`, key: `stepup:${SPA_CLIENT_ID}:pending` });
-    assert.deepEqual(tampered, { foreign: null, badHeader: null });
-    assert.deepEqual(seen, [], "nothing reached the other origin");
-    // Named in apiOrigins, the same origin gets the token.
-    const sent = await page.evaluate(async ({ url, options }) => {
-      const client = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy("wso2") });
-      const res = await client.fetch(url, { method: "POST", body: "{}" });
-      return { status: res.status, token: client.accessToken() };
-    }, {
-      url: `${origin}/allowed`,
-      options: { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource: API_AUDIENCE, apiOrigins: [origin] },
-    });
-    assert.equal(sent.status, 200);
-    assert.equal(typeof sent.token, "string");
-    assert.deepEqual(seen, [["POST", "/allowed", `Bearer ${sent.token}`]]);
-    await context.close();
+    await body({ origin: `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (other.address()).port}`, seen });
   } finally {
     await new Promise((resolve) => other.close(resolve));
   }
-});
+}
 
-test("X12: a token goes only to the API its sign-in asked for: another client of the same id, for another resource, sends none", async () => {
-  const seen = [];
-  const other = createServer((req, res) => {
-    const cors = { "access-control-allow-origin": base, "access-control-allow-headers": "authorization, content-type", "access-control-allow-methods": "GET, POST" };
-    if (req.method !== "OPTIONS") seen.push([req.url, req.headers.authorization]);
-    res.writeHead(req.method === "OPTIONS" ? 204 : 200, { ...cors, "content-type": "application/json" });
-    res.end(req.method === "OPTIONS" ? undefined : "{}");
-  });
-  await new Promise((resolve) => other.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (other.address()).port}`;
-  try {
-    const context = await browser.newContext();
-    const page = await open(context);
-    const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-    assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
-    const out = await page.evaluate(async ({ url, options }) => {
-      // The same client id and issuer, the same store, another API: `resource` at the other origin.
-      const b = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy("wso2") });
-      const res = await b.fetch(url, { method: "POST", body: "{}" });
-      return { status: res.status, bToken: b.accessToken() ?? null, bSignedIn: b.session().signedIn, aToken: window.client.accessToken() };
-    }, { url: `${origin}/b`, options: { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource: `${origin}/` } });
-    assert.equal(out.status, 200);
-    assert.equal(typeof out.aToken, "string", "the client whose sign-in it was holds its token");
-    assert.equal(out.bToken, null, "the other API's client has no token of its own");
-    assert.equal(out.bSignedIn, true, "the user is signed in all the same");
-    assert.deepEqual(seen, [["/b", undefined]], "the other API got no token");
-    // The first client's own API gets its token.
-    const own = await call(page, "/api/basic");
-    assert.equal(own.status, 200, JSON.stringify(own));
-    await context.close();
-  } finally {
-    await new Promise((resolve) => other.close(resolve));
-  }
-});
+/** A page in a new browser context, signed in at LOA1. */
+async function signedInPage() {
+  const context = await browser.newContext();
+  const page = await open(context);
+  const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  return { context, page };
+}
 
-test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", async () => {
-  const seen = [];
-  const other = createServer((req, res) => {
-    seen.push([req.method, req.url, req.headers.authorization]);
-    res.writeHead(401, {
-      "access-control-allow-origin": base,
-      "access-control-expose-headers": "www-authenticate",
-      "www-authenticate": 'Bearer error="insufficient_user_authentication", acr_values="evil-chosen"',
-    });
-    res.end();
+test("X01 X02: tokens go only to the page's origin, resource's and apiOrigins: a call elsewhere is refused before anything is sent", () => withOtherOrigin(async ({ origin, seen }) => {
+  const { context, page } = await signedInPage();
+  const refused = await page.evaluate(async (url) => {
+    try {
+      await window.client.fetch(url, { method: "POST", body: "{}" });
+      return "sent";
+    } catch (e) {
+      return { code: e.code, name: e.name, message: e.message };
+    }
+  }, `${origin}/steal`);
+  assert.equal(refused.code, "ERR_INVALID_ARG_VALUE", JSON.stringify(refused));
+  assert.equal(refused.name, "TypeError");
+  assert.match(refused.message, new RegExp(`${origin.replaceAll(".", "\\.")}$`));
+  // A saved call someone wrote into this tab's storage, to another origin, is no call to replay;
+  // nor is one whose header Fetch could not send.
+  const tampered = await page.evaluate(async ({ url, key }) => {
+    const saved = (u, headers) => JSON.stringify({ url: u, method: "POST", headers, body: "{}", requirement: {}, signIn: "x", ready: true });
+    sessionStorage.setItem(key, saved(url, []));
+    const foreign = await window.client.resume();
+    sessionStorage.setItem(key, saved(location.origin + "/api/basic", [["bad name", "x"]]));
+    const badHeader = await window.client.resume();
+    return { foreign, badHeader };
+  }, { url: `${origin}/replayed`, key: `stepup:${SPA_CLIENT_ID}:pending` });
+  assert.deepEqual(tampered, { foreign: null, badHeader: null });
+  assert.deepEqual(seen, [], "nothing reached the other origin");
+  // Named in apiOrigins, the same origin gets the token.
+  const sent = await page.evaluate(async ({ url, options }) => {
+    const client = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy("wso2") });
+    const res = await client.fetch(url, { method: "POST", body: "{}" });
+    return { status: res.status, token: client.accessToken() };
+  }, {
+    url: `${origin}/allowed`,
+    options: { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource: API_AUDIENCE, apiOrigins: [origin] },
   });
-  await new Promise((resolve) => other.listen(0, "127.0.0.1", resolve));
-  movedTo = `http://127.0.0.1:${/** @type {import("node:net").AddressInfo} */ (other.address()).port}/challenge`;
+  assert.equal(sent.status, 200);
+  assert.equal(typeof sent.token, "string");
+  assert.deepEqual(seen, [["POST", "/allowed", `Bearer ${sent.token}`]]);
+  await context.close();
+}));
+
+test("X12: a token goes only to the API its sign-in asked for: another client of the same id, for another resource, sends none", () => withOtherOrigin(async ({ origin, seen }) => {
+  const { context, page } = await signedInPage();
+  const out = await page.evaluate(async ({ url, options }) => {
+    // The same client id and issuer, the same store, another API: `resource` at the other origin.
+    const b = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy("wso2") });
+    const res = await b.fetch(url, { method: "POST", body: "{}" });
+    return { status: res.status, bToken: b.accessToken() ?? null, bSignedIn: b.session().signedIn, aToken: window.client.accessToken() };
+  }, { url: `${origin}/b`, options: { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource: `${origin}/` } });
+  assert.equal(out.status, 200);
+  assert.equal(typeof out.aToken, "string", "the client whose sign-in it was holds its token");
+  assert.equal(out.bToken, null, "the other API's client has no token of its own");
+  assert.equal(out.bSignedIn, true, "the user is signed in all the same");
+  assert.deepEqual(seen, [["POST", "/b", undefined]], "the other API got no token");
+  // The first client's own API gets its token.
+  const own = await call(page, "/api/basic");
+  assert.equal(own.status, 200, JSON.stringify(own));
+  await context.close();
+}));
+
+test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", () => withOtherOrigin(async ({ origin, seen }) => {
+  movedTo = `${origin}/challenge`;
   try {
-    const context = await browser.newContext();
-    const page = await open(context);
-    const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-    assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+    const { context, page } = await signedInPage();
     const out = await page.evaluate(async () => {
       const res = await window.client.fetch("/moved", { method: "POST", body: "{}" }, { stepUp: true });
       return {
@@ -273,15 +261,19 @@ test("X15: a challenge from the origin an API redirected to asks for nothing: th
     await context.close();
   } finally {
     movedTo = undefined;
-    await new Promise((resolve) => other.close(resolve));
   }
-});
+}, (req, res) => {
+  // A challenge of its own choosing, readable by this page.
+  res.writeHead(401, {
+    "access-control-allow-origin": base,
+    "access-control-expose-headers": "www-authenticate",
+    "www-authenticate": 'Bearer error="insufficient_user_authentication", acr_values="evil-chosen"',
+  });
+  res.end();
+}));
 
 test("X16: a call whose body cannot be kept for resume() (not UTF-8 text, or more than storage holds) is refused with a code, and nothing starts or stays", async () => {
-  const context = await browser.newContext();
-  const page = await open(context);
-  const signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-  assert.equal(signedIn.ok?.claims.acr, "LOA1", JSON.stringify(signedIn));
+  const { context, page } = await signedInPage();
   const reached = apiCalls.length;
   const out = await page.evaluate(async () => {
     const attempt = (body) => window.client.fetch("/api/mfa", { method: "POST", body }, { stepUp: true }).then(
