@@ -38,7 +38,14 @@ const SESSION = 0;
 const LOCAL = 1;
 
 /** Why a JavaScript failure happened, in its own words. */
-const why = (e) => String(/** @type {any} */ (e)?.message ?? e ?? "failed");
+const why = (e) => {
+  try {
+    return String(/** @type {any} */ (e)?.message ?? e ?? "failed");
+  } catch {
+    // What was thrown cannot even be read (a revoked proxy).
+    return "failed";
+  }
+};
 
 /**
  * A provider's answer as text (UTF-8, as `Response.text()` decodes it), read chunk by chunk and
@@ -138,7 +145,7 @@ function write(store, key, value, what) {
   try {
     store.setItem(key, value);
   } catch (e) {
-    throw ClientCore.failure(FETCH_FAILED, `the browser's storage refused to keep ${what}: ${why(e)}`);
+    throw ClientCore.failure(FETCH_FAILED, `the store refused to keep ${what}: ${why(e)}`);
   }
 }
 
@@ -159,11 +166,19 @@ function request(input, init) {
  */
 function storeOf(kind, custom) {
   if (kind === 3) {
-    // Synchronous only: anything but a string (a Promise) reads as absent.
+    // Synchronous only: anything but a string (a Promise) reads as absent. A `get` or `remove`
+    // that throws is a coded error, as a `set` that does is (`write`), never the raw one.
+    const call = (method, k) => {
+      try {
+        return custom[method](k);
+      } catch (e) {
+        throw ClientCore.failure(FETCH_FAILED, `the store's ${method}("${k}") failed: ${why(e)}`);
+      }
+    };
     const store = {
-      getItem: (k) => { const v = custom.get(k); return typeof v === "string" ? v : null; },
+      getItem: (k) => { const v = call("get", k); return typeof v === "string" ? v : null; },
       setItem: (k, v) => { custom.set(k, v); },
-      removeItem: (k) => { custom.remove(k); },
+      removeItem: (k) => { call("remove", k); },
     };
     return () => store;
   }
@@ -388,7 +403,8 @@ export class Client {
       transactions.removeItem(key);
       const done = await this.#complete(page, tx, signOuts);
       // A call saved for this very sign-in is now ready for `resume()`; one saved for another
-      // (a step-up abandoned at the provider) is dropped, never replayed after this one.
+      // (a step-up abandoned at the provider) is dropped, never replayed after this one; another
+      // client's (one client id, another issuer or API) is left for it.
       const saved = this.#core.pendingAfterSignIn(transactions.getItem(this.#pendingKey), /** @type {string} */ (tx));
       if (saved === null) transactions.removeItem(this.#pendingKey);
       else if (saved !== undefined) write(transactions, this.#pendingKey, saved, "the call saved for the step-up");
@@ -477,11 +493,11 @@ export class Client {
    */
   async resume() {
     const store = this.#transactions();
-    const text = store.getItem(this.#pendingKey);
-    // Replayed once: gone before the replay.
-    store.removeItem(this.#pendingKey);
-    const saved = this.#core.resume(text, globalThis.location?.href, this.#tokens());
-    if (saved === null) return null;
+    const saved = this.#core.resume(store.getItem(this.#pendingKey), globalThis.location?.href, this.#tokens());
+    // This client's call is replayed once: gone before the replay. Another client's (one client
+    // id, another issuer or API) is left for its own resume().
+    if (saved !== undefined) store.removeItem(this.#pendingKey);
+    if (!saved) return null;
     const [url, method, pairs, kept, requirement] = saved;
     const headers = new Headers();
     for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);

@@ -562,11 +562,31 @@ pub struct Pending {
     /// replayed. A step-up the user abandoned (the Back button at the provider) leaves the call
     /// saved but never ready, and the next, unrelated sign-in drops it.
     pub ready: bool,
+    /// The issuer of the client that saved it ([`Client::owns_call`]). Absent in a call saved
+    /// by an earlier version, which any client of its id takes.
+    pub issuer: Option<String>,
+    /// The API of the client that saved it.
+    pub api: Api,
 }
 
 impl FromJson for Pending {
     fn from_json(value: &Value, at: &str) -> Result<Self> {
-        let o = Fields::new(value, at, &["url", "method", "headers", "body?", "requirement", "signIn", "ready?"])?;
+        let o = Fields::new(
+            value,
+            at,
+            &[
+                "url",
+                "method",
+                "headers",
+                "body?",
+                "requirement",
+                "signIn",
+                "ready?",
+                "issuer?",
+                "resource?",
+                "audience?",
+            ],
+        )?;
         // What Fetch sends again as it was (RFC 9110 §5.1, §5.5, §9.1; Fetch's header values
         // are bytes, so no character past U+00FF; its forbidden methods; no body with GET or
         // HEAD): a saved call any other script could have written reads as no call, never as
@@ -591,6 +611,8 @@ impl FromJson for Pending {
             requirement: Requirement::from_json(o.required("requirement")?, "requirement")?,
             sign_in: o.string("signIn")?,
             ready: o.bool("ready")?.unwrap_or_default(),
+            issuer: o.str("issuer")?,
+            api: Api { resource: o.str("resource")?, audience: o.str("audience")? },
         })
     }
 }
@@ -623,7 +645,17 @@ impl Pending {
         let headers = headers.into_iter().filter(|(name, _)| !name.eq_ignore_ascii_case("authorization")).collect();
         // Fetch refuses a body on GET and HEAD, so the replay must not carry one.
         let body = (!matches!(method.as_str(), "GET" | "HEAD")).then_some(body);
-        Pending { url, method, headers, body, requirement, sign_in: sign_in.nonce.clone(), ready: false }
+        Pending {
+            url,
+            method,
+            headers,
+            body,
+            requirement,
+            sign_in: sign_in.nonce.clone(),
+            ready: false,
+            issuer: sign_in.issuer.clone(),
+            api: sign_in.api.clone(),
+        }
     }
 
     /// The saved call once the sign-in of `completed` finished: ready to replay when it is the
@@ -644,8 +676,25 @@ impl Pending {
             .set("requirement", self.requirement.to_json())
             .set("signIn", self.sign_in.as_str())
             .set("ready", self.ready)
+            .maybe("issuer", self.issuer.as_deref())
+            .maybe("resource", self.api.resource.as_deref())
+            .maybe("audience", self.api.audience.as_deref())
             .build()
     }
+}
+
+/// What the shell does with the call saved under the client id's `pending` key, which two
+/// clients with one client id share (another issuer, another API).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SavedCall {
+    /// Nothing: none is saved, or it is another client's, left for its own `resume()` or its
+    /// own next sign-in, never dropped nor replayed by this one.
+    Leave,
+    /// Remove it: this client's and not to be replayed, or unreadable.
+    Remove,
+    /// This client's call: `resume()` removes it and replays it (once); after its sign-in, it is
+    /// stored again, ready.
+    Use(Box<Pending>),
 }
 
 /// A stored value: `None` when absent or unreadable (what storage holds is not trusted, and a
@@ -1010,9 +1059,32 @@ impl Client {
     /// sign-in's tokens are still held (`sets`: a set whose ID token carries that sign-in's
     /// `nonce`, OIDC Core 3.1.3.7), so a call is never replayed with the tokens of another
     /// sign-in, another user's after a sign-out; else `None`.
-    pub fn to_replay(&self, saved: Option<&str>, here: Option<&str>, sets: &[TokenSet]) -> Option<Pending> {
+    pub fn to_replay(&self, saved: Option<&str>, here: Option<&str>, sets: &[TokenSet]) -> SavedCall {
         let held = |p: &Pending| sets.iter().any(|s| s.claims.get("nonce").and_then(Value::as_str) == Some(&p.sign_in));
-        stored::<Pending>(saved).filter(|p| p.ready && self.token_may_go(&p.url, here).is_ok() && held(p))
+        self.own_call(saved, |p| (p.ready && self.token_may_go(&p.url, here).is_ok() && held(&p)).then_some(p))
+    }
+
+    /// The saved call once this client's sign-in `completed` finished: ready to replay when it
+    /// was saved for that sign-in, else removed (its own step-up was abandoned).
+    pub fn after_sign_in(&self, saved: Option<&str>, completed: &Transaction) -> SavedCall {
+        self.own_call(saved, |p| p.after_sign_in(completed))
+    }
+
+    /// `use_it` on the saved call when it is this client's: `Leave` when none is saved or it is
+    /// another's, `Remove` when unreadable or `use_it` refuses it.
+    fn own_call(&self, saved: Option<&str>, use_it: impl FnOnce(Pending) -> Option<Pending>) -> SavedCall {
+        let Some(text) = saved else { return SavedCall::Leave };
+        match stored::<Pending>(Some(text)) {
+            None => SavedCall::Remove,
+            Some(p) if !self.owns_call(&p) => SavedCall::Leave,
+            Some(p) => use_it(p).map_or(SavedCall::Remove, |p| SavedCall::Use(Box::new(p))),
+        }
+    }
+
+    /// Whether a saved call is this client's: saved for a sign-in at its issuer for its API.
+    /// One saved by an earlier version names no issuer, and is any client's.
+    pub fn owns_call(&self, call: &Pending) -> bool {
+        call.issuer.as_ref().is_none_or(|issuer| *issuer == self.issuer && call.api == self.api)
     }
 
     /// The options of an ID token verification for this client: the verifier's fixed options.

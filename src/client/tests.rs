@@ -1091,7 +1091,12 @@ fn x02_a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_
     };
     let good =
         saved("https://app.example/api", "POST", json!([["content-type", "application/json"], ["x-name", "José"]]));
-    assert_eq!(c.to_replay(Some(&good), page, &held).map(|p| p.url), Some("https://app.example/api".to_string()));
+    let replayed = |saved: &str, sets: &[TokenSet]| match c.to_replay(Some(saved), page, sets) {
+        SavedCall::Use(p) => Some(p),
+        SavedCall::Remove => None,
+        SavedCall::Leave => panic!("a call that names no issuer is any client's: {saved}"),
+    };
+    assert_eq!(replayed(&good, &held).map(|p| p.url), Some("https://app.example/api".to_string()));
     for bad in [
         saved("https://evil.example/api", "POST", json!([])),
         saved("https://app.example/api", "PO ST", json!([])),
@@ -1106,17 +1111,58 @@ fn x02_a_saved_call_is_replayed_only_to_an_origin_that_gets_tokens_and_as_fetch_
         saved("https://app.example/api", "get", json!([])),
         saved("https://app.example/api", "HEAD", json!([])),
     ] {
-        assert!(c.to_replay(Some(&bad), page, &held).is_none(), "{bad}");
+        assert!(replayed(&bad, &held).is_none(), "{bad}");
     }
     // Not ready: its sign-in has not completed.
     let waiting = good.replace(r#""ready":true"#, r#""ready":false"#);
-    assert!(c.to_replay(Some(&waiting), page, &held).is_none());
+    assert!(replayed(&waiting, &held).is_none());
     // X13: replayed only while the tokens of the sign-in made for it are held: not with none
     // (signed out since), nor with another sign-in's (whoever signed in next).
-    assert!(c.to_replay(Some(&good), page, &[]).is_none());
+    assert!(replayed(&good, &[]).is_none());
     let mut next = set("LOA2", "t2", None, None);
     next.claims.insert("nonce".into(), "another".into());
-    assert!(c.to_replay(Some(&good), page, &[next]).is_none());
+    assert!(replayed(&good, &[next]).is_none());
+    // Nothing saved, nothing to do; an unreadable one goes.
+    assert_eq!(c.to_replay(None, page, &held), SavedCall::Leave);
+    assert_eq!(c.to_replay(Some("{"), page, &held), SavedCall::Remove);
+}
+
+#[test]
+fn x21_a_call_saved_by_another_client_of_the_client_id_is_left_for_it() {
+    // Two clients of one client id keep their saved call under one key: another issuer's, or
+    // the same issuer's for another API.
+    let mine = client(json!({}));
+    let other_issuer = client(json!({ "issuer": "https://other.example" }));
+    let other_api = client(json!({ "resource": "https://api.example/" }));
+    let page = Some("https://app.example/");
+    // The transaction of a sign-in `c` started, as `Client::start` stores it.
+    let sign_in = |c: &Client, nonce: &str| Transaction {
+        verifier: "v".repeat(43),
+        nonce: nonce.into(),
+        requirement: acr(&["LOA2"]),
+        return_to: "/".into(),
+        issuer: Some(c.issuer.clone()),
+        sign_out_mark: None,
+        api: c.api.clone(),
+    };
+    let tx = sign_in(&mine, "n");
+    let call = Pending::new("https://app.example/api".into(), "POST".into(), vec![], "{}".into(), acr(&["LOA2"]), &tx);
+    let saved = call.to_json().to_string();
+    let held = [set("LOA2", "t", None, None)];
+    for other in [&other_issuer, &other_api] {
+        assert!(!other.owns_call(&call));
+        // Neither its sign-in's completion nor its resume() drops or replays the call.
+        assert_eq!(other.after_sign_in(Some(&saved), &sign_in(other, "n")), SavedCall::Leave);
+        assert_eq!(other.to_replay(Some(&saved), page, &held), SavedCall::Leave);
+    }
+    // Its own client makes it ready and replays it.
+    let SavedCall::Use(ready) = mine.after_sign_in(Some(&saved), &tx) else { panic!("its own sign-in") };
+    let ready = ready.to_json().to_string();
+    assert!(
+        matches!(mine.to_replay(Some(&ready), page, &held), SavedCall::Use(p) if p.url == "https://app.example/api")
+    );
+    // Its own next sign-in, not the one made for it, drops it.
+    assert_eq!(mine.after_sign_in(Some(&saved), &sign_in(&mine, "n2")), SavedCall::Remove);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use super::request::random_value;
 use super::verifier::VerifierCore;
 use crate::client::{
     self, stored, Change, Client, Document, FetchOptions, Heard, Need, Pending, Plan, Popup, PopupFailure, Renewal,
-    SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store, TokenFor, Transaction,
+    SavedCall, SignInOptions, SignOut, SignOutOptions, StepUp, StepUpOptions, Store, TokenFor, Transaction,
 };
 use crate::options::FromJson;
 use crate::refresh;
@@ -691,22 +691,25 @@ impl ClientCore {
         thrown(pending.map(|p| p.to_json().to_string()))
     }
 
-    /// The saved call (as stored) once the sign-in of `tx` completed: its new text (ready to
-    /// replay) when it was saved for that sign-in, `null` to remove it (it was saved for a
-    /// step-up that was abandoned), `undefined` when none is saved.
+    /// The saved call (as stored) once the sign-in of `tx` completed ([`Client::after_sign_in`]):
+    /// its new text (ready to replay) when it was saved for that sign-in, `null` to remove it (it
+    /// was saved for a step-up that was abandoned), `undefined` to leave it (none is saved, or
+    /// another client's).
     #[wasm_bindgen(js_name = pendingAfterSignIn, unchecked_return_type = "string | null | undefined")]
     pub fn pending_after_sign_in(&self, pending: Option<String>, tx: &str) -> JsValue {
-        let Some(text) = pending else { return JsValue::UNDEFINED };
-        let (Ok(saved), Ok(completed)) = (ours::<Pending>(&text), ours::<Transaction>(tx)) else {
-            return JsValue::NULL;
-        };
-        saved.after_sign_in(&completed).map_or(JsValue::NULL, |ready| ready.to_json().to_string().into())
+        let Ok(completed) = ours::<Transaction>(tx) else { return JsValue::UNDEFINED };
+        match self.inner.after_sign_in(pending.as_deref(), &completed) {
+            SavedCall::Leave => JsValue::UNDEFINED,
+            SavedCall::Remove => JsValue::NULL,
+            SavedCall::Use(ready) => ready.to_json().to_string().into(),
+        }
     }
 
-    /// The saved call to replay once (the shell removes it first): `[url, method, [name, value,
-    /// …], body or undefined, requirement]`, or `null` when none is ready (none saved, its
-    /// sign-in has not completed, or its tokens are no longer held: `tokens` as stored).
-    #[wasm_bindgen(unchecked_return_type = "[string, string, string[], string | undefined, object] | null")]
+    /// The saved call to replay once ([`Client::to_replay`]): `[url, method, [name, value, …],
+    /// body or undefined, requirement]` (the shell removes it, then replays it), `null` to remove
+    /// it unreplayed (its sign-in has not completed, or its tokens are no longer held: `tokens`
+    /// as stored), `undefined` to leave it (none is saved, or another client's).
+    #[wasm_bindgen(unchecked_return_type = "[string, string, string[], string | undefined, object] | null | undefined")]
     pub fn resume(
         &self,
         pending: Option<String>,
@@ -714,7 +717,11 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
     ) -> JsValue {
         let held = sets(&self.inner, &tokens).unwrap_or_default();
-        let Some(p) = self.inner.to_replay(pending.as_deref(), here.as_deref(), &held) else { return JsValue::NULL };
+        let p = match self.inner.to_replay(pending.as_deref(), here.as_deref(), &held) {
+            SavedCall::Leave => return JsValue::UNDEFINED,
+            SavedCall::Remove => return JsValue::NULL,
+            SavedCall::Use(p) => *p,
+        };
         let headers: Array = p.headers.iter().flat_map(|(n, v)| [JsValue::from(n), JsValue::from(v)]).collect();
         let out = Array::of3(&p.url.into(), &p.method.into(), &headers);
         out.push(&p.body.map_or(JsValue::UNDEFINED, JsValue::from));

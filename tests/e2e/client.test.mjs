@@ -243,6 +243,25 @@ test("X12: a token goes only to the API its sign-in asked for: another client of
   await context.close();
 }));
 
+test("X21: a call saved for a step-up is left for its own client: another client of the same id, for another API, neither drops nor replays it", async () => {
+  const { context, page } = await signedInPage();
+  await page.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: '{"n":1}' }, { stepUp: true }); });
+  await passIdp(page, base);
+  await ready(page);
+  const reached = apiCalls.length;
+  const out = await page.evaluate(async (options) => {
+    const { claims } = await window.client.handleCallback();
+    // The same client id, issuer and store; another API.
+    const other = new window.stepup.Client({ ...options, policy: window.stepup.acrPolicy("wso2") });
+    const byOther = await other.resume();
+    const res = await window.client.resume();
+    return { acr: claims.acr, byOther, status: res.status, body: await res.json(), again: await window.client.resume() };
+  }, { issuer: idp.issuer, clientId: SPA_CLIENT_ID, redirectUri: `${base}${PAGE}`, resource: `${base}/other-api/` });
+  assert.deepEqual(out, { acr: "LOA2", byOther: null, status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null });
+  assert.deepEqual(apiCalls.slice(reached), [["/api/mfa", "alice"]], "replayed once, by its own client");
+  await context.close();
+});
+
 test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", () => withOtherOrigin(async ({ origin, seen }) => {
   movedTo = `${origin}/challenge`;
   try {

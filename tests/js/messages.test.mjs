@@ -242,3 +242,22 @@ test("the guard's core refuses a count of header lines that is not the text's, w
   assert.notEqual(status(2), 500, "the true count is read");
   for (const lines of [-2, 2 ** 32 + 2, 1e20, 1.5, NaN, Infinity, 0, 4]) assert.equal(status(lines), 500, String(lines));
 });
+
+test("a store of the app's own whose get or remove throws fails coded, never with its raw error", async () => {
+  const boom = () => { throw new Error("store down"); };
+  const held = new Map();
+  const store = (over) => ({ get: (k) => held.get(k), set: (k, v) => held.set(k, v), remove: (k) => held.delete(k), ...over });
+  for (const [method, call] of [
+    ["get", () => new browser.Client({ ...client, store: store({ get: boom }) })],
+    ["remove", () => new browser.Client({ ...client, store: store({ remove: boom }) }).signOut()],
+  ]) {
+    const e = await mistake(call);
+    assert.equal(e.code, "ERR_FETCH_FAILED", `${method}: ${e.stack}`);
+    assert.match(e.message, new RegExp(`the store's ${method}\\("stepup:c:tokens"\\) failed: store down$`));
+  }
+  // A store that throws what cannot even be read is coded too.
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const e = await mistake(() => new browser.Client({ ...client, store: store({ get: () => { throw proxy; } }) }));
+  assert.equal(e.code, "ERR_FETCH_FAILED", e.stack);
+});
