@@ -262,6 +262,31 @@ test("X21: a call saved for a step-up is left for its own client: another client
   await context.close();
 });
 
+test("X14: a stored token that no header can carry fails the call with a code, and nothing is sent", async () => {
+  const { context, page } = await signedInPage();
+  const reached = apiCalls.length;
+  const out = await page.evaluate(async (key) => {
+    // Tokens stored before the token endpoint's answers were checked: one with a line feed, one
+    // with a character past U+00FF.
+    const results = [];
+    for (const bad of ["a\nb", "a\u20acb"]) {
+      const sets = JSON.parse(sessionStorage.getItem(key));
+      for (const set of sets) if (set.accessToken) set.accessToken = bad;
+      sessionStorage.setItem(key, JSON.stringify(sets));
+      try {
+        await window.client.fetch("/api/basic", { method: "POST", body: "{}" });
+        results.push("sent");
+      } catch (e) {
+        results.push({ code: e.code, name: e.name });
+      }
+    }
+    return results;
+  }, `stepup:${SPA_CLIENT_ID}:tokens`);
+  assert.deepEqual(out, [{ code: "ERR_FETCH_FAILED", name: "StepUpError" }, { code: "ERR_FETCH_FAILED", name: "StepUpError" }]);
+  assert.deepEqual(apiCalls.slice(reached), [], "the API saw no call");
+  await context.close();
+});
+
 test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", () => withOtherOrigin(async ({ origin, seen }) => {
   movedTo = `${origin}/challenge`;
   try {
