@@ -56,6 +56,10 @@ pub enum Refusal {
     /// (`(S(…))`, `(A(…))`, `(F(…))`, `(X(…))`, removed before routing), an 8.3 short name
     /// (`SETTIN~1.PHP` for `settings.php`), an NTFS stream (`admin::$INDEX_ALLOCATION`).
     Windows,
+    /// A path that begins with `//` as forwarded (`//evil/admin/x`, or `/.//admin/x`, which the
+    /// URL parser serialises so): servers that read the target as a URI reference (Java's
+    /// `URI`, `new URL(target, base)`) take its first segment for a host (RFC 3986 §4.2).
+    NetworkPath,
 }
 
 impl Refusal {
@@ -86,6 +90,7 @@ impl Refusal {
             Refusal::CaseFolding => "The address contains a character that case folding turns into another one.",
             Refusal::Invisible => "The address contains an invisible character.",
             Refusal::Windows => "A path segment names another path on Windows servers.",
+            Refusal::NetworkPath => "The address begins with //, which servers may read as a host name.",
         }
     }
 }
@@ -117,6 +122,10 @@ pub struct Target {
     /// `/account/email`, `/Default.aspx` → `/`): servers answer the directory with that page, so
     /// the directory's rules are matched against it too.
     pub index: Option<String>,
+    /// The keys of the path read with a script's name that has more text glued on split off
+    /// (`/index.phpadmin/x` read as `/index.php/admin/x`): that path's `script`, `path_info`,
+    /// `routed` and `index` keys ([`glued_script`]).
+    pub glued: Vec<String>,
 }
 
 impl Target {
@@ -157,20 +166,6 @@ impl Target {
             }
         }
         let key = key_of(&segments);
-        // The first script with more path after it: what a server runs, and the `PATH_INFO` it
-        // hands that script.
-        let split = segments.iter().position(|s| is_script(s)).filter(|&i| i + 1 < segments.len());
-        let script = split.and_then(|i| segments.get(..=i)).map(key_of);
-        let path_info = split.and_then(|i| segments.get(i + 1..)).map(key_of);
-        let routed = split.map(|i| {
-            let mut kept: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
-            kept.remove(i);
-            key_of(&kept)
-        });
-        // The index page is the last segment, or the script that runs with more path after it
-        // (`/account/email/index.php/x`).
-        let page = split.unwrap_or(segments.len().saturating_sub(1));
-        let index = segments.get(page).filter(|s| is_index(s)).and_then(|_| segments.get(..page)).map(key_of);
         let mut serialised = String::with_capacity(path.len() + 1);
         for segment in &segments {
             serialised.push('/');
@@ -179,13 +174,38 @@ impl Target {
         if segments.is_empty() {
             serialised.push('/');
         }
+        if serialised.starts_with("//") {
+            return Err(Refusal::NetworkPath);
+        }
+        // The first script with more path after it: what a server runs, and the `PATH_INFO` it
+        // hands that script.
+        let split = segments.iter().position(|s| is_script(s)).filter(|&i| i + 1 < segments.len());
+        let [script, path_info, routed, index] = script_keys(&segments, split);
+        // A script's name with more text glued on (`/index.phpadmin/x`) is read as the script
+        // with more path too: CodeIgniter, Yii and Slim take `PATH_INFO` by cutting the script's
+        // path off the start of the target as a string, so the front controller `/index.php`
+        // routes `/index.phpadmin/x` as `/admin/x`.
+        let mut glued = Vec::new();
+        if let Some((i, ends)) = segments.iter().map(|s| glued_script(s)).enumerate().find(|(_, ends)| !ends.is_empty())
+        {
+            for end in ends {
+                let mut cut: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+                let (name, rest) = cut.get(i).and_then(|s| s.split_at_checked(end)).unwrap_or_default();
+                cut.splice(i..=i, [name, rest]);
+                for key in script_keys(&cut, Some(i)).into_iter().flatten() {
+                    if !glued.contains(&key) {
+                        glued.push(key);
+                    }
+                }
+            }
+        }
         let query = query.map_or_else(String::new, |q| {
             let mut out = String::with_capacity(q.len() + 1);
             out.push('?');
             out.push_str(&escape(q, QUERY_SET));
             out
         });
-        Ok(Target { path: serialised, query, key, script, path_info, routed, index })
+        Ok(Target { path: serialised, query, key, script, path_info, routed, index, glued })
     }
 
     /// The path and query, as forwarded.
@@ -205,12 +225,6 @@ impl Target {
 /// `.axd`), JSP, ColdFusion (`.cfm`, `.cfml`, `.cfc`), ISAPI, Domino (`.nsf`), Twisted's resource
 /// scripts (`.rpy`, `.epy`).
 fn is_script(segment: &str) -> bool {
-    const SCRIPTS: [&str; 41] = [
-        ".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".cgi", ".fcgi",
-        ".pl", ".plx", ".py", ".rb", ".sh", ".exe", ".bat", ".cmd", ".wsgi", ".asp", ".asa", ".cer", ".cdx", ".aspx",
-        ".asmx", ".ashx", ".axd", ".svc", ".xamlx", ".rem", ".soap", ".jsp", ".cfm", ".cfml", ".cfc", ".dll", ".nsf",
-        ".rpy", ".epy",
-    ];
     let decoded = decode(segment).unwrap_or_default();
     let base = decoded.split(';').next().unwrap_or_default().as_bytes();
     // ASCII case-insensitively, as the extensions are ASCII.
@@ -219,6 +233,53 @@ fn is_script(segment: &str) -> bool {
             && base.get(base.len() - ext.len()..).is_some_and(|end| end.eq_ignore_ascii_case(ext.as_bytes()))
     })
 }
+
+/// Where the name of a script may end in a (checked, serialised) segment that holds more text
+/// after it (`index.phpadmin` → after `index.php`; `index.php5admin` → after `index.php` and
+/// after `index.php5`; `INDEX.PHPadmin` too, as Slim compares without case): after each script
+/// extension that follows a name and is not at the segment's end. Such a segment is
+/// also read as that script with the rest as more path ([`Target::parse`]); a longer extension
+/// or another name (`page.aspx`, `report.shtml`) only adds keys, so rules are matched more, not
+/// less.
+fn glued_script(segment: &str) -> Vec<usize> {
+    let bytes = segment.split(';').next().unwrap_or_default().as_bytes();
+    let mut ends = Vec::new();
+    for dot in (1..bytes.len()).filter(|&dot| bytes.get(dot) == Some(&b'.')) {
+        for end in SCRIPTS.iter().map(|ext| dot + ext.len()) {
+            let named =
+                bytes.get(dot..end).is_some_and(|e| SCRIPTS.iter().any(|x| x.as_bytes().eq_ignore_ascii_case(e)));
+            if end < bytes.len() && named && !ends.contains(&end) {
+                ends.push(end);
+            }
+        }
+    }
+    ends
+}
+
+/// The keys a script with more path after it (`split`, its index) and an index page add to a
+/// target's own: `[script, path_info, routed, index]` ([`Target`]).
+fn script_keys<S: AsRef<str>>(segments: &[S], split: Option<usize>) -> [Option<String>; 4] {
+    let script = split.and_then(|i| segments.get(..=i)).map(key_of);
+    let path_info = split.and_then(|i| segments.get(i + 1..)).map(key_of);
+    let routed = split.map(|i| {
+        let mut kept: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+        kept.remove(i);
+        key_of(&kept)
+    });
+    // The index page is the last segment, or the script that runs with more path after it
+    // (`/account/email/index.php/x`).
+    let page = split.unwrap_or(segments.len().saturating_sub(1));
+    let index = segments.get(page).filter(|s| is_index(s.as_ref())).and_then(|_| segments.get(..page)).map(key_of);
+    [script, path_info, routed, index]
+}
+
+/// The extensions of [`is_script`].
+const SCRIPTS: [&str; 41] = [
+    ".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".cgi", ".fcgi", ".pl",
+    ".plx", ".py", ".rb", ".sh", ".exe", ".bat", ".cmd", ".wsgi", ".asp", ".asa", ".cer", ".cdx", ".aspx", ".asmx",
+    ".ashx", ".axd", ".svc", ".xamlx", ".rem", ".soap", ".jsp", ".cfm", ".cfml", ".cfc", ".dll", ".nsf", ".rpy",
+    ".epy",
+];
 
 /// Whether a (checked, serialised) segment names a directory's index page: `index` or `default`
 /// with any extension or none (Apache's `MultiViews` and ASP.NET's friendly URLs find the file),

@@ -857,6 +857,32 @@ test("X20: what Windows servers read as another path is refused, and a directory
   }
 });
 
+// The outside attack's sixth round.
+test("X22: a script's name with text glued on is judged as that script with more path: nothing reaches the upstream without a session", async () => {
+  // CodeIgniter, Yii and Slim cut the front controller's path off the target as a string:
+  // /index.phpadmin/x routes admin/x.
+  for (const target of ["/index.phpadmin/x", "/INDEX.PHPadmin/x", "/index.phpaccount/email", "/index.php5admin/x", "/app.phpapi/x"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.ok([302, 401].includes(res.status), `${target}: ${res.status}`);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  // Glued onto no guarded path: forwarded as it is.
+  const open = await probe("/index.phpcart", [html]);
+  assert.equal(open.res.status, 200);
+  assert.deepEqual(open.got.map((r) => r.url), ["/index.phpcart"]);
+});
+
+test("X23: a path that begins with // (which Java's URI reads as a host) is refused: nothing reaches the upstream", async () => {
+  for (const target of ["//evil/admin/x", "//x/account/email", "/.//admin/x", "///admin/x"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.equal(res.status, 400, `${target}: ${res.status}`);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  const { res, got } = await probe("/public//x", [html]);
+  assert.equal(res.status, 200);
+  assert.deepEqual(got.map((r) => r.url), ["/public//x"]);
+});
+
 test("X17: the upstream cannot set the guard's cookie after the attributes of one of its own", async () => {
   for (const [path, session] of [["/weak/plant-attribute", sessions.bob], ["/public/plant-attribute", undefined]]) {
     const { res, got } = await probe(path, [html, ...(session ? [cookieLine(`${SESSION_COOKIE}=${session}`)] : [])]);

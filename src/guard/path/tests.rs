@@ -401,3 +401,44 @@ fn x20_the_path_without_its_script_is_a_key_of_a_front_controller_in_a_directory
         assert_eq!(Target::parse(raw).unwrap().routed, None, "{raw}");
     }
 }
+
+/// Found by the sixth outside attack: CodeIgniter 3 (shown behind nginx and php-fpm), Yii and
+/// Slim cut the front controller's path off the start of the target as a string, so
+/// `/index.phpadmin/panel` runs `/index.php` and routes `admin/panel`.
+#[test]
+fn x22_a_scripts_name_with_text_glued_on_is_also_read_as_the_script_with_more_path() {
+    for (raw, keys) in [
+        ("/index.phpadmin/panel", &["/index", "/admin/panel", "/"][..]),
+        ("/INDEX.PHPadmin/panel", &["/index", "/admin/panel", "/"]),
+        ("/index.phpaccount/email", &["/index", "/account/email", "/"]),
+        ("/shop/index.phpadmin/x", &["/shop/index", "/admin/x", "/shop/admin/x", "/shop"]),
+        ("/app.phpadmin", &["/app", "/admin"]),
+        // Each script extension the name may end with.
+        ("/index.php5admin/x", &["/index", "/5admin/x", "/", "/admin/x"]),
+        // A segment with a longer extension or another name only adds keys.
+        ("/page.aspx", &["/page", "/x"]),
+    ] {
+        assert_eq!(Target::parse(raw).unwrap().glued, keys, "{raw}");
+    }
+    // The script with more path, found before the glued one, keeps its own keys.
+    let t = Target::parse("/a.phpx/b.php/c").unwrap();
+    assert_eq!((t.script.as_deref(), t.path_info.as_deref()), (Some("/a/b"), Some("/c")));
+    assert_eq!(t.glued, ["/a", "/x/b/c"]);
+    // No script's name with more after it: nothing glued.
+    for raw in ["/index.php", "/index.php/admin", "/admin/panel", "/report.pdf", "/.php", "/a/.phpx"] {
+        assert_eq!(Target::parse(raw).unwrap().glued, Vec::<String>::new(), "{raw}");
+    }
+}
+
+/// Found by the sixth outside attack: `//evil/admin/x` was judged as `/evil/admin/x`, while
+/// Java's `URI` and `new URL(target, base)` read `evil` as a host and route `/admin/x`.
+#[test]
+fn x23_a_path_that_begins_with_two_slashes_is_refused() {
+    for raw in ["//evil/admin/x", "//x/account/email", "///admin/x", "/.//admin/x", "/./..//admin", "//"] {
+        assert_eq!(Target::parse(raw), Err(Refusal::NetworkPath), "{raw}");
+    }
+    // Empty segments after the first are no host to anyone.
+    for raw in ["/account//email", "/a//b", "/a/", "/"] {
+        assert!(Target::parse(raw).is_ok(), "{raw}");
+    }
+}

@@ -176,3 +176,13 @@ fn x20_a_front_controller_in_a_directory_is_guarded_by_the_rules_of_the_paths_it
     }
     assert!(rules.find_target(&Target::parse("/shop/index.php/cart").unwrap()).is_none());
 }
+
+#[test]
+fn x22_a_scripts_name_with_text_glued_on_is_guarded_by_the_rules_of_the_path_it_routes() {
+    let rules =
+        Rules::parse(r#"[{"path":"/admin/*","acr":["LOA3"]},{"path":"/account/email","maxAge":300}]"#, "R").unwrap();
+    for raw in ["/index.phpadmin/panel", "/INDEX.PHPadmin/panel", "/index.phpaccount/email", "/index.php5admin/x"] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    assert!(rules.find_target(&Target::parse("/index.phpcart").unwrap()).is_none());
+}
