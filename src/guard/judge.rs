@@ -63,7 +63,7 @@ pub enum Action {
     /// Forward as planned.
     Forward(Forward),
     /// Verify this bearer token as an access token, then call [`after_bearer`] with the result.
-    VerifyBearer(Pending),
+    VerifyBearer(Box<Pending>),
     /// Fetch the provider's authorization endpoint and draw randoms, then call
     /// [`flow::sign_in`] with this decision (a browser without a strong enough session).
     SignIn(SignIn),
@@ -144,7 +144,9 @@ pub fn judge(config: &Config, request: &Request<'_>, now: u64) -> Result<Action>
     let api = flow::is_api(&rule, authorization, request.header("accept"));
     match credentials(authorization) {
         Credentials::Malformed => Ok(Action::Reply(flow::bad_credentials(true, "malformed Authorization header"))),
-        Credentials::Bearer(token) => Ok(Action::VerifyBearer(Pending { token: token.to_string(), rule, target })),
+        Credentials::Bearer(token) => {
+            Ok(Action::VerifyBearer(Box::new(Pending { token: token.to_string(), rule, target })))
+        }
         Credentials::None => {
             // A session whose identity the upstream could not be told is no session (G20).
             let session = read_session(config, request.header("cookie"), now)
