@@ -213,11 +213,13 @@ function storeOf(kind, custom) {
 
 /**
  * The step-up challenge a `401` or `403` answer to `sent` carries, as the core reads it:
- * `[requirement, claims request as JSON text or undefined]`, or `undefined`. What answered is
- * the response's URL (a redirect's target), or the call's where the runtime gives none.
+ * `[requirement, claims request as JSON text or undefined]`, or `undefined` (always, when the
+ * page signed out since the call was sent: `signedOut`). What answered is the response's URL (a
+ * redirect's target), or the call's where the runtime gives none.
  */
-const challenge = (core, response, sent) =>
-  core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined, response.url || sent.url, globalThis.location?.href);
+const challenge = (core, response, sent, signedOut) =>
+  core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined, response.url || sent.url,
+    globalThis.location?.href, signedOut);
 
 /** How long a tab waits for another tab's refresh to reach a shared store, and how often it looks (ms). */
 const SPENT_WAIT = 2000;
@@ -450,10 +452,13 @@ export class Client {
     const call = request(input, init);
     // Tokens only go where this client may send them, judged on the URL fetch() will call.
     this.#core.tokenMayGo(call.url, globalThis.location?.href);
+    // A sign-out while the call is under way (here, or heard from another tab) leaves its answer
+    // as it came: never retried with, or stepped up for, whoever signs in next.
+    const signOuts = this.#page.signOuts;
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
-    const challenged = challenge(this.#core, response, call);
+    const challenged = challenge(this.#core, response, call, this.#page.signOuts !== signOuts);
     if (challenged === undefined) return response;
     const [requirement, claims] = challenged;
     const better = await this.#tokenFor(requirement);
@@ -734,7 +739,7 @@ export class Client {
     const token = await this.#tokenFor(requirement);
     if (token === undefined) throw this.#core.stepUpRequired(requirement);
     const response = await send(call, token);
-    const still = challenge(this.#core, response, call);
+    const still = challenge(this.#core, response, call, false);
     if (still !== undefined) throw this.#core.stepUpRequired(still[0]);
     return response;
   }

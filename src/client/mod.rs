@@ -1043,13 +1043,20 @@ impl Client {
     /// answered (a redirect's target, when the API redirected): only an answer from an origin
     /// this client sends tokens to ([`Self::token_may_go`]) asks for a step-up. Another origin
     /// could otherwise choose what the user is asked to sign in with and have the call saved.
+    /// `signed_out`: a sign-out came (here, or heard from another tab) while the call was under
+    /// way. Then no answer asks for anything: the call was the signed-out user's, and retrying
+    /// it with a held token, or stepping up for it, would carry it out as whoever signs in next.
     pub fn challenged(
         &self,
         status: u16,
         www_authenticate: Option<&str>,
         answered_at: &str,
         here: Option<&str>,
+        signed_out: bool,
     ) -> Option<Challenged> {
+        if signed_out {
+            return None;
+        }
         self.token_may_go(answered_at, here).ok()?;
         challenge(status, www_authenticate)
     }

@@ -1324,7 +1324,7 @@ fn x15_only_an_answer_from_an_origin_that_gets_tokens_asks_for_a_step_up() {
     let rfc9470 = r#"Bearer error="insufficient_user_authentication", acr_values="LOA2""#;
     for answered_at in ["https://app.example/api/x", "https://api.example/v1"] {
         assert_eq!(
-            c.challenged(401, Some(rfc9470), answered_at, page).map(|c| c.requirement),
+            c.challenged(401, Some(rfc9470), answered_at, page, false).map(|c| c.requirement),
             Some(acr(&["LOA2"])),
             "{answered_at}"
         );
@@ -1332,7 +1332,25 @@ fn x15_only_an_answer_from_an_origin_that_gets_tokens_asks_for_a_step_up() {
     // The API redirected the call elsewhere, and that origin answered with a challenge: it may
     // not choose what the user signs in with, nor have the call saved.
     for answered_at in ["https://evil.example/challenge", "http://app.example/api", "https://app.example:8443/"] {
-        assert_eq!(c.challenged(401, Some(rfc9470), answered_at, page), None, "{answered_at}");
+        assert_eq!(c.challenged(401, Some(rfc9470), answered_at, page, false), None, "{answered_at}");
+    }
+}
+
+/// Found by the fourth outside attack on the client: alice's call was answered with a challenge
+/// after she signed out, and the step-up (or a retry with a held token) carried it out as bob,
+/// who signed in next.
+#[test]
+fn x24_a_call_answered_after_a_sign_out_asks_for_nothing() {
+    let c = client(json!({}));
+    let page = Some("https://app.example/page");
+    let api = "https://app.example/api/transfer";
+    for (status, header) in [
+        (401, r#"Bearer error="insufficient_user_authentication", acr_values="LOA2""#),
+        (403, r#"Bearer error="insufficient_authentication_context", acr_values="LOA2""#),
+        (401, r#"Bearer error="insufficient_user_authentication", max_age="0""#),
+    ] {
+        assert!(c.challenged(status, Some(header), api, page, false).is_some(), "{header}");
+        assert_eq!(c.challenged(status, Some(header), api, page, true), None, "{header}");
     }
 }
 

@@ -584,12 +584,19 @@ impl ClientCore {
         thrown(run())
     }
 
-    /// The step-up challenge of a `401` or `403` answer from `url` (the page at `here`):
-    /// `[requirement, claims request as JSON text or undefined]`, or `undefined`
-    /// ([`Client::challenged`]).
+    /// The step-up challenge of a `401` or `403` answer from `url` (the page at `here`; a
+    /// sign-out since the call was sent, `signed_out`): `[requirement, claims request as JSON
+    /// text or undefined]`, or `undefined` ([`Client::challenged`]).
     #[wasm_bindgen(unchecked_return_type = "[object, string | undefined] | undefined")]
-    pub fn challenge(&self, status: u16, www_authenticate: Option<String>, url: &str, here: Option<String>) -> JsValue {
-        let challenged = self.inner.challenged(status, www_authenticate.as_deref(), url, here.as_deref());
+    pub fn challenge(
+        &self,
+        status: u16,
+        www_authenticate: Option<String>,
+        url: &str,
+        here: Option<String>,
+        signed_out: bool,
+    ) -> JsValue {
+        let challenged = self.inner.challenged(status, www_authenticate.as_deref(), url, here.as_deref(), signed_out);
         let Some(c) = challenged else { return JsValue::UNDEFINED };
         let claims = c.claims.map_or(JsValue::UNDEFINED, |m| text(&Value::Object(m)));
         Array::of2(&to_js(&c.requirement.to_json()), &claims).into()

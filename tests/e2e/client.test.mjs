@@ -50,6 +50,14 @@ before(async () => {
       res.end();
     },
     "/api/basic": api,
+    // An API slow to answer, then with a step-up challenge (X24).
+    "/api/slow": (req, res) => {
+      apiCalls.push([req.url, req.headers["x-stepup-sub"]]);
+      setTimeout(() => {
+        res.writeHead(401, { "www-authenticate": 'Bearer error="insufficient_user_authentication", acr_values="LOA2"' });
+        res.end();
+      }, 700);
+    },
     "/api/mfa": api,
     "/api/okta": vendor(403, 'Bearer error="insufficient_authentication_context", error_description="The resource requires more authentication", acr_values="LOA2"'),
     "/api/entra": vendor(401, `Bearer realm="", authorization_uri="${"https://login.example/authorize"}", error="insufficient_claims", claims="${entra}"`),
@@ -63,6 +71,7 @@ before(async () => {
       STEPUP_API_AUDIENCE: API_AUDIENCE,
       STEPUP_RULES: [
         { path: "/api/basic", acr: ["LOA1"], api: true },
+        { path: "/api/slow", acr: ["LOA1"], api: true },
         { path: "/api/mfa", acr: ["LOA2"], api: true },
         { path: "/api/okta", acr: ["LOA1"], api: true },
         { path: "/api/entra", acr: ["LOA1"], api: true },
@@ -284,6 +293,27 @@ test("X14: a stored token that no header can carry fails the call with a code, a
   }, `stepup:${SPA_CLIENT_ID}:tokens`);
   assert.deepEqual(out, [{ code: "ERR_FETCH_FAILED", name: "StepUpError" }, { code: "ERR_FETCH_FAILED", name: "StepUpError" }]);
   assert.deepEqual(apiCalls.slice(reached), [], "the API saw no call");
+  await context.close();
+});
+
+test("X24: a call answered with a challenge after a sign-out comes back as it came: no step-up, no retry, nothing saved", async () => {
+  const { context, page } = await signedInPage();
+  const reached = apiCalls.length;
+  const here = page.url();
+  const out = await page.evaluate(async () => {
+    const call = window.client.fetch("/api/slow", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true });
+    // Signed out while the API takes its time.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await window.client.signOut();
+    const res = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve("no answer"), 5000))]);
+    return {
+      status: res.status ?? res,
+      kept: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending") || k.includes(":tx:")),
+    };
+  });
+  assert.deepEqual(out, { status: 401, kept: [] });
+  assert.equal(page.url(), here, "no step-up: the page stayed");
+  assert.deepEqual(apiCalls.slice(reached), [["/api/slow", "alice"]], "sent once, as alice");
   await context.close();
 });
 
