@@ -144,9 +144,11 @@ impl fmt::Debug for AuthorizationRequest {
     }
 }
 
-/// Parameters stepup sets itself; neither `extraParams` nor the endpoint's own query may carry
-/// them, so nothing can quietly replace `response_type`, PKCE or the ACR request.
-pub const RESERVED_PARAMS: [&str; 14] = [
+/// Parameters stepup sets itself, and those that would replace them all: a request object
+/// (`request`, `request_uri`: RFC 9101 §6.3, its parameters are the ones used) or another way
+/// back for the answer (`response_mode`); neither `extraParams` nor the endpoint's own query may
+/// carry them, so nothing can quietly replace `response_type`, PKCE or the ACR request.
+pub const RESERVED_PARAMS: [&str; 17] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -161,6 +163,9 @@ pub const RESERVED_PARAMS: [&str; 14] = [
     "login_hint",
     "ui_locales",
     "claims",
+    "request",
+    "request_uri",
+    "response_mode",
 ];
 
 /// Builds the authorization URL. Every value is percent-encoded exactly once; the endpoint's own

@@ -1365,3 +1365,19 @@ fn x16_a_body_saved_for_resume_is_its_text_or_refused() {
         assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some("init.body")), "{bytes:?}");
     }
 }
+
+/// Found by the fourth outside attack on the client: `extraParams` took a request object and a
+/// response mode, which replace every parameter stepup sets (RFC 9101 §6.3) or where the answer
+/// comes back.
+#[test]
+fn x25_extra_params_carry_no_request_object_nor_response_mode() {
+    for name in ["request", "request_uri", "response_mode"] {
+        let options = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb", "extraParams": { name: "x" } });
+        let Err(e) = Client::from_json(&options, "") else { panic!("{name} was taken") };
+        assert_eq!(
+            (e.code(), e.param()),
+            ("ERR_INVALID_ARG_VALUE", Some(format!("extraParams.{name}").as_str())),
+            "{name}"
+        );
+    }
+}
