@@ -398,11 +398,13 @@ export class Client {
     const signOuts = this.#page.signOuts;
     // Another issuer's sign-in (a client with the same client id) is left for its own client.
     this.#core.ownsTransaction(this.#transactions().getItem(key));
+    let took = false;
     try {
       // One use only: the transaction goes whatever happens next.
       const transactions = this.#transactions();
       const tx = transactions.getItem(key);
       transactions.removeItem(key);
+      took = tx !== null;
       const done = await this.#complete(page, tx, signOuts);
       // A call saved for this very sign-in is now ready for `resume()`; one saved for another
       // (a step-up abandoned at the provider) is dropped, never replayed after this one; another
@@ -412,7 +414,10 @@ export class Client {
       else if (saved !== undefined) write(transactions, this.#pendingKey, saved, "the call saved for the step-up");
       return done;
     } catch (e) {
-      this.#transactions().removeItem(this.#core.callbackFailed());
+      // The call saved for a step-up that failed goes; a callback that took no transaction
+      // (another one, run at once, took it) leaves it.
+      const transactions = this.#transactions();
+      if (this.#core.callbackFailed(transactions.getItem(this.#pendingKey), took)) transactions.removeItem(this.#pendingKey);
       throw e;
     }
   }

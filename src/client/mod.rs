@@ -1481,10 +1481,16 @@ impl Client {
         Ok(stored.return_to.clone())
     }
 
-    /// The keys to remove after a callback failed: the call saved for a step-up that failed is
-    /// never replayed by a later sign-in.
-    pub fn callback_failed(&self) -> String {
-        self.key("pending")
+    /// What becomes of the saved call (as stored) after a callback failed that `took` a
+    /// transaction of this client's: the call saved for a step-up that failed is removed, never
+    /// replayed by a later sign-in. A callback that took none (run twice at once, as React's
+    /// StrictMode runs effects, the second finds the transaction gone) leaves it for the one that
+    /// took it, and another client's is left for it.
+    pub fn callback_failed(&self, saved: Option<&str>, took: bool) -> SavedCall {
+        if !took {
+            return SavedCall::Leave;
+        }
+        self.own_call(saved, |_| None)
     }
 
     // Tokens and the session.

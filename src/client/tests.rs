@@ -251,7 +251,11 @@ fn the_callback_checks_the_response_exchanges_the_code_and_keeps_the_tokens() {
     let Value::Object(bob) = json!({ "sub": "bob", "acr": "LOA2" }) else { unreachable!() };
     let e = c.signed_in(new, bob, sets, 2000, false).unwrap_err();
     assert_eq!((e.code(), e.claim()), ("ERR_JWT_CLAIM_VALIDATION_FAILED", Some("sub")));
-    assert_eq!(c.callback_failed(), "stepup:spa:pending", "a failed callback clears the saved call");
+    let saved =
+        json!({ "url": "https://app.example/api", "method": "GET", "headers": [], "requirement": {}, "signIn": "n" })
+            .to_string();
+    assert_eq!(c.callback_failed(Some(&saved), true), SavedCall::Remove, "a failed callback clears the saved call");
+    assert_eq!(c.callback_failed(None, true), SavedCall::Leave);
 }
 
 #[test]
@@ -1380,4 +1384,20 @@ fn x25_extra_params_carry_no_request_object_nor_response_mode() {
             "{name}"
         );
     }
+}
+
+/// Found by the fourth outside attack on the client: React's StrictMode runs an effect twice, so
+/// `handleCallback()` ran twice at once; the second found no transaction, failed, and removed the
+/// call the first was completing the step-up for.
+#[test]
+fn x26_a_callback_that_took_no_transaction_leaves_the_saved_call() {
+    let c = client(json!({}));
+    let saved =
+        json!({ "url": "https://app.example/api", "method": "GET", "headers": [], "requirement": {}, "signIn": "n" })
+            .to_string();
+    assert_eq!(c.callback_failed(Some(&saved), false), SavedCall::Leave);
+    assert_eq!(c.callback_failed(Some(&saved), true), SavedCall::Remove);
+    // Another client's call (one client id, another issuer) is left for it either way.
+    let other = saved.replace(r#""signIn":"n""#, r#""signIn":"n","issuer":"https://other.example""#);
+    assert_eq!(c.callback_failed(Some(&other), true), SavedCall::Leave);
 }

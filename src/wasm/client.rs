@@ -463,10 +463,11 @@ impl ClientCore {
         thrown(self.inner.owns(tx.as_ref()))
     }
 
-    /// The key to remove after a failed callback.
+    /// Whether to remove the saved call (as stored) after a failed callback that `took` a
+    /// transaction ([`Client::callback_failed`]).
     #[wasm_bindgen(js_name = callbackFailed)]
-    pub fn callback_failed(&self) -> String {
-        self.inner.callback_failed()
+    pub fn callback_failed(&self, pending: Option<String>, took: bool) -> bool {
+        self.inner.callback_failed(pending.as_deref(), took) == SavedCall::Remove
     }
 
     /// `session(requirement)` (JSON text).

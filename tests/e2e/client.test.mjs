@@ -317,6 +317,28 @@ test("X24: a call answered with a challenge after a sign-out comes back as it ca
   await context.close();
 });
 
+test("X26: handleCallback run twice at once (React's StrictMode) completes the step-up once and its saved call is still replayed once", async () => {
+  const { context, page } = await signedInPage();
+  await page.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: '{"n":2}' }, { stepUp: true }); });
+  await passIdp(page, base);
+  await ready(page);
+  const reached = apiCalls.length;
+  const out = await page.evaluate(async () => {
+    const both = await Promise.allSettled([window.client.handleCallback(), window.client.handleCallback()]);
+    const res = await window.client.resume();
+    return {
+      outcomes: both.map((o) => o.status === "fulfilled" ? o.value.claims.acr : o.reason.code).sort(),
+      status: res?.status, body: await res?.json(), again: await window.client.resume(),
+    };
+  });
+  assert.deepEqual(out, {
+    outcomes: ["ERR_AUTH_RESPONSE_INVALID", "LOA2"],
+    status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null,
+  });
+  assert.deepEqual(apiCalls.slice(reached), [["/api/mfa", "alice"]], "replayed once");
+  await context.close();
+});
+
 test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", () => withOtherOrigin(async ({ origin, seen }) => {
   movedTo = `${origin}/challenge`;
   try {
