@@ -483,8 +483,11 @@ export class Client {
     const [url, tx, key] = await this.#begin(plan);
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
-    const saved = this.#core.pending(spare.url, spare.method, headers, body, requirement, tx);
+    // How fetch() sends it, so that resume() sends the same call.
+    const modes = ["credentials", spare.credentials, "redirect", spare.redirect, "mode", spare.mode, "cache", spare.cache,
+      "referrerPolicy", spare.referrerPolicy, "integrity", spare.integrity];
     try {
+      const saved = this.#core.pending(spare.url, spare.method, headers, modes, body, requirement, tx);
       write(this.#transactions(), this.#pendingKey, saved, "the call saved for the step-up");
     } catch (e) {
       // Nothing is left behind: the sign-in started for the call goes with it.
@@ -508,12 +511,15 @@ export class Client {
     // id, another issuer or API) is left for its own resume().
     if (saved !== undefined) store.removeItem(this.#pendingKey);
     if (!saved) return null;
-    const [url, method, pairs, kept, requirement] = saved;
+    const [url, method, pairs, kept, requirement, modes] = saved;
     const headers = new Headers();
     for (let i = 0; i < pairs.length; i += 2) headers.append(pairs[i], pairs[i + 1]);
     // As bytes: a string body would gain a `Content-Type` the call never had.
     const body = kept === undefined ? undefined : new TextEncoder().encode(kept);
-    return this.#replay(request(url, { method, headers, body }), requirement);
+    /** @type {Record<string, unknown>} */
+    const init = { method, headers, body };
+    for (let i = 0; i < modes.length; i += 2) init[modes[i]] = modes[i + 1];
+    return this.#replay(request(url, /** @type {RequestInit} */ (init)), requirement);
   }
 
   /**

@@ -567,6 +567,38 @@ pub struct Pending {
     pub issuer: Option<String>,
     /// The API of the client that saved it.
     pub api: Api,
+    /// How Fetch sends it, as the call had it: `[name, value]` of the `Request`'s
+    /// `credentials`, `redirect`, `mode`, `cache`, `referrerPolicy` and `integrity`
+    /// ([`request_mode`]), so `resume()` sends the same call (no cookie a call made with
+    /// `credentials: "omit"` left out, no redirect one made with `redirect: "error"` refused).
+    pub modes: Vec<(String, String)>,
+}
+
+/// Whether `value` is one the `Request` member `name` can be made with again, beside the call's
+/// other `modes` (Fetch: `only-if-cached` goes with `same-origin` only). `no-cors` is none: a
+/// call in that mode sends no `Authorization` header, so no token.
+fn request_mode(name: &str, value: &str, modes: &[(String, String)]) -> bool {
+    let one_of = |values: &[&str]| values.contains(&value);
+    match name {
+        "credentials" => one_of(&["omit", "same-origin", "include"]),
+        "redirect" => one_of(&["follow", "error", "manual"]),
+        "mode" => one_of(&["cors", "same-origin"]),
+        "cache" if value == "only-if-cached" => modes.iter().any(|(n, v)| n == "mode" && v == "same-origin"),
+        "cache" => one_of(&["default", "no-store", "reload", "no-cache", "force-cache"]),
+        "referrerPolicy" => one_of(&[
+            "",
+            "no-referrer",
+            "no-referrer-when-downgrade",
+            "same-origin",
+            "origin",
+            "strict-origin",
+            "origin-when-cross-origin",
+            "strict-origin-when-cross-origin",
+            "unsafe-url",
+        ]),
+        "integrity" => value.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+        _ => false,
+    }
 }
 
 impl FromJson for Pending {
@@ -585,6 +617,7 @@ impl FromJson for Pending {
                 "issuer?",
                 "resource?",
                 "audience?",
+                "modes?",
             ],
         )?;
         // What Fetch sends again as it was (RFC 9110 §5.1, §5.5, §9.1; Fetch's header values
@@ -613,6 +646,16 @@ impl FromJson for Pending {
             ready: o.bool("ready")?.unwrap_or_default(),
             issuer: o.str("issuer")?,
             api: Api { resource: o.str("resource")?, audience: o.str("audience")? },
+            modes: match o.get("modes") {
+                Some(v) => {
+                    let modes = list(v, "modes", "an array of pairs", pair)?;
+                    if !modes.iter().all(|(name, value)| request_mode(name, value, &modes)) {
+                        return Err(Error::arg_value("modes", "holds a mode Fetch cannot send the call with again"));
+                    }
+                    modes
+                }
+                None => Vec::new(),
+            },
         })
     }
 }
@@ -632,20 +675,31 @@ impl Pending {
         })
     }
 
-    /// The call as saved before a step-up. The `authorization` header is not kept: it holds the
-    /// token the API refused, and the replay sends the new one.
+    /// The call as saved before a step-up, with its `Request`'s `modes` (`[name, value]`). The
+    /// `authorization` header is not kept: it holds the token the API refused, and the replay
+    /// sends the new one. A mode it could not be sent again with (`no-cors`, which sends no
+    /// token) is `ERR_INVALID_ARG_VALUE` naming `init.<name>`, before the step-up starts.
     pub fn new(
         url: String,
         method: String,
         headers: Vec<(String, String)>,
+        modes: Vec<(String, String)>,
         body: String,
         requirement: Requirement,
         sign_in: &Transaction,
-    ) -> Pending {
+    ) -> Result<Pending> {
+        if let Some((name, value)) = modes.iter().find(|(name, value)| !request_mode(name, value, &modes)) {
+            return Err(Error::arg_value(
+                format!("init.{name}"),
+                format!(
+                    "is {value:?}, which a step-up that leaves the page cannot send again; use {{ stepUp: \"popup\" }}"
+                ),
+            ));
+        }
         let headers = headers.into_iter().filter(|(name, _)| !name.eq_ignore_ascii_case("authorization")).collect();
         // Fetch refuses a body on GET and HEAD, so the replay must not carry one.
         let body = (!matches!(method.as_str(), "GET" | "HEAD")).then_some(body);
-        Pending {
+        Ok(Pending {
             url,
             method,
             headers,
@@ -655,7 +709,8 @@ impl Pending {
             ready: false,
             issuer: sign_in.issuer.clone(),
             api: sign_in.api.clone(),
-        }
+            modes,
+        })
     }
 
     /// The saved call once the sign-in of `completed` finished: ready to replay when it is the
@@ -679,6 +734,7 @@ impl Pending {
             .maybe("issuer", self.issuer.as_deref())
             .maybe("resource", self.api.resource.as_deref())
             .maybe("audience", self.api.audience.as_deref())
+            .set("modes", self.modes.iter().map(|(n, v)| Value::from(vec![n.as_str(), v.as_str()])).collect::<Vec<_>>())
             .build()
     }
 }

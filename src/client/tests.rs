@@ -434,15 +434,25 @@ fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
         "https://api.example/t".into(),
         "POST".into(),
         headers.clone(),
+        vec![],
         "{}".into(),
         acr(&["LOA2"]),
         &tx("n1"),
-    );
+    )
+    .unwrap();
     assert_eq!(post.headers, vec![("content-type".to_string(), "application/json".to_string())]);
     assert_eq!(post.body.as_deref(), Some("{}"));
     assert_eq!(stored::<Pending>(Some(&post.to_json().to_string())), Some(post.clone()));
-    let get =
-        Pending::new("https://api.example/t".into(), "GET".into(), headers, String::new(), acr(&["LOA2"]), &tx("n1"));
+    let get = Pending::new(
+        "https://api.example/t".into(),
+        "GET".into(),
+        headers,
+        vec![],
+        String::new(),
+        acr(&["LOA2"]),
+        &tx("n1"),
+    )
+    .unwrap();
     assert_eq!(get.body, None);
     assert!(get.to_json().get("body").is_none());
 
@@ -1150,7 +1160,9 @@ fn x21_a_call_saved_by_another_client_of_the_client_id_is_left_for_it() {
         api: c.api.clone(),
     };
     let tx = sign_in(&mine, "n");
-    let call = Pending::new("https://app.example/api".into(), "POST".into(), vec![], "{}".into(), acr(&["LOA2"]), &tx);
+    let call =
+        Pending::new("https://app.example/api".into(), "POST".into(), vec![], vec![], "{}".into(), acr(&["LOA2"]), &tx)
+            .unwrap();
     let saved = call.to_json().to_string();
     let held = [set("LOA2", "t", None, None)];
     for other in [&other_issuer, &other_api] {
@@ -1400,4 +1412,57 @@ fn x26_a_callback_that_took_no_transaction_leaves_the_saved_call() {
     // Another client's call (one client id, another issuer) is left for it either way.
     let other = saved.replace(r#""signIn":"n""#, r#""signIn":"n","issuer":"https://other.example""#);
     assert_eq!(c.callback_failed(Some(&other), true), SavedCall::Leave);
+}
+
+/// Found by the fourth outside attack on the client: `resume()` rebuilt the call from its URL,
+/// method, headers and body, so a call made with `credentials: "omit"` and `redirect: "error"`
+/// was replayed with the page's cookies and followed a redirect.
+#[test]
+fn x27_a_saved_call_keeps_how_fetch_sends_it() {
+    let tx = Transaction {
+        verifier: "v".repeat(43),
+        nonce: "n".into(),
+        requirement: acr(&["LOA2"]),
+        return_to: "/".into(),
+        issuer: None,
+        sign_out_mark: None,
+        api: Api::default(),
+    };
+    let pairs = |list: &[(&str, &str)]| list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect::<Vec<_>>();
+    let save = |modes: &[(&str, &str)]| {
+        Pending::new(
+            "https://app.example/api".into(),
+            "POST".into(),
+            vec![],
+            pairs(modes),
+            "{}".into(),
+            acr(&["LOA2"]),
+            &tx,
+        )
+    };
+    let modes = [
+        ("credentials", "omit"),
+        ("redirect", "error"),
+        ("mode", "same-origin"),
+        ("cache", "only-if-cached"),
+        ("referrerPolicy", ""),
+        ("integrity", "sha256-abc="),
+    ];
+    let call = save(&modes).unwrap();
+    let read = stored::<Pending>(Some(&call.to_json().to_string())).expect("read back");
+    assert_eq!(read.modes, pairs(&modes));
+    // A mode no call can be sent again with is refused before the step-up starts, named.
+    for (name, value) in [("mode", "no-cors"), ("mode", "navigate"), ("redirect", "never"), ("credentials", "")] {
+        let e = save(&[(name, value)]).unwrap_err();
+        assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some(format!("init.{name}").as_str())), "{value}");
+    }
+    // Fetch takes only-if-cached with same-origin only.
+    assert!(save(&[("mode", "cors"), ("cache", "only-if-cached")]).is_err());
+    // What another script wrote reads as no call, never as one the replay throws on.
+    let c = client(json!({}));
+    let mut written = call.to_json();
+    written["ready"] = true.into();
+    written["modes"] = json!([["mode", "no-cors"]]);
+    let held = [set("LOA2", "t", None, None)];
+    assert_eq!(c.to_replay(Some(&written.to_string()), Some("https://app.example/"), &held), SavedCall::Remove);
 }

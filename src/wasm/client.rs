@@ -680,21 +680,25 @@ impl ClientCore {
         thrown(Pending::body(bytes))
     }
 
-    /// The call to save for `resume()` (JSON text), from its parts (`headers` as
-    /// `[name, value, …]`) and the transaction of the sign-in started for it, as stored.
+    /// The call to save for `resume()` (JSON text), from its parts (`headers` and its
+    /// `Request`'s `modes` as `[name, value, …]`) and the transaction of the sign-in started for
+    /// it, as stored.
+    #[allow(clippy::too_many_arguments)]
     pub fn pending(
         &self,
         url: String,
         method: String,
         headers: Vec<String>,
+        modes: Vec<String>,
         body: String,
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: JsValue,
         tx: &str,
     ) -> Thrown<String> {
-        let pairs = headers.chunks(2).filter_map(|p| Some((p.first()?.clone(), p.get(1)?.clone()))).collect();
+        let pairs =
+            |list: Vec<String>| list.chunks(2).filter_map(|p| Some((p.first()?.clone(), p.get(1)?.clone()))).collect();
         let pending = requirement(Some(required)).and_then(|r| {
             let sign_in = ours::<Transaction>(tx)?;
-            Ok(Pending::new(url, method, pairs, body, r, &sign_in))
+            Pending::new(url, method, pairs(headers), pairs(modes), body, r, &sign_in)
         });
         thrown(pending.map(|p| p.to_json().to_string()))
     }
@@ -713,11 +717,14 @@ impl ClientCore {
         }
     }
 
-    /// The saved call to replay once ([`Client::to_replay`]): `[url, method, [name, value, …],
-    /// body or undefined, requirement]` (the shell removes it, then replays it), `null` to remove
+    /// The saved call to replay once ([`Client::to_replay`]): `[url, method, headers as [name,
+    /// value, …], body or undefined, requirement, modes as [name, value, …]]` (the shell removes
+    /// it, then replays it), `null` to remove
     /// it unreplayed (its sign-in has not completed, or its tokens are no longer held: `tokens`
     /// as stored), `undefined` to leave it (none is saved, or another client's).
-    #[wasm_bindgen(unchecked_return_type = "[string, string, string[], string | undefined, object] | null | undefined")]
+    #[wasm_bindgen(
+        unchecked_return_type = "[string, string, string[], string | undefined, object, string[]] | null | undefined"
+    )]
     pub fn resume(
         &self,
         pending: Option<String>,
@@ -734,6 +741,8 @@ impl ClientCore {
         let out = Array::of3(&p.url.into(), &p.method.into(), &headers);
         out.push(&p.body.map_or(JsValue::UNDEFINED, JsValue::from));
         out.push(&to_js(&p.requirement.to_json()));
+        let modes: Array = p.modes.iter().flat_map(|(n, v)| [JsValue::from(n), JsValue::from(v)]).collect();
+        out.push(&modes);
         out.into()
     }
 

@@ -339,6 +339,37 @@ test("X26: handleCallback run twice at once (React's StrictMode) completes the s
   await context.close();
 });
 
+test("X27: resume() sends the same call: its credentials, redirect, cache, referrer policy and mode as fetch() had them", async () => {
+  const { context, page } = await signedInPage();
+  // What each Request the client hands fetch() says of how it is sent, kept in this tab's
+  // sessionStorage across the step-up's navigation.
+  const record = () => page.evaluate(() => {
+    const original = window.fetch;
+    window.fetch = (input, init) => {
+      if (input instanceof Request && input.url.includes("/api/")) {
+        const { credentials, redirect, cache, referrerPolicy, mode } = input;
+        const sent = JSON.parse(sessionStorage.getItem("test-sent") ?? "[]");
+        sessionStorage.setItem("test-sent", JSON.stringify([...sent, { credentials, redirect, cache, referrerPolicy, mode }]));
+      }
+      return original(input, init);
+    };
+  });
+  const how = { credentials: "omit", redirect: "error", cache: "no-store", referrerPolicy: "no-referrer", mode: "same-origin" };
+  await record();
+  await page.evaluate((how) => { window.client.fetch("/api/mfa", { method: "POST", body: "{}", ...how }, { stepUp: true }); }, how);
+  await passIdp(page, base);
+  await ready(page);
+  await record();
+  const out = await page.evaluate(async () => {
+    await window.client.handleCallback();
+    const res = await window.client.resume();
+    return { status: res.status, sent: JSON.parse(sessionStorage.getItem("test-sent")) };
+  });
+  // The first call as the app made it, then the replay the same.
+  assert.deepEqual(out, { status: 200, sent: [how, how] });
+  await context.close();
+});
+
 test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", () => withOtherOrigin(async ({ origin, seen }) => {
   movedTo = `${origin}/challenge`;
   try {
