@@ -170,7 +170,10 @@ export interface ClientFetchOptions {
 export class Client {
     /** Reads the options; throws a `TypeError` naming a bad one. */
     constructor(options: ClientOptions);
-    /** Releases the client's wasm memory and its channel to other tabs; the client is not usable afterwards. */
+    /**
+     * Releases the client's wasm memory and its channel to other tabs; the client is not usable
+     * afterwards: a method called then, or a call under way, fails with `ERR_INVALID_STATE`.
+     */
     free(): void;
     /**
      * Calls `listener` when another tab of this origin signs in, steps up or signs out (a

@@ -221,6 +221,18 @@ const challenge = (core, response, sent, signedOut) =>
   core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined, response.url || sent.url,
     globalThis.location?.href, signedOut);
 
+/**
+ * A freed client's core: every use throws `ERR_INVALID_STATE` (Node's code for a call on what was
+ * closed), so a method called after `free()`, or a call under way when it came, fails coded.
+ */
+const FREED = /** @type {ClientCore} */ (/** @type {unknown} */ (new Proxy({}, {
+  get() {
+    const error = new Error("this Client was freed (free()): make a new one");
+    /** @type {any} */ (error).code = "ERR_INVALID_STATE";
+    throw error;
+  },
+})));
+
 /** How long a tab waits for another tab's refresh to reach a shared store, and how often it looks (ms). */
 const SPENT_WAIT = 2000;
 const SPENT_POLL = 20;
@@ -337,10 +349,12 @@ export class Client {
 
   /** Releases the client's wasm memory and its channel to other tabs; the client is not usable afterwards. */
   free() {
+    if (this.#core === FREED) return;
     this.#channel?.close();
     if (this.#onStorage) globalThis.removeEventListener("storage", this.#onStorage);
     this.#listeners.clear();
     this.#core.free();
+    this.#core = FREED;
   }
 
   /**

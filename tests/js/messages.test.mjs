@@ -261,3 +261,29 @@ test("a store of the app's own whose get or remove throws fails coded, never wit
   const e = await mistake(() => new browser.Client({ ...client, store: store({ get: () => { throw proxy; } }) }));
   assert.equal(e.code, "ERR_FETCH_FAILED", e.stack);
 });
+
+test("a freed Client fails coded, ERR_INVALID_STATE, whatever is called then or was under way", async () => {
+  const options = { ...client, apiOrigins: ["https://api.example"], store: "memory" };
+  const freed = new browser.Client(options);
+  freed.free();
+  freed.free();
+  for (const call of [() => freed.session(), () => freed.accessToken(), () => freed.signIn({}), () => freed.fetch("https://api.example/x")]) {
+    const e = await mistake(call);
+    assert.equal(e.code, "ERR_INVALID_STATE", `${call}: ${e.stack}`);
+  }
+  // A call under way when free() comes: its answer arrives to a freed client.
+  const realFetch = globalThis.fetch;
+  let answer;
+  globalThis.fetch = () => new Promise((resolve) => { answer = resolve; });
+  try {
+    const c = new browser.Client(options);
+    const call = c.fetch("https://api.example/x");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    c.free();
+    answer(new Response("", { status: 401, headers: { "www-authenticate": 'Bearer error="insufficient_user_authentication", acr_values="2"' } }));
+    const e = await mistake(() => call);
+    assert.equal(e.code, "ERR_INVALID_STATE", e.stack);
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+});
