@@ -245,10 +245,10 @@ fn glued_script(segment: &str) -> Vec<usize> {
     let bytes = segment.split(';').next().unwrap_or_default().as_bytes();
     let mut ends = Vec::new();
     for dot in (1..bytes.len()).filter(|&dot| bytes.get(dot) == Some(&b'.')) {
-        for end in SCRIPTS.iter().map(|ext| dot + ext.len()) {
-            let named =
-                bytes.get(dot..end).is_some_and(|e| SCRIPTS.iter().any(|x| x.as_bytes().eq_ignore_ascii_case(e)));
-            if end < bytes.len() && named && !ends.contains(&end) {
+        for ext in SCRIPTS {
+            let end = dot + ext.len();
+            let named = bytes.get(dot..end).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes()));
+            if named && end < bytes.len() && !ends.contains(&end) {
                 ends.push(end);
             }
         }
