@@ -237,23 +237,32 @@ fn is_script(segment: &str) -> bool {
 /// Where the name of a script may end in a (checked, serialised) segment that holds more text
 /// after it (`index.phpadmin` → after `index.php`; `index.php5admin` → after `index.php` and
 /// after `index.php5`; `INDEX.PHPadmin` too, as Slim compares without case): after each script
-/// extension that follows a name and is not at the segment's end. Such a segment is
+/// extension that follows a name and is not at the segment's end, at the first dot that begins
+/// one. Such a segment is
 /// also read as that script with the rest as more path ([`Target::parse`]); a longer extension
 /// or another name (`page.aspx`, `report.shtml`) only adds keys, so rules are matched more, not
 /// less.
 fn glued_script(segment: &str) -> Vec<usize> {
     let bytes = segment.split(';').next().unwrap_or_default().as_bytes();
-    let mut ends = Vec::new();
-    for dot in (1..bytes.len()).filter(|&dot| bytes.get(dot) == Some(&b'.')) {
-        for ext in SCRIPTS {
-            let end = dot + ext.len();
-            let named = bytes.get(dot..end).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes()));
-            if named && end < bytes.len() && !ends.contains(&end) {
-                ends.push(end);
-            }
-        }
-    }
-    ends
+    // At the first dot that begins one (the name of a real script seldom holds another), each
+    // script extension that may end there: a bounded number of readings, however many dots.
+    (1..bytes.len())
+        .filter(|&dot| bytes.get(dot) == Some(&b'.'))
+        .map(|dot| {
+            let mut ends: Vec<usize> = SCRIPTS
+                .iter()
+                .map(|ext| dot + ext.len())
+                .zip(SCRIPTS)
+                .filter(|&(end, ext)| {
+                    end < bytes.len() && bytes.get(dot..end).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes()))
+                })
+                .map(|(end, _)| end)
+                .collect();
+            ends.dedup();
+            ends
+        })
+        .find(|ends| !ends.is_empty())
+        .unwrap_or_default()
 }
 
 /// The keys a script with more path after it (`split`, its index) and an index page add to a

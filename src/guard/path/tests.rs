@@ -424,6 +424,9 @@ fn x22_a_scripts_name_with_text_glued_on_is_also_read_as_the_script_with_more_pa
     let t = Target::parse("/a.phpx/b.php/c").unwrap();
     assert_eq!((t.script.as_deref(), t.path_info.as_deref()), (Some("/a/b"), Some("/c")));
     assert_eq!(t.glued, ["/a", "/x/b/c"]);
+    // However many dots, one reading per extension at the first: a bounded cost.
+    let many = format!("/{}admin", "a.php".repeat(1500));
+    assert!(Target::parse(&many).unwrap().glued.len() <= 4);
     // No script's name with more after it: nothing glued.
     for raw in ["/index.php", "/index.php/admin", "/admin/panel", "/report.pdf", "/.php", "/a/.phpx"] {
         assert_eq!(Target::parse(raw).unwrap().glued, Vec::<String>::new(), "{raw}");
