@@ -568,8 +568,8 @@ pub struct Pending {
     /// The API of the client that saved it.
     pub api: Api,
     /// How Fetch sends it, as the call had it: `[name, value]` of the `Request`'s
-    /// `credentials`, `redirect`, `mode`, `cache`, `referrerPolicy` and `integrity`
-    /// ([`request_mode`]), so `resume()` sends the same call (no cookie a call made with
+    /// `credentials`, `redirect`, `mode`, `cache`, `referrerPolicy` and `integrity` (the values
+    /// Fetch can make a `Request` with again), so `resume()` sends the same call (no cookie a call made with
     /// `credentials: "omit"` left out, no redirect one made with `redirect: "error"` refused).
     pub modes: Vec<(String, String)>,
 }

@@ -124,7 +124,7 @@ pub struct Target {
     pub index: Option<String>,
     /// The keys of the path read with a script's name that has more text glued on split off
     /// (`/index.phpadmin/x` read as `/index.php/admin/x`): that path's `script`, `path_info`,
-    /// `routed` and `index` keys ([`glued_script`]).
+    /// `routed` and `index` keys.
     pub glued: Vec<String>,
 }
 
