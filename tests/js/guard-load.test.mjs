@@ -86,7 +86,9 @@ function variants({ alice, bob, strong, weak }) {
     redirect("huge-header", { "x-padding": "p".repeat(32 * 1024) }, undefined, ["A29"]),
     refused("dot-encoded", "/admin%2e"),
     redirect("upper-case", {}, "/ADMIN/", ["G10"]),
-    redirect("double-slash", {}, "//admin", ["G10"]),
+    redirect("double-slash", {}, "/admin//x", ["G10"]),
+    // A path that begins with // is read as a host by some servers (X23).
+    refused("network-path", "//evil/admin"),
     redirect("encoded-letter", {}, "/%61dmin/x", ["G10"]),
     redirect("dot-segments", {}, "/public/../admin/x", ["G10"]),
     // A target whose meaning depends on who parses it is refused, never guessed (G16–G18).
