@@ -122,10 +122,11 @@ pub struct Target {
     /// `/account/email`, `/Default.aspx` → `/`): servers answer the directory with that page, so
     /// the directory's rules are matched against it too.
     pub index: Option<String>,
-    /// The keys of the path read with a script's name that has more text glued on split off
-    /// (`/index.phpadmin/x` read as `/index.php/admin/x`): that path's `script`, `path_info`,
-    /// `routed` and `index` keys.
-    pub glued: Vec<String>,
+    /// The keys of other readings of the target that servers route by: the path with a
+    /// script's name that has more text glued on split off (`/index.phpadmin/x` read as
+    /// `/index.php/admin/x`: that reading's `script`, `path_info`, `routed` and `index` keys), and
+    /// a query that begins with `/` read as a path (`/?/admin/x` as `/admin/x`).
+    pub readings: Vec<String>,
 }
 
 impl Target {
@@ -184,19 +185,18 @@ impl Target {
         // A script's name with more text glued on (`/index.phpadmin/x`) is read as the script
         // with more path too: CodeIgniter, Yii and Slim take `PATH_INFO` by cutting the script's
         // path off the start of the target as a string, so the front controller `/index.php`
-        // routes `/index.phpadmin/x` as `/admin/x`.
-        let mut glued = Vec::new();
-        if let Some((i, ends)) = segments.iter().map(|s| glued_script(s)).enumerate().find(|(_, ends)| !ends.is_empty())
+        // routes `/index.phpadmin/x` as `/admin/x`; Yii decodes first (`/index.ph%70admin/x`), so
+        // the segments are read decoded (escapes of delimiters and `%` are refused, so decoding
+        // twice reads the same).
+        let mut readings = Vec::new();
+        let decoded: Vec<Cow<'_, str>> = segments.iter().map(|s| decode(s).unwrap_or_default()).collect();
+        if let Some((i, ends)) = decoded.iter().map(|s| glued_script(s)).enumerate().find(|(_, ends)| !ends.is_empty())
         {
             for end in ends {
-                let mut cut: Vec<&str> = segments.iter().map(AsRef::as_ref).collect();
+                let mut cut: Vec<&str> = decoded.iter().map(AsRef::as_ref).collect();
                 let (name, rest) = cut.get(i).and_then(|s| s.split_at_checked(end)).unwrap_or_default();
                 cut.splice(i..=i, [name, rest]);
-                for key in script_keys(&cut, Some(i)).into_iter().flatten() {
-                    if !glued.contains(&key) {
-                        glued.push(key);
-                    }
-                }
+                push_new(&mut readings, script_keys(&cut, Some(i)).into_iter().flatten());
             }
         }
         let query = query.map_or_else(String::new, |q| {
@@ -205,7 +205,21 @@ impl Target {
             out.push_str(&escape(q, QUERY_SET));
             out
         });
-        Ok(Target { path: serialised, query, key, script, path_info, routed, index, glued })
+        // A query that begins with `/` is the path CodeIgniter 3 routes, by default, when the
+        // path names no more than its front controller (`/?/admin/x`, `/index.php?/admin/x`): it
+        // is judged as a path too, as forwarded, up to its own `?` or `&`, and refused as one
+        // would be.
+        if let Some(routed_query) = query.strip_prefix('?').filter(|q| q.starts_with('/')) {
+            let as_path = Target::parse(routed_query.split(['?', '&']).next().unwrap_or_default())?;
+            push_new(
+                &mut readings,
+                [Some(as_path.key), as_path.script, as_path.path_info, as_path.routed, as_path.index]
+                    .into_iter()
+                    .flatten(),
+            );
+            push_new(&mut readings, as_path.readings);
+        }
+        Ok(Target { path: serialised, query, key, script, path_info, routed, index, readings })
     }
 
     /// The path and query, as forwarded.
@@ -263,6 +277,15 @@ fn glued_script(segment: &str) -> Vec<usize> {
         })
         .find(|ends| !ends.is_empty())
         .unwrap_or_default()
+}
+
+/// Adds the keys not there yet.
+fn push_new(keys: &mut Vec<String>, more: impl IntoIterator<Item = String>) {
+    for key in more {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
 }
 
 /// The keys a script with more path after it (`split`, its index) and an index page add to a
@@ -562,13 +585,31 @@ impl Pattern {
         }
     }
 
-    /// Whether a target's key falls under this pattern.
+    /// Whether a target's key falls under this pattern: it is the pattern's path, or, for `/*`,
+    /// begins with it. Some routers cut paths as strings, not at a `/`: nginx's
+    /// `location /admin` and the JDK's `HttpServer` contexts answer `/adminpanel` from `/admin`,
+    /// and a front controller in `/shop` routes `/shopadmin/x` as `admin/x` (CodeIgniter 3, Yii
+    /// 2, Slim 3 and CakePHP 2 cut their directory off as a string). So a `/*` pattern matches a
+    /// key that begins with its path as a string, and a `/` inside the pattern's path may be
+    /// missing from the key (`/shop/admin/*` matches `/shopadmin/x`): a pattern only ever matches
+    /// more than its segments would.
     pub fn matches(&self, key: &str) -> bool {
-        if key == self.base {
+        if key == self.base || (self.prefix && self.base == "/") {
             return true;
         }
-        self.prefix
-            && (self.base == "/" || key.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.starts_with('/')))
+        let (base, key) = (self.base.as_bytes(), key.as_bytes());
+        let mut at = 0;
+        for (i, &c) in base.iter().enumerate() {
+            match key.get(at) {
+                Some(&k) if k == c => at += 1,
+                // A `/` between two of the pattern's segments (never the leading one) that the
+                // key lacks: segments hold no `/`, so taking the key's `/` when it has one is
+                // always right.
+                _ if c == b'/' && i > 0 => {}
+                _ => return false,
+            }
+        }
+        self.prefix || at == key.len()
     }
 }
 

@@ -82,10 +82,10 @@ impl Rules {
     /// rules of the script's own path, of its `PATH_INFO` and of the path without the script too
     /// ([`Target::script`], [`Target::path_info`], [`Target::routed`]), and when it names a
     /// directory's index page, the directory's ([`Target::index`]); and the same of the path read
-    /// with a script's name that has text glued on split off ([`Target::glued`]). All the rules that match must hold when they differ (all needs; an
+    /// and of the target's other readings ([`Target::readings`]). All the rules that match must hold when they differ (all needs; an
     /// API if any is), since the upstream may route by any of them.
     pub fn find_target(&self, target: &Target) -> Option<Rule> {
-        if target.script.is_none() && target.index.is_none() && target.glued.is_empty() {
+        if target.script.is_none() && target.index.is_none() && target.readings.is_empty() {
             return self.find(&target.key);
         }
         let keys = [
@@ -96,7 +96,7 @@ impl Rules {
             target.index.as_ref(),
         ];
         let mut matched: Vec<&Rule> = Vec::with_capacity(keys.len());
-        for key in keys.into_iter().flatten().chain(&target.glued) {
+        for key in keys.into_iter().flatten().chain(&target.readings) {
             if let Some(rule) = self.0.iter().find(|r| r.pattern.matches(key)) {
                 if !matched.contains(&rule) {
                     matched.push(rule);

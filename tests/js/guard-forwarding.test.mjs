@@ -861,7 +861,9 @@ test("X20: what Windows servers read as another path is refused, and a directory
 test("X22: a script's name with text glued on is judged as that script with more path: nothing reaches the upstream without a session", async () => {
   // CodeIgniter, Yii and Slim cut the front controller's path off the target as a string:
   // /index.phpadmin/x routes admin/x.
-  for (const target of ["/index.phpadmin/x", "/INDEX.PHPadmin/x", "/index.phpaccount/email", "/index.php5admin/x", "/app.phpapi/x"]) {
+  for (const target of ["/index.phpadmin/x", "/INDEX.PHPadmin/x", "/index.phpaccount/email", "/index.php5admin/x", "/app.phpapi/x",
+    // Decoded first, as Yii decodes before it cuts (the seventh round).
+    "/index.ph%70admin/x", "/index.%70hpaccount/email"]) {
     const { res, got } = await probe(target, [html]);
     assert.ok([302, 401].includes(res.status), `${target}: ${res.status}`);
     assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
@@ -881,6 +883,30 @@ test("X23: a path that begins with // (which Java's URI reads as a host) is refu
   const { res, got } = await probe("/public//x", [html]);
   assert.equal(res.status, 200);
   assert.deepEqual(got.map((r) => r.url), ["/public//x"]);
+});
+
+// The outside attack's seventh round.
+test("X28 X29: what routers that cut strings read as a guarded path (/adminpanel, /?/admin/x) is judged by its rule: nothing reaches the upstream without a session", async () => {
+  // nginx's `location /admin` and the JDK's contexts cut the path as a string; CodeIgniter 3
+  // routes a query that begins with `/` as the path.
+  for (const target of ["/adminpanel", "/admin-users/x", "/apix", "/?/admin/x", "/index.php?/admin/x", "/?/account/email"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.ok([302, 401].includes(res.status), `${target}: ${res.status}`);
+    assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
+  }
+  // A query path is refused as its path would be; another query is none.
+  const refused = await probe("/?//evil/admin", [html]);
+  assert.equal(refused.res.status, 400);
+  assert.deepEqual(refused.got, []);
+  for (const target of ["/public/x?a=/admin/x", "/public/adm"]) {
+    const { res, got } = await probe(target, [html]);
+    assert.equal(res.status, 200, target);
+    assert.deepEqual(got.map((r) => r.url), [target]);
+  }
+  // With a session that meets the rule, forwarded as it came.
+  const { res, got } = await probe("/?/weak/x", [html, cookieLine(`${SESSION_COOKIE}=${sessions.bob}`)]);
+  assert.equal(res.status, 200, res.body);
+  assert.deepEqual(got.map((r) => r.url), ["/?/weak/x"]);
 });
 
 test("X17: the upstream cannot set the guard's cookie after the attributes of one of its own", async () => {

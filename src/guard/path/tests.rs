@@ -178,7 +178,9 @@ fn patterns() {
     assert!(all.matches("/") && all.matches("/x/y"));
     let prefix = Pattern::parse("/API/Transfer/*").unwrap();
     assert!(prefix.matches("/api/transfer") && prefix.matches("/api/transfer/1"));
-    assert!(!prefix.matches("/api/transfers"));
+    // X28: the path as a string prefix too (nginx's `location /api/transfer`).
+    assert!(prefix.matches("/api/transfers"));
+    assert!(!prefix.matches("/api/transfe") && !prefix.matches("/api") && !prefix.matches("/apix/transfer"));
     for bad in ["admin", "/a*", "/*/x", "/a/*/*", "/a%2f/*", "/a?x", "/a.", "/adm\u{131}n/*"] {
         assert!(Pattern::parse(bad).is_err(), "{bad}");
     }
@@ -215,7 +217,9 @@ fn g10_format_suffixes_are_judged_with_their_path() {
     }
     assert_eq!(key("/.well-known/openid-configuration"), "/.well-known/openid-configuration");
     assert_eq!(key("/assets/app.min.js"), "/assets/app");
-    assert!(!prefix.matches(&key("/administrator.json")));
+    // X28: what begins with the path as a string is under it too.
+    assert!(prefix.matches(&key("/administrator.json")));
+    assert!(!prefix.matches(&key("/admi.json")));
 }
 
 /// Found by the outside attack: characters whose NFKC form holds ASCII (a router normalising
@@ -413,23 +417,26 @@ fn x22_a_scripts_name_with_text_glued_on_is_also_read_as_the_script_with_more_pa
         ("/index.phpaccount/email", &["/index", "/account/email", "/"]),
         ("/shop/index.phpadmin/x", &["/shop/index", "/admin/x", "/shop/admin/x", "/shop"]),
         ("/app.phpadmin", &["/app", "/admin"]),
+        // Decoded first, as Yii decodes before it cuts (the seventh attack).
+        ("/index.ph%70admin/panel", &["/index", "/admin/panel", "/"]),
+        ("/index.%70hpadmin/panel", &["/index", "/admin/panel", "/"]),
         // Each script extension the name may end with.
         ("/index.php5admin/x", &["/index", "/5admin/x", "/", "/admin/x"]),
         // A segment with a longer extension or another name only adds keys.
         ("/page.aspx", &["/page", "/x"]),
     ] {
-        assert_eq!(Target::parse(raw).unwrap().glued, keys, "{raw}");
+        assert_eq!(Target::parse(raw).unwrap().readings, keys, "{raw}");
     }
     // The script with more path, found before the glued one, keeps its own keys.
     let t = Target::parse("/a.phpx/b.php/c").unwrap();
     assert_eq!((t.script.as_deref(), t.path_info.as_deref()), (Some("/a/b"), Some("/c")));
-    assert_eq!(t.glued, ["/a", "/x/b/c"]);
+    assert_eq!(t.readings, ["/a", "/x/b/c"]);
     // However many dots, one reading per extension at the first: a bounded cost.
     let many = format!("/{}admin", "a.php".repeat(1500));
-    assert!(Target::parse(&many).unwrap().glued.len() <= 4);
+    assert!(Target::parse(&many).unwrap().readings.len() <= 4);
     // No script's name with more after it: nothing glued.
     for raw in ["/index.php", "/index.php/admin", "/admin/panel", "/report.pdf", "/.php", "/a/.phpx"] {
-        assert_eq!(Target::parse(raw).unwrap().glued, Vec::<String>::new(), "{raw}");
+        assert_eq!(Target::parse(raw).unwrap().readings, Vec::<String>::new(), "{raw}");
     }
 }
 
@@ -443,5 +450,65 @@ fn x23_a_path_that_begins_with_two_slashes_is_refused() {
     // Empty segments after the first are no host to anyone.
     for raw in ["/account//email", "/a//b", "/a/", "/"] {
         assert!(Target::parse(raw).is_ok(), "{raw}");
+    }
+}
+
+/// Found by the seventh outside attack: routers that cut paths as strings, not at a `/`. The
+/// JDK's `HttpServer` (context `/admin`) and nginx's `location /admin` answer `/adminpanel`; a
+/// front controller in `/shop` (CodeIgniter 3, Yii 2) routes `/shopadmin/panel` as `admin/panel`.
+#[test]
+fn x28_a_pattern_matches_what_routers_that_cut_strings_read_as_its_path() {
+    let admin = Pattern::parse("/admin/*").unwrap();
+    let shop = Pattern::parse("/shop/admin/*").unwrap();
+    let exact = Pattern::parse("/shop/account/email").unwrap();
+    for (pattern, key) in [
+        (&admin, "/adminpanel"),
+        (&admin, "/admin-users/x"),
+        (&shop, "/shopadmin/panel"),
+        (&shop, "/shopadminx"),
+        (&shop, "/shop/adminpanel"),
+        (&exact, "/shopaccount/email"),
+        (&exact, "/shopaccountemail"),
+        (&exact, "/shop/accountemail"),
+    ] {
+        assert!(pattern.matches(key), "{key}");
+    }
+    for (pattern, key) in [
+        (&admin, "/admi"),
+        (&admin, "/x/admin"),
+        (&shop, "/shopping/admin"),
+        (&shop, "/shop"),
+        (&exact, "/shopaccount/emails"),
+        (&exact, "/shop/account/email/x"),
+        (&exact, "/shop/account"),
+    ] {
+        assert!(!pattern.matches(key), "{key}");
+    }
+}
+
+/// Found by the seventh outside attack: CodeIgniter 3 routes a query that begins with `/` as the
+/// path when the path names no more than its front controller, by default (`/?/admin/panel`).
+#[test]
+fn x29_a_query_that_begins_with_a_slash_is_read_as_a_path_too() {
+    for (raw, reading) in [
+        ("/?/admin/panel", "/admin/panel"),
+        ("/index.php?/admin/panel", "/admin/panel"),
+        ("/shop/?/Admin/Panel.html", "/admin/panel"),
+        ("/?/admin/panel?x=1", "/admin/panel"),
+        ("/?/admin/panel&x=1", "/admin/panel"),
+        ("/?/index.phpadmin/x", "/admin/x"),
+    ] {
+        let t = Target::parse(raw).unwrap();
+        assert!(t.readings.iter().any(|k| k == reading), "{raw}: {:?}", t.readings);
+        // Forwarded as it came.
+        assert_eq!(t.path_and_query(), whatwg(raw), "{raw}");
+    }
+    // Refused as its path would be.
+    for raw in ["/?//evil/admin", "/?/admin%2fx", "/?/(S(x))/admin"] {
+        assert!(Target::parse(raw).is_err(), "{raw}");
+    }
+    // Any other query is no path.
+    for raw in ["/?a=/admin", "/search?q=x", "/?"] {
+        assert_eq!(Target::parse(raw).unwrap().readings, Vec::<String>::new(), "{raw}");
     }
 }

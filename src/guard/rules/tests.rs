@@ -181,7 +181,17 @@ fn x20_a_front_controller_in_a_directory_is_guarded_by_the_rules_of_the_paths_it
 fn x22_a_scripts_name_with_text_glued_on_is_guarded_by_the_rules_of_the_path_it_routes() {
     let rules =
         Rules::parse(r#"[{"path":"/admin/*","acr":["LOA3"]},{"path":"/account/email","maxAge":300}]"#, "R").unwrap();
-    for raw in ["/index.phpadmin/panel", "/INDEX.PHPadmin/panel", "/index.phpaccount/email", "/index.php5admin/x"] {
+    for raw in [
+        "/index.phpadmin/panel",
+        "/INDEX.PHPadmin/panel",
+        "/index.phpaccount/email",
+        "/index.php5admin/x",
+        "/index.ph%70admin/panel",
+        // X28, X29: a directory cut off as a string, and a query routed as the path.
+        "/adminpanel",
+        "/?/admin/panel",
+        "/index.php?/account/email",
+    ] {
         assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
     }
     assert!(rules.find_target(&Target::parse("/index.phpcart").unwrap()).is_none());
