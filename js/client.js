@@ -227,11 +227,16 @@ const challenge = (core, response, sent, signedOut) =>
  */
 const FREED = /** @type {ClientCore} */ (/** @type {unknown} */ (new Proxy({}, {
   get() {
-    const error = new Error("this Client was freed (free()): make a new one");
-    /** @type {any} */ (error).code = "ERR_INVALID_STATE";
-    throw error;
+    throw freed();
   },
 })));
+
+/** The error of a use of a freed client. */
+function freed() {
+  const error = new Error("this Client was freed (free()): make a new one");
+  /** @type {any} */ (error).code = "ERR_INVALID_STATE";
+  return error;
+}
 
 /** How long a tab waits for another tab's refresh to reach a shared store, and how often it looks (ms). */
 const SPENT_WAIT = 2000;
@@ -289,6 +294,8 @@ export class Client {
   #onStorage;
   /** @type {Set<(event: object) => void>} */
   #listeners = new Set();
+  /** @type {Set<Window>} This client's popups open now (the page's hold every client's). */
+  #popups = new Set();
   /** What this page's clients with the same storage prefix share (`pageOf`). */
   #page;
   /**
@@ -355,6 +362,8 @@ export class Client {
     this.#listeners.clear();
     this.#core.free();
     this.#core = FREED;
+    // Its sign-ins in popups can no longer complete: closed, they end (ERR_INVALID_STATE).
+    for (const popup of this.#popups) if (!popup.closed) popup.close();
   }
 
   /**
@@ -362,6 +371,7 @@ export class Client {
    * tab of this origin signs in, steps up or signs out; returns the function that stops it.
    */
   onChange(listener) {
+    if (this.#core === FREED) throw freed();
     if (typeof listener !== "function") throw ClientCore.failure(NOT_A_FUNCTION, "listener");
     this.#listeners.add(listener);
     return () => {
@@ -472,8 +482,11 @@ export class Client {
     // Tokens only go where this client may send them, judged on the URL fetch() will call.
     this.#core.tokenMayGo(call.url, globalThis.location?.href);
     // A sign-out while the call is under way (here, or heard from another tab) leaves its answer
-    // as it came: never retried with, or stepped up for, whoever signs in next.
+    // as it came: never retried with, or stepped up for, whoever signs in next. A step-up made
+    // for it starts at the origin's sign-out mark of now, so one in a tab this one does not hear
+    // cancels it too.
     const signOuts = this.#page.signOuts;
+    const mark = stepUp === NO_STEP_UP ? undefined : this.#signOutMark(true);
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
@@ -483,10 +496,11 @@ export class Client {
     const better = await this.#tokenFor(requirement);
     if (this.#core.retry(requirement, first, better, stepUp !== NO_STEP_UP)) return send(spare, better);
     const plan = this.#core.fetchStepUp(requirement, options, this.#tokens(), claims);
+    if (this.#page.signOuts !== signOuts) return response;
     if (stepUp === POPUP_STEP_UP) {
       // Opened as soon as the API's answer says so: a click that started this call still
       // counts for a few seconds (transient activation).
-      await this.#show(plan, OPEN);
+      await this.#inPopup(plan, openPopup(`${this.#prefix}popup`), signOuts, mark);
       return this.#replay(spare, requirement);
     }
     // The body as resume() will send it, refused before anything starts when it cannot be kept.
@@ -494,12 +508,20 @@ export class Client {
     // The sign-in first: a step-up that cannot start (a challenge the core refuses, no
     // discovery) throws with no call saved, so no later sign-in replays a call the app was told
     // failed.
-    const [url, tx, key] = await this.#begin(plan);
+    const [url, tx, key] = await this.#begin(plan, mark);
+    if (this.#page.signOuts !== signOuts) {
+      // Signed out while the step-up was starting: nothing is saved, and the page stays.
+      this.#transactions().removeItem(key);
+      return response;
+    }
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
-    // How fetch() sends it, so that resume() sends the same call.
+    // How fetch() sends it, so that resume() sends the same call: from the callback page, a
+    // default referrer would be that page's URL (its code and state), not the one the call was
+    // made from.
+    const referrer = spare.referrer === "about:client" ? globalThis.location?.href ?? "" : spare.referrer;
     const modes = ["credentials", spare.credentials, "redirect", spare.redirect, "mode", spare.mode, "cache", spare.cache,
-      "referrerPolicy", spare.referrerPolicy, "integrity", spare.integrity];
+      "referrer", referrer, "referrerPolicy", spare.referrerPolicy, "integrity", spare.integrity];
     try {
       const saved = this.#core.pending(spare.url, spare.method, headers, modes, body, requirement, tx);
       write(this.#transactions(), this.#pendingKey, saved, "the call saved for the step-up");
@@ -547,14 +569,24 @@ export class Client {
     this.#signedOut();
     const held = this.#tokens();
     const known = [this.#tokensKey, this.#pendingKey, this.#keptKey, this.#core.signOutKey()];
+    // Every key is tried, and the other tabs are told, even when a store fails: its error comes
+    // after.
+    let failed;
     for (const store of this.#everyStore()) {
       const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
-      for (const key of keys) store.removeItem(key);
+      for (const key of keys) {
+        try {
+          store.removeItem(key);
+        } catch (e) {
+          failed ??= e;
+        }
+      }
     }
     // A new mark where every tab reads it: one that is away at the provider now finds it on its
     // return, cancels the sign-in it comes back from and drops what it held.
     this.#signOutMark(true, true);
     this.#channel?.postMessage(this.#core.changeMessage(undefined));
+    if (failed !== undefined) throw failed;
     if (!endSession) return;
     await this.#document(METADATA);
     const [url, key, saved] = this.#core.signOut(options, held, globalThis.location?.href);
@@ -659,9 +691,9 @@ export class Client {
   }
 
   /** `#start`, also handing back the transaction stored (for a call saved for the sign-in). */
-  async #begin(plan) {
+  async #begin(plan, mark = undefined) {
     await this.#document(METADATA);
-    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, this.#signOutMark(true));
+    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, mark ?? this.#signOutMark(true));
     write(this.#transactions(), key, tx, "the sign-in under way");
     return [url, tx, key];
   }
@@ -700,21 +732,23 @@ export class Client {
   /**
    * Signs in for `plan` in `popup` (`null`: the browser blocked it): navigates it to the
    * provider, waits for its answer, and completes the sign-in here; resolves to the verified
-   * claims. The popup is closed whatever happens.
+   * claims. The popup is closed whatever happens. A sign-out since `signOuts` (the page's count)
+   * or since the origin's sign-out `mark` (both default to now) cancels it.
    */
-  async #inPopup(plan, popup) {
+  async #inPopup(plan, popup, signOuts = this.#page.signOuts, mark = undefined) {
     if (!popup) throw this.#core.popupFailed(plan, BLOCKED);
-    const signOuts = this.#page.signOuts;
     this.#page.popups.add(popup);
+    this.#popups.add(popup);
     try {
       await this.#document(METADATA);
-      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href, this.#signOutMark(true));
+      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href, mark ?? this.#signOutMark(true));
       popup.location.href = url;
       const response = await this.#popupAnswer(popup, plan, state, timeout, poll);
       const { claims } = await this.#complete(response, tx, signOuts);
       return { claims };
     } finally {
       this.#page.popups.delete(popup);
+      this.#popups.delete(popup);
       if (!popup.closed) popup.close();
     }
   }
@@ -733,6 +767,14 @@ export class Client {
         globalThis.removeEventListener("message", heard);
         done();
       };
+      // Whatever building the error throws (a client freed meanwhile) is the error.
+      const fail = (why) => {
+        try {
+          reject(this.#core.popupFailed(plan, why));
+        } catch (e) {
+          reject(e);
+        }
+      };
       /** @param {MessageEvent} event */
       const heard = (event) => {
         let url;
@@ -748,10 +790,10 @@ export class Client {
       // `closed` does: closed counts once it was seen closed at the look before too.
       const watch = setInterval(() => {
         if (!popup.closed) return;
-        if (closedBefore) settle(() => reject(this.#core.popupFailed(plan, CLOSED)));
+        if (closedBefore) settle(() => fail(CLOSED));
         closedBefore = true;
       }, poll);
-      const limit = setTimeout(() => settle(() => reject(this.#core.popupFailed(plan, TIMED_OUT))), timeout);
+      const limit = setTimeout(() => settle(() => fail(TIMED_OUT)), timeout);
       globalThis.addEventListener("message", heard);
     });
   }
@@ -777,8 +819,18 @@ export class Client {
   #heard(change) {
     if (change === undefined) return;
     const [event, remove, signsOut] = change;
-    if (remove.length > 0) for (const store of this.#stores()) for (const key of remove) store.removeItem(key);
+    // Counted first: a store that fails to remove a key must not leave a call under way, or a
+    // sign-in, believing no one signed out.
     if (signsOut) this.#signedOut();
+    for (const store of this.#stores()) {
+      for (const key of remove) {
+        try {
+          store.removeItem(key);
+        } catch (e) {
+          globalThis.reportError?.(e);
+        }
+      }
+    }
     for (const listener of [...this.#listeners]) {
       try {
         listener(JSON.parse(event));

@@ -168,6 +168,13 @@ pub const RESERVED_PARAMS: [&str; 17] = [
     "response_mode",
 ];
 
+/// Whether a parameter name is one of `names` as a server may read it: in any case (ASP.NET's
+/// and .NET's query collections ignore it) and with surrounding whitespace trimmed.
+pub fn names_one_of(name: &str, names: &[&str]) -> bool {
+    let name = name.trim();
+    names.iter().any(|n| name.eq_ignore_ascii_case(n))
+}
+
 /// Builds the authorization URL. Every value is percent-encoded exactly once; the endpoint's own
 /// query is kept as it is.
 pub fn build_authorization_url(req: &AuthorizationRequest) -> Result<String> {
@@ -192,7 +199,7 @@ pub fn build_authorization_url(req: &AuthorizationRequest) -> Result<String> {
     }
     let claims = claims_request(req)?;
     for name in req.extra_params.keys() {
-        if name.is_empty() || RESERVED_PARAMS.contains(&name.as_str()) {
+        if name.trim().is_empty() || names_one_of(name, &RESERVED_PARAMS) {
             return Err(Error::arg_value(
                 format!("extraParams.{name}"),
                 "may not replace a parameter stepup sets itself",

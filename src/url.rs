@@ -127,7 +127,7 @@ impl Endpoint {
     pub fn refuse_in_query(&self, param: &str, names: &[&str]) -> Result<()> {
         let Some(query) = &self.query else { return Ok(()) };
         let pairs = parse_query(query).map_err(|why| Error::arg_value(param, format!("query: {why}")))?;
-        match pairs.iter().find(|(n, _)| names.contains(&n.as_str())) {
+        match pairs.iter().find(|(n, _)| crate::authorize::names_one_of(n, names)) {
             Some((name, _)) => Err(Error::arg_value(param, format!("its query may not set \"{name}\""))),
             None => Ok(()),
         }

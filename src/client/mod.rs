@@ -114,11 +114,11 @@ impl Params {
         let extra =
             o.with("extraParams", |v, at| crate::options::string_map(v, at, "an object whose members are strings"))?;
         for (name, value) in extra.unwrap_or_default() {
-            if name.is_empty()
-                || crate::authorize::RESERVED_PARAMS.contains(&name.as_str())
-                || NOT_EXTRA.contains(&name.as_str())
+            if name.trim().is_empty()
+                || crate::authorize::names_one_of(&name, &crate::authorize::RESERVED_PARAMS)
+                || crate::authorize::names_one_of(&name, &NOT_EXTRA)
             {
-                let why = match name.as_str() {
+                let why = match name.trim().to_ascii_lowercase().as_str() {
                     "audience" | "organization" | "connection" => format!("is an option of its own: pass {name}"),
                     _ => "may not replace a parameter stepup sets itself".to_string(),
                 };
@@ -321,6 +321,9 @@ pub struct Plan {
     pub params: Params,
     /// A popup sign-in: how long to wait for its answer (ms); `None` for a redirect.
     pub popup_timeout_ms: Option<u64>,
+    /// A step-up's: the `sub` of the user signed in when it was planned, who alone may complete
+    /// it ([`Client::signed_in`]), whatever the store still holds by then.
+    pub user: Option<String>,
 }
 
 impl FromJson for Plan {
@@ -339,6 +342,7 @@ impl FromJson for Plan {
                 "essentialAcr?",
                 "params?",
                 "popupTimeoutMs?",
+                "user?",
             ],
         )?;
         let params = o.with("params", |v, at| crate::options::string_map(v, at, "an object of strings"))?;
@@ -353,6 +357,7 @@ impl FromJson for Plan {
             essential_acr: o.bool("essentialAcr")?.unwrap_or_default(),
             params: Params(params.unwrap_or_default().into_iter().collect()),
             popup_timeout_ms: o.whole("popupTimeoutMs")?,
+            user: o.str("user")?,
         })
     }
 }
@@ -376,6 +381,7 @@ impl Plan {
                 }),
             )
             .maybe("popupTimeoutMs", self.popup_timeout_ms)
+            .maybe("user", self.user.as_deref())
             .build()
     }
 }
@@ -483,6 +489,8 @@ pub struct Transaction {
     pub sign_out_mark: Option<String>,
     /// The API the sign-in asked tokens for (`resource`, `audience`): the new set is for it alone.
     pub api: Api,
+    /// A step-up's user ([`Plan::user`]).
+    pub user: Option<String>,
 }
 
 impl FromJson for Transaction {
@@ -490,7 +498,17 @@ impl FromJson for Transaction {
         let o = Fields::new(
             value,
             at,
-            &["verifier", "nonce", "requirement", "returnTo", "issuer?", "signOutMark?", "resource?", "audience?"],
+            &[
+                "verifier",
+                "nonce",
+                "requirement",
+                "returnTo",
+                "issuer?",
+                "signOutMark?",
+                "resource?",
+                "audience?",
+                "user?",
+            ],
         )?;
         Ok(Transaction {
             verifier: o.string("verifier")?,
@@ -500,6 +518,7 @@ impl FromJson for Transaction {
             issuer: o.str("issuer")?,
             sign_out_mark: o.str("signOutMark")?,
             api: Api { resource: o.str("resource")?, audience: o.str("audience")? },
+            user: o.str("user")?,
         })
     }
 }
@@ -516,6 +535,7 @@ impl Transaction {
             .maybe("signOutMark", self.sign_out_mark.as_deref())
             .maybe("resource", self.api.resource.as_deref())
             .maybe("audience", self.api.audience.as_deref())
+            .maybe("user", self.user.as_deref())
             .build()
     }
 
@@ -568,7 +588,7 @@ pub struct Pending {
     /// The API of the client that saved it.
     pub api: Api,
     /// How Fetch sends it, as the call had it: `[name, value]` of the `Request`'s
-    /// `credentials`, `redirect`, `mode`, `cache`, `referrerPolicy` and `integrity` (the values
+    /// `credentials`, `redirect`, `mode`, `cache`, `referrer`, `referrerPolicy` and `integrity` (the values
     /// Fetch can make a `Request` with again), so `resume()` sends the same call (no cookie a call made with
     /// `credentials: "omit"` left out, no redirect one made with `redirect: "error"` refused).
     pub modes: Vec<(String, String)>,
@@ -597,6 +617,14 @@ fn request_mode(name: &str, value: &str, modes: &[(String, String)]) -> bool {
             "unsafe-url",
         ]),
         "integrity" => value.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+        // None, or the page the call was made from (a URL as browsers write one): the replay,
+        // made from the callback page, would otherwise send that page's URL, its `code` and
+        // `state`, as `Referer`.
+        "referrer" => {
+            value.is_empty()
+                || value.bytes().all(|b| b.is_ascii_graphic())
+                    && origin_of(value).is_some_and(|origin| written_as_browsers_write(&origin))
+        }
         _ => false,
     }
 }
@@ -1295,6 +1323,9 @@ impl Client {
             essential_acr: options.essential_acr,
             params: options.params,
             popup_timeout_ms: popup::timeout(options.timeout_in_seconds, popup)?,
+            // A sign-in, not a step-up: anyone may sign in (another user is refused while one
+            // is signed in here, `same_user`).
+            user: None,
         })
     }
 
@@ -1337,6 +1368,7 @@ impl Client {
             essential_acr: false,
             params: Params::default(),
             popup_timeout_ms: popup::timeout(options.timeout_in_seconds, popup)?,
+            user: held.and_then(|s| s.claims.get("sub")).and_then(Value::as_str).map(str::to_string),
         })
     }
 
@@ -1385,6 +1417,7 @@ impl Client {
             issuer: Some(self.issuer.clone()),
             sign_out_mark,
             api,
+            user: plan.user,
         };
         Ok((url, self.key(&format!("tx:{state}")), tx))
     }
@@ -1455,6 +1488,7 @@ impl Client {
         mut sets: Vec<TokenSet>,
         now: u64,
         signed_out_since: bool,
+        user: Option<&str>,
     ) -> Result<Vec<TokenSet>> {
         // A sign-out stays a sign-out: one made after this sign-in started (here, or in another
         // tab) cancelled it, even when the provider answered it meanwhile (README, "The browser
@@ -1471,6 +1505,12 @@ impl Client {
                 "sub",
                 "the provider signed in another user than the one signed in here; sign out first",
             ));
+        }
+        // A step-up is its user's, even where the store no longer holds that user's tokens (the
+        // `"memory"` store after the page left for the provider): another user's sign-in would
+        // complete the step-up, and the call saved for it, as them.
+        if user.is_some_and(|user| claims.get("sub").and_then(Value::as_str) != Some(user)) {
+            return Err(Error::claim_invalid("sub", "the provider signed in another user than the one who stepped up"));
         }
         set.claims = claims;
         tokens::keep(&mut sets, set, &self.policy, now);

@@ -148,6 +148,7 @@ fn the_authorization_url_and_its_transaction() {
             issuer: Some(ISS.into()),
             sign_out_mark: None,
             api: Api { resource: Some("https://api.example".into()), audience: None },
+            user: None,
         }
     );
     // As stored, and read back.
@@ -241,15 +242,16 @@ fn the_callback_checks_the_response_exchanges_the_code_and_keeps_the_tokens() {
 
     let claims = set("LOA2", "", None, None).claims;
     // A sign-out made while the sign-in was under way cancels it, whatever the provider answered.
-    let e = c.signed_in(new.clone(), claims.clone(), vec![], 2000, true).unwrap_err();
+    let e = c.signed_in(new.clone(), claims.clone(), vec![], 2000, true, None).unwrap_err();
     assert_eq!((e.code(), e.param()), ("ERR_AUTH_RESPONSE_INVALID", Some("state")));
-    let sets =
-        c.signed_in(new.clone(), claims.clone(), vec![set("LOA1", "basic", Some(5000), None)], 2000, false).unwrap();
+    let sets = c
+        .signed_in(new.clone(), claims.clone(), vec![set("LOA1", "basic", Some(5000), None)], 2000, false, None)
+        .unwrap();
     assert_eq!(sets.len(), 2, "the weaker set stays (RFC 9470 §2)");
     assert_eq!(sets[1].claims, claims);
     assert_eq!(sets[1].access_token.as_deref(), Some("at"));
     let Value::Object(bob) = json!({ "sub": "bob", "acr": "LOA2" }) else { unreachable!() };
-    let e = c.signed_in(new, bob, sets, 2000, false).unwrap_err();
+    let e = c.signed_in(new, bob, sets, 2000, false, None).unwrap_err();
     assert_eq!((e.code(), e.claim()), ("ERR_JWT_CLAIM_VALIDATION_FAILED", Some("sub")));
     let saved =
         json!({ "url": "https://app.example/api", "method": "GET", "headers": [], "requirement": {}, "signIn": "n" })
@@ -427,6 +429,7 @@ fn a_saved_call_keeps_no_token_and_no_body_where_fetch_allows_none() {
         issuer: None,
         sign_out_mark: None,
         api: Api::default(),
+        user: None,
     };
     let headers =
         vec![("content-type".into(), "application/json".into()), ("Authorization".into(), "Bearer old".into())];
@@ -564,6 +567,7 @@ fn auth0_mfa_required_at_the_token_endpoint_is_a_step_up_for_the_policys_multi_f
         issuer: None,
         sign_out_mark: None,
         api: Api::default(),
+        user: None,
     };
     for e in [
         c.exchanged(Ok((403, mfa.as_bytes())), &tx, 2000).unwrap_err(),
@@ -1158,6 +1162,7 @@ fn x21_a_call_saved_by_another_client_of_the_client_id_is_left_for_it() {
         issuer: Some(c.issuer.clone()),
         sign_out_mark: None,
         api: c.api.clone(),
+        user: None,
     };
     let tx = sign_in(&mine, "n");
     let call =
@@ -1254,7 +1259,7 @@ fn x07_claims_too_deep_to_be_read_back_are_refused_and_what_is_stored_stays_read
         assert_eq!(crate::json::depth(&Value::Object(claims.clone())), depth);
         // The claims as a verified token hands them over: they parse.
         assert!(crate::json::parse_object(Value::Object(claims.clone()).to_string().as_bytes()).is_ok());
-        let kept = c.signed_in(set("LOA1", "at", None, None), claims, vec![], 2000, false);
+        let kept = c.signed_in(set("LOA1", "at", None, None), claims, vec![], 2000, false, None);
         if depth <= tokens::MAX_CLAIMS_DEPTH {
             let stored = c.sets_to_store(&kept.unwrap(), Some(&other)).to_string();
             assert_eq!(token_sets(Some(&stored)).len(), 2, "both issuers' sets read back at depth {depth}");
@@ -1314,7 +1319,7 @@ fn x12_a_token_is_sent_only_to_the_api_its_sign_in_asked_for() {
     let Value::Object(claims) = json!({ "iss": ISS, "sub": "alice", "acr": "1", "auth_time": 1000 }) else {
         unreachable!()
     };
-    let sets = a.signed_in(set, claims, Vec::new(), 1000, false).unwrap();
+    let sets = a.signed_in(set, claims, Vec::new(), 1000, false, None).unwrap();
     let any = Requirement::default();
     assert_eq!(a.token_for(&any, &sets, 1100), TokenFor::Use("for-a".into()));
     for other in [&b, &d] {
@@ -1387,7 +1392,20 @@ fn x16_a_body_saved_for_resume_is_its_text_or_refused() {
 /// comes back.
 #[test]
 fn x25_extra_params_carry_no_request_object_nor_response_mode() {
-    for name in ["request", "request_uri", "response_mode"] {
+    // In any case and with whitespace around, as ASP.NET's query collection reads them (the fifth
+    // attack on the client).
+    for name in [
+        "request",
+        "request_uri",
+        "response_mode",
+        "Request",
+        "REQUEST_URI",
+        "Response_Mode",
+        "request ",
+        " Prompt",
+        "ACR_VALUES",
+        "Audience",
+    ] {
         let options = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb", "extraParams": { name: "x" } });
         let Err(e) = Client::from_json(&options, "") else { panic!("{name} was taken") };
         assert_eq!(
@@ -1427,6 +1445,7 @@ fn x27_a_saved_call_keeps_how_fetch_sends_it() {
         issuer: None,
         sign_out_mark: None,
         api: Api::default(),
+        user: None,
     };
     let pairs = |list: &[(&str, &str)]| list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect::<Vec<_>>();
     let save = |modes: &[(&str, &str)]| {
@@ -1445,6 +1464,7 @@ fn x27_a_saved_call_keeps_how_fetch_sends_it() {
         ("redirect", "error"),
         ("mode", "same-origin"),
         ("cache", "only-if-cached"),
+        ("referrer", "https://app.example/page?x=1"),
         ("referrerPolicy", ""),
         ("integrity", "sha256-abc="),
     ];
@@ -1452,7 +1472,15 @@ fn x27_a_saved_call_keeps_how_fetch_sends_it() {
     let read = stored::<Pending>(Some(&call.to_json().to_string())).expect("read back");
     assert_eq!(read.modes, pairs(&modes));
     // A mode no call can be sent again with is refused before the step-up starts, named.
-    for (name, value) in [("mode", "no-cors"), ("mode", "navigate"), ("redirect", "never"), ("credentials", "")] {
+    for (name, value) in [
+        ("mode", "no-cors"),
+        ("mode", "navigate"),
+        ("redirect", "never"),
+        ("credentials", ""),
+        ("referrer", "javascript:x"),
+        ("referrer", "https://user@app.example/"),
+        ("referrer", "https://app.example/a b"),
+    ] {
         let e = save(&[(name, value)]).unwrap_err();
         assert_eq!((e.code(), e.param()), ("ERR_INVALID_ARG_VALUE", Some(format!("init.{name}").as_str())), "{value}");
     }
@@ -1465,4 +1493,32 @@ fn x27_a_saved_call_keeps_how_fetch_sends_it() {
     written["modes"] = json!([["mode", "no-cors"]]);
     let held = [set("LOA2", "t", None, None)];
     assert_eq!(c.to_replay(Some(&written.to_string()), Some("https://app.example/"), &held), SavedCall::Remove);
+}
+
+/// Found by the fifth outside attack on the client: with the `"memory"` store the page that
+/// comes back from a step-up holds no tokens, so another user's sign-in there completed alice's
+/// step-up and her saved call was replayed as bob.
+#[test]
+fn x30_a_step_up_is_completed_only_by_the_user_who_stepped_up() {
+    let c = discovered(json!({}));
+    let held = [set("LOA1", "t", None, None)];
+    let plan = c.step_up(acr(&["LOA2"]), StepUpOptions::default(), Popup::Redirect, None, &held, 1100).unwrap();
+    assert_eq!(plan.user.as_deref(), Some("alice"));
+    let (_, _, tx) = c.start(plan, random(), || Ok("/".into()), None).unwrap();
+    let tx = stored::<Transaction>(Some(&tx.to_json().to_string())).expect("read back");
+    assert_eq!(tx.user.as_deref(), Some("alice"));
+    let claims = |sub: &str| {
+        let Value::Object(m) = json!({ "sub": sub, "acr": "LOA2" }) else { unreachable!() };
+        m
+    };
+    // Nothing held any more (the memory store after the page left): still only alice.
+    let e =
+        c.signed_in(set("LOA2", "t2", None, None), claims("bob"), vec![], 2000, false, tx.user.as_deref()).unwrap_err();
+    assert_eq!((e.code(), e.claim()), ("ERR_JWT_CLAIM_VALIDATION_FAILED", Some("sub")));
+    assert!(c
+        .signed_in(set("LOA2", "t2", None, None), claims("alice"), vec![], 2000, false, tx.user.as_deref())
+        .is_ok());
+    // A sign-in (not a step-up) names no user: whoever signs in, when no one is signed in here.
+    let plan = c.sign_in(SignInOptions::default(), Popup::Redirect).unwrap();
+    assert_eq!(plan.user, None);
 }

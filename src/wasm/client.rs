@@ -439,7 +439,7 @@ impl ClientCore {
             let claims = crate::json::parse_object(claims.as_bytes()).map_err(|e| Error::arg_value("claims", e))?;
             let sets = sets(&self.inner, &tokens)?;
             let cancelled = signed_out_since || tx.cancelled_by(sign_out_mark.as_deref());
-            let held = self.inner.signed_in(ours(set)?, claims, sets, unix_now(), cancelled)?;
+            let held = self.inner.signed_in(ours(set)?, claims, sets, unix_now(), cancelled, tx.user.as_deref())?;
             let stored = self.inner.sets_to_store(&held, tokens.as_string().as_deref());
             Ok(Array::of2(&text(&stored), &tx.return_to.into()).into())
         };

@@ -409,3 +409,20 @@ for (const store of ["session", "local"]) test(`X19: a sign-out by another issue
   assert.deepEqual(await storedKeys(page), ["stepup:stepup-spa:signedout"]);
   await context.close();
 });
+
+test("free() during a popup sign-in closes the popup and ends the sign-in with ERR_INVALID_STATE", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await pages.open(context);
+  const popupOpened = page.waitForEvent("popup", WAIT);
+  await page.evaluate(() => { window.track(window.client.signIn({ popup: true, acrValues: ["LOA1"] })); });
+  const popup = await popupOpened;
+  await popup.waitForURL((u) => u.href.startsWith(app.idp.issuer) && u.pathname.includes("/interaction/"), WAIT);
+  const closed = popup.waitForEvent("close", WAIT);
+  // A component that unmounts frees its client while the user is at the provider.
+  await page.evaluate(() => window.client.free());
+  await closed;
+  const ended = await outcome(page);
+  assert.equal(ended.error?.code, "ERR_INVALID_STATE", JSON.stringify(ended));
+  assert.deepEqual((await storedKeys(page)).filter((k) => k.endsWith(":tokens")), [], "no tokens stored");
+  await context.close();
+});

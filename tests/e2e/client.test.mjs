@@ -348,14 +348,17 @@ test("X27: resume() sends the same call: its credentials, redirect, cache, refer
     window.fetch = (input, init) => {
       if (input instanceof Request && input.url.includes("/api/")) {
         const { credentials, redirect, cache, referrerPolicy, mode } = input;
+        // The page the call was made from, not the callback's URL with its code.
+        const referrer = input.referrer === "about:client" ? location.href : input.referrer;
         const sent = JSON.parse(sessionStorage.getItem("test-sent") ?? "[]");
-        sessionStorage.setItem("test-sent", JSON.stringify([...sent, { credentials, redirect, cache, referrerPolicy, mode }]));
+        sessionStorage.setItem("test-sent", JSON.stringify([...sent, { credentials, redirect, cache, referrerPolicy, mode, referrer }]));
       }
       return original(input, init);
     };
   });
   const how = { credentials: "omit", redirect: "error", cache: "no-store", referrerPolicy: "no-referrer", mode: "same-origin" };
   await record();
+  const from = page.url();
   await page.evaluate((how) => { window.client.fetch("/api/mfa", { method: "POST", body: "{}", ...how }, { stepUp: true }); }, how);
   await passIdp(page, base);
   await ready(page);
@@ -366,7 +369,32 @@ test("X27: resume() sends the same call: its credentials, redirect, cache, refer
     return { status: res.status, sent: JSON.parse(sessionStorage.getItem("test-sent")) };
   });
   // The first call as the app made it, then the replay the same.
-  assert.deepEqual(out, { status: 200, sent: [how, how] });
+  assert.deepEqual(out, { status: 200, sent: [{ ...how, referrer: from }, { ...how, referrer: from }] });
+  await context.close();
+});
+
+test("X24: a sign-out while the step-up for a call is starting (the provider's discovery under way) cancels it: the page stays and nothing is saved", async () => {
+  const { context, page } = await signedInPage();
+  // A fresh page holds no discovery document: the step-up fetches it, slowly.
+  await page.reload();
+  await ready(page);
+  await context.route(`${idp.issuer}/.well-known/openid-configuration`, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  const here = page.url();
+  const out = await page.evaluate(async () => {
+    const call = window.client.fetch("/api/mfa", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await window.client.signOut();
+    const res = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve("no answer"), 5000))]);
+    return {
+      status: res.status ?? res,
+      kept: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending") || k.includes(":tx:")),
+    };
+  });
+  assert.deepEqual(out, { status: 401, kept: [] });
+  assert.equal(page.url(), here, "no step-up: the page stayed");
   await context.close();
 });
 
@@ -465,6 +493,28 @@ test("with the memory store, a call saved for a step-up is replayed after the si
   await memory.ready(page);
   const resumed = await callbackAndResume(page);
   assert.deepEqual(resumed, { acr: "LOA2", status: 200, body: { path: "/api/mfa", method: "POST", sub: "alice", acr: "LOA2" }, again: null });
+  await context.close();
+});
+
+test("X30: with the memory store, a step-up is completed only by the user who stepped up: another user's sign-in at the provider is refused and the call never replayed as them", async () => {
+  const memory = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "memory" });
+  const context = await browser.newContext();
+  const page = await memory.open(context);
+  const signedIn = await memory.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  // alice's call needs a step-up; at the provider (its session gone), another user, who can
+  // reach the level, signs in.
+  await context.clearCookies();
+  const reached = apiCalls.length;
+  await page.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true }); });
+  await passIdp(page, base, { user: "zoe smith", password: "zoetrope" });
+  await memory.ready(page);
+  const out = await page.evaluate(async () => {
+    const callback = await window.client.handleCallback().then((r) => r.claims.sub, (e) => ({ code: e.code, claim: e.claim }));
+    return { callback, resumed: await window.client.resume(), signedIn: window.client.session().signedIn };
+  });
+  assert.deepEqual(out, { callback: { code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "sub" }, resumed: null, signedIn: false });
+  assert.deepEqual(apiCalls.slice(reached), [], "the API saw no call as the other user");
   await context.close();
 });
 

@@ -287,3 +287,18 @@ test("a freed Client fails coded, ERR_INVALID_STATE, whatever is called then or 
     globalThis.fetch = realFetch;
   }
 });
+
+test("a sign-out with a store whose remove throws still signs out: every key is tried, the other clients are told, then it fails coded", async () => {
+  const held = new Map();
+  const failing = { get: (k) => held.get(k), set: (k, v) => held.set(k, v), remove: () => { throw new Error("store down"); } };
+  const signingOut = new browser.Client({ ...client, store: failing });
+  const other = new browser.Client({ ...client, store: "memory" });
+  const heard = new Promise((resolve) => other.onChange(resolve));
+  const e = await mistake(() => signingOut.signOut());
+  assert.equal(e.code, "ERR_FETCH_FAILED", e.stack);
+  assert.deepEqual(await Promise.race([heard, new Promise((resolve) => setTimeout(() => resolve("not told"), 2000))]), { type: "signedOut" });
+  signingOut.free();
+  other.free();
+  // A freed client takes no listener either.
+  assert.equal((await mistake(() => other.onChange(() => {}))).code, "ERR_INVALID_STATE");
+});
