@@ -690,7 +690,11 @@ export class Client {
     return (await this.#begin(plan))[0];
   }
 
-  /** `#start`, also handing back the transaction stored (for a call saved for the sign-in). */
+  /**
+   * `#start`, also handing back the transaction stored (for a call saved for the sign-in).
+   * @param {string} plan
+   * @param {string | undefined} [mark] the origin's sign-out mark the sign-in starts at (default: now)
+   */
   async #begin(plan, mark = undefined) {
     await this.#document(METADATA);
     const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, mark ?? this.#signOutMark(true));
@@ -734,6 +738,10 @@ export class Client {
    * provider, waits for its answer, and completes the sign-in here; resolves to the verified
    * claims. The popup is closed whatever happens. A sign-out since `signOuts` (the page's count)
    * or since the origin's sign-out `mark` (both default to now) cancels it.
+   * @param {string} plan
+   * @param {Window | null} popup
+   * @param {number} [signOuts]
+   * @param {string | undefined} [mark]
    */
   async #inPopup(plan, popup, signOuts = this.#page.signOuts, mark = undefined) {
     if (!popup) throw this.#core.popupFailed(plan, BLOCKED);
