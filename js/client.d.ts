@@ -172,7 +172,8 @@ export class Client {
     constructor(options: ClientOptions);
     /**
      * Releases the client's wasm memory and its channel to other tabs; the client is not usable
-     * afterwards: a method called then, or a call under way, fails with `ERR_INVALID_STATE`.
+     * afterwards: a method called then fails with `ERR_INVALID_STATE`; a `fetch` under way
+     * resolves to the API's answer as it came (it was made), and a popup sign-in ends.
      */
     free(): void;
     /**

@@ -19,6 +19,7 @@ const FETCH_FAILED = 0;
 const BAD_INPUT = 1;
 const NOT_A_FUNCTION = 2;
 const UNREADABLE = 3;
+const CANCELLED = 4;
 
 /** `ClientCore.popupKind`: no popup, one the client opens (else the caller's window). */
 const REDIRECT = 0;
@@ -490,13 +491,15 @@ export class Client {
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
+    // Freed meanwhile: the call was made, and its answer is the app's.
+    if (this.#core === FREED) return response;
     const challenged = challenge(this.#core, response, call, this.#page.signOuts !== signOuts);
     if (challenged === undefined) return response;
     const [requirement, claims] = challenged;
     const better = await this.#tokenFor(requirement);
+    if (this.#page.signOuts !== signOuts) return response;
     if (this.#core.retry(requirement, first, better, stepUp !== NO_STEP_UP)) return send(spare, better);
     const plan = this.#core.fetchStepUp(requirement, options, this.#tokens(), claims);
-    if (this.#page.signOuts !== signOuts) return response;
     if (stepUp === POPUP_STEP_UP) {
       // Opened as soon as the API's answer says so: a click that started this call still
       // counts for a few seconds (transient activation).
@@ -508,18 +511,18 @@ export class Client {
     // The sign-in first: a step-up that cannot start (a challenge the core refuses, no
     // discovery) throws with no call saved, so no later sign-in replays a call the app was told
     // failed.
-    const [url, tx, key] = await this.#begin(plan, mark);
-    if (this.#page.signOuts !== signOuts) {
-      // Signed out while the step-up was starting: nothing is saved, and the page stays.
-      this.#transactions().removeItem(key);
-      return response;
-    }
+    const begun = await this.#begin(plan, signOuts, mark);
+    // Signed out while the step-up was starting: nothing is saved, and the page stays.
+    if (begun === undefined) return response;
+    const [url, tx, key] = begun;
     const headers = [];
     for (const [name, value] of spare.headers) headers.push(name, value);
     // How fetch() sends it, so that resume() sends the same call: from the callback page, a
     // default referrer would be that page's URL (its code and state), not the one the call was
     // made from.
-    const referrer = spare.referrer === "about:client" ? globalThis.location?.href ?? "" : spare.referrer;
+    // Under the document's own policy (`referrerPolicy` ""), which the replay's page may not
+    // share, none: never more than the call sent.
+    const referrer = spare.referrerPolicy === "" ? "" : spare.referrer === "about:client" ? globalThis.location?.href ?? "" : spare.referrer;
     const modes = ["credentials", spare.credentials, "redirect", spare.redirect, "mode", spare.mode, "cache", spare.cache,
       "referrer", referrer, "referrerPolicy", spare.referrerPolicy, "integrity", spare.integrity];
     try {
@@ -567,11 +570,16 @@ export class Client {
   async signOut(options) {
     const endSession = this.#core.signOutOptions(options);
     this.#signedOut();
-    const held = this.#tokens();
-    const known = [this.#tokensKey, this.#pendingKey, this.#keptKey, this.#core.signOutKey()];
     // Every key is tried, and the other tabs are told, even when a store fails: its error comes
     // after.
     let failed;
+    let held = null;
+    try {
+      held = this.#tokens();
+    } catch (e) {
+      failed = e;
+    }
+    const known = [this.#tokensKey, this.#pendingKey, this.#keptKey, this.#core.signOutKey()];
     for (const store of this.#everyStore()) {
       const keys = store.keys ? store.keys().filter((key) => key.startsWith(this.#prefix)) : known;
       for (const key of keys) {
@@ -685,19 +693,30 @@ export class Client {
     if (tokens !== null) write(this.#store(), this.#tokensKey, tokens, "the tokens");
   }
 
-  /** Starts a sign-in the core planned: discovery, then the URL with its transaction stored. */
+  /**
+   * Starts a sign-in the core planned: discovery, then the URL with its transaction stored. A
+   * sign-out meanwhile cancels it (`ERR_AUTH_RESPONSE_INVALID`): a sign-out stays a sign-out.
+   */
   async #start(plan) {
-    return (await this.#begin(plan))[0];
+    const begun = await this.#begin(plan);
+    if (begun === undefined) throw ClientCore.failure(CANCELLED, "");
+    return begun[0];
   }
 
   /**
-   * `#start`, also handing back the transaction stored (for a call saved for the sign-in).
+   * `#start`, also handing back the transaction stored (for a call saved for the sign-in), or
+   * `undefined`, storing nothing, when a sign-out came since `signOuts` (the page's count) while
+   * discovery was fetched. The sign-in starts at the origin's sign-out `mark`, so one in a tab
+   * this one does not hear cancels it at its callback. Both default to now, before any wait.
    * @param {string} plan
-   * @param {string | undefined} [mark] the origin's sign-out mark the sign-in starts at (default: now)
+   * @param {number} [signOuts]
+   * @param {string | undefined} [mark]
+   * @returns {Promise<[string, string, string] | undefined>}
    */
-  async #begin(plan, mark = undefined) {
+  async #begin(plan, signOuts = this.#page.signOuts, mark = this.#signOutMark(true)) {
     await this.#document(METADATA);
-    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, mark ?? this.#signOutMark(true));
+    if (this.#page.signOuts !== signOuts) return undefined;
+    const [url, key, tx] = this.#core.start(plan, globalThis.location?.href, mark);
     write(this.#transactions(), key, tx, "the sign-in under way");
     return [url, tx, key];
   }
@@ -743,13 +762,13 @@ export class Client {
    * @param {number} [signOuts]
    * @param {string | undefined} [mark]
    */
-  async #inPopup(plan, popup, signOuts = this.#page.signOuts, mark = undefined) {
+  async #inPopup(plan, popup, signOuts = this.#page.signOuts, mark = this.#signOutMark(true)) {
     if (!popup) throw this.#core.popupFailed(plan, BLOCKED);
     this.#page.popups.add(popup);
     this.#popups.add(popup);
     try {
       await this.#document(METADATA);
-      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href, mark ?? this.#signOutMark(true));
+      const [url, state, tx, timeout, poll] = this.#core.startPopup(plan, globalThis.location?.href, mark);
       popup.location.href = url;
       const response = await this.#popupAnswer(popup, plan, state, timeout, poll);
       const { claims } = await this.#complete(response, tx, signOuts);
@@ -814,6 +833,7 @@ export class Client {
     const token = await this.#tokenFor(requirement);
     if (token === undefined) throw this.#core.stepUpRequired(requirement);
     const response = await send(call, token);
+    if (this.#core === FREED) return response;
     const still = challenge(this.#core, response, call, false);
     if (still !== undefined) throw this.#core.stepUpRequired(still[0]);
     return response;

@@ -169,10 +169,16 @@ pub const RESERVED_PARAMS: [&str; 17] = [
 ];
 
 /// Whether a parameter name is one of `names` as a server may read it: in any case (ASP.NET's
-/// and .NET's query collections ignore it) and with surrounding whitespace trimmed.
+/// and .NET's query collections ignore it), with surrounding whitespace trimmed, and as PHP fills
+/// `$_GET` (`parse_str`: `.`, a space and an unclosed `[` become `_`, and `name[…]` is `name`).
 pub fn names_one_of(name: &str, names: &[&str]) -> bool {
     let name = name.trim();
-    names.iter().any(|n| name.eq_ignore_ascii_case(n))
+    let name = match name.split_once('[') {
+        Some((base, rest)) if rest.contains(']') => base,
+        _ => name,
+    };
+    let php: String = name.chars().map(|c| if matches!(c, '.' | ' ' | '[') { '_' } else { c }).collect();
+    names.iter().any(|n| name.eq_ignore_ascii_case(n) || php.eq_ignore_ascii_case(n))
 }
 
 /// Builds the authorization URL. Every value is percent-encoded exactly once; the endpoint's own

@@ -767,6 +767,12 @@ impl Pending {
     }
 }
 
+/// A sign-in cancelled by a sign-out made while it was under way (README, "The browser
+/// `Client`": a sign-out stays a sign-out), at its callback or while it was starting.
+pub fn cancelled_by_sign_out() -> Error {
+    Error::response("state", "the sign-in was cancelled by a sign-out made while it was under way")
+}
+
 /// What the shell does with the call saved under the client id's `pending` key, which two
 /// clients with one client id share (another issuer, another API).
 #[derive(Debug, Clone, PartialEq)]
@@ -1368,7 +1374,9 @@ impl Client {
             essential_acr: false,
             params: Params::default(),
             popup_timeout_ms: popup::timeout(options.timeout_in_seconds, popup)?,
-            user: held.and_then(|s| s.claims.get("sub")).and_then(Value::as_str).map(str::to_string),
+            // Any set's, expired or not: all are the one user's (`same_user`), and a call whose
+            // token expired while it was under way is that user's all the same.
+            user: sets.iter().find_map(|s| s.claims.get("sub")).and_then(Value::as_str).map(str::to_string),
         })
     }
 
@@ -1494,10 +1502,7 @@ impl Client {
         // tab) cancelled it, even when the provider answered it meanwhile (README, "The browser
         // `Client`").
         if signed_out_since {
-            return Err(Error::response(
-                "state",
-                "the sign-in was cancelled by a sign-out made while it was under way",
-            ));
+            return Err(cancelled_by_sign_out());
         }
         tokens::keepable(&claims)?;
         if !same_user(sets.first().map(|s| &s.claims), &claims) {

@@ -1405,6 +1405,14 @@ fn x25_extra_params_carry_no_request_object_nor_response_mode() {
         " Prompt",
         "ACR_VALUES",
         "Audience",
+        // As PHP fills `$_GET` (the sixth attack on the client).
+        "request.uri",
+        "request uri",
+        "request[uri",
+        "max.age",
+        "response.mode",
+        "prompt[]",
+        "request[x]",
     ] {
         let options = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb", "extraParams": { name: "x" } });
         let Err(e) = Client::from_json(&options, "") else { panic!("{name} was taken") };
@@ -1518,6 +1526,11 @@ fn x30_a_step_up_is_completed_only_by_the_user_who_stepped_up() {
     assert!(c
         .signed_in(set("LOA2", "t2", None, None), claims("alice"), vec![], 2000, false, tx.user.as_deref())
         .is_ok());
+    // A set whose access token expired while the call was under way is the user's all the same
+    // (the sixth attack: such a step-up recorded no user).
+    let expired = [set("LOA1", "t", Some(1000), None)];
+    let plan = c.step_up(acr(&["LOA2"]), StepUpOptions::default(), Popup::Redirect, None, &expired, 1100).unwrap();
+    assert_eq!(plan.user.as_deref(), Some("alice"));
     // A sign-in (not a step-up) names no user: whoever signs in, when no one is signed in here.
     let plan = c.sign_in(SignInOptions::default(), Popup::Redirect).unwrap();
     assert_eq!(plan.user, None);

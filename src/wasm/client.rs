@@ -819,12 +819,14 @@ impl ClientCore {
     /// no storage, no page); 1, the `input` of `fetch` that `Request` refused
     /// (`ERR_INVALID_ARG_VALUE`); 2, `message` names an argument that is not a function
     /// (`ERR_INVALID_ARG_TYPE`); 3, `message` names an argument that could not be read (a
-    /// revoked proxy, a member that throws: `ERR_INVALID_ARG_VALUE`).
+    /// revoked proxy, a member that throws: `ERR_INVALID_ARG_VALUE`); 4, a sign-in cancelled by a
+    /// sign-out while it was starting ([`client::cancelled_by_sign_out`]).
     pub fn failure(kind: u8, message: String) -> JsValue {
         js_error(&match kind {
             0 => Error::FetchFailed(message),
             1 => Error::arg_value("input", message),
             2 => Error::arg_type(message, "a function"),
+            4 => client::cancelled_by_sign_out(),
             _ => Error::arg_value(message, "could not be read"),
         })
     }

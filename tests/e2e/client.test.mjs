@@ -398,6 +398,27 @@ test("X24: a sign-out while the step-up for a call is starting (the provider's d
   await context.close();
 });
 
+for (const start of ["stepUp", "signIn"]) test(`X24: a sign-out while a ${start}() that leaves the page is starting cancels it: ERR_AUTH_RESPONSE_INVALID, the page stays, nothing is stored`, async () => {
+  const { context, page } = await signedInPage();
+  await page.reload();
+  await ready(page);
+  await context.route(`${idp.issuer}/.well-known/openid-configuration`, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  const here = page.url();
+  const out = await page.evaluate(async (start) => {
+    const begun = start === "stepUp" ? window.client.stepUp({ acr: ["LOA2"] }) : window.client.signIn({ acrValues: ["LOA1"] });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await window.client.signOut();
+    const ended = await Promise.race([begun.then(() => "went", (e) => e.code), new Promise((resolve) => setTimeout(() => resolve("no answer"), 5000))]);
+    return { ended, kept: Object.keys(sessionStorage).filter((k) => k.includes(":tx:")), signedIn: window.client.session().signedIn };
+  }, start);
+  assert.deepEqual(out, { ended: "ERR_AUTH_RESPONSE_INVALID", kept: [], signedIn: false });
+  assert.equal(page.url(), here, "the page stayed");
+  await context.close();
+});
+
 test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", () => withOtherOrigin(async ({ origin, seen }) => {
   movedTo = `${origin}/challenge`;
   try {
