@@ -60,6 +60,9 @@ pub enum Refusal {
     /// URL parser serialises so): servers that read the target as a URI reference (Java's
     /// `URI`, `new URL(target, base)`) take its first segment for a host (RFC 3986 §4.2).
     NetworkPath,
+    /// A query that begins with `/` (read as a path, [`Target::readings`]) holding a `.` or `..`
+    /// segment: CodeIgniter 3 drops them where the URL Standard resolves them.
+    QueryDots,
 }
 
 impl Refusal {
@@ -91,6 +94,9 @@ impl Refusal {
             Refusal::Invisible => "The address contains an invisible character.",
             Refusal::Windows => "A path segment names another path on Windows servers.",
             Refusal::NetworkPath => "The address begins with //, which servers may read as a host name.",
+            Refusal::QueryDots => {
+                "The query begins with / and holds a . or .. segment, which servers read in different ways."
+            }
         }
     }
 }
@@ -127,6 +133,11 @@ pub struct Target {
     /// `/index.php/admin/x`: that reading's `script`, `path_info`, `routed` and `index` keys), and
     /// a query that begins with `/` read as a path (`/?/admin/x` as `/admin/x`).
     pub readings: Vec<String>,
+    /// Whether the path names a PHP script anywhere (decoded, glued on or not): Symfony's `Request`, and so Laravel, then routes the path after as many bytes
+    /// as its own script's path has (`/index.php/abcdef/admin/x` as `/admin/x` for
+    /// `/public/index.php`), wherever that falls, so every ending of the key that begins at a `/`
+    /// is matched too ([`super::rules::Rules::find_target`]).
+    pub cut_anywhere: bool,
 }
 
 impl Target {
@@ -210,7 +221,11 @@ impl Target {
         // is judged as a path too, as forwarded, up to its own `?` or `&`, and refused as one
         // would be.
         if let Some(routed_query) = query.strip_prefix('?').filter(|q| q.starts_with('/')) {
-            let as_path = Target::parse(routed_query.split(['?', '&']).next().unwrap_or_default())?;
+            let routed_query = routed_query.split(['?', '&']).next().unwrap_or_default();
+            if routed_query.split('/').any(|s| s == "." || s == "..") {
+                return Err(Refusal::QueryDots);
+            }
+            let as_path = Target::parse(routed_query)?;
             push_new(
                 &mut readings,
                 [Some(as_path.key), as_path.script, as_path.path_info, as_path.routed, as_path.index]
@@ -219,7 +234,8 @@ impl Target {
             );
             push_new(&mut readings, as_path.readings);
         }
-        Ok(Target { path: serialised, query, key, script, path_info, routed, index, readings })
+        let cut_anywhere = names_php(&decoded);
+        Ok(Target { path: serialised, query, key, script, path_info, routed, index, readings, cut_anywhere })
     }
 
     /// The path and query, as forwarded.
@@ -277,6 +293,18 @@ fn glued_script(segment: &str) -> Vec<usize> {
         })
         .find(|ends| !ends.is_empty())
         .unwrap_or_default()
+}
+
+/// Whether decoded segments name a PHP script anywhere ([`Target::cut_anywhere`]).
+fn names_php<S: AsRef<str>>(segments: &[S]) -> bool {
+    const PHP: [&str; 11] =
+        [".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".phps"];
+    segments.iter().any(|s| {
+        let bytes = s.as_ref().as_bytes();
+        (0..bytes.len()).any(|i| {
+            PHP.iter().any(|ext| bytes.get(i..i + ext.len()).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes())))
+        })
+    })
 }
 
 /// Adds the keys not there yet.
@@ -556,45 +584,56 @@ fn key_of<S: AsRef<str>>(segments: &[S]) -> String {
     key
 }
 
-/// A rule's path pattern: an exact path, or a prefix when it ends in `/*` (`*` may appear only
-/// as the last segment). Both are compared by [`Target::key`].
+/// A rule's path pattern: an exact path, a prefix when it ends in `/*` (what lies below the
+/// path), or a prefix as a string when it ends in `*` after a name (`/admin*`: what begins with
+/// the path). `*` may appear only at the end. All are compared by [`Target::key`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {
     /// The key of the path or prefix.
     base: String,
-    /// Whether everything below `base` matches too.
-    prefix: bool,
+    /// What more than `base` itself matches.
+    reach: Reach,
+}
+
+/// What a [`Pattern`] matches beside its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Nothing (`/account/email`).
+    Exact,
+    /// What lies below it (`/admin/*`).
+    Below,
+    /// What begins with it as a string (`/admin*`: `/adminpanel` too).
+    Begins,
 }
 
 impl Pattern {
-    /// Parses a pattern such as `/admin`, `/admin/*` or `/*`; the error says why it is refused.
+    /// Parses a pattern such as `/admin`, `/admin/*`, `/admin*` or `/*`; the error says why it is
+    /// refused.
     pub fn parse(pattern: &str) -> Result<Self, String> {
         if !pattern.starts_with('/') {
             return Err(format!("{pattern:?} must start with /"));
         }
-        let (base, prefix) = match pattern.strip_suffix("/*") {
-            Some(base) => (base, true),
-            None => (pattern, false),
+        let (base, reach) = match (pattern.strip_suffix("/*"), pattern.strip_suffix('*')) {
+            (Some(base), _) => (base, Reach::Below),
+            (None, Some(base)) => (base, Reach::Begins),
+            (None, None) => (pattern, Reach::Exact),
         };
         if base.contains(['*', '?', '#']) {
-            return Err(format!("{pattern:?}: * may only be the last segment, and no query or fragment"));
+            return Err(format!("{pattern:?}: * may only come last, and no query or fragment"));
         }
         match Target::parse(if base.is_empty() { "/" } else { base }) {
-            Ok(target) => Ok(Pattern { base: target.key, prefix }),
+            Ok(target) => Ok(Pattern { base: target.key, reach }),
             Err(refusal) => Err(format!("{pattern:?} is not a plain path: {}", refusal.reason())),
         }
     }
 
-    /// Whether a target's key falls under this pattern: it is the pattern's path, or, for `/*`,
-    /// begins with it. Some routers cut paths as strings, not at a `/`: nginx's
-    /// `location /admin` and the JDK's `HttpServer` contexts answer `/adminpanel` from `/admin`,
-    /// and a front controller in `/shop` routes `/shopadmin/x` as `admin/x` (CodeIgniter 3, Yii
-    /// 2, Slim 3 and CakePHP 2 cut their directory off as a string). So a `/*` pattern matches a
-    /// key that begins with its path as a string, and a `/` inside the pattern's path may be
-    /// missing from the key (`/shop/admin/*` matches `/shopadmin/x`): a pattern only ever matches
-    /// more than its segments would.
+    /// Whether a target's key falls under this pattern: it is the pattern's path, or (`/*`)
+    /// below it, or (`*`) begins with it. A `/` inside the pattern's path may be missing from
+    /// the key: a front controller in `/shop` routes `/shopadmin/x` as `admin/x` (CodeIgniter 3,
+    /// Yii 2, Slim 3 and CakePHP 2 cut their directory off as a string), and gunicorn started
+    /// with `SCRIPT_NAME=/shop` serves it as `/admin/x`, so `/shop/admin/*` matches it.
     pub fn matches(&self, key: &str) -> bool {
-        if key == self.base || (self.prefix && self.base == "/") {
+        if key == self.base || (self.reach != Reach::Exact && self.base == "/") {
             return true;
         }
         let (base, key) = (self.base.as_bytes(), key.as_bytes());
@@ -609,7 +648,22 @@ impl Pattern {
                 _ => return false,
             }
         }
-        self.prefix || at == key.len()
+        match self.reach {
+            Reach::Exact => at == key.len(),
+            Reach::Below => matches!(key.get(at), None | Some(b'/')),
+            Reach::Begins => true,
+        }
+    }
+
+    /// Whether the key is the pattern's path or lies below it segment by segment, as written:
+    /// no `/` missing, no string prefix. A rule that matches so is never overruled by an earlier
+    /// one that matches only through a missing `/` or a string prefix ([`super::rules`]).
+    pub fn matches_segments(&self, key: &str) -> bool {
+        if key == self.base {
+            return true;
+        }
+        self.reach != Reach::Exact
+            && (self.base == "/" || key.strip_prefix(self.base.as_str()).is_some_and(|rest| rest.starts_with('/')))
     }
 }
 

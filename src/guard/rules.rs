@@ -73,19 +73,49 @@ impl Rules {
     }
 
     /// The rule for a request target's key ([`super::path::Target::key`]), or `None` when no
-    /// rule guards it; the first rule that matches wins.
+    /// rule guards it ([`Self::find_target`]).
     pub fn find(&self, key: &str) -> Option<Rule> {
-        self.0.iter().find(|r| r.pattern.matches(key)).cloned()
+        let mut matched = Vec::new();
+        self.first_matches(key, &mut matched);
+        Self::together(matched)
+    }
+
+    /// The first rule that matches `key` (wins), and the first that matches it segment by segment
+    /// as written ([`super::path::Pattern::matches_segments`]) when that is another: an earlier
+    /// rule that matches only through a missing `/` or a string prefix does not overrule it
+    /// (`/api*` before `/api-keys/*` for `/api-keys/new`), both hold.
+    fn first_matches<'a>(&'a self, key: &str, matched: &mut Vec<&'a Rule>) {
+        let first = self.0.iter().find(|r| r.pattern.matches(key));
+        let written = self.0.iter().find(|r| r.pattern.matches_segments(key));
+        for rule in [first, written].into_iter().flatten() {
+            if !matched.contains(&rule) {
+                matched.push(rule);
+            }
+        }
+    }
+
+    /// One rule for all those that matched: all their needs (an API if any is).
+    fn together(matched: Vec<&Rule>) -> Option<Rule> {
+        match matched.as_slice() {
+            [] => None,
+            [one] => Some((*one).clone()),
+            [first, ..] => Some(Rule {
+                pattern: first.pattern.clone(),
+                api: matched.iter().any(|r| r.api),
+                need: Need::AllOf(matched.iter().map(|r| r.need.clone()).collect()),
+            }),
+        }
     }
 
     /// The rule for a target: its key's, and when a script runs with more path after it, the
     /// rules of the script's own path, of its `PATH_INFO` and of the path without the script too
     /// ([`Target::script`], [`Target::path_info`], [`Target::routed`]), and when it names a
-    /// directory's index page, the directory's ([`Target::index`]); and the same of the path read
-    /// and of the target's other readings ([`Target::readings`]). All the rules that match must hold when they differ (all needs; an
-    /// API if any is), since the upstream may route by any of them.
+    /// directory's index page, the directory's ([`Target::index`]); and those of the target's
+    /// other readings ([`Target::readings`]), and of every ending of its key when a PHP script is
+    /// named in it ([`Target::cut_anywhere`]). All the rules that match must hold when they differ
+    /// (all needs; an API if any is), since the upstream may route by any of them.
     pub fn find_target(&self, target: &Target) -> Option<Rule> {
-        if target.script.is_none() && target.index.is_none() && target.readings.is_empty() {
+        if target.script.is_none() && target.index.is_none() && target.readings.is_empty() && !target.cut_anywhere {
             return self.find(&target.key);
         }
         let keys = [
@@ -97,21 +127,15 @@ impl Rules {
         ];
         let mut matched: Vec<&Rule> = Vec::with_capacity(keys.len());
         for key in keys.into_iter().flatten().chain(&target.readings) {
-            if let Some(rule) = self.0.iter().find(|r| r.pattern.matches(key)) {
-                if !matched.contains(&rule) {
-                    matched.push(rule);
-                }
+            self.first_matches(key, &mut matched);
+        }
+        if target.cut_anywhere {
+            // Every ending of the key at a `/`, as slices: no key is built per ending.
+            for (at, _) in target.key.match_indices('/').skip(1) {
+                self.first_matches(target.key.get(at..).unwrap_or_default(), &mut matched);
             }
         }
-        match matched.as_slice() {
-            [] => None,
-            [one] => Some((*one).clone()),
-            [first, ..] => Some(Rule {
-                pattern: first.pattern.clone(),
-                api: matched.iter().any(|r| r.api),
-                need: Need::AllOf(matched.iter().map(|r| r.need.clone()).collect()),
-            }),
-        }
+        Self::together(matched)
     }
 
     /// Every ACR value the rules may ask for, for checking against `acr_values_supported`.

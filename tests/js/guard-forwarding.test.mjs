@@ -32,6 +32,8 @@ const RULES = [
   // Exact rules, as the README's `/account/email` (X10); no generated target reaches them.
   { path: "/account/email", maxAge: 3600 },
   { path: "/cgi-bin/email.py", maxAge: 3600 },
+  // What begins with `/reports` as a string (X28).
+  { path: "/reports*", maxAge: 3600 },
 ];
 /** STEPUP_UPSTREAM_TIMEOUT, in seconds. */
 const UPSTREAM_TIMEOUT = 2;
@@ -886,19 +888,29 @@ test("X23: a path that begins with // (which Java's URI reads as a host) is refu
 });
 
 // The outside attack's seventh round.
-test("X28 X29: what routers that cut strings read as a guarded path (/adminpanel, /?/admin/x) is judged by its rule: nothing reaches the upstream without a session", async () => {
-  // nginx's `location /admin` and the JDK's contexts cut the path as a string; CodeIgniter 3
-  // routes a query that begins with `/` as the path.
-  for (const target of ["/adminpanel", "/admin-users/x", "/apix", "/?/admin/x", "/index.php?/admin/x", "/?/account/email"]) {
+test("X28 X29 X32: what routers that cut strings read as a guarded path is judged by its rule: nothing reaches the upstream without a session", async () => {
+  for (const target of [
+    // X28: a `/` inside a rule's path missing (a front controller in a directory cuts it off as a
+    // string), and a rule written `/reports*` for a router that matches a string prefix.
+    "/accountemail", "/cgi-binemail.py", "/reportsx", "/reports-2026/q1",
+    // X29: CodeIgniter 3 routes a query that begins with `/` as the path.
+    "/?/admin/x", "/index.php?/admin/x", "/?/account/email",
+    // X32: Symfony, in a directory, cuts the path after its script's length.
+    "/index.php/abcdef/admin/x", "/aaaaaindex.phpxx/admin/panel",
+  ]) {
     const { res, got } = await probe(target, [html]);
     assert.ok([302, 401].includes(res.status), `${target}: ${res.status}`);
     assert.deepEqual(got, [], `${target}: nothing reached the upstream`);
   }
-  // A query path is refused as its path would be; another query is none.
-  const refused = await probe("/?//evil/admin", [html]);
-  assert.equal(refused.res.status, 400);
-  assert.deepEqual(refused.got, []);
-  for (const target of ["/public/x?a=/admin/x", "/public/adm"]) {
+  // A query path with `.` or `..`, which CodeIgniter drops where the guard would resolve them, is
+  // refused; so is one its path would be.
+  for (const target of ["/?/admin/x/../..", "/?//evil/admin"]) {
+    const refused = await probe(target, [html]);
+    assert.equal(refused.res.status, 400, target);
+    assert.deepEqual(refused.got, []);
+  }
+  // `/admin/*` is what lies below `/admin`: a neighbour that begins alike is the app's.
+  for (const target of ["/public/x?a=/admin/x", "/public/adm", "/adminpanel", "/api-docs"]) {
     const { res, got } = await probe(target, [html]);
     assert.equal(res.status, 200, target);
     assert.deepEqual(got.map((r) => r.url), [target]);

@@ -178,10 +178,12 @@ fn patterns() {
     assert!(all.matches("/") && all.matches("/x/y"));
     let prefix = Pattern::parse("/API/Transfer/*").unwrap();
     assert!(prefix.matches("/api/transfer") && prefix.matches("/api/transfer/1"));
-    // X28: the path as a string prefix too (nginx's `location /api/transfer`).
-    assert!(prefix.matches("/api/transfers"));
-    assert!(!prefix.matches("/api/transfe") && !prefix.matches("/api") && !prefix.matches("/apix/transfer"));
-    for bad in ["admin", "/a*", "/*/x", "/a/*/*", "/a%2f/*", "/a?x", "/a.", "/adm\u{131}n/*"] {
+    assert!(!prefix.matches("/api/transfers"));
+    // X28: `*` after a name: what begins with the path as a string (nginx's `location /api/transfer`).
+    let begins = Pattern::parse("/API/Transfer*").unwrap();
+    assert!(begins.matches("/api/transfer") && begins.matches("/api/transfers") && begins.matches("/api/transfer/1"));
+    assert!(!begins.matches("/api/transfe") && !begins.matches("/api") && !begins.matches("/apix/transfer"));
+    for bad in ["admin", "/*/x", "/a/*/*", "/a%2f/*", "/a?x", "/a.", "/adm\u{131}n/*"] {
         assert!(Pattern::parse(bad).is_err(), "{bad}");
     }
 }
@@ -217,9 +219,9 @@ fn g10_format_suffixes_are_judged_with_their_path() {
     }
     assert_eq!(key("/.well-known/openid-configuration"), "/.well-known/openid-configuration");
     assert_eq!(key("/assets/app.min.js"), "/assets/app");
-    // X28: what begins with the path as a string is under it too.
-    assert!(prefix.matches(&key("/administrator.json")));
-    assert!(!prefix.matches(&key("/admi.json")));
+    assert!(!prefix.matches(&key("/administrator.json")));
+    // X28: unless the rule says so.
+    assert!(Pattern::parse("/admin*").unwrap().matches(&key("/administrator.json")));
 }
 
 /// Found by the outside attack: characters whose NFKC form holds ASCII (a router normalising
@@ -458,26 +460,30 @@ fn x23_a_path_that_begins_with_two_slashes_is_refused() {
 /// front controller in `/shop` (CodeIgniter 3, Yii 2) routes `/shopadmin/panel` as `admin/panel`.
 #[test]
 fn x28_a_pattern_matches_what_routers_that_cut_strings_read_as_its_path() {
-    let admin = Pattern::parse("/admin/*").unwrap();
+    let admin = Pattern::parse("/admin*").unwrap();
     let shop = Pattern::parse("/shop/admin/*").unwrap();
     let exact = Pattern::parse("/shop/account/email").unwrap();
     for (pattern, key) in [
         (&admin, "/adminpanel"),
         (&admin, "/admin-users/x"),
         (&shop, "/shopadmin/panel"),
-        (&shop, "/shopadminx"),
-        (&shop, "/shop/adminpanel"),
         (&exact, "/shopaccount/email"),
         (&exact, "/shopaccountemail"),
         (&exact, "/shop/accountemail"),
     ] {
         assert!(pattern.matches(key), "{key}");
     }
+    // `/*` is what lies below, not what begins alike: `/api/*` leaves `/api-docs` public.
+    let below = Pattern::parse("/admin/*").unwrap();
     for (pattern, key) in [
+        (&below, "/adminpanel"),
+        (&below, "/admin-users/x"),
         (&admin, "/admi"),
         (&admin, "/x/admin"),
         (&shop, "/shopping/admin"),
         (&shop, "/shop"),
+        (&shop, "/shopadminx"),
+        (&shop, "/shop/adminpanel"),
         (&exact, "/shopaccount/emails"),
         (&exact, "/shop/account/email/x"),
         (&exact, "/shop/account"),
@@ -507,8 +513,26 @@ fn x29_a_query_that_begins_with_a_slash_is_read_as_a_path_too() {
     for raw in ["/?//evil/admin", "/?/admin%2fx", "/?/(S(x))/admin"] {
         assert!(Target::parse(raw).is_err(), "{raw}");
     }
+    // CodeIgniter drops `.` and `..` where the URL Standard resolves them (the eighth attack).
+    for raw in ["/?/admin/panel/../..", "/index.php?/account/email/..", "/?/./admin", "/?/admin/x/../../.."] {
+        assert_eq!(Target::parse(raw), Err(Refusal::QueryDots), "{raw}");
+    }
     // Any other query is no path.
     for raw in ["/?a=/admin", "/search?q=x", "/?"] {
         assert_eq!(Target::parse(raw).unwrap().readings, Vec::<String>::new(), "{raw}");
+    }
+}
+
+/// Found by the eighth outside attack: Symfony's `Request` (and so Laravel), when the path names
+/// its script anywhere, routes the path after as many bytes as its script's path has.
+#[test]
+fn x32_a_path_that_names_a_php_script_anywhere_is_cut_anywhere() {
+    for raw in
+        ["/index.php/abcdef/admin/panel", "/%69ndex.php/abcd/admin/panel", "/aaaaaindex.phpxx/admin/panel", "/a/b.PHP5"]
+    {
+        assert!(Target::parse(raw).unwrap().cut_anywhere, "{raw}");
+    }
+    for raw in ["/admin/panel", "/docs/php/intro", "/a.ph", "/"] {
+        assert!(!Target::parse(raw).unwrap().cut_anywhere, "{raw}");
     }
 }

@@ -187,12 +187,47 @@ fn x22_a_scripts_name_with_text_glued_on_is_guarded_by_the_rules_of_the_path_it_
         "/index.phpaccount/email",
         "/index.php5admin/x",
         "/index.ph%70admin/panel",
-        // X28, X29: a directory cut off as a string, and a query routed as the path.
-        "/adminpanel",
+        // X29: a query routed as the path.
         "/?/admin/panel",
         "/index.php?/account/email",
     ] {
         assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
     }
     assert!(rules.find_target(&Target::parse("/index.phpcart").unwrap()).is_none());
+}
+
+/// Found by the eighth outside attack: a rule that matches only through a missing `/` or a string
+/// prefix came first and, the first match winning, overruled the stronger rule written for the
+/// path (`/api*` before `/api-keys/*`).
+#[test]
+fn x31_a_rule_that_matches_only_by_a_string_prefix_does_not_overrule_the_one_written_for_the_path() {
+    let rules = Rules::parse(
+        r#"[{"path":"/api*","acr":["LOA1"]},{"path":"/api-keys/*","acr":["LOA3"]},
+            {"path":"/a/b/*","maxAge":60},{"path":"/ab/*","acr":["LOA3"]}]"#,
+        "R",
+    )
+    .unwrap();
+    for raw in ["/api-keys/new", "/ab/x"] {
+        let rule = rules.find_target(&Target::parse(raw).unwrap()).unwrap();
+        assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2), "{raw}: {rule:?}");
+    }
+    // The first rule alone where it is the one written for the path.
+    assert!(matches!(rules.find("/api/x").unwrap().need, Need::One(_)));
+}
+
+/// Found by the eighth outside attack: Symfony's `Request`, with the app in a directory
+/// (`/public/index.php`), routes `/index.php/abcdef/admin/panel` as `/admin/panel`.
+#[test]
+fn x32_a_path_that_names_a_php_script_is_judged_by_the_rules_of_each_of_its_endings() {
+    let rules = Rules::parse(r#"[{"path":"/admin/*","acr":["LOA3"]}]"#, "R").unwrap();
+    for raw in [
+        "/index.php/abcdef/admin/panel",
+        "/%69ndex.php/abcd/admin/panel",
+        "/aaaaaindex.phpxx/admin/panel",
+        "/shopindex.phpx/admin/panel",
+    ] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    // Without a PHP script named, an ending is no key.
+    assert!(rules.find_target(&Target::parse("/docs/abcdef/admin/panel").unwrap()).is_none());
 }
