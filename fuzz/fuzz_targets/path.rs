@@ -176,20 +176,22 @@ fn subset(u: &mut Unstructured, from: &[&str]) -> Result<Vec<String>> {
 }
 
 /// A rule guards its own path; a prefix rule guards its base and everything below it, and
-/// nothing beside it (`/admin/*` is not `/administrator`; `/admin*` would be).
+/// nothing beside it (`/admin/*` is not `/administrator`), unless written so (`/admin*` is).
 fn check_own_paths(rules: &[(Rule, String)]) {
     for (rule, pattern) in rules {
-        let (base, prefix) = match pattern.strip_suffix("/*") {
-            Some(base) => (base, true),
-            None => (pattern.as_str(), false),
+        // `/*`: below; `*` after a name: what begins with it as a string; else exact.
+        let (base, below, begins) = match (pattern.strip_suffix("/*"), pattern.strip_suffix('*')) {
+            (Some(base), _) => (base, true, false),
+            (None, Some(base)) => (base, true, true),
+            (None, None) => (pattern.as_str(), false, false),
         };
         let base = Target::parse(if base.is_empty() { "/" } else { base }).expect("an accepted pattern").key;
         assert!(rule.pattern.matches(&base), "{pattern:?} does not guard {base:?}");
         let child = format!("{}/x", base.trim_end_matches('/'));
-        assert_eq!(rule.pattern.matches(&child), prefix, "{pattern:?} and {child:?}");
+        assert_eq!(rule.pattern.matches(&child), below, "{pattern:?} and {child:?}");
         if base != "/" {
             let sibling = format!("{base}x");
-            assert!(!rule.pattern.matches(&sibling), "{pattern:?} guards {sibling:?}");
+            assert_eq!(rule.pattern.matches(&sibling), begins, "{pattern:?} and {sibling:?}");
         }
     }
 }
