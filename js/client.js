@@ -488,6 +488,8 @@ export class Client {
     // cancels it too.
     const signOuts = this.#page.signOuts;
     const mark = stepUp === NO_STEP_UP ? undefined : this.#signOutMark(true);
+    // Whose call it is: a step-up made for it is that user's, whatever the store holds by then.
+    const atCall = this.#tokens();
     const first = await this.#tokenFor(undefined);
     const spare = call.clone();
     const response = await send(call, first);
@@ -499,7 +501,7 @@ export class Client {
     const better = await this.#tokenFor(requirement);
     if (this.#page.signOuts !== signOuts) return response;
     if (this.#core.retry(requirement, first, better, stepUp !== NO_STEP_UP)) return send(spare, better);
-    const plan = this.#core.fetchStepUp(requirement, options, this.#tokens(), claims);
+    const plan = this.#core.fetchStepUp(requirement, options, this.#tokens(), claims, atCall);
     if (stepUp === POPUP_STEP_UP) {
       // Opened as soon as the API's answer says so: a click that started this call still
       // counts for a few seconds (transient activation).

@@ -169,16 +169,18 @@ pub const RESERVED_PARAMS: [&str; 17] = [
 ];
 
 /// Whether a parameter name is one of `names` as a server may read it: in any case (ASP.NET's
-/// and .NET's query collections ignore it), with surrounding whitespace trimmed, and as PHP fills
-/// `$_GET` (`parse_str`: `.`, a space and an unclosed `[` become `_`, and `name[…]` is `name`).
+/// and .NET's query collections ignore it), with surrounding whitespace trimmed, as PHP fills
+/// `$_GET` (`parse_str`: the name ends at a NUL, `.`, a space and an unclosed `[` become `_`, and
+/// `name[…]` is `name`) and as Rack 2 reads brackets around it.
 pub fn names_one_of(name: &str, names: &[&str]) -> bool {
-    let name = name.trim();
-    let name = match name.split_once('[') {
+    let name = name.split('\0').next().unwrap_or_default().trim();
+    let array = match name.split_once('[') {
         Some((base, rest)) if rest.contains(']') => base,
         _ => name,
     };
-    let php: String = name.chars().map(|c| if matches!(c, '.' | ' ' | '[') { '_' } else { c }).collect();
-    names.iter().any(|n| name.eq_ignore_ascii_case(n) || php.eq_ignore_ascii_case(n))
+    let php: String = array.chars().map(|c| if matches!(c, '.' | ' ' | '[') { '_' } else { c }).collect();
+    let rack = name.trim_matches(['[', ']']);
+    [name, array, php.as_str(), rack].iter().any(|read| names.iter().any(|n| read.eq_ignore_ascii_case(n)))
 }
 
 /// Builds the authorization URL. Every value is percent-encoded exactly once; the endpoint's own

@@ -767,6 +767,12 @@ impl Pending {
     }
 }
 
+/// The user whose tokens `sets` hold: any set's `sub`, expired or not (all are the one user's,
+/// `same_user`; a call whose token expired while it was under way is that user's all the same).
+pub fn user_of(sets: &[TokenSet]) -> Option<String> {
+    sets.iter().find_map(|s| s.claims.get("sub")).and_then(Value::as_str).map(str::to_string)
+}
+
 /// A sign-in cancelled by a sign-out made while it was under way (README, "The browser
 /// `Client`": a sign-out stays a sign-out), at its callback or while it was starting.
 pub fn cancelled_by_sign_out() -> Error {
@@ -1374,10 +1380,27 @@ impl Client {
             essential_acr: false,
             params: Params::default(),
             popup_timeout_ms: popup::timeout(options.timeout_in_seconds, popup)?,
-            // Any set's, expired or not: all are the one user's (`same_user`), and a call whose
-            // token expired while it was under way is that user's all the same.
-            user: sets.iter().find_map(|s| s.claims.get("sub")).and_then(Value::as_str).map(str::to_string),
+            user: user_of(sets),
         })
+    }
+
+    /// A step-up for a call (`fetch`): planned as [`Self::step_up`] on the sets held now, for the
+    /// user whose sets were held when the call was made (`at_call`), whatever went meanwhile (a
+    /// refresh refused in another call drops the sets; that user's call stays theirs).
+    #[allow(clippy::too_many_arguments)]
+    pub fn step_up_for_call(
+        &self,
+        requirement: Requirement,
+        options: StepUpOptions,
+        popup: Popup,
+        claims: Option<Map<String, Value>>,
+        sets: &[TokenSet],
+        at_call: &[TokenSet],
+        now: u64,
+    ) -> Result<Plan> {
+        let mut plan = self.step_up(requirement, options, popup, claims, sets, now)?;
+        plan.user = user_of(at_call).or(plan.user);
+        Ok(plan)
     }
 
     /// Starts `plan` with discovery held: the authorization URL (PKCE S256, `nonce`, `state`;

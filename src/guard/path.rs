@@ -131,7 +131,8 @@ pub struct Target {
     /// The keys of other readings of the target that servers route by: the path with a
     /// script's name that has more text glued on split off (`/index.phpadmin/x` read as
     /// `/index.php/admin/x`: that reading's `script`, `path_info`, `routed` and `index` keys), and
-    /// a query that begins with `/` read as a path (`/?/admin/x` as `/admin/x`).
+    /// a query that begins with `/` read as a path (`/?/admin/x` as `/admin/x`), also under the
+    /// path's directory (`/shop/?/admin/x` as `/shop/admin/x`).
     pub readings: Vec<String>,
     /// Whether the path names a PHP script anywhere (decoded, glued on or not): Symfony's `Request`, and so Laravel, then routes the path after as many bytes
     /// as its own script's path has (`/index.php/abcdef/admin/x` as `/admin/x` for
@@ -226,9 +227,20 @@ impl Target {
                 return Err(Refusal::QueryDots);
             }
             let as_path = Target::parse(routed_query)?;
+            // Routed by a front controller in the path's directory too (`/shop/?/admin/x` is
+            // `/shop/admin/x` to CodeIgniter in `/shop`): under the path, its last segment
+            // dropped when it names the script or the index page.
+            let mut directory: Vec<&str> = segments.iter().map(AsRef::as_ref).filter(|s| !s.is_empty()).collect();
+            if directory.last().is_some_and(|s| is_script(s) || is_index(s)) {
+                directory.pop();
+            }
+            let under = (!directory.is_empty()).then(|| {
+                let query_segments = routed_query.split('/').filter(|s| !s.is_empty());
+                key_of(&directory.into_iter().chain(query_segments).collect::<Vec<_>>())
+            });
             push_new(
                 &mut readings,
-                [Some(as_path.key), as_path.script, as_path.path_info, as_path.routed, as_path.index]
+                [Some(as_path.key), as_path.script, as_path.path_info, as_path.routed, as_path.index, under]
                     .into_iter()
                     .flatten(),
             );
@@ -653,6 +665,12 @@ impl Pattern {
             Reach::Below => matches!(key.get(at), None | Some(b'/')),
             Reach::Begins => true,
         }
+    }
+
+    /// The length of the pattern's path: of two that match, the longer is the more particular
+    /// (nginx picks the longest prefix location).
+    pub fn path_len(&self) -> usize {
+        self.base.len()
     }
 
     /// Whether the key is the pattern's path or lies below it segment by segment, as written:

@@ -80,14 +80,18 @@ impl Rules {
         Self::together(matched)
     }
 
-    /// The first rule that matches `key` (wins), and the first that matches it segment by segment
-    /// as written ([`super::path::Pattern::matches_segments`]) when that is another: an earlier
-    /// rule that matches only through a missing `/` or a string prefix does not overrule it
-    /// (`/api*` before `/api-keys/*` for `/api-keys/new`), both hold.
+    /// The first rule that matches `key` (wins); and, when they are others, the first that
+    /// matches it segment by segment as written ([`super::path::Pattern::matches_segments`]) and
+    /// the one with the longest path that matches it (nginx picks the longest prefix location):
+    /// an earlier rule that matches only through a missing `/` or a string prefix does not
+    /// overrule them (`/api*` before `/api-keys/*` for `/api-keys/new`, before `/api-keys*` for
+    /// `/api-keys-rotate`), all hold.
     fn first_matches<'a>(&'a self, key: &str, matched: &mut Vec<&'a Rule>) {
         let first = self.0.iter().find(|r| r.pattern.matches(key));
         let written = self.0.iter().find(|r| r.pattern.matches_segments(key));
-        for rule in [first, written].into_iter().flatten() {
+        // The first of the longest, so a tie keeps the written order.
+        let longest = self.0.iter().filter(|r| r.pattern.matches(key)).rev().max_by_key(|r| r.pattern.path_len());
+        for rule in [first, written, longest].into_iter().flatten() {
             if !matched.contains(&rule) {
                 matched.push(rule);
             }

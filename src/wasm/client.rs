@@ -251,6 +251,7 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "unknown")] options: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
         claims: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] at_call: JsValue,
     ) -> Thrown<String> {
         let plan = || -> Result<Plan> {
             let required = requirement(Some(required))?;
@@ -259,7 +260,16 @@ impl ClientCore {
                 Some(c) => Some(crate::json::parse_object(c.as_bytes()).map_err(|e| Error::arg_value("claims", e))?),
                 None => None,
             };
-            self.inner.step_up(required, options, popup, claims, &sets(&self.inner, &tokens)?, unix_now())
+            let at_call = sets(&self.inner, &at_call).unwrap_or_default();
+            self.inner.step_up_for_call(
+                required,
+                options,
+                popup,
+                claims,
+                &sets(&self.inner, &tokens)?,
+                &at_call,
+                unix_now(),
+            )
         };
         thrown(plan()).map(|plan| plan.to_json().to_string())
     }

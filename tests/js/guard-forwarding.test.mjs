@@ -895,6 +895,8 @@ test("X28 X29 X32: what routers that cut strings read as a guarded path is judge
     "/accountemail", "/cgi-binemail.py", "/reportsx", "/reports-2026/q1",
     // X29: CodeIgniter 3 routes a query that begins with `/` as the path.
     "/?/admin/x", "/index.php?/admin/x", "/?/account/email",
+    // ... under the path's directory too (a front controller in /cgi-bin).
+    "/cgi-bin/?/email.py", "/cgi-bin/index.php?/email.py",
     // X32: Symfony, in a directory, cuts the path after its script's length.
     "/index.php/abcdef/admin/x", "/aaaaaindex.phpxx/admin/panel",
   ]) {

@@ -503,6 +503,10 @@ fn x29_a_query_that_begins_with_a_slash_is_read_as_a_path_too() {
         ("/?/admin/panel?x=1", "/admin/panel"),
         ("/?/admin/panel&x=1", "/admin/panel"),
         ("/?/index.phpadmin/x", "/admin/x"),
+        // Under the path's directory too, as CodeIgniter in `/shop` routes it (the ninth attack).
+        ("/shop/?/admin/panel", "/shop/admin/panel"),
+        ("/shop/index.php?/admin/panel", "/shop/admin/panel"),
+        ("/shop/index.php/?/admin/panel", "/shop/admin/panel"),
     ] {
         let t = Target::parse(raw).unwrap();
         assert!(t.readings.iter().any(|k| k == reading), "{raw}: {:?}", t.readings);

@@ -231,3 +231,14 @@ fn x32_a_path_that_names_a_php_script_is_judged_by_the_rules_of_each_of_its_endi
     // Without a PHP script named, an ending is no key.
     assert!(rules.find_target(&Target::parse("/docs/abcdef/admin/panel").unwrap()).is_none());
 }
+
+/// Found by the ninth outside attack: nginx picks the longest prefix location, and the first
+/// rule, matching as a string, overruled the longer one.
+#[test]
+fn x31_the_rule_with_the_longest_path_that_matches_holds_too() {
+    let rules = Rules::parse(r#"[{"path":"/api*","acr":["LOA1"]},{"path":"/api-keys*","acr":["LOA3"]}]"#, "R").unwrap();
+    for raw in ["/api-keys-rotate", "/api-keysrotate", "/api-keys_all"] {
+        let rule = rules.find_target(&Target::parse(raw).unwrap()).unwrap();
+        assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2), "{raw}: {rule:?}");
+    }
+}
