@@ -296,21 +296,27 @@ test("X14: a stored token that no header can carry fails the call with a code, a
   await context.close();
 });
 
+/**
+ * A `fetch(path, …, { stepUp: true })` during which the page signs out after `ms`: what it
+ * resolved to (its status, or "no answer" within 5 s) and the saved call or sign-in left behind.
+ */
+const signOutDuringCall = (page, path, ms) => page.evaluate(async ({ path, ms }) => {
+  const call = window.client.fetch(path, { method: "POST", body: '{"to":"carol"}' }, { stepUp: true });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  await window.client.signOut();
+  const res = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve("no answer"), 5000))]);
+  return {
+    status: res.status ?? res,
+    kept: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending") || k.includes(":tx:")),
+  };
+}, { path, ms });
+
 test("X24: a call answered with a challenge after a sign-out comes back as it came: no step-up, no retry, nothing saved", async () => {
   const { context, page } = await signedInPage();
   const reached = apiCalls.length;
   const here = page.url();
-  const out = await page.evaluate(async () => {
-    const call = window.client.fetch("/api/slow", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true });
-    // Signed out while the API takes its time.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await window.client.signOut();
-    const res = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve("no answer"), 5000))]);
-    return {
-      status: res.status ?? res,
-      kept: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending") || k.includes(":tx:")),
-    };
-  });
+  // Signed out while the API takes its time.
+  const out = await signOutDuringCall(page, "/api/slow", 200);
   assert.deepEqual(out, { status: 401, kept: [] });
   assert.equal(page.url(), here, "no step-up: the page stayed");
   assert.deepEqual(apiCalls.slice(reached), [["/api/slow", "alice"]], "sent once, as alice");
@@ -383,18 +389,11 @@ test("X24: a sign-out while the step-up for a call is starting (the provider's d
     await route.continue();
   });
   const here = page.url();
-  const out = await page.evaluate(async () => {
-    const call = window.client.fetch("/api/mfa", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true });
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    await window.client.signOut();
-    const res = await Promise.race([call, new Promise((resolve) => setTimeout(() => resolve("no answer"), 5000))]);
-    return {
-      status: res.status ?? res,
-      kept: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending") || k.includes(":tx:")),
-    };
-  });
+  const reached = apiCalls.length;
+  const out = await signOutDuringCall(page, "/api/mfa", 600);
   assert.deepEqual(out, { status: 401, kept: [] });
   assert.equal(page.url(), here, "no step-up: the page stayed");
+  assert.deepEqual(apiCalls.slice(reached), [], "the API saw no call");
   await context.close();
 });
 
