@@ -363,6 +363,14 @@ impl FromJson for Plan {
 }
 
 impl Plan {
+    /// This step-up as one for a call (`fetch`): the user's whose sets were held when the call
+    /// was made (`at_call`), whatever went meanwhile (a refresh refused in another call drops the
+    /// sets; that user's call stays theirs).
+    pub fn for_call(mut self, at_call: &[TokenSet]) -> Plan {
+        self.user = user_of(at_call).or(self.user);
+        self
+    }
+
     /// The plan as the shell holds it.
     pub fn to_json(&self) -> Value {
         Out::new()
@@ -1382,25 +1390,6 @@ impl Client {
             popup_timeout_ms: popup::timeout(options.timeout_in_seconds, popup)?,
             user: user_of(sets),
         })
-    }
-
-    /// A step-up for a call (`fetch`): planned as [`Self::step_up`] on the sets held now, for the
-    /// user whose sets were held when the call was made (`at_call`), whatever went meanwhile (a
-    /// refresh refused in another call drops the sets; that user's call stays theirs).
-    #[allow(clippy::too_many_arguments)]
-    pub fn step_up_for_call(
-        &self,
-        requirement: Requirement,
-        options: StepUpOptions,
-        popup: Popup,
-        claims: Option<Map<String, Value>>,
-        sets: &[TokenSet],
-        at_call: &[TokenSet],
-        now: u64,
-    ) -> Result<Plan> {
-        let mut plan = self.step_up(requirement, options, popup, claims, sets, now)?;
-        plan.user = user_of(at_call).or(plan.user);
-        Ok(plan)
     }
 
     /// Starts `plan` with discovery held: the authorization URL (PKCE S256, `nonce`, `state`;

@@ -1540,7 +1540,7 @@ fn x30_a_step_up_is_completed_only_by_the_user_who_stepped_up() {
     // A call's step-up is the user's whose sets were held when it was made, even when none is
     // held any more (a refresh refused in another call dropped them: the seventh attack).
     let plan =
-        c.step_up_for_call(acr(&["LOA2"]), StepUpOptions::default(), Popup::Redirect, None, &[], &held, 1100).unwrap();
+        c.step_up(acr(&["LOA2"]), StepUpOptions::default(), Popup::Redirect, None, &[], 1100).unwrap().for_call(&held);
     assert_eq!(plan.user.as_deref(), Some("alice"));
     // A sign-in (not a step-up) names no user: whoever signs in, when no one is signed in here.
     let plan = c.sign_in(SignInOptions::default(), Popup::Redirect).unwrap();

@@ -261,15 +261,9 @@ impl ClientCore {
                 None => None,
             };
             let at_call = sets(&self.inner, &at_call).unwrap_or_default();
-            self.inner.step_up_for_call(
-                required,
-                options,
-                popup,
-                claims,
-                &sets(&self.inner, &tokens)?,
-                &at_call,
-                unix_now(),
-            )
+            self.inner
+                .step_up(required, options, popup, claims, &sets(&self.inner, &tokens)?, unix_now())
+                .map(|plan| plan.for_call(&at_call))
         };
         thrown(plan()).map(|plan| plan.to_json().to_string())
     }
