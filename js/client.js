@@ -309,6 +309,10 @@ export class Client {
    * @type {(import("./verifier.js").Verifier | undefined)[]}
    */
   #verifiers = [undefined, undefined];
+  /** Refreshes at the token endpoint now: `free()` leaves the core to the last of them. */
+  #refreshing = 0;
+  /** @type {ClientCore | undefined} The core `free()` left for the refreshes under way to free. */
+  #freeing;
 
   /** Reads the options; throws a `TypeError` naming a bad one. */
   constructor(options) {
@@ -361,7 +365,9 @@ export class Client {
     this.#channel?.close();
     if (this.#onStorage) globalThis.removeEventListener("storage", this.#onStorage);
     this.#listeners.clear();
-    this.#core.free();
+    // A refresh under way still stores its answer (#refreshNow), then frees the core.
+    if (this.#refreshing === 0) this.#core.free();
+    else this.#freeing = this.#core;
     this.#core = FREED;
     // Its sign-ins in popups can no longer complete: closed, they end (ERR_INVALID_STATE).
     for (const popup of this.#popups) if (!popup.closed) popup.close();
@@ -498,9 +504,14 @@ export class Client {
     const challenged = challenge(this.#core, response, call, this.#page.signOuts !== signOuts);
     if (challenged === undefined) return response;
     const [requirement, claims] = challenged;
-    const better = await this.#tokenFor(requirement);
+    // The token for a retry may need a refresh: a sign-out meanwhile (whose refresh then ends
+    // in ERR_STEP_UP_REQUIRED, or finds the next sign-in's set) leaves the answer as it came too.
+    const better = await this.#tokenFor(requirement).catch((e) => {
+      if (this.#page.signOuts === signOuts) throw e;
+    });
     if (this.#page.signOuts !== signOuts) return response;
-    if (this.#core.retry(requirement, first, better, stepUp !== NO_STEP_UP)) return send(spare, better);
+    // Retried only with a token of the user who made the call.
+    if (this.#core.retry(requirement, first, better, stepUp !== NO_STEP_UP, atCall, this.#tokens())) return send(spare, better);
     const plan = this.#core.fetchStepUp(requirement, options, this.#tokens(), claims, atCall);
     if (stepUp === POPUP_STEP_UP) {
       // Opened as soon as the API's answer says so: a click that started this call still
@@ -911,67 +922,79 @@ export class Client {
 
   async #refreshNow(old) {
     await this.#document(METADATA);
-    const [endpoint, body] = this.#core.refreshRequest(old);
-    const [status, text] = await this.#post(endpoint, body);
-    const renewal = this.#core.refreshAnswer(old, status, text);
-    if (renewal === null) {
-      this.#keep(this.#core.spent(old, this.#tokens()));
-      return null;
-    }
-    const [idToken, call, set] = renewal;
-    let claims;
-    if (idToken !== null) {
-      try {
-        claims = JSON.stringify(await this.#verify(idToken, call, true));
-      } catch (e) {
-        this.#keep(this.#core.spent(old, this.#tokens()));
-        throw e;
+    // Once the provider answers, the old refresh token is spent (with rotation, sent again it
+    // revokes the grant): the answer is stored even if free() comes meanwhile, with this core,
+    // which free() then leaves to the last refresh under way.
+    const core = this.#core;
+    this.#refreshing++;
+    try {
+      const [endpoint, body] = core.refreshRequest(old);
+      const [status, text] = await this.#post(endpoint, body);
+      const renewal = core.refreshAnswer(old, status, text);
+      if (renewal === null) {
+        this.#keep(core.spent(old, this.#tokens()));
+        return null;
+      }
+      const [idToken, call, set] = renewal;
+      let claims;
+      if (idToken !== null) {
+        try {
+          claims = JSON.stringify(await this.#verify(idToken, call, true, core));
+        } catch (e) {
+          this.#keep(core.spent(old, this.#tokens()));
+          throw e;
+        }
+      }
+      const [tokens, outcome] = core.refreshed(old, claims, set, this.#tokens());
+      this.#keep(tokens);
+      if (typeof outcome !== "string") throw outcome;
+      return JSON.parse(outcome);
+    } finally {
+      if (--this.#refreshing === 0 && this.#freeing !== undefined) {
+        this.#freeing.free();
+        this.#freeing = undefined;
       }
     }
-    const [tokens, outcome] = this.#core.refreshed(old, claims, set, this.#tokens());
-    this.#keep(tokens);
-    if (typeof outcome !== "string") throw outcome;
-    return JSON.parse(outcome);
   }
 
   /**
    * Verifies an ID token with the provider's key set; a token naming a key the set lacks asks
    * the core for the set again (key rotation: at most once per cooldown).
    */
-  async #verify(token, call, refreshed) {
-    await this.#document(KEYS);
+  async #verify(token, call, refreshed, core = this.#core) {
+    await this.#document(KEYS, false, core);
     try {
-      return await this.#verifier(refreshed).verifyIdToken(token, call);
+      return await this.#verifier(refreshed, core).verifyIdToken(token, call);
     } catch (e) {
       if (/** @type {any} */ (e)?.code !== "ERR_JWKS_NO_MATCHING_KEY") throw e;
     }
-    await this.#document(KEYS, true);
-    return this.#verifier(refreshed).verifyIdToken(token, call);
+    await this.#document(KEYS, true, core);
+    return this.#verifier(refreshed, core).verifyIdToken(token, call);
   }
 
-  #verifier(refreshed) {
+  #verifier(refreshed, core = this.#core) {
     const at = refreshed ? 1 : 0;
-    return (this.#verifiers[at] ??= verifierOver(this.#core.verifier(refreshed)));
+    return (this.#verifiers[at] ??= verifierOver(core.verifier(refreshed)));
   }
 
   /**
    * Has document `which` held, as the core says: the held one, the fetch under way, or a new
    * fetch (one at a time: every other call awaits it). Throws why none is held.
    */
-  async #document(which, refetch = false) {
-    const url = this.#core.document(which, refetch, this.#flights[which] !== undefined);
+  async #document(which, refetch = false, core = this.#core) {
+    const url = core.document(which, refetch, this.#flights[which] !== undefined);
     if (url === undefined) return;
     if (url !== "") {
       this.#flights[which] = this.#get(url)
         .then(([status, text]) => {
-          if (this.#core.fetched(which, url, status, text) && which === KEYS) this.#verifiers = [undefined, undefined];
+          if (core.fetched(which, url, status, text) && which === KEYS) this.#verifiers = [undefined, undefined];
         })
         .finally(() => {
           this.#flights[which] = undefined;
         });
     }
     await this.#flights[which];
-    this.#core.held(which);
+    core.held(which);
   }
 
   #get(url) {

@@ -171,7 +171,8 @@ pub const RESERVED_PARAMS: [&str; 17] = [
 /// Whether a parameter name is one of `names` as a server may read it: in any case (ASP.NET's
 /// and .NET's query collections ignore it), with surrounding whitespace trimmed, as PHP fills
 /// `$_GET` (`parse_str`: the name ends at a NUL, `.`, a space and an unclosed `[` become `_`, and
-/// `name[…]` is `name`) and as Rack 2 reads brackets around it.
+/// `name[…]` is `name`), as Rack 2 reads brackets around it, and as Node's `qs` (Express 4's
+/// query parser) reads a name that begins with a bracketed key (`[prompt]x` is `prompt`).
 pub fn names_one_of(name: &str, names: &[&str]) -> bool {
     let name = name.split('\0').next().unwrap_or_default().trim();
     let array = match name.split_once('[') {
@@ -180,7 +181,8 @@ pub fn names_one_of(name: &str, names: &[&str]) -> bool {
     };
     let php: String = array.chars().map(|c| if matches!(c, '.' | ' ' | '[') { '_' } else { c }).collect();
     let rack = name.trim_matches(['[', ']']);
-    [name, array, php.as_str(), rack].iter().any(|read| names.iter().any(|n| read.eq_ignore_ascii_case(n)))
+    let qs = name.strip_prefix('[').and_then(|rest| rest.split_once(']')).map_or(name, |(key, _)| key);
+    [name, array, php.as_str(), rack, qs].iter().any(|read| names.iter().any(|n| read.eq_ignore_ascii_case(n)))
 }
 
 /// Builds the authorization URL. Every value is percent-encoded exactly once; the endpoint's own

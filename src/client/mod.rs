@@ -980,11 +980,27 @@ fn essential_acr(claims: &Map<String, Value>) -> Vec<String> {
 }
 
 /// After a challenge met with `requirement`: `true` to retry once with `better`, a held token
-/// that meets it and is not the one refused (`first`); else `false` to save the call and step
-/// up when the caller allowed it (`stepUp: true`), or `ERR_STEP_UP_REQUIRED`. Never a loop: the
-/// same token is never sent twice.
-pub fn retry(requirement: &Requirement, first: Option<&str>, better: Option<&str>, step_up: bool) -> Result<bool> {
-    if better.is_some() && better != first {
+/// that meets it, is not the one refused (`first`), and is the access token of a set (in `held`,
+/// the sets held now) of the user who made the call (`at_call`, the sets held then); else
+/// `false` to save the call and step up when the caller allowed it (`stepUp: true`), or
+/// `ERR_STEP_UP_REQUIRED`. Never a loop: the same token is never sent twice. Never another
+/// user's: a refresh the provider refuses drops its user's sets without a sign-out, and whoever
+/// signs in next must not carry out a call made before (nor one made with no one signed in).
+pub fn retry(
+    requirement: &Requirement,
+    first: Option<&str>,
+    better: Option<&str>,
+    step_up: bool,
+    at_call: &[TokenSet],
+    held: &[TokenSet],
+) -> Result<bool> {
+    let caller = user_of(at_call);
+    let callers = |token: &str| {
+        held.iter().any(|s| {
+            s.access_token.as_deref() == Some(token) && s.claims.get("sub").and_then(Value::as_str) == caller.as_deref()
+        })
+    };
+    if caller.is_some() && better.is_some_and(callers) && better != first {
         return Ok(true);
     }
     if step_up {

@@ -396,6 +396,36 @@ fn the_session_status() {
     assert!(status.get("expiresIn").is_none());
 }
 
+/// Found by the eighth outside attack on the client: a refresh the provider refuses drops its
+/// user's sets without a sign-out, so bob could sign in while alice's call was under way, and
+/// her challenged call was retried with his token; a call made with no one signed in was
+/// retried with the token of whoever signed in meanwhile.
+#[test]
+fn x33_a_challenged_call_is_retried_only_with_a_token_of_the_user_who_made_it() {
+    let requirement = acr(&["LOA2"]);
+    let alice = [set("1", "a", None, None)];
+    let bob = |token: &str| {
+        let mut s = set("2", token, None, None);
+        s.claims.insert("sub".into(), "bob".into());
+        s
+    };
+    let now = [bob("b")];
+    assert_eq!(
+        retry(&requirement, Some("a"), Some("b"), true, &alice, &now),
+        Ok(false),
+        "stepped up for alice instead"
+    );
+    let e = retry(&requirement, Some("a"), Some("b"), false, &alice, &now).unwrap_err();
+    assert_eq!(e.code(), "ERR_STEP_UP_REQUIRED");
+    // Made with no one signed in: no one's call, retried as no one.
+    assert_eq!(retry(&requirement, None, Some("b"), true, &[], &now), Ok(false));
+    // alice's own stronger set, held beside bob's, still counts; a token that is in no held set
+    // does not.
+    let both = [bob("b"), set("2", "c", None, None)];
+    assert_eq!(retry(&requirement, Some("a"), Some("c"), false, &alice, &both), Ok(true));
+    assert_eq!(retry(&requirement, Some("a"), Some("z"), true, &alice, &both), Ok(false));
+}
+
 #[test]
 fn a_challenge_is_a_requirement_met_once() {
     let header = r#"Bearer error="insufficient_user_authentication", acr_values="LOA2 LOA3", max_age="60""#;
@@ -407,11 +437,16 @@ fn a_challenge_is_a_requirement_met_once() {
     assert_eq!(challenge(401, None), None);
     assert_eq!(challenge(401, Some(r#"Bearer error="invalid_token""#)), None);
 
-    assert_eq!(retry(&requirement, Some("a"), Some("b"), false), Ok(true));
-    assert_eq!(retry(&requirement, None, Some("b"), false), Ok(true));
-    assert_eq!(retry(&requirement, Some("a"), Some("a"), true), Ok(false), "the refused token is not sent again");
-    assert_eq!(retry(&requirement, Some("a"), None, true), Ok(false));
-    let e = retry(&requirement, Some("a"), None, false).unwrap_err();
+    // alice made the call with "a" and holds "b", which meets the challenge.
+    let alice = [set("1", "a", None, None), set("2", "b", None, None)];
+    assert_eq!(retry(&requirement, Some("a"), Some("b"), false, &alice, &alice), Ok(true));
+    assert_eq!(
+        retry(&requirement, Some("a"), Some("a"), true, &alice, &alice),
+        Ok(false),
+        "the refused token is not sent again"
+    );
+    assert_eq!(retry(&requirement, Some("a"), None, true, &alice, &alice), Ok(false));
+    let e = retry(&requirement, Some("a"), None, false, &alice, &alice).unwrap_err();
     assert_eq!(e.code(), "ERR_STEP_UP_REQUIRED");
     assert_eq!(
         e.shortfall().map(|s| (s.acr_values.clone(), s.max_age)),
@@ -1419,6 +1454,12 @@ fn x25_extra_params_carry_no_request_object_nor_response_mode() {
         "]prompt",
         "prompt]",
         "[max_age]",
+        // As Node's `qs` reads a leading bracketed key, whatever follows (the eighth attack).
+        "[request_uri]x",
+        "[response_mode]x",
+        "[prompt]]x",
+        "[state]x",
+        "[Redirect_Uri][y]",
     ] {
         let options = json!({ "issuer": ISS, "clientId": "spa", "redirectUri": "https://app.example/cb", "extraParams": { name: "x" } });
         let Err(e) = Client::from_json(&options, "") else { panic!("{name} was taken") };

@@ -217,34 +217,40 @@ impl Target {
             out.push_str(&escape(q, QUERY_SET));
             out
         });
-        // A query that begins with `/` is the path CodeIgniter 3 routes, by default, when the
-        // path names no more than its front controller (`/?/admin/x`, `/index.php?/admin/x`): it
-        // is judged as a path too, as forwarded, up to its own `?` or `&`, and refused as one
-        // would be.
+        // A query that begins with `/` is the path CodeIgniter routes, by default, when the path
+        // names no more than its front controller (`/?/admin/x`, `/index.php?/admin/x`): it is
+        // judged as a path too, as forwarded, up to its own `?` (CodeIgniter 3 and 4 cut there;
+        // and up to its first `&`, as a query parameter's name), and refused as one would be. A
+        // `.` or `..` segment anywhere before that `?` is refused: CodeIgniter 4 resolves them
+        // (`/?/public&/../admin/x` is `/admin/x`), CodeIgniter 3 drops them.
         if let Some(routed_query) = query.strip_prefix('?').filter(|q| q.starts_with('/')) {
-            let routed_query = routed_query.split(['?', '&']).next().unwrap_or_default();
+            let routed_query = routed_query.split('?').next().unwrap_or_default();
             if routed_query.split('/').any(|s| s == "." || s == "..") {
                 return Err(Refusal::QueryDots);
             }
-            let as_path = Target::parse(routed_query)?;
+            let as_name = routed_query.split('&').next().unwrap_or_default();
             // Routed by a front controller in the path's directory too (`/shop/?/admin/x` is
-            // `/shop/admin/x` to CodeIgniter in `/shop`): under the path, its last segment
-            // dropped when it names the script or the index page.
+            // `/shop/admin/x` to CodeIgniter in `/shop`): under the path, with the scripts and
+            // index pages it ends in dropped (CodeIgniter 4 strips its script, then its
+            // `index.php` again: `/shop/index.php/index.php/?/admin/x`).
             let mut directory: Vec<&str> = segments.iter().map(AsRef::as_ref).filter(|s| !s.is_empty()).collect();
-            if directory.last().is_some_and(|s| is_script(s) || is_index(s)) {
+            while directory.last().is_some_and(|s| is_script(s) || is_index(s)) {
                 directory.pop();
             }
-            let under = (!directory.is_empty()).then(|| {
-                let query_segments = routed_query.split('/').filter(|s| !s.is_empty());
-                key_of(&directory.into_iter().chain(query_segments).collect::<Vec<_>>())
-            });
-            push_new(
-                &mut readings,
-                [Some(as_path.key), as_path.script, as_path.path_info, as_path.routed, as_path.index, under]
-                    .into_iter()
-                    .flatten(),
-            );
-            push_new(&mut readings, as_path.readings);
+            for routed_query in if as_name == routed_query { vec![routed_query] } else { vec![routed_query, as_name] } {
+                let as_path = Target::parse(routed_query)?;
+                let under = (!directory.is_empty()).then(|| {
+                    let query_segments = routed_query.split('/').filter(|s| !s.is_empty());
+                    key_of(&directory.iter().copied().chain(query_segments).collect::<Vec<_>>())
+                });
+                push_new(
+                    &mut readings,
+                    [Some(as_path.key), as_path.script, as_path.path_info, as_path.routed, as_path.index, under]
+                        .into_iter()
+                        .flatten(),
+                );
+                push_new(&mut readings, as_path.readings);
+            }
         }
         let cut_anywhere = names_php(&decoded);
         Ok(Target { path: serialised, query, key, script, path_info, routed, index, readings, cut_anywhere })
@@ -645,10 +651,23 @@ impl Pattern {
     /// Yii 2, Slim 3 and CakePHP 2 cut their directory off as a string), and gunicorn started
     /// with `SCRIPT_NAME=/shop` serves it as `/admin/x`, so `/shop/admin/*` matches it.
     pub fn matches(&self, key: &str) -> bool {
-        if key == self.base || (self.reach != Reach::Exact && self.base == "/") {
+        self.matches_from(&self.base, key)
+    }
+
+    /// Whether the key matches this pattern's path or the path with some of its leading
+    /// segments dropped (`/shop/admin/*` as `/admin/*` too), as [`Self::matches`] matches:
+    /// what an app installed in a directory routes relative to it, where that directory cannot
+    /// be told from the request ([`Target::cut_anywhere`]). The last segment is always kept.
+    pub fn matches_tail(&self, key: &str) -> bool {
+        self.base.match_indices('/').any(|(at, _)| self.base.get(at..).is_some_and(|tail| self.matches_from(tail, key)))
+    }
+
+    /// [`Self::matches`] with `base` (the pattern's path, or a tail of it) for the path.
+    fn matches_from(&self, base: &str, key: &str) -> bool {
+        if key == base || (self.reach != Reach::Exact && base == "/") {
             return true;
         }
-        let (base, key) = (self.base.as_bytes(), key.as_bytes());
+        let (base, key) = (base.as_bytes(), key.as_bytes());
         let mut at = 0;
         for (i, &c) in base.iter().enumerate() {
             match key.get(at) {

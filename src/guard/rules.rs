@@ -42,6 +42,10 @@ pub struct Rule {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rules(pub Vec<Rule>);
 
+/// How many endings of a key [`Rules::find_target`] matches when a path names a PHP script:
+/// those that begin at one of its first 64 segments.
+pub const CUT_ENDINGS: usize = 64;
+
 impl Rules {
     /// Parses `STEPUP_RULES`, naming the offending member (`STEPUP_RULES[2].anyOf[0].acr[1]`).
     pub fn parse(json: &str, setting: &str) -> Result<Rules> {
@@ -115,8 +119,9 @@ impl Rules {
     /// rules of the script's own path, of its `PATH_INFO` and of the path without the script too
     /// ([`Target::script`], [`Target::path_info`], [`Target::routed`]), and when it names a
     /// directory's index page, the directory's ([`Target::index`]); and those of the target's
-    /// other readings ([`Target::readings`]), and of every ending of its key when a PHP script is
-    /// named in it ([`Target::cut_anywhere`]). All the rules that match must hold when they differ
+    /// other readings ([`Target::readings`]), and of every ending of its key (of the first
+    /// [`CUT_ENDINGS`]), against each rule's path and its tails ([`Pattern::matches_tail`]),
+    /// when a PHP script is named in it ([`Target::cut_anywhere`]). All the rules that match must hold when they differ
     /// (all needs; an API if any is), since the upstream may route by any of them.
     pub fn find_target(&self, target: &Target) -> Option<Rule> {
         if target.script.is_none() && target.index.is_none() && target.readings.is_empty() && !target.cut_anywhere {
@@ -134,9 +139,21 @@ impl Rules {
             self.first_matches(key, &mut matched);
         }
         if target.cut_anywhere {
-            // Every ending of the key at a `/`, as slices: no key is built per ending.
-            for (at, _) in target.key.match_indices('/').skip(1) {
-                self.first_matches(target.key.get(at..).unwrap_or_default(), &mut matched);
+            // What follows such a cut is routed relative to the directory the app is installed
+            // in, which rules name (`/shop/admin/*` for Symfony in `/shop` routing
+            // `/shopaindex.php/admin/x` as `/admin/x`): every rule whose path, or its path with
+            // leading segments dropped, matches an ending holds. The cut falls within the app's
+            // own script path (`/public/index.php`), so within its first bytes: endings begin at
+            // one of the first `CUT_ENDINGS` segments (a script path of up to twice as many
+            // bytes), which bounds the work an 8 KiB target of thousands of segments asks for.
+            // The endings are slices: no key is built per ending.
+            for (at, _) in target.key.match_indices('/').skip(1).take(CUT_ENDINGS) {
+                let ending = target.key.get(at..).unwrap_or_default();
+                for rule in &self.0 {
+                    if !matched.contains(&rule) && rule.pattern.matches_tail(ending) {
+                        matched.push(rule);
+                    }
+                }
             }
         }
         Self::together(matched)

@@ -657,16 +657,24 @@ impl ClientCore {
     }
 
     /// After a challenge for `requirement`: `true` to retry with `better`, `false` to save the
-    /// call and step up; throws `ERR_STEP_UP_REQUIRED` otherwise.
+    /// call and step up; throws `ERR_STEP_UP_REQUIRED` otherwise. `at_call` and `tokens`: the
+    /// sets held when the call was made and now ([`client::retry`]).
     pub fn retry(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: JsValue,
         first: Option<String>,
         better: Option<String>,
         step_up: bool,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] at_call: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
     ) -> Thrown<bool> {
-        let required = requirement(Some(required));
-        thrown(required.and_then(|r| client::retry(&r, first.as_deref(), better.as_deref(), step_up)))
+        let run = || -> Result<bool> {
+            let required = requirement(Some(required))?;
+            let at_call = sets(&self.inner, &at_call).unwrap_or_default();
+            let held = sets(&self.inner, &tokens)?;
+            client::retry(&required, first.as_deref(), better.as_deref(), step_up, &at_call, &held)
+        };
+        thrown(run())
     }
 
     /// `ERR_STEP_UP_REQUIRED` for `requirement`.

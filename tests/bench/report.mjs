@@ -144,8 +144,8 @@ ${guard(r)}
 ${p.guardBatch} requests per batch with a session cookie, and as many API calls with an access token it verified
 before, forwarding each to an in-process upstream; "without guard" fetches the same upstream directly. "The
 runtime's part alone" is what the guard does in the runtime for such a request, with its decision replaced by a
-plan the guard decided once: the same header walk, header copy with the identity set, upstream timeout and private answer, in the
-same order (\`tests/bench/workerd/bench.js\`, \`floor\`); what the guard costs above it is stepup's own (the
+plan the guard decided once: the same header walk, header copy with the identity set, upstream timeout, \`cache: "no-store"\`
+and private answer, in the same order (\`tests/bench/workerd/bench.js\`, \`floor\`); what the guard costs above it is stepup's own (the
 decision in wasm, its JSON, the calls into the core). wrk runs ${p.wrkSeconds} s per run (median of ${p.wrkRuns})
 from its own
 process on loopback against \`worker/worker.js\` and against a worker that only forwards.

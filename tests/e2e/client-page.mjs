@@ -60,15 +60,16 @@ export function clientPages({ base, idp, preset, resource, store, withoutEndSess
   }
 
   /**
-   * In `popup` (a sign-in popup the page opened): the IdP's pages as `user`, then, back on the
+   * In `popup` (a sign-in popup the page opened): the IdP's pages as `user` (with `password`,
+   * for a user other than alice and bob), then, back on the
    * redirect URI, `handleCallback()` hands the answer to the page that opened it and the popup
    * closes (within 10 s, or this fails).
    */
-  async function answerInPopup(popup, user = "alice") {
+  async function answerInPopup(popup, user = "alice", password = undefined) {
     // The IdP's pages, unless its session answers at once.
     const answered = (u) => u.href.startsWith(base) && u.searchParams.has("state");
     await popup.waitForURL((u) => u.href.startsWith(idp.issuer) || answered(u));
-    if (!answered(new URL(popup.url()))) await passIdp(popup, base, { user });
+    if (!answered(new URL(popup.url()))) await passIdp(popup, base, { user, password });
     await ready(popup);
     const closed = popup.waitForEvent("close", { timeout: 10_000 });
     // Not awaited in the page: the popup closes once it has posted the answer.

@@ -10,13 +10,15 @@ import { SPA_CLIENT_ID } from "../idp/server.mjs";
 import { API_AUDIENCE, edgeClient, spaClient, startIdp } from "../idp/server.mjs";
 import { freePort, guardEnv, startWorkerd } from "../js/workerd.mjs";
 
-let idp, app, worker, browser, base, open, ready, viaIdp;
+let idp, app, worker, browser, base, open, ready, viaIdp, answerInPopup;
 /** What the vendor-shaped APIs were called with: `[path, acr the guard verified]`. */
 const vendorCalls = [];
 /** What reached the echoing APIs: `[path, sub the guard verified]`. */
 const apiCalls = [];
 /** Where the app's `/moved` sends the browser, if anywhere (a test sets it). */
 let movedTo;
+/** How long `/api/slower` works before its challenge, in ms (a test may need longer). */
+let slowerMs = 3000;
 // An Entra claims challenge (Conditional Access authentication context): access token `acrs`
 // and an essential `id_token.acr`, which the local IdP honours.
 const ENTRA_CLAIMS = { access_token: { acrs: { essential: true, value: "LOA2" } }, id_token: { acr: { essential: true, values: ["LOA2"] } } };
@@ -58,6 +60,14 @@ before(async () => {
         res.end();
       }, 700);
     },
+    // Slower still: long enough for a 2 s access token to expire while it works (X30, X33).
+    "/api/slower": (req, res) => {
+      apiCalls.push([req.url, req.headers["x-stepup-sub"]]);
+      setTimeout(() => {
+        res.writeHead(401, { "www-authenticate": 'Bearer error="insufficient_user_authentication", acr_values="LOA2"' });
+        res.end();
+      }, slowerMs);
+    },
     "/api/mfa": api,
     "/api/okta": vendor(403, 'Bearer error="insufficient_authentication_context", error_description="The resource requires more authentication", acr_values="LOA2"'),
     "/api/entra": vendor(401, `Bearer realm="", authorization_uri="${"https://login.example/authorize"}", error="insufficient_claims", claims="${entra}"`),
@@ -72,6 +82,7 @@ before(async () => {
       STEPUP_RULES: [
         { path: "/api/basic", acr: ["LOA1"], api: true },
         { path: "/api/slow", acr: ["LOA1"], api: true },
+        { path: "/api/slower", acr: ["LOA1"], api: true },
         { path: "/api/mfa", acr: ["LOA2"], api: true },
         { path: "/api/okta", acr: ["LOA1"], api: true },
         { path: "/api/entra", acr: ["LOA1"], api: true },
@@ -80,7 +91,7 @@ before(async () => {
     }),
   });
   browser = await launch();
-  ({ open, ready, viaIdp } = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE }));
+  ({ open, ready, viaIdp, answerInPopup } = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE }));
 });
 after(async () => {
   await browser?.close();
@@ -418,6 +429,40 @@ for (const start of ["stepUp", "signIn"]) test(`X24: a sign-out while a ${start}
   await context.close();
 });
 
+test("X24: a sign-out while a challenged call's retry refreshes its token leaves the answer as it came: no retry, no error, no token kept", async () => {
+  const { context, page } = await signedInPage();
+  // alice also holds LOA2, whose access token has expired by the call: the retry that meets the
+  // API's challenge must refresh it first.
+  idp.setAccessTokenTtl(1);
+  try {
+    const stepped = await viaIdp(page, () => { window.client.stepUp({ acr: ["LOA2"] }); });
+    assert.equal(stepped.ok?.claims.acr, "LOA2", JSON.stringify(stepped));
+  } finally {
+    idp.setAccessTokenTtl(600);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The refresh takes its time at the provider; alice signs out meanwhile.
+  let refreshes = 0;
+  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
+    refreshes++;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  const reached = apiCalls.length;
+  const out = await page.evaluate(async () => {
+    const call = window.client.fetch("/api/mfa", { method: "POST", body: '{"to":"carol"}' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await window.client.signOut();
+    const ended = await Promise.race([call.then((res) => res.status, (e) => e.code), new Promise((resolve) => setTimeout(() => resolve("no answer"), 5000))]);
+    return { ended, signedIn: window.client.session().signedIn, tokens: Object.keys(sessionStorage).filter((k) => k.endsWith(":tokens")) };
+  });
+  assert.equal(refreshes, 1, "the retry refreshed once");
+  // The guard's challenge, as the API's answer came: the call was made by alice, who is gone.
+  assert.deepEqual(out, { ended: 401, signedIn: false, tokens: [] });
+  assert.deepEqual(apiCalls.slice(reached), [], "the API saw no call");
+  await context.close();
+});
+
 test("X15: a challenge from the origin an API redirected to asks for nothing: the app gets the answer, no step-up starts and no call is saved", () => withOtherOrigin(async ({ origin, seen }) => {
   movedTo = `${origin}/challenge`;
   try {
@@ -535,6 +580,127 @@ test("X30: with the memory store, a step-up is completed only by the user who st
   });
   assert.deepEqual(out, { callback: { code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "sub" }, resumed: null, signedIn: false });
   assert.deepEqual(apiCalls.slice(reached), [], "the API saw no call as the other user");
+  await context.close();
+});
+
+test("X30: a call's step-up is the user's who made the call, even after a refresh refused meanwhile dropped their tokens: another user's sign-in is refused and the call never replayed as them", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  // alice's access token lasts 2 s; the provider then refuses to renew it (her session there
+  // ended).
+  idp.setAccessTokenTtl(2);
+  let signedIn;
+  try {
+    signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  } finally {
+    idp.setAccessTokenTtl(600);
+  }
+  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  const tokenEndpoint = (url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token");
+  await context.route(tokenEndpoint, (route) =>
+    route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' }));
+  const reached = apiCalls.length;
+  const during = await page.evaluate(async () => {
+    // Her call, which the API answers with a challenge after 3 s; meanwhile her token expires,
+    // and another call's refresh is refused, which drops her tokens.
+    window.call = window.client.fetch("/api/slower", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true });
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const other = await window.client.fetch("/api/basic", { method: "POST", body: "{}" }).then((res) => res.status, (e) => e.code);
+    return { other, signedIn: window.client.session().signedIn };
+  });
+  assert.deepEqual(during, { other: 401, signedIn: false }, "the refused refresh dropped alice's tokens while her call was under way");
+  // The step-up for her call leaves for the provider, where another user, who can reach the
+  // level, signs in.
+  await context.unroute(tokenEndpoint);
+  await context.clearCookies();
+  await passIdp(page, base, { user: "zoe smith", password: "zoetrope" });
+  await ready(page);
+  const out = await page.evaluate(async () => {
+    const callback = await window.client.handleCallback().then((r) => r.claims.sub, (e) => ({ code: e.code, claim: e.claim }));
+    return { callback, resumed: await window.client.resume(), signedIn: window.client.session().signedIn };
+  });
+  assert.deepEqual(out, { callback: { code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "sub" }, resumed: null, signedIn: false });
+  assert.deepEqual(apiCalls.slice(reached), [["/api/slower", "alice"]], "the API saw alice's call once, and none as the other user");
+  await context.close();
+});
+
+test("X33: a challenged call is retried only with a token of the user who made it: after a refused refresh dropped alice's tokens, another user who signs in meanwhile does not carry her call out", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  idp.setAccessTokenTtl(2);
+  let signedIn;
+  try {
+    signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  } finally {
+    idp.setAccessTokenTtl(600);
+  }
+  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  // The provider refuses to renew alice's token (her session there ended); sign-ins still work.
+  const tokenEndpoint = (url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token");
+  await context.route(tokenEndpoint, (route) => new URLSearchParams(route.request().postData() ?? "").get("grant_type") === "refresh_token"
+    ? route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' })
+    : route.continue());
+  slowerMs = 8000;
+  const reached = apiCalls.length;
+  try {
+    // alice's call, which the API answers with a challenge for LOA2 after 8 s; meanwhile her
+    // token expires and another call's refresh is refused, which drops her tokens (no sign-out).
+    await page.evaluate(() => {
+      window.hers = window.client.fetch("/api/slower", { method: "POST", body: '{"to":"carol"}' }).then((res) => res.status, (e) => e.code);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const other = await page.evaluate(() => window.client.fetch("/api/basic", { method: "POST", body: "{}" }).then((res) => res.status, (e) => e.code));
+    assert.equal(other, 401);
+    // Another user, who can reach LOA2, signs in at the provider in a popup before the API answers.
+    await context.clearCookies();
+    const popupOpened = page.waitForEvent("popup");
+    await page.evaluate(() => { window.zoe = window.client.signIn({ popup: true, acrValues: ["LOA2"] }).then((r) => r.claims.sub, (e) => e.code); });
+    await answerInPopup(await popupOpened, "zoe smith", "zoetrope");
+    const out = await page.evaluate(async () => ({
+      zoe: await window.zoe,
+      hers: await Promise.race([window.hers, new Promise((resolve) => setTimeout(() => resolve("no answer"), 10_000))]),
+    }));
+    assert.deepEqual(out, { zoe: "zoe smith", hers: "ERR_STEP_UP_REQUIRED" });
+    assert.deepEqual(apiCalls.slice(reached), [["/api/slower", "alice"]], "alice's call once, never as the other user");
+  } finally {
+    slowerMs = 3000;
+  }
+  await context.close();
+});
+
+test("X34: free() while a refresh is at the token endpoint still stores its answer: the spent refresh token is never sent again, and the next client carries on", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  idp.setAccessTokenTtl(1);
+  let signedIn;
+  try {
+    signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  } finally {
+    idp.setAccessTokenTtl(600);
+  }
+  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The refresh tokens the provider receives; its answer takes a second.
+  const sent = [];
+  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
+    sent.push(new URLSearchParams(route.request().postData() ?? "").get("refresh_token"));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  const reached = apiCalls.length;
+  // The app unmounts while its call refreshes the expired token, then makes its client again.
+  const freed = await page.evaluate(async () => {
+    const call = window.client.fetch("/api/basic", { method: "POST", body: "{}" }).then((res) => res.status, (e) => e.code);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    window.client.free();
+    return call;
+  });
+  assert.equal(freed, "ERR_INVALID_STATE");
+  await ready(page);
+  const again = await page.evaluate(() => window.client.fetch("/api/basic", { method: "POST", body: "{}" }).then((res) => res.status, (e) => e.code));
+  assert.equal(again, 200);
+  assert.equal(sent.length, 1, "one refresh: the spent refresh token was not sent again");
+  assert.deepEqual(apiCalls.slice(reached), [["/api/basic", "alice"]], "the next client's call, as alice");
   await context.close();
 });
 

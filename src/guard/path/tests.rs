@@ -521,6 +521,14 @@ fn x29_a_query_that_begins_with_a_slash_is_read_as_a_path_too() {
     for raw in ["/?/admin/panel/../..", "/index.php?/account/email/..", "/?/./admin", "/?/admin/x/../../.."] {
         assert_eq!(Target::parse(raw), Err(Refusal::QueryDots), "{raw}");
     }
+    // CodeIgniter 4 cuts the query's path at `?` only, then resolves dot segments, so one after
+    // an `&` counts too (`/?/public&/../admin/panel` is `/admin/panel`: the tenth attack).
+    for raw in ["/?/public&/../admin/panel", "/index.php?/p&/../admin/panel", "/shop/?/&/./admin/x"] {
+        assert_eq!(Target::parse(raw), Err(Refusal::QueryDots), "{raw}");
+    }
+    // CodeIgniter 4 in `/shop` strips its script, then `index.php` once more (the tenth attack).
+    let t = Target::parse("/shop/index.php/index.php/?/admin/panel").unwrap();
+    assert!(t.readings.iter().any(|k| k == "/shop/admin/panel"), "{:?}", t.readings);
     // Any other query is no path.
     for raw in ["/?a=/admin", "/search?q=x", "/?"] {
         assert_eq!(Target::parse(raw).unwrap().readings, Vec::<String>::new(), "{raw}");

@@ -242,3 +242,48 @@ fn x31_the_rule_with_the_longest_path_that_matches_holds_too() {
         assert!(matches!(rule.need, Need::AllOf(ref parts) if parts.len() == 2), "{raw}: {rule:?}");
     }
 }
+
+/// Found by the tenth outside attack: Symfony's `Request` with the app in `/shop` cuts
+/// `strlen("/shop/index.php")` bytes off a path that names `index.php` anywhere
+/// (`/shopaindex.php/admin/panel` is `/admin/panel` to the app, `/shop/admin/panel` to the
+/// rules), and CodeIgniter 4 in `/shop` strips `index.php` twice
+/// (`/shop/index.php/index.php/admin/panel`): an ending is matched against each rule's path
+/// with leading segments dropped too.
+#[test]
+fn x32_an_ending_is_matched_against_the_tails_of_each_rules_path() {
+    let rules =
+        Rules::parse(r#"[{"path":"/shop/admin/*","acr":["LOA3"]},{"path":"/shop/cart","maxAge":60}]"#, "R").unwrap();
+    for raw in [
+        "/shopaindex.php/admin/panel",
+        "/shop-index.php/admin/panel",
+        "/shop/index.php/index.php/admin/panel",
+        "/x/index.php/cart",
+    ] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    // Without a PHP script named, an ending is no key; the last segment of a rule is kept.
+    for raw in ["/docs/admin/panel", "/x/index.php/shop", "/x/index.php/carts"] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_none(), "{raw}");
+    }
+}
+
+/// The tenth outside attack's timing: a path naming a PHP script with thousands of segments
+/// against 300 rules of 40 segments took 440 ms in the worker. Only the endings that begin at
+/// one of the first `CUT_ENDINGS` segments are matched, so the work is bounded by the rules.
+#[test]
+fn x32_the_endings_matched_are_bounded() {
+    let rules: Vec<String> =
+        (0..300).map(|i| format!(r#"{{"path":"{}/r{i}/*","acr":["LOA3"]}}"#, "/a".repeat(40))).collect();
+    let rules = Rules::parse(&format!("[{}]", rules.join(",")), "R").unwrap();
+    let target = Target::parse(&format!("/x.php{}", "/a".repeat(4000))).unwrap();
+    let start = std::time::Instant::now();
+    assert!(rules.find_target(&target).is_none());
+    // Natively, in a debug build: far below what matching every ending took.
+    assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+    // An ending past the bound is not matched: the cut falls within an app's script path.
+    let deep = Rules::parse(r#"[{"path":"/admin/*","acr":["LOA3"]}]"#, "R").unwrap();
+    let far = format!("/x.php{}/admin/panel", "/a".repeat(CUT_ENDINGS));
+    assert!(deep.find_target(&Target::parse(&far).unwrap()).is_none());
+    let near = format!("/x.php{}/admin/panel", "/a".repeat(CUT_ENDINGS - 2));
+    assert!(deep.find_target(&Target::parse(&near).unwrap()).is_some());
+}
