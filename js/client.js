@@ -215,12 +215,27 @@ function storeOf(kind, custom) {
 /**
  * The step-up challenge a `401` or `403` answer to `sent` carries, as the core reads it:
  * `[requirement, claims request as JSON text or undefined]`, or `undefined` (always, when the
- * page signed out since the call was sent: `signedOut`). What answered is the response's URL (a
- * redirect's target), or the call's where the runtime gives none.
+ * page signed out since the call was sent: `signedOut`, or when no one was signed in when it was
+ * made: `atCall`, the sets held then, left out for a replay). What answered is the response's
+ * URL (a redirect's target), or the call's where the runtime gives none.
  */
-const challenge = (core, response, sent, signedOut) =>
+const challenge = (core, response, sent, signedOut, atCall) =>
   core.challenge(response.status, response.headers.get("www-authenticate") ?? undefined, response.url || sent.url,
-    globalThis.location?.href, signedOut);
+    globalThis.location?.href, signedOut, atCall);
+
+/**
+ * Frees a core's wasm memory. Called while the core is in use (`free()` from an option's getter
+ * the core is reading), wasm refuses and that memory stays allocated; the client is freed all
+ * the same, and fails coded from then on.
+ * @param {ClientCore} core
+ */
+function freeCore(core) {
+  try {
+    core.free();
+  } catch {
+    // In use: see above.
+  }
+}
 
 /**
  * A freed client's core: every use throws `ERR_INVALID_STATE` (Node's code for a call on what was
@@ -366,9 +381,10 @@ export class Client {
     if (this.#onStorage) globalThis.removeEventListener("storage", this.#onStorage);
     this.#listeners.clear();
     // A refresh under way still stores its answer (#refreshNow), then frees the core.
-    if (this.#refreshing === 0) this.#core.free();
-    else this.#freeing = this.#core;
+    const core = this.#core;
     this.#core = FREED;
+    if (this.#refreshing > 0) this.#freeing = core;
+    else freeCore(core);
     // Its sign-ins in popups can no longer complete: closed, they end (ERR_INVALID_STATE).
     for (const popup of this.#popups) if (!popup.closed) popup.close();
   }
@@ -496,17 +512,17 @@ export class Client {
     const mark = stepUp === NO_STEP_UP ? undefined : this.#signOutMark(true);
     // Whose call it is: a step-up made for it is that user's, whatever the store holds by then.
     const atCall = this.#tokens();
-    const first = await this.#tokenFor(undefined);
+    const first = await this.#tokenFor(undefined, atCall);
     const spare = call.clone();
     const response = await send(call, first);
     // Freed meanwhile: the call was made, and its answer is the app's.
     if (this.#core === FREED) return response;
-    const challenged = challenge(this.#core, response, call, this.#page.signOuts !== signOuts);
+    const challenged = challenge(this.#core, response, call, this.#page.signOuts !== signOuts, atCall);
     if (challenged === undefined) return response;
     const [requirement, claims] = challenged;
     // The token for a retry may need a refresh: a sign-out meanwhile (whose refresh then ends
     // in ERR_STEP_UP_REQUIRED, or finds the next sign-in's set) leaves the answer as it came too.
-    const better = await this.#tokenFor(requirement).catch((e) => {
+    const better = await this.#tokenFor(requirement, atCall).catch((e) => {
       if (this.#page.signOuts === signOuts) throw e;
     });
     if (this.#page.signOuts !== signOuts) return response;
@@ -517,7 +533,7 @@ export class Client {
       // Opened as soon as the API's answer says so: a click that started this call still
       // counts for a few seconds (transient activation).
       await this.#inPopup(plan, openPopup(`${this.#prefix}popup`), signOuts, mark);
-      return this.#replay(spare, requirement);
+      return this.#replay(spare, requirement, atCall);
     }
     // The body as resume() will send it, refused before anything starts when it cannot be kept.
     const body = ClientCore.savedBody(new Uint8Array(await spare.arrayBuffer()));
@@ -701,9 +717,13 @@ export class Client {
     return store ? store.getItem(this.#tokensKey) : false;
   }
 
-  /** Stores the token sets a refresh left (`null`: nothing, the sign-in was signed out meanwhile). */
+  /**
+   * Stores the token sets a refresh left (`null` or `undefined`: nothing, its set is gone: signed
+   * out, or replaced by a sign-in, meanwhile).
+   * @param {string | null | undefined} tokens
+   */
   #keep(tokens) {
-    if (tokens !== null) write(this.#store(), this.#tokensKey, tokens, "the tokens");
+    if (tokens !== null && tokens !== undefined) write(this.#store(), this.#tokensKey, tokens, "the tokens");
   }
 
   /**
@@ -842,8 +862,8 @@ export class Client {
    * Sends a call again once, after a step-up, with the token that meets `requirement`; still
    * challenged, it throws `ERR_STEP_UP_REQUIRED` (never a loop).
    */
-  async #replay(call, requirement) {
-    const token = await this.#tokenFor(requirement);
+  async #replay(call, requirement, atCall = undefined) {
+    const token = await this.#tokenFor(requirement, atCall);
     if (token === undefined) throw this.#core.stepUpRequired(requirement);
     const response = await send(call, token);
     if (this.#core === FREED) return response;
@@ -882,12 +902,17 @@ export class Client {
     }
   }
 
-  /** The access token for a call needing `requirement`, refreshing first when the core says so. */
-  async #tokenFor(requirement) {
+  /**
+   * The access token for a call needing `requirement`, refreshing first when the core says so;
+   * with `atCall` (the sets held when the call was made), only a token of that call's user.
+   * @param {unknown} requirement
+   * @param {string | null | false} [atCall]
+   */
+  async #tokenFor(requirement, atCall = undefined) {
     const token = this.#core.tokenFor(requirement, this.#tokens());
-    if (!Array.isArray(token)) return token;
-    await this.#refresh(token[0]);
-    return this.#core.accessToken(requirement, this.#tokens());
+    if (Array.isArray(token)) await this.#refresh(token[0]);
+    else if (atCall === undefined || token === undefined) return token;
+    return this.#core.accessToken(requirement, this.#tokens(), atCall);
   }
 
   /**
@@ -951,7 +976,7 @@ export class Client {
       return JSON.parse(outcome);
     } finally {
       if (--this.#refreshing === 0 && this.#freeing !== undefined) {
-        this.#freeing.free();
+        freeCore(this.#freeing);
         this.#freeing = undefined;
       }
     }
@@ -987,14 +1012,19 @@ export class Client {
     if (url !== "") {
       this.#flights[which] = this.#get(url)
         .then(([status, text]) => {
-          if (core.fetched(which, url, status, text) && which === KEYS) this.#verifiers = [undefined, undefined];
+          if (this.#live(core).fetched(which, url, status, text) && which === KEYS) this.#verifiers = [undefined, undefined];
         })
         .finally(() => {
           this.#flights[which] = undefined;
         });
     }
     await this.#flights[which];
-    core.held(which);
+    this.#live(core).held(which);
+  }
+
+  /** `core` while it is not freed (this client's, or the one a refresh under way keeps), else the freed core. */
+  #live(core) {
+    return core === this.#core || core === this.#freeing ? core : FREED;
   }
 
   #get(url) {

@@ -781,6 +781,15 @@ pub fn user_of(sets: &[TokenSet]) -> Option<String> {
     sets.iter().find_map(|s| s.claims.get("sub")).and_then(Value::as_str).map(str::to_string)
 }
 
+/// The sets in `held` of the user whose tokens were held when a call was made (`at_call`): none
+/// when no one's were. A call's tokens, its retry's and its step-up's are that user's only: a
+/// refresh the provider refuses drops its user's sets without a sign-out, so another user may
+/// sign in while the call is under way.
+pub fn callers_sets<'a>(held: &'a [TokenSet], at_call: &[TokenSet]) -> impl Iterator<Item = &'a TokenSet> {
+    let caller = user_of(at_call);
+    held.iter().filter(move |s| caller.is_some() && s.claims.get("sub").and_then(Value::as_str) == caller.as_deref())
+}
+
 /// A sign-in cancelled by a sign-out made while it was under way (README, "The browser
 /// `Client`": a sign-out stays a sign-out), at its callback or while it was starting.
 pub fn cancelled_by_sign_out() -> Error {
@@ -994,13 +1003,8 @@ pub fn retry(
     at_call: &[TokenSet],
     held: &[TokenSet],
 ) -> Result<bool> {
-    let caller = user_of(at_call);
-    let callers = |token: &str| {
-        held.iter().any(|s| {
-            s.access_token.as_deref() == Some(token) && s.claims.get("sub").and_then(Value::as_str) == caller.as_deref()
-        })
-    };
-    if caller.is_some() && better.is_some_and(callers) && better != first {
+    let callers = |token: &str| callers_sets(held, at_call).any(|s| s.access_token.as_deref() == Some(token));
+    if better.is_some_and(callers) && better != first {
         return Ok(true);
     }
     if step_up {
@@ -1166,6 +1170,8 @@ impl Client {
     /// `signed_out`: a sign-out came (here, or heard from another tab) while the call was under
     /// way. Then no answer asks for anything: the call was the signed-out user's, and retrying
     /// it with a held token, or stepping up for it, would carry it out as whoever signs in next.
+    /// `at_call`: the sets held when the call was made (`None` for a replay, made with the
+    /// step-up's own); a call made with none asks for nothing either.
     pub fn challenged(
         &self,
         status: u16,
@@ -1173,8 +1179,11 @@ impl Client {
         answered_at: &str,
         here: Option<&str>,
         signed_out: bool,
+        at_call: Option<&[TokenSet]>,
     ) -> Option<Challenged> {
-        if signed_out {
+        // A call made with no one signed in went without a token: its answer is the app's
+        // (README: "sign in first"), never retried or stepped up for whoever signs in meanwhile.
+        if signed_out || at_call.is_some_and(|sets| user_of(sets).is_none()) {
             return None;
         }
         self.token_may_go(answered_at, here).ok()?;

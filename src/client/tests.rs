@@ -417,8 +417,20 @@ fn x33_a_challenged_call_is_retried_only_with_a_token_of_the_user_who_made_it() 
     );
     let e = retry(&requirement, Some("a"), Some("b"), false, &alice, &now).unwrap_err();
     assert_eq!(e.code(), "ERR_STEP_UP_REQUIRED");
-    // Made with no one signed in: no one's call, retried as no one.
+    // Made with no one signed in: no one's call, retried as no one, and its challenge asks for
+    // nothing (the ninth attack: it was stepped up for whoever signed in meanwhile).
     assert_eq!(retry(&requirement, None, Some("b"), true, &[], &now), Ok(false));
+    let c = client(json!({}));
+    let header = r#"Bearer error="insufficient_user_authentication", acr_values="LOA2""#;
+    let api = "https://app.example/api";
+    assert_eq!(c.challenged(401, Some(header), api, Some(api), false, Some(&[])), None);
+    assert!(c.challenged(401, Some(header), api, Some(api), false, Some(&alice)).is_some());
+    // A call's own token is its user's only (the ninth attack: after a refused refresh, the
+    // first token of alice's call was bob's).
+    let mixed = [bob("b"), set("1", "c", None, None)];
+    let theirs: Vec<_> = callers_sets(&mixed, &alice).filter_map(|s| s.access_token.as_deref()).collect();
+    assert_eq!(theirs, ["c"]);
+    assert_eq!(callers_sets(&mixed, &[]).count(), 0);
     // alice's own stronger set, held beside bob's, still counts; a token that is in no held set
     // does not.
     let both = [bob("b"), set("2", "c", None, None)];
@@ -1380,7 +1392,7 @@ fn x15_only_an_answer_from_an_origin_that_gets_tokens_asks_for_a_step_up() {
     let rfc9470 = r#"Bearer error="insufficient_user_authentication", acr_values="LOA2""#;
     for answered_at in ["https://app.example/api/x", "https://api.example/v1"] {
         assert_eq!(
-            c.challenged(401, Some(rfc9470), answered_at, page, false).map(|c| c.requirement),
+            c.challenged(401, Some(rfc9470), answered_at, page, false, None).map(|c| c.requirement),
             Some(acr(&["LOA2"])),
             "{answered_at}"
         );
@@ -1388,7 +1400,7 @@ fn x15_only_an_answer_from_an_origin_that_gets_tokens_asks_for_a_step_up() {
     // The API redirected the call elsewhere, and that origin answered with a challenge: it may
     // not choose what the user signs in with, nor have the call saved.
     for answered_at in ["https://evil.example/challenge", "http://app.example/api", "https://app.example:8443/"] {
-        assert_eq!(c.challenged(401, Some(rfc9470), answered_at, page, false), None, "{answered_at}");
+        assert_eq!(c.challenged(401, Some(rfc9470), answered_at, page, false, None), None, "{answered_at}");
     }
 }
 
@@ -1405,8 +1417,8 @@ fn x24_a_call_answered_after_a_sign_out_asks_for_nothing() {
         (403, r#"Bearer error="insufficient_authentication_context", acr_values="LOA2""#),
         (401, r#"Bearer error="insufficient_user_authentication", max_age="0""#),
     ] {
-        assert!(c.challenged(status, Some(header), api, page, false).is_some(), "{header}");
-        assert_eq!(c.challenged(status, Some(header), api, page, true), None, "{header}");
+        assert!(c.challenged(status, Some(header), api, page, false, None).is_some(), "{header}");
+        assert_eq!(c.challenged(status, Some(header), api, page, true, None), None, "{header}");
     }
 }
 

@@ -486,14 +486,26 @@ impl ClientCore {
         )
     }
 
-    /// `accessToken(requirement)`.
+    /// `accessToken(requirement)`; with `at_call` (the sets held when a call was made), only a
+    /// token of that call's user ([`client::callers_sets`]).
     #[wasm_bindgen(js_name = accessToken)]
     pub fn access_token(
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] required: Option<JsValue>,
         #[wasm_bindgen(unchecked_param_type = "string | null | false")] tokens: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false | undefined")] at_call: JsValue,
     ) -> Thrown<Option<String>> {
-        thrown(judged(&self.inner, required, &tokens).map(|(r, held)| self.inner.access_token(&r, &held, unix_now())))
+        let callers = |held: Vec<crate::tokens::TokenSet>| -> Vec<crate::tokens::TokenSet> {
+            if at_call.is_undefined() {
+                return held;
+            }
+            let at_call = sets(&self.inner, &at_call).unwrap_or_default();
+            client::callers_sets(&held, &at_call).cloned().collect()
+        };
+        thrown(
+            judged(&self.inner, required, &tokens)
+                .map(|(r, held)| self.inner.access_token(&r, &callers(held), unix_now())),
+        )
     }
 
     /// The token for a call needing `requirement`: a string, `[set]` (JSON text) to refresh
@@ -600,8 +612,11 @@ impl ClientCore {
         url: &str,
         here: Option<String>,
         signed_out: bool,
+        #[wasm_bindgen(unchecked_param_type = "string | null | false | undefined")] at_call: JsValue,
     ) -> JsValue {
-        let challenged = self.inner.challenged(status, www_authenticate.as_deref(), url, here.as_deref(), signed_out);
+        let at_call = (!at_call.is_undefined()).then(|| sets(&self.inner, &at_call).unwrap_or_default());
+        let challenged =
+            self.inner.challenged(status, www_authenticate.as_deref(), url, here.as_deref(), signed_out, at_call.as_deref());
         let Some(c) = challenged else { return JsValue::UNDEFINED };
         let claims = c.claims.map_or(JsValue::UNDEFINED, |m| text(&Value::Object(m)));
         Array::of2(&to_js(&c.requirement.to_json()), &claims).into()

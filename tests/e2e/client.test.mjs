@@ -69,6 +69,12 @@ before(async () => {
       }, slowerMs);
     },
     "/api/mfa": api,
+    // An API the guard does not guard, which asks for a step-up itself (X33).
+    "/open/challenge": (req, res) => {
+      apiCalls.push([req.url, req.headers.authorization === undefined ? "no token" : "a token"]);
+      res.writeHead(401, { "www-authenticate": 'Bearer error="insufficient_user_authentication", acr_values="LOA2"' });
+      res.end();
+    },
     "/api/okta": vendor(403, 'Bearer error="insufficient_authentication_context", error_description="The resource requires more authentication", acr_values="LOA2"'),
     "/api/entra": vendor(401, `Bearer realm="", authorization_uri="${"https://login.example/authorize"}", error="insufficient_claims", claims="${entra}"`),
     // A claims request the client refuses to send on (a member it does not know).
@@ -665,6 +671,80 @@ test("X33: a challenged call is retried only with a token of the user who made i
   } finally {
     slowerMs = 3000;
   }
+  await context.close();
+});
+
+test("X33: a call made with no one signed in comes back as it came, even with stepUp: nothing starts, nothing is saved, and no one's token is sent", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  const here = page.url();
+  const reached = apiCalls.length;
+  const out = await page.evaluate(async () => {
+    const res = await window.client.fetch("/open/challenge", { method: "POST", body: '{"confirm":"yes"}' }, { stepUp: true });
+    return { status: res.status, kept: Object.keys(sessionStorage).filter((k) => k.endsWith(":pending") || k.includes(":tx:")) };
+  });
+  assert.deepEqual(out, { status: 401, kept: [] });
+  assert.equal(page.url(), here, "no step-up: the page stayed");
+  assert.deepEqual(apiCalls.slice(reached), [["/open/challenge", "no token"]]);
+  await context.close();
+});
+
+test("X35: a refresh refused after its set was replaced (the user signed in again in another tab meanwhile) stores nothing: the new sign-in's tokens stay, and the call goes with them", async () => {
+  const local = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
+  const context = await browser.newContext();
+  const page = await local.open(context);
+  idp.setAccessTokenTtl(1);
+  let signedIn;
+  try {
+    signedIn = await local.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  } finally {
+    idp.setAccessTokenTtl(600);
+  }
+  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  // The provider takes its time, then refuses the refresh; a sign-in's code exchange goes through.
+  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
+    if (new URLSearchParams(route.request().postData() ?? "").get("grant_type") !== "refresh_token") return route.continue();
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' });
+  });
+  const reached = apiCalls.length;
+  await page.evaluate(() => {
+    window.call = window.client.fetch("/api/basic", { method: "POST", body: "{}" }).then((res) => res.status, (e) => e.code);
+  });
+  // alice signs in again meanwhile, in another tab (the provider's session answers at once).
+  const other = await local.open(context);
+  await other.evaluate(() => { window.client.signIn({ acrValues: ["LOA1"] }); });
+  await other.waitForURL((u) => u.searchParams.has("code"));
+  await local.ready(other);
+  assert.equal(await other.evaluate(() => window.client.handleCallback().then((r) => r.claims.sub, (e) => e.code)), "alice");
+  const out = await page.evaluate(async () => ({
+    call: await window.call,
+    signedIn: window.client.session().signedIn,
+    stored: Object.keys(localStorage).filter((k) => k.endsWith(":tokens")).map((k) => typeof JSON.parse(localStorage.getItem(k) ?? "null")),
+  }));
+  assert.deepEqual(out, { call: 200, signedIn: true, stored: ["object"] });
+  assert.equal(await other.evaluate(() => window.client.session().signedIn), true, "the other tab too");
+  assert.deepEqual(apiCalls.slice(reached), [["/api/basic", "alice"]], "the call went once, with the new sign-in's token");
+  await context.close();
+});
+
+test("X34: free() while the provider's discovery is under way fails the sign-in coded (ERR_INVALID_STATE), never with wasm's own error", async () => {
+  const context = await browser.newContext();
+  const page = await open(context);
+  await context.route(`${idp.issuer}/.well-known/openid-configuration`, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await route.continue();
+  });
+  const here = page.url();
+  const out = await page.evaluate(async () => {
+    const begun = window.client.signIn({ acrValues: ["LOA1"] }).then(() => "went", (e) => `${e.code}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    window.client.free();
+    return begun;
+  });
+  assert.equal(out, "ERR_INVALID_STATE");
+  assert.equal(page.url(), here, "the page stayed");
   await context.close();
 });
 
