@@ -63,6 +63,9 @@ pub enum Refusal {
     /// A query that begins with `/` (read as a path, [`Target::readings`]) holding a `.` or `..`
     /// segment: CodeIgniter 3 drops them where the URL Standard resolves them.
     QueryDots,
+    /// A path with more than [`MAX_SCRIPTS`] segments that name a PHP script: each is matched
+    /// ([`Target::after_scripts`]), and no page names so many.
+    Scripts,
 }
 
 impl Refusal {
@@ -94,6 +97,7 @@ impl Refusal {
             Refusal::Invisible => "The address contains an invisible character.",
             Refusal::Windows => "A path segment names another path on Windows servers.",
             Refusal::NetworkPath => "The address begins with //, which servers may read as a host name.",
+            Refusal::Scripts => "The address names too many scripts.",
             Refusal::QueryDots => {
                 "The query begins with / and holds a . or .. segment, which servers read in different ways."
             }
@@ -139,7 +143,17 @@ pub struct Target {
     /// `/public/index.php`), wherever that falls, so every ending of the key that begins at a `/`
     /// is matched too ([`super::rules::Rules::find_target`]).
     pub cut_anywhere: bool,
+    /// The keys of what follows each segment that names a PHP script, wherever it stands (and
+    /// after the script's name, when text is glued on): Symfony's `Request` finds its own
+    /// script's path anywhere in the target and routes what follows it
+    /// (`/x.php/a/…/public/index.php/admin/x` as `/admin/x`), so these are matched as the
+    /// endings are ([`super::rules::Rules::find_target`]). At most [`MAX_SCRIPTS`] such segments.
+    pub after_scripts: Vec<String>,
 }
+
+/// How many segments of a target may name a PHP script: a page names one; more is refused
+/// ([`Refusal::Scripts`]), which bounds the keys [`Target::after_scripts`] holds.
+pub const MAX_SCRIPTS: usize = 8;
 
 impl Target {
     /// Reads a request target (path and query; a fragment is dropped, as `fetch()` drops it).
@@ -202,6 +216,26 @@ impl Target {
         // twice reads the same).
         let mut readings = Vec::new();
         let decoded: Vec<Cow<'_, str>> = segments.iter().map(|s| decode(s).unwrap_or_default()).collect();
+        // What follows each segment that names a PHP script ([`Target::after_scripts`]).
+        let php_segments: Vec<usize> =
+            (0..decoded.len()).filter(|&i| decoded.get(i..=i).is_some_and(names_php)).collect();
+        if php_segments.len() > MAX_SCRIPTS {
+            return Err(Refusal::Scripts);
+        }
+        let mut after_scripts = Vec::new();
+        for &i in &php_segments {
+            let rest: Vec<&str> = decoded.get(i + 1..).unwrap_or_default().iter().map(AsRef::as_ref).collect();
+            push_new(&mut after_scripts, [key_of(&rest)]);
+            // With more text glued on after the script's name (`index.phpadmin`).
+            let segment = decoded.get(i).map_or("", AsRef::as_ref);
+            for end in php_ends(segment) {
+                let tail = segment.get(end..).unwrap_or_default();
+                push_new(
+                    &mut after_scripts,
+                    [key_of(&[tail].into_iter().chain(rest.iter().copied()).collect::<Vec<_>>())],
+                );
+            }
+        }
         if let Some((i, ends)) = decoded.iter().map(|s| glued_script(s)).enumerate().find(|(_, ends)| !ends.is_empty())
         {
             for end in ends {
@@ -252,8 +286,47 @@ impl Target {
                 push_new(&mut readings, as_path.readings);
             }
         }
+        // CodeIgniter 4 decodes the path with `urldecode`, which reads `+` as a space, and trims
+        // spaces off the path it routes (`/+admin/panel` is `admin/panel`): the path read so, each
+        // segment trimmed (the app's directory cannot be told), is judged too.
+        if segments.iter().any(|s| s.contains('+') || s.contains("%2B") || s.contains("%2b")) {
+            let spaced: Vec<String> = segments
+                .iter()
+                .map(|s| {
+                    let spaced = s.replace('+', "%20").replace("%2B", "%20").replace("%2b", "%20");
+                    let mut trimmed = spaced.as_str();
+                    while let Some(rest) = trimmed.strip_prefix("%20") {
+                        trimmed = rest;
+                    }
+                    while let Some(rest) = trimmed.strip_suffix("%20") {
+                        trimmed = rest;
+                    }
+                    trimmed.to_string()
+                })
+                .filter(|s| !s.is_empty())
+                .collect();
+            if let Ok(plus) = Target::parse(&format!("/{}", spaced.join("/"))) {
+                push_new(
+                    &mut readings,
+                    [Some(plus.key), plus.script, plus.path_info, plus.routed, plus.index].into_iter().flatten(),
+                );
+                push_new(&mut readings, plus.readings);
+                after_scripts.extend(plus.after_scripts);
+            }
+        }
         let cut_anywhere = names_php(&decoded);
-        Ok(Target { path: serialised, query, key, script, path_info, routed, index, readings, cut_anywhere })
+        Ok(Target {
+            path: serialised,
+            query,
+            key,
+            script,
+            path_info,
+            routed,
+            index,
+            readings,
+            cut_anywhere,
+            after_scripts,
+        })
     }
 
     /// The path and query, as forwarded.
@@ -323,6 +396,22 @@ fn names_php<S: AsRef<str>>(segments: &[S]) -> bool {
             PHP.iter().any(|ext| bytes.get(i..i + ext.len()).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes())))
         })
     })
+}
+
+/// Where the name of a PHP script ends in a decoded segment that holds more text after it
+/// (`index.phpadmin` → after `index.php`), at each PHP extension that is not at the end.
+fn php_ends(segment: &str) -> Vec<usize> {
+    const PHP: [&str; 11] =
+        [".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".phps"];
+    let bytes = segment.as_bytes();
+    let at = |i: usize, ext: &str| bytes.get(i..i + ext.len()).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes()));
+    // At the first extension (a script's name seldom holds another): a bounded number of ends.
+    let Some(first) = (0..bytes.len()).find(|&i| PHP.iter().any(|ext| at(i, ext))) else { return Vec::new() };
+    let mut ends: Vec<usize> =
+        PHP.iter().filter(|ext| at(first, ext)).map(|ext| first + ext.len()).filter(|&end| end < bytes.len()).collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends
 }
 
 /// Adds the keys not there yet.

@@ -120,8 +120,9 @@ impl Rules {
     /// ([`Target::script`], [`Target::path_info`], [`Target::routed`]), and when it names a
     /// directory's index page, the directory's ([`Target::index`]); and those of the target's
     /// other readings ([`Target::readings`]), and of every ending of its key (of the first
-    /// [`CUT_ENDINGS`]), against each rule's path and its tails ([`Pattern::matches_tail`]),
-    /// when a PHP script is named in it ([`Target::cut_anywhere`]). All the rules that match must hold when they differ
+    /// [`CUT_ENDINGS`]) and of what follows each segment that names a PHP script
+    /// ([`Target::after_scripts`]), against each rule's path and its tails
+    /// ([`Pattern::matches_tail`]), when a PHP script is named in it ([`Target::cut_anywhere`]). All the rules that match must hold when they differ
     /// (all needs; an API if any is), since the upstream may route by any of them.
     pub fn find_target(&self, target: &Target) -> Option<Rule> {
         if target.script.is_none() && target.index.is_none() && target.readings.is_empty() && !target.cut_anywhere {
@@ -147,8 +148,15 @@ impl Rules {
             // one of the first `CUT_ENDINGS` segments (a script path of up to twice as many
             // bytes), which bounds the work an 8 KiB target of thousands of segments asks for.
             // The endings are slices: no key is built per ending.
-            for (at, _) in target.key.match_indices('/').skip(1).take(CUT_ENDINGS) {
-                let ending = target.key.get(at..).unwrap_or_default();
+            // And what follows each segment that names a PHP script, wherever it stands
+            // (`Target::after_scripts`: Symfony finds its script's path anywhere).
+            let endings = target
+                .key
+                .match_indices('/')
+                .skip(1)
+                .take(CUT_ENDINGS)
+                .map(|(at, _)| target.key.get(at..).unwrap_or_default());
+            for ending in endings.chain(target.after_scripts.iter().map(String::as_str)) {
                 for rule in &self.0 {
                     if !matched.contains(&rule) && rule.pattern.matches_tail(ending) {
                         matched.push(rule);

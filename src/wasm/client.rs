@@ -615,8 +615,14 @@ impl ClientCore {
         #[wasm_bindgen(unchecked_param_type = "string | null | false | undefined")] at_call: JsValue,
     ) -> JsValue {
         let at_call = (!at_call.is_undefined()).then(|| sets(&self.inner, &at_call).unwrap_or_default());
-        let challenged =
-            self.inner.challenged(status, www_authenticate.as_deref(), url, here.as_deref(), signed_out, at_call.as_deref());
+        let challenged = self.inner.challenged(
+            status,
+            www_authenticate.as_deref(),
+            url,
+            here.as_deref(),
+            signed_out,
+            at_call.as_deref(),
+        );
         let Some(c) = challenged else { return JsValue::UNDEFINED };
         let claims = c.claims.map_or(JsValue::UNDEFINED, |m| text(&Value::Object(m)));
         Array::of2(&to_js(&c.requirement.to_json()), &claims).into()

@@ -2,7 +2,7 @@ use serde_json::json;
 
 use super::*;
 use crate::acr::preset;
-use crate::guard::path::Target;
+use crate::guard::path::{Target, MAX_SCRIPTS};
 
 fn key(raw: &str) -> String {
     Target::parse(raw).unwrap().key
@@ -165,7 +165,10 @@ fn x20_a_directory_index_page_is_guarded_by_its_directorys_rule() {
     for raw in ["/index.php", "/Default.aspx", "/account/email/index.php", "/account/email/index.html"] {
         assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
     }
-    assert!(rules.find_target(&Target::parse("/account/other/index.php").unwrap()).is_none());
+    assert!(rules.find_target(&Target::parse("/account/other/index.html").unwrap()).is_none());
+    // A PHP script's: Symfony finds its script's path anywhere, and routes what follows it (here,
+    // nothing: the app's root) (the eleventh attack).
+    assert!(rules.find_target(&Target::parse("/account/other/index.php").unwrap()).is_some());
 }
 
 #[test]
@@ -286,4 +289,36 @@ fn x32_the_endings_matched_are_bounded() {
     assert!(deep.find_target(&Target::parse(&far).unwrap()).is_none());
     let near = format!("/x.php{}/admin/panel", "/a".repeat(CUT_ENDINGS - 2));
     assert!(deep.find_target(&Target::parse(&near).unwrap()).is_some());
+}
+
+/// Found by the eleventh outside attack: Symfony's `Request` finds its own script's path anywhere
+/// in the target (`strpos`), so a decoy script earlier in the path (`/x.php`) and the real one past
+/// the 64 endings (`/public/index.php`) routed `/admin/panel`; CodeIgniter 4 reads `+` as a space
+/// and trims spaces off the path it routes (`/+admin/panel` is `admin/panel`).
+#[test]
+fn x32_what_follows_any_php_script_and_a_path_read_with_plus_as_space_are_judged() {
+    let rules =
+        Rules::parse(r#"[{"path":"/admin/*","acr":["LOA3"]},{"path":"/shop/admin/*","acr":["LOA3"]}]"#, "R").unwrap();
+    let deep = |pad: usize, rest: &str| format!("/x.php{}{rest}", "/a".repeat(pad));
+    for raw in [
+        deep(62, "/public/index.php/admin/panel"),
+        deep(3000, "/public/index.php/admin/panel"),
+        deep(70, "/shop/index.phpadmin/panel"),
+        format!("/shopx.php{}/shop/index.php/admin/panel", "/a".repeat(70)),
+        "/+admin/panel".into(),
+        "/++admin/panel".into(),
+        "/+/admin/panel".into(),
+        "/%2Badmin/panel".into(),
+        "/index.php/+admin/panel".into(),
+        "/?/+admin/panel".into(),
+        "/shop/+admin/panel".into(),
+        "/shop/index.php/+admin/panel".into(),
+    ] {
+        assert!(rules.find_target(&Target::parse(&raw).unwrap()).is_some(), "{raw}");
+    }
+    // A `+` inside a name is no space at its edge.
+    assert!(rules.find_target(&Target::parse("/tags/c++").unwrap()).is_none());
+    // No page names so many scripts.
+    let many = "/a.php".repeat(MAX_SCRIPTS + 1);
+    assert_eq!(Target::parse(&many), Err(crate::guard::path::Refusal::Scripts));
 }
