@@ -533,7 +533,7 @@ export class Client {
       // Opened as soon as the API's answer says so: a click that started this call still
       // counts for a few seconds (transient activation).
       await this.#inPopup(plan, openPopup(`${this.#prefix}popup`), signOuts, mark);
-      return this.#replay(spare, requirement, atCall);
+      return this.#replay(spare, requirement, atCall, signOuts, response);
     }
     // The body as resume() will send it, refused before anything starts when it cannot be kept.
     const body = ClientCore.savedBody(new Uint8Array(await spare.arrayBuffer()));
@@ -587,7 +587,9 @@ export class Client {
     /** @type {Record<string, unknown>} */
     const init = { method, headers, body };
     for (let i = 0; i < modes.length; i += 2) init[modes[i]] = modes[i + 1];
-    return this.#replay(request(url, /** @type {RequestInit} */ (init)), requirement);
+    // The step-up's user's (its tokens are held: the core checked), and nobody's once a sign-out
+    // comes while the replay's token is refreshed: then nothing is sent.
+    return this.#replay(request(url, /** @type {RequestInit} */ (init)), requirement, this.#tokens(), this.#page.signOuts, null);
   }
 
   /**
@@ -859,11 +861,21 @@ export class Client {
   }
 
   /**
-   * Sends a call again once, after a step-up, with the token that meets `requirement`; still
-   * challenged, it throws `ERR_STEP_UP_REQUIRED` (never a loop).
+   * Sends a call again once, after a step-up, with the token that meets `requirement` of the
+   * user whose tokens `atCall` holds; still challenged, it throws `ERR_STEP_UP_REQUIRED` (never a
+   * loop). A sign-out since `signOuts` (the page's count) while its token is refreshed sends
+   * nothing: `signedOut` comes back instead.
+   * @param {Request} call
+   * @param {unknown} requirement
+   * @param {string | null | false} atCall
+   * @param {number} signOuts
+   * @param {Response | null} signedOut
    */
-  async #replay(call, requirement, atCall = undefined) {
-    const token = await this.#tokenFor(requirement, atCall);
+  async #replay(call, requirement, atCall, signOuts, signedOut) {
+    const token = await this.#tokenFor(requirement, atCall).catch((e) => {
+      if (this.#page.signOuts === signOuts) throw e;
+    });
+    if (this.#page.signOuts !== signOuts) return signedOut;
     if (token === undefined) throw this.#core.stepUpRequired(requirement);
     const response = await send(call, token);
     if (this.#core === FREED) return response;

@@ -288,31 +288,35 @@ impl Target {
         }
         // CodeIgniter 4 decodes the path with `urldecode`, which reads `+` as a space, and trims
         // spaces off the path it routes (`/+admin/panel` is `admin/panel`): the path read so, each
-        // segment trimmed (the app's directory cannot be told), is judged too.
+        // segment trimmed (the app's directory cannot be told), is judged too, and refused as it
+        // would be (a reading left out would leave its rules out). CodeIgniter resolves dot
+        // segments before it reads `+`, so a segment that only trims to `.` or `..` (`+..+`) is
+        // none to it, where the reading would resolve it: refused.
         if segments.iter().any(|s| s.contains('+') || s.contains("%2B") || s.contains("%2b")) {
-            let spaced: Vec<String> = segments
-                .iter()
-                .map(|s| {
-                    let spaced = s.replace('+', "%20").replace("%2B", "%20").replace("%2b", "%20");
-                    let mut trimmed = spaced.as_str();
-                    while let Some(rest) = trimmed.strip_prefix("%20") {
-                        trimmed = rest;
-                    }
-                    while let Some(rest) = trimmed.strip_suffix("%20") {
-                        trimmed = rest;
-                    }
-                    trimmed.to_string()
-                })
-                .filter(|s| !s.is_empty())
-                .collect();
-            if let Ok(plus) = Target::parse(&format!("/{}", spaced.join("/"))) {
-                push_new(
-                    &mut readings,
-                    [Some(plus.key), plus.script, plus.path_info, plus.routed, plus.index].into_iter().flatten(),
-                );
-                push_new(&mut readings, plus.readings);
-                after_scripts.extend(plus.after_scripts);
+            let mut spaced: Vec<String> = Vec::with_capacity(segments.len());
+            for segment in &segments {
+                let replaced = segment.replace('+', "%20").replace("%2B", "%20").replace("%2b", "%20");
+                let mut trimmed = replaced.as_str();
+                while let Some(rest) = trimmed.strip_prefix("%20") {
+                    trimmed = rest;
+                }
+                while let Some(rest) = trimmed.strip_suffix("%20") {
+                    trimmed = rest;
+                }
+                if trimmed != replaced && matches!(trimmed, "." | "..") {
+                    return Err(Refusal::Segment);
+                }
+                if !trimmed.is_empty() {
+                    spaced.push(trimmed.to_string());
+                }
             }
+            let plus = Target::parse(&format!("/{}", spaced.join("/")))?;
+            push_new(
+                &mut readings,
+                [Some(plus.key), plus.script, plus.path_info, plus.routed, plus.index].into_iter().flatten(),
+            );
+            push_new(&mut readings, plus.readings);
+            after_scripts.extend(plus.after_scripts);
         }
         let cut_anywhere = names_php(&decoded);
         Ok(Target {

@@ -729,6 +729,40 @@ test("X35: a refresh refused after its set was replaced (the user signed in agai
   await context.close();
 });
 
+test("X33: resume() replays a saved call with its own user's token only: a sign-out while the replay's token is refreshed, and another user's sign-in, send nothing", async () => {
+  const { context, page } = await signedInPage();
+  // alice steps up for her call; her LOA2 access token lasts 2 s.
+  await page.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true }); });
+  idp.setAccessTokenTtl(2);
+  try {
+    await passIdp(page, base);
+    await ready(page);
+    assert.equal(await page.evaluate(() => window.client.handleCallback().then((r) => r.claims.acr, (e) => e.code)), "LOA2");
+  } finally {
+    idp.setAccessTokenTtl(600);
+  }
+  // The app asks before it resumes; meanwhile her token expires, and the provider will take its
+  // time and then refuse to renew it.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
+    if (new URLSearchParams(route.request().postData() ?? "").get("grant_type") !== "refresh_token") return route.continue();
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    await route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' });
+  });
+  const reached = apiCalls.length;
+  await page.evaluate(() => { window.resumed = window.client.resume().then((res) => res?.status ?? res, (e) => e.code); });
+  // While the replay's token is refreshed: alice signs out, and another user signs in (LOA2).
+  await page.evaluate(() => window.client.signOut());
+  await context.clearCookies();
+  const popupOpened = page.waitForEvent("popup");
+  await page.evaluate(() => { window.zoe = window.client.signIn({ popup: true, acrValues: ["LOA2"] }).then((r) => r.claims.sub, (e) => e.code); });
+  await answerInPopup(await popupOpened, "zoe smith", "zoetrope");
+  const out = await page.evaluate(async () => ({ zoe: await window.zoe, resumed: await window.resumed }));
+  assert.deepEqual(out, { zoe: "zoe smith", resumed: null });
+  assert.deepEqual(apiCalls.slice(reached), [], "alice's call was not replayed, as anyone");
+  await context.close();
+});
+
 test("X34: free() while the provider's discovery is under way fails the sign-in coded (ERR_INVALID_STATE), never with wasm's own error", async () => {
   const context = await browser.newContext();
   const page = await open(context);

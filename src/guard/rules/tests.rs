@@ -318,6 +318,18 @@ fn x32_what_follows_any_php_script_and_a_path_read_with_plus_as_space_are_judged
     }
     // A `+` inside a name is no space at its edge.
     assert!(rules.find_target(&Target::parse("/tags/c++").unwrap()).is_none());
+    // Read so, a path the guard would refuse is refused, and a segment that only trims to `.` or
+    // `..`, which CodeIgniter keeps, too (the twelfth attack: `/+admin/files/x.+` and
+    // `/+admin/files/x/+..+/pub` reached `admin/files/(:any)`).
+    for raw in [
+        "/+admin/files/x/+++++++a~1",
+        "/+admin/files/x.+",
+        "/+admin/files/x/+..+/+..+/pub",
+        "/%2Badmin/x/..%2B/pub",
+        "/?/+admin/files/x.+",
+    ] {
+        assert!(Target::parse(raw).is_err(), "{raw}");
+    }
     // No page names so many scripts.
     let many = "/a.php".repeat(MAX_SCRIPTS + 1);
     assert_eq!(Target::parse(&many), Err(crate::guard::path::Refusal::Scripts));
