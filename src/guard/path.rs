@@ -273,10 +273,14 @@ impl Target {
             }
             for routed_query in if as_name == routed_query { vec![routed_query] } else { vec![routed_query, as_name] } {
                 let as_path = Target::parse(routed_query)?;
-                let under = (!directory.is_empty()).then(|| {
-                    let query_segments = routed_query.split('/').filter(|s| !s.is_empty());
-                    key_of(&directory.iter().copied().chain(query_segments).collect::<Vec<_>>())
-                });
+                let under_segments: Vec<&str> =
+                    directory.iter().copied().chain(routed_query.split('/').filter(|s| !s.is_empty())).collect();
+                let under = (!directory.is_empty()).then(|| key_of(&under_segments));
+                // Read with `+` as a space too, as CodeIgniter 4 in the directory routes it
+                // (`/shop/?/+admin/x`: the thirteenth attack).
+                if !directory.is_empty() {
+                    push_new(&mut readings, plus_keys(&under_segments));
+                }
                 push_new(
                     &mut readings,
                     [Some(as_path.key), as_path.script, as_path.path_info, as_path.routed, as_path.index, under]
@@ -287,37 +291,9 @@ impl Target {
             }
         }
         // CodeIgniter 4 decodes the path with `urldecode`, which reads `+` as a space, and trims
-        // spaces off the path it routes (`/+admin/panel` is `admin/panel`): the path read so, each
-        // segment trimmed (the app's directory cannot be told), is judged too, and refused as it
-        // would be (a reading left out would leave its rules out). CodeIgniter resolves dot
-        // segments before it reads `+`, so a segment that only trims to `.` or `..` (`+..+`) is
-        // none to it, where the reading would resolve it: refused.
-        if segments.iter().any(|s| s.contains('+') || s.contains("%2B") || s.contains("%2b")) {
-            let mut spaced: Vec<String> = Vec::with_capacity(segments.len());
-            for segment in &segments {
-                let replaced = segment.replace('+', "%20").replace("%2B", "%20").replace("%2b", "%20");
-                let mut trimmed = replaced.as_str();
-                while let Some(rest) = trimmed.strip_prefix("%20") {
-                    trimmed = rest;
-                }
-                while let Some(rest) = trimmed.strip_suffix("%20") {
-                    trimmed = rest;
-                }
-                if trimmed != replaced && matches!(trimmed, "." | "..") {
-                    return Err(Refusal::Segment);
-                }
-                if !trimmed.is_empty() {
-                    spaced.push(trimmed.to_string());
-                }
-            }
-            let plus = Target::parse(&format!("/{}", spaced.join("/")))?;
-            push_new(
-                &mut readings,
-                [Some(plus.key), plus.script, plus.path_info, plus.routed, plus.index].into_iter().flatten(),
-            );
-            push_new(&mut readings, plus.readings);
-            after_scripts.extend(plus.after_scripts);
-        }
+        // spaces off the path it routes (`/+admin/panel` is `admin/panel`): that reading is judged
+        // too ([`plus_keys`]).
+        push_new(&mut readings, plus_keys(&segments));
         let cut_anywhere = names_php(&decoded);
         Ok(Target {
             path: serialised,
@@ -416,6 +392,36 @@ fn php_ends(segment: &str) -> Vec<usize> {
     ends.sort_unstable();
     ends.dedup();
     ends
+}
+
+/// The keys of (checked, serialised) segments as CodeIgniter 4 routes them when they hold a `+`
+/// (or `%2B`, which it decodes twice): `+` is a space, and spaces at the ends of the path it
+/// routes are trimmed (`/+admin/panel` is `admin/panel`). Each segment is trimmed of them, as the
+/// directory the app is installed in cannot be told, and dot segments are kept as CodeIgniter
+/// keeps them (it resolves them before it reads `+`): the reading's key and the keys a script
+/// in it adds ([`script_keys`]); none when no segment holds a `+`. Only a key: nothing in it is
+/// refused, so a reading the guard would refuse as a path still has its rules matched.
+fn plus_keys<S: AsRef<str>>(segments: &[S]) -> Vec<String> {
+    fn trim_plus(mut segment: &str) -> &str {
+        loop {
+            let before = segment.len();
+            for plus in ["+", "%2B", "%2b"] {
+                segment = segment.strip_prefix(plus).unwrap_or(segment);
+                segment = segment.strip_suffix(plus).unwrap_or(segment);
+            }
+            if segment.len() == before {
+                return segment;
+            }
+        }
+    }
+    let has_plus = |s: &str| s.contains('+') || s.contains("%2B") || s.contains("%2b");
+    if !segments.iter().any(|s| has_plus(s.as_ref())) {
+        return Vec::new();
+    }
+    let trimmed: Vec<&str> = segments.iter().map(|s| trim_plus(s.as_ref())).filter(|s| !s.is_empty()).collect();
+    let split = trimmed.iter().position(|s| is_script(s)).filter(|&i| i + 1 < trimmed.len());
+    let [script, path_info, routed, index] = script_keys(&trimmed, split);
+    [Some(key_of(&trimmed)), script, path_info, routed, index].into_iter().flatten().collect()
 }
 
 /// Adds the keys not there yet.

@@ -905,6 +905,8 @@ test("X28 X29 X32: what routers that cut strings read as a guarded path is judge
     // (the eleventh round: Symfony finds its script anywhere, past a decoy; CodeIgniter 4 reads
     // `+` as a space and trims it.)
     `/x.php${"/a".repeat(70)}/public/index.php/admin/x`, "/+admin/x", "/%2B/admin/x", "/?/+admin/x",
+    // (the twelfth and thirteenth: that reading never refused, under the directory too.)
+    "/+admin/x.+", "/+admin/x/+..+/pub", "/cgi-bin/?/+email.py",
   ]) {
     const { res, got } = await probe(target, [html]);
     assert.ok([302, 401].includes(res.status), `${target}: ${res.status}`);
@@ -918,7 +920,7 @@ test("X28 X29 X32: what routers that cut strings read as a guarded path is judge
     assert.deepEqual(refused.got, []);
   }
   // `/admin/*` is what lies below `/admin`: a neighbour that begins alike is the app's.
-  for (const target of ["/public/x?a=/admin/x", "/public/adm", "/adminpanel", "/api-docs"]) {
+  for (const target of ["/public/x?a=/admin/x", "/public/adm", "/adminpanel", "/api-docs", "/public/etc.+"]) {
     const { res, got } = await probe(target, [html]);
     assert.equal(res.status, 200, target);
     assert.deepEqual(got.map((r) => r.url), [target]);

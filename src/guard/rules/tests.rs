@@ -318,17 +318,27 @@ fn x32_what_follows_any_php_script_and_a_path_read_with_plus_as_space_are_judged
     }
     // A `+` inside a name is no space at its edge.
     assert!(rules.find_target(&Target::parse("/tags/c++").unwrap()).is_none());
-    // Read so, a path the guard would refuse is refused, and a segment that only trims to `.` or
-    // `..`, which CodeIgniter keeps, too (the twelfth attack: `/+admin/files/x.+` and
-    // `/+admin/files/x/+..+/pub` reached `admin/files/(:any)`).
+    // Read so, a segment the guard would refuse as a path, and one that trims to `.` or `..`,
+    // which CodeIgniter keeps as a name, still have the reading's rules matched (the twelfth
+    // attack: `/+admin/files/x.+` and `/+admin/files/x/+..+/pub` reached `admin/files/(:any)`),
+    // and so does the query's path under the directory (the thirteenth: `/shop/?/+admin/panel`).
     for raw in [
         "/+admin/files/x/+++++++a~1",
         "/+admin/files/x.+",
         "/+admin/files/x/+..+/+..+/pub",
         "/%2Badmin/x/..%2B/pub",
         "/?/+admin/files/x.+",
+        "/shop/?/+admin/panel",
+        "/shop/?/%2Badmin/panel",
+        "/shop/index.php?/+/admin/panel",
+        "/shop/index.php/index.php?/+admin/panel",
     ] {
-        assert!(Target::parse(raw).is_err(), "{raw}");
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    // And a public URL with a `+` is forwarded as it came (the thirteenth attack's list).
+    let long = format!("/x/{}", "a+".repeat(2000));
+    for raw in ["/tags/etc.+", "/people/Smith+Jr.+", "/files/report~1+", long.as_str()] {
+        assert!(rules.find_target(&Target::parse(raw).unwrap()).is_none(), "{raw}");
     }
     // No page names so many scripts.
     let many = "/a.php".repeat(MAX_SCRIPTS + 1);
