@@ -396,7 +396,8 @@ fn php_ends(segment: &str) -> Vec<usize> {
 
 /// The keys of (checked, serialised) segments as CodeIgniter 4 routes them when they hold a `+`
 /// (or `%2B`, which it decodes twice): `+` is a space, and spaces at the ends of the path it
-/// routes are trimmed (`/+admin/panel` is `admin/panel`). Each segment is trimmed of them, as the
+/// routes are trimmed (`/+admin/panel` is `admin/panel`, and so is `/+%20admin/panel`: the
+/// fourteenth attack). Each segment is trimmed of them and of `%20`, as the
 /// directory the app is installed in cannot be told, and dot segments are kept as CodeIgniter
 /// keeps them (it resolves them before it reads `+`): the reading's key and the keys a script
 /// in it adds ([`script_keys`]); none when no segment holds a `+`. Only a key: nothing in it is
@@ -405,7 +406,7 @@ fn plus_keys<S: AsRef<str>>(segments: &[S]) -> Vec<String> {
     fn trim_plus(mut segment: &str) -> &str {
         loop {
             let before = segment.len();
-            for plus in ["+", "%2B", "%2b"] {
+            for plus in ["+", "%2B", "%2b", "%20"] {
                 segment = segment.strip_prefix(plus).unwrap_or(segment);
                 segment = segment.strip_suffix(plus).unwrap_or(segment);
             }

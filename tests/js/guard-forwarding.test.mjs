@@ -907,6 +907,8 @@ test("X28 X29 X32: what routers that cut strings read as a guarded path is judge
     `/x.php${"/a".repeat(70)}/public/index.php/admin/x`, "/+admin/x", "/%2B/admin/x", "/?/+admin/x",
     // (the twelfth and thirteenth: that reading never refused, under the directory too.)
     "/+admin/x.+", "/+admin/x/+..+/pub", "/cgi-bin/?/+email.py",
+    // (the fourteenth: a space beside the `+`.)
+    "/+%20admin/x", "/+%20+/admin/x", "/account/email%20+",
   ]) {
     const { res, got } = await probe(target, [html]);
     assert.ok([302, 401].includes(res.status), `${target}: ${res.status}`);

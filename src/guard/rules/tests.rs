@@ -332,8 +332,19 @@ fn x32_what_follows_any_php_script_and_a_path_read_with_plus_as_space_are_judged
         "/shop/?/%2Badmin/panel",
         "/shop/index.php?/+/admin/panel",
         "/shop/index.php/index.php?/+admin/panel",
+        // A space beside the `+` (the fourteenth attack).
+        "/+%20admin/panel",
+        "/%2B%20%2Badmin/panel",
+        "/+%20+/admin/panel",
+        "/?/+%20admin/panel",
+        "/shop/+%20admin/panel",
+        "/shop/?/+%20admin/panel",
     ] {
         assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
+    }
+    let exact = Rules::parse(r#"[{"path":"/admin/panel","acr":["LOA3"]}]"#, "R").unwrap();
+    for raw in ["/admin/panel%20+", "/admin/panel%2B%20%2B", "/admin/panel/%2B%20%2B"] {
+        assert!(exact.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
     }
     // And a public URL with a `+` is forwarded as it came (the thirteenth attack's list).
     let long = format!("/x/{}", "a+".repeat(2000));
