@@ -279,7 +279,9 @@ impl Target {
                 // Read with `+` as a space too, as CodeIgniter 4 in the directory routes it
                 // (`/shop/?/+admin/x`: the thirteenth attack).
                 if !directory.is_empty() {
-                    push_new(&mut readings, plus_keys(&under_segments));
+                    let (plus, plus_after) = plus_keys(&under_segments);
+                    push_new(&mut readings, plus);
+                    push_new(&mut after_scripts, plus_after);
                 }
                 push_new(
                     &mut readings,
@@ -293,7 +295,9 @@ impl Target {
         // CodeIgniter 4 decodes the path with `urldecode`, which reads `+` as a space, and trims
         // spaces off the path it routes (`/+admin/panel` is `admin/panel`): that reading is judged
         // too ([`plus_keys`]).
-        push_new(&mut readings, plus_keys(&segments));
+        let (plus, plus_after) = plus_keys(&segments);
+        push_new(&mut readings, plus);
+        push_new(&mut after_scripts, plus_after);
         let cut_anywhere = names_php(&decoded);
         Ok(Target {
             path: serialised,
@@ -400,9 +404,12 @@ fn php_ends(segment: &str) -> Vec<usize> {
 /// fourteenth attack). Each segment is trimmed of them and of `%20`, as the
 /// directory the app is installed in cannot be told, and dot segments are kept as CodeIgniter
 /// keeps them (it resolves them before it reads `+`): the reading's key and the keys a script
-/// in it adds ([`script_keys`]); none when no segment holds a `+`. Only a key: nothing in it is
-/// refused, so a reading the guard would refuse as a path still has its rules matched.
-fn plus_keys<S: AsRef<str>>(segments: &[S]) -> Vec<String> {
+/// in it adds ([`script_keys`]), and the keys of what follows each segment of it that names a
+/// PHP script ([`Target::after_scripts`]: CodeIgniter 4 strips `index.php` twice,
+/// `/index.php/index.php/+admin/panel`, the fifteenth attack); none when no segment holds a
+/// `+`. Only keys: nothing in them is refused, so a reading the guard would refuse as a path
+/// still has its rules matched.
+fn plus_keys<S: AsRef<str>>(segments: &[S]) -> (Vec<String>, Vec<String>) {
     fn trim_plus(mut segment: &str) -> &str {
         loop {
             let before = segment.len();
@@ -417,12 +424,17 @@ fn plus_keys<S: AsRef<str>>(segments: &[S]) -> Vec<String> {
     }
     let has_plus = |s: &str| s.contains('+') || s.contains("%2B") || s.contains("%2b");
     if !segments.iter().any(|s| has_plus(s.as_ref())) {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
     let trimmed: Vec<&str> = segments.iter().map(|s| trim_plus(s.as_ref())).filter(|s| !s.is_empty()).collect();
     let split = trimmed.iter().position(|s| is_script(s)).filter(|&i| i + 1 < trimmed.len());
     let [script, path_info, routed, index] = script_keys(&trimmed, split);
-    [Some(key_of(&trimmed)), script, path_info, routed, index].into_iter().flatten().collect()
+    let keys = [Some(key_of(&trimmed)), script, path_info, routed, index].into_iter().flatten().collect();
+    let after = (0..trimmed.len())
+        .filter(|&i| trimmed.get(i).is_some_and(|s| names_php(&[decode(s).unwrap_or_default()])))
+        .map(|i| key_of(trimmed.get(i + 1..).unwrap_or_default()))
+        .collect();
+    (keys, after)
 }
 
 /// Adds the keys not there yet.

@@ -909,6 +909,8 @@ test("X28 X29 X32: what routers that cut strings read as a guarded path is judge
     "/+admin/x.+", "/+admin/x/+..+/pub", "/cgi-bin/?/+email.py",
     // (the fourteenth: a space beside the `+`.)
     "/+%20admin/x", "/+%20+/admin/x", "/account/email%20+",
+    // (the fifteenth: index.php stripped twice, then the `+` read.)
+    "/index.php/index.php/+admin/x", "/cgi-bin/index.php/index.php/+email.py",
   ]) {
     const { res, got } = await probe(target, [html]);
     assert.ok([302, 401].includes(res.status), `${target}: ${res.status}`);

@@ -339,11 +339,23 @@ fn x32_what_follows_any_php_script_and_a_path_read_with_plus_as_space_are_judged
         "/?/+%20admin/panel",
         "/shop/+%20admin/panel",
         "/shop/?/+%20admin/panel",
+        // CodeIgniter 4 strips `index.php` twice, then reads `+` (the fifteenth attack).
+        "/index.php/index.php/+admin/panel",
+        "/index.php/index.php/%2Badmin/panel",
+        "/ind%65x.php/index.php/+admin/users/bob",
+        "/shop/index.php/index.php/+admin/panel",
+        "/shop/index.php/index.php/+%20admin/users/bob",
     ] {
         assert!(rules.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
     }
     let exact = Rules::parse(r#"[{"path":"/admin/panel","acr":["LOA3"]}]"#, "R").unwrap();
-    for raw in ["/admin/panel%20+", "/admin/panel%2B%20%2B", "/admin/panel/%2B%20%2B"] {
+    for raw in [
+        "/admin/panel%20+",
+        "/admin/panel%2B%20%2B",
+        "/admin/panel/%2B%20%2B",
+        "/index.php/index.php/admin/panel+",
+        "/index.php/index.php/admin/panel%20+",
+    ] {
         assert!(exact.find_target(&Target::parse(raw).unwrap()).is_some(), "{raw}");
     }
     // And a public URL with a `+` is forwarded as it came (the thirteenth attack's list).
