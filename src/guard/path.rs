@@ -218,7 +218,7 @@ impl Target {
         let decoded: Vec<Cow<'_, str>> = segments.iter().map(|s| decode(s).unwrap_or_default()).collect();
         // What follows each segment that names a PHP script ([`Target::after_scripts`]).
         let php_segments: Vec<usize> =
-            (0..decoded.len()).filter(|&i| decoded.get(i..=i).is_some_and(names_php)).collect();
+            (0..decoded.len()).filter(|&i| decoded.get(i).is_some_and(|s| names_php(s))).collect();
         if php_segments.len() > MAX_SCRIPTS {
             return Err(Refusal::Scripts);
         }
@@ -298,7 +298,7 @@ impl Target {
         let (plus, plus_after) = plus_keys(&segments);
         push_new(&mut readings, plus);
         push_new(&mut after_scripts, plus_after);
-        let cut_anywhere = names_php(&decoded);
+        let cut_anywhere = !php_segments.is_empty();
         Ok(Target {
             path: serialised,
             query,
@@ -370,29 +370,31 @@ fn glued_script(segment: &str) -> Vec<usize> {
         .unwrap_or_default()
 }
 
-/// Whether decoded segments name a PHP script anywhere ([`Target::cut_anywhere`]).
-fn names_php<S: AsRef<str>>(segments: &[S]) -> bool {
-    const PHP: [&str; 11] =
-        [".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".phps"];
-    segments.iter().any(|s| {
-        let bytes = s.as_ref().as_bytes();
-        (0..bytes.len()).any(|i| {
-            PHP.iter().any(|ext| bytes.get(i..i + ext.len()).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes())))
-        })
-    })
+/// PHP's script extensions, as servers hand them to PHP.
+const PHP: [&str; 11] =
+    [".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".phps"];
+
+/// Where the first PHP extension in a decoded segment begins, and the extensions that begin
+/// there (ASCII case-insensitively), if any.
+fn first_php(segment: &str) -> Option<(usize, impl Iterator<Item = &'static str> + '_)> {
+    let bytes = segment.as_bytes();
+    let at =
+        move |i: usize, ext: &str| bytes.get(i..i + ext.len()).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes()));
+    let first = (0..bytes.len()).find(|&i| PHP.iter().any(|ext| at(i, ext)))?;
+    Some((first, PHP.iter().copied().filter(move |ext| at(first, ext))))
+}
+
+/// Whether a decoded segment names a PHP script ([`Target::cut_anywhere`]).
+fn names_php(segment: &str) -> bool {
+    first_php(segment).is_some()
 }
 
 /// Where the name of a PHP script ends in a decoded segment that holds more text after it
-/// (`index.phpadmin` → after `index.php`), at each PHP extension that is not at the end.
+/// (`index.phpadmin` → after `index.php`), at each PHP extension that begins at the first one
+/// (a script's name seldom holds another): a bounded number of ends.
 fn php_ends(segment: &str) -> Vec<usize> {
-    const PHP: [&str; 11] =
-        [".php", ".php3", ".php4", ".php5", ".php6", ".php7", ".php8", ".pht", ".phtml", ".phar", ".phps"];
-    let bytes = segment.as_bytes();
-    let at = |i: usize, ext: &str| bytes.get(i..i + ext.len()).is_some_and(|e| e.eq_ignore_ascii_case(ext.as_bytes()));
-    // At the first extension (a script's name seldom holds another): a bounded number of ends.
-    let Some(first) = (0..bytes.len()).find(|&i| PHP.iter().any(|ext| at(i, ext))) else { return Vec::new() };
-    let mut ends: Vec<usize> =
-        PHP.iter().filter(|ext| at(first, ext)).map(|ext| first + ext.len()).filter(|&end| end < bytes.len()).collect();
+    let Some((first, exts)) = first_php(segment) else { return Vec::new() };
+    let mut ends: Vec<usize> = exts.map(|ext| first + ext.len()).filter(|&end| end < segment.len()).collect();
     ends.sort_unstable();
     ends.dedup();
     ends
@@ -431,7 +433,7 @@ fn plus_keys<S: AsRef<str>>(segments: &[S]) -> (Vec<String>, Vec<String>) {
     let [script, path_info, routed, index] = script_keys(&trimmed, split);
     let keys = [Some(key_of(&trimmed)), script, path_info, routed, index].into_iter().flatten().collect();
     let after = (0..trimmed.len())
-        .filter(|&i| trimmed.get(i).is_some_and(|s| names_php(&[decode(s).unwrap_or_default()])))
+        .filter(|&i| trimmed.get(i).is_some_and(|s| names_php(&decode(s).unwrap_or_default())))
         .map(|i| key_of(trimmed.get(i + 1..).unwrap_or_default()))
         .collect();
     (keys, after)

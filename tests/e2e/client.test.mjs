@@ -210,6 +210,34 @@ async function signedInPage() {
   return { context, page };
 }
 
+/** Runs `fn` while the provider issues access tokens that last `seconds`. */
+async function withTokenTtl(seconds, fn) {
+  idp.setAccessTokenTtl(seconds);
+  try {
+    return await fn();
+  } finally {
+    idp.setAccessTokenTtl(600);
+  }
+}
+
+/** alice signed in at LOA1 on `page` (through `pages`), her access token lasting `seconds`. */
+async function signedInBriefly(page, seconds, pages = { viaIdp }) {
+  const signedIn = await withTokenTtl(seconds, () => pages.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); }));
+  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+}
+
+const later = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Has `answer(route)` answer every refresh at the provider's token endpoint in `context`; a
+ * sign-in's code exchange goes through as usual.
+ */
+const onRefresh = (context, answer) => context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), (route) =>
+  new URLSearchParams(route.request().postData() ?? "").get("grant_type") === "refresh_token" ? answer(route) : route.continue());
+
+/** The provider's refusal of a refresh token (RFC 6749 §5.2). */
+const refuse = (route) => route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' });
+
 test("X01 X02: tokens go only to the page's origin, resource's and apiOrigins: a call elsewhere is refused before anything is sent", () => withOtherOrigin(async ({ origin, seen }) => {
   const { context, page } = await signedInPage();
   const refused = await page.evaluate(async (url) => {
@@ -439,19 +467,14 @@ test("X24: a sign-out while a challenged call's retry refreshes its token leaves
   const { context, page } = await signedInPage();
   // alice also holds LOA2, whose access token has expired by the call: the retry that meets the
   // API's challenge must refresh it first.
-  idp.setAccessTokenTtl(1);
-  try {
-    const stepped = await viaIdp(page, () => { window.client.stepUp({ acr: ["LOA2"] }); });
-    assert.equal(stepped.ok?.claims.acr, "LOA2", JSON.stringify(stepped));
-  } finally {
-    idp.setAccessTokenTtl(600);
-  }
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const stepped = await withTokenTtl(1, () => viaIdp(page, () => { window.client.stepUp({ acr: ["LOA2"] }); }));
+  assert.equal(stepped.ok?.claims.acr, "LOA2", JSON.stringify(stepped));
+  await later(1500);
   // The refresh takes its time at the provider; alice signs out meanwhile.
   let refreshes = 0;
-  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
+  await onRefresh(context, async (route) => {
     refreshes++;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await later(1500);
     await route.continue();
   });
   const reached = apiCalls.length;
@@ -594,17 +617,8 @@ test("X30: a call's step-up is the user's who made the call, even after a refres
   const page = await open(context);
   // alice's access token lasts 2 s; the provider then refuses to renew it (her session there
   // ended).
-  idp.setAccessTokenTtl(2);
-  let signedIn;
-  try {
-    signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-  } finally {
-    idp.setAccessTokenTtl(600);
-  }
-  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
-  const tokenEndpoint = (url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token");
-  await context.route(tokenEndpoint, (route) =>
-    route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' }));
+  await signedInBriefly(page, 2);
+  await onRefresh(context, refuse);
   const reached = apiCalls.length;
   const during = await page.evaluate(async () => {
     // Her call, which the API answers with a challenge after 3 s; meanwhile her token expires,
@@ -617,7 +631,6 @@ test("X30: a call's step-up is the user's who made the call, even after a refres
   assert.deepEqual(during, { other: 401, signedIn: false }, "the refused refresh dropped alice's tokens while her call was under way");
   // The step-up for her call leaves for the provider, where another user, who can reach the
   // level, signs in.
-  await context.unroute(tokenEndpoint);
   await context.clearCookies();
   await passIdp(page, base, { user: "zoe smith", password: "zoetrope" });
   await ready(page);
@@ -633,19 +646,9 @@ test("X30: a call's step-up is the user's who made the call, even after a refres
 test("X33: a challenged call is retried only with a token of the user who made it: after a refused refresh dropped alice's tokens, another user who signs in meanwhile does not carry her call out", async () => {
   const context = await browser.newContext();
   const page = await open(context);
-  idp.setAccessTokenTtl(2);
-  let signedIn;
-  try {
-    signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-  } finally {
-    idp.setAccessTokenTtl(600);
-  }
-  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
+  await signedInBriefly(page, 2);
   // The provider refuses to renew alice's token (her session there ended); sign-ins still work.
-  const tokenEndpoint = (url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token");
-  await context.route(tokenEndpoint, (route) => new URLSearchParams(route.request().postData() ?? "").get("grant_type") === "refresh_token"
-    ? route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' })
-    : route.continue());
+  await onRefresh(context, refuse);
   slowerMs = 8000;
   const reached = apiCalls.length;
   try {
@@ -693,20 +696,12 @@ test("X35: a refresh refused after its set was replaced (the user signed in agai
   const local = clientPages({ base, idp, preset: "wso2", resource: API_AUDIENCE, store: "local" });
   const context = await browser.newContext();
   const page = await local.open(context);
-  idp.setAccessTokenTtl(1);
-  let signedIn;
-  try {
-    signedIn = await local.viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-  } finally {
-    idp.setAccessTokenTtl(600);
-  }
-  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await signedInBriefly(page, 1, local);
+  await later(1500);
   // The provider takes its time, then refuses the refresh; a sign-in's code exchange goes through.
-  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
-    if (new URLSearchParams(route.request().postData() ?? "").get("grant_type") !== "refresh_token") return route.continue();
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    await route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' });
+  await onRefresh(context, async (route) => {
+    await later(4000);
+    await refuse(route);
   });
   const reached = apiCalls.length;
   await page.evaluate(() => {
@@ -733,21 +728,17 @@ test("X33: resume() replays a saved call with its own user's token only: a sign-
   const { context, page } = await signedInPage();
   // alice steps up for her call; her LOA2 access token lasts 2 s.
   await page.evaluate(() => { window.client.fetch("/api/mfa", { method: "POST", body: '{"to":"carol"}' }, { stepUp: true }); });
-  idp.setAccessTokenTtl(2);
-  try {
+  await withTokenTtl(2, async () => {
     await passIdp(page, base);
     await ready(page);
     assert.equal(await page.evaluate(() => window.client.handleCallback().then((r) => r.claims.acr, (e) => e.code)), "LOA2");
-  } finally {
-    idp.setAccessTokenTtl(600);
-  }
+  });
   // The app asks before it resumes; meanwhile her token expires, and the provider will take its
   // time and then refuse to renew it.
-  await new Promise((resolve) => setTimeout(resolve, 2500));
-  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
-    if (new URLSearchParams(route.request().postData() ?? "").get("grant_type") !== "refresh_token") return route.continue();
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    await route.fulfill({ status: 400, contentType: "application/json", body: '{"error":"invalid_grant"}' });
+  await later(2500);
+  await onRefresh(context, async (route) => {
+    await later(5000);
+    await refuse(route);
   });
   const reached = apiCalls.length;
   await page.evaluate(() => { window.resumed = window.client.resume().then((res) => res?.status ?? res, (e) => e.code); });
@@ -785,20 +776,13 @@ test("X34: free() while the provider's discovery is under way fails the sign-in 
 test("X34: free() while a refresh is at the token endpoint still stores its answer: the spent refresh token is never sent again, and the next client carries on", async () => {
   const context = await browser.newContext();
   const page = await open(context);
-  idp.setAccessTokenTtl(1);
-  let signedIn;
-  try {
-    signedIn = await viaIdp(page, () => { window.client.signIn({ acrValues: ["LOA1"] }); });
-  } finally {
-    idp.setAccessTokenTtl(600);
-  }
-  assert.equal(signedIn.ok?.claims.sub, "alice", JSON.stringify(signedIn));
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await signedInBriefly(page, 1);
+  await later(1500);
   // The refresh tokens the provider receives; its answer takes a second.
   const sent = [];
-  await context.route((url) => url.href.startsWith(idp.issuer) && url.pathname.endsWith("/token"), async (route) => {
+  await onRefresh(context, async (route) => {
     sent.push(new URLSearchParams(route.request().postData() ?? "").get("refresh_token"));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await later(1000);
     await route.continue();
   });
   const reached = apiCalls.length;
